@@ -1,0 +1,159 @@
+"""``talent-portal``: serve, migrate, load demo data, create staff, verify the audit chain."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+
+cli = typer.Typer(
+    help="Talent services portal / 人才服务平台", no_args_is_help=True, pretty_exceptions_enable=False
+)
+audit_cli = typer.Typer(help="Audit log")
+cli.add_typer(audit_cli, name="audit")
+console = Console()
+T = TypeVar("T")
+
+
+def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = make_engine(get_settings())
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@cli.command()
+def migrate() -> None:
+    """Upgrade the database to the newest schema (Alembic)."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().sync_database_url)
+    console.print("[green]database at head[/green]")
+
+
+@cli.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="Use 1 on SQLite; several on PostgreSQL")] = 1,
+    reload: bool = False,
+) -> None:
+    """Serve the portal with uvicorn (httptools, uvloop)."""
+    import uvicorn
+
+    uvicorn.run(
+        "app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        http="httptools",
+        proxy_headers=True,
+        limit_concurrency=1000,
+        timeout_keep_alive=5,
+    )
+
+
+@cli.command()
+def demo() -> None:
+    """Load demo data (idempotent). Refused in production."""
+    if get_settings().is_production:
+        console.print("[red]refusing to load demo data in production[/red]")
+        raise typer.Exit(2)
+    from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+
+    summary = _in_transaction(load_demo)
+    table = Table(title="Demo accounts / 演示账号 (password: " + DEMO_PASSWORD + ")")
+    table.add_column("email")
+    table.add_column("kind / roles")
+    for email, roles in summary.staff:
+        table.add_row(email, "staff: " + roles)
+    for email in summary.employers:
+        table.add_row(email, "employer")
+    for email in summary.applicants:
+        table.add_row(email, "applicant")
+    console.print(table)
+    console.print(
+        f"Staff TOTP secret / 工作人员动态口令密钥: {DEMO_TOTP_SECRET} "
+        "(`talent-portal totp` prints the current code)"
+    )
+
+
+@cli.command()
+def totp(secret: Annotated[str, typer.Argument()] = "") -> None:
+    """Print the current TOTP code for a secret (default: the demo staff secret). Not in production."""
+    if get_settings().is_production:
+        raise typer.Exit(2)
+    import pyotp
+
+    from app.services.demo import DEMO_TOTP_SECRET
+
+    console.print(pyotp.TOTP(secret or DEMO_TOTP_SECRET).now())
+
+
+@cli.command("create-staff")
+def create_staff(
+    email: str,
+    full_name: str,
+    district: Annotated[str, typer.Option(help="yangpu | changning")],
+    department: Annotated[str, typer.Option(help="e.g. hr_bureau, housing, service_center")],
+    role: Annotated[list[str], typer.Option(help="repeat for several roles")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create a staff account and print its TOTP enrolment URI once."""
+    from app.errors import ValidationFailed
+    from app.i18n import gettext
+    from app.security.totp import provisioning_uri
+    from app.services import staff as staff_service
+
+    async def work(session: AsyncSession) -> tuple[str, str]:
+        created = await staff_service.create_staff(
+            session,
+            email=email,
+            password=password,
+            full_name=full_name,
+            district=district,
+            department=department,
+            roles=role,
+        )
+        return created.user.email, created.totp_secret
+
+    try:
+        created_email, secret = _in_transaction(work)
+    except ValidationFailed as exc:
+        for fe in exc.field_errors:
+            console.print(f"[red]{fe.field}[/red]: {gettext('en', fe.message, fe.params)}")
+        raise typer.Exit(1) from exc
+    console.print(f"created {created_email}")
+    console.print("TOTP enrolment URI (show once, as a QR code):")
+    console.print(provisioning_uri(secret, created_email))
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain end to end."""
+    from app.services.audit import verify_chain
+
+    report = _in_transaction(verify_chain)
+    if report.ok:
+        console.print(f"[green]audit chain intact: {report.entries} entries[/green]")
+    else:
+        console.print(f"[red]audit chain broken at entry {report.first_bad_seq}[/red]")
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    cli()

@@ -1,0 +1,102 @@
+"""Application settings, read once from the environment (prefix ``TALENT_``) and ``.env``."""
+
+from __future__ import annotations
+
+import base64
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Development-only secrets: the app refuses to start in production while any of these is in use.
+_DEV_SECRET = "dev-secret-change-me-0123456789abcdef0123456789"
+_DEV_DATA_KEY = base64.b64encode(b"dev-data-key-32-bytes-long-00000").decode()
+_DEV_INDEX_KEY = "dev-blind-index-key-change-me-0123456789"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TALENT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'talent.db'}",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+psycopg://...",
+    )
+    db_pool_size: int = 10
+    secret_key: SecretStr = SecretStr(_DEV_SECRET)
+    # AES-256-GCM key for ID and passport numbers, base64 of 32 bytes.
+    data_key: SecretStr = SecretStr(_DEV_DATA_KEY)
+    # HMAC key of the blind index; separate from data_key so one leak does not expose both.
+    blind_index_key: SecretStr = SecretStr(_DEV_INDEX_KEY)
+    upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
+    outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    base_url: str = "http://127.0.0.1:8000"
+    default_language: Literal["zh", "en"] = "zh"
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="limits storage URI; use redis://127.0.0.1:6379/0 with several workers",
+    )
+    rate_limit_login: str = "30/minute"
+    rate_limit_public: str = "120/minute"
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    login_max_failures: int = 10
+    login_lock_minutes: int = 15
+    password_min_length: int = 8
+    upload_max_bytes: int = 10 * 1024 * 1024
+    privacy_notice_version: str = "2026-11"
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            defaults = {
+                "TALENT_SECRET_KEY": self.secret_key.get_secret_value() == _DEV_SECRET,
+                "TALENT_DATA_KEY": self.data_key.get_secret_value() == _DEV_DATA_KEY,
+                "TALENT_BLIND_INDEX_KEY": self.blind_index_key.get_secret_value()
+                == _DEV_INDEX_KEY,
+            }
+            bad = [name for name, is_default in defaults.items() if is_default]
+            if bad:
+                raise ValueError(
+                    "refusing to start in production with development secrets: " + ", ".join(bad)
+                )
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("TALENT_SECRET_KEY must be at least 32 characters")
+        key = base64.b64decode(self.data_key.get_secret_value())
+        if len(key) != 32:
+            raise ValueError("TALENT_DATA_KEY must be base64 of exactly 32 bytes")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sync_database_url(self) -> str:
+        """The same database through a synchronous driver, for Alembic."""
+        return self.database_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

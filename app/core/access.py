@@ -1,0 +1,107 @@
+"""Access declarations. Every route depends on exactly one of these; a test walks all routes.
+
+The caller comes from the page cookie (pages) or the bearer token (``/api``), never both, so a
+cookie cannot be used to drive the API from another site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from app.db import SessionDep
+from app.domain.enums import Permission, UserKind
+from app.domain.principal import Principal
+from app.errors import AuthenticationRequired, PermissionDenied
+from app.services import accounts as accounts_service
+
+SESSION_COOKIE = "tp_session"
+ACCESS_ATTR = "__access__"
+
+
+def _mark(level: str) -> Callable[[Any], Any]:
+    def deco(fn: Any) -> Any:
+        setattr(fn, ACCESS_ATTR, level)
+        return fn
+
+    return deco
+
+
+def _token(request: Request) -> tuple[str | None, str]:
+    if request.url.path.startswith("/api/"):
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        return (value.strip() if scheme.lower() == "bearer" and value.strip() else None), "api"
+    return request.cookies.get(SESSION_COOKIE), "web"
+
+
+async def optional_principal(request: Request, session: SessionDep) -> Principal | None:
+    if hasattr(request.state, "principal"):
+        return request.state.principal  # type: ignore[no-any-return]
+    token, kind = _token(request)
+    principal = await accounts_service.resolve(session, token, kind) if token else None
+    request.state.principal = principal
+    return principal
+
+
+@_mark("public")
+async def public(request: Request, session: SessionDep) -> Principal | None:
+    """Anyone; the caller is still resolved so pages can show who is signed in."""
+    return await optional_principal(request, session)
+
+
+@_mark("public")
+async def public_api() -> None:
+    """Anyone, no session lookup (public JSON such as eligibility checks and health)."""
+
+
+@_mark("authenticated")
+async def require_user(request: Request, session: SessionDep) -> Principal:
+    principal = await optional_principal(request, session)
+    if principal is None:
+        raise AuthenticationRequired()
+    return principal
+
+
+def _require_kind(kind: UserKind) -> Callable[..., Awaitable[Principal]]:
+    @_mark(kind.value)
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        principal = await require_user(request, session)
+        if principal.kind is not kind:
+            raise PermissionDenied()
+        return principal
+
+    dependency.__name__ = f"require_{kind.value}"
+    return dependency
+
+
+require_applicant = _require_kind(UserKind.APPLICANT)
+require_staff = _require_kind(UserKind.STAFF)
+require_employer = _require_kind(UserKind.EMPLOYER)
+
+
+class require_permission:  # noqa: N801 - used like a function in Depends(...)
+    """Staff with a permission from one of their roles."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+        setattr(self, ACCESS_ATTR, f"staff:{permission.value}")
+
+    async def __call__(self, request: Request, session: SessionDep) -> Principal:
+        principal = await require_staff(request, session)
+        if not principal.can(self.permission):
+            raise PermissionDenied()
+        return principal
+
+
+PublicPage = Annotated[Principal | None, Depends(public)]
+CurrentUser = Annotated[Principal, Depends(require_user)]
+CurrentApplicant = Annotated[Principal, Depends(require_applicant)]
+CurrentStaff = Annotated[Principal, Depends(require_staff)]
+CurrentEmployer = Annotated[Principal, Depends(require_employer)]
+
+
+def access_level(call: Any) -> str | None:
+    return getattr(call, ACCESS_ATTR, None)

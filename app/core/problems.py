@@ -1,0 +1,175 @@
+"""Error rendering: problem+json (RFC 9457) under /api, an error page with a summary elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from urllib.parse import quote
+
+from app.core.templates import language, redirect, render
+from app.schemas import UNION_TAGS
+from app.errors import AppError, FieldError, NotFound
+from app.i18n import N_, gettext
+
+log = logging.getLogger(__name__)
+PROBLEM_TYPE_BASE = "https://talent.example.gov.cn/problems/"
+
+# Pydantic error types mapped to our translatable messages.
+_PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": N_("This field is required."),
+    "string_too_short": N_("This is too short."),
+    "string_too_long": N_("This is too long."),
+    "string_pattern_mismatch": N_("This is not in the expected format."),
+    "string_type": N_("Enter text."),
+    "int_parsing": N_("Enter a whole number."),
+    "int_type": N_("Enter a whole number."),
+    "float_parsing": N_("Enter a number."),
+    "bool_parsing": N_("Choose yes or no."),
+    "date_parsing": N_("Enter a real date in the format YYYY-MM-DD."),
+    "date_from_datetime_parsing": N_("Enter a real date in the format YYYY-MM-DD."),
+    "enum": N_("Choose one of the listed options."),
+    "literal_error": N_("Choose one of the listed options."),
+    "extra_forbidden": N_("This field is not recognised."),
+    "json_invalid": N_("The request body is not valid JSON."),
+    "model_attributes_type": N_("The request body must be a JSON object."),
+    "dict_type": N_("This must be a JSON object."),
+    "list_type": N_("This must be a list."),
+    "greater_than_equal": N_("This number is too small."),
+    "less_than_equal": N_("This number is too large."),
+    "value_error": N_("This value is not valid."),
+}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def validation_field_errors(exc: RequestValidationError) -> list[FieldError]:
+    return field_errors_from(exc.errors())
+
+
+def field_errors_from(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic error dicts (request or model validation) as translatable field errors."""
+    out: list[FieldError] = []
+    for err in errors:
+        loc = [
+            str(p)
+            for p in err.get("loc", ())
+            if p not in ("body", "query", "path", "form") and p not in UNION_TAGS
+        ]
+        kind = str(err.get("type", "value_error"))
+        ctx = err.get("ctx") or {}
+        # Our own validators raise PydanticCustomError whose message template is the msgid.
+        message = _PYDANTIC_MESSAGES.get(kind) or str(err.get("msg", ""))
+        if kind == "value_error" and "email" in str(err.get("msg", "")).lower():
+            message = N_("Enter an email address in the correct format, like name@example.com.")
+        params = {k: v for k, v in ctx.items() if isinstance(v, str | int | float)}
+        out.append(FieldError(".".join(loc) or "body", kind, message, params))
+    return out
+
+
+def problem_response(request: Request, exc: AppError) -> Response:
+    lang = language(request)
+    if _is_api(request):
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + exc.code,
+            "title": gettext(lang, exc.title),
+            "status": exc.status_code,
+            "code": exc.code,
+            "instance": request.url.path,
+            "request_id": getattr(request.state, "request_id", None),
+        }
+        if exc.detail:
+            body["detail"] = gettext(lang, exc.detail, exc.params)
+        if exc.field_errors:
+            body["errors"] = [
+                {
+                    "field": fe.field,
+                    "code": fe.code,
+                    "message": _safe_gettext(lang, fe.message, fe.params),
+                }
+                for fe in exc.field_errors
+            ]
+        body.update(exc.extra)
+        return JSONResponse(
+            body,
+            status_code=exc.status_code,
+            media_type="application/problem+json",
+            headers=exc.headers,
+        )
+    if exc.status_code == 401 and exc.code == "authentication_required":
+        # Pages send the visitor to sign in and back, rather than showing an error.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(request, "/login?next=" + quote(target, safe=""))
+    template = "errors/404.html" if exc.status_code == 404 else "errors/error.html"
+    return render(
+        request,
+        template,
+        {
+            "error": exc,
+            "title": gettext(lang, exc.title),
+            "detail": gettext(lang, exc.detail, exc.params) if exc.detail else None,
+            "errors": [
+                {"field": fe.field, "message": _safe_gettext(lang, fe.message, fe.params)}
+                for fe in exc.field_errors
+            ],
+        },
+        status_code=exc.status_code,
+    )
+
+
+def _safe_gettext(lang: str, message: str, params: dict[str, Any]) -> str:
+    try:
+        return gettext(lang, message, params)
+    except (KeyError, IndexError, ValueError):
+        return gettext(lang, message)
+
+
+class _HttpError(AppError):
+    """Framework-level errors (unknown route, wrong method) rendered like our own."""
+
+
+class _ServerError(AppError):
+    status_code = 500
+    code = "internal_error"
+    title = N_("Sorry, there is a problem with the service")
+    default_detail = N_("Try again later. If it keeps happening, quote the request id.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_app_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, AppError)
+        return problem_response(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        from app.errors import ValidationFailed
+
+        return problem_response(
+            request, ValidationFailed(field_errors=validation_field_errors(exc))
+        )
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return problem_response(request, NotFound())
+        err = _HttpError(N_("This request is not supported."))
+        err.status_code = exc.status_code
+        err.code = f"http_{exc.status_code}"
+        return problem_response(request, err)
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem_response(request, _ServerError())
+
+    app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_crash)

@@ -1,0 +1,47 @@
+"""Per-client rate limits (``limits``): in memory for the embedded default, Redis for several
+workers, chosen by ``TALENT_RATE_LIMIT_STORAGE``."""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from app.config import get_settings
+from app.errors import RateLimited
+
+
+@lru_cache(maxsize=1)
+def _limiter() -> MovingWindowRateLimiter:
+    uri = get_settings().rate_limit_storage
+    if not uri.startswith("async+"):
+        uri = "async+" + uri
+    return MovingWindowRateLimiter(storage_from_string(uri))
+
+
+class RateLimit:
+    """Dependency: ``Depends(RateLimit("login", "rate_limit_login"))`` names a settings field."""
+
+    def __init__(self, scope: str, setting: str) -> None:
+        self.scope = scope
+        self.setting = setting
+
+    def _item(self) -> RateLimitItem:
+        return parse(str(getattr(get_settings(), self.setting)))
+
+    async def __call__(self, request: Request) -> None:
+        item = self._item()
+        client = request.client.host if request.client else "unknown"
+        limiter = _limiter()
+        if not await limiter.hit(item, self.scope, client):
+            stats = await limiter.get_window_stats(item, self.scope, client)
+            retry = max(1, int(stats.reset_time - time.time()))
+            raise RateLimited(headers={"Retry-After": str(retry)})
+
+
+def reset_rate_limits() -> None:
+    _limiter.cache_clear()

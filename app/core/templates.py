@@ -1,0 +1,79 @@
+"""Jinja2 rendering with the request's language, the caller and a CSRF token in every page."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from app.config import PROJECT_ROOT, get_settings
+from app.core.csrf import CSRF_COOKIE, csrf_token
+from app.domain import labels
+from app.i18n import gettext
+
+templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
+templates.env.globals["quote"] = quote
+templates.env.globals["labels"] = labels.ALL
+
+
+def language(request: Request) -> str:
+    return str(getattr(request.state, "lang", get_settings().default_language))
+
+
+def translator(lang: str) -> Any:
+    def _(message: str, **params: Any) -> str:
+        return gettext(lang, message, params or None)
+
+    return _
+
+
+def render(
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = language(request)
+    full: dict[str, Any] = {
+        "_": translator(lang),
+        "lang": lang,
+        "other_lang": "en" if lang == "zh" else "zh",
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": csrf_token(request),
+        "current_path": request.url.path,
+        "errors": [],
+        "values": {},
+    }
+    full.update(context or {})
+    response = templates.TemplateResponse(request, name, full, status_code=status_code)
+    apply_cookies(request, response)
+    return response
+
+
+def apply_cookies(request: Request, response: Response) -> None:
+    """Writes cookies that the request decided on (CSRF seed) to whichever response goes out."""
+    if getattr(request.state, "set_csrf_cookie", False):
+        response.set_cookie(
+            CSRF_COOKIE,
+            request.state.csrf_seed,
+            httponly=True,
+            samesite="lax",
+            secure=secure_cookies(),
+            path="/",
+        )
+
+
+def secure_cookies() -> bool:
+    settings = get_settings()
+    return settings.is_production or settings.base_url.startswith("https://")
+
+
+def redirect(request: Request, url: str) -> RedirectResponse:
+    """Post/Redirect/Get: 303 so a refresh never re-submits the form."""
+    response = RedirectResponse(url, status_code=303)
+    apply_cookies(request, response)
+    return response

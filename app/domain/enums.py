@@ -1,0 +1,109 @@
+"""Domain vocabularies shared by models, services and pages."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class District(StrEnum):
+    YANGPU = "yangpu"
+    CHANGNING = "changning"
+
+
+class UserKind(StrEnum):
+    APPLICANT = "applicant"
+    STAFF = "staff"
+    EMPLOYER = "employer"
+
+
+class ApplicantType(StrEnum):
+    DOMESTIC = "domestic"  # 居民身份证
+    OVERSEAS = "overseas"  # passport
+
+
+class IdKind(StrEnum):
+    RESIDENT_ID = "resident_id"
+    PASSPORT = "passport"
+
+
+class Language(StrEnum):
+    ZH = "zh"
+    EN = "en"
+
+
+class Role(StrEnum):
+    WINDOW_CLERK = "window_clerk"
+    REVIEWER = "reviewer"
+    APPROVER = "approver"
+    FINANCE_MAKER = "finance_maker"
+    FINANCE_CHECKER = "finance_checker"
+    DISTRICT_ADMIN = "district_admin"
+    AUDITOR = "auditor"
+    SYSADMIN = "sysadmin"
+
+
+class Permission(StrEnum):
+    VIEW_STAFF_HOME = "view_staff_home"
+    VIEW_APPLICANTS = "view_applicants"
+    VIEW_FULL_ID = "view_full_id"
+    VIEW_EMPLOYERS = "view_employers"
+    MANAGE_STAFF = "manage_staff"
+    READ_AUDIT = "read_audit"
+    HANDLE_WINDOW = "handle_window"
+    REVIEW_CASES = "review_cases"
+    APPROVE_CASES = "approve_cases"
+    PREPARE_PAYMENTS = "prepare_payments"
+    CHECK_PAYMENTS = "check_payments"
+
+
+class ConsentPurpose(StrEnum):
+    PERSONAL_INFO = "personal_info"  # PIPL art. 14: processing for talent services
+    SENSITIVE_INFO = "sensitive_info"  # PIPL art. 29: separate consent for sensitive data
+
+
+class Department(StrEnum):
+    """Departments that own services; a staff member belongs to exactly one."""
+
+    TALENT_OFFICE = "talent_office"  # 区委人才办 / 人才服务中心
+    HR_BUREAU = "hr_bureau"  # 人力资源和社会保障局
+    HOUSING = "housing"  # 房屋管理局
+    PUBLIC_SECURITY = "public_security"  # 公安分局（户政）
+    FINANCE = "finance"  # 财政局
+    SERVICE_CENTER = "service_center"  # 行政服务中心（一窗通办）
+    EDUCATION = "education"  # 教育局
+
+
+# Separation of duties (MLPS three-role convention): auditors read the log but no cases;
+# admins manage accounts but cannot read the audit log; makers and checkers are different roles.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.WINDOW_CLERK: frozenset(
+        {
+            Permission.VIEW_STAFF_HOME,
+            Permission.VIEW_APPLICANTS,
+            Permission.VIEW_FULL_ID,
+            Permission.HANDLE_WINDOW,
+        }
+    ),
+    Role.REVIEWER: frozenset(
+        {Permission.VIEW_STAFF_HOME, Permission.VIEW_APPLICANTS, Permission.REVIEW_CASES,
+         Permission.VIEW_EMPLOYERS}
+    ),
+    Role.APPROVER: frozenset(
+        {Permission.VIEW_STAFF_HOME, Permission.VIEW_APPLICANTS, Permission.APPROVE_CASES,
+         Permission.VIEW_EMPLOYERS}
+    ),
+    Role.FINANCE_MAKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.PREPARE_PAYMENTS}),
+    Role.FINANCE_CHECKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.CHECK_PAYMENTS}),
+    Role.DISTRICT_ADMIN: frozenset(
+        {Permission.VIEW_STAFF_HOME, Permission.MANAGE_STAFF, Permission.VIEW_EMPLOYERS}
+    ),
+    Role.AUDITOR: frozenset({Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT}),
+    Role.SYSADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_STAFF}),
+}
+
+
+def permissions_for(roles: list[Role] | list[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= ROLE_PERMISSIONS[Role(role)]
+    return frozenset(granted)

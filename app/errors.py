@@ -1,0 +1,120 @@
+"""Typed domain errors. Services raise these; the web layer renders them per channel.
+
+Messages are English msgids translated when rendered, so one error reads in the caller's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.i18n import N_
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    message: str  # msgid
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class AppError(Exception):
+    status_code: int = 400
+    code: str = "bad_request"
+    title: str = N_("The request could not be processed")
+    default_detail: str | None = None
+    # When True the request transaction commits before the error is answered: for security
+    # counters and audit rows that must survive the failure they describe (failed logins).
+    preserve_writes: bool = False
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        params: dict[str, Any] | None = None,
+        field_errors: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail if detail is not None else self.default_detail
+        self.params = params or {}
+        self.field_errors = field_errors or []
+        self.headers = headers or {}
+        self.extra = extra or {}
+        super().__init__(self.detail or self.title)
+
+
+class ValidationFailed(AppError):
+    status_code = 422
+    code = "validation_failed"
+    title = N_("There is a problem with the information you gave")
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    title = N_("Not found")
+    default_detail = N_("The page or record you asked for does not exist.")
+
+
+class AuthenticationRequired(AppError):
+    status_code = 401
+    code = "authentication_required"
+    title = N_("Please sign in")
+    default_detail = N_("You need to sign in to continue.")
+
+
+class InvalidCredentials(AppError):
+    preserve_writes = True
+    status_code = 401
+    code = "invalid_credentials"
+    title = N_("Sign-in failed")
+    default_detail = N_("The email address or password is not correct.")
+
+
+class TotpRequired(AppError):
+    status_code = 401
+    code = "totp_required"
+    title = N_("Verification code needed")
+    default_detail = N_(
+        "Staff accounts must enter the 6-digit code from their authenticator app."
+    )
+
+
+class AccountLocked(AppError):
+    preserve_writes = True
+    status_code = 423
+    code = "account_locked"
+    title = N_("Too many failed sign-in attempts")
+    default_detail = N_(
+        "Sign-in is paused for this account after too many failed attempts. "
+        "Try again after {minutes} minutes."
+    )
+
+
+class PermissionDenied(AppError):
+    status_code = 403
+    code = "forbidden"
+    title = N_("You do not have access")
+    default_detail = N_("Your account is not allowed to do this.")
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    title = N_("This conflicts with existing information")
+
+
+class CsrfFailed(AppError):
+    status_code = 403
+    code = "csrf_failed"
+    title = N_("The form has expired")
+    default_detail = N_("For your security the form expired. Please go back and try again.")
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    title = N_("Too many requests")
+    default_detail = N_("You have made too many requests. Please wait a moment and try again.")

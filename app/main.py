@@ -1,0 +1,66 @@
+"""Application factory: routers, middleware, error handlers, database engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.core.logging import configure_logging
+from app.core.middleware import PortalMiddleware
+from app.core.problems import install_error_handlers
+from app.db import make_engine, make_sessionmaker
+from app.routers import ops
+from app.routers.api import account as api_account
+from app.routers.api import auth as api_auth
+from app.routers.api import staff as api_staff
+from app.routers.web import account as web_account
+from app.routers.web import auth as web_auth
+from app.routers.web import public as web_public
+from app.routers.web import staff as web_staff
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    docs = not settings.is_production
+    app = FastAPI(
+        title="Talent Services Portal API / 人才服务平台接口",
+        version="1",
+        lifespan=lifespan,
+        docs_url="/api/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+    app.add_middleware(
+        PortalMiddleware,
+        default_language=settings.default_language,
+        hsts=settings.is_production,
+    )
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    for router in (
+        ops.router,
+        api_auth.router,
+        api_account.router,
+        api_staff.router,
+        web_public.router,
+        web_auth.router,
+        web_account.router,
+        web_staff.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,125 @@
+"""Queries for users and their role records. Reads by other parties go through scoped builders."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.domain.principal import Principal
+from app.models import Applicant, Consent, Employer, EmployerUser, StaffMember, User
+
+
+async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
+    result = await session.execute(select(User).where(User.email == email))
+    return result.scalar_one_or_none()
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def email_exists(session: AsyncSession, email: str) -> bool:
+    result = await session.execute(select(User.id).where(User.email == email))
+    return result.first() is not None
+
+
+async def id_index_exists(session: AsyncSession, index: str) -> bool:
+    result = await session.execute(
+        select(Applicant.id).where(Applicant.id_number_index == index)
+    )
+    return result.first() is not None
+
+
+async def get_applicant_for_user(session: AsyncSession, user_id: uuid.UUID) -> Applicant | None:
+    result = await session.execute(select(Applicant).where(Applicant.user_id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def get_staff_for_user(session: AsyncSession, user_id: uuid.UUID) -> StaffMember | None:
+    result = await session.execute(select(StaffMember).where(StaffMember.user_id == user_id))
+    return result.scalar_one_or_none()
+
+
+async def get_employer_user_for_user(
+    session: AsyncSession, user_id: uuid.UUID
+) -> EmployerUser | None:
+    result = await session.execute(
+        select(EmployerUser)
+        .where(EmployerUser.user_id == user_id)
+        .options(selectinload(EmployerUser.employer))
+    )
+    return result.scalar_one_or_none()
+
+
+def applicants_readable_by(principal: Principal) -> Select[tuple[Applicant]]:
+    """Applicants the caller may read: themselves only, or any applicant for staff who serve them.
+
+    Applicants are city-wide residents, not district data: a window clerk in either district may
+    serve any walk-in. District scoping applies to cases, employers and staff records.
+    """
+    stmt = select(Applicant).options(selectinload(Applicant.user))
+    if principal.applicant_id is not None:
+        return stmt.where(Applicant.id == principal.applicant_id)
+    if principal.staff_id is not None:
+        return stmt
+    return stmt.where(Applicant.id.is_(None))
+
+
+async def get_applicant_readable(
+    session: AsyncSession, principal: Principal, applicant_id: uuid.UUID
+) -> Applicant | None:
+    stmt = applicants_readable_by(principal).where(Applicant.id == applicant_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_applicant_by_index(
+    session: AsyncSession, principal: Principal, index: str
+) -> Applicant | None:
+    stmt = applicants_readable_by(principal).where(Applicant.id_number_index == index)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def employers_readable_by(principal: Principal) -> Select[tuple[Employer]]:
+    stmt = select(Employer)
+    if principal.staff_id is not None and principal.district:
+        return stmt.where(Employer.district == principal.district)
+    if principal.employer_id is not None:
+        return stmt.where(Employer.id == principal.employer_id)
+    return stmt.where(Employer.id.is_(None))
+
+
+async def list_employers(session: AsyncSession, principal: Principal) -> list[Employer]:
+    stmt = employers_readable_by(principal).order_by(Employer.name)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_employer_readable(
+    session: AsyncSession, principal: Principal, employer_id: uuid.UUID
+) -> Employer | None:
+    stmt = employers_readable_by(principal).where(Employer.id == employer_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_employer_by_uscc(session: AsyncSession, uscc: str) -> Employer | None:
+    result = await session.execute(select(Employer).where(Employer.uscc == uscc))
+    return result.scalar_one_or_none()
+
+
+def staff_readable_by(principal: Principal) -> Select[tuple[StaffMember]]:
+    stmt = select(StaffMember).options(selectinload(StaffMember.user))
+    if principal.staff_id is not None and principal.district:
+        return stmt.where(StaffMember.district == principal.district)
+    return stmt.where(StaffMember.id.is_(None))
+
+
+async def list_staff(session: AsyncSession, principal: Principal) -> list[StaffMember]:
+    stmt = staff_readable_by(principal).order_by(StaffMember.full_name)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def consents_for(session: AsyncSession, user_id: uuid.UUID) -> list[Consent]:
+    stmt = select(Consent).where(Consent.user_id == user_id).order_by(Consent.given_at)
+    return list((await session.execute(stmt)).scalars())

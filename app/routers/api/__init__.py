@@ -1,0 +1,1 @@
+"""JSON API v1 (mobile apps and integrations). Errors are problem+json."""

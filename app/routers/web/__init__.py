@@ -1,0 +1,1 @@
+"""Server-rendered pages (no JavaScript needed). Forms use Post/Redirect/Get and CSRF tokens."""

@@ -1,0 +1,152 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.core.access import SESSION_COOKIE, CurrentUser, PublicPage
+from app.core.csrf import csrf_protect, rotate_csrf
+from app.core.forms import error_list, errors_of, parse_form, settle_failure
+from app.core.middleware import LANG_COOKIE
+from app.core.ratelimit import RateLimit
+from app.core.templates import language, redirect, render, secure_cookies
+from app.db import SessionDep
+from app.errors import AppError, FieldError, TotpRequired
+from app.i18n import N_
+from app.routers.web.public import safe_next
+from app.schemas.accounts import DomesticRegistration, OverseasRegistration
+from app.services import accounts as accounts_service
+
+router = APIRouter(tags=["pages"])
+_limit = Depends(RateLimit("login", "rate_limit_login"))
+
+
+def _set_login_cookie(response: Response, token: str, lang: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(), path="/"
+    )
+    response.set_cookie(
+        LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+        secure=secure_cookies(),
+    )
+
+
+@router.get("/register", response_class=HTMLResponse)
+async def register_start(request: Request, principal: PublicPage) -> HTMLResponse:
+    return render(request, "public/register_start.html")
+
+
+@router.post("/register", dependencies=[Depends(csrf_protect)])
+async def register_choose(
+    request: Request,
+    principal: PublicPage,
+    applicant_type: Annotated[str, Form()] = "",
+) -> Response:
+    if applicant_type not in ("domestic", "overseas"):
+        errors = error_list(
+            language(request),
+            [FieldError("applicant_type", "required", N_("Choose how you will prove who you are."))],
+        )
+        return render(request, "public/register_start.html", {"errors": errors}, status_code=422)
+    return redirect(request, f"/register/{applicant_type}")
+
+
+@router.get("/register/{applicant_type}", response_class=HTMLResponse)
+async def register_form(
+    request: Request, applicant_type: Literal["domestic", "overseas"], principal: PublicPage
+) -> HTMLResponse:
+    return render(request, "public/register.html", {"applicant_type": applicant_type})
+
+
+@router.post("/register/{applicant_type}", dependencies=[Depends(csrf_protect), _limit])
+async def register_submit(
+    request: Request,
+    applicant_type: Literal["domestic", "overseas"],
+    principal: PublicPage,
+    session: SessionDep,
+) -> Response:
+    form = await request.form()
+    data = {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
+    data["consent_personal_info"] = "consent_personal_info" in form
+    data["language"] = language(request)
+    model = DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
+    parsed, problems = parse_form(model, data)
+    context = {"applicant_type": applicant_type, "values": _safe_values(data)}
+    if parsed is None:
+        context["errors"] = error_list(language(request), problems)
+        return render(request, "public/register.html", context, status_code=422)
+    try:
+        user = await accounts_service.register_applicant(session, parsed, channel="web")
+        issued = await accounts_service.login(
+            session, parsed.email, parsed.password, None, kind="web"
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        context["errors"] = errors_of(exc, language(request))
+        return render(request, "public/register.html", context, status_code=exc.status_code)
+    rotate_csrf(request)
+    response = redirect(request, "/account?registered=1")
+    _set_login_cookie(response, issued.token, user.language)
+    return response
+
+
+def _safe_values(data: dict[str, object]) -> dict[str, object]:
+    """Values to show again in the form: never the password."""
+    return {k: v for k, v in data.items() if k != "password"}
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request, principal: PublicPage, next: str = "/account") -> Response:
+    if principal is not None:
+        return redirect(request, safe_next(next, "/account"))
+    return render(request, "public/login.html", {"next": safe_next(next, "/account")})
+
+
+@router.post("/login", dependencies=[Depends(csrf_protect), _limit])
+async def login_submit(
+    request: Request,
+    principal: PublicPage,
+    session: SessionDep,
+    email: Annotated[str, Form(max_length=254)] = "",
+    password: Annotated[str, Form(max_length=128)] = "",
+    totp_code: Annotated[str, Form(max_length=10)] = "",
+    next: Annotated[str, Form(max_length=500)] = "/account",
+) -> Response:
+    lang = language(request)
+    context: dict[str, object] = {"next": safe_next(next, "/account"), "values": {"email": email}}
+    missing = []
+    if not email.strip():
+        missing.append(FieldError("email", "required", N_("Enter your email address.")))
+    if not password:
+        missing.append(FieldError("password", "required", N_("Enter your password.")))
+    if missing:
+        context["errors"] = error_list(lang, missing)
+        return render(request, "public/login.html", context, status_code=422)
+    try:
+        issued = await accounts_service.login(
+            session, email, password, totp_code or None, kind="web"
+        )
+    except TotpRequired as exc:
+        context["errors"] = [
+            {"field": "totp_code", "message": errors_of(exc, lang)[0]["message"]}
+        ]
+        return render(request, "public/login.html", context, status_code=401)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        context["errors"] = errors_of(exc, lang)
+        return render(request, "public/login.html", context, status_code=exc.status_code)
+    rotate_csrf(request)
+    default = "/staff" if issued.user.kind == "staff" else "/account"
+    response = redirect(request, safe_next(next, default) if next != "/account" else default)
+    _set_login_cookie(response, issued.token, issued.user.language)
+    return response
+
+
+@router.post("/logout", dependencies=[Depends(csrf_protect)])
+async def logout(request: Request, principal: CurrentUser, session: SessionDep) -> RedirectResponse:
+    await accounts_service.logout(session, principal)
+    rotate_csrf(request)
+    response = redirect(request, "/?signed_out=1")
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

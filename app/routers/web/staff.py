@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from app.core.access import CurrentStaff
+from app.core.templates import render
+from app.db import SessionDep
+from app.domain.enums import Permission
+from app.services import accounts as accounts_service
+from app.services import staff as staff_service
+
+router = APIRouter(prefix="/staff", tags=["staff pages"])
+
+
+@router.get("", response_class=HTMLResponse)
+async def staff_home(request: Request, principal: CurrentStaff, session: SessionDep) -> HTMLResponse:
+    view = await accounts_service.account_view(session, principal)
+    employers = (
+        await staff_service.list_employers(session, principal)
+        if principal.can(Permission.VIEW_EMPLOYERS)
+        else []
+    )
+    return render(request, "staff/home.html", {"account": view, "employers": employers})

@@ -1,0 +1,180 @@
+"""API shapes for registration, login and accounts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
+
+from app.domain.identity import (
+    is_valid_cn_mobile,
+    is_valid_passport,
+    is_valid_resident_id,
+    normalize_passport,
+    normalize_resident_id,
+)
+from app.i18n import N_
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+
+ERR_ID_NUMBER = N_(
+    "Enter a valid 18-character resident ID number: the check digit does not match."
+)
+ERR_PASSPORT = N_("Enter a passport number of 5 to 20 letters and digits.")
+ERR_MOBILE = N_("Enter an 11-digit mainland mobile number, like 13800138000.")
+ERR_NATIONALITY = N_("Enter the nationality as a 2-letter country code, like US or DE.")
+ERR_CONSENT = N_("You must agree to the personal information notice to register.")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _RegistrationBase(_Strict):
+    email: EmailStr
+    password: Password
+    full_name: Name
+    language: Literal["zh", "en"] = "zh"
+    consent_personal_info: bool = Field(
+        description="Agreement to the personal information notice (PIPL art. 14)"
+    )
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.strip().lower()
+
+    @field_validator("consent_personal_info")
+    @classmethod
+    def _must_consent(cls, v: bool) -> bool:
+        if not v:
+            raise PydanticCustomError("consent_required", ERR_CONSENT)
+        return v
+
+
+class DomesticRegistration(_RegistrationBase):
+    applicant_type: Literal["domestic"] = "domestic"
+    id_number: str = Field(description="居民身份证号码 (GB 11643)")
+    mobile: str
+
+    @field_validator("id_number")
+    @classmethod
+    def _check_id(cls, v: str) -> str:
+        if not is_valid_resident_id(v):
+            raise PydanticCustomError("invalid_id_number", ERR_ID_NUMBER)
+        return normalize_resident_id(v)
+
+    @field_validator("mobile")
+    @classmethod
+    def _check_mobile(cls, v: str) -> str:
+        if not is_valid_cn_mobile(v):
+            raise PydanticCustomError("invalid_mobile", ERR_MOBILE)
+        return v.strip()
+
+
+class OverseasRegistration(_RegistrationBase):
+    applicant_type: Literal["overseas"] = "overseas"
+    passport_number: str
+    nationality: str = Field(description="ISO 3166-1 alpha-2")
+    mobile: str | None = None
+
+    @field_validator("passport_number")
+    @classmethod
+    def _check_passport(cls, v: str) -> str:
+        if not is_valid_passport(v):
+            raise PydanticCustomError("invalid_passport", ERR_PASSPORT)
+        return normalize_passport(v)
+
+    @field_validator("nationality")
+    @classmethod
+    def _check_nationality(cls, v: str) -> str:
+        v = v.strip().upper()
+        if len(v) != 2 or not v.isalpha() or v == "CN":
+            raise PydanticCustomError("invalid_nationality", ERR_NATIONALITY)
+        return v
+
+    @field_validator("mobile")
+    @classmethod
+    def _check_mobile(cls, v: str | None) -> str | None:
+        if v is None or not v.strip():
+            return None
+        digits = v.strip().replace(" ", "").lstrip("+")
+        if not digits.isdigit() or not 6 <= len(digits) <= 15:
+            raise PydanticCustomError("invalid_mobile", N_("Enter a phone number of 6 to 15 digits."))
+        return v.strip()
+
+
+Registration = Annotated[
+    DomesticRegistration | OverseasRegistration, Field(discriminator="applicant_type")
+]
+
+
+class LoginRequest(_Strict):
+    email: str = Field(max_length=254)
+    password: Password
+    totp_code: str | None = Field(default=None, max_length=10)
+
+
+class RefreshRequest(_Strict):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class ApplicantRead(BaseModel):
+    id: uuid.UUID
+    applicant_type: str
+    full_name: str
+    email: str
+    id_kind: str
+    id_number_masked: str
+    nationality: str
+    mobile_masked: str | None
+    language: str
+    created_at: datetime
+
+
+class StaffRead(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    email: str
+    district: str
+    department: str
+    roles: list[str]
+
+
+class EmployerRead(BaseModel):
+    id: uuid.UUID
+    name: str
+    uscc: str
+    district: str
+
+
+class AccountRead(BaseModel):
+    user_id: uuid.UUID
+    kind: str
+    email: str
+    language: str
+    display_name: str
+    applicant: ApplicantRead | None = None
+    staff: StaffRead | None = None
+    employer: EmployerRead | None = None
+
+
+class LanguageUpdate(_Strict):
+    language: Literal["zh", "en"]
+
+
+class FullIdRead(BaseModel):
+    applicant_id: uuid.UUID
+    id_kind: str
+    id_number: str

@@ -1,0 +1,441 @@
+"""Use cases for accounts: registration, login with throttling and TOTP, sessions, logout."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.domain.enums import (
+    ApplicantType,
+    ConsentPurpose,
+    IdKind,
+    Role,
+    UserKind,
+    permissions_for,
+)
+from app.domain.identity import mask_mobile
+from app.domain.principal import Principal
+from app.errors import (
+    AccountLocked,
+    AuthenticationRequired,
+    FieldError,
+    InvalidCredentials,
+    TotpRequired,
+    ValidationFailed,
+)
+from app.i18n import N_
+from app.models import Applicant, AuthSession, Consent, LoginThrottle, StaffMember, User
+from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
+from app.repositories import sessions as sessions_repo
+from app.schemas.accounts import (
+    AccountRead,
+    ApplicantRead,
+    DomesticRegistration,
+    EmployerRead,
+    OverseasRegistration,
+    StaffRead,
+)
+from app.security import passwords, totp
+from app.security.crypto import new_token, token_digest
+from app.services import audit, protection
+
+ERR_EMAIL_TAKEN = N_("An account with this email address already exists. Sign in instead.")
+ERR_ID_TAKEN = N_(
+    "An account is already registered with this ID or passport number. Sign in instead, "
+    "or ask at a service window if you cannot."
+)
+# Re-checking a session on every request costs a write; refresh its idle clock at most this often.
+_TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+def password_problems(password: str, email: str, field: str = "password") -> list[FieldError]:
+    settings = get_settings()
+    if len(password) < settings.password_min_length:
+        return [
+            FieldError(
+                field,
+                "password_too_short",
+                N_("Use at least {min} characters for your password."),
+                {"min": settings.password_min_length},
+            )
+        ]
+    if passwords.is_common_password(password) or password.lower() == email.split("@")[0].lower():
+        return [
+            FieldError(
+                field,
+                "password_too_common",
+                N_("This password is too common and easy to guess. Choose another one."),
+            )
+        ]
+    return []
+
+
+async def register_applicant(
+    session: AsyncSession,
+    data: DomesticRegistration | OverseasRegistration,
+    *,
+    channel: str,
+    registered_by: Principal | None = None,
+) -> User:
+    problems = password_problems(data.password, data.email)
+    if await accounts_repo.email_exists(session, data.email):
+        problems.append(FieldError("email", "email_taken", ERR_EMAIL_TAKEN))
+    if isinstance(data, DomesticRegistration):
+        kind, number, nationality = IdKind.RESIDENT_ID, data.id_number, "CN"
+        id_field = "id_number"
+    else:
+        kind, number, nationality = IdKind.PASSPORT, data.passport_number, data.nationality
+        id_field = "passport_number"
+    index = protection.id_index(kind, number)
+    if await accounts_repo.id_index_exists(session, index):
+        problems.append(FieldError(id_field, "id_taken", ERR_ID_TAKEN))
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+
+    user = User(
+        email=data.email,
+        password_hash=passwords.hash_password(data.password),
+        kind=UserKind.APPLICANT.value,
+        language=data.language,
+    )
+    session.add(user)
+    await session.flush()
+    applicant = Applicant(
+        user_id=user.id,
+        applicant_type=(
+            ApplicantType.DOMESTIC if kind is IdKind.RESIDENT_ID else ApplicantType.OVERSEAS
+        ).value,
+        full_name=data.full_name,
+        id_kind=kind.value,
+        id_number_enc=protection.encrypt_id(number),
+        id_number_index=index,
+        id_number_masked=protection.mask_id(kind, number),
+        nationality=nationality,
+        mobile=data.mobile,
+        profile_facts={},
+    )
+    session.add(applicant)
+    session.add(
+        Consent(
+            user_id=user.id,
+            purpose=ConsentPurpose.PERSONAL_INFO.value,
+            notice_version=get_settings().privacy_notice_version,
+            channel=channel,
+        )
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        "account.registered",
+        actor=registered_by,
+        actor_user_id=user.id if registered_by is None else None,
+        object_type="applicant",
+        object_id=applicant.id,
+        detail={"channel": channel},
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedLogin:
+    session_id: uuid.UUID
+    token: str
+    refresh_token: str | None
+    expires_in: int
+    user: User
+
+
+async def _register_failure(
+    session: AsyncSession, throttle: LoginThrottle | None, key: str, now: datetime
+) -> None:
+    settings = get_settings()
+    if throttle is None:
+        throttle = LoginThrottle(key=key, failures=0, first_failure_at=now)
+        session.add(throttle)
+    throttle.failures += 1
+    if throttle.failures >= settings.login_max_failures:
+        throttle.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+    await session.flush()
+
+
+async def login(
+    session: AsyncSession,
+    email: str,
+    password: str,
+    totp_code: str | None,
+    *,
+    kind: str,
+    now: datetime | None = None,
+) -> IssuedLogin:
+    """Checks the credentials and opens a session.
+
+    Unknown accounts take the same path and the same time as known ones (a dummy hash is
+    verified) and lock the same way, so neither answers nor timing reveal who is registered.
+    """
+    settings = get_settings()
+    now = now or utcnow()
+    email = email.strip().lower()
+    key = protection.login_key(email)
+    throttle = await sessions_repo.get_throttle(session, key, for_update=True)
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        await audit.record(session, "auth.login_locked", detail={"key": key[:12]})
+        raise AccountLocked(params={"minutes": settings.login_lock_minutes})
+    if throttle and throttle.locked_until and throttle.locked_until <= now:
+        throttle.failures, throttle.locked_until = 0, None
+
+    user = await accounts_repo.get_user_by_email(session, email)
+    ok = passwords.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        await _register_failure(session, throttle, key, now)
+        await audit.record(
+            session,
+            "auth.login_failed",
+            actor_user_id=user.id if user else None,
+            detail={"reason": "password"},
+        )
+        raise InvalidCredentials()
+
+    if user.kind == UserKind.STAFF.value:
+        if not totp_code:
+            raise TotpRequired()
+        secret = protection.cipher().decrypt(user.totp_secret_enc or b"", "user.totp")
+        step = totp.verify(secret, totp_code, user.totp_last_step, now.timestamp())
+        if step is None:
+            await _register_failure(session, throttle, key, now)
+            await audit.record(
+                session, "auth.login_failed", actor_user_id=user.id, detail={"reason": "totp"}
+            )
+            raise InvalidCredentials(
+                N_("The verification code is not correct. Check your authenticator app.")
+            )
+        user.totp_last_step = step
+
+    if throttle is not None:
+        throttle.failures, throttle.locked_until, throttle.first_failure_at = 0, None, None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = now
+    issued = await _open_session(session, user, kind, now)
+    await audit.record(
+        session,
+        "auth.login",
+        actor_user_id=user.id,
+        object_type="session",
+        object_id=issued.session_id,
+        detail={"channel": kind},
+    )
+    return issued
+
+
+async def _open_session(
+    session: AsyncSession, user: User, kind: str, now: datetime
+) -> IssuedLogin:
+    settings = get_settings()
+    token = new_token()
+    if kind == "web":
+        token_expires = now + timedelta(minutes=settings.session_idle_minutes)
+        expires = now + timedelta(hours=settings.session_absolute_hours)
+        refresh = None
+        expires_in = settings.session_idle_minutes * 60
+    else:
+        token_expires = now + timedelta(minutes=settings.access_token_minutes)
+        expires = now + timedelta(days=settings.refresh_token_days)
+        refresh = new_token()
+        expires_in = settings.access_token_minutes * 60
+    row = AuthSession(
+        user_id=user.id,
+        kind=kind,
+        token_hash=token_digest(token),
+        refresh_hash=token_digest(refresh) if refresh else None,
+        created_at=now,
+        last_seen_at=now,
+        token_expires_at=token_expires,
+        expires_at=expires,
+    )
+    session.add(row)
+    await session.flush()
+    return IssuedLogin(row.id, token, refresh, expires_in, user)
+
+
+async def refresh(session: AsyncSession, refresh_token: str, now: datetime | None = None) -> IssuedLogin:
+    """Rotates both tokens; the old refresh token stops working at once."""
+    settings = get_settings()
+    now = now or utcnow()
+    row = await sessions_repo.get_by_refresh_hash(session, token_digest(refresh_token), for_update=True)
+    if row is None or row.kind != "api" or row.revoked_at is not None or row.expires_at <= now:
+        raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
+    user = await accounts_repo.get_user(session, row.user_id)
+    if user is None or not user.is_active:
+        raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
+    token, new_refresh = new_token(), new_token()
+    row.token_hash = token_digest(token)
+    row.refresh_hash = token_digest(new_refresh)
+    row.token_expires_at = now + timedelta(minutes=settings.access_token_minutes)
+    row.last_seen_at = now
+    await session.flush()
+    return IssuedLogin(row.id, token, new_refresh, settings.access_token_minutes * 60, user)
+
+
+async def logout(session: AsyncSession, principal: Principal) -> None:
+    row = await session.get(AuthSession, principal.session_id)
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await audit.record(
+            session, "auth.logout", actor=principal, object_type="session", object_id=row.id
+        )
+    await session.flush()
+
+
+async def resolve(
+    session: AsyncSession, token: str, kind: str, now: datetime | None = None
+) -> Principal | None:
+    """The caller behind a cookie or bearer token, or None if it is unknown, revoked or expired."""
+    now = now or utcnow()
+    row = await sessions_repo.get_by_token_hash(session, token_digest(token))
+    if (
+        row is None
+        or row.kind != kind
+        or row.revoked_at is not None
+        or row.token_expires_at <= now
+        or row.expires_at <= now
+    ):
+        return None
+    user = await accounts_repo.get_user(session, row.user_id)
+    if user is None or not user.is_active:
+        return None
+    if kind == "web" and now - row.last_seen_at > _TOUCH_INTERVAL:
+        idle = timedelta(minutes=get_settings().session_idle_minutes)
+        row.last_seen_at = now
+        row.token_expires_at = min(now + idle, row.expires_at)
+        await session.flush()
+    return await build_principal(session, user, row.id)
+
+
+async def build_principal(session: AsyncSession, user: User, session_id: uuid.UUID) -> Principal:
+    base = {
+        "user_id": user.id,
+        "session_id": session_id,
+        "email": user.email,
+        "language": user.language,
+    }
+    if user.kind == UserKind.APPLICANT.value:
+        applicant = await accounts_repo.get_applicant_for_user(session, user.id)
+        assert applicant is not None, "applicant user without applicant record"
+        return Principal(
+            kind=UserKind.APPLICANT,
+            display_name=applicant.full_name,
+            applicant_id=applicant.id,
+            **base,  # type: ignore[arg-type]
+        )
+    if user.kind == UserKind.STAFF.value:
+        staff = await accounts_repo.get_staff_for_user(session, user.id)
+        assert staff is not None, "staff user without staff record"
+        return Principal(
+            kind=UserKind.STAFF,
+            display_name=staff.full_name,
+            staff_id=staff.id,
+            district=staff.district,
+            department=staff.department,
+            roles=tuple(staff.roles),
+            permissions=permissions_for([Role(r) for r in staff.roles]),
+            **base,  # type: ignore[arg-type]
+        )
+    employer_user = await accounts_repo.get_employer_user_for_user(session, user.id)
+    assert employer_user is not None, "employer user without employer record"
+    return Principal(
+        kind=UserKind.EMPLOYER,
+        display_name=employer_user.full_name,
+        employer_id=employer_user.employer_id,
+        district=employer_user.employer.district,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+async def set_language(session: AsyncSession, principal: Principal, language: str) -> None:
+    user = await accounts_repo.get_user(session, principal.user_id)
+    if user is not None:
+        user.language = language
+        await session.flush()
+
+
+async def account_view(session: AsyncSession, principal: Principal) -> AccountRead:
+    user = await accounts_repo.get_user(session, principal.user_id)
+    assert user is not None
+    view = AccountRead(
+        user_id=user.id,
+        kind=user.kind,
+        email=user.email,
+        language=user.language,
+        display_name=principal.display_name,
+    )
+    if principal.applicant_id:
+        applicant = await accounts_repo.get_applicant_readable(
+            session, principal, principal.applicant_id
+        )
+        assert applicant is not None
+        view.applicant = applicant_view(applicant)
+    elif principal.staff_id:
+        staff = await accounts_repo.get_staff_for_user(session, user.id)
+        assert staff is not None
+        view.staff = staff_view(staff, user.email)
+    elif principal.employer_id:
+        employer = await accounts_repo.get_employer_readable(
+            session, principal, principal.employer_id
+        )
+        assert employer is not None
+        view.employer = EmployerRead.model_validate(employer, from_attributes=True)
+    return view
+
+
+def applicant_view(applicant: Applicant) -> ApplicantRead:
+    return ApplicantRead(
+        id=applicant.id,
+        applicant_type=applicant.applicant_type,
+        full_name=applicant.full_name,
+        email=applicant.user.email,
+        id_kind=applicant.id_kind,
+        id_number_masked=applicant.id_number_masked,
+        nationality=applicant.nationality,
+        mobile_masked=mask_mobile(applicant.mobile) if applicant.mobile else None,
+        language=applicant.user.language,
+        created_at=applicant.created_at,
+    )
+
+
+def staff_view(staff: StaffMember, email: str) -> StaffRead:
+    return StaffRead(
+        id=staff.id,
+        full_name=staff.full_name,
+        email=email,
+        district=staff.district,
+        department=staff.department,
+        roles=list(staff.roles),
+    )
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    purpose: str
+    notice_version: str
+    channel: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+
+async def consent_history(session: AsyncSession, principal: Principal) -> list[ConsentView]:
+    rows = await accounts_repo.consents_for(session, principal.user_id)
+    return [
+        ConsentView(r.purpose, r.notice_version, r.channel, r.given_at, r.withdrawn_at)
+        for r in rows
+    ]
+
+
+async def registered_account(session: AsyncSession, user: User) -> AccountRead:
+    """The new account as its owner sees it, right after registration."""
+    principal = await build_principal(session, user, session_id=uuid.uuid4())
+    return await account_view(session, principal)

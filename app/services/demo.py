@@ -1,0 +1,146 @@
+"""Demo data: both districts, staff of every role, employers, a few applicants.
+
+Idempotent: running it twice adds nothing the second time. Refused in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.enums import Department, District, Role
+from app.domain.identity import resident_id_check_char, uscc_check_char
+from app.models import EmployerUser, User
+from app.repositories import accounts as accounts_repo
+from app.schemas.accounts import DomesticRegistration, OverseasRegistration
+from app.security import passwords
+from app.services import accounts as accounts_service
+from app.services import staff as staff_service
+
+DEMO_PASSWORD = "Demo-Talent-2026"
+# Fixed TOTP secret for demo staff so a tester can add it to an authenticator app.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def demo_resident_id(region: str, birth: str, seq: str) -> str:
+    first17 = region + birth + seq
+    return first17 + resident_id_check_char(first17)
+
+
+def demo_uscc(body: str) -> str:
+    return body + uscc_check_char(body)
+
+
+_STAFF: tuple[tuple[str, str, str, list[Role]], ...] = (
+    ("window", "一窗受理员", Department.SERVICE_CENTER, [Role.WINDOW_CLERK]),
+    ("reviewer", "人社局审核员", Department.HR_BUREAU, [Role.REVIEWER]),
+    ("approver", "人社局审批员", Department.HR_BUREAU, [Role.APPROVER]),
+    ("housing", "房管局审核员", Department.HOUSING, [Role.REVIEWER, Role.APPROVER]),
+    ("maker", "财务经办", Department.FINANCE, [Role.FINANCE_MAKER]),
+    ("checker", "财务复核", Department.FINANCE, [Role.FINANCE_CHECKER]),
+    ("admin", "区管理员", Department.TALENT_OFFICE, [Role.DISTRICT_ADMIN]),
+    ("auditor", "审计员", Department.TALENT_OFFICE, [Role.AUDITOR]),
+)
+
+_DISTRICT_NAMES = {District.YANGPU: "杨浦", District.CHANGNING: "长宁"}
+
+_EMPLOYERS: tuple[tuple[str, str, District], ...] = (
+    ("上海杨浦创新科技有限公司", "91310110MA1G8XYW0", District.YANGPU),
+    ("杨浦滨江数字研究院", "12310110425012345", District.YANGPU),
+    ("长宁虹桥航空服务有限公司", "91310105MA1FL2AB3", District.CHANGNING),
+    ("上海长宁时尚创意有限公司", "91310105MA1K9CDE4", District.CHANGNING),
+)
+
+
+@dataclass
+class DemoSummary:
+    staff: list[tuple[str, str]]
+    applicants: list[str]
+    employers: list[str]
+
+
+async def load_demo(session: AsyncSession) -> DemoSummary:
+    summary = DemoSummary(staff=[], applicants=[], employers=[])
+    for district in District:
+        for key, title, department, roles in _STAFF:
+            email = f"{district.value}.{key}@demo.talent.gov.cn"
+            summary.staff.append((email, ", ".join(r.value for r in roles)))
+            if await accounts_repo.email_exists(session, email):
+                continue
+            await staff_service.create_staff(
+                session,
+                email=email,
+                password=DEMO_PASSWORD,
+                full_name=f"{_DISTRICT_NAMES[district]}{title}",
+                district=district.value,
+                department=department.value,
+                roles=[r.value for r in roles],
+                totp_secret=DEMO_TOTP_SECRET,
+            )
+    sysadmin = "sysadmin@demo.talent.gov.cn"
+    summary.staff.append((sysadmin, Role.SYSADMIN.value))
+    if not await accounts_repo.email_exists(session, sysadmin):
+        await staff_service.create_staff(
+            session,
+            email=sysadmin,
+            password=DEMO_PASSWORD,
+            full_name="系统管理员",
+            district=District.YANGPU.value,
+            department=Department.TALENT_OFFICE.value,
+            roles=[Role.SYSADMIN.value],
+            totp_secret=DEMO_TOTP_SECRET,
+        )
+
+    for name, body, district in _EMPLOYERS:
+        employer = await staff_service.create_employer(
+            session, name=name, uscc=demo_uscc(body), district=district.value
+        )
+        email = f"hr.{employer.uscc[-6:].lower()}@demo-employer.cn"
+        summary.employers.append(email)
+        if await accounts_repo.email_exists(session, email):
+            continue
+        user = User(
+            email=email,
+            password_hash=passwords.hash_password(DEMO_PASSWORD),
+            kind="employer",
+            language="zh",
+        )
+        session.add(user)
+        await session.flush()
+        session.add(EmployerUser(user_id=user.id, employer_id=employer.id, full_name="人事专员"))
+        await session.flush()
+
+    applicants: list[DomesticRegistration | OverseasRegistration] = [
+        DomesticRegistration(
+            email="li.wei@demo.example.cn",
+            password=DEMO_PASSWORD,
+            full_name="李伟",
+            id_number=demo_resident_id("310110", "19950312", "123"),
+            mobile="13800138001",
+            consent_personal_info=True,
+        ),
+        DomesticRegistration(
+            email="zhang.min@demo.example.cn",
+            password=DEMO_PASSWORD,
+            full_name="张敏",
+            id_number=demo_resident_id("310105", "19920720", "246"),
+            mobile="13900139002",
+            consent_personal_info=True,
+        ),
+        OverseasRegistration(
+            email="anna.schmidt@demo.example.com",
+            password=DEMO_PASSWORD,
+            full_name="Anna Schmidt",
+            passport_number="C01X00T47",
+            nationality="DE",
+            language="en",
+            consent_personal_info=True,
+        ),
+    ]
+    for reg in applicants:
+        summary.applicants.append(reg.email)
+        if await accounts_repo.email_exists(session, reg.email):
+            continue
+        await accounts_service.register_applicant(session, reg, channel="demo")
+    return summary

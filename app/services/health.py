@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.repositories import health as health_repo
+
+log = logging.getLogger(__name__)
+
+
+async def database_ready(session: AsyncSession) -> bool:
+    try:
+        await health_repo.ping(session)
+    except Exception:  # any driver error means "not ready"; the reason goes to the log only
+        log.warning("database not reachable", exc_info=True)
+        return False
+    return True

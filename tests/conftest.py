@@ -1,0 +1,56 @@
+"""Shared fixtures. One fresh database per run (SQLite by default, PostgreSQL when
+``TEST_DATABASE_URL`` names it), migrated to head by Alembic, as production is."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests.dbutil import fresh_database, requested_url, sync_url
+
+_TMP = tempfile.mkdtemp(prefix="talent-files-")
+# Settings are read from the environment once; fix them before the app is imported.
+os.environ.setdefault("TALENT_ENVIRONMENT", "test")
+os.environ["TALENT_UPLOAD_DIR"] = os.path.join(_TMP, "uploads")
+os.environ["TALENT_OUTBOX_DIR"] = os.path.join(_TMP, "outbox")
+# The suite signs in far more often than a person; the limiter itself has its own test.
+os.environ["TALENT_RATE_LIMIT_LOGIN"] = "100000/minute"
+os.environ["TALENT_RATE_LIMIT_PUBLIC"] = "100000/minute"
+os.environ["TALENT_LOG_LEVEL"] = "WARNING"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with fresh_database(requested_url()) as url:
+        os.environ["TALENT_DATABASE_URL"] = url
+        from app.config import get_settings
+        from app.migrate import upgrade
+
+        get_settings.cache_clear()
+        upgrade(sync_url(url))
+        yield url
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str) -> FastAPI:
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="session")
+def sessionmaker(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    return app.state.sessionmaker  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+        yield c
