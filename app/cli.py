@@ -15,7 +15,9 @@ from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
 
 cli = typer.Typer(
-    help="Talent services portal / 人才服务平台", no_args_is_help=True, pretty_exceptions_enable=False
+    help="Talent services portal / 人才服务平台",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
 )
 audit_cli = typer.Typer(help="Audit log")
 cli.add_typer(audit_cli, name="audit")
@@ -94,7 +96,7 @@ def demo() -> None:
 
 @cli.command()
 def totp(secret: Annotated[str, typer.Argument()] = "") -> None:
-    """Print the current TOTP code for a secret (default: the demo staff secret). Not in production."""
+    """Print the current TOTP code (default: the demo staff secret). Not in production."""
     if get_settings().is_production:
         raise typer.Exit(2)
     import pyotp
@@ -157,3 +159,7 @@ def audit_verify() -> None:
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -68,8 +68,7 @@ class Settings(BaseSettings):
             defaults = {
                 "TALENT_SECRET_KEY": self.secret_key.get_secret_value() == _DEV_SECRET,
                 "TALENT_DATA_KEY": self.data_key.get_secret_value() == _DEV_DATA_KEY,
-                "TALENT_BLIND_INDEX_KEY": self.blind_index_key.get_secret_value()
-                == _DEV_INDEX_KEY,
+                "TALENT_BLIND_INDEX_KEY": self.blind_index_key.get_secret_value() == _DEV_INDEX_KEY,
             }
             bad = [name for name, is_default in defaults.items() if is_default]
             if bad:

@@ -5,7 +5,8 @@ Messages are English msgids translated when rendered, so one error reads in the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from app.i18n import N_
@@ -16,7 +17,7 @@ class FieldError:
     field: str
     code: str
     message: str  # msgid
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 class AppError(Exception):
@@ -77,9 +78,7 @@ class TotpRequired(AppError):
     status_code = 401
     code = "totp_required"
     title = N_("Verification code needed")
-    default_detail = N_(
-        "Staff accounts must enter the 6-digit code from their authenticator app."
-    )
+    default_detail = N_("Staff accounts must enter the 6-digit code from their authenticator app.")
 
 
 class AccountLocked(AppError):

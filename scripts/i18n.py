@@ -23,9 +23,26 @@ def extract() -> None:
     pot = ROOT / "var" / "messages.pot"
     pot.parent.mkdir(exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_", "-k", "N_", "--no-location", "--sort-output", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_",
+            "-k",
+            "N_",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -56,7 +73,7 @@ def main() -> None:
                     message.string = fill[str(message.id)]
         with path.open("wb") as fh:
             write_po(fh, catalog, omit_header=False, sort_output=True, ignore_obsolete=True)
-    print("catalogs updated")
+    sys.stdout.write("catalogs updated\n")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def requested_url() -> str:
-    """``TEST_DATABASE_URL`` picks the server (``sqlite`` or a PostgreSQL URL); SQLite by default."""
+    """``TEST_DATABASE_URL``: ``sqlite`` (the default) or a PostgreSQL URL."""
     return os.environ.get("TEST_DATABASE_URL", "sqlite")
 
 

@@ -33,8 +33,11 @@ def bad_check_digit(number: str) -> str:
 
 
 def uscc() -> str:
-    body = "913101" + "".join(random.choice("0123456789") for _ in range(2)) + "MA1" + "".join(
-        random.choice("0123456789ABCDEFGH") for _ in range(6)
+    body = (
+        "913101"
+        + "".join(random.choice("0123456789") for _ in range(2))
+        + "MA1"
+        + "".join(random.choice("0123456789ABCDEFGH") for _ in range(6))
     )
     return body + uscc_check_char(body)
 
@@ -89,7 +92,10 @@ async def register_and_login(client: httpx.AsyncClient, payload: dict[str, Any])
     assert r.status_code == 201, r.text
     tokens = await login(client, payload["email"], payload["password"])
     return ApiUser(
-        payload["email"], payload["password"], tokens["access_token"], tokens["refresh_token"],
+        payload["email"],
+        payload["password"],
+        tokens["access_token"],
+        tokens["refresh_token"],
         r.json(),
     )
 

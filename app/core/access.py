@@ -7,7 +7,7 @@ cookie cannot be used to drive the API from another site.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -21,8 +21,11 @@ SESSION_COOKIE = "tp_session"
 ACCESS_ATTR = "__access__"
 
 
-def _mark(level: str) -> Callable[[Any], Any]:
-    def deco(fn: Any) -> Any:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _mark(level: str) -> Callable[[F], F]:
+    def deco(fn: F) -> F:
         setattr(fn, ACCESS_ATTR, level)
         return fn
 
@@ -82,7 +85,7 @@ require_staff = _require_kind(UserKind.STAFF)
 require_employer = _require_kind(UserKind.EMPLOYER)
 
 
-class require_permission:  # noqa: N801 - used like a function in Depends(...)
+class require_permission:
     """Staff with a permission from one of their roles."""
 
     def __init__(self, permission: Permission) -> None:

@@ -5,18 +5,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from urllib.parse import quote
-
 from app.core.templates import language, redirect, render
-from app.schemas import UNION_TAGS
 from app.errors import AppError, FieldError, NotFound
 from app.i18n import N_, gettext
+from app.schemas import UNION_TAGS
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://talent.example.gov.cn/problems/"

@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from fastapi import Request
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 
 from app.config import get_settings
 from app.errors import RateLimited

@@ -85,12 +85,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.REVIEWER: frozenset(
-        {Permission.VIEW_STAFF_HOME, Permission.VIEW_APPLICANTS, Permission.REVIEW_CASES,
-         Permission.VIEW_EMPLOYERS}
+        {
+            Permission.VIEW_STAFF_HOME,
+            Permission.VIEW_APPLICANTS,
+            Permission.REVIEW_CASES,
+            Permission.VIEW_EMPLOYERS,
+        }
     ),
     Role.APPROVER: frozenset(
-        {Permission.VIEW_STAFF_HOME, Permission.VIEW_APPLICANTS, Permission.APPROVE_CASES,
-         Permission.VIEW_EMPLOYERS}
+        {
+            Permission.VIEW_STAFF_HOME,
+            Permission.VIEW_APPLICANTS,
+            Permission.APPROVE_CASES,
+            Permission.VIEW_EMPLOYERS,
+        }
     ),
     Role.FINANCE_MAKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.PREPARE_PAYMENTS}),
     Role.FINANCE_CHECKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.CHECK_PAYMENTS}),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -25,7 +25,7 @@ def N_(message: str) -> str:
     return message
 
 
-@lru_cache(maxsize=None)
+@cache
 def translations(lang: str) -> Translations:
     lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
     po = resources.files("app.i18n").joinpath(f"locales/{lang}/LC_MESSAGES/messages.po")

@@ -27,9 +27,7 @@ async def email_exists(session: AsyncSession, email: str) -> bool:
 
 
 async def id_index_exists(session: AsyncSession, index: str) -> bool:
-    result = await session.execute(
-        select(Applicant.id).where(Applicant.id_number_index == index)
-    )
+    result = await session.execute(select(Applicant.id).where(Applicant.id_number_index == index))
     return result.first() is not None
 
 
@@ -54,7 +52,7 @@ async def get_employer_user_for_user(
     return result.scalar_one_or_none()
 
 
-def applicants_readable_by(principal: Principal) -> Select[tuple[Applicant]]:
+def applicants_readable_by(principal: Principal) -> Select[Applicant]:
     """Applicants the caller may read: themselves only, or any applicant for staff who serve them.
 
     Applicants are city-wide residents, not district data: a window clerk in either district may
@@ -82,7 +80,7 @@ async def get_applicant_by_index(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-def employers_readable_by(principal: Principal) -> Select[tuple[Employer]]:
+def employers_readable_by(principal: Principal) -> Select[Employer]:
     stmt = select(Employer)
     if principal.staff_id is not None and principal.district:
         return stmt.where(Employer.district == principal.district)
@@ -108,7 +106,7 @@ async def get_employer_by_uscc(session: AsyncSession, uscc: str) -> Employer | N
     return result.scalar_one_or_none()
 
 
-def staff_readable_by(principal: Principal) -> Select[tuple[StaffMember]]:
+def staff_readable_by(principal: Principal) -> Select[StaffMember]:
     stmt = select(StaffMember).options(selectinload(StaffMember.user))
     if principal.staff_id is not None and principal.district:
         return stmt.where(StaffMember.district == principal.district)

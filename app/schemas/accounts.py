@@ -21,9 +21,7 @@ from app.i18n import N_
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 
-ERR_ID_NUMBER = N_(
-    "Enter a valid 18-character resident ID number: the check digit does not match."
-)
+ERR_ID_NUMBER = N_("Enter a valid 18-character resident ID number: the check digit does not match.")
 ERR_PASSPORT = N_("Enter a passport number of 5 to 20 letters and digits.")
 ERR_MOBILE = N_("Enter an 11-digit mainland mobile number, like 13800138000.")
 ERR_NATIONALITY = N_("Enter the nationality as a 2-letter country code, like US or DE.")
@@ -104,7 +102,9 @@ class OverseasRegistration(_RegistrationBase):
             return None
         digits = v.strip().replace(" ", "").lstrip("+")
         if not digits.isdigit() or not 6 <= len(digits) <= 15:
-            raise PydanticCustomError("invalid_mobile", N_("Enter a phone number of 6 to 15 digits."))
+            raise PydanticCustomError(
+                "invalid_mobile", N_("Enter a phone number of 6 to 15 digits.")
+            )
         return v.strip()
 
 

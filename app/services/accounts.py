@@ -232,9 +232,7 @@ async def login(
     return issued
 
 
-async def _open_session(
-    session: AsyncSession, user: User, kind: str, now: datetime
-) -> IssuedLogin:
+async def _open_session(session: AsyncSession, user: User, kind: str, now: datetime) -> IssuedLogin:
     settings = get_settings()
     token = new_token()
     if kind == "web":
@@ -262,11 +260,15 @@ async def _open_session(
     return IssuedLogin(row.id, token, refresh, expires_in, user)
 
 
-async def refresh(session: AsyncSession, refresh_token: str, now: datetime | None = None) -> IssuedLogin:
+async def refresh(
+    session: AsyncSession, refresh_token: str, now: datetime | None = None
+) -> IssuedLogin:
     """Rotates both tokens; the old refresh token stops working at once."""
     settings = get_settings()
     now = now or utcnow()
-    row = await sessions_repo.get_by_refresh_hash(session, token_digest(refresh_token), for_update=True)
+    row = await sessions_repo.get_by_refresh_hash(
+        session, token_digest(refresh_token), for_update=True
+    )
     if row is None or row.kind != "api" or row.revoked_at is not None or row.expires_at <= now:
         raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
     user = await accounts_repo.get_user(session, row.user_id)

@@ -32,7 +32,7 @@ def demo_uscc(body: str) -> str:
     return body + uscc_check_char(body)
 
 
-_STAFF: tuple[tuple[str, str, str, list[Role]], ...] = (
+_STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("window", "一窗受理员", Department.SERVICE_CENTER, [Role.WINDOW_CLERK]),
     ("reviewer", "人社局审核员", Department.HR_BUREAU, [Role.REVIEWER]),
     ("approver", "人社局审批员", Department.HR_BUREAU, [Role.APPROVER]),

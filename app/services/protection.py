@@ -26,7 +26,9 @@ def cipher() -> FieldCipher:
 
 
 def normalize_id(kind: IdKind, number: str) -> str:
-    return normalize_resident_id(number) if kind is IdKind.RESIDENT_ID else normalize_passport(number)
+    return (
+        normalize_resident_id(number) if kind is IdKind.RESIDENT_ID else normalize_passport(number)
+    )
 
 
 def id_index(kind: IdKind, number: str) -> str:

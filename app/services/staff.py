@@ -42,18 +42,24 @@ async def create_staff(
     email = email.strip().lower()
     problems = password_problems(password, email)
     if district not in {d.value for d in District}:
-        problems.append(FieldError("district", "invalid_district", N_("Choose Yangpu or Changning.")))
+        problems.append(
+            FieldError("district", "invalid_district", N_("Choose Yangpu or Changning."))
+        )
     if department not in {d.value for d in Department}:
         problems.append(
             FieldError("department", "invalid_department", N_("Choose one of the listed options."))
         )
     valid_roles = {r.value for r in Role}
     if not roles or any(r not in valid_roles for r in roles):
-        problems.append(FieldError("roles", "invalid_roles", N_("Choose one of the listed options.")))
+        problems.append(
+            FieldError("roles", "invalid_roles", N_("Choose one of the listed options."))
+        )
     if await accounts_repo.email_exists(session, email):
         problems.append(
             FieldError(
-                "email", "email_taken", N_("An account with this email address already exists. Sign in instead.")
+                "email",
+                "email_taken",
+                N_("An account with this email address already exists. Sign in instead."),
             )
         )
     if problems:

@@ -12,7 +12,9 @@ from tests import factories as f
 
 
 class TestRegister:
-    async def test_domestic_applicant_is_created_with_masked_id(self, client: httpx.AsyncClient) -> None:
+    async def test_domestic_applicant_is_created_with_masked_id(
+        self, client: httpx.AsyncClient
+    ) -> None:
         payload = f.domestic_payload()
         r = await client.post("/api/v1/auth/register", json=payload)
         assert r.status_code == 201
@@ -99,7 +101,9 @@ class TestTokens:
         rotated = r.json()
         # The old access token and the old refresh token stop working at once.
         assert (await client.get("/api/v1/me", headers=user.headers)).status_code == 401
-        again = await client.post("/api/v1/auth/refresh", json={"refresh_token": user.refresh_token})
+        again = await client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": user.refresh_token}
+        )
         assert again.status_code == 401
 
         new_headers = {"Authorization": f"Bearer {rotated['access_token']}"}
@@ -193,7 +197,9 @@ class TestScoping:
     async def test_applicant_cannot_read_another_applicant(self, client: httpx.AsyncClient) -> None:
         a = await f.register_and_login(client, f.domestic_payload())
         b = await f.register_and_login(client, f.overseas_payload())
-        own = await client.get(f"/api/v1/applicants/{a.account['applicant']['id']}", headers=a.headers)
+        own = await client.get(
+            f"/api/v1/applicants/{a.account['applicant']['id']}", headers=a.headers
+        )
         assert own.status_code == 200
         other = await client.get(
             f"/api/v1/applicants/{b.account['applicant']['id']}", headers=a.headers
@@ -280,13 +286,17 @@ class TestFullIdView:
         assert revealed.json()["id_number"] == full
         async with sessionmaker() as session:
             entries = (
-                await session.execute(
-                    select(AuditEntry).where(
-                        AuditEntry.action == "applicant.full_id_viewed",
-                        AuditEntry.object_id == found.json()["id"],
+                (
+                    await session.execute(
+                        select(AuditEntry).where(
+                            AuditEntry.action == "applicant.full_id_viewed",
+                            AuditEntry.object_id == found.json()["id"],
+                        )
                     )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
         assert len(entries) == 1
         assert entries[0].detail == {"purpose": "walk-in identity check"}
 

@@ -19,9 +19,7 @@ _login_limit = Depends(RateLimit("login", "rate_limit_login"))
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(public_api), _login_limit],
 )
-async def register(
-    data: Annotated[Registration, Body()], session: SessionDep
-) -> AccountRead:
+async def register(data: Annotated[Registration, Body()], session: SessionDep) -> AccountRead:
     """Registers an applicant (domestic with 居民身份证, or overseas with a passport)."""
     user = await accounts_service.register_applicant(session, data, channel="api")
     return await accounts_service.registered_account(session, user)

@@ -27,7 +27,11 @@ def _set_login_cookie(response: Response, token: str, lang: str) -> None:
         SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(), path="/"
     )
     response.set_cookie(
-        LANG_COOKIE, lang, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="lax",
         secure=secure_cookies(),
     )
 
@@ -46,7 +50,11 @@ async def register_choose(
     if applicant_type not in ("domestic", "overseas"):
         errors = error_list(
             language(request),
-            [FieldError("applicant_type", "required", N_("Choose how you will prove who you are."))],
+            [
+                FieldError(
+                    "applicant_type", "required", N_("Choose how you will prove who you are.")
+                )
+            ],
         )
         return render(request, "public/register_start.html", {"errors": errors}, status_code=422)
     return redirect(request, f"/register/{applicant_type}")
@@ -67,12 +75,16 @@ async def register_submit(
     session: SessionDep,
 ) -> Response:
     form = await request.form()
-    data = {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
+    data: dict[str, object] = {
+        k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)
+    }
     data["consent_personal_info"] = "consent_personal_info" in form
     data["language"] = language(request)
-    model = DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
+    model: type[DomesticRegistration | OverseasRegistration] = (
+        DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
+    )
     parsed, problems = parse_form(model, data)
-    context = {"applicant_type": applicant_type, "values": _safe_values(data)}
+    context: dict[str, object] = {"applicant_type": applicant_type, "values": _safe_values(data)}
     if parsed is None:
         context["errors"] = error_list(language(request), problems)
         return render(request, "public/register.html", context, status_code=422)
@@ -128,9 +140,7 @@ async def login_submit(
             session, email, password, totp_code or None, kind="web"
         )
     except TotpRequired as exc:
-        context["errors"] = [
-            {"field": "totp_code", "message": errors_of(exc, lang)[0]["message"]}
-        ]
+        context["errors"] = [{"field": "totp_code", "message": errors_of(exc, lang)[0]["message"]}]
         return render(request, "public/login.html", context, status_code=401)
     except AppError as exc:
         await settle_failure(session, exc)

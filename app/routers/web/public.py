@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.core.access import PublicPage, public
+from app.core.access import PublicPage
 from app.core.middleware import LANG_COOKIE
 from app.core.templates import redirect, render, secure_cookies
 from app.db import SessionDep
@@ -26,7 +26,7 @@ async def home(request: Request, principal: PublicPage) -> HTMLResponse:
     return render(request, "public/home.html", {"services": SERVICES})
 
 
-@router.get("/lang/{code}", dependencies=[Depends(public)])
+@router.get("/lang/{code}")
 async def switch_language(
     code: str, request: Request, session: SessionDep, principal: PublicPage, next: str = "/"
 ) -> RedirectResponse:

@@ -14,7 +14,9 @@ router = APIRouter(prefix="/staff", tags=["staff pages"])
 
 
 @router.get("", response_class=HTMLResponse)
-async def staff_home(request: Request, principal: CurrentStaff, session: SessionDep) -> HTMLResponse:
+async def staff_home(
+    request: Request, principal: CurrentStaff, session: SessionDep
+) -> HTMLResponse:
     view = await accounts_service.account_view(session, principal)
     employers = (
         await staff_service.list_employers(session, principal)

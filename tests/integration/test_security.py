@@ -1,0 +1,145 @@
+"""Encryption at rest, headers, error rendering, CSRF and rate limits."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tests import factories as f
+
+
+async def _dump(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> bytes:
+    if database_url.startswith("sqlite"):
+        # The main file plus its write-ahead log hold every committed byte.
+        path = database_url.split("///", 1)[1]
+        files = [Path(path), Path(path + "-wal")]
+        return b"".join(p.read_bytes() for p in files if p.exists())
+    url = make_url(database_url)
+    pg_dump = shutil.which("pg_dump")
+    assert pg_dump, "pg_dump is needed for the plaintext check"
+    result = subprocess.run(
+        [
+            pg_dump,
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+            "--data-only",
+            url.database or "",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return result.stdout
+
+
+class TestEncryptionAtRest:
+    async def test_database_dump_has_no_plaintext_id_or_passport(
+        self,
+        client: httpx.AsyncClient,
+        database_url: str,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        domestic = f.domestic_payload()
+        overseas = f.overseas_payload()
+        await f.register_and_login(client, domestic)
+        await f.register_and_login(client, overseas)
+        dump = await _dump(database_url, sessionmaker)
+        assert domestic["email"].encode() in dump  # the dump really holds the new rows
+        assert domestic["id_number"].encode() not in dump
+        assert overseas["passport_number"].encode() not in dump
+        assert (
+            domestic["id_number"][6:14].encode() + domestic["id_number"][14:].encode() not in dump
+        )
+
+
+class TestHeadersAndErrors:
+    async def test_security_headers_on_pages(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/")
+        assert r.status_code == 200
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+        assert "default-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["cache-control"] == "no-store"
+        assert r.headers["x-request-id"]
+        assert '<meta charset="utf-8">' in r.text
+
+    async def test_unknown_api_route_is_problem_json(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/api/v1/nothing-here", headers={"Accept-Language": "en"})
+        assert r.status_code == 404
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["title"] == "Not found"
+
+    async def test_unknown_page_is_a_bilingual_page(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/nothing-here", headers={"Accept-Language": "zh-CN"})
+        assert r.status_code == 404
+        assert "页面不存在" in r.text
+
+    @pytest.mark.parametrize("path", ["/api/v1/_boom", "/_boom"])
+    async def test_a_crash_shows_no_stack_trace(self, database_url: str, path: str) -> None:
+        from fastapi import Depends
+
+        from app.core.access import public_api
+        from app.main import create_app
+
+        crashing = create_app()
+
+        @crashing.get(path, dependencies=[Depends(public_api)])
+        async def boom() -> None:
+            raise RuntimeError("secret internal detail")
+
+        transport = httpx.ASGITransport(app=crashing, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.get(path, headers={"Accept-Language": "en"})
+        assert r.status_code == 500
+        assert "secret internal detail" not in r.text
+        assert "Traceback" not in r.text
+        assert "Sorry, there is a problem with the service" in r.text
+
+    async def test_healthz_and_readyz(self, client: httpx.AsyncClient) -> None:
+        assert (await client.get("/healthz")).json() == {"status": "ok"}
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["database"] is True
+
+
+class TestCsrf:
+    async def test_form_post_without_token_is_refused(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/login", data={"email": "a@b.cn", "password": "x"})
+        assert r.status_code == 403
+        assert "表单已失效" in r.text or "form has expired" in r.text
+
+
+class TestRateLimit:
+    async def test_login_burst_gets_429_with_retry_after(
+        self, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.config import get_settings
+        from app.core import ratelimit
+
+        monkeypatch.setattr(get_settings(), "rate_limit_login", "3/minute")
+        ratelimit.reset_rate_limits()
+        transport = httpx.ASGITransport(app=app, client=(f"10.9.{uuid.uuid4().int % 250}.1", 1))
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                codes = []
+                for _ in range(4):
+                    r = await c.post(
+                        "/api/v1/auth/login", json={"email": "x@y.cn", "password": "whatever1"}
+                    )
+                    codes.append(r.status_code)
+            assert codes == [401, 401, 401, 429]
+            assert int(r.headers["retry-after"]) >= 1
+            assert r.json()["code"] == "rate_limited"
+        finally:
+            ratelimit.reset_rate_limits()
