@@ -143,3 +143,27 @@ class TestRateLimit:
             assert r.json()["code"] == "rate_limited"
         finally:
             ratelimit.reset_rate_limits()
+
+
+class TestProductionMode:
+    async def test_hsts_and_no_api_docs_in_production(self, database_url: str) -> None:
+        import base64
+        import os
+
+        from app.config import Environment, Settings
+        from app.main import create_app
+
+        settings = Settings(
+            environment=Environment.PRODUCTION,
+            database_url=database_url,
+            secret_key="p" * 40,
+            data_key=base64.b64encode(os.urandom(32)).decode(),
+            blind_index_key="q" * 40,
+        )
+        prod = create_app(settings)
+        transport = httpx.ASGITransport(app=prod)
+        async with httpx.AsyncClient(transport=transport, base_url="https://t") as c:
+            r = await c.get("/healthz")
+            assert r.headers["strict-transport-security"].startswith("max-age=31536000")
+            assert (await c.get("/api/docs")).status_code == 404
+            assert (await c.get("/api/openapi.json")).status_code == 404
