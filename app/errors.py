@@ -117,3 +117,17 @@ class RateLimited(AppError):
     code = "rate_limited"
     title = N_("Too many requests")
     default_detail = N_("You have made too many requests. Please wait a moment and try again.")
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "file_too_large"
+    title = N_("The file is too large")
+    default_detail = N_("The file must be smaller than {max_mb} MB.")
+
+
+class UnsupportedMediaType(AppError):
+    status_code = 415
+    code = "unsupported_file_type"
+    title = N_("The file type is not accepted")
+    default_detail = N_("Upload a PDF, JPG or PNG file. The file's content must match its name.")

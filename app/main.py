@@ -16,6 +16,7 @@ from app.db import make_engine, make_sessionmaker
 from app.routers import ops
 from app.routers.api import account as api_account
 from app.routers.api import auth as api_auth
+from app.routers.api import documents as api_documents
 from app.routers.api import staff as api_staff
 from app.routers.web import account as web_account
 from app.routers.web import auth as web_auth
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_auth.router,
         api_account.router,
         api_staff.router,
+        api_documents.router,
         web_public.router,
         web_auth.router,
         web_account.router,

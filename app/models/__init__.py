@@ -3,14 +3,44 @@
 from app.models.accounts import Applicant, Consent, Employer, EmployerUser, StaffMember, User
 from app.models.audit import AuditChainHead, AuditEntry
 from app.models.base import Base
+from app.models.cases import (
+    Application,
+    Case,
+    CaseCounter,
+    CaseDocument,
+    CaseEvent,
+    CaseNote,
+    CasePause,
+    FollowUpTask,
+    Rating,
+    SupplementRequest,
+)
+from app.models.catalog import CalendarDay, Service
+from app.models.documents import Document
+from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.sessions import AuthSession, LoginThrottle
 
 __all__ = [
+    "Application",
+    "Case",
+    "CaseCounter",
+    "CaseDocument",
+    "CaseEvent",
+    "CaseNote",
+    "CasePause",
+    "FollowUpTask",
+    "InAppMessage",
+    "OutboxMessage",
+    "Rating",
+    "SupplementRequest",
     "Applicant",
     "AuditChainHead",
     "AuditEntry",
     "AuthSession",
     "Base",
+    "CalendarDay",
+    "Document",
+    "Service",
     "Consent",
     "Employer",
     "EmployerUser",

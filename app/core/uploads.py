@@ -1,0 +1,78 @@
+"""Reading one uploaded file from a multipart request, refusing oversize bodies before parsing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from app.config import get_settings
+from app.errors import FieldError, PayloadTooLarge, ValidationFailed
+from app.i18n import N_
+
+_MULTIPART_SLACK = 64 * 1024  # boundaries and the small text fields around the file
+CHUNK = 64 * 1024
+
+
+@dataclass
+class UploadForm:
+    file: UploadFile
+    fields: dict[str, str]
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        while data := await self.file.read(CHUNK):
+            yield data
+
+    def date_field(self, name: str) -> date | None:
+        raw = self.fields.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            return date.fromisoformat(raw)
+        except ValueError as exc:
+            raise ValidationFailed(
+                field_errors=[
+                    FieldError(
+                        name, "date_parsing", N_("Enter a real date in the format YYYY-MM-DD.")
+                    )
+                ]
+            ) from exc
+
+
+async def read_upload(request: Request) -> UploadForm:
+    limit = get_settings().upload_max_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + _MULTIPART_SLACK:
+        raise PayloadTooLarge(params={"max_mb": limit // (1024 * 1024)})
+    form = await request.form(max_files=1, max_fields=20)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise ValidationFailed(
+            field_errors=[FieldError("file", "required", N_("Choose a file to upload."))]
+        )
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    return UploadForm(upload, fields)
+
+
+UPLOAD_OPENAPI = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "kind"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind": {"type": "string"},
+                        "valid_from": {"type": "string", "format": "date"},
+                        "valid_to": {"type": "string", "format": "date"},
+                    },
+                }
+            }
+        },
+    }
+}

@@ -1,0 +1,186 @@
+"""Applications (drafts) and cases (submitted matters) with their event history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+
+
+class Application(UUIDPrimaryKey, Timestamps, Base):
+    """The applicant's answers for one service, saved at every step until submitted."""
+
+    __tablename__ = "application"
+    __table_args__ = (UniqueConstraint("applicant_id", "idempotency_key"),)
+
+    applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"), index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id"))
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | submitted
+    answers: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # requirement code -> document id chosen from the wallet
+    documents: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    declaration_at: Mapped[datetime | None]
+    sensitive_consent_at: Mapped[datetime | None]
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    submitted_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    filed_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
+
+
+class CaseCounter(Base):
+    """Per district and year; locking the row hands out gap-free case numbers."""
+
+    __tablename__ = "case_counter"
+
+    district: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Case(UUIDPrimaryKey, Timestamps, Base):
+    __tablename__ = "service_case"
+    __table_args__ = (
+        # Staff queues: district + department + status, newest deadline first, keyset by id.
+        Index("ix_case_queue", "district", "department", "status", "deadline_date", "id"),
+    )
+
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    lookup_code_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), unique=True)
+    applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"), index=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id"))
+    district: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(default=1)
+    channel: Mapped[str] = mapped_column(String(20))
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    accepted_on: Mapped[date | None]
+    time_limit_days: Mapped[int]
+    deadline_date: Mapped[date | None]
+    paused_since: Mapped[date | None]
+    assignee_staff_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_member.id"), index=True
+    )
+    # 首问负责: the first clerk who took the case stays responsible until it closes.
+    first_responsible_staff_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("staff_member.id"), index=True
+    )
+    eligibility_status: Mapped[str | None] = mapped_column(String(20))
+    eligibility_receipt: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    eligibility_result: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    pending_materials: Mapped[list[str]] = mapped_column(JSON, default=list)
+    pending_due_date: Mapped[date | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    result_channel: Mapped[str | None] = mapped_column(String(20))  # window | post
+    closed_at: Mapped[datetime | None]
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service_case.id"), index=True)
+
+
+class CaseEvent(UUIDPrimaryKey, Base):
+    """Append-only history of a case: one row per transition, written in the same transaction."""
+
+    __tablename__ = "case_event"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str] = mapped_column(String(30))
+    actor_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
+    actor_role: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CasePause(UUIDPrimaryKey, Base):
+    """An interval when the deadline clock stood still (supplement requested → received)."""
+
+    __tablename__ = "case_pause"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), index=True)
+    started_on: Mapped[date]
+    ended_on: Mapped[date | None]
+
+
+class SupplementRequest(UUIDPrimaryKey, Base):
+    """一次性告知: every missing item in one notice."""
+
+    __tablename__ = "supplement_request"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), index=True)
+    items: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"))
+    fulfilled_at: Mapped[datetime | None]
+
+
+class CaseNote(UUIDPrimaryKey, Base):
+    """Internal notes among staff, or messages to the applicant (``to_applicant``)."""
+
+    __tablename__ = "case_note"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), index=True)
+    author_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"))
+    to_applicant: Mapped[bool] = mapped_column(default=False)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CaseDocument(UUIDPrimaryKey, Base):
+    """A wallet document attached to a case for one requirement."""
+
+    __tablename__ = "case_document"
+    __table_args__ = (UniqueConstraint("case_id", "document_id"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), index=True)
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("document.id"))
+    requirement: Mapped[str] = mapped_column(String(60))
+    original_seen_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
+    original_seen_at: Mapped[datetime | None]
+    attached_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Rating(UUIDPrimaryKey, Base):
+    """好差评: one rating per case after the result is issued."""
+
+    __tablename__ = "rating"
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), unique=True)
+    applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"))
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id"), index=True)
+    district: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str] = mapped_column(String(40))
+    window_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_member.id"))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FollowUpTask(UUIDPrimaryKey, Base):
+    """A poor rating (1–2) opens a task for the department's supervisor."""
+
+    __tablename__ = "follow_up_task"
+
+    rating_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("rating.id"), unique=True)
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"))
+    district: Mapped[str] = mapped_column(String(20), index=True)
+    department: Mapped[str] = mapped_column(String(40))
+    due_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)

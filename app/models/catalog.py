@@ -1,0 +1,50 @@
+"""The service catalog: what can be applied for, in which district, decided by which policy."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Timestamps, UUIDPrimaryKey
+
+
+class Service(UUIDPrimaryKey, Timestamps, Base):
+    """One service of one district. Form and materials are data so admins can edit them."""
+
+    __tablename__ = "service"
+    __table_args__ = (
+        UniqueConstraint("district", "code"),
+        CheckConstraint("time_limit_days BETWEEN 1 AND 20", name="time_limit_days"),
+    )
+
+    code: Mapped[str] = mapped_column(String(60))
+    district: Mapped[str] = mapped_column(String(20), index=True)
+    department: Mapped[str] = mapped_column(String(40))
+    policy_id: Mapped[str | None] = mapped_column(String(80))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_zh: Mapped[str] = mapped_column(String(2000))
+    description_en: Mapped[str] = mapped_column(String(2000))
+    # [{"fact": "highest_degree", ...} | {"id": "...", "type": ..., "label_zh": ...}]
+    form: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    # [{"code": "degree_certificate", "name_zh": ..., "key": true, "when": "CEL or null"}]
+    materials: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    time_limit_days: Mapped[int]  # 承诺时限, working days
+    allows_missing_materials: Mapped[bool] = mapped_column(default=False)  # 容缺受理
+    allows_commitment: Mapped[bool] = mapped_column(default=False)  # 告知承诺
+    needs_employer_confirmation: Mapped[bool] = mapped_column(default=False)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    version: Mapped[int] = mapped_column(default=1)
+
+
+class CalendarDay(Base):
+    """An exception to the Monday–Friday rule: a holiday, or a 调休 make-up working day."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    is_workday: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(20))  # package | admin
+    note: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,142 @@
+"""Document wallet: upload with size and content checks, listing, download."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.domain.documents import DocumentKind, clean_filename, name_matches_type, sniff_type
+from app.domain.principal import Principal
+from app.errors import (
+    FieldError,
+    NotFound,
+    PayloadTooLarge,
+    PermissionDenied,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from app.i18n import N_
+from app.models import Document
+from app.repositories import documents as documents_repo
+from app.schemas.documents import DocumentRead
+from app.services import audit
+from app.storage import LocalStorage, TooLarge
+
+
+@lru_cache(maxsize=1)
+def storage() -> LocalStorage:
+    return LocalStorage(get_settings().upload_dir)
+
+
+def max_bytes() -> int:
+    return get_settings().upload_max_bytes
+
+
+def document_view(doc: Document) -> DocumentRead:
+    return DocumentRead(
+        id=doc.id,
+        kind=doc.kind,
+        original_name=doc.original_name,
+        content_type=doc.content_type,
+        size_bytes=doc.size_bytes,
+        sha256=doc.sha256,
+        valid_from=doc.valid_from,
+        valid_to=doc.valid_to,
+        verified=doc.verified_at is not None,
+        created_at=doc.created_at,
+    )
+
+
+async def upload(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    owner_applicant_id: uuid.UUID | None,
+    kind: str,
+    filename: str,
+    chunks: AsyncIterator[bytes],
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+) -> DocumentRead:
+    """Stores the file and its row together; a refused file leaves neither behind."""
+    owner = owner_applicant_id or principal.applicant_id
+    if owner is None:
+        raise PermissionDenied()
+    problems: list[FieldError] = []
+    if kind not in {k.value for k in DocumentKind}:
+        problems.append(
+            FieldError("kind", "invalid_kind", N_("Choose what kind of document this is."))
+        )
+    if valid_from and valid_to and valid_to < valid_from:
+        problems.append(
+            FieldError(
+                "valid_to", "invalid_range", N_("The end date must be after the start date.")
+            )
+        )
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    limit = max_bytes()
+    try:
+        stored = await storage().save(chunks, limit)
+    except TooLarge as exc:
+        raise PayloadTooLarge(params={"max_mb": limit // (1024 * 1024)}) from exc
+    content_type = sniff_type(stored.head)
+    name = clean_filename(filename)
+    if content_type is None or not name_matches_type(name, content_type):
+        storage().delete(stored.key)
+        raise UnsupportedMediaType()
+    doc = Document(
+        owner_applicant_id=owner,
+        kind=kind,
+        original_name=name,
+        content_type=content_type,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        uploaded_by_user_id=principal.user_id,
+    )
+    session.add(doc)
+    try:
+        await session.flush()
+    except BaseException:
+        storage().delete(stored.key)
+        raise
+    await audit.record(
+        session,
+        "document.uploaded",
+        actor=principal,
+        object_type="document",
+        object_id=doc.id,
+        detail={"kind": kind, "size": stored.size},
+    )
+    return document_view(doc)
+
+
+async def list_documents(session: AsyncSession, principal: Principal) -> list[DocumentRead]:
+    return [document_view(d) for d in await documents_repo.list_for(session, principal)]
+
+
+@dataclass(frozen=True)
+class Download:
+    path: Path
+    filename: str
+    content_type: str
+
+
+async def download(session: AsyncSession, principal: Principal, document_id: uuid.UUID) -> Download:
+    doc = await documents_repo.get_readable(session, principal, document_id)
+    if doc is None:
+        raise NotFound()
+    await audit.record(
+        session, "document.viewed", actor=principal, object_type="document", object_id=doc.id
+    )
+    return Download(storage().path_for(doc.storage_key), doc.original_name, doc.content_type)
