@@ -38,10 +38,14 @@ def database_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str) -> FastAPI:
+async def app(database_url: str) -> FastAPI:
     from app.main import create_app
+    from app.services.catalog import load_shipped_catalog
 
-    return create_app()
+    application = create_app()
+    async with application.state.sessionmaker() as session, session.begin():
+        await load_shipped_catalog(session)
+    return application
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from app.repositories import accounts as accounts_repo
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.security import passwords
 from app.services import accounts as accounts_service
+from app.services import catalog as catalog_service
 from app.services import staff as staff_service
 
 DEMO_PASSWORD = "Demo-Talent-2026"
@@ -62,6 +63,7 @@ class DemoSummary:
 
 async def load_demo(session: AsyncSession) -> DemoSummary:
     summary = DemoSummary(staff=[], applicants=[], employers=[])
+    await catalog_service.load_shipped_catalog(session)
     for district in District:
         for key, title, department, roles in _STAFF:
             email = f"{district.value}.{key}@demo.talent.gov.cn"

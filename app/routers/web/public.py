@@ -5,11 +5,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.core.access import PublicPage
 from app.core.middleware import LANG_COOKIE
-from app.core.templates import redirect, render, secure_cookies
+from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
 from app.i18n import LANGUAGES
 from app.services import accounts as accounts_service
-from app.services.catalog import SERVICES
+from app.services import catalog as catalog_service
 
 router = APIRouter(tags=["pages"])
 
@@ -22,8 +22,14 @@ def safe_next(target: str | None, default: str = "/") -> str:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def home(request: Request, principal: PublicPage) -> HTMLResponse:
-    return render(request, "public/home.html", {"services": SERVICES})
+async def home(request: Request, principal: PublicPage, session: SessionDep) -> HTMLResponse:
+    services = await catalog_service.list_services(session, language(request))
+    # One card per service, naming the districts that offer it.
+    cards: dict[str, dict[str, object]] = {}
+    for s in services:
+        card = cards.setdefault(s.code, {"service": s, "districts": []})
+        card["districts"].append(s.district)  # type: ignore[attr-defined]
+    return render(request, "public/home.html", {"cards": list(cards.values())})
 
 
 @router.get("/lang/{code}")

@@ -1,0 +1,27 @@
+"""Queries for the service catalog (public data: no caller scoping needed)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Service
+
+
+async def get_by_code(session: AsyncSession, district: str, code: str) -> Service | None:
+    stmt = select(Service).where(Service.district == district, Service.code == code)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get(session: AsyncSession, service_id: uuid.UUID) -> Service | None:
+    return await session.get(Service, service_id)
+
+
+async def list_active(session: AsyncSession, district: str | None = None) -> list[Service]:
+    stmt = select(Service).where(Service.is_active.is_(True))
+    if district:
+        stmt = stmt.where(Service.district == district)
+    stmt = stmt.order_by(Service.district, Service.code)
+    return list((await session.execute(stmt)).scalars())

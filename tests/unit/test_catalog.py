@@ -1,0 +1,50 @@
+"""The shipped service catalog is valid and covers every policy of the catalog."""
+
+from __future__ import annotations
+
+from app.services.catalog import shipped_materials, shipped_services
+
+CATALOG_POLICIES = {
+    "shanghai.returnee_settlement",
+    "shanghai.graduate_settlement",
+    "shanghai.residence_points",
+    "shanghai.residence_to_hukou",
+    "shanghai.talent_introduction",
+    "shanghai.youth_station",
+    "shanghai.skills_subsidy",
+    "national.foreign_work_permit",
+    "changning.returnee_apartment_subsidy",
+    "changning.talent_apartment",
+    "changning.rent_subsidy",
+    "yangpu.talent_apartment",
+    "yangpu.rent_subsidy",
+    "yangpu.service_card",
+    "yangpu.exam_fee_reimbursement",
+}
+
+
+class TestShippedCatalog:
+    def test_every_catalog_policy_has_a_service(self) -> None:
+        used = set()
+        for spec in shipped_services():
+            for district in spec.districts:
+                policy = spec.policy_for(district)
+                if policy:
+                    used.add(policy)
+        assert used == CATALOG_POLICIES
+
+    def test_district_policies_stay_in_their_district(self) -> None:
+        for spec in shipped_services():
+            for district in spec.districts:
+                policy = spec.policy_for(district) or ""
+                if policy.startswith(("yangpu.", "changning.")):
+                    assert policy.startswith(district.value + "."), (spec.code, district)
+
+    def test_time_limits_within_the_legal_20_days(self) -> None:
+        assert all(1 <= s.time_limit_days <= 20 for s in shipped_services())
+
+    def test_no_fact_is_asked_twice_and_materials_exist(self) -> None:
+        materials = shipped_materials()
+        for spec in shipped_services():
+            assert len(spec.facts) == len(set(spec.facts)), spec.code
+            assert set(spec.materials) <= set(materials)
