@@ -1,0 +1,180 @@
+"""Typed refusals of the case workflow.
+
+Each error has a stable ``code`` (for API clients and tests) and an English ``message`` msgid that
+the caller translates; the details travel as attributes, not inside the message, so a translated
+sentence never shows a raw status code. The three base classes tell the web layer the kind of
+answer: a conflict with the case's current state (409), a forbidden actor (403) or an incomplete
+or unusable request (422).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from app.i18n import N_
+from app.workflow.states import ActorRole, CaseAction, CaseStatus, ServiceCapability
+
+Detail = str | int | list[str] | None
+
+
+class WorkflowError(Exception):
+    code: ClassVar[str] = "workflow_error"
+    message: ClassVar[str] = N_("This action cannot be done on this case.")
+
+    def __init__(self, action: CaseAction, **details: Detail) -> None:
+        super().__init__(f"{self.code}: {action}")
+        self.action = action
+        self._details = details
+
+    def details(self) -> dict[str, Detail]:
+        """What a client needs beyond the code, e.g. the current state after losing a race."""
+        return {"action": str(self.action), **self._details}
+
+    def to_dict(self) -> dict[str, Detail]:
+        return {"code": self.code, "message": self.message, **self.details()}
+
+
+class WorkflowConflict(WorkflowError):
+    """The case is not in a state that allows the action (HTTP 409)."""
+
+
+class WorkflowForbidden(WorkflowError):
+    """The actor may not perform the action on this case (HTTP 403)."""
+
+
+class WorkflowInvalid(WorkflowError):
+    """The request lacks something the action needs, or the service does not offer it (422)."""
+
+
+class InvalidTransition(WorkflowConflict):
+    code = "invalid_transition"
+    message = N_("This action is not possible while the case has its current status.")
+
+    def __init__(self, current_status: CaseStatus, action: CaseAction) -> None:
+        super().__init__(action, current_status=str(current_status))
+        self.current_status = current_status
+
+
+class StaleVersion(WorkflowConflict):
+    code = "stale_version"
+    message = N_("Someone else changed this case a moment ago. Reload it to see its status.")
+
+    def __init__(
+        self, current_version: int, current_status: CaseStatus, action: CaseAction
+    ) -> None:
+        super().__init__(
+            action, current_version=current_version, current_status=str(current_status)
+        )
+        self.current_version = current_version
+        self.current_status = current_status
+
+
+class NotAllowed(WorkflowForbidden):
+    code = "not_allowed"
+    message = N_("Your role cannot do this.")
+
+    def __init__(self, role: ActorRole, action: CaseAction) -> None:
+        super().__init__(action, role=str(role))
+        self.role = role
+
+
+class NotCaseParty(NotAllowed):
+    code = "not_case_party"
+    message = N_("Only the applicant or the employer named on this case can do this.")
+
+
+class ActionNotOffered(WorkflowInvalid):
+    code = "not_offered"
+    message = N_("This service does not offer this option.")
+
+    def __init__(self, action: CaseAction, capability: ServiceCapability) -> None:
+        super().__init__(action, capability=str(capability))
+        self.capability = capability
+
+
+class MissingReason(WorkflowInvalid):
+    code = "missing_reason"
+    message = N_("Give a reason.")
+
+
+class MissingClause(WorkflowInvalid):
+    code = "missing_clause"
+    message = N_("Give the clause this decision is based on.")
+
+
+class MissingItems(WorkflowInvalid):
+    code = "missing_items"
+    message = N_("List every missing item in this one notice.")
+
+
+class MissingDueDate(WorkflowInvalid):
+    code = "missing_due_date"
+    message = N_("Give a due date.")
+
+
+class DueDateNotInFuture(WorkflowInvalid):
+    code = "due_date_not_in_future"
+    message = N_("The due date must be after today.")
+
+    def __init__(self, action: CaseAction, due_on: date, today: date) -> None:
+        super().__init__(action, due_on=due_on.isoformat())
+        self.due_on = due_on
+        self.today = today
+
+
+class MissingDelivery(WorkflowInvalid):
+    code = "missing_delivery"
+    message = N_("Choose how the result is handed over: at a window or by post.")
+
+
+class MissingTrackingNumber(WorkflowInvalid):
+    code = "missing_tracking_number"
+    message = N_("Give the postal tracking number.")
+
+
+class NoEmployerOnCase(WorkflowInvalid):
+    code = "no_employer"
+    message = N_("This application names no employer.")
+
+
+class EmployerConfirmationRequired(WorkflowConflict):
+    code = "employer_confirmation_required"
+    message = N_("The employer has not confirmed the employment yet.")
+
+
+class EmploymentAlreadyConfirmed(WorkflowConflict):
+    code = "employment_already_confirmed"
+    message = N_("The employer has already confirmed the employment.")
+
+
+class MaterialsStillPending(WorkflowConflict):
+    code = "materials_pending"
+    message = N_("Documents that were to follow have not all arrived yet.")
+
+    def __init__(self, action: CaseAction, pending: tuple[str, ...]) -> None:
+        super().__init__(action, pending=list(pending))
+        self.pending = pending
+
+
+class NoPendingMaterials(WorkflowConflict):
+    code = "no_pending_materials"
+    message = N_("No documents are waiting to follow.")
+
+
+class PendingMaterialsNotDue(WorkflowConflict):
+    code = "pending_materials_not_due"
+    message = N_("The documents that were to follow are not overdue yet.")
+
+    def __init__(self, action: CaseAction, due_on: date) -> None:
+        super().__init__(action, due_on=due_on.isoformat())
+        self.due_on = due_on
+
+
+class UnknownPendingItems(WorkflowInvalid):
+    code = "unknown_pending_items"
+    message = N_("Some items are not among the documents that were to follow.")
+
+    def __init__(self, action: CaseAction, unknown: tuple[str, ...]) -> None:
+        super().__init__(action, unknown=list(unknown))
+        self.unknown = unknown

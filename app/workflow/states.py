@@ -1,0 +1,120 @@
+"""Vocabularies of the case workflow: statuses, actions, the roles that act, and their labels.
+
+Labels are English msgids marked with ``N_``; they are translated where they are shown, so the
+timeline and the buttons read in the applicant's or the clerk's language.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.i18n import N_
+
+
+class CaseStatus(StrEnum):
+    SUBMITTED = "submitted"
+    AWAITING_EMPLOYER = "awaiting_employer"  # 待单位确认
+    SUPPLEMENT_REQUESTED = "supplement_requested"  # 补正 before acceptance (一次性告知)
+    NOT_ACCEPTED = "not_accepted"  # 不予受理
+    ACCEPTED = "accepted"  # 受理 (also 容缺受理, with pending materials on the case)
+    IN_REVIEW = "in_review"
+    # 补正 during review; a status of its own because it must return to review, not to intake.
+    REVIEW_SUPPLEMENT_REQUESTED = "review_supplement_requested"
+    APPROVED = "approved"  # also 告知承诺, flagged on the case
+    REJECTED = "rejected"  # 不予批准
+    RESULT_ISSUED = "result_issued"  # 出件
+    CLOSED = "closed"  # 办结
+    WITHDRAWN = "withdrawn"
+    TERMINATED = "terminated"  # 容缺 materials not delivered by the due date
+    REVOKED = "revoked"  # 撤销, e.g. a 告知承诺 commitment found untrue on verification
+
+
+class CaseAction(StrEnum):
+    REQUEST_EMPLOYER_CONFIRMATION = "request_employer_confirmation"
+    CONFIRM_EMPLOYMENT = "confirm_employment"
+    DENY_EMPLOYMENT = "deny_employment"
+    ACCEPT = "accept"
+    ACCEPT_WITH_PENDING_MATERIALS = "accept_with_pending_materials"  # 容缺受理
+    REQUEST_SUPPLEMENT = "request_supplement"
+    RECEIVE_SUPPLEMENT = "receive_supplement"
+    NOT_ACCEPT = "not_accept"
+    RECEIVE_PENDING_MATERIALS = "receive_pending_materials"
+    EXPIRE_PENDING_MATERIALS = "expire_pending_materials"
+    START_REVIEW = "start_review"
+    APPROVE = "approve"
+    APPROVE_ON_COMMITMENT = "approve_on_commitment"  # 告知承诺
+    REJECT = "reject"
+    ISSUE_RESULT = "issue_result"
+    CLOSE = "close"
+    WITHDRAW = "withdraw"
+    REVOKE = "revoke"
+
+
+class ActorRole(StrEnum):
+    """Who acts on a case. Wider than ``app.domain.Role``: applicants, employers and the
+    scheduler act too, and staff roles outside case handling never appear here."""
+
+    APPLICANT = "applicant"
+    WINDOW_CLERK = "window_clerk"
+    REVIEWER = "reviewer"
+    APPROVER = "approver"
+    EMPLOYER = "employer"
+    SYSTEM = "system"
+    SUPERVISOR = "supervisor"
+
+
+class ResultDelivery(StrEnum):
+    WINDOW = "window"  # collected at a service window
+    POST = "post"  # 邮寄
+
+
+class ServiceCapability(StrEnum):
+    MISSING_MATERIALS = "missing_materials"  # 容缺受理
+    COMMITMENT = "commitment"  # 告知承诺
+    EMPLOYER_CONFIRMATION = "employer_confirmation"
+
+
+# Plain-language timeline labels, written for the applicant (the public status page shows them).
+STATUS_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.SUBMITTED: N_("Application received"),
+    CaseStatus.AWAITING_EMPLOYER: N_("Waiting for your employer to confirm"),
+    CaseStatus.SUPPLEMENT_REQUESTED: N_("More documents needed before we can accept"),
+    CaseStatus.NOT_ACCEPTED: N_("Application not accepted"),
+    CaseStatus.ACCEPTED: N_("Application accepted"),
+    CaseStatus.IN_REVIEW: N_("Being reviewed"),
+    CaseStatus.REVIEW_SUPPLEMENT_REQUESTED: N_("More documents needed to continue the review"),
+    CaseStatus.APPROVED: N_("Approved"),
+    CaseStatus.REJECTED: N_("Not approved"),
+    CaseStatus.RESULT_ISSUED: N_("Result handed over"),
+    CaseStatus.CLOSED: N_("Completed"),
+    CaseStatus.WITHDRAWN: N_("Withdrawn"),
+    CaseStatus.TERMINATED: N_("Stopped: missing documents not received in time"),
+    CaseStatus.REVOKED: N_("Approval revoked"),
+}
+
+# Button labels for staff and applicants.
+ACTION_LABELS: dict[CaseAction, str] = {
+    CaseAction.REQUEST_EMPLOYER_CONFIRMATION: N_("Ask the employer to confirm"),
+    CaseAction.CONFIRM_EMPLOYMENT: N_("Confirm employment"),
+    CaseAction.DENY_EMPLOYMENT: N_("Deny employment"),
+    CaseAction.ACCEPT: N_("Accept"),
+    CaseAction.ACCEPT_WITH_PENDING_MATERIALS: N_("Accept with documents to follow"),
+    CaseAction.REQUEST_SUPPLEMENT: N_("Request missing documents"),
+    CaseAction.RECEIVE_SUPPLEMENT: N_("Record documents received"),
+    CaseAction.NOT_ACCEPT: N_("Do not accept"),
+    CaseAction.RECEIVE_PENDING_MATERIALS: N_("Record documents that were to follow"),
+    CaseAction.EXPIRE_PENDING_MATERIALS: N_("Stop: documents not received in time"),
+    CaseAction.START_REVIEW: N_("Start review"),
+    CaseAction.APPROVE: N_("Approve"),
+    CaseAction.APPROVE_ON_COMMITMENT: N_("Approve on commitment"),
+    CaseAction.REJECT: N_("Reject"),
+    CaseAction.ISSUE_RESULT: N_("Hand over the result"),
+    CaseAction.CLOSE: N_("Close"),
+    CaseAction.WITHDRAW: N_("Withdraw application"),
+    CaseAction.REVOKE: N_("Revoke approval"),
+}
+
+
+def status_label(status: CaseStatus) -> str:
+    """The timeline msgid for a status (translate it with ``app.i18n.gettext``)."""
+    return STATUS_LABELS[status]
