@@ -1,0 +1,477 @@
+"""Notifications: a message per state change, in the recipient's language, on every channel
+they can be reached by.
+
+``enqueue`` only writes outbox rows in the caller's transaction, so the message exists exactly
+when the change it announces commits; the outbox worker (``app.tasks.outbox``) delivers it.
+
+Texts are rendered at delivery from the template key, the stored parameters and the language
+stored at enqueue. The language is therefore the one the recipient had when the event happened,
+while a corrected translation still reaches messages that have not gone out yet. ``enqueue``
+renders once as well, so an unknown template or a missing placeholder fails in the request
+that caused it rather than in the worker hours later.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import string
+import uuid
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import TypeAlias
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clients.settings import get_notification_settings
+from app.config import get_settings
+from app.domain.principal import Principal
+from app.errors import FieldError, NotFound, ValidationFailed
+from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
+from app.models import InAppMessage, OutboxMessage
+from app.models.base import utcnow
+from app.repositories import notifications as repo
+from app.schemas.messages import MessagePage, MessageRead
+
+INAPP = "inapp"
+EMAIL = "email"
+SMS = "sms"
+CHANNELS = (INAPP, EMAIL, SMS)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_SUBJECT_MAX = 200
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str  # msgid
+    body: str  # msgid
+
+    def placeholders(self) -> frozenset[str]:
+        names = set()
+        for text in (self.subject, self.body):
+            names |= {
+                field for _lit, field, _spec, _conv in string.Formatter().parse(text) if field
+            }
+        return frozenset(names)
+
+
+# Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
+# applicant_name, amount, period; an optional `url` adds a "Details" line to email and SMS.
+TEMPLATES: dict[str, Template] = {
+    "case.submitted": Template(
+        N_("Application received: {case_number}"),
+        N_(
+            "We have received your application for {service_name}. Your case number is "
+            "{case_number}. We will let you know when it has been accepted."
+        ),
+    ),
+    "case.accept": Template(
+        N_("Application accepted: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been accepted. "
+            "We promise to complete it by {deadline}."
+        ),
+    ),
+    "case.accept_with_pending_materials": Template(
+        N_("Application accepted, materials to follow: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been accepted before all "
+            "materials were provided. Please provide the following by {deadline}: {items}."
+        ),
+    ),
+    "case.not_accept": Template(
+        N_("Application not accepted: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) was not accepted. Reason: {reason}"
+        ),
+    ),
+    "case.request_supplement": Template(
+        N_("More materials needed: {case_number}"),
+        N_(
+            "To continue with your application for {service_name} ({case_number}), please "
+            "provide the following by {deadline}: {items}."
+        ),
+    ),
+    "case.receive_supplement": Template(
+        N_("Materials received: {case_number}"),
+        N_(
+            "We have received the materials you provided for {service_name} ({case_number}). "
+            "Processing continues."
+        ),
+    ),
+    "case.start_review": Template(
+        N_("Application under review: {case_number}"),
+        N_("Your application for {service_name} ({case_number}) is now being reviewed."),
+    ),
+    "case.approve": Template(
+        N_("Application approved: {case_number}"),
+        N_("Your application for {service_name} ({case_number}) has been approved."),
+    ),
+    "case.approve_on_commitment": Template(
+        N_("Approved on your commitment: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been approved on the basis "
+            "of your written commitment. What you committed to may be checked later; if it is "
+            "not true, the approval can be revoked."
+        ),
+    ),
+    "case.reject": Template(
+        N_("Application not approved: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) was not approved. Reason: {reason}"
+        ),
+    ),
+    "case.issue_result": Template(
+        N_("Result issued: {case_number}"),
+        N_(
+            "The result of your application for {service_name} ({case_number}) has been "
+            "issued. Sign in to see how to receive it."
+        ),
+    ),
+    "case.close": Template(
+        N_("Case closed: {case_number}"),
+        N_("Your case for {service_name} ({case_number}) has been closed."),
+    ),
+    "case.withdraw": Template(
+        N_("Application withdrawn: {case_number}"),
+        N_("Your application for {service_name} ({case_number}) has been withdrawn as you asked."),
+    ),
+    "case.expire_pending_materials": Template(
+        N_("Application ended, materials not received: {case_number}"),
+        N_(
+            "The materials for your application for {service_name} ({case_number}) were not "
+            "received by {deadline}, so the application has ended. You are welcome to apply "
+            "again."
+        ),
+    ),
+    "case.revoke": Template(
+        N_("Decision revoked: {case_number}"),
+        N_(
+            "The decision on your application for {service_name} ({case_number}) has been "
+            "revoked. Reason: {reason}"
+        ),
+    ),
+    "case.request_employer_confirmation": Template(
+        N_("Please confirm an employee's application: {case_number}"),
+        N_(
+            "{applicant_name} has applied for {service_name} ({case_number}) and named your "
+            "organisation as employer. Please sign in to the portal and confirm the employment "
+            "details by {deadline}."
+        ),
+    ),
+    "case.employer_confirmation_requested": Template(
+        N_("Employer asked to confirm: {case_number}"),
+        N_(
+            "We have asked your employer to confirm your employment for your application for "
+            "{service_name} ({case_number}). We will let you know when they answer."
+        ),
+    ),
+    "case.confirm_employment": Template(
+        N_("Employer confirmed: {case_number}"),
+        N_(
+            "Your employer has confirmed your employment for your application for "
+            "{service_name} ({case_number})."
+        ),
+    ),
+    "case.deny_employment": Template(
+        N_("Employer did not confirm: {case_number}"),
+        N_(
+            "Your employer did not confirm your employment for your application for "
+            "{service_name} ({case_number}). Reason: {reason}"
+        ),
+    ),
+    "case.receive_pending_materials": Template(
+        N_("Materials received: {case_number}"),
+        N_(
+            "We have received the materials still to follow for your application for "
+            "{service_name} ({case_number})."
+        ),
+    ),
+    "rating.follow_up": Template(
+        N_("How did we do? {case_number}"),
+        N_(
+            "Your case for {service_name} ({case_number}) is complete. Please take a minute to "
+            "rate our service."
+        ),
+    ),
+    "subsidy.payment": Template(
+        N_("Subsidy paid: {case_number}"),
+        N_(
+            "{amount} yuan of {service_name} for {period} has been paid to your bank account "
+            "({case_number})."
+        ),
+    ),
+}
+
+# The workflow names a message after its action. Where the applicant and the employer both hear
+# of one action, the applicant's text has a key of its own.
+APPLICANT_KEYS = {"case.request_employer_confirmation": "case.employer_confirmation_requested"}
+
+DETAILS_LINE = N_("Details: {url}")
+EMAIL_FOOTER = N_(
+    "This message was sent automatically by the Talent Services Portal. Please do not reply."
+)
+SENDER_NAME = N_("Talent Services Portal")
+ERR_CURSOR = N_("This page link is no longer valid. Start again from the first page.")
+
+
+class NotificationError(ValueError):
+    """A programming error in how a notification was requested (not the recipient's fault)."""
+
+
+class UnknownTemplate(NotificationError):
+    pass
+
+
+class BadPayload(NotificationError):
+    pass
+
+
+class UnknownRecipient(NotificationError):
+    pass
+
+
+# Stored parameter values (JSON): plain text and numbers, {"zh": ..., "en": ...} pairs,
+# {"msgid": ...} catalog texts, {"date": ...}/{"datetime": ...} ISO values, or lists of those.
+Param: TypeAlias = "str | int | float | dict[str, str] | list[Param]"
+
+
+def _normalize(name: str, value: object) -> Param:
+    if value is None:
+        return ""  # an optional value (a reason not given) shows as nothing
+    if isinstance(value, bool):
+        raise BadPayload(f"payload value {name!r} must be text, a number, a date or a list")
+    if isinstance(value, str | int | float):
+        return value
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise BadPayload(f"payload value {name!r} is a naive datetime; use UTC-aware values")
+        return {"datetime": value.astimezone(UTC).isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, Mapping):
+        keys = set(value)
+        texts = all(isinstance(v, str) for v in value.values())
+        if texts and (keys == {"msgid"} or (keys and keys <= set(LANGUAGES))):
+            return {str(k): str(v) for k, v in value.items()}
+        raise BadPayload(
+            f"payload value {name!r}: use {{'zh': ..., 'en': ...}} or {{'msgid': ...}}"
+        )
+    if isinstance(value, list | tuple):
+        return [_normalize(name, item) for item in value]
+    raise BadPayload(f"payload value {name!r} has unsupported type {type(value).__name__}")
+
+
+def _display(value: Param, lang: str) -> str:
+    if isinstance(value, list):
+        return ("、" if lang == "zh" else ", ").join(_display(item, lang) for item in value)
+    if isinstance(value, dict):
+        if "msgid" in value:
+            return gettext(lang, value["msgid"])
+        if "date" in value:
+            day = date.fromisoformat(value["date"])
+            return format_date(day, "long" if lang == "zh" else "d MMMM y", locale=_locale(lang))
+        if "datetime" in value:
+            moment = datetime.fromisoformat(value["datetime"])
+            pattern = "y年M月d日 HH:mm" if lang == "zh" else "d MMMM y HH:mm"
+            return format_datetime(moment, pattern, tzinfo=SHANGHAI, locale=_locale(lang))
+        return value.get(lang) or value.get(DEFAULT_LANGUAGE) or next(iter(value.values()), "")
+    return str(value)
+
+
+def _locale(lang: str) -> str:
+    return "zh_CN" if lang == "zh" else "en"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+    url: str | None
+
+
+def template_for(key: str) -> Template:
+    try:
+        return TEMPLATES[key]
+    except KeyError:
+        raise UnknownTemplate(
+            f"unknown notification template {key!r}; known: {', '.join(sorted(TEMPLATES))}"
+        ) from None
+
+
+def render(key: str, language: str, params: Mapping[str, Param]) -> Rendered:
+    template = template_for(key)
+    missing = template.placeholders() - set(params)
+    if missing:
+        raise BadPayload(f"template {key!r} needs payload values: {', '.join(sorted(missing))}")
+    shown = {name: _display(value, language) for name, value in params.items()}
+    url = shown.get("url")
+    if url and url.startswith("/"):
+        url = get_settings().base_url.rstrip("/") + url
+    return Rendered(
+        subject=gettext(language, template.subject, shown),
+        body=gettext(language, template.body, shown),
+        url=url or None,
+    )
+
+
+@dataclass(frozen=True)
+class ChannelText:
+    subject: str
+    body: str
+
+
+def channel_text(rendered: Rendered, channel: str, language: str) -> ChannelText:
+    """What each channel shows: the message centre links to the case itself, email gets a
+    link and a no-reply footer, SMS stays one short text."""
+    details = gettext(language, DETAILS_LINE, {"url": rendered.url}) if rendered.url else ""
+    if channel == EMAIL:
+        parts = [rendered.body, details, "-- \n" + gettext(language, EMAIL_FOOTER)]
+        return ChannelText(rendered.subject, "\n\n".join(p for p in parts if p))
+    if channel == SMS:
+        return ChannelText(rendered.subject, " ".join(p for p in (rendered.body, details) if p))
+    subject = rendered.subject
+    if len(subject) > _SUBJECT_MAX:
+        subject = subject[: _SUBJECT_MAX - 1] + "…"
+    return ChannelText(subject, rendered.body)
+
+
+def stored_params(payload: Mapping[str, object]) -> dict[str, Param]:
+    return {str(name): _normalize(str(name), value) for name, value in payload.items()}
+
+
+def params_of(row_payload: Mapping[str, object]) -> dict[str, Param]:
+    params = row_payload.get("params")
+    return params if isinstance(params, dict) else {}
+
+
+def case_id_of(row_payload: Mapping[str, object]) -> uuid.UUID | None:
+    raw = row_payload.get("case_id")
+    return uuid.UUID(raw) if isinstance(raw, str) else None
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    recipient_user_id: uuid.UUID,
+    template: str,
+    payload: Mapping[str, object],
+    language: str,
+    dedup_key: str,
+    channels: Collection[str] | None = None,
+    case_id: uuid.UUID | None = None,
+) -> list[OutboxMessage]:
+    """Adds one outbox row per channel the recipient can be reached on; never commits.
+
+    ``dedup_key`` names the event (e.g. ``case:<id>:v<version>``); each row gets
+    ``<dedup_key>:<channel>``, which is unique, so enqueueing the same event again returns the
+    existing rows instead of adding more. ``channels`` narrows the default (all reachable).
+    """
+    contact = await repo.contact_for(session, recipient_user_id)
+    if contact is None:
+        raise UnknownRecipient(f"no user {recipient_user_id}")
+    if contact.kind == "applicant":
+        template = APPLICANT_KEYS.get(template, template)
+    lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    params = stored_params(payload)
+    render(template, lang, params)
+    wanted = set(CHANNELS if channels is None else channels)
+    if unknown := wanted - set(CHANNELS):
+        raise NotificationError(f"unknown channels: {', '.join(sorted(unknown))}")
+    longest = max((len(c) for c in wanted), default=0)
+    if len(dedup_key) + 1 + longest > 120:
+        raise NotificationError("dedup_key is too long (at most 113 characters)")
+    reachable = {
+        INAPP: True,
+        EMAIL: bool(contact.email),
+        SMS: bool(contact.mobile) and get_notification_settings().notify_sms_enabled,
+    }
+    now = utcnow()
+    stored: dict[str, object] = {
+        "params": params,
+        "case_id": str(case_id) if case_id else None,
+    }
+    rows: list[dict[str, object]] = [
+        {
+            "id": uuid.uuid4(),
+            "dedup_key": f"{dedup_key}:{channel}",
+            "recipient_user_id": recipient_user_id,
+            "channel": channel,
+            "template": template,
+            "language": lang,
+            "payload": stored,
+            "status": repo.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "locked_until": None,
+            "created_at": now,
+        }
+        for channel in CHANNELS
+        if channel in wanted and reachable[channel]
+    ]
+    return await repo.insert_outbox_rows(session, rows)
+
+
+# --- The in-app message centre -------------------------------------------------------------
+
+
+def message_view(msg: InAppMessage) -> MessageRead:
+    return MessageRead(
+        id=msg.id,
+        subject=msg.subject,
+        body=msg.body,
+        case_id=msg.case_id,
+        created_at=msg.created_at,
+        read_at=msg.read_at,
+    )
+
+
+def _encode_cursor(msg: InAppMessage) -> str:
+    raw = f"{msg.created_at.isoformat()}|{msg.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, message_id = raw.partition("|")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError("naive cursor time")
+        return moment, uuid.UUID(message_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed(
+            field_errors=[FieldError("cursor", "invalid_cursor", ERR_CURSOR)]
+        ) from None
+
+
+async def list_messages(
+    session: AsyncSession, principal: Principal, *, cursor: str | None, limit: int
+) -> MessagePage:
+    before = _decode_cursor(cursor) if cursor else None
+    rows = await repo.list_inapp(session, principal.user_id, limit=limit + 1, before=before)
+    page = rows[:limit]
+    next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None
+    return MessagePage(
+        items=[message_view(m) for m in page],
+        next_cursor=next_cursor,
+        unread=await repo.count_unread(session, principal.user_id),
+    )
+
+
+async def mark_read(
+    session: AsyncSession, principal: Principal, message_id: uuid.UUID
+) -> MessageRead:
+    msg = await repo.get_inapp_for(session, principal.user_id, message_id)
+    if msg is None:
+        raise NotFound()
+    if msg.read_at is None:
+        msg.read_at = utcnow()
+        await session.flush()
+    return message_view(msg)

@@ -1,0 +1,1 @@
+"""Background work: the notification outbox worker and its runners."""
