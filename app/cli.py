@@ -21,6 +21,8 @@ cli = typer.Typer(
 )
 audit_cli = typer.Typer(help="Audit log")
 cli.add_typer(audit_cli, name="audit")
+rules_cli = typer.Typer(help="Eligibility rules")
+cli.add_typer(rules_cli, name="rules")
 console = Console()
 T = TypeVar("T")
 
@@ -43,7 +45,10 @@ def migrate() -> None:
     from app.migrate import upgrade
 
     upgrade(get_settings().sync_database_url)
-    console.print("[green]database at head[/green]")
+    from app.services.calendar import sync_from_package
+
+    added = _in_transaction(sync_from_package)
+    console.print(f"[green]database at head[/green]; {added} calendar days added")
 
 
 @cli.command()
@@ -67,6 +72,14 @@ def serve(
         limit_concurrency=1000,
         timeout_keep_alive=5,
     )
+
+
+@cli.command()
+def worker() -> None:
+    """Deliver notifications from the outbox (procrastinate on PostgreSQL; a loop on SQLite)."""
+    from app.tasks.outbox import run_worker
+
+    run_worker()
 
 
 @cli.command()
@@ -155,6 +168,51 @@ def audit_verify() -> None:
     else:
         console.print(f"[red]audit chain broken at entry {report.first_bad_seq}[/red]")
         raise typer.Exit(1)
+
+
+@rules_cli.command("reevaluate")
+def rules_reevaluate(
+    policy_id: str,
+    old_version: str,
+    new_version: str,
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today")] = None,
+) -> None:
+    """Re-check stored profiles and open applications against a new policy version and list
+    exactly whose status changes."""
+    from datetime import date
+
+    from rich.progress import Progress
+
+    from app.services.reevaluation import reevaluate
+
+    when = date.fromisoformat(as_of) if as_of else None
+    with Progress(console=console) as bar:
+        task = bar.add_task("re-evaluating", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        async def work(session: AsyncSession) -> object:
+            return await reevaluate(
+                session, policy_id, old_version, new_version, as_of=when, progress=progress
+            )
+
+        report = _in_transaction(work)
+    from app.services.reevaluation import ReevaluationReport
+
+    assert isinstance(report, ReevaluationReport)
+    table = Table(title=f"{policy_id}: {old_version} → {new_version} at {report.as_of}")
+    for col in ("subject", "id", "case", "before", "after"):
+        table.add_column(col)
+    for c in report.changes:
+        table.add_row(
+            c.subject, str(c.subject_id), c.case_number or "", str(c.old_status), str(c.new_status)
+        )
+    console.print(table)
+    console.print(
+        f"checked {report.checked}, skipped {report.skipped_invalid} with invalid facts, "
+        f"{len(report.changes)} status changes"
+    )
 
 
 def main() -> None:

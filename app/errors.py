@@ -18,6 +18,17 @@ class FieldError:
     code: str
     message: str  # msgid
     params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Already bilingual text (the rules module carries zh/en in its data), used instead of
+    # translating ``message`` when present.
+    localized: dict[str, str] | None = None
+
+    def text(self, lang: str, translate: Any) -> str:
+        if self.localized:
+            return self.localized.get(lang) or self.localized.get("zh") or self.message
+        try:
+            return str(translate(lang, self.message, self.params))
+        except (KeyError, IndexError, ValueError):
+            return str(translate(lang, self.message))
 
 
 class AppError(Exception):

@@ -15,13 +15,22 @@ from app.core.problems import install_error_handlers
 from app.db import make_engine, make_sessionmaker
 from app.routers import ops
 from app.routers.api import account as api_account
+from app.routers.api import admin as api_admin
+from app.routers.api import applications as api_applications
 from app.routers.api import auth as api_auth
+from app.routers.api import backoffice as api_backoffice
 from app.routers.api import documents as api_documents
+from app.routers.api import eligibility as api_eligibility
+from app.routers.api import messages as api_messages
 from app.routers.api import staff as api_staff
 from app.routers.web import account as web_account
+from app.routers.web import apply as web_apply
 from app.routers.web import auth as web_auth
+from app.routers.web import backoffice as web_backoffice
 from app.routers.web import public as web_public
+from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
+from app.tasks.outbox import start_inprocess_worker, stop_inprocess_worker
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,8 +40,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        # On the embedded SQLite default the outbox is delivered in-process; on PostgreSQL
+        # `talent-portal worker` processes do it (settings decide; see app/tasks/outbox.py).
+        await start_inprocess_worker(app)
+        try:
+            yield
+        finally:
+            await stop_inprocess_worker(app)
+            await engine.dispose()
 
     docs = not settings.is_production
     app = FastAPI(
@@ -59,10 +74,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_account.router,
         api_staff.router,
         api_documents.router,
+        api_applications.router,
+        api_backoffice.router,
+        api_admin.router,
+        api_eligibility.router,
+        api_messages.router,
         web_public.router,
         web_auth.router,
         web_account.router,
         web_staff.router,
+        web_apply.router,
+        web_backoffice.router,
+        web_rules.router,
     ):
         app.include_router(router)
     return app

@@ -40,11 +40,13 @@ def database_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def app(database_url: str) -> FastAPI:
     from app.main import create_app
+    from app.services.calendar import sync_from_package
     from app.services.catalog import load_shipped_catalog
 
     application = create_app()
     async with application.state.sessionmaker() as session, session.begin():
         await load_shipped_catalog(session)
+        await sync_from_package(session)
     return application
 
 

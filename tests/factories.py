@@ -6,6 +6,7 @@ import random
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -22,7 +23,11 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}.{uuid.uuid4().hex[:10]}@example.cn"
 
 
-def resident_id(birth: str = "19950312") -> str:
+def resident_id(birth: str | None = None) -> str:
+    """A valid, random number; random birth date too, so a run of hundreds never collides."""
+    if birth is None:
+        day = date(1970, 1, 1) + timedelta(days=random.randint(0, 12000))
+        birth = day.strftime("%Y%m%d")
     first17 = "310110" + birth + f"{random.randint(0, 999):03d}"
     return first17 + resident_id_check_char(first17)
 

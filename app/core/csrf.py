@@ -42,6 +42,11 @@ def rotate_csrf(request: Request) -> None:
 async def csrf_protect(request: Request) -> None:
     """Dependency for every state-changing page route."""
     seed = request.cookies.get(CSRF_COOKIE)
+    if request.headers.get("content-type", "").startswith("multipart/"):
+        # Refuse an oversize upload before parsing it just to read the token.
+        from app.core.uploads import refuse_oversize
+
+        refuse_oversize(request)
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     if not seed or not isinstance(sent, str) or not hmac.compare_digest(sent, _token_for(seed)):

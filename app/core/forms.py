@@ -30,11 +30,7 @@ def error_list(lang: str, errors: list[FieldError]) -> list[dict[str, str]]:
         if fe.field in seen:
             continue
         seen.add(fe.field)
-        try:
-            text = gettext(lang, fe.message, fe.params)
-        except (KeyError, IndexError, ValueError):
-            text = gettext(lang, fe.message)
-        out.append({"field": fe.field, "message": text})
+        out.append({"field": fe.field, "message": fe.text(lang, gettext)})
     return out
 
 

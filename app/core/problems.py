@@ -89,11 +89,7 @@ def problem_response(request: Request, exc: AppError) -> Response:
             body["detail"] = gettext(lang, exc.detail, exc.params)
         if exc.field_errors:
             body["errors"] = [
-                {
-                    "field": fe.field,
-                    "code": fe.code,
-                    "message": _safe_gettext(lang, fe.message, fe.params),
-                }
+                {"field": fe.field, "code": fe.code, "message": fe.text(lang, gettext)}
                 for fe in exc.field_errors
             ]
         body.update(exc.extra)
@@ -116,19 +112,11 @@ def problem_response(request: Request, exc: AppError) -> Response:
             "title": gettext(lang, exc.title),
             "detail": gettext(lang, exc.detail, exc.params) if exc.detail else None,
             "errors": [
-                {"field": fe.field, "message": _safe_gettext(lang, fe.message, fe.params)}
-                for fe in exc.field_errors
+                {"field": fe.field, "message": fe.text(lang, gettext)} for fe in exc.field_errors
             ],
         },
         status_code=exc.status_code,
     )
-
-
-def _safe_gettext(lang: str, message: str, params: dict[str, Any]) -> str:
-    try:
-        return gettext(lang, message, params)
-    except (KeyError, IndexError, ValueError):
-        return gettext(lang, message)
 
 
 class _HttpError(AppError):

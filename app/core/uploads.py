@@ -42,11 +42,15 @@ class UploadForm:
             ) from exc
 
 
-async def read_upload(request: Request) -> UploadForm:
+def refuse_oversize(request: Request) -> None:
     limit = get_settings().upload_max_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + _MULTIPART_SLACK:
         raise PayloadTooLarge(params={"max_mb": limit // (1024 * 1024)})
+
+
+async def read_upload(request: Request) -> UploadForm:
+    refuse_oversize(request)
     form = await request.form(max_files=1, max_fields=20)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:

@@ -70,7 +70,9 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_on: Mapped[date | None]
     time_limit_days: Mapped[int]
-    deadline_date: Mapped[date | None]
+    # Always set so queues sort and page on it: before acceptance the date promised if the case
+    # were accepted on submission, then the real deadline; while paused, the last computed one.
+    deadline_date: Mapped[date]
     paused_since: Mapped[date | None]
     assignee_staff_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_member.id"), index=True
@@ -82,8 +84,12 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     eligibility_status: Mapped[str | None] = mapped_column(String(20))
     eligibility_receipt: Mapped[dict[str, object] | None] = mapped_column(JSON)
     eligibility_result: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    employer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employer.id"), index=True)
+    # None: not asked or not yet answered; True/False: the employer's answer.
+    employer_confirmed: Mapped[bool | None]
     pending_materials: Mapped[list[str]] = mapped_column(JSON, default=list)
     pending_due_date: Mapped[date | None]
+    approved_on_commitment: Mapped[bool] = mapped_column(default=False)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     result_channel: Mapped[str | None] = mapped_column(String(20))  # window | post
     closed_at: Mapped[datetime | None]
@@ -127,6 +133,21 @@ class SupplementRequest(UUIDPrimaryKey, Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     requested_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"))
     fulfilled_at: Mapped[datetime | None]
+
+
+class CaseSchedule(UUIDPrimaryKey, Base):
+    """Reminders, automatic actions and verification tasks the workflow asked for."""
+
+    __tablename__ = "case_schedule"
+    __table_args__ = (Index("ix_case_schedule_due", "status", "due_on"),)
+
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # reminder | action | verification
+    follow_up: Mapped[str | None] = mapped_column(String(40))
+    action: Mapped[str | None] = mapped_column(String(40))
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|done|cancelled
+    done_at: Mapped[datetime | None]
 
 
 class CaseNote(UUIDPrimaryKey, Base):

@@ -121,3 +121,15 @@ async def list_staff(session: AsyncSession, principal: Principal) -> list[StaffM
 async def consents_for(session: AsyncSession, user_id: uuid.UUID) -> list[Consent]:
     stmt = select(Consent).where(Consent.user_id == user_id).order_by(Consent.given_at)
     return list((await session.execute(stmt)).scalars())
+
+
+async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember | None:
+    return await session.get(StaffMember, staff_id)
+
+
+async def get_applicant_by_id(session: AsyncSession, applicant_id: uuid.UUID) -> Applicant | None:
+    """For services that already hold a case of this applicant (notifications)."""
+    stmt = (
+        select(Applicant).where(Applicant.id == applicant_id).options(selectinload(Applicant.user))
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

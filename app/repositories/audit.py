@@ -6,21 +6,18 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.models import AuditChainHead, AuditEntry
 
 GENESIS_HASH = "0" * 64
 
 
-async def lock_chain_head(session: AsyncSession) -> AuditChainHead:
-    """Locks (PostgreSQL: FOR UPDATE) the chain tip; creates it on first use."""
+def lock_chain_head_sync(session: Session) -> AuditChainHead:
+    """The same, inside a commit hook (a synchronous session running in the async greenlet)."""
     stmt = select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    head = (await session.execute(stmt)).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        await session.flush()
-    return head
+    # The migration creates the row; its absence means an unmigrated database.
+    return session.execute(stmt).scalar_one()
 
 
 async def iterate_entries(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEntry]:

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.domain.principal import Principal
 from app.models import AuditEntry
@@ -44,6 +46,9 @@ def entry_hash(
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
+_PENDING = "audit_pending"
+
+
 async def record(
     session: AsyncSession,
     action: str,
@@ -53,32 +58,55 @@ async def record(
     object_type: str | None = None,
     object_id: str | uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Appends one entry in the caller's transaction, so it commits or rolls back with the act."""
-    head = await audit_repo.lock_chain_head(session)
-    seq = head.last_seq + 1
-    occurred_at = utcnow()
-    user_id = actor.user_id if actor else actor_user_id
-    oid = str(object_id) if object_id is not None else None
-    data = detail or {}
-    digest = entry_hash(head.last_hash, seq, occurred_at, user_id, action, object_type, oid, data)
-    entry = AuditEntry(
-        seq=seq,
-        occurred_at=occurred_at,
-        actor_user_id=user_id,
-        actor_district=actor.district if actor else None,
-        action=action,
-        object_type=object_type,
-        object_id=oid,
-        detail=data,
-        prev_hash=head.last_hash,
-        hash=digest,
+) -> None:
+    """Queues one entry on the caller's transaction; it is chained and written at commit.
+
+    Chaining needs the chain tip locked; taking that lock only at commit (instead of at the
+    first audited step) keeps the serialised section to the few milliseconds of the commit
+    itself, so concurrent requests are not queued behind each other's whole work.
+    """
+    pending: list[dict[str, Any]] = session.sync_session.info.setdefault(_PENDING, [])
+    pending.append(
+        {
+            "occurred_at": utcnow(),
+            "actor_user_id": actor.user_id if actor else actor_user_id,
+            "actor_district": actor.district if actor else None,
+            "action": action,
+            "object_type": object_type,
+            "object_id": str(object_id) if object_id is not None else None,
+            "detail": detail or {},
+        }
     )
-    session.add(entry)
-    head.last_seq = seq
-    head.last_hash = digest
-    await session.flush()
-    return entry
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    head = audit_repo.lock_chain_head_sync(session)
+    for item in pending:
+        seq = head.last_seq + 1
+        digest = entry_hash(
+            head.last_hash,
+            seq,
+            item["occurred_at"],
+            item["actor_user_id"],
+            item["action"],
+            item["object_type"],
+            item["object_id"],
+            item["detail"],
+        )
+        session.add(AuditEntry(seq=seq, prev_hash=head.last_hash, hash=digest, **item))
+        head.last_seq, head.last_hash = seq, digest
+    session.flush()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    # A rolled-back transaction did nothing worth auditing; a failed login that must stay
+    # audited commits (see AppError.preserve_writes).
+    session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)

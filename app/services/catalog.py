@@ -101,7 +101,8 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     name_en=spec.name_en,
                     description_zh=spec.description_zh,
                     description_en=spec.description_en,
-                    form=[{"fact": f} for f in spec.facts],
+                    form=[{"fact": f} for f in spec.facts]
+                    + ([{"field": "employer_uscc"}] if spec.needs_employer_confirmation else []),
                     materials=_material_rows(spec.materials),
                     time_limit_days=spec.time_limit_days,
                     allows_missing_materials=spec.allows_missing_materials,

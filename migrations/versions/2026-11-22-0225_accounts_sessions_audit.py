@@ -202,6 +202,10 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     _audit_append_only()
+    # The chain tip exists from the start, so the first audited commits never race to create it.
+    op.execute(
+        "INSERT INTO audit_chain_head (id, last_seq, last_hash) VALUES (1, 0, '" + "0" * 64 + "')"
+    )
 
 
 def _audit_append_only() -> None:

@@ -1,14 +1,21 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.core.access import PublicPage
+from app.core.csrf import csrf_protect
+from app.core.forms import errors_of
 from app.core.middleware import LANG_COOKIE
+from app.core.ratelimit import RateLimit
 from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
+from app.errors import AppError
 from app.i18n import LANGUAGES
 from app.services import accounts as accounts_service
+from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 
 router = APIRouter(tags=["pages"])
@@ -54,3 +61,49 @@ async def switch_language(
 @router.get("/privacy", response_class=HTMLResponse)
 async def privacy(request: Request, principal: PublicPage) -> HTMLResponse:
     return render(request, "public/privacy.html")
+
+
+@router.get(
+    "/status",
+    response_class=HTMLResponse,
+    dependencies=[Depends(RateLimit("status", "rate_limit_public"))],
+)
+async def status_page(
+    request: Request,
+    principal: PublicPage,
+    session: SessionDep,
+    number: str | None = None,
+    code: str | None = None,
+) -> HTMLResponse:
+    """Case status without signing in. The receipt's QR code fills in both fields."""
+    if number and code:
+        return await _lookup(request, session, number, code)
+    return render(request, "public/status.html", {"values": {"number": number or ""}})
+
+
+@router.post(
+    "/status",
+    dependencies=[Depends(csrf_protect), Depends(RateLimit("status", "rate_limit_public"))],
+)
+async def status_lookup(
+    request: Request,
+    principal: PublicPage,
+    session: SessionDep,
+    number: Annotated[str, Form(max_length=30)] = "",
+    code: Annotated[str, Form(max_length=20)] = "",
+) -> HTMLResponse:
+    return await _lookup(request, session, number, code)
+
+
+async def _lookup(request: Request, session: SessionDep, number: str, code: str) -> HTMLResponse:
+    lang = language(request)
+    try:
+        status = await cases_service.public_status(session, number, code, lang)
+    except AppError as exc:
+        return render(
+            request,
+            "public/status.html",
+            {"errors": errors_of(exc, lang), "values": {"number": number}},
+            status_code=404,
+        )
+    return render(request, "public/status.html", {"status": status, "values": {"number": number}})

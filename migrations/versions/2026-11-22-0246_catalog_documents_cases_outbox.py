@@ -1,8 +1,8 @@
 """catalog documents cases outbox
 
-Revision ID: 3369835cf237
+Revision ID: 48d5cffcdd13
 Revises: 9734b643accf
-Create Date: 2026-11-22 02:39:21.102214+00:00
+Create Date: 2026-11-22 02:46:55.090496+00:00
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,7 @@ from alembic import op
 
 import app.models.base
 
-
-revision: str = "3369835cf237"
+revision: str = "48d5cffcdd13"
 down_revision: str | None = "9734b643accf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -188,15 +187,18 @@ def upgrade() -> None:
         sa.Column("submitted_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("accepted_on", sa.Date(), nullable=True),
         sa.Column("time_limit_days", sa.Integer(), nullable=False),
-        sa.Column("deadline_date", sa.Date(), nullable=True),
+        sa.Column("deadline_date", sa.Date(), nullable=False),
         sa.Column("paused_since", sa.Date(), nullable=True),
         sa.Column("assignee_staff_id", sa.Uuid(), nullable=True),
         sa.Column("first_responsible_staff_id", sa.Uuid(), nullable=True),
         sa.Column("eligibility_status", sa.String(length=20), nullable=True),
         sa.Column("eligibility_receipt", sa.JSON(), nullable=True),
         sa.Column("eligibility_result", sa.JSON(), nullable=True),
+        sa.Column("employer_id", sa.Uuid(), nullable=True),
+        sa.Column("employer_confirmed", sa.Boolean(), nullable=True),
         sa.Column("pending_materials", sa.JSON(), nullable=False),
         sa.Column("pending_due_date", sa.Date(), nullable=True),
+        sa.Column("approved_on_commitment", sa.Boolean(), nullable=False),
         sa.Column("decision_reason", sa.Text(), nullable=True),
         sa.Column("result_channel", sa.String(length=20), nullable=True),
         sa.Column("closed_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
@@ -216,6 +218,9 @@ def upgrade() -> None:
             ["assignee_staff_id"],
             ["staff_member.id"],
             name=op.f("fk_service_case_assignee_staff_id_staff_member"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["employer_id"], ["employer.id"], name=op.f("fk_service_case_employer_id_employer")
         ),
         sa.ForeignKeyConstraint(
             ["first_responsible_staff_id"],
@@ -243,6 +248,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             batch_op.f("ix_service_case_assignee_staff_id"), ["assignee_staff_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_service_case_employer_id"), ["employer_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_service_case_first_responsible_staff_id"),
@@ -334,6 +342,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("case_pause", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_pause_case_id"), ["case_id"], unique=False)
+
+    op.create_table(
+        "case_schedule",
+        sa.Column("case_id", sa.Uuid(), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("follow_up", sa.String(length=40), nullable=True),
+        sa.Column("action", sa.String(length=40), nullable=True),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("done_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["service_case.id"], name=op.f("fk_case_schedule_case_id_service_case")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_schedule")),
+    )
+    with op.batch_alter_table("case_schedule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_schedule_case_id"), ["case_id"], unique=False)
+        batch_op.create_index("ix_case_schedule_due", ["status", "due_on"], unique=False)
 
     op.create_table(
         "inapp_message",
@@ -464,6 +491,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inapp_message_user_id"))
 
     op.drop_table("inapp_message")
+    with op.batch_alter_table("case_schedule", schema=None) as batch_op:
+        batch_op.drop_index("ix_case_schedule_due")
+        batch_op.drop_index(batch_op.f("ix_case_schedule_case_id"))
+
+    op.drop_table("case_schedule")
     with op.batch_alter_table("case_pause", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_pause_case_id"))
 
@@ -483,6 +515,7 @@ def downgrade() -> None:
     with op.batch_alter_table("service_case", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_service_case_parent_id"))
         batch_op.drop_index(batch_op.f("ix_service_case_first_responsible_staff_id"))
+        batch_op.drop_index(batch_op.f("ix_service_case_employer_id"))
         batch_op.drop_index(batch_op.f("ix_service_case_assignee_staff_id"))
         batch_op.drop_index(batch_op.f("ix_service_case_applicant_id"))
         batch_op.drop_index("ix_case_queue")

@@ -1,0 +1,293 @@
+"""Queries for applications and cases, each scoped to the caller."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.principal import Principal
+from app.models import (
+    Application,
+    Case,
+    CaseCounter,
+    CaseDocument,
+    CaseEvent,
+    CasePause,
+    CaseSchedule,
+    EmployerUser,
+    FollowUpTask,
+    Rating,
+    StaffMember,
+)
+
+# Applications -------------------------------------------------------------------------------
+
+
+def applications_readable_by(principal: Principal) -> Select[Application]:
+    stmt = select(Application)
+    if principal.applicant_id is not None:
+        return stmt.where(Application.applicant_id == principal.applicant_id)
+    return stmt.where(Application.id.is_(None))
+
+
+async def get_application(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Application | None:
+    stmt = applications_readable_by(principal).where(Application.id == application_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_application_by_key(
+    session: AsyncSession, applicant_id: uuid.UUID, key: str
+) -> Application | None:
+    stmt = select(Application).where(
+        Application.applicant_id == applicant_id, Application.idempotency_key == key
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def list_drafts(session: AsyncSession, principal: Principal) -> list[Application]:
+    stmt = (
+        applications_readable_by(principal)
+        .where(Application.status == "draft")
+        .order_by(Application.updated_at.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+# Cases --------------------------------------------------------------------------------------
+
+
+def cases_readable_by(principal: Principal) -> Select[Case]:
+    """Applicants: their own; staff: their district; employers: cases naming their employer."""
+    stmt = select(Case)
+    if principal.applicant_id is not None:
+        return stmt.where(Case.applicant_id == principal.applicant_id)
+    if principal.staff_id is not None and principal.district:
+        return stmt.where(Case.district == principal.district)
+    if principal.employer_id is not None:
+        return stmt.where(Case.employer_id == principal.employer_id)
+    return stmt.where(Case.id.is_(None))
+
+
+async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
+    stmt = cases_readable_by(principal).where(Case.id == case_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_case_by_application(session: AsyncSession, application_id: uuid.UUID) -> Case | None:
+    stmt = select(Case).where(Case.application_id == application_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_case_by_number(session: AsyncSession, number: str) -> Case | None:
+    return (await session.execute(select(Case).where(Case.number == number))).scalar_one_or_none()
+
+
+async def list_cases_for_applicant(session: AsyncSession, principal: Principal) -> list[Case]:
+    stmt = cases_readable_by(principal).order_by(Case.submitted_at.desc())
+    return list((await session.execute(stmt)).scalars())
+
+
+async def next_case_number(session: AsyncSession, district: str, year: int) -> int:
+    """Unique, increasing numbers per district and year.
+
+    On PostgreSQL the counter is bumped in its own short transaction, so concurrent
+    submissions do not queue behind each other's whole request for the row lock; a submission
+    that later fails leaves a gap in the numbers, which is harmless. SQLite serialises writers
+    anyway, so there the bump stays in the request's transaction (a second connection would
+    wait on the request's own write lock).
+    """
+    if _dialect(session) == "postgresql":
+        async with AsyncSession(bind=session.bind) as own, own.begin():
+            return await _bump_counter(own, district, year)
+    return await _bump_counter(session, district, year)
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    assert bind is not None, "sessions are always bound to the engine"
+    return bind.dialect.name
+
+
+async def _bump_counter(session: AsyncSession, district: str, year: int) -> int:
+    # One atomic UPDATE; the year's first number creates the row, and concurrent creators are
+    # reconciled by ON CONFLICT DO NOTHING followed by the UPDATE.
+    bump = (
+        update(CaseCounter)
+        .where(CaseCounter.district == district, CaseCounter.year == year)
+        .values(last_number=CaseCounter.last_number + 1)
+        .returning(CaseCounter.last_number)
+    )
+    number = (await session.execute(bump)).scalar_one_or_none()
+    if number is not None:
+        return int(number)
+    dialect_insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+    await session.execute(
+        dialect_insert(CaseCounter)
+        .values(district=district, year=year, last_number=0)
+        .on_conflict_do_nothing()
+    )
+    return int((await session.execute(bump)).scalar_one())
+
+
+async def update_if_version(
+    session: AsyncSession, case_id: uuid.UUID, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Optimistic lock: the write happens only if nobody changed the case in between."""
+    result = await session.execute(
+        update(Case)
+        .where(Case.id == case_id, Case.version == expected_version)
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def events(session: AsyncSession, case_id: uuid.UUID) -> list[CaseEvent]:
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.occurred_at)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def pauses(session: AsyncSession, case_id: uuid.UUID) -> list[CasePause]:
+    stmt = select(CasePause).where(CasePause.case_id == case_id).order_by(CasePause.started_on)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def open_pause(session: AsyncSession, case_id: uuid.UUID) -> CasePause | None:
+    stmt = select(CasePause).where(CasePause.case_id == case_id, CasePause.ended_on.is_(None))
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def pending_schedules(
+    session: AsyncSession, case_id: uuid.UUID, follow_up: str | None
+) -> list[CaseSchedule]:
+    stmt = select(CaseSchedule).where(
+        CaseSchedule.case_id == case_id, CaseSchedule.status == "pending"
+    )
+    if follow_up is not None:
+        stmt = stmt.where(CaseSchedule.follow_up == follow_up)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def case_documents(session: AsyncSession, case_id: uuid.UUID) -> list[CaseDocument]:
+    stmt = select(CaseDocument).where(CaseDocument.case_id == case_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def employer_user_ids(session: AsyncSession, employer_id: uuid.UUID) -> list[uuid.UUID]:
+    stmt = select(EmployerUser.user_id).where(EmployerUser.employer_id == employer_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def queue(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    department: str | None,
+    statuses: list[str] | None,
+    service_id: uuid.UUID | None,
+    due_before: date | None,
+    after: tuple[date, uuid.UUID] | None,
+    limit: int,
+) -> list[Case]:
+    """Keyset page ordered by deadline (cases without one last), then id."""
+    stmt = cases_readable_by(principal)
+    if department:
+        stmt = stmt.where(Case.department == department)
+    if statuses:
+        stmt = stmt.where(Case.status.in_(statuses))
+    if service_id:
+        stmt = stmt.where(Case.service_id == service_id)
+    if due_before:
+        stmt = stmt.where(Case.deadline_date <= due_before)
+    if after is not None:
+        last_deadline, last_id = after
+        stmt = stmt.where(
+            or_(
+                Case.deadline_date > last_deadline,
+                and_(Case.deadline_date == last_deadline, Case.id > last_id),
+            )
+        )
+    stmt = stmt.order_by(Case.deadline_date, Case.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_application_by_id(
+    session: AsyncSession, application_id: uuid.UUID
+) -> Application | None:
+    """For code that already holds a readable case of this application."""
+    return await session.get(Application, application_id)
+
+
+async def get_case_fresh(session: AsyncSession, case_id: uuid.UUID) -> Case | None:
+    """The row as committed now, bypassing the session's identity map (after a lost race)."""
+    stmt = select(Case).where(Case.id == case_id).execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def staff_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(StaffMember.id, StaffMember.full_name).where(StaffMember.id.in_(ids))
+    )
+    return dict(rows)
+
+
+async def rating_for(session: AsyncSession, case_id: uuid.UUID) -> Rating | None:
+    return (
+        await session.execute(select(Rating).where(Rating.case_id == case_id))
+    ).scalar_one_or_none()
+
+
+async def open_follow_ups(session: AsyncSession, district: str) -> list[FollowUpTask]:
+    stmt = (
+        select(FollowUpTask)
+        .where(FollowUpTask.district == district, FollowUpTask.status == "open")
+        .order_by(FollowUpTask.due_date)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def case_numbers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))
+    return dict(rows)
+
+
+async def rating_summary(session: AsyncSession, district: str) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, column in (
+        ("service", Rating.service_id),
+        ("department", Rating.department),
+        ("window", Rating.window_staff_id),
+    ):
+        stmt = (
+            select(column, func.count(), func.avg(Rating.score))
+            .where(Rating.district == district)
+            .group_by(column)
+        )
+        out[name] = [
+            {
+                "key": key,
+                "window": key if name == "window" else None,
+                "count": count,
+                "average": round(float(avg), 2),
+            }
+            for key, count, avg in (await session.execute(stmt))
+        ]
+    return out

@@ -1,0 +1,452 @@
+"""Applicant pages: services, the task list, question pages, documents, check and submit,
+my applications, the case page with supplements and ratings, and the wallet."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.core.access import CurrentApplicant
+from app.core.csrf import csrf_protect
+from app.core.facts_form import fact_values
+from app.core.forms import errors_of, settle_failure
+from app.core.templates import language, redirect, render
+from app.core.uploads import read_upload
+from app.db import SessionDep
+from app.domain.documents import DOCUMENT_KIND_LABELS
+from app.errors import AppError
+from app.schemas.cases import CaseActionRequest, RatingCreate
+from app.services import applications as applications_service
+from app.services import cases as cases_service
+from app.services import catalog as catalog_service
+from app.services import documents as documents_service
+from app.workflow.states import CaseAction
+
+router = APIRouter(tags=["applicant pages"])
+Csrf = Depends(csrf_protect)
+QUESTIONS_PER_PAGE = 4
+
+
+@router.get("/services", response_class=HTMLResponse)
+async def services(
+    request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    items = await catalog_service.list_services(session, language(request))
+    return render(request, "applicant/services.html", {"services": items})
+
+
+@router.post("/applications", dependencies=[Csrf])
+async def start(
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+    service_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    app = await applications_service.start(session, principal, service_id)
+    return redirect(request, f"/applications/{app.id}")
+
+
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+async def task_list(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, language(request))
+    if view.case_id:
+        return redirect(request, f"/cases/{view.case_id}")
+    return render(
+        request,
+        "applicant/task_list.html",
+        {"app": view, "saved": "saved" in request.query_params, "pages": _page_count(view)},
+    )
+
+
+def _page_count(view: Any) -> int:
+    return max(1, -(-len(view.questions) // QUESTIONS_PER_PAGE))
+
+
+@router.get("/applications/{application_id}/questions/{page}", response_class=HTMLResponse)
+async def questions(
+    application_id: uuid.UUID,
+    page: int,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> HTMLResponse:
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, language(request))
+    return _questions_page(request, view, page, errors=[], values=None)
+
+
+def _questions_page(
+    request: Request,
+    view: Any,
+    page: int,
+    *,
+    errors: list[dict[str, str]],
+    values: dict[str, Any] | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    pages = _page_count(view)
+    page = min(max(page, 1), pages)
+    chunk = view.questions[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE]
+    shown = values if values is not None else {q.fact: q.answer for q in chunk}
+    return render(
+        request,
+        "applicant/questions.html",
+        {
+            "app": view,
+            "page": page,
+            "pages": pages,
+            "chunk": chunk,
+            "errors": errors,
+            "values": shown,
+        },
+        status_code=status_code,
+    )
+
+
+@router.post("/applications/{application_id}/questions/{page}", dependencies=[Csrf])
+async def save_questions(
+    application_id: uuid.UUID,
+    page: int,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> Response:
+    lang = language(request)
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, lang)
+    pages = _page_count(view)
+    chunk = view.questions[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE]
+    form = await request.form()
+    answers = fact_values(form, [q.fact for q in chunk])
+    try:
+        await applications_service.save(session, principal, application_id, answers, {})
+    except AppError as exc:
+        await settle_failure(session, exc)
+        raw = {q.fact: form.get(q.fact) for q in chunk}
+        return _questions_page(
+            request,
+            view,
+            page,
+            errors=errors_of(exc, lang),
+            values=raw,
+            status_code=exc.status_code,
+        )
+    if form.get("later") or page >= pages:
+        return redirect(request, f"/applications/{application_id}?saved=1")
+    return redirect(request, f"/applications/{application_id}/questions/{page + 1}")
+
+
+@router.get("/applications/{application_id}/documents", response_class=HTMLResponse)
+async def documents_page(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, language(request))
+    wallet = await documents_service.list_documents(session, principal)
+    return render(
+        request,
+        "applicant/documents.html",
+        {"app": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS},
+    )
+
+
+@router.post("/applications/{application_id}/documents", dependencies=[Csrf])
+async def choose_documents(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    form = await request.form()
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, language(request))
+    chosen: dict[str, uuid.UUID | None] = {}
+    for m in view.materials:
+        raw = form.get(f"doc_{m.code}")
+        if isinstance(raw, str):
+            chosen[m.code] = uuid.UUID(raw) if raw else None
+    await applications_service.save(session, principal, application_id, {}, chosen)
+    return redirect(request, f"/applications/{application_id}?saved=1")
+
+
+@router.post("/applications/{application_id}/documents/upload", dependencies=[Csrf])
+async def upload_for_application(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """Upload into the wallet and attach to one requirement of this application."""
+    lang = language(request)
+    app = await applications_service.get_owned(session, principal, application_id)
+    try:
+        upload = await read_upload(request)
+        requirement = upload.fields.get("requirement", "")
+        doc = await documents_service.upload(
+            session,
+            principal,
+            owner_applicant_id=None,
+            kind=upload.fields.get("kind", "other"),
+            filename=upload.file.filename or "",
+            chunks=upload.chunks(),
+        )
+        await applications_service.save(session, principal, app.id, {}, {requirement: doc.id})
+    except AppError as exc:
+        await settle_failure(session, exc)
+        view = await applications_service.application_view(session, app, lang)
+        wallet = await documents_service.list_documents(session, principal)
+        return render(
+            request,
+            "applicant/documents.html",
+            {
+                "app": view,
+                "wallet": wallet,
+                "kinds": DOCUMENT_KIND_LABELS,
+                "errors": errors_of(exc, lang),
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/applications/{application_id}/documents")
+
+
+@router.get("/applications/{application_id}/check", response_class=HTMLResponse)
+async def check_answers(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, language(request))
+    return render(
+        request,
+        "applicant/check.html",
+        {"app": view, "idempotency_key": uuid.uuid4().hex, "pages": _page_count(view)},
+    )
+
+
+@router.post("/applications/{application_id}/submit", dependencies=[Csrf])
+async def submit(
+    application_id: uuid.UUID,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+    idempotency_key: Annotated[str, Form(min_length=8, max_length=100)],
+    declaration: Annotated[str, Form()] = "",
+    sensitive_consent: Annotated[str, Form()] = "",
+) -> Response:
+    lang = language(request)
+    try:
+        result = await applications_service.submit(
+            session,
+            principal,
+            application_id,
+            idempotency_key=idempotency_key,
+            declaration=bool(declaration),
+            sensitive_consent=bool(sensitive_consent),
+            lang=lang,
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        app = await applications_service.get_owned(session, principal, application_id)
+        view = await applications_service.application_view(session, app, lang)
+        return render(
+            request,
+            "applicant/check.html",
+            {
+                "app": view,
+                "idempotency_key": idempotency_key,
+                "errors": errors_of(exc, lang),
+                "pages": _page_count(view),
+            },
+            status_code=exc.status_code,
+        )
+    return render(request, "applicant/confirmation.html", {"result": result})
+
+
+@router.get("/cases", response_class=HTMLResponse)
+async def my_cases(
+    request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    lang = language(request)
+    cases = await cases_service.my_cases(session, principal, lang)
+    drafts = await applications_service.draft_views(session, principal, lang)
+    return render(request, "applicant/cases.html", {"cases": cases, "drafts": drafts})
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    lang = language(request)
+    view = await cases_service.case_view(session, principal, case_id, lang)
+    wallet = await documents_service.list_documents(session, principal)
+    return render(
+        request,
+        "applicant/case.html",
+        {
+            "case": view,
+            "wallet": wallet,
+            "kinds": DOCUMENT_KIND_LABELS,
+            "notice": request.query_params.get("done"),
+        },
+    )
+
+
+@router.post("/cases/{case_id}/supplement", dependencies=[Csrf])
+async def send_supplement(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """Uploads the requested document and tells the office it has been sent."""
+    lang = language(request)
+    view = await cases_service.case_view(session, principal, case_id, lang)
+    try:
+        upload = await read_upload(request)
+        doc = await documents_service.upload(
+            session,
+            principal,
+            owner_applicant_id=None,
+            kind=upload.fields.get("kind", "other"),
+            filename=upload.file.filename or "",
+            chunks=upload.chunks(),
+        )
+        await cases_service.attach_document(
+            session, principal, case_id, doc.id, upload.fields.get("requirement", "supplement")
+        )
+        await cases_service.act(
+            session,
+            principal,
+            case_id,
+            CaseActionRequest(
+                action=CaseAction.RECEIVE_SUPPLEMENT,
+                expected_version=int(upload.fields.get("version", view.version)),
+            ),
+            lang,
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        wallet = await documents_service.list_documents(session, principal)
+        return render(
+            request,
+            "applicant/case.html",
+            {
+                "case": view,
+                "wallet": wallet,
+                "kinds": DOCUMENT_KIND_LABELS,
+                "errors": errors_of(exc, lang),
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/cases/{case_id}?done=supplement")
+
+
+@router.post("/cases/{case_id}/withdraw", dependencies=[Csrf])
+async def withdraw(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+    version: Annotated[int, Form()],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    await cases_service.act(
+        session,
+        principal,
+        case_id,
+        CaseActionRequest(
+            action=CaseAction.WITHDRAW, expected_version=version, reason=reason or None
+        ),
+        language(request),
+    )
+    return redirect(request, f"/cases/{case_id}?done=withdrawn")
+
+
+@router.post("/cases/{case_id}/rating", dependencies=[Csrf])
+async def rate(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> Response:
+    lang = language(request)
+    form = await request.form()
+    raw_score = form.get("score")
+    comment = form.get("comment")
+    try:
+        data = RatingCreate(
+            score=int(raw_score) if isinstance(raw_score, str) and raw_score.isdigit() else 0,
+            comment=comment if isinstance(comment, str) and comment.strip() else None,
+        )
+    except ValueError:
+        from app.errors import FieldError, ValidationFailed
+        from app.i18n import N_
+
+        exc = ValidationFailed(
+            field_errors=[FieldError("score", "required", N_("Choose a rating from 1 to 5."))]
+        )
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return render(
+            request,
+            "applicant/case.html",
+            {
+                "case": view,
+                "wallet": [],
+                "kinds": DOCUMENT_KIND_LABELS,
+                "errors": errors_of(exc, lang),
+            },
+            status_code=422,
+        )
+    await cases_service.rate(session, principal, case_id, data, lang)
+    return redirect(request, f"/cases/{case_id}?done=rated")
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+async def wallet(
+    request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    docs = await documents_service.list_documents(session, principal)
+    return render(
+        request, "applicant/wallet.html", {"documents": docs, "kinds": DOCUMENT_KIND_LABELS}
+    )
+
+
+@router.post("/wallet", dependencies=[Csrf])
+async def wallet_upload(
+    request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    lang = language(request)
+    try:
+        upload = await read_upload(request)
+        await documents_service.upload(
+            session,
+            principal,
+            owner_applicant_id=None,
+            kind=upload.fields.get("kind", ""),
+            filename=upload.file.filename or "",
+            chunks=upload.chunks(),
+            valid_from=upload.date_field("valid_from"),
+            valid_to=upload.date_field("valid_to"),
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        docs = await documents_service.list_documents(session, principal)
+        return render(
+            request,
+            "applicant/wallet.html",
+            {"documents": docs, "kinds": DOCUMENT_KIND_LABELS, "errors": errors_of(exc, lang)},
+            status_code=exc.status_code,
+        )
+    return redirect(request, "/wallet?uploaded=1")
+
+
+@router.get("/wallet/{document_id}")
+async def wallet_download(
+    document_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    from fastapi.responses import FileResponse
+
+    found = await documents_service.download(session, principal, document_id)
+    return FileResponse(
+        found.path,
+        media_type=found.content_type,
+        filename=found.filename,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )

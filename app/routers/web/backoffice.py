@@ -1,0 +1,316 @@
+"""Staff pages: the district queue, the case page with its actions, one-window intake,
+printable receipts, follow-up tasks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.datastructures import UploadFile
+
+from app.core.access import CurrentStaff
+from app.core.csrf import csrf_protect
+from app.core.facts_form import fact_values
+from app.core.forms import errors_of, parse_form, settle_failure
+from app.core.templates import language, redirect, render
+from app.core.uploads import refuse_oversize
+from app.db import SessionDep
+from app.errors import AppError
+from app.schemas.accounts import DomesticRegistration, OverseasRegistration
+from app.schemas.cases import CaseActionRequest
+from app.services import cases as cases_service
+from app.services import documents as documents_service
+from app.services import window as window_service
+from app.workflow.states import ACTION_LABELS, STATUS_LABELS
+
+router = APIRouter(prefix="/staff", tags=["staff pages"])
+Csrf = Depends(csrf_protect)
+
+
+@router.get("/cases", response_class=HTMLResponse)
+async def queue(
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+    status: str | None = None,
+    light: str | None = None,
+    mine: str | None = None,
+    cursor: str | None = None,
+) -> HTMLResponse:
+    lang = language(request)
+    page = await cases_service.queue(
+        session,
+        principal,
+        lang,
+        statuses=[status] if status else None,
+        light=light if light in ("amber", "red") else None,
+        cursor=cursor,
+    )
+    return render(
+        request,
+        "staff/queue.html",
+        {
+            "page": page,
+            "status": status,
+            "light": light,
+            "statuses": STATUS_LABELS,
+        },
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+async def case_page(
+    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+) -> HTMLResponse:
+    view = await cases_service.case_view(session, principal, case_id, language(request))
+    return render(
+        request,
+        "staff/case.html",
+        {
+            "case": view,
+            "action_labels": ACTION_LABELS,
+            "notice": request.query_params.get("done"),
+        },
+    )
+
+
+@router.post("/cases/{case_id}/actions", dependencies=[Csrf])
+async def act(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> Response:
+    lang = language(request)
+    form = await request.form()
+    items_text = form.get("items")
+    data = {
+        "action": form.get("action"),
+        "expected_version": form.get("expected_version"),
+        "reason": (form.get("reason") or None),
+        "clause": (form.get("clause") or None),
+        "items": [line.strip() for line in str(items_text or "").splitlines() if line.strip()],
+        "due_on": (form.get("due_on") or None),
+        "delivery": (form.get("delivery") or None),
+        "tracking_number": (form.get("tracking_number") or None),
+    }
+    parsed, problems = parse_form(CaseActionRequest, data)
+    try:
+        if parsed is None:
+            from app.errors import ValidationFailed
+
+            raise ValidationFailed(field_errors=problems)
+        await cases_service.act(session, principal, case_id, parsed, lang)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return render(
+            request,
+            "staff/case.html",
+            {
+                "case": view,
+                "action_labels": ACTION_LABELS,
+                "errors": errors_of(exc, lang),
+                "failed_action": data["action"],
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
+
+
+@router.post("/cases/{case_id}/claim", dependencies=[Csrf])
+async def claim(
+    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+) -> Response:
+    await cases_service.assign(session, principal, case_id, None, language(request))
+    return redirect(request, f"/staff/cases/{case_id}?done=claimed")
+
+
+@router.get("/cases/{case_id}/documents/{document_id}")
+async def case_document(
+    case_id: uuid.UUID,
+    document_id: uuid.UUID,
+    principal: CurrentStaff,
+    session: SessionDep,
+    inline: bool = False,
+) -> Response:
+    """Inline preview for images and PDFs, otherwise a download; every view is audited."""
+    doc = await cases_service.case_document_for_staff(session, principal, case_id, document_id)
+    return FileResponse(
+        documents_service.storage().path_for(doc.storage_key),
+        media_type=doc.content_type,
+        filename=doc.original_name,
+        content_disposition_type="inline" if inline else "attachment",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get("/cases/{case_id}/receipt", response_class=HTMLResponse)
+async def receipt(
+    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+) -> HTMLResponse:
+    data = await window_service.receipt(session, principal, case_id, language(request))
+    return render(request, "staff/receipt.html", {"r": data})
+
+
+@router.get("/window", response_class=HTMLResponse)
+async def window(request: Request, principal: CurrentStaff, session: SessionDep) -> HTMLResponse:
+    return render(request, "staff/window.html", {})
+
+
+@router.post("/window/find", dependencies=[Csrf])
+async def window_find(
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+    id_kind: Annotated[str, Form()] = "resident_id",
+    id_number: Annotated[str, Form(max_length=30)] = "",
+) -> Response:
+    lang = language(request)
+    try:
+        found = await window_service.find(session, principal, id_kind, id_number)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return render(
+            request,
+            "staff/window.html",
+            {
+                "errors": errors_of(exc, lang),
+                "values": {"id_number": id_number, "id_kind": id_kind},
+                "not_found": exc.status_code == 404,
+            },
+            status_code=200 if exc.status_code == 404 else exc.status_code,
+        )
+    return redirect(request, f"/staff/window/applicants/{found.id}")
+
+
+@router.post("/window/register/{applicant_type}", dependencies=[Csrf])
+async def window_register(
+    applicant_type: str, request: Request, principal: CurrentStaff, session: SessionDep
+) -> Response:
+    """Registers a walk-in with their consent given at the window."""
+    lang = language(request)
+    form = await request.form()
+    data: dict[str, object] = {
+        k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)
+    }
+    data["consent_personal_info"] = "consent_personal_info" in form
+    data["language"] = str(form.get("language") or lang)
+    model: type[DomesticRegistration | OverseasRegistration] = (
+        DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
+    )
+    parsed, problems = parse_form(model, data)
+    try:
+        if parsed is None:
+            from app.errors import ValidationFailed
+
+            raise ValidationFailed(field_errors=problems)
+        applicant_id = await window_service.register_walk_in(session, principal, parsed)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return render(
+            request,
+            "staff/window.html",
+            {
+                "errors": errors_of(exc, lang),
+                "register": applicant_type,
+                "values": {k: v for k, v in data.items() if k != "password"},
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/window/applicants/{applicant_id}")
+
+
+@router.get("/window/applicants/{applicant_id}", response_class=HTMLResponse)
+async def window_applicant(
+    applicant_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+) -> HTMLResponse:
+    data = await window_service.applicant_desk(session, principal, applicant_id, language(request))
+    return render(request, "staff/window_applicant.html", {"desk": data})
+
+
+@router.get("/window/applicants/{applicant_id}/services/{service_id}", response_class=HTMLResponse)
+async def window_service_form(
+    applicant_id: uuid.UUID,
+    service_id: uuid.UUID,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> HTMLResponse:
+    lang = language(request)
+    desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
+    form = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
+    return render(
+        request, "staff/window_file.html", {"desk": desk, "form": form, "values": form.answers}
+    )
+
+
+@router.post("/window/applicants/{applicant_id}/services/{service_id}", dependencies=[Csrf])
+async def window_file(
+    applicant_id: uuid.UUID,
+    service_id: uuid.UUID,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> Response:
+    """Files the service for the walk-in with scanned documents, marks originals seen, accepts."""
+    lang = language(request)
+    refuse_oversize(request)
+    form = await request.form(max_files=30, max_fields=200)
+    filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
+    answers = fact_values(form, [q.fact for q in filing.questions])
+    scans = []
+    for m in filing.materials:
+        upload = form.get(f"file_{m.code}")
+        if isinstance(upload, UploadFile) and upload.filename:
+            scans.append(
+                window_service.ScannedFile(m.code, m.kind, upload.filename, _chunks(upload))
+            )
+    due_raw = form.get("pending_due_on")
+    try:
+        case_id = await window_service.file_and_accept(
+            session,
+            principal,
+            applicant_id,
+            service_id=service_id,
+            answers=answers,
+            scans=scans,
+            originals_seen={str(v) for v in form.getlist("original_seen")},
+            idempotency_key=str(form.get("idempotency_key") or uuid.uuid4().hex),
+            pending_due_on=date.fromisoformat(due_raw)
+            if isinstance(due_raw, str) and due_raw
+            else None,
+            lang=lang,
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
+        return render(
+            request,
+            "staff/window_file.html",
+            {
+                "desk": desk,
+                "form": filing,
+                "errors": errors_of(exc, lang),
+                "values": {q.fact: form.get(q.fact) for q in filing.questions},
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/cases/{case_id}/receipt")
+
+
+async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while data := await upload.read(64 * 1024):
+        yield data
+
+
+@router.get("/follow-ups", response_class=HTMLResponse)
+async def follow_ups(
+    request: Request, principal: CurrentStaff, session: SessionDep
+) -> HTMLResponse:
+    data = await cases_service.follow_ups(session, principal, language(request))
+    return render(request, "staff/follow_ups.html", data)

@@ -1,0 +1,168 @@
+"""API shapes for applications, cases, queues and actions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.workflow.states import CaseAction, ResultDelivery
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ApplicationCreate(_In):
+    service_id: uuid.UUID
+
+
+class ApplicationUpdate(_In):
+    """Answers are talent facts by name; ``null`` clears an answer. Documents map a material
+    code to a wallet document id (``null`` detaches)."""
+
+    answers: dict[str, Any] = Field(default_factory=dict)
+    documents: dict[str, uuid.UUID | None] = Field(default_factory=dict)
+
+
+class SubmitRequest(_In):
+    declaration: bool = Field(description="The applicant declares the answers true (承诺)")
+    sensitive_consent: bool = Field(
+        description="Separate consent to process sensitive personal information (PIPL art. 29)"
+    )
+
+
+class MaterialStatus(BaseModel):
+    code: str
+    kind: str
+    name: str
+    key: bool
+    needed: bool
+    document_id: uuid.UUID | None
+
+
+class QuestionView(BaseModel):
+    fact: str
+    label: str
+    help: str
+    type: str
+    values: list[dict[str, str]]
+    answer: Any = None
+
+
+class ApplicationRead(BaseModel):
+    id: uuid.UUID
+    status: str
+    service_id: uuid.UUID
+    service_code: str
+    service_name: str
+    district: str
+    questions: list[QuestionView]
+    unanswered: list[str]
+    materials: list[MaterialStatus]
+    eligibility_status: str | None
+    eligibility: dict[str, Any] | None
+    case_id: uuid.UUID | None
+    updated_at: datetime
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    status: str
+    label: str
+    action: str
+    reason: str | None = None
+    items: list[str] = Field(default_factory=list)
+
+
+class DeadlineView(BaseModel):
+    due_on: date
+    provisional: bool  # not accepted yet: the date promised if accepted on submission
+    remaining_working_days: int
+    light: str  # on_track | amber | red
+    light_label: str
+    paused: bool
+
+
+class CaseRead(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    status_label: str
+    version: int
+    service_id: uuid.UUID
+    service_name: str
+    district: str
+    department: str
+    channel: str
+    submitted_at: datetime
+    accepted_on: date | None
+    deadline: DeadlineView | None
+    eligibility_status: str | None
+    eligibility: dict[str, Any] | None
+    pending_materials: list[str]
+    pending_due_on: date | None
+    timeline: list[TimelineEntry]
+    allowed_actions: list[str]
+    documents: list[dict[str, Any]]
+    applicant_name: str | None = None
+    applicant_id_masked: str | None = None
+    facts: dict[str, Any] | None = None
+    answers_display: list[dict[str, str]] = Field(default_factory=list)
+    first_responsible: str | None = None
+    assignee: str | None = None
+    rating: int | None = None
+
+
+class SubmitResult(BaseModel):
+    case: CaseRead
+    lookup_code: str = Field(description="With the case number, opens the public status page")
+    replayed: bool = Field(description="True when this Idempotency-Key was already used")
+
+
+class CaseActionRequest(_In):
+    action: CaseAction
+    expected_version: int = Field(ge=1)
+    reason: str | None = Field(default=None, max_length=2000)
+    clause: str | None = Field(default=None, max_length=500)
+    items: list[str] = Field(default_factory=list, max_length=50)
+    due_on: date | None = None
+    delivery: ResultDelivery | None = None
+    tracking_number: str | None = Field(default=None, max_length=60)
+
+
+class QueueItem(BaseModel):
+    id: uuid.UUID
+    number: str
+    service_name: str
+    status: str
+    status_label: str
+    deadline: DeadlineView | None
+    assignee: str | None
+    submitted_at: datetime
+
+
+class QueuePage(BaseModel):
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+class StatusLookup(_In):
+    number: str = Field(min_length=5, max_length=30)
+    code: str = Field(min_length=4, max_length=20)
+
+
+class PublicStatus(BaseModel):
+    number: str
+    service_name: str
+    status: str
+    status_label: str
+    deadline: DeadlineView | None
+    timeline: list[TimelineEntry]
+
+
+class RatingCreate(_In):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)

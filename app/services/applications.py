@@ -1,0 +1,493 @@
+"""Applying: drafts saved at every step, then one idempotent submission that opens a case."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.identity import is_valid_uscc, normalize_uscc
+from app.domain.principal import Principal
+from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.i18n import N_, gettext
+from app.models import Application, Case, CaseDocument, CaseEvent, Consent, Service
+from app.models.base import utcnow
+from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.repositories import documents as documents_repo
+from app.rules import FACTS, load_library, validate_facts
+from app.schemas.cases import (
+    ApplicationRead,
+    MaterialStatus,
+    QuestionView,
+    SubmitResult,
+)
+from app.services import audit, notifications, protection
+from app.services.calendar import work_calendar
+from app.workflow.states import CaseStatus
+from app.workflow.values import local_date
+
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at windows
+_DISTRICT_PREFIX = {"yangpu": "YP", "changning": "CN"}
+
+
+def _lookup_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+
+def _material_needed(material: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """Conditional materials (``when``) are asked only when the answers make them apply.
+
+    The conditions are simple comparisons on one fact (``fact != 'value'``/``==``); an
+    unanswered fact keeps the material on the list, so nothing is skipped by mistake.
+    """
+    when = material.get("when")
+    if not when:
+        return True
+    for op in ("!=", "=="):
+        if op in str(when):
+            fact, value = (part.strip() for part in str(when).split(op, 1))
+            answer = answers.get(fact)
+            if answer is None:
+                return True
+            expected = value.strip("'\"")
+            return (str(answer) != expected) if op == "!=" else (str(answer) == expected)
+    return True
+
+
+# Questions that are not talent facts: they identify a party rather than describe the applicant.
+EXTRA_FIELDS: dict[str, tuple[str, str]] = {
+    "employer_uscc": (
+        N_("Your employer's unified social credit code"),
+        N_(
+            "18 characters, on your employer's business licence. "
+            "Your employer confirms your employment."
+        ),
+    ),
+}
+
+
+def _asked(service: Service) -> list[str]:
+    return [
+        str(q.get("fact") or q.get("field"))
+        for q in service.form
+        if q.get("fact") or q.get("field")
+    ]
+
+
+def questions_for(service: Service, answers: Mapping[str, Any], lang: str) -> list[QuestionView]:
+    out = []
+    for entry in service.form:
+        if entry.get("field") in EXTRA_FIELDS:
+            name = str(entry["field"])
+            label, help_text = EXTRA_FIELDS[name]
+            out.append(
+                QuestionView(
+                    fact=name,
+                    label=gettext(lang, label),
+                    help=gettext(lang, help_text),
+                    type="uscc",
+                    values=[],
+                    answer=answers.get(name),
+                )
+            )
+            continue
+        fact = str(entry.get("fact", ""))
+        spec = FACTS.get(fact)
+        if spec is None:
+            continue
+        out.append(
+            QuestionView(
+                fact=fact,
+                label=spec.label.zh if lang == "zh" else spec.label.en,
+                help=spec.help.zh if lang == "zh" else spec.help.en,
+                type=spec.type,
+                values=[
+                    {"value": v.code, "label": v.label.zh if lang == "zh" else v.label.en}
+                    for v in spec.values
+                ],
+                answer=answers.get(fact),
+            )
+        )
+    return out
+
+
+def _materials(service: Service, app: Application, lang: str) -> list[MaterialStatus]:
+    out = []
+    for m in service.materials:
+        code = str(m["code"])
+        doc = app.documents.get(code)
+        out.append(
+            MaterialStatus(
+                code=code,
+                kind=str(m.get("kind") or "other"),
+                name=str(m["name_zh"] if lang == "zh" else m["name_en"]),
+                key=bool(m.get("key")),
+                needed=_material_needed(m, app.answers),
+                document_id=uuid.UUID(doc) if doc else None,
+            )
+        )
+    return out
+
+
+def evaluate(
+    service: Service, answers: Mapping[str, Any], as_of: date, lang: str
+) -> dict[str, Any] | None:
+    """The rules' verdict on the answers so far, or None for services without a policy."""
+    if not service.policy_id:
+        return None
+    results = load_library().evaluate(answers, as_of, policy_ids=[service.policy_id], lang=lang)
+    return results[0].model_dump(mode="json") if results else None
+
+
+def _facts(answers: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in answers.items() if k not in EXTRA_FIELDS}
+
+
+async def _service(session: AsyncSession, service_id: uuid.UUID) -> Service:
+    service = await catalog_repo.get(session, service_id)
+    if service is None or not service.is_active:
+        raise NotFound(N_("This service is not available."))
+    return service
+
+
+async def application_view(session: AsyncSession, app: Application, lang: str) -> ApplicationRead:
+    service = await _service(session, app.service_id)
+    questions = questions_for(service, app.answers, lang)
+    result = evaluate(service, _facts(app.answers), local_date(utcnow()), lang)
+    case = await cases_repo.get_case_by_application(session, app.id)
+    return ApplicationRead(
+        id=app.id,
+        status=app.status,
+        service_id=service.id,
+        service_code=service.code,
+        service_name=service.name_zh if lang == "zh" else service.name_en,
+        district=service.district,
+        questions=questions,
+        unanswered=[q.fact for q in questions if q.answer is None],
+        materials=_materials(service, app, lang),
+        eligibility_status=str(result["status"]) if result else None,
+        eligibility=result,
+        case_id=case.id if case else None,
+        updated_at=app.updated_at,
+    )
+
+
+async def start(
+    session: AsyncSession, principal: Principal, service_id: uuid.UUID, *, channel: str = "web"
+) -> Application:
+    """A new draft, or the applicant's existing draft for the same service (save and return)."""
+    assert principal.applicant_id is not None
+    service = await _service(session, service_id)
+    for draft in await cases_repo.list_drafts(session, principal):
+        if draft.service_id == service.id:
+            return draft
+    # Profile facts pre-fill the answers the service asks for.
+    from app.repositories import accounts as accounts_repo
+
+    applicant = await accounts_repo.get_applicant_readable(
+        session, principal, principal.applicant_id
+    )
+    profile = dict(applicant.profile_facts) if applicant else {}
+    wanted = set(_asked(service))
+    app = Application(
+        applicant_id=principal.applicant_id,
+        service_id=service.id,
+        status="draft",
+        answers={k: v for k, v in profile.items() if k in wanted},
+        documents={},
+        channel=channel,
+    )
+    session.add(app)
+    await session.flush()
+    return app
+
+
+async def get_owned(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+) -> Application:
+    app = await cases_repo.get_application(session, principal, application_id)
+    if app is None:
+        raise NotFound()
+    return app
+
+
+def _fact_errors(errors: Any) -> list[FieldError]:
+    return [
+        FieldError(
+            e.field, e.code, e.message.en, localized={"zh": e.message.zh, "en": e.message.en}
+        )
+        for e in errors
+    ]
+
+
+async def save(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    answers: Mapping[str, Any],
+    documents: Mapping[str, uuid.UUID | None],
+) -> Application:
+    """Merges the answers into the draft; only facts the service asks for are accepted."""
+    app = await cases_repo.get_application(session, principal, application_id, for_update=True)
+    if app is None:
+        raise NotFound()
+    if app.status != "draft":
+        raise Conflict(N_("This application has been submitted and can no longer be changed."))
+    service = await _service(session, app.service_id)
+    asked = set(_asked(service))
+    problems = [
+        FieldError(name, "not_asked", N_("This service does not ask for this information."))
+        for name in answers
+        if name not in asked
+    ]
+    uscc = answers.get("employer_uscc")
+    if uscc is not None and not (isinstance(uscc, str) and is_valid_uscc(uscc)):
+        problems.append(
+            FieldError(
+                "employer_uscc",
+                "invalid_uscc",
+                N_("Enter a valid 18-character unified social credit code."),
+            )
+        )
+    given = {
+        k: v for k, v in answers.items() if k in asked and v is not None and k not in EXTRA_FIELDS
+    }
+    checked = validate_facts(given)
+    if not checked.ok:
+        problems += _fact_errors(checked.errors)
+    material_codes = {str(m["code"]) for m in service.materials}
+    for code, doc_id in documents.items():
+        if code not in material_codes:
+            problems.append(
+                FieldError(
+                    code, "unknown_material", N_("This service does not ask for this document.")
+                )
+            )
+        elif (
+            doc_id is not None
+            and await documents_repo.get_readable(session, principal, doc_id) is None
+        ):
+            problems.append(
+                FieldError(code, "unknown_document", N_("Choose a document from your wallet."))
+            )
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    merged = dict(app.answers)
+    for name, value in answers.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = normalize_uscc(value) if name == "employer_uscc" else value
+    app.answers = merged
+    docs = dict(app.documents)
+    for code, doc_id in documents.items():
+        if doc_id is None:
+            docs.pop(code, None)
+        else:
+            docs[code] = str(doc_id)
+    app.documents = docs
+    app.updated_at = utcnow()
+    await session.flush()
+    return app
+
+
+async def submit(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    *,
+    idempotency_key: str,
+    declaration: bool,
+    sensitive_consent: bool,
+    lang: str,
+    filed_by: Principal | None = None,
+) -> SubmitResult:
+    """Opens the case. The same Idempotency-Key (or a second click) returns the same case."""
+    from app.services import cases as case_service
+
+    assert principal.applicant_id is not None
+    replay = await cases_repo.get_application_by_key(
+        session, principal.applicant_id, idempotency_key
+    )
+    if replay is not None and replay.status == "submitted":
+        case = await cases_repo.get_case_by_application(session, replay.id)
+        assert case is not None
+        return await _result(session, principal, case, lang, replayed=True, staff=filed_by)
+    app = await cases_repo.get_application(session, principal, application_id, for_update=True)
+    if app is None:
+        raise NotFound()
+    if replay is not None and replay.id != app.id:
+        raise Conflict(N_("This Idempotency-Key was already used for another application."))
+    if app.status == "submitted":
+        # A double click with a fresh key: still one case.
+        case = await cases_repo.get_case_by_application(session, app.id)
+        assert case is not None
+        return await _result(session, principal, case, lang, replayed=True, staff=filed_by)
+
+    service = await _service(session, app.service_id)
+    problems: list[FieldError] = []
+    if not declaration:
+        problems.append(
+            FieldError(
+                "declaration", "required", N_("You must declare that the information is true.")
+            )
+        )
+    if not sensitive_consent:
+        problems.append(
+            FieldError(
+                "sensitive_consent",
+                "required",
+                N_("You must agree to the processing of sensitive personal information."),
+            )
+        )
+    unanswered = [
+        str(q["fact"])
+        for q in service.form
+        if q.get("fact") and app.answers.get(str(q["fact"])) is None
+    ]
+    for fact in unanswered:
+        problems.append(FieldError(fact, "required", N_("Answer this question.")))
+    for m in _materials(service, app, lang):
+        if m.needed and m.key and m.document_id is None and not service.allows_missing_materials:
+            problems.append(FieldError(m.code, "material_missing", N_("Add this document.")))
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+
+    now = utcnow()
+    today = local_date(now)
+    result = evaluate(service, _facts(app.answers), today, lang)
+    number = await cases_repo.next_case_number(session, service.district, today.year)
+    code = _lookup_code()
+    calendar = await work_calendar(session)
+    employer_id = await case_service.employer_for(session, app.answers, service)
+    case = Case(
+        number=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-{number:06d}",
+        lookup_code_enc=protection.cipher().encrypt(code, "case.lookup_code"),
+        application_id=app.id,
+        applicant_id=principal.applicant_id,
+        service_id=service.id,
+        district=service.district,
+        department=service.department,
+        status=CaseStatus.SUBMITTED.value,
+        version=1,
+        channel=app.channel if filed_by is None else "window",
+        submitted_at=now,
+        time_limit_days=service.time_limit_days,
+        deadline_date=calendar.add_working_days(today, service.time_limit_days),
+        eligibility_status=str(result["status"]) if result else None,
+        eligibility_result=result,
+        eligibility_receipt=result["receipt"] if result else None,
+        employer_id=employer_id,
+        first_responsible_staff_id=filed_by.staff_id if filed_by else None,
+        assignee_staff_id=filed_by.staff_id if filed_by else None,
+    )
+    session.add(case)
+    app.status = "submitted"
+    app.submitted_at = now
+    app.idempotency_key = idempotency_key
+    app.declaration_at = now
+    app.sensitive_consent_at = now
+    from app.config import get_settings
+
+    session.add(
+        Consent(
+            user_id=principal.user_id,
+            purpose="sensitive_info",
+            notice_version=get_settings().privacy_notice_version,
+            channel="window" if filed_by else app.channel,
+        )
+    )
+    await session.flush()
+    for requirement, doc_id in app.documents.items():
+        session.add(
+            CaseDocument(case_id=case.id, document_id=uuid.UUID(doc_id), requirement=requirement)
+        )
+    session.add(
+        CaseEvent(
+            case_id=case.id,
+            occurred_at=now,
+            action="submit",
+            from_status=None,
+            to_status=CaseStatus.SUBMITTED.value,
+            actor_user_id=(filed_by or principal).user_id,
+            actor_role="window_clerk" if filed_by else "applicant",
+            detail={"channel": case.channel},
+        )
+    )
+    await session.flush()
+    await notifications.enqueue(
+        session,
+        recipient_user_id=principal.user_id,
+        template="case.submitted",
+        payload=case_service.message_payload(case, service, principal.language),
+        language=principal.language,
+        dedup_key=f"case:{case.id}:submitted",
+        case_id=case.id,
+    )
+    await audit.record(
+        session,
+        "case.submitted",
+        actor=filed_by or principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"service": service.code, "channel": case.channel},
+    )
+    return await _result(session, principal, case, lang, replayed=False, staff=filed_by, code=code)
+
+
+async def _result(
+    session: AsyncSession,
+    principal: Principal,
+    case: Case,
+    lang: str,
+    *,
+    replayed: bool,
+    staff: Principal | None,
+    code: str | None = None,
+) -> SubmitResult:
+    from app.services import cases as case_service
+
+    if staff is None and not replayed:
+        # Just created in this transaction: everything the view shows is at hand, so the
+        # submission answers without re-reading the case it has written.
+        service = await _service(session, case.service_id)
+        view = await case_service.new_case_view(session, principal, case, service, lang)
+    else:
+        view = await case_service.case_view(session, staff or principal, case.id, lang)
+    lookup = code or protection.cipher().decrypt(case.lookup_code_enc, "case.lookup_code")
+    return SubmitResult(case=view, lookup_code=lookup, replayed=replayed)
+
+
+async def draft_views(
+    session: AsyncSession, principal: Principal, lang: str
+) -> list[ApplicationRead]:
+    return [
+        await application_view(session, a, lang)
+        for a in await cases_repo.list_drafts(session, principal)
+    ]
+
+
+def display_answers(
+    service: Service, answers: Mapping[str, Any], lang: str
+) -> list[dict[str, str]]:
+    """Question labels and readable answers, for staff pages and receipts."""
+    yes, no = gettext(lang, "Yes"), gettext(lang, "No")
+    out = []
+    for q in questions_for(service, answers, lang):
+        value = q.answer
+        labels = {v["value"]: v["label"] for v in q.values}
+        if value is None:
+            text = "–"
+        elif isinstance(value, bool):
+            text = yes if value else no
+        elif isinstance(value, list):
+            text = ", ".join(labels.get(str(v), str(v)) for v in value) or "–"
+        else:
+            text = labels.get(str(value), str(value))
+        out.append({"label": q.label, "value": text})
+    return out

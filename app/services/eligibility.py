@@ -1,0 +1,107 @@
+"""Eligibility checks and the policy library, over the pure rules module."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from app.errors import FieldError, NotFound, ValidationFailed
+from app.i18n import N_
+from app.models.base import utcnow
+from app.rules import FACTS, UnknownPolicyError, load_library, validate_facts
+from app.workflow.values import local_date
+
+ERR_UNKNOWN_POLICY = N_("There is no policy with this id.")
+
+
+def today() -> date:
+    return local_date(utcnow())
+
+
+def checked_facts(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Typed facts, or 422 naming every unknown fact and ill-typed value in both languages."""
+    result = validate_facts(raw)
+    if not result.ok:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    f"facts.{e.field}",
+                    e.code,
+                    e.message.en,
+                    localized={"zh": e.message.zh, "en": e.message.en},
+                )
+                for e in result.errors
+            ]
+        )
+    return dict(result.facts or {})
+
+
+def check(
+    raw: Mapping[str, Any],
+    *,
+    as_of: date | None,
+    policy_ids: Sequence[str] | None,
+    district: str | None,
+    lang: str,
+) -> tuple[date, list[dict[str, Any]]]:
+    library = load_library()
+    known = {p.policy_id for p in library.policies()}
+    unknown = [p for p in policy_ids or [] if p not in known]
+    if unknown:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError("policies", "unknown_policy", ERR_UNKNOWN_POLICY, {"id": p})
+                for p in unknown
+            ]
+        )
+    checked_facts(raw)
+    when = as_of or today()
+    results = library.evaluate(raw, when, policy_ids=policy_ids, district=district, lang=lang)
+    return when, [r.model_dump(mode="json") for r in results]
+
+
+def list_policies(lang: str) -> list[dict[str, Any]]:
+    out = []
+    for info in load_library().policies():
+        latest = info.versions[-1]
+        out.append(
+            {
+                "policy_id": info.policy_id,
+                "district": info.district,
+                "title": info.title.zh if lang == "zh" else info.title.en,
+                "current_version": latest.version,
+                "valid_from": latest.valid_from.isoformat(),
+                "valid_to": latest.valid_to.isoformat() if latest.valid_to else None,
+                "outputs": latest.outputs,
+            }
+        )
+    return out
+
+
+def get_policy(policy_id: str, lang: str) -> dict[str, Any]:
+    try:
+        info = load_library().get(policy_id)
+    except UnknownPolicyError as exc:
+        raise NotFound(ERR_UNKNOWN_POLICY) from exc
+    data = info.model_dump(mode="json")
+    data["title_localized"] = info.title.zh if lang == "zh" else info.title.en
+    return data
+
+
+def fact_vocabulary(lang: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": spec.name,
+            "type": spec.type,
+            "label": spec.label.zh if lang == "zh" else spec.label.en,
+            "help": spec.help.zh if lang == "zh" else spec.help.en,
+            "category": spec.category,
+            "values": [
+                {"code": v.code, "label": v.label.zh if lang == "zh" else v.label.en}
+                for v in spec.values
+            ],
+            "derived": spec.derived,
+        }
+        for spec in FACTS.values()
+    ]

@@ -1,0 +1,85 @@
+"""Page-driving helpers shared by the case-journey browser tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pyotp
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from app.rules import FACTS
+from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+
+PDF = b"%PDF-1.7\n% browser test\n%%EOF\n"
+
+
+def sign_in(page: Page, server: str, email: str, password: str, totp: bool = False) -> None:
+    page.goto(server + "/login")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    if totp:
+        # Demo staff share one secret and codes cannot be replayed: use the next step's code
+        # when this step's was already used by another test at the same moment.
+        step = int(time.time() // 30)
+        for candidate in (step, step + 1):
+            page.locator("#password").fill(password)
+            page.locator("#totp_code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).at(candidate * 30))
+            page.locator("button[type=submit]").last.click()
+            if "/login" not in page.url:
+                return
+        raise AssertionError("staff sign-in failed")
+    page.locator("button[type=submit]").last.click()
+
+
+def staff_page(
+    browser: Browser, server: str, email: str, viewport: str, locale: str = "zh-CN"
+) -> tuple[BrowserContext, Page]:
+    from tests.browser.conftest import VIEWPORTS
+
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=locale)
+    page = context.new_page()
+    page.viewport_name = viewport  # type: ignore[attr-defined]
+    sign_in(page, server, email, DEMO_PASSWORD, totp=True)
+    return context, page
+
+
+def answer(page: Page, answers: dict[str, Any]) -> None:
+    """Fills whichever of ``answers`` the current question page shows."""
+    for fact, value in answers.items():
+        spec = FACTS.get(fact)
+        kind = spec.type if spec else "string"
+        if kind == "enum":
+            loc = page.locator(f"#{fact}-{value}")
+            if loc.count():
+                loc.check()
+        elif kind == "bool":
+            loc = page.locator(f"#{fact}-{'yes' if value else 'no'}")
+            if loc.count():
+                loc.check()
+        elif kind == "list":
+            for v in value:
+                loc = page.locator(f"#{fact}-{v}")
+                if loc.count():
+                    loc.check()
+        else:
+            loc = page.locator(f"input#{fact}")
+            if loc.count():
+                loc.fill(str(value))
+
+
+def upload_pdf(page: Page, selector: str, tmp: Path, name: str) -> None:
+    path = tmp / name
+    path.write_bytes(PDF)
+    page.locator(selector).set_input_files(str(path))
+
+
+def act(page: Page, label: str, **fields: str) -> None:
+    """Opens the action's panel on the staff case page, fills it and submits."""
+    panel = page.locator("details.action", has=page.get_by_text(label, exact=True))
+    panel.locator("summary").click()
+    for name, value in fields.items():
+        panel.locator(f"[name={name}]").fill(value)
+    panel.locator("button[type=submit]").click()
+    expect(page.get_by_role("status")).to_be_visible()

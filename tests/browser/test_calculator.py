@@ -1,0 +1,58 @@
+"""The policy calculator in a real browser: a returnee answers only what matters, sees what they
+qualify for and why not for the rest, in Chinese and in English."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import shot
+from tests.browser.journeys import answer
+
+RETURNEE = {
+    "highest_degree": "doctorate",
+    "degree_country": "GB",
+    "university_world_rank": "40",
+    "overseas_degree_verified": True,
+    "owns_home_in_shanghai": False,
+    "has_other_housing_benefit": False,
+    "employer_district": "changning",
+    "birth_date": "1994-04-01",
+    "nationality": "CN",
+    "hukou": "other",
+    "return_date": (date.today() - timedelta(days=90)).isoformat(),
+}
+
+
+def _run(page: Page, server: str) -> None:
+    page.goto(server + "/calculator")
+    for _ in range(12):
+        if not page.locator("form.calculator-form").count():
+            break
+        answer(page, RETURNEE)
+        page.locator("form.calculator-form button[type=submit]").first.click()
+
+
+def test_returnee_in_chinese(page: Page, server: str) -> None:
+    _run(page, server)
+    eligible = page.locator("details.policy-result.eligible")
+    expect(eligible.first).to_be_visible()
+    expect(
+        page.locator("details.policy-result.eligible", has_text="留学回国人员")
+    ).not_to_have_count(0)
+    ineligible = page.locator("details.policy-result.ineligible").first
+    ineligible.locator("summary").click()
+    expect(ineligible.locator("li.criterion.false").first).to_be_visible()
+    shot(page, "30-calculator-zh")
+
+
+def test_returnee_in_english(page: Page, server: str) -> None:
+    page.goto(server + "/lang/en?next=/calculator")
+    _run(page, server)
+    expect(page.get_by_role("heading", name="You qualify for", exact=False)).to_be_visible()
+    expect(page.locator("details.policy-result.eligible").first).to_be_visible()
+    ineligible = page.locator("details.policy-result.ineligible").first
+    ineligible.locator("summary").click()
+    expect(ineligible.locator("li.criterion.false").first).to_be_visible()
+    shot(page, "31-calculator-en")

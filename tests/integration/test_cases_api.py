@@ -1,0 +1,341 @@
+"""Apply once, handle at any window: the case journey through the JSON API."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import FollowUpTask
+from tests import factories as f
+
+PDF = b"%PDF-1.7\n% test\n%%EOF\n"
+RENT_ANSWERS: dict[str, Any] = {
+    "birth_date": "1996-05-01",
+    "highest_degree": "master",
+    "degree_country": "GB",
+    "graduation_date": "2025-07-01",
+    "return_date": "2025-09-01",
+    "employer_district": "changning",
+    "employment_start_date": "2025-10-01",
+    "social_insurance_months_in_district": 12,
+    "social_insurance_base_multiple": 1.5,
+    "annual_salary_cny": 300000,
+    "owns_home_in_shanghai": False,
+    "has_other_housing_benefit": False,
+    "talent_programs": [],
+    "professional_title": "none",
+    "hukou": "other",
+}
+
+
+async def service_id(client: httpx.AsyncClient, district: str, code: str) -> str:
+    services = (await client.get("/api/v1/services", params={"district": district})).json()
+    return next(s["id"] for s in services if s["code"] == code)
+
+
+async def upload(client: httpx.AsyncClient, user: f.ApiUser, kind: str) -> str:
+    r = await client.post(
+        "/api/v1/documents",
+        headers=user.headers,
+        files={"file": (f"{kind}.pdf", PDF, "application/pdf")},
+        data={"kind": kind},
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def submitted_rent_case(
+    client: httpx.AsyncClient, district: str = "changning"
+) -> tuple[f.ApiUser, dict[str, Any]]:
+    user = await f.register_and_login(client, f.domestic_payload())
+    sid = await service_id(client, district, "rent_subsidy")
+    draft = (
+        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
+    ).json()
+    answers = dict(RENT_ANSWERS, employer_district=district)
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    docs = {
+        "id_document": await upload(client, user, "id_card"),
+        "degree_certificate": await upload(client, user, "degree_certificate"),
+        "overseas_degree_verification": await upload(client, user, "overseas_degree_verification"),
+        "employment_contract": await upload(client, user, "employment_contract"),
+    }
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"documents": docs}
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/applications/{draft['id']}/submit",
+        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code == 201, r.text
+    return user, r.json()
+
+
+async def staff(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    district: str,
+    roles: list[str],
+    department: str = "housing",
+) -> dict[str, str]:
+    email = await f.create_staff(sm, district=district, roles=roles, department=department)
+    return await f.staff_login(client, email)
+
+
+async def act(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    case_id: str,
+    version: int,
+    action: str,
+    **extra: Any,
+) -> httpx.Response:
+    return await client.post(
+        f"/api/v1/staff/cases/{case_id}/actions",
+        headers=headers,
+        json={"action": action, "expected_version": version, **extra},
+    )
+
+
+class TestApplying:
+    async def test_draft_is_saved_at_every_step(self, client: httpx.AsyncClient) -> None:
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "rent_subsidy")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            headers=user.headers,
+            json={"answers": {"birth_date": "1996-05-01", "highest_degree": "master"}},
+        )
+        # Sign out and back in: the draft and its answers are still there.
+        await client.post("/api/v1/auth/logout", headers=user.headers)
+        tokens = await f.login(client, user.email, user.password)
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        again = (
+            await client.post("/api/v1/applications", json={"service_id": sid}, headers=headers)
+        ).json()
+        assert again["id"] == draft["id"]
+        answered = {q["fact"]: q["answer"] for q in again["questions"]}
+        assert answered["birth_date"] == "1996-05-01"
+        assert "birth_date" not in again["unanswered"]
+
+    async def test_bad_answers_are_refused_naming_the_field(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "rent_subsidy")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            headers={**user.headers, "Accept-Language": "en"},
+            json={"answers": {"birth_date": "not a date", "shoe_size": 42}},
+        )
+        assert r.status_code == 422
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert fields == {"birth_date", "shoe_size"}
+
+    async def test_double_submit_with_one_key_gives_one_case(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "rent_subsidy")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            headers=user.headers,
+            json={
+                "answers": RENT_ANSWERS,
+                "documents": {
+                    "id_document": await upload(client, user, "id_card"),
+                    "degree_certificate": await upload(client, user, "degree_certificate"),
+                    "overseas_degree_verification": await upload(
+                        client, user, "overseas_degree_verification"
+                    ),
+                    "employment_contract": await upload(client, user, "employment_contract"),
+                },
+            },
+        )
+        key = uuid.uuid4().hex
+        submit = lambda: client.post(  # noqa: E731
+            f"/api/v1/applications/{draft['id']}/submit",
+            headers={**user.headers, "Idempotency-Key": key},
+            json={"declaration": True, "sensitive_consent": True},
+        )
+        first, second = await asyncio.gather(submit(), submit())
+        assert {first.status_code, second.status_code} == {201}
+        assert first.json()["case"]["number"] == second.json()["case"]["number"]
+        assert sorted([first.json()["replayed"], second.json()["replayed"]]) == [False, True]
+        cases = (await client.get("/api/v1/cases", headers=user.headers)).json()
+        assert len(cases) == 1
+
+    async def test_submit_shows_number_deadline_and_rules_receipt(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _user, result = await submitted_rent_case(client)
+        case = result["case"]
+        assert case["number"].startswith("CN-")
+        assert case["status"] == "submitted"
+        assert case["deadline"]["provisional"] is True
+        assert len(result["lookup_code"]) == 8
+        assert case["eligibility"]["receipt"]["policy_id"] == "changning.rent_subsidy"
+
+
+class TestJourney:
+    async def test_supplement_approval_issue_and_poor_rating(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+        approver = await staff(client, sessionmaker, "changning", ["approver"])
+
+        r = await act(client, clerk, case_id, 1, "accept")
+        assert r.status_code == 200, r.text
+        accepted = r.json()
+        assert accepted["status"] == "accepted" and accepted["deadline"]["provisional"] is False
+        due_before = accepted["deadline"]["due_on"]
+        r = await act(client, reviewer, case_id, accepted["version"], "start_review")
+        r = await act(
+            client,
+            reviewer,
+            case_id,
+            r.json()["version"],
+            "request_supplement",
+            items=["Lease contract signed by both parties"],
+            reason="租赁合同缺少出租方签字",
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["deadline"]["paused"] is True
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert "receive_supplement" in mine["allowed_actions"]
+        r = await client.post(
+            f"/api/v1/cases/{case_id}/actions",
+            headers=user.headers,
+            json={"action": "receive_supplement", "expected_version": mine["version"]},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "in_review"
+        assert r.json()["deadline"]["due_on"] >= due_before
+        r = await act(client, approver, case_id, r.json()["version"], "approve")
+        assert r.status_code == 200, r.text
+        r = await act(
+            client, clerk, case_id, r.json()["version"], "issue_result", delivery="window"
+        )
+        assert r.json()["status"] == "result_issued"
+        r = await client.post(
+            f"/api/v1/cases/{case_id}/rating",
+            headers=user.headers,
+            json={"score": 2, "comment": "等待时间太长"},
+        )
+        assert r.status_code == 201, r.text
+        async with sessionmaker() as session:
+            tasks = (
+                (
+                    await session.execute(
+                        select(FollowUpTask).where(FollowUpTask.case_id == uuid.UUID(case_id))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert len(tasks) == 1 and tasks[0].department == "housing"
+        timeline = [t["status"] for t in r.json()["timeline"]]
+        assert timeline == [
+            "submitted",
+            "accepted",
+            "in_review",
+            "review_supplement_requested",
+            "in_review",
+            "approved",
+            "result_issued",
+        ]
+
+    async def test_two_approvers_at_once_one_wins(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+        a1 = await staff(client, sessionmaker, "changning", ["approver"])
+        a2 = await staff(client, sessionmaker, "changning", ["approver"])
+        r = await act(client, clerk, case_id, 1, "accept")
+        r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
+        version = r.json()["version"]
+        first, second = await asyncio.gather(
+            act(client, a1, case_id, version, "approve"),
+            act(client, a2, case_id, version, "reject", reason="不符合条件", clause="第三条"),
+        )
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        loser = first if first.status_code == 409 else second
+        assert loser.json()["code"] in ("stale_version", "conflict", "invalid_transition")
+        assert loser.headers["content-type"].startswith("application/problem+json")
+
+
+class TestScoping:
+    async def test_other_applicant_cannot_read_case_or_documents(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        owner, result = await submitted_rent_case(client)
+        other = await f.register_and_login(client, f.overseas_payload())
+        assert (
+            await client.get(f"/api/v1/cases/{result['case']['id']}", headers=other.headers)
+        ).status_code == 404
+        doc_id = (await client.get("/api/v1/documents", headers=owner.headers)).json()[0]["id"]
+        r = await client.get(f"/api/v1/documents/{doc_id}/content", headers=other.headers)
+        assert r.status_code == 404
+
+    async def test_changning_staff_cannot_see_yangpu_cases(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, result = await submitted_rent_case(client, district="yangpu")
+        changning = await staff(client, sessionmaker, "changning", ["reviewer"])
+        r = await client.get(f"/api/v1/staff/cases/{result['case']['id']}", headers=changning)
+        assert r.status_code == 404
+        queue = (await client.get("/api/v1/staff/cases", headers=changning)).json()
+        assert all(not i["number"].startswith("YP-") for i in queue["items"])
+        r = await act(client, changning, result["case"]["id"], 1, "accept")
+        assert r.status_code == 404
+
+
+class TestPublicStatus:
+    async def test_lookup_and_same_answer_for_wrong_number_or_code(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        _user, result = await submitted_rent_case(client)
+        number, code = result["case"]["number"], result["lookup_code"]
+        ok = await client.post("/api/v1/status", json={"number": number, "code": code})
+        assert ok.status_code == 200
+        assert ok.json()["status"] == "submitted"
+        wrong_code = await client.post(
+            "/api/v1/status", json={"number": number, "code": "AAAAAAAA"}
+        )
+        wrong_number = await client.post(
+            "/api/v1/status", json={"number": "CN-2026-999999", "code": code}
+        )
+        assert wrong_code.status_code == wrong_number.status_code == 404
+        strip = lambda p: {k: v for k, v in p.items() if k != "request_id"}  # noqa: E731
+        assert strip(wrong_code.json()) == strip(wrong_number.json())

