@@ -16,7 +16,7 @@ async def overrides(session: AsyncSession, start: date, end: date) -> dict[date,
             CalendarDay.day >= start, CalendarDay.day <= end
         )
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 async def known_days(session: AsyncSession) -> set[date]:

@@ -244,7 +244,7 @@ async def staff_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.U
     rows = await session.execute(
         select(StaffMember.id, StaffMember.full_name).where(StaffMember.id.in_(ids))
     )
-    return dict(rows)
+    return dict(rows.all())
 
 
 async def rating_for(session: AsyncSession, case_id: uuid.UUID) -> Rating | None:
@@ -266,7 +266,7 @@ async def case_numbers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.
     if not ids:
         return {}
     rows = await session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))
-    return dict(rows)
+    return dict(rows.all())
 
 
 async def rating_summary(session: AsyncSession, district: str) -> dict[str, list[dict[str, Any]]]:
@@ -291,3 +291,24 @@ async def rating_summary(session: AsyncSession, district: str) -> dict[str, list
             for key, count, avg in (await session.execute(stmt))
         ]
     return out
+
+
+async def due_schedule_ids(session: AsyncSession, day: date) -> list[uuid.UUID]:
+    stmt = (
+        select(CaseSchedule.id)
+        .where(
+            CaseSchedule.status == "pending",
+            CaseSchedule.due_on <= day,
+            CaseSchedule.kind.in_(("action", "reminder")),
+        )
+        .order_by(CaseSchedule.due_on)
+        .limit(500)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def lock_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> CaseSchedule | None:
+    stmt = (
+        select(CaseSchedule).where(CaseSchedule.id == schedule_id).with_for_update(skip_locked=True)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hmac
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +54,7 @@ from app.workflow.states import ACTION_LABELS, ActorRole, CaseAction, CaseStatus
 from app.workflow.transitions import ACTION_RULES, allowed_actions, apply
 from app.workflow.values import (
     ActionPayload,
+    TransitionResult,
     Actor,
     CancelScheduled,
     CaseSnapshot,
@@ -361,6 +362,29 @@ def _pick_actor(principal: Principal, case: Case, action: CaseAction) -> Actor:
     raise PermissionDenied()
 
 
+async def act_as_system(
+    session: AsyncSession, case_id: uuid.UUID, action: CaseAction, now: datetime | None = None
+) -> None:
+    """A scheduled action (the scheduler is the actor). Raises WorkflowError when the case has
+    moved on and the action no longer applies."""
+    case = await cases_repo.get_case_fresh(session, case_id)
+    if case is None:
+        raise NotFound()
+    service = await catalog_repo.get(session, case.service_id)
+    assert service is not None
+    now = now or utcnow()
+    result = apply(
+        snapshot(case),
+        action,
+        Actor("system", ActorRole.SYSTEM),
+        ActionPayload(),
+        expected_version=case.version,
+        now=now,
+        service=capabilities(service),
+    )
+    await _persist(session, case, service, result, None, now, action)
+
+
 async def act(
     session: AsyncSession,
     principal: Principal,
@@ -392,7 +416,22 @@ async def act(
         )
     except WorkflowError as exc:
         raise _workflow_error(exc) from exc
-    after = result.case
+    await _persist(session, case, service, result, principal, now, request.action)
+    return await case_view(session, principal, case.id, lang)
+
+
+async def _persist(
+    session: AsyncSession,
+    case: Case,
+    service: Service,
+    result: TransitionResult,
+    principal: Principal | None,
+    now: datetime,
+    action: CaseAction,
+) -> None:
+    """Writes one transition: the case (version-checked), its event, side effects, audit."""
+    after, event = result.case, result.event
+    expected_version = event.version - 1
     values: dict[str, Any] = {
         "status": after.status.value,
         "version": after.version,
@@ -402,24 +441,20 @@ async def act(
         "approved_on_commitment": after.approved_on_commitment,
         "updated_at": now,
     }
-    if request.action in (CaseAction.APPROVE, CaseAction.REJECT, CaseAction.NOT_ACCEPT):
-        values["decision_reason"] = request.reason
-    if request.action is CaseAction.ISSUE_RESULT and request.delivery:
-        values["result_channel"] = request.delivery.value
-    if after.status in (
-        CaseStatus.CLOSED,
-        CaseStatus.WITHDRAWN,
-        CaseStatus.NOT_ACCEPTED,
-        CaseStatus.TERMINATED,
-    ):
+    if action in (CaseAction.APPROVE, CaseAction.REJECT, CaseAction.NOT_ACCEPT):
+        values["decision_reason"] = event.reason
+    if action is CaseAction.ISSUE_RESULT and event.delivery:
+        values["result_channel"] = event.delivery.value
+    if after.status in _ENDED:
         values["closed_at"] = now
     if (
-        principal.staff_id
+        principal is not None
+        and principal.staff_id
         and case.first_responsible_staff_id is None
-        and actor.role is ActorRole.WINDOW_CLERK
+        and event.actor_role is ActorRole.WINDOW_CLERK
     ):
         values["first_responsible_staff_id"] = principal.staff_id
-    if not await cases_repo.update_if_version(session, case.id, request.expected_version, values):
+    if not await cases_repo.update_if_version(session, case.id, expected_version, values):
         current = await cases_repo.get_case_fresh(session, case.id)
         raise CaseConflict(
             N_("Someone else changed this case a moment ago. Reload it to see its status."),
@@ -434,32 +469,29 @@ async def act(
         CaseEvent(
             case_id=case.id,
             occurred_at=now,
-            action=request.action.value,
-            from_status=result.event.from_status.value,
-            to_status=result.event.to_status.value,
-            actor_user_id=principal.user_id,
-            actor_role=actor.role.value,
-            reason=result.event.reason,
+            action=action.value,
+            from_status=event.from_status.value,
+            to_status=event.to_status.value,
+            actor_user_id=principal.user_id if principal else None,
+            actor_role=event.actor_role.value,
+            reason=event.reason,
             detail={
-                "items": list(result.event.items),
-                "clause": result.event.clause,
-                "due_on": result.event.due_on.isoformat() if result.event.due_on else None,
-                "delivery": result.event.delivery.value if result.event.delivery else None,
-                "tracking_number": result.event.tracking_number,
-                "version": result.event.version,
+                "items": list(event.items),
+                "clause": event.clause,
+                "due_on": event.due_on.isoformat() if event.due_on else None,
+                "delivery": event.delivery.value if event.delivery else None,
+                "tracking_number": event.tracking_number,
+                "version": event.version,
             },
         )
     )
     await session.refresh(case)
-    event_params: dict[str, Any] = {
-        "reason": result.event.reason or "",
-        "items": list(result.event.items),
-    }
+    event_params: dict[str, Any] = {"reason": event.reason or "", "items": list(event.items)}
     # Requests with a due date ("provide the following by ...") name that date; an expiry names
     # the day the materials were due.
-    if result.event.due_on:
-        event_params["deadline"] = result.event.due_on
-    elif request.action is CaseAction.EXPIRE_PENDING_MATERIALS and case.pending_due_date:
+    if event.due_on:
+        event_params["deadline"] = event.due_on
+    elif action is CaseAction.EXPIRE_PENDING_MATERIALS and case.pending_due_date:
         event_params["deadline"] = case.pending_due_date
     await _carry_out(session, case, service, result.effects, event_params)
     await audit.record(
@@ -469,13 +501,15 @@ async def act(
         object_type="case",
         object_id=case.id,
         detail={
-            "action": request.action.value,
-            "from": result.event.from_status.value,
-            "to": result.event.to_status.value,
+            "action": action.value,
+            "from": event.from_status.value,
+            "to": event.to_status.value,
         },
     )
     await session.flush()
-    return await case_view(session, principal, case.id, lang)
+
+
+_ENDED = (CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.NOT_ACCEPTED, CaseStatus.TERMINATED)
 
 
 async def _carry_out(

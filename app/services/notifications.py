@@ -62,6 +62,13 @@ class Template:
 # Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
 # applicant_name, amount, period; an optional `url` adds a "Details" line to email and SMS.
 TEMPLATES: dict[str, Template] = {
+    "case.reminder": Template(
+        N_("Reminder: {case_number}"),
+        N_(
+            "A reminder about your application for {service_name} ({case_number}): "
+            "please provide {items} by {deadline}."
+        ),
+    ),
     "case.submitted": Template(
         N_("Application received: {case_number}"),
         N_(

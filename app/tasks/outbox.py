@@ -314,6 +314,17 @@ async def drain(
             return total
 
 
+async def tick(
+    sessionmaker: Sessionmaker, *, transports: Transports, settings: NotificationSettings
+) -> DeliveryReport:
+    """One worker round: due case schedules (reminders, 容缺 expiry), then the outbox, so the
+    messages a scheduled action produces go out in the same round."""
+    from app.services.schedules import run_due
+
+    await run_due(sessionmaker)
+    return await drain(sessionmaker, transports=transports, settings=settings)
+
+
 async def run_polling(
     sessionmaker: Sessionmaker,
     stop: asyncio.Event,
@@ -326,7 +337,7 @@ async def run_polling(
     async with open_transports(settings, outbox_dir) as transports:
         while not stop.is_set():
             try:
-                await drain(sessionmaker, transports=transports, settings=settings)
+                await tick(sessionmaker, transports=transports, settings=settings)
             except Exception:
                 # A database outage must not end the loop; the next round tries again.
                 log.exception("outbox delivery round failed")
@@ -411,7 +422,7 @@ async def _run_worker(settings: Settings, cfg: NotificationSettings) -> None:
         async with open_transports(cfg, settings.outbox_dir) as transports:
 
             async def deliver() -> DeliveryReport:
-                return await drain(sessionmaker, transports=transports, settings=cfg)
+                return await tick(sessionmaker, transports=transports, settings=cfg)
 
             await run_queue_worker(
                 settings.database_url,

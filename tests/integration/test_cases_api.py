@@ -339,3 +339,33 @@ class TestPublicStatus:
         assert wrong_code.status_code == wrong_number.status_code == 404
         strip = lambda p: {k: v for k, v in p.items() if k != "request_id"}  # noqa: E731
         assert strip(wrong_code.json()) == strip(wrong_number.json())
+
+
+class TestPendingMaterials:
+    async def test_missing_materials_expire_and_the_case_ends(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from app.services.schedules import run_due
+
+        _user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        due = date.today() + timedelta(days=5)
+        r = await act(client, clerk, case_id, 1, "accept_with_pending_materials",
+                      items=["Lease contract"], due_on=due.isoformat())
+        assert r.status_code == 200, r.text
+        assert r.json()["pending_materials"] == ["Lease contract"]
+        # Before the due date nothing happens; the day after, the scheduler ends the case.
+        await run_due(sessionmaker, today=due)
+        mid = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
+        assert mid["status"] == "accepted"
+        await run_due(sessionmaker, today=due + timedelta(days=1))
+        after = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
+        assert after["status"] == "terminated"
+        assert after["timeline"][-1]["action"] == "expire_pending_materials"
+        # Running the scheduler again changes nothing.
+        await run_due(sessionmaker, today=due + timedelta(days=2))
+        again = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
+        assert again["version"] == after["version"]

@@ -1,0 +1,93 @@
+"""Due reminders and automatic workflow actions (e.g. 容缺 materials not delivered in time).
+
+Run by the same worker tick as the outbox; each schedule in its own transaction, so one bad
+case never blocks the others, and a crash at worst runs a schedule again (actions are guarded
+by the workflow and by the case version, reminders are deduplicated by the outbox key).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import date, datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import CaseSchedule
+from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
+from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.services import audit, notifications
+from app.services.cases import act_as_system, message_payload
+from app.workflow.errors import WorkflowError
+from app.workflow.states import CaseAction
+from app.workflow.values import SHANGHAI, local_date
+
+log = logging.getLogger(__name__)
+
+
+async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | None = None) -> int:
+    """``today`` lets tests (and catch-up runs) act as of a given Shanghai day."""
+    day = today or local_date(utcnow())
+    now = utcnow() if today is None else datetime.combine(day, time(12), SHANGHAI)
+    async with sessionmaker() as session:
+        due = await cases_repo.due_schedule_ids(session, day)
+    done = 0
+    for schedule_id in due:
+        try:
+            async with sessionmaker() as session, session.begin():
+                if await _run_one(session, schedule_id, now):
+                    done += 1
+        except Exception:
+            log.exception("scheduled case work failed", extra={"schedule": str(schedule_id)})
+    return done
+
+
+async def _run_one(session: AsyncSession, schedule_id: uuid.UUID, now: datetime) -> bool:
+    schedule = await cases_repo.lock_schedule(session, schedule_id)
+    if schedule is None or schedule.status != "pending":
+        return False
+    case = await cases_repo.get_case_fresh(session, schedule.case_id)
+    if case is None:
+        schedule.status = "cancelled"
+        return False
+    if schedule.kind == "action" and schedule.action:
+        try:
+            await act_as_system(session, case.id, CaseAction(schedule.action), now)
+        except WorkflowError:
+            schedule.status = "cancelled"  # the case moved on; nothing left to do
+        else:
+            schedule.status = "done"
+    elif schedule.kind == "reminder":
+        await _remind(session, case.id, schedule)
+        schedule.status = "done"
+    else:
+        # Verification tasks (告知承诺) are worked by staff; the schedule only surfaces them.
+        return False
+    schedule.done_at = utcnow()
+    await session.flush()
+    return True
+
+
+async def _remind(session: AsyncSession, case_id: uuid.UUID, schedule: CaseSchedule) -> None:
+    case = await cases_repo.get_case_fresh(session, case_id)
+    assert case is not None
+    service = await catalog_repo.get(session, case.service_id)
+    applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+    if service is None or applicant is None:
+        return
+    await notifications.enqueue(
+        session,
+        recipient_user_id=applicant.user_id,
+        template="case.reminder",
+        payload={
+            **message_payload(case, service, applicant.user.language),
+            "items": list(case.pending_materials) or [schedule.follow_up or ""],
+            "deadline": case.pending_due_date or schedule.due_on,
+        },
+        language=applicant.user.language,
+        dedup_key=f"schedule:{schedule.id}",
+        case_id=case.id,
+    )
+    await audit.record(session, "case.reminder_sent", object_type="case", object_id=case.id)
