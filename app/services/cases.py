@@ -54,7 +54,6 @@ from app.workflow.states import ACTION_LABELS, ActorRole, CaseAction, CaseStatus
 from app.workflow.transitions import ACTION_RULES, allowed_actions, apply
 from app.workflow.values import (
     ActionPayload,
-    TransitionResult,
     Actor,
     CancelScheduled,
     CaseSnapshot,
@@ -68,6 +67,7 @@ from app.workflow.values import (
     ServiceCapabilities,
     StartClock,
     StopClock,
+    TransitionResult,
     local_date,
 )
 

@@ -353,8 +353,15 @@ class TestPendingMaterials:
         case_id = result["case"]["id"]
         clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
         due = date.today() + timedelta(days=5)
-        r = await act(client, clerk, case_id, 1, "accept_with_pending_materials",
-                      items=["Lease contract"], due_on=due.isoformat())
+        r = await act(
+            client,
+            clerk,
+            case_id,
+            1,
+            "accept_with_pending_materials",
+            items=["Lease contract"],
+            due_on=due.isoformat(),
+        )
         assert r.status_code == 200, r.text
         assert r.json()["pending_materials"] == ["Lease contract"]
         # Before the due date nothing happens; the day after, the scheduler ends the case.
