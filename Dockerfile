@@ -21,6 +21,9 @@ COPY --chown=portal:portal static ./static
 COPY --chown=portal:portal app ./app
 RUN mkdir -p var/uploads && chown -R portal:portal var
 USER portal
+# Parse the policy files once at build time so a new container starts with the cache filled.
+ENV TALENT_RULES_CACHE_DIR=/srv/portal/var/rules-cache
+RUN python -m app.rules warm-cache
 EXPOSE 8000
 # Secrets come from the environment (TALENT_SECRET_KEY, TALENT_DATA_KEY, ...); the app refuses
 # to start in production with the development defaults.

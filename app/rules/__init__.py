@@ -1,1 +1,69 @@
-"""Eligibility rules: policy files and the engine that evaluates them (pure, no I/O)."""
+"""Eligibility rules for the talent-services portal: policy files as data, a pure engine.
+
+Public API (the web layer imports only from here)::
+
+    from app.rules import load_library, validate_facts, reproduce, FACTS
+
+    library = load_library()
+    results = library.evaluate(facts, as_of=date.today(), district="changning", lang="en")
+
+See ``docs/rules.md`` for the policy file format and the fact vocabulary.
+"""
+
+from app.rules.batch import BatchValidationError, OutputColumn
+from app.rules.diff import StatusChange, compare_libraries, compare_versions
+from app.rules.engine import (
+    ENGINE_VERSION,
+    BatchResult,
+    PolicyInfo,
+    PolicyLibrary,
+    PolicyNotInForceError,
+    PolicyVersionInfo,
+    ReceiptMismatchError,
+    UnknownPolicyError,
+    load_library,
+    reproduce,
+)
+from app.rules.facts import (
+    FACTS,
+    FactError,
+    FactSpec,
+    FactsValidation,
+    FactsValidationError,
+    Text,
+    validate_facts,
+)
+from app.rules.loader import PolicyLoadError
+from app.rules.results import ClauseRef, Criterion, Hint, PolicyResult, Receipt, Status
+
+__all__ = [
+    "ENGINE_VERSION",
+    "FACTS",
+    "BatchResult",
+    "BatchValidationError",
+    "ClauseRef",
+    "Criterion",
+    "FactError",
+    "FactSpec",
+    "FactsValidation",
+    "FactsValidationError",
+    "Hint",
+    "OutputColumn",
+    "PolicyInfo",
+    "PolicyLibrary",
+    "PolicyLoadError",
+    "PolicyNotInForceError",
+    "PolicyResult",
+    "PolicyVersionInfo",
+    "Receipt",
+    "ReceiptMismatchError",
+    "StatusChange",
+    "Status",
+    "Text",
+    "UnknownPolicyError",
+    "compare_libraries",
+    "compare_versions",
+    "load_library",
+    "reproduce",
+    "validate_facts",
+]

@@ -1,0 +1,353 @@
+"""The fact vocabulary, fact validation and the facts the engine derives from dates.
+
+Names follow ``talent-facts.md`` and are never renamed: applicant profiles, policy files and
+mobile clients all use them. Additions made for policies that needed them are listed in
+``docs/rules.md``.
+
+An absent or ``null`` fact is unknown. Validation never fills in a default, and derived facts are
+left out (unknown) whenever the date they are computed from is unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from app.rules.timeutil import whole_months, whole_years
+
+FactType = Literal["bool", "int", "number", "string", "enum", "country", "date", "list"]
+Advance = Literal["months", "years"]
+FactValue = bool | int | float | str | date | tuple[str, ...]
+
+
+class Text(BaseModel):
+    """A text in both languages the portal serves."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class EnumValue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    label: Text
+
+
+class FactSpec(BaseModel):
+    """One fact name, with what a questionnaire needs to ask for it.
+
+    ``advances`` marks counters that keep growing while nothing else changes (the applicant keeps
+    paying social insurance, holding the permit, working): the date search of the hints moves them
+    forward with the calendar. ``gap`` is the phrase a numeric-gap hint uses, with ``{delta}`` and
+    ``{district}`` placeholders.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    type: FactType
+    label: Text
+    help: Text
+    category: Literal["person", "education", "employment", "qualification", "derived"]
+    values: tuple[EnumValue, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    unit: Text | None = None
+    step: float = 1.0
+    derived_from: str | None = None
+    advances: Advance | None = None
+    gap: Text | None = None
+
+    @property
+    def derived(self) -> bool:
+        return self.derived_from is not None
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(value.code for value in self.values)
+
+    def value_label(self, code: str, lang: str) -> str:
+        for value in self.values:
+            if value.code == code:
+                return value.label.get(lang)
+        return code
+
+
+def _t(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
+
+
+def _load_vocabulary() -> tuple[FactSpec, ...]:
+    # Data rather than code so that mobile clients and questionnaires can ship the same file.
+    text = resources.files("app.rules").joinpath("vocabulary.yaml").read_text(encoding="utf-8")
+    entries: list[dict[str, Any]] = yaml.load(text, Loader=_Loader)
+    specs = []
+    for entry in entries:
+        entry.setdefault("help", {"zh": "", "en": ""})
+        entry["values"] = tuple(
+            EnumValue(code=item["code"], label=_t(item["zh"], item["en"]))
+            for item in entry.get("values", ())
+        )
+        specs.append(FactSpec.model_validate(entry))
+    return tuple(specs)
+
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SPECS = _load_vocabulary()
+
+FACTS: Mapping[str, FactSpec] = {spec.name: spec for spec in _SPECS}
+VALUE_LABELS: Mapping[str, Mapping[str, Text]] = {
+    spec.name: {value.code: value.label for value in spec.values} for spec in _SPECS if spec.values
+}
+"""The fact vocabulary, in questionnaire order."""
+
+TIME_FACTS: frozenset[str] = frozenset(
+    spec.name for spec in _SPECS if spec.derived or spec.advances
+)
+"""Facts that change with the calendar alone (derived from dates, or counters that advance)."""
+DERIVED_FACTS: tuple[str, ...] = tuple(spec.name for spec in _SPECS if spec.derived)
+INPUT_FACTS: tuple[str, ...] = tuple(spec.name for spec in _SPECS if not spec.derived)
+FACT_ORDER: Mapping[str, int] = {name: index for index, name in enumerate(FACTS)}
+
+
+def base_fact(name: str) -> str:
+    """The entered fact a derived fact is computed from (the fact itself otherwise)."""
+    return FACTS[name].derived_from or name
+
+
+def derive(facts: Mapping[str, FactValue], as_of: date) -> dict[str, FactValue]:
+    """Entered facts plus the derived ones that can be computed at ``as_of``."""
+    result = dict(facts)
+    birth = facts.get("birth_date")
+    if isinstance(birth, date):
+        result["age"] = whole_years(birth, as_of)
+    for name, source in _MONTH_DERIVED:
+        start = facts.get(source)
+        if isinstance(start, date):
+            result[name] = whole_months(start, as_of)
+    contract_end = facts.get("contract_end_date")
+    if isinstance(contract_end, date):
+        result["contract_months_remaining"] = whole_months(as_of, contract_end)
+    return result
+
+
+_MONTH_DERIVED: tuple[tuple[str, str], ...] = (
+    ("months_since_graduation", "graduation_date"),
+    ("months_since_return", "return_date"),
+    ("employment_months", "employment_start_date"),
+    ("months_since_certificate", "certificate_date"),
+)
+
+
+def advance(facts: Mapping[str, FactValue], months: int) -> dict[str, FactValue]:
+    """Entered counters after ``months`` more months of the same situation."""
+    result = dict(facts)
+    for name, value in facts.items():
+        kind = FACTS[name].advances
+        if kind == "months" and isinstance(value, int):
+            result[name] = value + months
+        elif kind == "years" and isinstance(value, float):
+            result[name] = value + months / 12
+    return result
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+class FactError(BaseModel):
+    """One reason a raw facts object was refused (the API answers 422 with these)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: Literal["unknown_fact", "derived_fact", "invalid_type", "invalid_value", "out_of_range"]
+    field: str
+    message: Text
+
+
+class FactsValidation(BaseModel):
+    """Typed facts (unknown facts simply absent) or the list of errors."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    ok: bool
+    facts: dict[str, FactValue] | None = None
+    errors: tuple[FactError, ...] = ()
+
+
+class FactsValidationError(ValueError):
+    def __init__(self, errors: tuple[FactError, ...]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message.en}" for e in errors))
+        self.errors = errors
+
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+_TYPE_TEXT: Mapping[FactType, Text] = {
+    "bool": _t("布尔值 true/false", "a boolean true/false"),
+    "int": _t("整数", "an integer"),
+    "number": _t("数字", "a number"),
+    "string": _t("文本", "a text"),
+    "enum": _t("列表中的取值", "one of the listed codes"),
+    "country": _t("两位国家或地区代码（如 CN）", "a two-letter country code (such as CN)"),
+    "date": _t("YYYY-MM-DD 格式的日期", "a date as YYYY-MM-DD"),
+    "list": _t("代码列表", "a list of codes"),
+}
+
+
+def _type_error(spec: FactSpec) -> FactError:
+    expected = _TYPE_TEXT[spec.type]
+    return FactError(
+        code="invalid_type",
+        field=spec.name,
+        message=_t(f"{spec.label.zh}应为{expected.zh}", f"{spec.label.en} must be {expected.en}"),
+    )
+
+
+def _value_error(spec: FactSpec, value: object) -> FactError:
+    allowed = ", ".join(spec.codes)
+    return FactError(
+        code="invalid_value",
+        field=spec.name,
+        message=_t(
+            f"{spec.label.zh}的取值“{value}”无效，可选：{allowed}",
+            f"{spec.label.en}: “{value}” is not valid; allowed: {allowed}",
+        ),
+    )
+
+
+def _range_error(spec: FactSpec, value: float) -> FactError:
+    if spec.minimum is not None and spec.maximum is not None:
+        bounds = f"{spec.minimum:g}–{spec.maximum:g}"
+    elif spec.minimum is not None:
+        bounds = f"≥ {spec.minimum:g}"
+    else:
+        bounds = f"≤ {spec.maximum:g}"
+    return FactError(
+        code="out_of_range",
+        field=spec.name,
+        message=_t(
+            f"{spec.label.zh}超出范围（应 {bounds}）：{value:g}",
+            f"{spec.label.en} is out of range (must be {bounds}): {value:g}",
+        ),
+    )
+
+
+def _convert(spec: FactSpec, raw: object) -> FactValue | FactError:
+    kind = spec.type
+    if kind == "bool":
+        return raw if isinstance(raw, bool) else _type_error(spec)
+    if kind in ("int", "number"):
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            return _type_error(spec)
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            return _type_error(spec)
+        number: int | float
+        if kind == "int":
+            if isinstance(raw, float) and not raw.is_integer():
+                return _type_error(spec)
+            number = int(raw)
+        else:
+            number = float(raw)
+        too_low = spec.minimum is not None and number < spec.minimum
+        too_high = spec.maximum is not None and number > spec.maximum
+        return _range_error(spec, number) if too_low or too_high else number
+    if kind == "date":
+        if isinstance(raw, date):
+            return raw
+        if isinstance(raw, str):
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                return _type_error(spec)
+        return _type_error(spec)
+    if kind == "list":
+        if not isinstance(raw, list | tuple) or not all(isinstance(v, str) for v in raw):
+            return _type_error(spec)
+        unknown = [v for v in raw if v not in spec.codes]
+        if unknown:
+            return _value_error(spec, ", ".join(unknown))
+        return tuple(sorted(set(raw)))
+    if not isinstance(raw, str):
+        return _type_error(spec)
+    if kind == "enum":
+        return raw if raw in spec.codes else _value_error(spec, raw)
+    if kind == "country":
+        code = raw.upper()
+        return code if _COUNTRY.match(code) else _type_error(spec)
+    return raw
+
+
+def validate_facts(raw: Mapping[str, Any]) -> FactsValidation:
+    """Check a raw JSON facts object against the vocabulary.
+
+    Every problem is reported, not just the first, so one 422 answer lists them all. Derived facts
+    are refused because the engine computes them from ``as_of``; accepting them would let a stale
+    age outlive its evaluation date.
+    """
+    facts: dict[str, FactValue] = {}
+    errors: list[FactError] = []
+    for name, value in raw.items():
+        spec = FACTS.get(name)
+        if spec is None:
+            errors.append(
+                FactError(
+                    code="unknown_fact",
+                    field=str(name),
+                    message=_t(f"未知的事实项：{name}", f"unknown fact: {name}"),
+                )
+            )
+            continue
+        if spec.derived:
+            errors.append(
+                FactError(
+                    code="derived_fact",
+                    field=name,
+                    message=_t(
+                        f"{spec.label.zh}由系统根据"
+                        f"{FACTS[spec.derived_from or name].label.zh}计算，"
+                        "无需填写",
+                        f"{spec.label.en} is computed from "
+                        f"{FACTS[spec.derived_from or name].label.en}; do not send it",
+                    ),
+                )
+            )
+            continue
+        if value is None:
+            continue
+        converted = _convert(spec, value)
+        if isinstance(converted, FactError):
+            errors.append(converted)
+        else:
+            facts[name] = converted
+    if errors:
+        return FactsValidation(ok=False, errors=tuple(errors))
+    return FactsValidation(ok=True, facts=facts)
+
+
+def require_valid(raw: Mapping[str, Any]) -> dict[str, FactValue]:
+    """Typed facts, or :class:`FactsValidationError` listing every problem."""
+    validation = validate_facts(raw)
+    if validation.facts is None:
+        raise FactsValidationError(validation.errors)
+    return validation.facts
+
+
+def to_json_value(value: FactValue) -> Any:
+    """JSON form of a typed fact value (dates as ISO strings, lists as lists)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value

@@ -1,0 +1,177 @@
+"""Policy files: schema, validity periods, translations, provenance of every number."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.rules import PolicyLibrary, PolicyLoadError, load_library
+from app.rules.loader import package_directory, read_directory, sha256
+
+POLICIES = Path(str(package_directory()))
+RETURNEE = [
+    "shanghai.returnee_settlement@2020-11-13.yaml",
+    "shanghai.returnee_settlement@2022-07-01.yaml",
+    "shanghai.returnee_settlement@2023-07-01.yaml",
+]
+APARTMENT = "changning.returnee_apartment_subsidy@2022-02-25.yaml"
+
+
+def _copy(tmp_path: Path, names: list[str], old: str = "", new: str = "") -> Path:
+    for name in names:
+        shutil.copy(POLICIES / name, tmp_path / name)
+    if old:
+        target = tmp_path / names[0]
+        text = target.read_text(encoding="utf-8")
+        assert old in text
+        target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return tmp_path
+
+
+def _problems(directory: Path) -> str:
+    with pytest.raises(PolicyLoadError) as error:
+        PolicyLibrary.from_directory(directory)
+    return "\n".join(error.value.problems)
+
+
+def test_the_shipped_files_load_and_every_version_is_vectorised() -> None:
+    library = load_library()
+    versions = [v for info in library.policies() for v in info.versions]
+    assert len(versions) == 18
+    assert [v.version for v in versions if not v.vectorised] == []
+
+
+def test_versions_follow_each_other_without_gaps() -> None:
+    library = load_library()
+    returnee = library.get("shanghai.returnee_settlement").versions
+    assert [(v.valid_from.isoformat(), str(v.valid_to)) for v in returnee] == [
+        ("2020-11-13", "2022-06-30"),
+        ("2022-07-01", "2023-06-30"),
+        ("2023-07-01", "None"),
+    ]
+    talent = library.get("shanghai.talent_introduction").versions
+    assert [str(v.valid_to) for v in talent] == ["2025-11-30", "None"]
+
+
+def test_overlapping_versions_are_refused(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, RETURNEE, "valid_to: 2022-06-30", "valid_to: 2022-07-15")
+    assert "shanghai.returnee_settlement: 2020-11-13 overlaps 2022-07-01" in _problems(directory)
+
+
+def test_gapped_versions_are_refused(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, RETURNEE, "valid_to: 2022-06-30", "valid_to: 2022-06-15")
+    assert "gap between 2020-11-13 and 2022-07-01" in _problems(directory)
+
+
+def test_an_open_ended_version_followed_by_another_is_an_overlap(tmp_path: Path) -> None:
+    directory = _copy(tmp_path, RETURNEE, "valid_to: 2022-06-30", "valid_to: null")
+    assert "overlaps" in _problems(directory)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ('fail: {zh: "本人或配偶在沪有自有住房"', 'fail: {zh: ""', "need both zh and en"),
+        (
+            ', en: "Neither the applicant nor the spouse owns a Shanghai home"}',
+            "}",
+            "pass.en\n  Field required",
+        ),
+        ("highest_degree in params.eligible_degrees", "highest_degre in [1]", "unknown fact"),
+        ("months_since_return < params.return_window_months", "months_since_return < 12.0", "int"),
+        ('"回国{actual}个月', '"回国{months_abroad}个月', "unknown template field"),
+        ("value: 45000}", "value: 45000.5}", "not a int"),
+        (
+            "status: sourced\n    source: {document: changning_returnee_support, clause: phase 2",
+            "status: assumed\n    source: {document: changning_returnee_support, clause: phase 2",
+            "assumed parameter has an assumption",
+        ),
+        ("valid_from: 2022-02-25\n", "valid_from: 2022-02-26\n", "version is the valid_from"),
+        (
+            "calc.first_rate <= params.monthly_cap",
+            "size(calc.first_rate) <= params.monthly_cap",
+            "no overload for size(int)",
+        ),
+    ],
+)
+def test_invalid_files_are_refused_with_a_reason(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    directory = _copy(tmp_path, [APARTMENT], old, new)
+    assert expected in _problems(directory)
+
+
+def test_a_file_must_be_named_after_its_policy_and_version(tmp_path: Path) -> None:
+    shutil.copy(
+        POLICIES / APARTMENT, tmp_path / "changning.returnee_apartment_subsidy@2022-01-01.yaml"
+    )
+    assert "file name must be" in _problems(tmp_path)
+
+
+def test_every_parameter_is_sourced_or_marked_assumed() -> None:
+    for info in load_library().policies():
+        for version in info.versions:
+            spec = version.spec
+            for name, parameter in spec.parameters.items():
+                if parameter.status == "sourced":
+                    assert parameter.source is not None, (info.policy_id, name)
+                    assert parameter.source.document in spec.documents
+                else:
+                    assert parameter.assumption is not None, (info.policy_id, name)
+                    assert parameter.assumption.reason.zh and parameter.assumption.reason.en
+
+
+def test_every_condition_cites_a_clause_in_both_languages() -> None:
+    for info in load_library().policies():
+        for version in info.versions:
+            spec = version.spec
+            assert spec.title.zh and spec.title.en and spec.summary.zh and spec.summary.en
+            for atomic in spec.atomics():
+                assert atomic.clause.document in spec.documents
+                assert atomic.clause.text_zh and atomic.clause.text_en
+                for text in (atomic.messages.passed, atomic.messages.failed):
+                    assert text.zh.strip() and text.en.strip()
+
+
+def test_assumed_talent_introduction_successor_says_so() -> None:
+    later = load_library().get("shanghai.talent_introduction").versions[-1]
+    assert later.spec.basis is not None
+    assert "假定" in later.spec.basis.zh and "ssumed" in later.spec.basis.en
+
+
+def test_content_hash_covers_the_file_and_its_base() -> None:
+    files = {f.name: f.data for f in read_directory(package_directory())}
+    library = load_library()
+    base = library.version("shanghai.returnee_settlement", "2020-11-13")
+    assert base.content_hash == sha256(files[RETURNEE[0]])
+    later = library.version("shanghai.returnee_settlement", "2023-07-01")
+    assert later.content_hash == sha256(files[RETURNEE[2]] + b"\0" + base.content_hash.encode())
+
+
+def test_extends_merges_parameters_and_adds_routes() -> None:
+    library = load_library()
+    special = library.version("shanghai.returnee_settlement", "2022-07-01").spec
+    base = library.version("shanghai.returnee_settlement", "2020-11-13").spec
+    assert set(base.parameters) < set(special.parameters)
+    ids = [a.id for a in special.atomics()]
+    assert ids.index("top_50_university") < ids.index("direct_doctorate")
+    assert "top_50_university" not in [a.id for a in base.atomics()]
+
+
+def test_metadata_serialises_with_the_file_format_names() -> None:
+    info = load_library().get("national.foreign_work_permit").model_dump(mode="json")
+    spec = info["versions"][0]["spec"]
+    wage = spec["parameters"]["average_monthly_wage_cny"]
+    assert wage["values"][0] == {
+        "from": "2021-07-01",
+        "value": 10338.0,
+        "note": None,
+        "source": None,
+        "assumption": None,
+    }
+    assert wage["values"][2]["source"]["confidence"] == "low"
+    first = spec["conditions"]["all"][0]
+    assert set(first["messages"]) == {"pass", "fail"}
+    assert info["title"] == {"zh": "外国人来华工作许可", "en": "Work permit for foreigners"}
