@@ -21,12 +21,14 @@ from app.routers.api import auth as api_auth
 from app.routers.api import backoffice as api_backoffice
 from app.routers.api import documents as api_documents
 from app.routers.api import eligibility as api_eligibility
+from app.routers.api import employer as api_employer
 from app.routers.api import messages as api_messages
 from app.routers.api import staff as api_staff
 from app.routers.web import account as web_account
 from app.routers.web import apply as web_apply
 from app.routers.web import auth as web_auth
 from app.routers.web import backoffice as web_backoffice
+from app.routers.web import employer as web_employer
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_admin.router,
         api_eligibility.router,
         api_messages.router,
+        api_employer.router,
         web_public.router,
         web_auth.router,
         web_account.router,
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_apply.router,
         web_backoffice.router,
         web_rules.router,
+        web_employer.router,
     ):
         app.include_router(router)
     return app

@@ -574,7 +574,7 @@ async def _carry_out(
                         **event_params,
                     },
                     language="zh",
-                    dedup_key=f"case:{case.id}:v{case.version}:{effect.message_key}:{user_id}",
+                    dedup_key=f"case:{case.id.hex}:v{case.version}:{effect.message_key}:{user_id.hex[:12]}",
                     case_id=case.id,
                 )
         elif isinstance(effect, ScheduleReminder):
@@ -833,6 +833,7 @@ def action_label(action: str, lang: str) -> str:
 
 
 async def my_cases(session: AsyncSession, principal: Principal, lang: str) -> list[CaseRead]:
+    """The caller's own cases (applicants) or the cases naming their organisation (employers)."""
     rows = await cases_repo.list_cases_for_applicant(session, principal)
     return [await case_view(session, principal, c.id, lang) for c in rows]
 

@@ -11,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import Department, District, Role
 from app.domain.identity import resident_id_check_char, uscc_check_char
-from app.models import EmployerUser, User
 from app.repositories import accounts as accounts_repo
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
-from app.security import passwords
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
 from app.services import staff as staff_service
@@ -102,16 +100,13 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         summary.employers.append(email)
         if await accounts_repo.email_exists(session, email):
             continue
-        user = User(
+        await staff_service.create_employer_user(
+            session,
+            employer_id=employer.id,
             email=email,
-            password_hash=passwords.hash_password(DEMO_PASSWORD),
-            kind="employer",
-            language="zh",
+            password=DEMO_PASSWORD,
+            full_name="人事专员",
         )
-        session.add(user)
-        await session.flush()
-        session.add(EmployerUser(user_id=user.id, employer_id=employer.id, full_name="人事专员"))
-        await session.flush()
 
     applicants: list[DomesticRegistration | OverseasRegistration] = [
         DomesticRegistration(

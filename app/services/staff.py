@@ -12,7 +12,7 @@ from app.domain.identity import is_valid_uscc, normalize_uscc
 from app.domain.principal import Principal
 from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import Employer, StaffMember, User
+from app.models import Employer, EmployerUser, StaffMember, User
 from app.repositories import accounts as accounts_repo
 from app.schemas.accounts import ApplicantRead, EmployerRead, FullIdRead, StaffRead
 from app.security import passwords, totp
@@ -182,3 +182,36 @@ async def create_employer(
     session.add(employer)
     await session.flush()
     return employer
+
+
+async def create_employer_user(
+    session: AsyncSession, *, employer_id: uuid.UUID, email: str, password: str, full_name: str
+) -> User:
+    """A login for an employer's HR contact (created by district admins or the demo loader)."""
+    email = email.strip().lower()
+    problems = password_problems(password, email)
+    if await accounts_repo.email_exists(session, email):
+        problems.append(
+            FieldError(
+                "email",
+                "email_taken",
+                N_("An account with this email address already exists. Sign in instead."),
+            )
+        )
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    user = User(
+        email=email, password_hash=passwords.hash_password(password), kind="employer", language="zh"
+    )
+    session.add(user)
+    await session.flush()
+    session.add(EmployerUser(user_id=user.id, employer_id=employer_id, full_name=full_name))
+    await session.flush()
+    await audit.record(
+        session,
+        "employer_user.created",
+        actor_user_id=user.id,
+        object_type="employer",
+        object_id=employer_id,
+    )
+    return user

@@ -376,3 +376,72 @@ class TestPendingMaterials:
         await run_due(sessionmaker, today=due + timedelta(days=2))
         again = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
         assert again["version"] == after["version"]
+
+
+class TestEmployerConfirmation:
+    async def test_employer_confirms_before_the_case_can_be_accepted(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from app.services import staff as staff_service
+
+        async with sessionmaker() as session, session.begin():
+            employer = await staff_service.create_employer(
+                session, name="长宁测试科技", uscc=f.uscc(), district="changning"
+            )
+            uscc, employer_id = employer.uscc, employer.id
+            hr_email = f.unique_email("hr")
+            await staff_service.create_employer_user(
+                session,
+                employer_id=employer_id,
+                email=hr_email,
+                password=f.PASSWORD,
+                full_name="人事",
+            )
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "talent_apartment")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        answers = {
+            k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
+        }
+        answers.update({"marital_status": "single", "employer_uscc": uscc})
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["unanswered"] == []
+        r = await client.post(
+            f"/api/v1/applications/{draft['id']}/submit",
+            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+            json={"declaration": True, "sensitive_consent": True},
+        )
+        assert r.status_code == 201, r.text
+        case_id = r.json()["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        blocked = await act(client, clerk, case_id, 1, "accept")
+        assert blocked.status_code in (409, 422)
+        due = (date.today() + timedelta(days=10)).isoformat()
+        r = await act(client, clerk, case_id, 1, "request_employer_confirmation", due_on=due)
+        assert r.status_code == 200, r.text
+        hr = await f.login(client, hr_email, f.PASSWORD)
+        hr_headers = {"Authorization": f"Bearer {hr['access_token']}"}
+        listed = (await client.get("/api/v1/employer/cases", headers=hr_headers)).json()
+        assert [c["id"] for c in listed] == [case_id]
+        r = await client.post(
+            f"/api/v1/employer/cases/{case_id}/actions",
+            headers=hr_headers,
+            json={"action": "confirm_employment", "expected_version": r.json()["version"]},
+        )
+        assert r.status_code == 200, r.text
+        r = await act(client, clerk, case_id, r.json()["version"], "accept")
+        assert r.status_code == 200, r.text
+        # Another employer's staff cannot see the case.
+        assert (await client.get(f"/api/v1/cases/{case_id}", headers=hr_headers)).status_code in (
+            403,
+            404,
+        )
