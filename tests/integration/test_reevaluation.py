@@ -1,0 +1,81 @@
+"""Re-evaluation when a policy changes: stored profiles through both versions, exact changes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.services.reevaluation import reevaluate
+from tests import factories as f
+
+RETURNEE = {
+    "highest_degree": "master",
+    "degree_country": "GB",
+    "study_abroad_days": 400,
+    "return_date": "2022-09-01",
+    "overseas_degree_verified": True,
+    "employer_district": "changning",
+    "employment_start_date": "2022-10-01",
+    "social_insurance_base_multiple": 1.0,
+    "birth_date": "1995-01-01",
+}
+
+
+class TestReevaluate:
+    async def test_reports_exactly_whose_status_changes(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.repositories import accounts as accounts_repo
+
+        top = await f.register_and_login(client, f.domestic_payload())
+        other = await f.register_and_login(client, f.domestic_payload())
+        profiles = {
+            top.account["applicant"]["id"]: {
+                **RETURNEE,
+                "university_world_rank": 30,
+                "social_insurance_months": 1,
+            },
+            other.account["applicant"]["id"]: {
+                **RETURNEE,
+                "university_world_rank": 150,
+                "social_insurance_months": 3,
+            },
+        }
+        async with sessionmaker() as session, session.begin():
+            for applicant_id, facts in profiles.items():
+                applicant = await accounts_repo.get_applicant_by_id(
+                    session, uuid.UUID(applicant_id)
+                )
+                assert applicant is not None
+                applicant.profile_facts = facts
+        seen: list[tuple[int, int]] = []
+        async with sessionmaker() as session:
+            report = await reevaluate(
+                session,
+                "shanghai.returnee_settlement",
+                "2020-11-13",
+                "2022-07-01",
+                as_of=date(2023, 1, 1),
+                progress=lambda done, total: seen.append((done, total)),
+            )
+        mine = [c for c in report.changes if str(c.subject_id) in profiles]
+        assert [(str(c.subject_id), c.old_status, c.new_status) for c in mine] == [
+            (top.account["applicant"]["id"], "ineligible", "unknown")
+        ]
+        assert seen and seen[-1][0] == seen[-1][1]
+
+    async def test_unknown_version_is_refused(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        import pytest
+
+        from app.errors import ValidationFailed
+
+        async with sessionmaker() as session:
+            with pytest.raises(ValidationFailed):
+                await reevaluate(
+                    session, "shanghai.returnee_settlement", "1999-01-01", "2022-07-01"
+                )
