@@ -18,6 +18,7 @@ from app.models import (
     CaseCounter,
     CaseDocument,
     CaseEvent,
+    CaseNote,
     CasePause,
     CaseSchedule,
     EmployerUser,
@@ -312,3 +313,12 @@ async def lock_schedule(session: AsyncSession, schedule_id: uuid.UUID) -> CaseSc
         select(CaseSchedule).where(CaseSchedule.id == schedule_id).with_for_update(skip_locked=True)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def notes(
+    session: AsyncSession, case_id: uuid.UUID, *, applicant_only: bool
+) -> list[CaseNote]:
+    stmt = select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.created_at)
+    if applicant_only:
+        stmt = stmt.where(CaseNote.to_applicant.is_(True))
+    return list((await session.execute(stmt)).scalars())

@@ -68,6 +68,20 @@ class ApplicationRead(BaseModel):
     updated_at: datetime
 
 
+class NoteCreate(_In):
+    body: str = Field(min_length=1, max_length=4000)
+    to_applicant: bool = Field(
+        default=False, description="True: a message the applicant sees; False: internal note"
+    )
+
+
+class NoteRead(BaseModel):
+    at: datetime
+    body: str
+    to_applicant: bool
+    author: str | None = None
+
+
 class TimelineEntry(BaseModel):
     at: datetime
     status: str
@@ -114,6 +128,7 @@ class CaseRead(BaseModel):
     first_responsible: str | None = None
     assignee: str | None = None
     rating: int | None = None
+    notes: list[NoteRead] = Field(default_factory=list)
 
 
 class SubmitResult(BaseModel):

@@ -19,6 +19,7 @@ from app.models import (
     Case,
     CaseDocument,
     CaseEvent,
+    CaseNote,
     CasePause,
     CaseSchedule,
     Document,
@@ -35,6 +36,8 @@ from app.schemas.cases import (
     CaseActionRequest,
     CaseRead,
     DeadlineView,
+    NoteCreate,
+    NoteRead,
     PublicStatus,
     QueueItem,
     QueuePage,
@@ -290,6 +293,11 @@ async def case_view(
     )
     rating = await cases_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
+    # Internal notes stay among staff; applicants see only messages addressed to them.
+    view.notes = [
+        NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
+        for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
+    ]
     if staff_view:
         applicant = await accounts_repo.get_applicant_readable(
             session, principal, case.applicant_id
@@ -836,6 +844,46 @@ async def my_cases(session: AsyncSession, principal: Principal, lang: str) -> li
     """The caller's own cases (applicants) or the cases naming their organisation (employers)."""
     rows = await cases_repo.list_cases_for_applicant(session, principal)
     return [await case_view(session, principal, c.id, lang) for c in rows]
+
+
+async def add_note(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: NoteCreate, lang: str
+) -> CaseRead:
+    if principal.staff_id is None:
+        raise PermissionDenied()
+    case, service = await _load(session, principal, case_id)
+    note = CaseNote(
+        case_id=case.id,
+        author_user_id=principal.user_id,
+        body=data.body,
+        to_applicant=data.to_applicant,
+    )
+    session.add(note)
+    await session.flush()
+    if data.to_applicant:
+        applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+        if applicant is not None:
+            await notifications.enqueue(
+                session,
+                recipient_user_id=applicant.user_id,
+                template="case.message",
+                payload={
+                    **message_payload(case, service, applicant.user.language),
+                    "reason": data.body,
+                },
+                language=applicant.user.language,
+                dedup_key=f"note:{note.id}",
+                case_id=case.id,
+            )
+    await audit.record(
+        session,
+        "case.note_added",
+        actor=principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"to_applicant": data.to_applicant},
+    )
+    return await case_view(session, principal, case.id, lang)
 
 
 async def attach_document(

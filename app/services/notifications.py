@@ -62,6 +62,10 @@ class Template:
 # Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
 # applicant_name, amount, period; an optional `url` adds a "Details" line to email and SMS.
 TEMPLATES: dict[str, Template] = {
+    "case.message": Template(
+        N_("Message about your case {case_number}"),
+        N_("The department handling {service_name} ({case_number}) writes: {reason}"),
+    ),
     "case.reminder": Template(
         N_("Reminder: {case_number}"),
         N_(

@@ -445,3 +445,23 @@ class TestEmployerConfirmation:
             403,
             404,
         )
+
+
+class TestNotes:
+    async def test_internal_notes_stay_with_staff_and_messages_reach_the_applicant(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+        url = f"/api/v1/staff/cases/{case_id}/notes"
+        r = await client.post(url, headers=reviewer, json={"body": "内部：核对社保记录"})
+        assert r.status_code == 201, r.text
+        r = await client.post(
+            url, headers=reviewer, json={"body": "请确认租赁合同的起止日期", "to_applicant": True}
+        )
+        assert [n["to_applicant"] for n in r.json()["notes"]] == [False, True]
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert [n["body"] for n in mine["notes"]] == ["请确认租赁合同的起止日期"]
+        r = await client.post(url, headers=user.headers, json={"body": "hi"})
+        assert r.status_code == 403

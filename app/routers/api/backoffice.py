@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from app.core.access import CurrentStaff
 from app.core.templates import language
 from app.db import SessionDep
-from app.schemas.cases import CaseActionRequest, CaseRead, QueuePage
+from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.services import cases as cases_service
 
 router = APIRouter(prefix="/api/v1/staff/cases", tags=["back office"])
@@ -77,3 +77,15 @@ async def assign(
     session: SessionDep,
 ) -> CaseRead:
     return await cases_service.assign(session, principal, case_id, data.staff_id, language(request))
+
+
+@router.post("/{case_id}/notes", status_code=201)
+async def add_note(
+    case_id: uuid.UUID,
+    data: NoteCreate,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> CaseRead:
+    """An internal note, or (``to_applicant``) a message the applicant receives."""
+    return await cases_service.add_note(session, principal, case_id, data, language(request))

@@ -21,7 +21,7 @@ from app.core.uploads import refuse_oversize
 from app.db import SessionDep
 from app.errors import AppError
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
-from app.schemas.cases import CaseActionRequest
+from app.schemas.cases import CaseActionRequest, NoteCreate
 from app.services import cases as cases_service
 from app.services import documents as documents_service
 from app.services import window as window_service
@@ -120,6 +120,35 @@ async def act(
             status_code=exc.status_code,
         )
     return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
+
+
+@router.post("/cases/{case_id}/notes", dependencies=[Csrf])
+async def add_note(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+    body: Annotated[str, Form(max_length=4000)] = "",
+    to_applicant: Annotated[str, Form()] = "",
+) -> Response:
+    lang = language(request)
+    parsed, problems = parse_form(NoteCreate, {"body": body, "to_applicant": bool(to_applicant)})
+    if parsed is None:
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        from app.core.forms import error_list
+
+        return render(
+            request,
+            "staff/case.html",
+            {
+                "case": view,
+                "action_labels": ACTION_LABELS,
+                "errors": error_list(lang, problems),
+            },
+            status_code=422,
+        )
+    await cases_service.add_note(session, principal, case_id, parsed, lang)
+    return redirect(request, f"/staff/cases/{case_id}?done=note")
 
 
 @router.post("/cases/{case_id}/claim", dependencies=[Csrf])
