@@ -47,7 +47,7 @@ from app.schemas.cases import (
 from app.services import audit, notifications, protection
 from app.services.calendar import work_calendar
 from app.workflow.calendar import WorkCalendar
-from app.workflow.deadlines import LIGHT_LABELS, Deadline, Light, Pause
+from app.workflow.deadlines import AMBER_DAYS, LIGHT_LABELS, Deadline, Light, Pause
 from app.workflow.errors import (
     WorkflowConflict,
     WorkflowError,
@@ -164,10 +164,9 @@ async def _pauses(session: AsyncSession, case: Case) -> tuple[Pause, ...]:
     return tuple(Pause(p.started_on, p.ended_on) for p in await cases_repo.pauses(session, case.id))
 
 
-def _deadline(
-    case: Case, calendar: WorkCalendar, pauses: tuple[Pause, ...], today: date
-) -> DeadlineView | None:
-    if CaseStatus(case.status) in {
+# Decided or ended cases have no deadline to show.
+_NO_DEADLINE = frozenset(
+    {
         CaseStatus.APPROVED,
         CaseStatus.REJECTED,
         CaseStatus.RESULT_ISSUED,
@@ -176,21 +175,39 @@ def _deadline(
         CaseStatus.NOT_ACCEPTED,
         CaseStatus.TERMINATED,
         CaseStatus.REVOKED,
-    }:
+    }
+)
+
+
+def _stored_deadline(
+    case: Case, calendar: WorkCalendar, today: date, *, provisional: bool
+) -> DeadlineView | None:
+    """From the stored deadline date: what queues show (pauses count once they end)."""
+    if CaseStatus(case.status) in _NO_DEADLINE:
+        return None
+    remaining = calendar.working_days_between(today, case.deadline_date)
+    light = (
+        Light.RED if remaining < 0 else Light.AMBER if remaining <= AMBER_DAYS else Light.ON_TRACK
+    )
+    return DeadlineView(
+        due_on=case.deadline_date,
+        provisional=provisional,
+        remaining_working_days=remaining,
+        light=light.value,
+        light_label=LIGHT_LABELS[light],
+        paused=case.paused_since is not None,
+    )
+
+
+def _deadline(
+    case: Case, calendar: WorkCalendar, pauses: tuple[Pause, ...], today: date
+) -> DeadlineView | None:
+    """The exact deadline, pauses included (case pages)."""
+    if CaseStatus(case.status) in _NO_DEADLINE:
         return None
     if case.accepted_on is None:
-        remaining = calendar.working_days_between(today, case.deadline_date)
-        light = Light.RED if remaining < 0 else Light.AMBER if remaining <= 2 else Light.ON_TRACK
-        return DeadlineView(
-            due_on=case.deadline_date,
-            provisional=True,
-            remaining_working_days=remaining,
-            light=light.value,
-            light_label=LIGHT_LABELS[light],
-            paused=False,
-        )
-    deadline = Deadline(calendar, case.accepted_on, case.time_limit_days, pauses)
-    status = deadline.status(today)
+        return _stored_deadline(case, calendar, today, provisional=True)
+    status = Deadline(calendar, case.accepted_on, case.time_limit_days, pauses).status(today)
     return DeadlineView(
         due_on=status.due_on or case.deadline_date,
         provisional=False,
@@ -677,12 +694,7 @@ async def queue(
     items = []
     for case in rows[:limit]:
         service = services.get(case.service_id)
-        # Queues show the stored deadline; pauses are reflected when they end.
-        deadline = (
-            _deadline(case, calendar, (), today)
-            if case.accepted_on is None
-            else _stored_deadline(case, calendar, today)
-        )
+        deadline = _stored_deadline(case, calendar, today, provisional=case.accepted_on is None)
         items.append(
             QueueItem(
                 id=case.id,
@@ -699,31 +711,6 @@ async def queue(
         )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return QueuePage(items=items, next_cursor=next_cursor)
-
-
-def _stored_deadline(case: Case, calendar: WorkCalendar, today: date) -> DeadlineView | None:
-    if CaseStatus(case.status) in {
-        CaseStatus.APPROVED,
-        CaseStatus.REJECTED,
-        CaseStatus.RESULT_ISSUED,
-        CaseStatus.CLOSED,
-        CaseStatus.WITHDRAWN,
-        CaseStatus.NOT_ACCEPTED,
-        CaseStatus.TERMINATED,
-        CaseStatus.REVOKED,
-    }:
-        return None
-    paused = case.paused_since is not None
-    remaining = calendar.working_days_between(today, case.deadline_date)
-    light = Light.RED if remaining < 0 else Light.AMBER if remaining <= 2 else Light.ON_TRACK
-    return DeadlineView(
-        due_on=case.deadline_date,
-        provisional=False,
-        remaining_working_days=remaining,
-        light=light.value,
-        light_label=LIGHT_LABELS[light],
-        paused=paused,
-    )
 
 
 async def assign(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse
 
 from app.core.access import CurrentApplicant
+from app.core.downloads import file_response
 from app.core.uploads import UPLOAD_OPENAPI, read_upload
 from app.db import SessionDep
 from app.schemas.documents import DocumentRead
@@ -43,10 +44,4 @@ async def download_document(
     document_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
 ) -> FileResponse:
     found = await documents_service.download(session, principal, document_id)
-    return FileResponse(
-        found.path,
-        media_type=found.content_type,
-        filename=found.filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(found.path, found.filename, found.content_type)

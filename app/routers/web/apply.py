@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.access import CurrentApplicant
 from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
 from app.core.facts_form import fact_values
 from app.core.forms import errors_of, settle_failure
 from app.core.templates import language, redirect, render
@@ -440,13 +441,5 @@ async def wallet_upload(
 async def wallet_download(
     document_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
-    from fastapi.responses import FileResponse
-
     found = await documents_service.download(session, principal, document_id)
-    return FileResponse(
-        found.path,
-        media_type=found.content_type,
-        filename=found.filename,
-        content_disposition_type="attachment",
-        headers={"X-Content-Type-Options": "nosniff"},
-    )
+    return file_response(found.path, found.filename, found.content_type)

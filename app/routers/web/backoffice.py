@@ -9,11 +9,12 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.core.access import CurrentStaff
 from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
 from app.core.facts_form import fact_values
 from app.core.forms import errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
@@ -169,12 +170,11 @@ async def case_document(
 ) -> Response:
     """Inline preview for images and PDFs, otherwise a download; every view is audited."""
     doc = await cases_service.case_document_for_staff(session, principal, case_id, document_id)
-    return FileResponse(
+    return file_response(
         documents_service.storage().path_for(doc.storage_key),
-        media_type=doc.content_type,
-        filename=doc.original_name,
-        content_disposition_type="inline" if inline else "attachment",
-        headers={"X-Content-Type-Options": "nosniff"},
+        doc.original_name,
+        doc.content_type,
+        inline=inline,
     )
 
 
