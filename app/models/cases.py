@@ -53,8 +53,12 @@ class CaseCounter(Base):
 class Case(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "service_case"
     __table_args__ = (
-        # Staff queues: district + department + status, newest deadline first, keyset by id.
+        # Staff queues page by (deadline_date, id) within a district, optionally narrowed by
+        # department and/or status; each shape gets an index that serves the ORDER BY directly.
         Index("ix_case_queue", "district", "department", "status", "deadline_date", "id"),
+        Index("ix_case_queue_district", "district", "deadline_date", "id"),
+        Index("ix_case_queue_status", "district", "status", "deadline_date", "id"),
+        Index("ix_case_queue_department", "district", "department", "deadline_date", "id"),
     )
 
     number: Mapped[str] = mapped_column(String(30), unique=True)
