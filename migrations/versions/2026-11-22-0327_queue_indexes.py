@@ -12,7 +12,6 @@ from alembic import op
 
 import app.models.base
 
-
 revision: str = "03f16481579b"
 down_revision: str | None = "48d5cffcdd13"
 branch_labels: str | Sequence[str] | None = None

@@ -1,0 +1,93 @@
+"""WCAG 2.2 AA checks with axe-core (bundled by axe-playwright-python) on the main pages, in both
+languages, signed out, as an applicant and as staff."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
+
+from tests.browser.journeys import staff_page
+from tests.factories import resident_id
+
+AXE = Axe()
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PUBLIC = [
+    "/",
+    "/register",
+    "/register/domestic",
+    "/register/overseas",
+    "/login",
+    "/calculator",
+    "/policies",
+    "/policies/changning.returnee_apartment_subsidy",
+    "/status",
+    "/privacy",
+    "/no-such-page",
+]
+
+
+def violations(page: Page) -> list[str]:
+    result = AXE.run(page, options={"runOnly": {"type": "tag", "values": TAGS}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} @ {[n['target'] for n in v['nodes']][:3]}"
+        for v in result.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_public_pages(browser: Browser, server: str, lang: str) -> None:
+    page = browser.new_context(locale="zh-CN" if lang == "zh" else "en-US").new_page()
+    page.goto(f"{server}/lang/{lang}?next=/")
+    found = {}
+    for path in PUBLIC:
+        page.goto(server + path)
+        if problems := violations(page):
+            found[path] = problems
+    # A page with its error summary shown.
+    page.goto(server + "/register/domestic")
+    page.locator("button[type=submit]").last.click()
+    if problems := violations(page):
+        found["/register/domestic (errors)"] = problems
+    page.context.close()
+    assert found == {}
+
+
+def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
+    page = browser.new_context(locale="zh-CN").new_page()
+    email = f"a11y.{uuid.uuid4().hex[:8]}@example.cn"
+    page.goto(server + "/register/domestic")
+    page.locator("#full_name").fill("无障碍测试")
+    page.locator("#id_number").fill(resident_id())
+    page.locator("#mobile").fill("13500135000")
+    page.locator("#email").fill(email)
+    page.locator("#password").fill("Accessible-Tested-2026")
+    page.locator("#consent_personal_info-input").check()
+    page.locator("button[type=submit]").last.click()
+    found = {}
+    for path in ["/account", "/services", "/cases", "/wallet"]:
+        page.goto(server + path)
+        if problems := violations(page):
+            found[path] = problems
+    page.goto(server + "/services")
+    page.locator("li.card button[type=submit]").first.click()
+    for suffix in ["", "/questions/1", "/documents", "/check"]:
+        page.goto(
+            page.url.split("/applications/")[0]
+            + "/applications/"
+            + page.url.split("/applications/")[1].split("/")[0]
+            + suffix
+        )
+        if problems := violations(page):
+            found[page.url] = problems
+    page.context.close()
+
+    ctx, staff = staff_page(browser, server, "yangpu.window@demo.talent.gov.cn", "desktop")
+    for path in ["/staff", "/staff/cases", "/staff/window", "/staff/follow-ups"]:
+        staff.goto(server + path)
+        if problems := violations(staff):
+            found[path] = problems
+    ctx.close()
+    assert found == {}
