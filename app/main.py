@@ -22,6 +22,7 @@ from app.routers.api import backoffice as api_backoffice
 from app.routers.api import documents as api_documents
 from app.routers.api import eligibility as api_eligibility
 from app.routers.api import employer as api_employer
+from app.routers.api import housing as api_housing
 from app.routers.api import messages as api_messages
 from app.routers.api import staff as api_staff
 from app.routers.web import account as web_account
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_eligibility.router,
         api_messages.router,
         api_employer.router,
+        api_housing.router,
         web_public.router,
         web_auth.router,
         web_account.router,

@@ -18,10 +18,22 @@ from app.models.cases import (
 )
 from app.models.catalog import CalendarDay, Service
 from app.models.documents import Document
+from app.models.housing import (
+    ApartmentOffer,
+    ApartmentProject,
+    ApartmentUnit,
+    Lease,
+    WaitlistEntry,
+)
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.sessions import AuthSession, LoginThrottle
 
 __all__ = [
+    "ApartmentOffer",
+    "ApartmentProject",
+    "ApartmentUnit",
+    "Lease",
+    "WaitlistEntry",
     "Application",
     "Case",
     "CaseCounter",

@@ -44,7 +44,7 @@ from app.schemas.cases import (
     RatingCreate,
     TimelineEntry,
 )
-from app.services import audit, notifications, protection
+from app.services import audit, housing, notifications, protection
 from app.services.calendar import work_calendar
 from app.workflow.calendar import WorkCalendar
 from app.workflow.deadlines import AMBER_DAYS, LIGHT_LABELS, Deadline, Light, Pause
@@ -519,6 +519,8 @@ async def _persist(
     elif action is CaseAction.EXPIRE_PENDING_MATERIALS and case.pending_due_date:
         event_params["deadline"] = case.pending_due_date
     await _carry_out(session, case, service, result.effects, event_params)
+    if after.status is CaseStatus.APPROVED and service.code == "talent_apartment":
+        await housing.join_waitlist(session, case)
     await audit.record(
         session,
         "case.transition",

@@ -1,0 +1,86 @@
+"""Talent apartments: inventory and allocation for housing staff; offers and leases for
+applicants."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Body, status
+
+from app.core.access import CurrentApplicant, CurrentStaff
+from app.db import SessionDep
+from app.schemas.housing import (
+    AllocationRequest,
+    ImportReport,
+    LeaseRead,
+    MyHousing,
+    OfferRead,
+    ProjectCreate,
+    ProjectRead,
+    UnitRead,
+    WaitlistRead,
+)
+from app.services import housing as housing_service
+
+router = APIRouter(prefix="/api/v1", tags=["housing"])
+
+
+@router.post("/housing/projects", status_code=status.HTTP_201_CREATED)
+async def create_project(
+    data: ProjectCreate, principal: CurrentStaff, session: SessionDep
+) -> ProjectRead:
+    return await housing_service.create_project(session, principal, data)
+
+
+@router.post(
+    "/housing/projects/{project_id}/units/import",
+    openapi_extra={"requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def import_units(
+    project_id: uuid.UUID,
+    principal: CurrentStaff,
+    session: SessionDep,
+    csv_text: Annotated[str, Body(media_type="text/csv", max_length=2_000_000)],
+) -> ImportReport:
+    """CSV with columns building, number, layout, area_sqm, floor, market_rent_cny,
+    talent_rent_cny. Any bad row: 422 listing row, field and reason; nothing is imported."""
+    return await housing_service.import_units(session, principal, project_id, csv_text)
+
+
+@router.get("/housing/units")
+async def list_units(
+    principal: CurrentStaff, session: SessionDep, status: str | None = None
+) -> list[UnitRead]:
+    return await housing_service.list_units(session, principal, status)
+
+
+@router.get("/housing/waitlist")
+async def waitlist(principal: CurrentStaff, session: SessionDep) -> list[WaitlistRead]:
+    return await housing_service.waitlist(session, principal)
+
+
+@router.post("/housing/allocation-rounds", status_code=status.HTTP_201_CREATED)
+async def allocation_round(
+    data: AllocationRequest, principal: CurrentStaff, session: SessionDep
+) -> list[OfferRead]:
+    return await housing_service.allocation_round(session, principal, data.respond_within_days)
+
+
+@router.get("/my/housing")
+async def my_housing(principal: CurrentApplicant, session: SessionDep) -> MyHousing:
+    return await housing_service.my_housing(session, principal)
+
+
+@router.post("/my/housing/offers/{offer_id}/accept", status_code=status.HTTP_201_CREATED)
+async def accept_offer(
+    offer_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
+) -> LeaseRead:
+    return await housing_service.accept_offer(session, principal, offer_id)
+
+
+@router.post("/my/housing/offers/{offer_id}/decline", status_code=status.HTTP_204_NO_CONTENT)
+async def decline_offer(
+    offer_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
+) -> None:
+    await housing_service.decline_offer(session, principal, offer_id)

@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Layout = Literal["studio", "one_bed", "two_bed", "three_bed"]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ProjectCreate(_In):
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    address: str = Field(min_length=1, max_length=300)
+    operator: str = Field(min_length=1, max_length=200)
+
+
+class ProjectRead(BaseModel):
+    id: uuid.UUID
+    district: str
+    name_zh: str
+    name_en: str
+    address: str
+    operator: str
+
+
+class UnitRow(_In):
+    """One row of the unit import (CSV columns of the same names)."""
+
+    building: str = Field(min_length=1, max_length=20)
+    number: str = Field(min_length=1, max_length=20)
+    layout: Layout
+    area_sqm: float = Field(gt=5, le=300)
+    floor: int = Field(ge=-3, le=120)
+    market_rent_cny: int = Field(gt=0, le=100_000)
+    talent_rent_cny: int = Field(gt=0, le=100_000)
+
+    @model_validator(mode="after")
+    def _rent_cap(self) -> UnitRow:
+        if self.talent_rent_cny * 10 > self.market_rent_cny * 9:
+            raise ValueError("talent rent above 90% of market rent")
+        return self
+
+
+class UnitRead(BaseModel):
+    id: uuid.UUID
+    project_id: uuid.UUID
+    building: str
+    number: str
+    layout: str
+    area_sqm: float
+    floor: int
+    market_rent_cny: int
+    talent_rent_cny: int
+    status: str
+
+
+class ImportReport(BaseModel):
+    imported: int
+
+
+class WaitlistRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    rank: int
+    score: float
+    score_reasons: dict[str, object]
+    joined_at: datetime
+    declines: int
+    status: str
+
+
+class AllocationRequest(_In):
+    respond_within_days: int = Field(default=5, ge=1, le=20)
+
+
+class OfferRead(BaseModel):
+    id: uuid.UUID
+    unit: UnitRead
+    status: str
+    respond_by: date
+    offered_at: datetime
+
+
+class LeaseRead(BaseModel):
+    id: uuid.UUID
+    unit: UnitRead
+    starts_on: date
+    ends_on: date
+    monthly_rent_cny: int
+    deposit_cny: int
+    status: str
+
+
+class MyHousing(BaseModel):
+    offers: list[OfferRead]
+    leases: list[LeaseRead]

@@ -1,0 +1,350 @@
+"""Talent apartments: inventory, the waitlist from approved cases, allocation rounds, offers and
+leases. A unit is never offered or leased twice: row locks serialise the decisions and partial
+unique indexes make a second open offer or active lease impossible even if code goes wrong."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, timedelta
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.enums import Department, Role
+from app.domain.principal import Principal
+from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_
+from app.models import ApartmentOffer, ApartmentProject, ApartmentUnit, Case, Lease, WaitlistEntry
+from app.models.base import utcnow
+from app.repositories import housing as housing_repo
+from app.schemas.housing import (
+    ImportReport,
+    LeaseRead,
+    MyHousing,
+    OfferRead,
+    ProjectCreate,
+    ProjectRead,
+    UnitRead,
+    UnitRow,
+    WaitlistRead,
+)
+from app.services import audit
+from app.services.calendar import work_calendar
+from app.workflow.values import local_date
+
+# Assumed (not yet sourced): how many declined offers remove an applicant from the list, and
+# the lease term when the policy gives none; Shanghai's talent-apartment leases run 1-3 years.
+MAX_DECLINES = 2
+LEASE_YEARS = 1
+DEPOSIT_MONTHS = 1
+UNIT_COLUMNS = (
+    "building",
+    "number",
+    "layout",
+    "area_sqm",
+    "floor",
+    "market_rent_cny",
+    "talent_rent_cny",
+)
+
+
+def _require_housing_staff(principal: Principal) -> str:
+    if principal.staff_id is None or principal.district is None:
+        raise PermissionDenied()
+    if (
+        principal.department != Department.HOUSING.value
+        and Role.DISTRICT_ADMIN not in principal.roles
+    ):
+        raise PermissionDenied()
+    return principal.district
+
+
+def _unit_view(unit: ApartmentUnit) -> UnitRead:
+    return UnitRead.model_validate(unit, from_attributes=True)
+
+
+async def create_project(
+    session: AsyncSession, principal: Principal, data: ProjectCreate
+) -> ProjectRead:
+    district = _require_housing_staff(principal)
+    project = ApartmentProject(district=district, **data.model_dump())
+    session.add(project)
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.project_created",
+        actor=principal,
+        object_type="apartment_project",
+        object_id=project.id,
+    )
+    return ProjectRead.model_validate(project, from_attributes=True)
+
+
+async def import_units(
+    session: AsyncSession, principal: Principal, project_id: uuid.UUID, csv_text: str
+) -> ImportReport:
+    """All rows or none: any bad row refuses the whole file with a report naming row, field and
+    reason, so a half-imported inventory never exists."""
+    district = _require_housing_staff(principal)
+    project = await housing_repo.get_project(session, district, project_id)
+    if project is None:
+        raise NotFound()
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    problems: list[FieldError] = []
+    missing = [c for c in UNIT_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "file",
+                    "missing_columns",
+                    N_("The file lacks the columns: {columns}."),
+                    {"columns": ", ".join(missing)},
+                )
+            ]
+        )
+    rows: list[UnitRow] = []
+    seen = await housing_repo.existing_unit_keys(session, project.id)
+    for line, raw in enumerate(reader, start=2):
+        try:
+            row = UnitRow.model_validate({k: (v or "").strip() for k, v in raw.items() if k})
+        except ValidationError as exc:
+            for err in exc.errors():
+                field = ".".join(str(p) for p in err["loc"]) or "row"
+                problems.append(
+                    FieldError(
+                        f"row {line}: {field}",
+                        str(err["type"]),
+                        N_("Row {row}, {field}: {reason}"),
+                        {"row": line, "field": field, "reason": err["msg"]},
+                    )
+                )
+            continue
+        key = (row.building, row.number)
+        if key in seen:
+            problems.append(
+                FieldError(
+                    f"row {line}: number",
+                    "duplicate",
+                    N_("Row {row}, {field}: {reason}"),
+                    {"row": line, "field": "number", "reason": "duplicate unit"},
+                )
+            )
+        seen.add(key)
+        rows.append(row)
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    for row in rows:
+        session.add(
+            ApartmentUnit(
+                project_id=project.id, district=district, status="available", **row.model_dump()
+            )
+        )
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.units_imported",
+        actor=principal,
+        object_type="apartment_project",
+        object_id=project.id,
+        detail={"count": len(rows)},
+    )
+    return ImportReport(imported=len(rows))
+
+
+async def list_units(
+    session: AsyncSession, principal: Principal, status: str | None
+) -> list[UnitRead]:
+    district = _require_housing_staff(principal)
+    return [_unit_view(u) for u in await housing_repo.units(session, district, status)]
+
+
+async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | None:
+    """Called when an apartment case is approved. Refuses a second active application or lease
+    of the same household (the same applicant) with a Conflict."""
+    if await housing_repo.entry_for_case(session, case.id):
+        return None
+    if await housing_repo.active_household_entries(session, case.applicant_id):
+        raise Conflict(N_("This household already waits for or lives in a talent apartment."))
+    outputs = (case.eligibility_result or {}).get("outputs") or {}
+    score = float(outputs.get("priority_score") or 0) if isinstance(outputs, dict) else 0.0
+    entry = WaitlistEntry(
+        case_id=case.id,
+        district=case.district,
+        applicant_id=case.applicant_id,
+        score=score,
+        score_reasons={"policy_outputs": outputs, "receipt": case.eligibility_receipt or {}},
+        preferences={},
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def waitlist(session: AsyncSession, principal: Principal) -> list[WaitlistRead]:
+    district = _require_housing_staff(principal)
+    entries = await housing_repo.ranked_waitlist(session, district)
+    return [
+        WaitlistRead(
+            id=e.id,
+            case_id=e.case_id,
+            rank=i,
+            score=e.score,
+            score_reasons=e.score_reasons,
+            joined_at=e.joined_at,
+            declines=e.declines,
+            status=e.status,
+        )
+        for i, e in enumerate(entries, start=1)
+    ]
+
+
+async def allocation_round(
+    session: AsyncSession, principal: Principal, respond_within_days: int
+) -> list[OfferRead]:
+    """Offers each available unit to the next applicant in rank order."""
+    district = _require_housing_staff(principal)
+    calendar = await work_calendar(session)
+    respond_by = calendar.add_working_days(local_date(utcnow()), respond_within_days)
+    units = await housing_repo.lock_available_units(session, district)
+    queue = await housing_repo.ranked_waitlist(session, district, lock=True)
+    offers: list[OfferRead] = []
+    for unit, entry in zip(units, queue, strict=False):
+        offer = ApartmentOffer(unit_id=unit.id, entry_id=entry.id, respond_by=respond_by)
+        unit.status = "offered"
+        entry.status = "offered"
+        session.add(offer)
+        await session.flush()
+        offers.append(
+            OfferRead(
+                id=offer.id,
+                unit=_unit_view(unit),
+                status=offer.status,
+                respond_by=respond_by,
+                offered_at=offer.offered_at,
+            )
+        )
+    await audit.record(
+        session,
+        "housing.allocation_round",
+        actor=principal,
+        detail={"district": district, "offers": len(offers)},
+    )
+    return offers
+
+
+async def _offer_for_applicant(
+    session: AsyncSession, principal: Principal, offer_id: uuid.UUID
+) -> tuple[ApartmentOffer, WaitlistEntry]:
+    offer = await housing_repo.lock_offer(session, offer_id)
+    entry = await housing_repo.get_entry(session, offer.entry_id) if offer else None
+    if offer is None or entry is None or entry.applicant_id != principal.applicant_id:
+        raise NotFound()
+    return offer, entry
+
+
+async def accept_offer(
+    session: AsyncSession, principal: Principal, offer_id: uuid.UUID
+) -> LeaseRead:
+    offer, entry = await _offer_for_applicant(session, principal, offer_id)
+    if offer.status != "open":
+        raise Conflict(N_("This offer is no longer open."), extra={"offer_status": offer.status})
+    today = local_date(utcnow())
+    if offer.respond_by < today:
+        raise Conflict(N_("The time to accept this offer has passed."))
+    unit = await housing_repo.lock_unit(session, offer.unit_id)
+    assert unit is not None
+    starts = today + timedelta(days=1)
+    lease = Lease(
+        unit_id=unit.id,
+        applicant_id=entry.applicant_id,
+        offer_id=offer.id,
+        starts_on=starts,
+        ends_on=date(starts.year + LEASE_YEARS, starts.month, min(starts.day, 28)),
+        monthly_rent_cny=unit.talent_rent_cny,
+        deposit_cny=unit.talent_rent_cny * DEPOSIT_MONTHS,
+    )
+    session.add(lease)
+    offer.status, offer.decided_at = "accepted", utcnow()
+    unit.status = "leased"
+    entry.status = "housed"
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # The unique indexes caught a second lease the locks did not (e.g. SQLite replication).
+        raise Conflict(N_("This apartment has already been let.")) from exc
+    await audit.record(
+        session,
+        "housing.offer_accepted",
+        actor=principal,
+        object_type="lease",
+        object_id=lease.id,
+        detail={"unit": str(unit.id)},
+    )
+    return LeaseRead(
+        id=lease.id,
+        unit=_unit_view(unit),
+        starts_on=lease.starts_on,
+        ends_on=lease.ends_on,
+        monthly_rent_cny=lease.monthly_rent_cny,
+        deposit_cny=lease.deposit_cny,
+        status=lease.status,
+    )
+
+
+async def decline_offer(session: AsyncSession, principal: Principal, offer_id: uuid.UUID) -> None:
+    offer, entry = await _offer_for_applicant(session, principal, offer_id)
+    if offer.status != "open":
+        raise Conflict(N_("This offer is no longer open."), extra={"offer_status": offer.status})
+    unit = await housing_repo.lock_unit(session, offer.unit_id)
+    assert unit is not None
+    offer.status, offer.decided_at = "declined", utcnow()
+    unit.status = "available"
+    entry.declines += 1
+    entry.status = "removed" if entry.declines >= MAX_DECLINES else "waiting"
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.offer_declined",
+        actor=principal,
+        object_type="apartment_offer",
+        object_id=offer.id,
+        detail={"declines": entry.declines},
+    )
+
+
+async def my_housing(session: AsyncSession, principal: Principal) -> MyHousing:
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    offers = []
+    for o in await housing_repo.offers_for_applicant(session, principal.applicant_id):
+        unit = await housing_repo.get_unit(session, o.unit_id)
+        assert unit is not None
+        offers.append(
+            OfferRead(
+                id=o.id,
+                unit=_unit_view(unit),
+                status=o.status,
+                respond_by=o.respond_by,
+                offered_at=o.offered_at,
+            )
+        )
+    leases = []
+    for lease in await housing_repo.leases_for_applicant(session, principal.applicant_id):
+        unit = await housing_repo.get_unit(session, lease.unit_id)
+        assert unit is not None
+        leases.append(
+            LeaseRead(
+                id=lease.id,
+                unit=_unit_view(unit),
+                starts_on=lease.starts_on,
+                ends_on=lease.ends_on,
+                monthly_rent_cny=lease.monthly_rent_cny,
+                deposit_cny=lease.deposit_cny,
+                status=lease.status,
+            )
+        )
+    return MyHousing(offers=offers, leases=leases)

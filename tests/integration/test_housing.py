@@ -1,0 +1,186 @@
+"""Talent apartments: all-or-nothing unit import, waitlist, allocation, the last-unit race."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import ApartmentOffer, Case, Lease
+from tests import factories as f
+from tests.integration.test_cases_api import staff, submitted_rent_case
+
+HEADER = "building,number,layout,area_sqm,floor,market_rent_cny,talent_rent_cny\n"
+
+
+async def housing_staff(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], district: str
+) -> dict[str, str]:
+    return await staff(client, sm, district, ["reviewer", "approver"], "housing")
+
+
+async def project(client: httpx.AsyncClient, headers: dict[str, str]) -> str:
+    r = await client.post(
+        "/api/v1/housing/projects",
+        headers=headers,
+        json={
+            "name_zh": "虹桥人才公寓",
+            "name_en": "Hongqiao Talent Apartments",
+            "address": "长宁区虹桥路",
+            "operator": "长宁区国资公司",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def waiting_applicants(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], n: int, district: str
+) -> list[f.ApiUser]:
+    """Applicants with a case each, put on the waitlist as an approval would."""
+    from app.services.housing import join_waitlist
+
+    users = []
+    for _ in range(n):
+        user, result = await submitted_rent_case(client, district)
+        async with sm() as session, session.begin():
+            case = await session.get(Case, uuid.UUID(result["case"]["id"]))
+            assert case is not None
+            await join_waitlist(session, case)
+        users.append(user)
+    return users
+
+
+class TestImport:
+    async def test_a_bad_row_imports_nothing_and_is_reported(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        headers = await housing_staff(client, sessionmaker, "changning")
+        pid = await project(client, headers)
+        url = f"/api/v1/housing/projects/{pid}/units/import"
+        bad = (
+            HEADER
+            + "A,101,studio,30,1,5000,4000\n"
+            + "A,102,penthouse,30,1,5000,4000\n"
+            + "A,103,studio,30,1,5000,4800\n"
+        )
+        r = await client.post(url, headers={**headers, "Content-Type": "text/csv"}, content=bad)
+        assert r.status_code == 422
+        fields = [e["field"] for e in r.json()["errors"]]
+        assert any(f_.startswith("row 3") for f_ in fields)  # unknown layout
+        assert any(f_.startswith("row 4") for f_ in fields)  # rent above 90% of market
+        units = (await client.get("/api/v1/housing/units", headers=headers)).json()
+        assert [u for u in units if u["project_id"] == pid] == []
+        good = HEADER + "A,101,studio,30,1,5000,4000\nA,102,one_bed,45,2,7000,6000\n"
+        r = await client.post(url, headers={**headers, "Content-Type": "text/csv"}, content=good)
+        assert r.json() == {"imported": 2}
+
+    async def test_other_staff_cannot_manage_housing(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        finance = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
+        r = await client.get("/api/v1/housing/units", headers=finance)
+        assert r.status_code == 403
+
+
+class TestAllocation:
+    async def test_duplicate_household_is_blocked(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.errors import Conflict
+        from app.services.housing import join_waitlist
+
+        user, first = await submitted_rent_case(client)
+        await waiting_applicants_from(client, sessionmaker, first)
+        sid = first["case"]["service_id"]
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        assert draft["status"] == "draft"
+        async with sessionmaker() as session:
+            case = await session.get(Case, uuid.UUID(first["case"]["id"]))
+            assert case is not None
+            clone = Case(
+                **{
+                    c.name: getattr(case, c.name)
+                    for c in Case.__table__.columns
+                    if c.name not in ("id", "number", "application_id")
+                }
+            )
+            clone.id = uuid.uuid4()
+            try:
+                await join_waitlist(session, clone)
+            except Conflict:
+                blocked = True
+            else:
+                blocked = False
+            await session.rollback()
+        assert blocked
+
+    async def test_fifty_concurrent_acceptances_of_the_last_unit_make_one_lease(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        # Yangpu: no other test puts units or applicants on this district's list.
+        headers = await housing_staff(client, sessionmaker, "yangpu")
+        pid = await project(client, headers)
+        await client.post(
+            f"/api/v1/housing/projects/{pid}/units/import",
+            headers={**headers, "Content-Type": "text/csv"},
+            content=HEADER + f"Z,{uuid.uuid4().hex[:6]},studio,25,3,4000,3500\n",
+        )
+        [user] = await waiting_applicants(client, sessionmaker, 1, "yangpu")
+        # Two allocation rounds at once still make one offer for the one unit.
+        rounds = await asyncio.gather(
+            *[
+                client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+                for _ in range(2)
+            ]
+        )
+        assert all(r.status_code == 201 for r in rounds)
+        mine = (await client.get("/api/v1/my/housing", headers=user.headers)).json()
+        offers = [o for o in mine["offers"] if o["unit"]["project_id"] == pid]
+        assert len(offers) == 1
+        offer_id = offers[0]["id"]
+        results = await asyncio.gather(
+            *[
+                client.post(f"/api/v1/my/housing/offers/{offer_id}/accept", headers=user.headers)
+                for _ in range(50)
+            ]
+        )
+        codes = sorted(r.status_code for r in results)
+        assert codes.count(201) == 1
+        assert set(codes) == {201, 409}
+        unit_id = uuid.UUID(offers[0]["unit"]["id"])
+        async with sessionmaker() as session:
+            leases = (
+                await session.execute(
+                    select(func.count()).select_from(Lease).where(Lease.unit_id == unit_id)
+                )
+            ).scalar_one()
+            open_offers = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(ApartmentOffer)
+                    .where(ApartmentOffer.unit_id == unit_id, ApartmentOffer.status == "open")
+                )
+            ).scalar_one()
+        assert leases == 1
+        assert open_offers == 0
+        lease = (await client.get("/api/v1/my/housing", headers=user.headers)).json()["leases"][0]
+        assert lease["monthly_rent_cny"] == 3500 and lease["status"] == "active"
+
+
+async def waiting_applicants_from(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], result: dict[str, object]
+) -> None:
+    from app.services.housing import join_waitlist
+
+    async with sm() as session, session.begin():
+        case = await session.get(Case, uuid.UUID(str(result["case"]["id"])))  # type: ignore[index]
+        assert case is not None
+        await join_waitlist(session, case)
