@@ -25,6 +25,7 @@ from app.routers.api import employer as api_employer
 from app.routers.api import housing as api_housing
 from app.routers.api import messages as api_messages
 from app.routers.api import staff as api_staff
+from app.routers.api import subsidies as api_subsidies
 from app.routers.web import account as web_account
 from app.routers.web import apply as web_apply
 from app.routers.web import auth as web_auth
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_messages.router,
         api_employer.router,
         api_housing.router,
+        api_subsidies.router,
         web_public.router,
         web_auth.router,
         web_account.router,

@@ -27,6 +27,7 @@ from app.models.housing import (
 )
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.sessions import AuthSession, LoginThrottle
+from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 
 __all__ = [
     "ApartmentOffer",
@@ -45,6 +46,7 @@ __all__ = [
     "FollowUpTask",
     "InAppMessage",
     "OutboxMessage",
+    "PaymentCycle",
     "Rating",
     "SupplementRequest",
     "Applicant",
@@ -54,6 +56,8 @@ __all__ = [
     "Base",
     "CalendarDay",
     "Document",
+    "Enrolment",
+    "Entitlement",
     "Service",
     "Consent",
     "Employer",

@@ -209,6 +209,13 @@ TEMPLATES: dict[str, Template] = {
             "rate our service."
         ),
     ),
+    "subsidy.ended": Template(
+        N_("Subsidy ended: {case_number}"),
+        N_(
+            "Payments of {service_name} ({case_number}) have ended because a condition is no "
+            "longer met: {reason}. Contact the department if this is wrong."
+        ),
+    ),
     "subsidy.payment": Template(
         N_("Subsidy paid: {case_number}"),
         N_(

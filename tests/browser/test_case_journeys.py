@@ -29,6 +29,7 @@ RENT = {
     "talent_programs": [],
     "professional_title": "none",
     "hukou": "other",
+    "monthly_rent_cny": "4500",
 }
 
 

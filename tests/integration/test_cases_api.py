@@ -30,6 +30,7 @@ RENT_ANSWERS: dict[str, Any] = {
     "talent_programs": [],
     "professional_title": "none",
     "hukou": "other",
+    "monthly_rent_cny": 4500,
 }
 
 

@@ -1,0 +1,114 @@
+"""Queries for subsidy enrolments, payment cycles and entitlements."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Application, Case, Enrolment, Entitlement, PaymentCycle
+
+
+async def enrolment_for_case(session: AsyncSession, case_id: uuid.UUID) -> Enrolment | None:
+    return (
+        await session.execute(select(Enrolment).where(Enrolment.case_id == case_id))
+    ).scalar_one_or_none()
+
+
+async def get_enrolment(session: AsyncSession, enrolment_id: uuid.UUID) -> Enrolment | None:
+    return await session.get(Enrolment, enrolment_id)
+
+
+async def active_enrolments(session: AsyncSession, district: str) -> list[Enrolment]:
+    stmt = (
+        select(Enrolment)
+        .where(Enrolment.district == district, Enrolment.status == "active")
+        .order_by(Enrolment.starts_on, Enrolment.id)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def enrolments_for_applicant(
+    session: AsyncSession, applicant_id: uuid.UUID
+) -> list[Enrolment]:
+    stmt = (
+        select(Enrolment)
+        .where(Enrolment.applicant_id == applicant_id)
+        .order_by(Enrolment.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def answers_for_case(session: AsyncSession, case_id: uuid.UUID) -> dict[str, Any]:
+    stmt = (
+        select(Application.answers)
+        .join(Case, Case.application_id == Application.id)
+        .where(Case.id == case_id)
+    )
+    return dict((await session.execute(stmt)).scalar_one())
+
+
+async def get_cycle(session: AsyncSession, district: str, month: date) -> PaymentCycle | None:
+    stmt = select(PaymentCycle).where(
+        PaymentCycle.district == district, PaymentCycle.month == month
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_cycle(session: AsyncSession, cycle_id: uuid.UUID) -> PaymentCycle | None:
+    stmt = select(PaymentCycle).where(PaymentCycle.id == cycle_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def entitlements(session: AsyncSession, cycle_id: uuid.UUID) -> list[Entitlement]:
+    stmt = (
+        select(Entitlement).where(Entitlement.cycle_id == cycle_id).order_by(Entitlement.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def entitlements_with_enrolments(
+    session: AsyncSession, cycle_id: uuid.UUID
+) -> list[tuple[Entitlement, Enrolment]]:
+    stmt = (
+        select(Entitlement, Enrolment)
+        .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
+        .where(Entitlement.cycle_id == cycle_id)
+        .order_by(Entitlement.created_at)
+    )
+    return [(e, n) for e, n in await session.execute(stmt)]
+
+
+async def entitlements_for_enrolment(
+    session: AsyncSession, enrolment_id: uuid.UUID
+) -> list[Entitlement]:
+    stmt = (
+        select(Entitlement)
+        .where(Entitlement.enrolment_id == enrolment_id)
+        .order_by(Entitlement.created_at)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def pending_amount(session: AsyncSession, enrolment_id: uuid.UUID) -> int:
+    """Computed but unsettled amounts (due, or failed and not yet carried) count to the cap."""
+    stmt = select(func.coalesce(func.sum(Entitlement.amount_cny), 0)).where(
+        Entitlement.enrolment_id == enrolment_id, Entitlement.status.in_(("due", "failed"))
+    )
+    return int((await session.execute(stmt)).scalar_one())
+
+
+async def failed_uncarried(session: AsyncSession, district: str) -> list[Entitlement]:
+    stmt = (
+        select(Entitlement)
+        .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
+        .where(
+            Enrolment.district == district,
+            Entitlement.status == "failed",
+            Enrolment.status == "active",
+        )
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -1,0 +1,502 @@
+"""Rent subsidies paid month by month (after OpenG2P): an approved case becomes an enrolment
+with its schedule from the policy outputs; each month a cycle computes entitlements (re-checking
+the conditions that can lapse), a finance maker reviews, a different finance checker approves,
+a batch file goes to the bank and the bank's result file is reconciled. Failed payments are
+carried to the next cycle. Every step is idempotent: running it twice changes nothing."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import uuid
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.enums import Permission
+from app.domain.principal import Principal
+from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_
+from app.models import Case, Enrolment, Entitlement, PaymentCycle
+from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
+from app.repositories import catalog as catalog_repo
+from app.repositories import subsidies as subsidies_repo
+from app.rules import load_library
+from app.services import audit, notifications, protection
+from app.workflow.values import local_date
+
+_ACCOUNT_CONTEXT = "subsidy.bank_account"
+
+
+class EntitlementRead(BaseModel):
+    id: uuid.UUID
+    month: date
+    month_index: int
+    amount_cny: int
+    status: str
+    carried: bool
+
+
+class EnrolmentRead(BaseModel):
+    id: uuid.UUID
+    case_id: uuid.UUID
+    policy_id: str
+    schedule: list[int]
+    cap_total_cny: int
+    starts_on: date
+    months_paid: int
+    total_paid_cny: int
+    status: str
+    status_reason: str | None
+    bank_account_masked: str
+    payments: list[EntitlementRead]
+
+
+class CycleRead(BaseModel):
+    id: uuid.UUID
+    district: str
+    month: date
+    status: str
+    entitlements: int
+    total_cny: int
+    maker_user_id: uuid.UUID | None
+    checker_user_id: uuid.UUID | None
+
+
+def first_of_month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_between(start: date, month: date) -> int:
+    return (month.year - start.year) * 12 + month.month - start.month
+
+
+def mask_account(number: str) -> str:
+    return "*" * max(0, len(number) - 4) + number[-4:]
+
+
+def mask_name(name: str) -> str:
+    return name[0] + "*" * (len(name) - 2) + name[-1] if len(name) > 2 else name[0] + "*"
+
+
+def schedule_from(outputs: dict[str, Any]) -> tuple[list[int], int]:
+    """The monthly amounts and the total cap from a policy's outputs."""
+    if isinstance(outputs.get("monthly_schedule_cny"), list):
+        schedule = [int(x) for x in outputs["monthly_schedule_cny"]]
+    else:
+        amount = int(outputs.get("monthly_amount_cny") or 0)
+        schedule = [amount] * int(outputs.get("max_months") or 0)
+    cap = int(outputs.get("total_cny") or sum(schedule))
+    return schedule, cap
+
+
+async def enrol(
+    session: AsyncSession, case: Case, *, account_name: str, bank_account: str
+) -> Enrolment:
+    """From an approved subsidy case (idempotent per case)."""
+    existing = await subsidies_repo.enrolment_for_case(session, case.id)
+    if existing is not None:
+        return existing
+    account = bank_account.replace(" ", "")
+    if not account.isdigit() or not 10 <= len(account) <= 30:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "bank_account",
+                    "invalid_bank_account",
+                    N_("Enter a bank account number of 10 to 30 digits."),
+                )
+            ]
+        )
+    outputs = (case.eligibility_result or {}).get("outputs") or {}
+    schedule, cap = schedule_from(outputs if isinstance(outputs, dict) else {})
+    service = await catalog_repo.get(session, case.service_id)
+    assert service is not None and service.policy_id
+    enrolment = Enrolment(
+        case_id=case.id,
+        applicant_id=case.applicant_id,
+        district=case.district,
+        policy_id=service.policy_id,
+        schedule=schedule,
+        cap_total_cny=cap,
+        starts_on=add_months(first_of_month(local_date(utcnow())), 1),
+        account_name=account_name,
+        bank_account_enc=protection.cipher().encrypt(account, _ACCOUNT_CONTEXT),
+        bank_account_masked=mask_account(account),
+    )
+    session.add(enrolment)
+    await session.flush()
+    return enrolment
+
+
+def _require(principal: Principal, permission: Permission) -> str:
+    if principal.district is None or not principal.can(permission):
+        raise PermissionDenied()
+    return principal.district
+
+
+async def _cycle_view(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
+    rows = await subsidies_repo.entitlements(session, cycle.id)
+    return CycleRead(
+        id=cycle.id,
+        district=cycle.district,
+        month=cycle.month,
+        status=cycle.status,
+        entitlements=len(rows),
+        total_cny=sum(r.amount_cny for r in rows),
+        maker_user_id=cycle.maker_user_id,
+        checker_user_id=cycle.checker_user_id,
+    )
+
+
+async def generate_cycle(session: AsyncSession, principal: Principal, month: date) -> CycleRead:
+    """Computes the month's entitlements; a second call for the same month returns the cycle
+    as it is (no second set of payments)."""
+    district = _require(principal, Permission.PREPARE_PAYMENTS)
+    month = first_of_month(month)
+    cycle = await subsidies_repo.get_cycle(session, district, month)
+    if cycle is not None:
+        return await _cycle_view(session, cycle)
+    cycle = PaymentCycle(district=district, month=month)
+    session.add(cycle)
+    await session.flush()
+    library = load_library()
+    for enrolment in await subsidies_repo.active_enrolments(session, district):
+        index = months_between(enrolment.starts_on, month)
+        if index < 0:
+            continue
+        if index >= len(enrolment.schedule) or enrolment.total_paid_cny >= enrolment.cap_total_cny:
+            enrolment.status, enrolment.status_reason = "ended", "schedule completed"
+            continue
+        # Conditions that can lapse (still employed in the district, no home bought, ...) are
+        # re-checked against the policy in force this month.
+        answers = await subsidies_repo.answers_for_case(session, enrolment.case_id)
+        facts = {k: v for k, v in answers.items() if k != "employer_uscc"}
+        [result] = library.evaluate(facts, month, policy_ids=[enrolment.policy_id], lang="en")
+        if result.status == "ineligible":
+            failing = [c.id for c in result.criteria if c.result == "false"]
+            enrolment.status = "ended"
+            enrolment.status_reason = "no longer eligible: " + ", ".join(failing)
+            await _notify(session, enrolment, "subsidy.ended", {"reason": ", ".join(failing)})
+            continue
+        paid_before = enrolment.total_paid_cny + await subsidies_repo.pending_amount(
+            session, enrolment.id
+        )
+        amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
+        if amount > 0:
+            session.add(
+                Entitlement(
+                    cycle_id=cycle.id,
+                    enrolment_id=enrolment.id,
+                    month_index=index,
+                    amount_cny=amount,
+                )
+            )
+    for failed in await subsidies_repo.failed_uncarried(session, district):
+        session.add(
+            Entitlement(
+                cycle_id=cycle.id,
+                enrolment_id=failed.enrolment_id,
+                month_index=failed.month_index,
+                amount_cny=failed.amount_cny,
+                carried_from_id=failed.id,
+            )
+        )
+        failed.status = "carried"
+    await session.flush()
+    await audit.record(
+        session,
+        "subsidy.cycle_generated",
+        actor=principal,
+        object_type="payment_cycle",
+        object_id=cycle.id,
+        detail={"month": month.isoformat()},
+    )
+    return await _cycle_view(session, cycle)
+
+
+async def _load_cycle(
+    session: AsyncSession, principal: Principal, cycle_id: uuid.UUID
+) -> PaymentCycle:
+    cycle = await subsidies_repo.lock_cycle(session, cycle_id)
+    if cycle is None or cycle.district != principal.district:
+        raise NotFound()
+    return cycle
+
+
+async def review(session: AsyncSession, principal: Principal, cycle_id: uuid.UUID) -> CycleRead:
+    _require(principal, Permission.PREPARE_PAYMENTS)
+    cycle = await _load_cycle(session, principal, cycle_id)
+    if cycle.status == "computed":
+        cycle.status, cycle.maker_user_id, cycle.reviewed_at = (
+            "reviewed",
+            principal.user_id,
+            utcnow(),
+        )
+        await audit.record(
+            session,
+            "subsidy.cycle_reviewed",
+            actor=principal,
+            object_type="payment_cycle",
+            object_id=cycle.id,
+        )
+    await session.flush()
+    return await _cycle_view(session, cycle)
+
+
+async def approve(session: AsyncSession, principal: Principal, cycle_id: uuid.UUID) -> CycleRead:
+    """The checker must not be the maker (four eyes); approving twice changes nothing."""
+    _require(principal, Permission.CHECK_PAYMENTS)
+    cycle = await _load_cycle(session, principal, cycle_id)
+    if cycle.status == "computed":
+        raise Conflict(N_("A finance maker must review this cycle before it is approved."))
+    if cycle.maker_user_id == principal.user_id:
+        raise PermissionDenied(N_("The person who prepared a payment cycle cannot approve it."))
+    if cycle.status == "reviewed":
+        cycle.status, cycle.checker_user_id, cycle.approved_at = (
+            "approved",
+            principal.user_id,
+            utcnow(),
+        )
+        await audit.record(
+            session,
+            "subsidy.cycle_approved",
+            actor=principal,
+            object_type="payment_cycle",
+            object_id=cycle.id,
+        )
+    await session.flush()
+    return await _cycle_view(session, cycle)
+
+
+async def batch_file(session: AsyncSession, principal: Principal, cycle_id: uuid.UUID) -> str:
+    """The bank's payment file: one row per entitlement, names masked, accounts in full (the bank
+    needs them); each export is audited."""
+    if not (principal.can(Permission.PREPARE_PAYMENTS) or principal.can(Permission.CHECK_PAYMENTS)):
+        raise PermissionDenied()
+    cycle = await _load_cycle(session, principal, cycle_id)
+    if cycle.status not in ("approved", "reconciled"):
+        raise Conflict(N_("Only an approved cycle can be exported."))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["entitlement_id", "account_name", "bank_account", "amount_cny", "month"])
+    for ent, enrolment in await subsidies_repo.entitlements_with_enrolments(session, cycle.id):
+        account = protection.cipher().decrypt(enrolment.bank_account_enc, _ACCOUNT_CONTEXT)
+        writer.writerow(
+            [
+                ent.id,
+                mask_name(enrolment.account_name),
+                account,
+                ent.amount_cny,
+                cycle.month.isoformat(),
+            ]
+        )
+    await audit.record(
+        session,
+        "subsidy.batch_exported",
+        actor=principal,
+        object_type="payment_cycle",
+        object_id=cycle.id,
+    )
+    return out.getvalue()
+
+
+async def reconcile(
+    session: AsyncSession, principal: Principal, cycle_id: uuid.UUID, csv_text: str
+) -> CycleRead:
+    """The bank's result file (entitlement_id,status,reference,reason). The same file twice, or
+    a row for an entitlement already settled, changes nothing."""
+    _require(principal, Permission.PREPARE_PAYMENTS)
+    cycle = await _load_cycle(session, principal, cycle_id)
+    if cycle.status not in ("approved", "reconciled"):
+        raise Conflict(N_("Only an approved cycle can be reconciled."))
+    digest = hashlib.sha256(csv_text.encode()).hexdigest()
+    if cycle.result_file_sha256 == digest:
+        return await _cycle_view(session, cycle)
+    entitlements = {e.id: e for e in await subsidies_repo.entitlements(session, cycle.id)}
+    problems: list[FieldError] = []
+    updates: list[tuple[Entitlement, str, str, str]] = []
+    for line, row in enumerate(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))), start=2):
+        try:
+            ent = entitlements[uuid.UUID((row.get("entitlement_id") or "").strip())]
+        except (ValueError, KeyError):
+            problems.append(
+                FieldError(
+                    f"row {line}",
+                    "unknown_entitlement",
+                    N_("Row {row}, {field}: {reason}"),
+                    {"row": line, "field": "entitlement_id", "reason": "unknown"},
+                )
+            )
+            continue
+        status = (row.get("status") or "").strip()
+        if status not in ("paid", "failed"):
+            problems.append(
+                FieldError(
+                    f"row {line}",
+                    "invalid_status",
+                    N_("Row {row}, {field}: {reason}"),
+                    {"row": line, "field": "status", "reason": "paid or failed"},
+                )
+            )
+            continue
+        updates.append(
+            (
+                ent,
+                status,
+                (row.get("reference") or "").strip()[:60],
+                (row.get("reason") or "").strip()[:200],
+            )
+        )
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    for ent, status, reference, reason in updates:
+        if ent.status != "due":
+            continue  # already settled by an earlier file
+        ent.status, ent.bank_reference = status, reference or None
+        if status == "failed":
+            ent.failure_reason = reason or None
+            continue
+        enrolment = await subsidies_repo.get_enrolment(session, ent.enrolment_id)
+        assert enrolment is not None
+        # A carried payment settles the month its failed original could not.
+        enrolment.total_paid_cny += ent.amount_cny
+        enrolment.months_paid += 1
+        await _notify(
+            session,
+            enrolment,
+            "subsidy.payment",
+            {
+                "amount": ent.amount_cny,
+                "period": add_months(enrolment.starts_on, ent.month_index),
+            },
+            dedup=f"payment:{ent.id}",
+        )
+    cycle.result_file_sha256 = digest
+    if all(e.status != "due" for e in entitlements.values()):
+        cycle.status, cycle.reconciled_at = "reconciled", utcnow()
+    await audit.record(
+        session,
+        "subsidy.reconciled",
+        actor=principal,
+        object_type="payment_cycle",
+        object_id=cycle.id,
+        detail={"rows": len(updates)},
+    )
+    await session.flush()
+    return await _cycle_view(session, cycle)
+
+
+async def _notify(
+    session: AsyncSession,
+    enrolment: Enrolment,
+    template: str,
+    extra: dict[str, Any],
+    dedup: str | None = None,
+) -> None:
+    applicant = await accounts_repo.get_applicant_by_id(session, enrolment.applicant_id)
+    case = await session.get(Case, enrolment.case_id)
+    service = await catalog_repo.get(session, case.service_id) if case else None
+    if applicant is None or case is None or service is None:
+        return
+    lang = applicant.user.language
+    await notifications.enqueue(
+        session,
+        recipient_user_id=applicant.user_id,
+        template=template,
+        payload={
+            "case_number": case.number,
+            "service_name": service.name_zh if lang == "zh" else service.name_en,
+            **extra,
+        },
+        language=lang,
+        dedup_key=dedup or f"enrolment:{enrolment.id}:{template}",
+        case_id=case.id,
+    )
+
+
+async def my_subsidies(session: AsyncSession, principal: Principal) -> list[EnrolmentRead]:
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    out = []
+    for e in await subsidies_repo.enrolments_for_applicant(session, principal.applicant_id):
+        payments = [
+            EntitlementRead(
+                id=p.id,
+                month=add_months(e.starts_on, p.month_index),
+                month_index=p.month_index,
+                amount_cny=p.amount_cny,
+                status=p.status,
+                carried=p.carried_from_id is not None,
+            )
+            for p in await subsidies_repo.entitlements_for_enrolment(session, e.id)
+        ]
+        out.append(
+            EnrolmentRead(
+                id=e.id,
+                case_id=e.case_id,
+                policy_id=e.policy_id,
+                schedule=e.schedule,
+                cap_total_cny=e.cap_total_cny,
+                starts_on=e.starts_on,
+                months_paid=e.months_paid,
+                total_paid_cny=e.total_paid_cny,
+                status=e.status,
+                status_reason=e.status_reason,
+                bank_account_masked=e.bank_account_masked,
+                payments=payments,
+            )
+        )
+    return out
+
+
+class EnrolmentCreate(BaseModel):
+    case_id: uuid.UUID
+    account_name: str
+    bank_account: str
+
+
+_SUBSIDY_SERVICES = ("rent_subsidy", "returnee_apartment_subsidy")
+
+
+async def start_payments(
+    session: AsyncSession, principal: Principal, data: EnrolmentCreate
+) -> EnrolmentRead:
+    """The applicant gives the account to pay into once their subsidy case is approved."""
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    case = await session.get(Case, data.case_id)
+    if case is None or case.applicant_id != principal.applicant_id:
+        raise NotFound()
+    service = await catalog_repo.get(session, case.service_id)
+    if (
+        service is None
+        or service.code not in _SUBSIDY_SERVICES
+        or case.status not in ("approved", "result_issued", "closed")
+    ):
+        raise Conflict(N_("Payments can start once a subsidy application has been approved."))
+    name = data.account_name.strip()
+    if not 1 <= len(name) <= 100:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError("account_name", "required", N_("Enter the account holder's name."))
+            ]
+        )
+    enrolment = await enrol(session, case, account_name=name, bank_account=data.bank_account)
+    await audit.record(
+        session,
+        "subsidy.enrolled",
+        actor=principal,
+        object_type="enrolment",
+        object_id=enrolment.id,
+    )
+    return next(e for e in await my_subsidies(session, principal) if e.id == enrolment.id)
