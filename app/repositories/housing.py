@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import ApartmentOffer, ApartmentProject, ApartmentUnit, Lease, WaitlistEntry
@@ -109,3 +110,17 @@ async def offers_for_applicant(
 async def leases_for_applicant(session: AsyncSession, applicant_id: uuid.UUID) -> list[Lease]:
     stmt = select(Lease).where(Lease.applicant_id == applicant_id).order_by(Lease.created_at.desc())
     return list((await session.execute(stmt)).scalars())
+
+
+async def lock_lease(session: AsyncSession, lease_id: uuid.UUID) -> Lease | None:
+    stmt = select(Lease).where(Lease.id == lease_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def first_lease_start(
+    session: AsyncSession, applicant_id: uuid.UUID, unit_id: uuid.UUID
+) -> date | None:
+    stmt = select(func.min(Lease.starts_on)).where(
+        Lease.applicant_id == applicant_id, Lease.unit_id == unit_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -348,3 +348,121 @@ async def my_housing(session: AsyncSession, principal: Principal) -> MyHousing:
             )
         )
     return MyHousing(offers=offers, leases=leases)
+
+
+# Lease rules: Shanghai talent-apartment leases run up to 3 years and rent may rise at most 5% a
+# year (service-anchors / policy-facts); renewals re-check eligibility.
+MAX_LEASE_YEARS = 3
+MAX_RENT_RISE = 0.05
+
+
+async def _lease_for_applicant(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID
+) -> Lease:
+    lease = await housing_repo.lock_lease(session, lease_id)
+    if lease is None or lease.applicant_id != principal.applicant_id:
+        raise NotFound()
+    return lease
+
+
+async def renew_lease(
+    session: AsyncSession,
+    principal: Principal,
+    lease_id: uuid.UUID,
+    new_rent_cny: int | None = None,
+) -> LeaseRead:
+    """Another year at a rent at most 5% higher, within the 3-year maximum, if the applicant
+    still qualifies for the apartment policy."""
+    lease = await _lease_for_applicant(session, principal, lease_id)
+    if lease.status != "active":
+        raise Conflict(N_("Only an active lease can be renewed."))
+    first = await housing_repo.first_lease_start(session, lease.applicant_id, lease.unit_id)
+    new_end = date(lease.ends_on.year + 1, lease.ends_on.month, lease.ends_on.day)
+    if first is not None and new_end > date(first.year + MAX_LEASE_YEARS, first.month, first.day):
+        raise Conflict(
+            N_("The lease cannot run longer than {years} years in total."),
+            params={"years": MAX_LEASE_YEARS},
+        )
+    rent = new_rent_cny if new_rent_cny is not None else lease.monthly_rent_cny
+    if rent > lease.monthly_rent_cny * (1 + MAX_RENT_RISE):
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "new_rent_cny",
+                    "rent_rise_too_high",
+                    N_("The rent may rise by at most 5% a year."),
+                )
+            ]
+        )
+    if not await _still_qualifies(session, lease):
+        raise Conflict(N_("The tenant no longer meets the conditions for a talent apartment."))
+    lease.ends_on, lease.monthly_rent_cny = new_end, rent
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.lease_renewed",
+        actor=principal,
+        object_type="lease",
+        object_id=lease.id,
+        detail={"ends_on": new_end.isoformat(), "rent": rent},
+    )
+    unit = await housing_repo.get_unit(session, lease.unit_id)
+    assert unit is not None
+    return _lease_view(lease, unit)
+
+
+async def _still_qualifies(session: AsyncSession, lease: Lease) -> bool:
+    from app.repositories import subsidies as subsidies_repo
+    from app.rules import load_library
+
+    offer = await session.get(ApartmentOffer, lease.offer_id)
+    entry = await housing_repo.get_entry(session, offer.entry_id) if offer else None
+    case = await session.get(Case, entry.case_id) if entry else None
+    if case is None:
+        return False
+    from app.repositories import catalog as catalog_repo
+
+    service = await catalog_repo.get(session, case.service_id)
+    if service is None or not service.policy_id:
+        return True
+    answers = await subsidies_repo.answers_for_case(session, case.id)
+    facts = {k: v for k, v in answers.items() if k != "employer_uscc"}
+    [result] = load_library().evaluate(facts, local_date(utcnow()), policy_ids=[service.policy_id])
+    return result.status != "ineligible"
+
+
+async def move_out(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID, inspection_note: str
+) -> LeaseRead:
+    """Housing staff record the move-out inspection; the unit goes back to the available pool."""
+    district = _require_housing_staff(principal)
+    lease = await housing_repo.lock_lease(session, lease_id)
+    unit = await housing_repo.lock_unit(session, lease.unit_id) if lease else None
+    if lease is None or unit is None or unit.district != district:
+        raise NotFound()
+    if lease.status != "active":
+        raise Conflict(N_("This lease has already ended."))
+    lease.status = "ended"
+    unit.status = "available"
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.moved_out",
+        actor=principal,
+        object_type="lease",
+        object_id=lease.id,
+        detail={"inspection": inspection_note[:500]},
+    )
+    return _lease_view(lease, unit)
+
+
+def _lease_view(lease: Lease, unit: ApartmentUnit) -> LeaseRead:
+    return LeaseRead(
+        id=lease.id,
+        unit=_unit_view(unit),
+        starts_on=lease.starts_on,
+        ends_on=lease.ends_on,
+        monthly_rent_cny=lease.monthly_rent_cny,
+        deposit_cny=lease.deposit_cny,
+        status=lease.status,
+    )

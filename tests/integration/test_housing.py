@@ -184,3 +184,44 @@ async def waiting_applicants_from(
         case = await session.get(Case, uuid.UUID(str(result["case"]["id"])))  # type: ignore[index]
         assert case is not None
         await join_waitlist(session, case)
+
+
+class TestLease:
+    async def test_renewals_capped_and_move_out_frees_the_unit(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        headers = await housing_staff(client, sessionmaker, "yangpu")
+        pid = await project(client, headers)
+        await client.post(
+            f"/api/v1/housing/projects/{pid}/units/import",
+            headers={**headers, "Content-Type": "text/csv"},
+            content=HEADER + f"L,{uuid.uuid4().hex[:6]},one_bed,40,5,6000,5000\n",
+        )
+        [user] = await waiting_applicants(client, sessionmaker, 1, "yangpu")
+        await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+        offers = (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"]
+        offer = next(o for o in offers if o["unit"]["project_id"] == pid)
+        lease = (
+            await client.post(
+                f"/api/v1/my/housing/offers/{offer['id']}/accept", headers=user.headers
+            )
+        ).json()
+        url = f"/api/v1/my/housing/leases/{lease['id']}/renew"
+        too_high = await client.post(url, headers=user.headers, json={"new_rent_cny": 5300})
+        assert too_high.status_code == 422
+        assert too_high.json()["errors"][0]["code"] == "rent_rise_too_high"
+        second = await client.post(url, headers=user.headers, json={"new_rent_cny": 5250})
+        assert second.status_code == 200, second.text
+        third = await client.post(url, headers=user.headers, json={})
+        assert third.status_code == 200
+        fourth = await client.post(url, headers=user.headers, json={})
+        assert fourth.status_code == 409  # three years at most
+        r = await client.post(
+            f"/api/v1/housing/leases/{lease['id']}/move-out",
+            headers=headers,
+            json={"inspection_note": "房屋完好，钥匙已归还"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "ended"
+        units = (await client.get("/api/v1/housing/units", headers=headers)).json()
+        assert next(u for u in units if u["id"] == offer["unit"]["id"])["status"] == "available"

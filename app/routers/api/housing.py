@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.access import CurrentApplicant, CurrentStaff
 from app.db import SessionDep
@@ -84,3 +85,28 @@ async def decline_offer(
     offer_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
 ) -> None:
     await housing_service.decline_offer(session, principal, offer_id)
+
+
+class RenewRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    new_rent_cny: int | None = Field(default=None, gt=0, le=100_000)
+
+
+class MoveOutRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    inspection_note: str = Field(min_length=2, max_length=500)
+
+
+@router.post("/my/housing/leases/{lease_id}/renew")
+async def renew_lease(
+    lease_id: uuid.UUID, data: RenewRequest, principal: CurrentApplicant, session: SessionDep
+) -> LeaseRead:
+    return await housing_service.renew_lease(session, principal, lease_id, data.new_rent_cny)
+
+
+@router.post("/housing/leases/{lease_id}/move-out")
+async def move_out(
+    lease_id: uuid.UUID, data: MoveOutRequest, principal: CurrentStaff, session: SessionDep
+) -> LeaseRead:
+    """Record the move-out inspection; the unit becomes available again."""
+    return await housing_service.move_out(session, principal, lease_id, data.inspection_note)
