@@ -31,6 +31,7 @@ from app.routers.web import apply as web_apply
 from app.routers.web import auth as web_auth
 from app.routers.web import backoffice as web_backoffice
 from app.routers.web import employer as web_employer
+from app.routers.web import housing as web_housing
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_backoffice.router,
         web_rules.router,
         web_employer.router,
+        web_housing.router,
     ):
         app.include_router(router)
     return app

@@ -124,3 +124,12 @@ async def first_lease_start(
         Lease.applicant_id == applicant_id, Lease.unit_id == unit_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def projects(session: AsyncSession, district: str) -> list[ApartmentProject]:
+    stmt = (
+        select(ApartmentProject)
+        .where(ApartmentProject.district == district)
+        .order_by(ApartmentProject.name_zh)
+    )
+    return list((await session.execute(stmt)).scalars())

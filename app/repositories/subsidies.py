@@ -112,3 +112,12 @@ async def failed_uncarried(session: AsyncSession, district: str) -> list[Entitle
         )
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def list_cycles(session: AsyncSession, district: str) -> list[PaymentCycle]:
+    stmt = (
+        select(PaymentCycle)
+        .where(PaymentCycle.district == district)
+        .order_by(PaymentCycle.month.desc())
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -107,6 +107,7 @@ class CaseRead(BaseModel):
     status_label: str
     version: int
     service_id: uuid.UUID
+    service_code: str
     service_name: str
     district: str
     department: str

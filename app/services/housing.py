@@ -466,3 +466,11 @@ def _lease_view(lease: Lease, unit: ApartmentUnit) -> LeaseRead:
         deposit_cny=lease.deposit_cny,
         status=lease.status,
     )
+
+
+async def list_projects(session: AsyncSession, principal: Principal) -> list[ProjectRead]:
+    district = _require_housing_staff(principal)
+    return [
+        ProjectRead.model_validate(p, from_attributes=True)
+        for p in await housing_repo.projects(session, district)
+    ]

@@ -465,7 +465,7 @@ class EnrolmentCreate(BaseModel):
     bank_account: str
 
 
-_SUBSIDY_SERVICES = ("rent_subsidy", "returnee_apartment_subsidy")
+SUBSIDY_SERVICES = ("rent_subsidy", "returnee_apartment_subsidy")
 
 
 async def start_payments(
@@ -480,7 +480,7 @@ async def start_payments(
     service = await catalog_repo.get(session, case.service_id)
     if (
         service is None
-        or service.code not in _SUBSIDY_SERVICES
+        or service.code not in SUBSIDY_SERVICES
         or case.status not in ("approved", "result_issued", "closed")
     ):
         raise Conflict(N_("Payments can start once a subsidy application has been approved."))
@@ -500,3 +500,13 @@ async def start_payments(
         object_id=enrolment.id,
     )
     return next(e for e in await my_subsidies(session, principal) if e.id == enrolment.id)
+
+
+async def list_cycles(session: AsyncSession, principal: Principal) -> list[CycleRead]:
+    if not (principal.can(Permission.PREPARE_PAYMENTS) or principal.can(Permission.CHECK_PAYMENTS)):
+        raise PermissionDenied()
+    assert principal.district is not None
+    return [
+        await _cycle_view(session, c)
+        for c in await subsidies_repo.list_cycles(session, principal.district)
+    ]

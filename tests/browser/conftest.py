@@ -38,6 +38,7 @@ def server() -> Iterator[str]:
         "TALENT_ENVIRONMENT": "development",
         "TALENT_LOG_LEVEL": "WARNING",
     }
+    os.environ["TALENT_BROWSER_DB"] = f"{tmp}/portal.db"
     cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
