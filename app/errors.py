@@ -82,14 +82,10 @@ class InvalidCredentials(AppError):
     status_code = 401
     code = "invalid_credentials"
     title = N_("Sign-in failed")
-    default_detail = N_("The email address or password is not correct.")
-
-
-class TotpRequired(AppError):
-    status_code = 401
-    code = "totp_required"
-    title = N_("Verification code needed")
-    default_detail = N_("Staff accounts must enter the 6-digit code from their authenticator app.")
+    default_detail = N_(
+        "The email address, password or verification code is not correct. "
+        "Staff also enter the code from their authenticator app."
+    )
 
 
 class AccountLocked(AppError):
@@ -142,3 +138,9 @@ class UnsupportedMediaType(AppError):
     code = "unsupported_file_type"
     title = N_("The file type is not accepted")
     default_detail = N_("Upload a PDF, JPG or PNG file. The file's content must match its name.")
+
+
+class NotFoundAudited(NotFound):
+    """Not found, but the attempt itself is audited (e.g. looking a person up by ID number)."""
+
+    preserve_writes = True

@@ -47,7 +47,8 @@ async def csrf_protect(request: Request) -> None:
         from app.core.uploads import refuse_oversize
 
         refuse_oversize(request)
-    form = await request.form()
+    # The first parse is cached for the handler, so the limits are set here.
+    form = await request.form(max_files=30, max_fields=300)
     sent = form.get(CSRF_FIELD)
     if not seed or not isinstance(sent, str) or not hmac.compare_digest(sent, _token_for(seed)):
         raise CsrfFailed()

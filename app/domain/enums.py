@@ -50,6 +50,7 @@ class Permission(StrEnum):
     MANAGE_STAFF = "manage_staff"
     READ_AUDIT = "read_audit"
     HANDLE_WINDOW = "handle_window"
+    HANDLE_CASES = "handle_cases"  # read case files and act on them
     REVIEW_CASES = "review_cases"
     APPROVE_CASES = "approve_cases"
     PREPARE_PAYMENTS = "prepare_payments"
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_APPLICANTS,
             Permission.VIEW_FULL_ID,
             Permission.HANDLE_WINDOW,
+            Permission.HANDLE_CASES,
         }
     ),
     Role.REVIEWER: frozenset(
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_APPLICANTS,
             Permission.REVIEW_CASES,
             Permission.VIEW_EMPLOYERS,
+            Permission.HANDLE_CASES,
         }
     ),
     Role.APPROVER: frozenset(
@@ -98,12 +101,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_APPLICANTS,
             Permission.APPROVE_CASES,
             Permission.VIEW_EMPLOYERS,
+            Permission.HANDLE_CASES,
         }
     ),
     Role.FINANCE_MAKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.PREPARE_PAYMENTS}),
     Role.FINANCE_CHECKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.CHECK_PAYMENTS}),
     Role.DISTRICT_ADMIN: frozenset(
-        {Permission.VIEW_STAFF_HOME, Permission.MANAGE_STAFF, Permission.VIEW_EMPLOYERS}
+        {
+            Permission.VIEW_STAFF_HOME,
+            Permission.MANAGE_STAFF,
+            Permission.VIEW_EMPLOYERS,
+            Permission.HANDLE_CASES,
+        }
     ),
     Role.AUDITOR: frozenset({Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT}),
     Role.SYSADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_STAFF}),

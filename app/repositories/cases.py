@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
+from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.models import (
     Application,
@@ -77,6 +78,9 @@ def cases_readable_by(principal: Principal) -> Select[Case]:
     if principal.applicant_id is not None:
         return stmt.where(Case.applicant_id == principal.applicant_id)
     if principal.staff_id is not None and principal.district:
+        # Separation of duties: auditors, finance and system administrators do not read cases.
+        if not principal.can(Permission.HANDLE_CASES):
+            return stmt.where(Case.id.is_(None))
         return stmt.where(Case.district == principal.district)
     if principal.employer_id is not None:
         return stmt.where(Case.employer_id == principal.employer_id)
@@ -112,9 +116,26 @@ async def next_case_number(session: AsyncSession, district: str, year: int) -> i
     wait on the request's own write lock).
     """
     if _dialect(session) == "postgresql":
-        async with AsyncSession(bind=session.bind) as own, own.begin():
+        # Its own small pool: taking a second connection from the request pool could leave
+        # every request holding one connection and waiting for another.
+        async with AsyncSession(bind=_counter_engine(session)) as own, own.begin():
             return await _bump_counter(own, district, year)
     return await _bump_counter(session, district, year)
+
+
+_COUNTER_ENGINES: dict[str, AsyncEngine] = {}
+
+
+def _counter_engine(session: AsyncSession) -> AsyncEngine:
+    bind = session.bind
+    assert bind is not None
+    url = bind.engine.url if isinstance(bind, AsyncConnection) else bind.url
+    key = url.render_as_string(hide_password=False)
+    engine = _COUNTER_ENGINES.get(key)
+    if engine is None:
+        engine = create_async_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True)
+        _COUNTER_ENGINES[key] = engine
+    return engine
 
 
 def _dialect(session: AsyncSession) -> str:

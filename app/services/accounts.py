@@ -24,7 +24,6 @@ from app.errors import (
     AuthenticationRequired,
     FieldError,
     InvalidCredentials,
-    TotpRequired,
     ValidationFailed,
 )
 from app.i18n import N_
@@ -201,18 +200,20 @@ async def login(
         raise InvalidCredentials()
 
     if user.kind == UserKind.STAFF.value:
-        if not totp_code:
-            raise TotpRequired()
+        # A missing or wrong code answers exactly like a wrong password, so the answer never
+        # tells that the password was right or that the account belongs to staff.
         secret = protection.cipher().decrypt(user.totp_secret_enc or b"", "user.totp")
-        step = totp.verify(secret, totp_code, user.totp_last_step, now.timestamp())
+        step = (
+            totp.verify(secret, totp_code, user.totp_last_step, now.timestamp())
+            if totp_code
+            else None
+        )
         if step is None:
             await _register_failure(session, throttle, key, now)
             await audit.record(
                 session, "auth.login_failed", actor_user_id=user.id, detail={"reason": "totp"}
             )
-            raise InvalidCredentials(
-                N_("The verification code is not correct. Check your authenticator app.")
-            )
+            raise InvalidCredentials()
         user.totp_last_step = step
 
     if throttle is not None:

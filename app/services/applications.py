@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.identity import is_valid_uscc, normalize_uscc
@@ -207,6 +208,37 @@ async def start(
     return app
 
 
+async def start_fresh(
+    session: AsyncSession,
+    principal: Principal,
+    service_id: uuid.UUID,
+    *,
+    channel: str,
+    idempotency_key: str,
+) -> Application:
+    """A new application carrying its idempotency key from the start, so two simultaneous
+    filings with the same key cannot both proceed (the unique key constraint stops one)."""
+    assert principal.applicant_id is not None
+    service = await _service(session, service_id)
+    app = Application(
+        applicant_id=principal.applicant_id,
+        service_id=service.id,
+        status="draft",
+        answers={},
+        documents={},
+        channel=channel,
+        idempotency_key=idempotency_key,
+    )
+    session.add(app)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(
+            N_("This filing is already being processed. Reload the page in a moment.")
+        ) from exc
+    return app
+
+
 async def get_owned(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID
 ) -> Application:
@@ -314,6 +346,8 @@ async def submit(
     replay = await cases_repo.get_application_by_key(
         session, principal.applicant_id, idempotency_key
     )
+    if replay is not None and replay.id != application_id:
+        raise Conflict(N_("This Idempotency-Key was already used for another application."))
     if replay is not None and replay.status == "submitted":
         case = await cases_repo.get_case_by_application(session, replay.id)
         assert case is not None
@@ -321,8 +355,6 @@ async def submit(
     app = await cases_repo.get_application(session, principal, application_id, for_update=True)
     if app is None:
         raise NotFound()
-    if replay is not None and replay.id != app.id:
-        raise Conflict(N_("This Idempotency-Key was already used for another application."))
     if app.status == "submitted":
         # A double click with a fresh key: still one case.
         case = await cases_repo.get_case_by_application(session, app.id)

@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
@@ -312,10 +313,15 @@ async def case_view(
     rating = await cases_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
     # Internal notes stay among staff; applicants see only messages addressed to them.
-    view.notes = [
-        NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
-        for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
-    ]
+    if principal.employer_id is None:
+        view.notes = [
+            NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
+            for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
+        ]
+    else:
+        # Employers confirm employment; the department's reasoning is not theirs to read.
+        view.timeline = [t.model_copy(update={"reason": None, "items": []}) for t in view.timeline]
+        view.eligibility = None
     if staff_view:
         applicant = await accounts_repo.get_applicant_readable(
             session, principal, case.applicant_id
@@ -672,7 +678,7 @@ async def queue(
     cursor: str | None = None,
     limit: int = 50,
 ) -> QueuePage:
-    if principal.staff_id is None:
+    if principal.staff_id is None or not principal.can(Permission.HANDLE_CASES):
         raise PermissionDenied()
     calendar = await work_calendar(session)
     today = local_date(utcnow())
@@ -760,7 +766,8 @@ async def public_status(session: AsyncSession, number: str, code: str, lang: str
     expected = (
         protection.cipher().decrypt(case.lookup_code_enc, "case.lookup_code") if case else "-"
     )
-    if case is None or not hmac.compare_digest(expected, code.strip().upper()):
+    given = code.strip().upper().encode("utf-8")
+    if case is None or not hmac.compare_digest(expected.encode(), given):
         raise NotFound(N_("No case matches this number and code. Check both and try again."))
     service = await catalog_repo.get(session, case.service_id)
     assert service is not None
@@ -803,7 +810,10 @@ async def rate(
         comment=data.comment,
     )
     session.add(rating)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a second, simultaneous rating of the same case
+        raise Conflict(N_("You have already rated this case. Thank you.")) from exc
     if data.score <= 2:
         calendar = await work_calendar(session)
         session.add(
@@ -918,7 +928,7 @@ async def case_document_for_staff(
 
 async def follow_ups(session: AsyncSession, principal: Principal, lang: str) -> dict[str, Any]:
     """Poor ratings awaiting the supervisor, and rating averages per service, department, window."""
-    if principal.staff_id is None or principal.district is None:
+    if principal.district is None or not principal.can(Permission.HANDLE_CASES):
         raise PermissionDenied()
     tasks = await cases_repo.open_follow_ups(session, principal.district)
     numbers = await cases_repo.case_numbers(session, {t.case_id for t in tasks})

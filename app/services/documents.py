@@ -9,7 +9,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.domain.documents import DocumentKind, clean_filename, name_matches_type, sniff_type
@@ -28,6 +30,20 @@ from app.repositories import documents as documents_repo
 from app.schemas.documents import DocumentRead
 from app.services import audit
 from app.storage import LocalStorage, TooLarge
+
+_STORED = "stored_files"
+
+
+@event.listens_for(Session, "after_rollback")
+def _delete_rolled_back_files(session: Session) -> None:
+    # A file whose row never committed is an orphan nobody can reach; remove it.
+    for key in session.info.pop(_STORED, []):
+        storage().delete(key)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_committed_files(session: Session) -> None:
+    session.info.pop(_STORED, None)
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +121,8 @@ async def upload(
         uploaded_by_user_id=principal.user_id,
     )
     session.add(doc)
+    # If the request's transaction later rolls back, the file goes with it (see below).
+    session.sync_session.info.setdefault(_STORED, []).append(stored.key)
     try:
         await session.flush()
     except BaseException:

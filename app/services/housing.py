@@ -54,10 +54,10 @@ UNIT_COLUMNS = (
 def _require_housing_staff(principal: Principal) -> str:
     if principal.staff_id is None or principal.district is None:
         raise PermissionDenied()
-    if (
-        principal.department != Department.HOUSING.value
-        and Role.DISTRICT_ADMIN not in principal.roles
-    ):
+    housing_officer = principal.department == Department.HOUSING.value and bool(
+        {Role.REVIEWER.value, Role.APPROVER.value} & set(principal.roles)
+    )
+    if not (housing_officer or Role.DISTRICT_ADMIN.value in principal.roles):
         raise PermissionDenied()
     return principal.district
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.enums import Department, District, IdKind, Permission, Role, UserKind
 from app.domain.identity import is_valid_uscc, normalize_uscc
 from app.domain.principal import Principal
-from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.errors import FieldError, NotFound, NotFoundAudited, PermissionDenied, ValidationFailed
 from app.i18n import N_
 from app.models import Employer, EmployerUser, StaffMember, User
 from app.repositories import accounts as accounts_repo
@@ -117,7 +117,7 @@ async def find_applicant_by_id_number(
         detail={"found": applicant is not None, "id_kind": kind.value},
     )
     if applicant is None:
-        raise NotFound(N_("No applicant is registered with this ID or passport number."))
+        raise NotFoundAudited(N_("No applicant is registered with this ID or passport number."))
     return applicant_view(applicant)
 
 

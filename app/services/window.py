@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import get_settings
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
-from app.errors import NotFound, PermissionDenied
+from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import N_
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
@@ -116,7 +116,18 @@ async def file_and_accept(
     if service.district != clerk.district:
         raise NotFound(ERR_NOT_IN_DISTRICT)
     acting = await _acting_as(session, applicant_id)
-    app = await applications_service.start(session, acting, service_id, channel="window")
+    # A double click re-sends the same key: answer with the case the first click opened.
+    assert acting.applicant_id is not None
+    earlier = await cases_repo.get_application_by_key(session, acting.applicant_id, idempotency_key)
+    if earlier is not None:
+        case = await cases_repo.get_case_by_application(session, earlier.id)
+        if case is not None:
+            return case.id
+        raise Conflict(N_("This filing is already being processed. Reload the page in a moment."))
+    # Always a fresh application: the walk-in's own online draft is theirs to finish or drop.
+    app = await applications_service.start_fresh(
+        session, acting, service_id, channel="window", idempotency_key=idempotency_key
+    )
     chosen: dict[str, uuid.UUID | None] = {}
     for scan in scans:
         doc = await documents_service.upload(
@@ -197,6 +208,7 @@ async def receipt(
     session: AsyncSession, clerk: Principal, case_id: uuid.UUID, lang: str
 ) -> Receipt:
     """受理回执: what the walk-in takes home; the QR code opens the public status page."""
+    _require_clerk(clerk)
     view = await cases_service.case_view(session, clerk, case_id, lang)
     case = await cases_repo.get_case(session, clerk, case_id)
     assert case is not None

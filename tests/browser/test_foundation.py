@@ -85,7 +85,7 @@ def test_staff_sign_in_needs_the_totp_code(page: Page, server: str) -> None:
     page.get_by_label("电子邮箱").fill(email)
     page.get_by_label("密码", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("alert")).to_contain_text("6位动态验证码")
+    expect(page.get_by_role("alert")).to_contain_text("验证码不正确")
     expect(page.get_by_role("heading", name="登录")).to_be_visible()
     shot(page, "05-staff-login-needs-totp")
 

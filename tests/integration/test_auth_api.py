@@ -166,7 +166,8 @@ class TestStaffLogin:
         email = await f.create_staff(sessionmaker, district="yangpu", roles=["reviewer"])
         r = await client.post("/api/v1/auth/login", json={"email": email, "password": f.PASSWORD})
         assert r.status_code == 401
-        assert r.json()["code"] == "totp_required"
+        # The same answer as a wrong password: it must not confirm the password was right.
+        assert r.json()["code"] == "invalid_credentials"
 
     async def test_staff_with_wrong_totp_is_refused(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]

@@ -466,3 +466,101 @@ class TestNotes:
         assert [n["body"] for n in mine["notes"]] == ["请确认租赁合同的起止日期"]
         r = await client.post(url, headers=user.headers, json={"body": "hi"})
         assert r.status_code == 403
+
+
+class TestReviewFindings:
+    async def test_auditors_and_finance_do_not_read_cases(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        for roles, dept in ((["auditor"], "talent_office"), (["finance_maker"], "finance")):
+            headers = await staff(client, sessionmaker, "changning", roles, dept)
+            assert (
+                await client.get(f"/api/v1/staff/cases/{case_id}", headers=headers)
+            ).status_code == 404
+            assert (await client.get("/api/v1/staff/cases", headers=headers)).status_code == 403
+            r = await client.post(
+                f"/api/v1/staff/cases/{case_id}/notes", headers=headers, json={"body": "x"}
+            )
+            assert r.status_code in (403, 404)
+
+    async def test_non_ascii_lookup_code_is_a_plain_404(self, client: httpx.AsyncClient) -> None:
+        _user, result = await submitted_rent_case(client)
+        r = await client.post(
+            "/api/v1/status", json={"number": result["case"]["number"], "code": "查询码查询码"}
+        )
+        assert r.status_code == 404
+
+    async def test_idempotency_key_of_another_application_is_409(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "rent_subsidy")
+        key = uuid.uuid4().hex
+        docs = {
+            "id_document": await upload(client, user, "id_card"),
+            "degree_certificate": await upload(client, user, "degree_certificate"),
+            "overseas_degree_verification": await upload(
+                client, user, "overseas_degree_verification"
+            ),
+            "employment_contract": await upload(client, user, "employment_contract"),
+        }
+        submit = {"declaration": True, "sensitive_consent": True}
+        ids = []
+        for _ in range(2):
+            draft = (
+                await client.post(
+                    "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+                )
+            ).json()
+            await client.patch(
+                f"/api/v1/applications/{draft['id']}",
+                headers=user.headers,
+                json={"answers": RENT_ANSWERS, "documents": docs},
+            )
+            ids.append(draft["id"])
+            r = await client.post(
+                f"/api/v1/applications/{draft['id']}/submit",
+                headers={**user.headers, "Idempotency-Key": key},
+                json=submit,
+            )
+            if len(ids) == 1:
+                assert r.status_code == 201, r.text
+        assert ids[0] != ids[1]
+        assert r.status_code == 409
+        assert len((await client.get("/api/v1/cases", headers=user.headers)).json()) == 1
+
+
+class TestLookupAudit:
+    async def test_a_failed_id_lookup_is_audited(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from sqlalchemy import func
+
+        from app.models import AuditEntry
+
+        clerk = await staff(client, sessionmaker, "yangpu", ["window_clerk"], "service_center")
+        async with sessionmaker() as session:
+            before = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.action == "applicant.lookup")
+                )
+            ).scalar_one()
+        r = await client.post(
+            "/api/v1/staff/applicants/lookup",
+            headers=clerk,
+            json={"id_kind": "resident_id", "id_number": f.resident_id()},
+        )
+        assert r.status_code == 404
+        async with sessionmaker() as session:
+            after = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(AuditEntry)
+                    .where(AuditEntry.action == "applicant.lookup")
+                )
+            ).scalar_one()
+        assert after == before + 1

@@ -13,7 +13,7 @@ from app.core.access import CurrentApplicant
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
-from app.core.forms import errors_of, settle_failure
+from app.core.forms import error_list, errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
 from app.core.uploads import read_upload
 from app.db import SessionDep
@@ -168,9 +168,38 @@ async def choose_documents(
     for m in view.materials:
         raw = form.get(f"doc_{m.code}")
         if isinstance(raw, str):
-            chosen[m.code] = uuid.UUID(raw) if raw else None
-    await applications_service.save(session, principal, application_id, {}, chosen)
+            chosen[m.code] = _uuid_or_none(raw)
+    try:
+        await applications_service.save(session, principal, application_id, {}, chosen)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        wallet = await documents_service.list_documents(session, principal)
+        return render(
+            request,
+            "applicant/documents.html",
+            {
+                "app": view,
+                "wallet": wallet,
+                "kinds": DOCUMENT_KIND_LABELS,
+                "errors": errors_of(exc, language(request)),
+            },
+            status_code=exc.status_code,
+        )
     return redirect(request, f"/applications/{application_id}?saved=1")
+
+
+def _version(raw: object, default: int) -> int:
+    """The case version the form was rendered with; a mangled value falls back to the version
+    just read, so a tampered field never causes an error page."""
+    return int(raw) if isinstance(raw, str) and raw.isdigit() and int(raw) >= 1 else default
+
+
+def _uuid_or_none(raw: str) -> uuid.UUID | None:
+    """A chosen wallet document; anything that is not an id counts as no choice."""
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
 
 
 @router.post("/applications/{application_id}/documents/upload", dependencies=[Csrf])
@@ -317,7 +346,7 @@ async def send_supplement(
             case_id,
             CaseActionRequest(
                 action=CaseAction.RECEIVE_SUPPLEMENT,
-                expected_version=int(upload.fields.get("version", view.version)),
+                expected_version=_version(upload.fields.get("version"), view.version),
             ),
             lang,
         )
@@ -352,7 +381,7 @@ async def withdraw(
         principal,
         case_id,
         CaseActionRequest(
-            action=CaseAction.WITHDRAW, expected_version=version, reason=reason or None
+            action=CaseAction.WITHDRAW, expected_version=max(version, 1), reason=reason or None
         ),
         language(request),
     )
@@ -368,20 +397,15 @@ async def rate(
 ) -> Response:
     lang = language(request)
     form = await request.form()
-    raw_score = form.get("score")
     comment = form.get("comment")
-    try:
-        data = RatingCreate(
-            score=int(raw_score) if isinstance(raw_score, str) and raw_score.isdigit() else 0,
-            comment=comment if isinstance(comment, str) and comment.strip() else None,
-        )
-    except ValueError:
-        from app.errors import FieldError, ValidationFailed
-        from app.i18n import N_
-
-        exc = ValidationFailed(
-            field_errors=[FieldError("score", "required", N_("Choose a rating from 1 to 5."))]
-        )
+    data, problems = parse_form(
+        RatingCreate,
+        {
+            "score": form.get("score") or None,
+            "comment": comment if isinstance(comment, str) and comment.strip() else None,
+        },
+    )
+    if data is None:
         view = await cases_service.case_view(session, principal, case_id, lang)
         return render(
             request,
@@ -390,7 +414,7 @@ async def rate(
                 "case": view,
                 "wallet": [],
                 "kinds": DOCUMENT_KIND_LABELS,
-                "errors": errors_of(exc, lang),
+                "errors": error_list(lang, problems),
             },
             status_code=422,
         )

@@ -12,7 +12,7 @@ from app.core.middleware import LANG_COOKIE
 from app.core.ratelimit import RateLimit
 from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
-from app.errors import AppError, FieldError, TotpRequired
+from app.errors import AppError, FieldError
 from app.i18n import N_
 from app.routers.web.public import safe_next
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
@@ -139,9 +139,6 @@ async def login_submit(
         issued = await accounts_service.login(
             session, email, password, totp_code or None, kind="web"
         )
-    except TotpRequired as exc:
-        context["errors"] = [{"field": "totp_code", "message": errors_of(exc, lang)[0]["message"]}]
-        return render(request, "public/login.html", context, status_code=401)
     except AppError as exc:
         await settle_failure(session, exc)
         context["errors"] = errors_of(exc, lang)

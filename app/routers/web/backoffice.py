@@ -310,9 +310,7 @@ async def window_file(
             scans=scans,
             originals_seen={str(v) for v in form.getlist("original_seen")},
             idempotency_key=str(form.get("idempotency_key") or uuid.uuid4().hex),
-            pending_due_on=date.fromisoformat(due_raw)
-            if isinstance(due_raw, str) and due_raw
-            else None,
+            pending_due_on=_date_or_none(due_raw),
             lang=lang,
         )
     except AppError as exc:
@@ -343,3 +341,10 @@ async def follow_ups(
 ) -> HTMLResponse:
     data = await cases_service.follow_ups(session, principal, language(request))
     return render(request, "staff/follow_ups.html", data)
+
+
+def _date_or_none(raw: object) -> date | None:
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) and raw else None
+    except ValueError:
+        return None

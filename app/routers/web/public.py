@@ -14,7 +14,6 @@ from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import LANGUAGES
-from app.services import accounts as accounts_service
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 
@@ -41,11 +40,11 @@ async def home(request: Request, principal: PublicPage, session: SessionDep) -> 
 
 @router.get("/lang/{code}")
 async def switch_language(
-    code: str, request: Request, session: SessionDep, principal: PublicPage, next: str = "/"
+    code: str, request: Request, principal: PublicPage, next: str = "/"
 ) -> RedirectResponse:
+    # Only the cookie changes: a GET must not write to the database (a cross-site image could
+    # trigger it). The account's message language is set from the API (PUT /api/v1/me/language).
     lang = code if code in LANGUAGES else "zh"
-    if principal is not None:
-        await accounts_service.set_language(session, principal, lang)
     response = redirect(request, safe_next(next))
     response.set_cookie(
         LANG_COOKIE,
