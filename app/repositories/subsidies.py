@@ -93,14 +93,6 @@ async def entitlements_for_enrolment(
     return list((await session.execute(stmt)).scalars())
 
 
-async def pending_amount(session: AsyncSession, enrolment_id: uuid.UUID) -> int:
-    """Computed but unsettled amounts (due, or failed and not yet carried) count to the cap."""
-    stmt = select(func.coalesce(func.sum(Entitlement.amount_cny), 0)).where(
-        Entitlement.enrolment_id == enrolment_id, Entitlement.status.in_(("due", "failed"))
-    )
-    return int((await session.execute(stmt)).scalar_one())
-
-
 async def failed_uncarried(session: AsyncSession, district: str) -> list[Entitlement]:
     stmt = (
         select(Entitlement)
@@ -121,3 +113,30 @@ async def list_cycles(session: AsyncSession, district: str) -> list[PaymentCycle
         .order_by(PaymentCycle.month.desc())
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def answers_for_enrolments(
+    session: AsyncSession, enrolment_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for start in range(0, len(enrolment_ids), 1000):
+        chunk = enrolment_ids[start : start + 1000]
+        stmt = (
+            select(Enrolment.id, Application.answers)
+            .join(Case, Case.id == Enrolment.case_id)
+            .join(Application, Application.id == Case.application_id)
+            .where(Enrolment.id.in_(chunk))
+        )
+        out.update({eid: dict(answers) for eid, answers in await session.execute(stmt)})
+    return out
+
+
+async def pending_amounts(session: AsyncSession, district: str) -> dict[uuid.UUID, int]:
+    """Computed but unsettled amounts per enrolment (due, or failed and not yet carried)."""
+    stmt = (
+        select(Entitlement.enrolment_id, func.sum(Entitlement.amount_cny))
+        .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
+        .where(Enrolment.district == district, Entitlement.status.in_(("due", "failed")))
+        .group_by(Entitlement.enrolment_id)
+    )
+    return {eid: int(total) for eid, total in await session.execute(stmt)}
