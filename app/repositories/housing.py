@@ -133,3 +133,26 @@ async def projects(session: AsyncSession, district: str) -> list[ApartmentProjec
         .order_by(ApartmentProject.name_zh)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def waiting_entries_for_applicant(
+    session: AsyncSession, applicant_id: uuid.UUID
+) -> list[WaitlistEntry]:
+    stmt = select(WaitlistEntry).where(
+        WaitlistEntry.applicant_id == applicant_id, WaitlistEntry.status == "waiting"
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def lapsed_offers(session: AsyncSession, today: date) -> list[ApartmentOffer]:
+    stmt = (
+        select(ApartmentOffer)
+        .where(ApartmentOffer.status == "open", ApartmentOffer.respond_by < today)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def leases_ending_by(session: AsyncSession, day: date) -> list[Lease]:
+    stmt = select(Lease).where(Lease.status == "active", Lease.ends_on <= day)
+    return list((await session.execute(stmt)).scalars())

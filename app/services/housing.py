@@ -212,7 +212,12 @@ async def allocation_round(
     units = await housing_repo.lock_available_units(session, district)
     queue = await housing_repo.ranked_waitlist(session, district, lock=True)
     offers: list[OfferRead] = []
-    for unit, entry in zip(units, queue, strict=False):
+    for unit in units:
+        # The best-ranked applicant whose preferences (projects, layouts) this unit meets.
+        entry = next((e for e in queue if _wants(e, unit)), None)
+        if entry is None:
+            continue
+        queue.remove(entry)
         offer = ApartmentOffer(unit_id=unit.id, entry_id=entry.id, respond_by=respond_by)
         unit.status = "offered"
         entry.status = "offered"
@@ -234,6 +239,69 @@ async def allocation_round(
         detail={"district": district, "offers": len(offers)},
     )
     return offers
+
+
+def _wants(entry: WaitlistEntry, unit: ApartmentUnit) -> bool:
+    raw_projects = entry.preferences.get("projects")
+    raw_layouts = entry.preferences.get("layouts")
+    projects = [str(p) for p in raw_projects] if isinstance(raw_projects, list) else []
+    layouts = [str(x) for x in raw_layouts] if isinstance(raw_layouts, list) else []
+    return (not projects or str(unit.project_id) in projects) and (
+        not layouts or unit.layout in layouts
+    )
+
+
+async def set_preferences(
+    session: AsyncSession, principal: Principal, projects: list[uuid.UUID], layouts: list[str]
+) -> None:
+    """The applicant's wishes for the allocation rounds (empty lists: anything)."""
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    entries = await housing_repo.waiting_entries_for_applicant(session, principal.applicant_id)
+    if not entries:
+        raise NotFound(N_("You are not on a waiting list."))
+    for entry in entries:
+        entry.preferences = {"projects": [str(p) for p in projects], "layouts": layouts}
+    await session.flush()
+
+
+async def expire_offers(session: AsyncSession, today: date) -> int:
+    """Offers not answered in time lapse: the unit goes back, the lapse counts as a decline."""
+    expired = 0
+    for offer in await housing_repo.lapsed_offers(session, today):
+        unit = await housing_repo.lock_unit(session, offer.unit_id)
+        entry = await housing_repo.get_entry(session, offer.entry_id)
+        if unit is None or entry is None:
+            continue
+        offer.status, offer.decided_at = "expired", utcnow()
+        unit.status = "available"
+        entry.declines += 1
+        entry.status = "removed" if entry.declines >= MAX_DECLINES else "waiting"
+        expired += 1
+    await session.flush()
+    return expired
+
+
+async def remind_renewals(session: AsyncSession, today: date, days_ahead: int = 30) -> int:
+    """One reminder per lease term end (the outbox key makes repeats no-ops)."""
+    from app.repositories import accounts as accounts_repo
+    from app.services import notifications
+
+    sent = 0
+    for lease in await housing_repo.leases_ending_by(session, today + timedelta(days=days_ahead)):
+        applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
+        if applicant is None:
+            continue
+        await notifications.enqueue(
+            session,
+            recipient_user_id=applicant.user_id,
+            template="lease.renewal",
+            payload={"deadline": lease.ends_on, "url": "/housing"},
+            language=applicant.user.language,
+            dedup_key=f"lease:{lease.id}:renewal:{lease.ends_on.isoformat()}",
+        )
+        sent += 1
+    return sent
 
 
 async def _offer_for_applicant(

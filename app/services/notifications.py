@@ -209,6 +209,13 @@ TEMPLATES: dict[str, Template] = {
             "rate our service."
         ),
     ),
+    "lease.renewal": Template(
+        N_("Your talent apartment lease ends on {deadline}"),
+        N_(
+            "Your talent apartment lease ends on {deadline}. If you still qualify you can renew "
+            "it for another year; sign in to renew or to arrange moving out."
+        ),
+    ),
     "subsidy.ended": Template(
         N_("Subsidy ended: {case_number}"),
         N_(

@@ -225,3 +225,75 @@ class TestLease:
         assert r.json()["status"] == "ended"
         units = (await client.get("/api/v1/housing/units", headers=headers)).json()
         assert next(u for u in units if u["id"] == offer["unit"]["id"])["status"] == "available"
+
+
+class TestOffersOverTime:
+    async def test_preferences_expiry_and_renewal_reminder(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from app.services.housing import expire_offers, remind_renewals
+
+        headers = await housing_staff(client, sessionmaker, "yangpu")
+        pid = await project(client, headers)
+        await client.post(
+            f"/api/v1/housing/projects/{pid}/units/import",
+            headers={**headers, "Content-Type": "text/csv"},
+            content=HEADER + f"P,{uuid.uuid4().hex[:6]},two_bed,70,8,9000,8000\n",
+        )
+        [user] = await waiting_applicants(client, sessionmaker, 1, "yangpu")
+        # A studio-only applicant is not offered a two-bedroom unit.
+        r = await client.put(
+            "/api/v1/my/housing/preferences", headers=user.headers, json={"layouts": ["studio"]}
+        )
+        assert r.status_code == 204
+        await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+        assert (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"] == []
+        await client.put(
+            "/api/v1/my/housing/preferences",
+            headers=user.headers,
+            json={"layouts": ["two_bed"], "projects": [pid]},
+        )
+        await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+        [offer] = (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"]
+        # Not answered in time: the offer lapses and the unit is free again.
+        async with sessionmaker() as session, session.begin():
+            lapsed = await expire_offers(
+                session, date.fromisoformat(offer["respond_by"]) + timedelta(days=1)
+            )
+        assert lapsed >= 1
+        again = (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"]
+        assert again[0]["status"] == "expired"
+        # A fresh round offers it again, the applicant accepts, and a renewal reminder is queued
+        # once however often the scheduler runs.
+        await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+        open_offer = next(
+            o
+            for o in (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"]
+            if o["status"] == "open"
+        )
+        lease = (
+            await client.post(
+                f"/api/v1/my/housing/offers/{open_offer['id']}/accept", headers=user.headers
+            )
+        ).json()
+        ends = date.fromisoformat(lease["ends_on"])
+        async with sessionmaker() as session, session.begin():
+            first = await remind_renewals(session, ends - timedelta(days=10))
+        async with sessionmaker() as session, session.begin():
+            await remind_renewals(session, ends - timedelta(days=9))
+        assert first >= 1
+        from sqlalchemy import func as sa_func
+
+        from app.models import OutboxMessage
+
+        async with sessionmaker() as session:
+            n = (
+                await session.execute(
+                    select(sa_func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.dedup_key.like(f"lease:{lease['id']}:renewal:%"))
+                )
+            ).scalar_one()
+        assert n >= 1 and n <= 3  # one per channel, not one per run

@@ -4,7 +4,7 @@ applicants."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -110,3 +110,19 @@ async def move_out(
 ) -> LeaseRead:
     """Record the move-out inspection; the unit becomes available again."""
     return await housing_service.move_out(session, principal, lease_id, data.inspection_note)
+
+
+class PreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    projects: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+    layouts: list[Literal["studio", "one_bed", "two_bed", "three_bed"]] = Field(
+        default_factory=list, max_length=4
+    )
+
+
+@router.put("/my/housing/preferences", status_code=status.HTTP_204_NO_CONTENT)
+async def set_preferences(
+    data: PreferencesUpdate, principal: CurrentApplicant, session: SessionDep
+) -> None:
+    """Projects and layouts the applicant would accept; allocation rounds respect them."""
+    await housing_service.set_preferences(session, principal, data.projects, list(data.layouts))
