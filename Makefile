@@ -4,6 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install install-dev lint typecheck imports test-sqlite test-postgres \
@@ -26,6 +27,9 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(VENV)/bin/talent-portal migrate
 	$(VENV)/bin/talent-portal demo
+	@echo "Outside-system simulator on http://127.0.0.1:$(SIMULATOR_PORT) (identity, social insurance, degrees, hukou)"
+	$(PY) -m simulator --host 127.0.0.1 --port $(SIMULATOR_PORT) & sim=$$!; \
+	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/talent-portal serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: lint, types, architecture, SQLite, PostgreSQL, real browser.

@@ -61,6 +61,18 @@ class Settings(BaseSettings):
     upload_max_bytes: int = 10 * 1024 * 1024
     privacy_notice_version: str = "2026-11"
     log_level: str = "INFO"
+    # Outside systems for verified facts (免提交). Defaults are the simulator `make run` starts.
+    verification_identity_url: str = "http://127.0.0.1:8100/identity/v1"
+    verification_social_insurance_url: str = "http://127.0.0.1:8100/social-insurance/v1"
+    verification_degrees_url: str = "http://127.0.0.1:8100/degrees/v1"
+    verification_hukou_url: str = "http://127.0.0.1:8100/hukou/v1"
+    verification_token: SecretStr | None = None
+    verification_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    verification_max_attempts: int = Field(default=3, ge=1, le=10)
+    verification_backoff_base_seconds: float = Field(default=0.2, ge=0)
+    verification_backoff_max_seconds: float = Field(default=5.0, ge=0)
+    verification_breaker_failure_threshold: int = Field(default=5, ge=1)
+    verification_breaker_reset_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
@@ -77,6 +89,14 @@ class Settings(BaseSettings):
                 )
             if len(self.secret_key.get_secret_value()) < 32:
                 raise ValueError("TALENT_SECRET_KEY must be at least 32 characters")
+            urls = (
+                self.verification_identity_url,
+                self.verification_social_insurance_url,
+                self.verification_degrees_url,
+                self.verification_hukou_url,
+            )
+            if any(not u.startswith("https://") for u in urls):
+                raise ValueError("TALENT_VERIFICATION_*_URL must be https:// in production")
         key = base64.b64decode(self.data_key.get_secret_value())
         if len(key) != 32:
             raise ValueError("TALENT_DATA_KEY must be base64 of exactly 32 bytes")

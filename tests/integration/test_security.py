@@ -152,6 +152,7 @@ class TestProductionMode:
 
         from app.config import Environment, Settings
         from app.main import create_app
+        from tests.unit.test_settings_and_crypto import HTTPS_OUTSIDE_SYSTEMS
 
         settings = Settings(
             environment=Environment.PRODUCTION,
@@ -159,6 +160,7 @@ class TestProductionMode:
             secret_key="p" * 40,
             data_key=base64.b64encode(os.urandom(32)).decode(),
             blind_index_key="q" * 40,
+            **HTTPS_OUTSIDE_SYSTEMS,
         )
         prod = create_app(settings)
         transport = httpx.ASGITransport(app=prod)

@@ -13,6 +13,11 @@ from app.config import Environment, Settings
 from app.security import passwords
 from app.security.crypto import FieldCipher
 
+HTTPS_OUTSIDE_SYSTEMS = {
+    f"verification_{name}_url": f"https://gov.example.cn/{name}"
+    for name in ("identity", "social_insurance", "degrees", "hukou")
+}
+
 
 class TestProductionSettings:
     def test_production_refuses_default_secrets(self) -> None:
@@ -25,8 +30,18 @@ class TestProductionSettings:
             secret_key="s" * 40,
             data_key=base64.b64encode(os.urandom(32)).decode(),
             blind_index_key="i" * 40,
+            **HTTPS_OUTSIDE_SYSTEMS,
         )
         assert settings.is_production
+
+    def test_production_refuses_plain_http_outside_systems(self) -> None:
+        with pytest.raises(ValidationError, match="https"):
+            Settings(
+                environment=Environment.PRODUCTION,
+                secret_key="s" * 40,
+                data_key=base64.b64encode(os.urandom(32)).decode(),
+                blind_index_key="i" * 40,
+            )
 
     def test_data_key_must_be_32_bytes(self) -> None:
         with pytest.raises(ValidationError, match="32 bytes"):
