@@ -216,6 +216,14 @@ TEMPLATES: dict[str, Template] = {
             "it for another year; sign in to renew or to arrange moving out."
         ),
     ),
+    "subsidy.suspended": Template(
+        N_("Subsidy suspended: {case_number}"),
+        N_("Payments of {service_name} ({case_number}) are suspended. Reason: {reason}"),
+    ),
+    "subsidy.resumed": Template(
+        N_("Subsidy resumed: {case_number}"),
+        N_("Payments of {service_name} ({case_number}) resume. Note: {reason}"),
+    ),
     "subsidy.ended": Template(
         N_("Subsidy ended: {case_number}"),
         N_(

@@ -540,3 +540,66 @@ async def list_cycles(session: AsyncSession, principal: Principal) -> list[Cycle
         await _cycle_view(session, c)
         for c in await subsidies_repo.list_cycles(session, principal.district)
     ]
+
+
+async def change_status(
+    session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, action: str, reason: str
+) -> EnrolmentRead:
+    """Suspend, resume or terminate an enrolment, with a reason the beneficiary is told."""
+    district = _require(principal, Permission.PREPARE_PAYMENTS)
+    enrolment = await subsidies_repo.get_enrolment(session, enrolment_id)
+    if enrolment is None or enrolment.district != district:
+        raise NotFound()
+    reason = reason.strip()
+    if not 2 <= len(reason) <= 500:
+        raise ValidationFailed(
+            field_errors=[FieldError("reason", "required", N_("Give a reason."))]
+        )
+    transitions = {
+        "suspend": ("active", "suspended"),
+        "resume": ("suspended", "active"),
+        "terminate": (None, "ended"),
+    }
+    if action not in transitions:
+        raise NotFound()
+    before, after = transitions[action]
+    if enrolment.status == "ended" or (before is not None and enrolment.status != before):
+        raise Conflict(N_("This change is not possible in the enrolment's current status."))
+    enrolment.status, enrolment.status_reason = after, reason
+    template = {
+        "suspend": "subsidy.suspended",
+        "resume": "subsidy.resumed",
+        "terminate": "subsidy.ended",
+    }[action]
+    await _notify(
+        session,
+        enrolment,
+        template,
+        {"reason": reason},
+        dedup=f"enrolment:{enrolment.id}:{action}:{utcnow().isoformat()}",
+    )
+    await audit.record(
+        session,
+        f"subsidy.{action}",
+        actor=principal,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        detail={"reason": reason},
+    )
+    await session.flush()
+    applicant = await accounts_repo.get_applicant_by_id(session, enrolment.applicant_id)
+    assert applicant is not None
+    return EnrolmentRead(
+        id=enrolment.id,
+        case_id=enrolment.case_id,
+        policy_id=enrolment.policy_id,
+        schedule=enrolment.schedule,
+        cap_total_cny=enrolment.cap_total_cny,
+        starts_on=enrolment.starts_on,
+        months_paid=enrolment.months_paid,
+        total_paid_cny=enrolment.total_paid_cny,
+        status=enrolment.status,
+        status_reason=enrolment.status_reason,
+        bank_account_masked=enrolment.bank_account_masked,
+        payments=[],
+    )

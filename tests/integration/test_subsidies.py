@@ -152,3 +152,49 @@ class TestSubsidyLife:
         await client.post(f"/api/v1/finance/cycles/{cycle['id']}/review", headers=both)
         r = await client.post(f"/api/v1/finance/cycles/{cycle['id']}/approve", headers=both)
         assert r.status_code == 403
+
+
+class TestSuspension:
+    async def test_suspended_enrolment_is_skipped_and_the_beneficiary_told(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from sqlalchemy import select
+
+        from app.models import OutboxMessage
+
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = (
+            await client.post(
+                "/api/v1/my/subsidies",
+                headers=user.headers,  # type: ignore[attr-defined]
+                json={
+                    "case_id": case_id,
+                    "account_name": "李四",
+                    "bank_account": "6222020200199887766",
+                },
+            )
+        ).json()
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        url = f"/api/v1/finance/enrolments/{enrolment['id']}"
+        r = await client.post(f"{url}/suspend", headers=maker, json={"reason": "核查社保缴纳情况"})
+        assert r.status_code == 200 and r.json()["status"] == "suspended"
+        assert (
+            await client.post(f"{url}/suspend", headers=maker, json={"reason": "again"})
+        ).status_code == 409
+        month = add_months(date.fromisoformat(enrolment["starts_on"]), 40).isoformat()
+        await client.post("/api/v1/finance/cycles", headers=maker, json={"month": month})
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()  # type: ignore[attr-defined]
+        assert next(e for e in mine if e["id"] == enrolment["id"])["payments"] == []
+        r = await client.post(f"{url}/resume", headers=maker, json={"reason": "核查无误"})
+        assert r.json()["status"] == "active"
+        async with sessionmaker() as session:
+            templates = set(
+                (
+                    await session.execute(
+                        select(OutboxMessage.template).where(
+                            OutboxMessage.template.in_(("subsidy.suspended", "subsidy.resumed"))
+                        )
+                    )
+                ).scalars()
+            )
+        assert templates == {"subsidy.suspended", "subsidy.resumed"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, status
 from fastapi.responses import Response
@@ -77,3 +77,22 @@ async def reconcile(
 ) -> CycleRead:
     """The bank's result file: entitlement_id,status(paid|failed),reference,reason."""
     return await subsidies_service.reconcile(session, principal, cycle_id, csv_text)
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str
+
+
+@router.post("/finance/enrolments/{enrolment_id}/{action}")
+async def change_status(
+    enrolment_id: uuid.UUID,
+    action: Literal["suspend", "resume", "terminate"],
+    data: StatusChange,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> EnrolmentRead:
+    """Suspend, resume or terminate payments, with a reason sent to the beneficiary."""
+    return await subsidies_service.change_status(
+        session, principal, enrolment_id, action, data.reason
+    )

@@ -93,6 +93,20 @@ async def answer_offer(
     return redirect(request, f"/housing?done={'accepted' if decision == 'accept' else 'declined'}")
 
 
+@router.post("/housing/leases/{lease_id}/renew", dependencies=[Csrf])
+async def renew(
+    lease_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    try:
+        await housing_service.renew_lease(session, principal, lease_id)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _my_page(
+            request, principal, session, errors_of(exc, language(request)), exc.status_code
+        )
+    return redirect(request, "/housing?done=renewed")
+
+
 @router.post("/housing/subsidies", dependencies=[Csrf])
 async def start_payments(
     request: Request,
