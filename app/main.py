@@ -24,6 +24,7 @@ from app.routers.api import eligibility as api_eligibility
 from app.routers.api import employer as api_employer
 from app.routers.api import housing as api_housing
 from app.routers.api import messages as api_messages
+from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
 from app.routers.web import account as web_account
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_employer.router,
         api_housing.router,
         api_subsidies.router,
+        api_settlement.router,
         web_public.router,
         web_auth.router,
         web_account.router,

@@ -377,10 +377,14 @@ async def submit(
                 N_("You must agree to the processing of sensitive personal information."),
             )
         )
+    # Only what can still change the decision is required: questions the rules no longer need
+    # (the result is decided either way) may stay empty; party fields are always needed.
+    result = evaluate(service, _facts(app.answers), local_date(utcnow()), lang)
+    decisive = set(result["missing_facts"]) if result else set(_asked(service))
     unanswered = [
-        str(q["fact"])
-        for q in service.form
-        if q.get("fact") and app.answers.get(str(q["fact"])) is None
+        name
+        for name in _asked(service)
+        if app.answers.get(name) is None and (name in decisive or name in EXTRA_FIELDS)
     ]
     for fact in unanswered:
         problems.append(FieldError(fact, "required", N_("Answer this question.")))
@@ -392,7 +396,6 @@ async def submit(
 
     now = utcnow()
     today = local_date(now)
-    result = evaluate(service, _facts(app.answers), today, lang)
     number = await cases_repo.next_case_number(session, service.district, today.year)
     code = _lookup_code()
     calendar = await work_calendar(session)

@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.enums import Department, District
 from app.errors import NotFound
 from app.models import Service
+from app.models.base import utcnow
 from app.repositories import catalog as catalog_repo
+from app.workflow.values import local_date
 
 
 class MaterialSpec(BaseModel):
@@ -79,6 +81,19 @@ def shipped_services() -> tuple[ServiceSpec, ...]:
     return specs
 
 
+def form_facts(spec: ServiceSpec, district: District) -> list[str]:
+    """The service's questions: its listed facts in their order, then any other fact its policy
+    reads (so a policy change never leaves the form without a question it needs)."""
+    facts = list(spec.facts)
+    policy_id = spec.policy_for(district)
+    if policy_id:
+        from app.rules import load_library
+
+        needed = load_library().evaluate({}, local_date(utcnow()), policy_ids=[policy_id])
+        facts += [f for f in needed[0].missing_facts if f not in facts]
+    return facts
+
+
 def _material_rows(codes: list[str]) -> list[dict[str, object]]:
     materials = shipped_materials()
     return [{"code": c, **materials[c].model_dump()} for c in codes]
@@ -101,7 +116,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     name_en=spec.name_en,
                     description_zh=spec.description_zh,
                     description_en=spec.description_en,
-                    form=[{"fact": f} for f in spec.facts]
+                    form=[{"fact": f} for f in form_facts(spec, district)]
                     + ([{"field": "employer_uscc"}] if spec.needs_employer_confirmation else []),
                     materials=_material_rows(spec.materials),
                     time_limit_days=spec.time_limit_days,

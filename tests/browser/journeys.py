@@ -20,15 +20,18 @@ def sign_in(page: Page, server: str, email: str, password: str, totp: bool = Fal
     page.locator("#email").fill(email)
     page.locator("#password").fill(password)
     if totp:
-        # Demo staff share one secret and codes cannot be replayed: use the next step's code
-        # when this step's was already used by another test at the same moment.
-        step = int(time.time() // 30)
-        for candidate in (step, step + 1):
-            page.locator("#password").fill(password)
-            page.locator("#totp_code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).at(candidate * 30))
-            page.locator("button[type=submit]").last.click()
-            if "/login" not in page.url:
-                return
+        # Demo staff share one secret and codes cannot be replayed: when another test used this
+        # step's code (and the next one), wait for a fresh step rather than fail.
+        for attempt in range(3):
+            step = int(time.time() // 30)
+            for candidate in (step, step + 1):
+                page.locator("#password").fill(password)
+                page.locator("#totp_code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).at(candidate * 30))
+                page.locator("button[type=submit]").last.click()
+                if "/login" not in page.url:
+                    return
+            if attempt < 2:
+                time.sleep(30 - time.time() % 30 + 0.5)
         raise AssertionError("staff sign-in failed")
     page.locator("button[type=submit]").last.click()
 

@@ -410,7 +410,15 @@ class TestEmployerConfirmation:
         answers = {
             k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
         }
-        answers.update({"marital_status": "single", "employer_uscc": uscc})
+        answers.update(
+            {
+                "marital_status": "single",
+                "employer_uscc": uscc,
+                "contract_end_date": "2029-06-01",
+                "housing_area_per_person_sqm": 0,
+                "skill_level": 0,
+            }
+        )
         r = await client.patch(
             f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
         )

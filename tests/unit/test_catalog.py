@@ -48,3 +48,21 @@ class TestShippedCatalog:
         for spec in shipped_services():
             assert len(spec.facts) == len(set(spec.facts)), spec.code
             assert set(spec.materials) <= set(materials)
+
+
+class TestFormsCoverPolicies:
+    def test_every_fact_a_policy_reads_is_asked_once(self) -> None:
+        from datetime import date
+
+        from app.rules import load_library
+        from app.services.catalog import form_facts
+
+        library = load_library()
+        for spec in shipped_services():
+            for district in spec.districts:
+                facts = form_facts(spec, district)
+                assert len(facts) == len(set(facts)), (spec.code, district)
+                policy = spec.policy_for(district)
+                if policy:
+                    [empty] = library.evaluate({}, date.today(), policy_ids=[policy])
+                    assert set(empty.missing_facts) <= set(facts), (spec.code, district)
