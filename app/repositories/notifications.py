@@ -216,22 +216,24 @@ async def add_inapp_once(
 ) -> None:
     """The in-app channel is the database itself: the message and the "sent" mark commit
     together, and ``outbox_id`` is unique, so it can never be delivered twice."""
-    existing = await session.execute(
-        select(InAppMessage.id).where(InAppMessage.outbox_id == claimed.id)
-    )
-    if existing.first() is None:
-        session.add(
-            InAppMessage(
-                user_id=claimed.recipient_user_id,
-                outbox_id=claimed.id,
-                case_id=case_id,
-                subject=subject,
-                body=body,
-                # Event time, not delivery time: the message centre lists what happened in order.
-                created_at=claimed.created_at,
-            )
+    # ON CONFLICT DO NOTHING: a second worker delivering the same message at the same moment
+    # is a no-op instead of an integrity error that would abort its batch.
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(InAppMessage)
+        .values(
+            id=uuid.uuid4(),
+            user_id=claimed.recipient_user_id,
+            outbox_id=claimed.id,
+            case_id=case_id,
+            subject=subject,
+            body=body,
+            # Event time, not delivery time: the message centre lists what happened in order.
+            created_at=claimed.created_at,
         )
-        await session.flush()
+        .on_conflict_do_nothing(index_elements=["outbox_id"])
+    )
 
 
 async def list_inapp(

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import socket
 import time
@@ -256,14 +257,29 @@ async def _deliver_one(
     try:
         await sender(outgoing)
     except ChannelError as exc:
-        return await _failed(sessionmaker, msg, cfg, now, str(exc), permanent=exc.permanent)
+        # Only the error's kind is stored and logged: servers often quote the recipient's
+        # address or number in their error text, and that must not land in logs or rows.
+        return await _failed(sessionmaker, msg, cfg, now, _error_kind(exc), permanent=exc.permanent)
     except Exception as exc:
         # A bug in a channel must not stop the batch; the message is retried like any failure.
-        log.exception("outbox channel crashed", extra={"outbox_id": str(msg.id)})
-        return await _failed(sessionmaker, msg, cfg, now, f"{type(exc).__name__}: {exc}")
+        log.error(
+            "outbox channel crashed", extra={"outbox_id": str(msg.id), "error": type(exc).__name__}
+        )
+        return await _failed(sessionmaker, msg, cfg, now, type(exc).__name__)
     async with sessionmaker() as session, session.begin():
         await repo.mark_sent(session, msg.id, now=now or utcnow())
     return "sent"
+
+
+_ADDRESS = re.compile(r"[^\s<>'\"]+@[^\s<>'\"]+")
+_LONG_NUMBER = re.compile(r"\+?\d[\d -]{6,}\d")
+
+
+def _error_kind(exc: ChannelError) -> str:
+    """The error without personal data: addresses and phone-like numbers are blanked, status
+    codes (three digits) stay."""
+    text = _LONG_NUMBER.sub("<number>", _ADDRESS.sub("<address>", str(exc)))
+    return f"{type(exc).__name__}: {text}"[:300]
 
 
 async def _failed(
