@@ -178,3 +178,25 @@ class TestLogs:
         assert "request" in text  # the access log did run
         for secret in (payload["id_number"], payload["email"], payload["password"], "13800138000"):
             assert secret not in text
+
+
+class TestCalculatorProfile:
+    async def test_saved_answers_prefill_the_calculator(self, client: httpx.AsyncClient) -> None:
+        payload = f.domestic_payload()
+        await _register_via_pages(client, payload)
+        page = await client.get("/calculator")
+        assert page.status_code == 200
+        form = {
+            "csrf_token": _csrf(page.text),
+            "known": "{}",
+            "asked": ["birth_date", "highest_degree"],
+            "birth_date": "1994-04-01",
+            "highest_degree": "doctorate",
+            "save": "1",
+        }
+        r = await client.post("/calculator", data=form)
+        assert r.status_code == 303
+        again = await client.get("/calculator")
+        # The saved answers are listed as known, so they are not asked again.
+        assert "1994-04-01" in again.text
+        assert 'name="asked" value="birth_date"' not in again.text
