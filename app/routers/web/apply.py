@@ -15,11 +15,12 @@ from app.core.downloads import file_response
 from app.core.facts_form import fact_values
 from app.core.forms import error_list, errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
-from app.core.uploads import read_upload
+from app.core.uploads import UploadForm, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.errors import AppError
 from app.schemas.cases import CaseActionRequest, RatingCreate
+from app.schemas.documents import DocumentRead
 from app.services import applications as applications_service
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
@@ -212,14 +213,7 @@ async def upload_for_application(
     try:
         upload = await read_upload(request)
         requirement = upload.fields.get("requirement", "")
-        doc = await documents_service.upload(
-            session,
-            principal,
-            owner_applicant_id=None,
-            kind=upload.fields.get("kind", "other"),
-            filename=upload.file.filename or "",
-            chunks=upload.chunks(),
-        )
+        doc = await _store(session, principal, upload, default_kind="other")
         await applications_service.save(session, principal, app.id, {}, {requirement: doc.id})
     except AppError as exc:
         await settle_failure(session, exc)
@@ -329,14 +323,7 @@ async def send_supplement(
     view = await cases_service.case_view(session, principal, case_id, lang)
     try:
         upload = await read_upload(request)
-        doc = await documents_service.upload(
-            session,
-            principal,
-            owner_applicant_id=None,
-            kind=upload.fields.get("kind", "other"),
-            filename=upload.file.filename or "",
-            chunks=upload.chunks(),
-        )
+        doc = await _store(session, principal, upload, default_kind="other")
         await cases_service.attach_document(
             session, principal, case_id, doc.id, upload.fields.get("requirement", "supplement")
         )
@@ -439,16 +426,7 @@ async def wallet_upload(
     lang = language(request)
     try:
         upload = await read_upload(request)
-        await documents_service.upload(
-            session,
-            principal,
-            owner_applicant_id=None,
-            kind=upload.fields.get("kind", ""),
-            filename=upload.file.filename or "",
-            chunks=upload.chunks(),
-            valid_from=upload.date_field("valid_from"),
-            valid_to=upload.date_field("valid_to"),
-        )
+        await _store(session, principal, upload, default_kind="")
     except AppError as exc:
         await settle_failure(session, exc)
         docs = await documents_service.list_documents(session, principal)
@@ -467,3 +445,19 @@ async def wallet_download(
 ) -> Response:
     found = await documents_service.download(session, principal, document_id)
     return file_response(found.path, found.filename, found.content_type)
+
+
+async def _store(
+    session: SessionDep, principal: CurrentApplicant, upload: UploadForm, *, default_kind: str
+) -> DocumentRead:
+    """One uploaded file into the applicant's wallet, with the kind and dates the form gave."""
+    return await documents_service.upload(
+        session,
+        principal,
+        owner_applicant_id=None,
+        kind=upload.fields.get("kind", default_kind),
+        filename=upload.file.filename or "",
+        chunks=upload.chunks(),
+        valid_from=upload.date_field("valid_from"),
+        valid_to=upload.date_field("valid_to"),
+    )
