@@ -31,7 +31,10 @@ def _run(page: Page, server: str) -> None:
         if not page.locator("form.calculator-form").count():
             break
         answer(page, RETURNEE)
-        page.locator("form.calculator-form button[type=submit]").first.click()
+        # The answer page comes back on the same URL: wait for it, or the next round would
+        # fill in the page that is being replaced.
+        with page.expect_navigation():
+            page.locator("form.calculator-form button[type=submit]").first.click()
 
 
 def test_returnee_in_chinese(page: Page, server: str) -> None:

@@ -77,7 +77,8 @@ def test_apply_online_supplement_approve_issue_and_rate(
     expect(page.locator("#birth_date")).to_have_value("1996-05-01")
     while page.get_by_role("button", name="保存并继续").count():
         answer(page, {**RENT, "employer_district": district})
-        page.get_by_role("button", name="保存并继续").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存并继续").click()
     answer(page, {**RENT, "employer_district": district})
     page.get_by_role("button", name="保存并完成").click()
     page.get_by_role("link", name="添加材料").click()
@@ -88,9 +89,10 @@ def test_apply_online_supplement_approve_issue_and_rate(
         "employment_contract",
     ):
         upload_pdf(page, f"#file-{code}", tmp_path, f"{code}.pdf")
-        page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
-            "button[type=submit]"
-        ).click()
+        with page.expect_navigation():
+            page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
+                "button[type=submit]"
+            ).click()
     shot(page, "12-documents")
     page.get_by_role("link", name="继续").click()
     page.get_by_role("link", name="检查并提交").click()
