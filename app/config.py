@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     verification_backoff_max_seconds: float = Field(default=5.0, ge=0)
     verification_breaker_failure_threshold: int = Field(default=5, ge=1)
     verification_breaker_reset_seconds: float = Field(default=30.0, gt=0)
+    # The worker asks a system that was down again after this, doubling up to an hour.
+    verification_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

@@ -89,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_housing.router,
         api_subsidies.router,
         api_settlement.router,
+        api_settlement.bundles,
+        api_settlement.staff,
         web_public.router,
         web_auth.router,
         web_account.router,

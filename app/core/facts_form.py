@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 
+from app.domain.fields import EXTRA_FIELDS
 from app.rules import FACTS
 
 
@@ -31,18 +32,22 @@ def fact_values(form: FormData, names: list[str]) -> dict[str, Any]:
         if not text:
             out[name] = None
             continue
-        if spec is None:
+        kind: str | None = spec.type if spec is not None else None
+        extra = EXTRA_FIELDS.get(name)
+        if extra is not None:
+            kind = extra.type
+        if kind is None:
             out[name] = text
-        elif spec.type == "int":
+        elif kind == "int":
             out[name] = int(text) if text.lstrip("-").isdigit() else text
-        elif spec.type == "number":
+        elif kind == "number":
             try:
                 out[name] = float(text) if "." in text else int(text)
             except ValueError:
                 out[name] = text
-        elif spec.type == "bool":
+        elif kind == "bool":
             out[name] = {"yes": True, "no": False}.get(text, text)
-        elif spec.type == "country":
+        elif kind == "country":
             out[name] = text.upper()
         else:
             out[name] = text

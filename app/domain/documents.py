@@ -19,6 +19,7 @@ class DocumentKind(StrEnum):
     MARRIAGE_CERTIFICATE = "marriage_certificate"
     PROFESSIONAL_TITLE = "professional_title"
     EXAM_FEE_RECEIPT = "exam_fee_receipt"
+    BIRTH_CERTIFICATE = "birth_certificate"
     OTHER = "other"
 
 
@@ -34,6 +35,7 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
     DocumentKind.MARRIAGE_CERTIFICATE: N_("Marriage certificate"),
     DocumentKind.PROFESSIONAL_TITLE: N_("Professional title certificate"),
     DocumentKind.EXAM_FEE_RECEIPT: N_("Exam fee receipt"),
+    DocumentKind.BIRTH_CERTIFICATE: N_("Birth certificate"),
     DocumentKind.OTHER: N_("Other document"),
 }
 

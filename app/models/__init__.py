@@ -28,6 +28,7 @@ from app.models.housing import (
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.sessions import AuthSession, LoginThrottle
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
+from app.models.verification import FactVerification
 
 __all__ = [
     "ApartmentOffer",
@@ -57,6 +58,7 @@ __all__ = [
     "CalendarDay",
     "Document",
     "Enrolment",
+    "FactVerification",
     "Entitlement",
     "Service",
     "Consent",

@@ -59,11 +59,16 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_case_queue_district", "district", "deadline_date", "id"),
         Index("ix_case_queue_status", "district", "status", "deadline_date", "id"),
         Index("ix_case_queue_department", "district", "department", "deadline_date", "id"),
+        # A bundle has each part once, however often the dispatch is retried.
+        UniqueConstraint("parent_id", "bundle_part"),
     )
 
     number: Mapped[str] = mapped_column(String(30), unique=True)
     lookup_code_enc: Mapped[bytes] = mapped_column(LargeBinary)
-    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), unique=True)
+    # Bundle parts have none: they are handled on the parent's one application.
+    application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("application.id"), unique=True
+    )
     applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"), index=True)
     service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id"))
     district: Mapped[str] = mapped_column(String(20))
@@ -98,6 +103,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     result_channel: Mapped[str | None] = mapped_column(String(20))  # window | post
     closed_at: Mapped[datetime | None]
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service_case.id"), index=True)
+    # 人才落户一件事: which step of the parent bundle this case is (app.workflow.bundle.PARTS).
+    bundle_part: Mapped[str | None] = mapped_column(String(40))
 
 
 class CaseEvent(UUIDPrimaryKey, Base):

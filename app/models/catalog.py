@@ -36,6 +36,8 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     allows_commitment: Mapped[bool] = mapped_column(default=False)  # 告知承诺
     needs_employer_confirmation: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set on the department steps of a bundle: they are never applied for on their own.
+    part_of: Mapped[str | None] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(default=1)
 
 

@@ -25,6 +25,7 @@ from app.models import (
     EmployerUser,
     FollowUpTask,
     Rating,
+    Service,
     StaffMember,
 )
 
@@ -101,8 +102,33 @@ async def get_case_by_number(session: AsyncSession, number: str) -> Case | None:
     return (await session.execute(select(Case).where(Case.number == number))).scalar_one_or_none()
 
 
+async def application_district(session: AsyncSession, application_id: uuid.UUID) -> str | None:
+    stmt = (
+        select(Service.district)
+        .join(Application, Application.service_id == Service.id)
+        .where(Application.id == application_id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def parts_of(session: AsyncSession, parent_id: uuid.UUID) -> list[Case]:
+    """A bundle's parts, fresh from the database, in the order they were created."""
+    stmt = (
+        select(Case)
+        .where(Case.parent_id == parent_id)
+        .order_by(Case.number)
+        .execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
 async def list_cases_for_applicant(session: AsyncSession, principal: Principal) -> list[Case]:
-    stmt = cases_readable_by(principal).order_by(Case.submitted_at.desc())
+    """Top-level cases only: a bundle's parts are shown on the bundle."""
+    stmt = (
+        cases_readable_by(principal)
+        .where(Case.parent_id.is_(None))
+        .order_by(Case.submitted_at.desc())
+    )
     return list((await session.execute(stmt)).scalars())
 
 

@@ -19,8 +19,13 @@ async def get(session: AsyncSession, service_id: uuid.UUID) -> Service | None:
     return await session.get(Service, service_id)
 
 
-async def list_active(session: AsyncSession, district: str | None = None) -> list[Service]:
+async def list_active(
+    session: AsyncSession, district: str | None = None, *, applicable_only: bool = False
+) -> list[Service]:
+    """Active services; ``applicable_only`` leaves out bundle steps, which nobody applies for."""
     stmt = select(Service).where(Service.is_active.is_(True))
+    if applicable_only:
+        stmt = stmt.where(Service.part_of.is_(None))
     if district:
         stmt = stmt.where(Service.district == district)
     stmt = stmt.order_by(Service.district, Service.code)

@@ -66,6 +66,9 @@ class ApplicationRead(BaseModel):
     eligibility: dict[str, Any] | None
     case_id: uuid.UUID | None
     updated_at: datetime
+    verifications: list[VerificationView] = Field(
+        default_factory=list, description="Records fetched from outside systems (免提交)"
+    )
 
 
 class NoteCreate(_In):
@@ -130,6 +133,50 @@ class CaseRead(BaseModel):
     assignee: str | None = None
     rating: int | None = None
     notes: list[NoteRead] = Field(default_factory=list)
+    # 人才落户一件事: on the bundle, each department's part and the verified data; on a part,
+    # the bundle it belongs to.
+    parts: list[BundlePart] = Field(default_factory=list)
+    verifications: list[VerificationView] = Field(default_factory=list)
+    bundle: BundleRef | None = None
+    route: str | None = None
+    route_label: str | None = None
+
+
+class BundlePart(BaseModel):
+    id: uuid.UUID
+    number: str
+    code: str
+    name: str
+    department: str
+    department_label: str
+    status: str
+    status_label: str
+    due_on: date | None = Field(description="The part's deadline, or when it is expected")
+    depends_on: list[str] = Field(description="Names of the parts that must be approved first")
+    decision_reason: str | None = None
+
+
+class BundleRef(BaseModel):
+    id: uuid.UUID
+    number: str
+    status: str
+    status_label: str
+    part: str
+    part_name: str
+
+
+class VerificationView(BaseModel):
+    system: str
+    system_label: str
+    status: str
+    status_label: str
+    facts: dict[str, Any] = Field(description="Facts the system vouched for (or staff entered)")
+    authority: str | None = None
+    source_reference: str | None = None
+    verified_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    note: str | None = None
+    manual: bool = False
 
 
 class SubmitResult(BaseModel):
@@ -182,3 +229,8 @@ class PublicStatus(BaseModel):
 class RatingCreate(_In):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
+
+
+# CaseRead refers to the bundle models defined after it.
+CaseRead.model_rebuild()
+ApplicationRead.model_rebuild()

@@ -11,24 +11,36 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.identity import is_valid_uscc, normalize_uscc
+from app.domain.fields import EXTRA_FIELDS, field_error
+from app.domain.identity import normalize_uscc
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
 from app.i18n import N_, gettext
-from app.models import Application, Case, CaseDocument, CaseEvent, Consent, Service
+from app.models import (
+    Application,
+    Case,
+    CaseDocument,
+    CaseEvent,
+    Consent,
+    FactVerification,
+    Service,
+)
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import documents as documents_repo
+from app.repositories import verification as verification_repo
 from app.rules import FACTS, load_library, validate_facts
 from app.schemas.cases import (
     ApplicationRead,
     MaterialStatus,
     QuestionView,
     SubmitResult,
+    VerificationView,
 )
-from app.services import audit, notifications, protection
+from app.services import audit, notifications, protection, verification
 from app.services.calendar import work_calendar
+from app.workflow.bundle import BUNDLE_SERVICE, ROUTE_POLICIES, SettlementRoute
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
@@ -40,12 +52,23 @@ def _lookup_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
 
 
-def _material_needed(material: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+def _material_needed(
+    material: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    covered: frozenset[str] = frozenset(),
+) -> bool:
     """Conditional materials (``when``) are asked only when the answers make them apply.
 
     The conditions are simple comparisons on one fact (``fact != 'value'``/``==``); an
-    unanswered fact keeps the material on the list, so nothing is skipped by mistake.
+    unanswered fact keeps the material on the list, so nothing is skipped by mistake. A bundle's
+    material tagged with routes is asked only on those routes; a material an outside system
+    stands for (``verified_by``, 免提交) is not asked while that system's answer holds.
     """
+    routes = material.get("routes")
+    if routes is not None and answers.get("settlement_route") not in routes:
+        return False
+    if material.get("verified_by") in covered:
+        return False
     when = material.get("when")
     if not when:
         return True
@@ -55,21 +78,10 @@ def _material_needed(material: Mapping[str, Any], answers: Mapping[str, Any]) ->
             answer = answers.get(fact)
             if answer is None:
                 return True
-            expected = value.strip("'\"")
-            return (str(answer) != expected) if op == "!=" else (str(answer) == expected)
+            expected = value.strip("'\"").lower()
+            given = str(answer).lower()
+            return (given != expected) if op == "!=" else (given == expected)
     return True
-
-
-# Questions that are not talent facts: they identify a party rather than describe the applicant.
-EXTRA_FIELDS: dict[str, tuple[str, str]] = {
-    "employer_uscc": (
-        N_("Your employer's unified social credit code"),
-        N_(
-            "18 characters, on your employer's business licence. "
-            "Your employer confirms your employment."
-        ),
-    ),
-}
 
 
 def _asked(service: Service) -> list[str]:
@@ -80,26 +92,39 @@ def _asked(service: Service) -> list[str]:
     ]
 
 
-def questions_for(service: Service, answers: Mapping[str, Any], lang: str) -> list[QuestionView]:
+def questions_for(
+    service: Service,
+    answers: Mapping[str, Any],
+    lang: str,
+    hidden: frozenset[str] = frozenset(),
+) -> list[QuestionView]:
+    """The questions to show: on a bundle only the chosen route's, and never a fact an outside
+    system has confirmed or is still expected to provide (``hidden``)."""
     out = []
     for entry in service.form:
         if entry.get("field") in EXTRA_FIELDS:
             name = str(entry["field"])
-            label, help_text = EXTRA_FIELDS[name]
+            extra = EXTRA_FIELDS[name]
             out.append(
                 QuestionView(
                     fact=name,
-                    label=gettext(lang, label),
-                    help=gettext(lang, help_text),
-                    type="uscc",
-                    values=[],
+                    label=gettext(lang, extra.label),
+                    help=gettext(lang, extra.help),
+                    type=extra.type,
+                    values=[
+                        {"value": code, "label": gettext(lang, label)}
+                        for code, label in extra.values
+                    ],
                     answer=answers.get(name),
                 )
             )
             continue
         fact = str(entry.get("fact", ""))
         spec = FACTS.get(fact)
-        if spec is None:
+        if spec is None or fact in hidden:
+            continue
+        routes = entry.get("routes")
+        if isinstance(routes, list) and answers.get("settlement_route") not in routes:
             continue
         out.append(
             QuestionView(
@@ -117,7 +142,9 @@ def questions_for(service: Service, answers: Mapping[str, Any], lang: str) -> li
     return out
 
 
-def _materials(service: Service, app: Application, lang: str) -> list[MaterialStatus]:
+def _materials(
+    service: Service, app: Application, lang: str, covered: frozenset[str] = frozenset()
+) -> list[MaterialStatus]:
     out = []
     for m in service.materials:
         code = str(m["code"])
@@ -128,7 +155,7 @@ def _materials(service: Service, app: Application, lang: str) -> list[MaterialSt
                 kind=str(m.get("kind") or "other"),
                 name=str(m["name_zh"] if lang == "zh" else m["name_en"]),
                 key=bool(m.get("key")),
-                needed=_material_needed(m, app.answers),
+                needed=_material_needed(m, app.answers, covered),
                 document_id=uuid.UUID(doc) if doc else None,
             )
         )
@@ -138,28 +165,55 @@ def _materials(service: Service, app: Application, lang: str) -> list[MaterialSt
 def evaluate(
     service: Service, answers: Mapping[str, Any], as_of: date, lang: str
 ) -> dict[str, Any] | None:
-    """The rules' verdict on the answers so far, or None for services without a policy."""
-    if not service.policy_id:
+    """The rules' verdict on the answers so far, or None for services without a policy. A
+    bundle is decided by the policy of the route the applicant chose."""
+    policy_id = service.policy_id or route_policy(service, answers)
+    if not policy_id:
         return None
-    results = load_library().evaluate(answers, as_of, policy_ids=[service.policy_id], lang=lang)
+    results = load_library().evaluate(
+        fact_answers(answers), as_of, policy_ids=[policy_id], lang=lang
+    )
     return results[0].model_dump(mode="json") if results else None
 
 
-def _facts(answers: Mapping[str, Any]) -> dict[str, Any]:
+def route_policy(service: Service, answers: Mapping[str, Any]) -> str | None:
+    if service.code != BUNDLE_SERVICE:
+        return None
+    try:
+        return ROUTE_POLICIES[SettlementRoute(str(answers.get("settlement_route")))]
+    except ValueError:
+        return None
+
+
+def fact_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The talent facts among the answers (party and household fields left out)."""
     return {k: v for k, v in answers.items() if k not in EXTRA_FIELDS}
+
+
+async def _verified(
+    session: AsyncSession, service: Service, app: Application
+) -> tuple[list[FactVerification], frozenset[str], frozenset[str]]:
+    """Outside-system answers for a bundle: the rows, the facts not to ask, the systems whose
+    answer stands in for their uploads."""
+    if service.code != BUNDLE_SERVICE:
+        return [], frozenset(), frozenset()
+    rows = await verification_repo.for_application(session, app.id)
+    return rows, verification.hidden_facts(rows), verification.covering_systems(rows)
 
 
 async def _service(session: AsyncSession, service_id: uuid.UUID) -> Service:
     service = await catalog_repo.get(session, service_id)
-    if service is None or not service.is_active:
+    # A bundle's department steps are applied for through the bundle only.
+    if service is None or not service.is_active or service.part_of is not None:
         raise NotFound(N_("This service is not available."))
     return service
 
 
 async def application_view(session: AsyncSession, app: Application, lang: str) -> ApplicationRead:
     service = await _service(session, app.service_id)
-    questions = questions_for(service, app.answers, lang)
-    result = evaluate(service, _facts(app.answers), local_date(utcnow()), lang)
+    rows, hidden, covered = await _verified(session, service, app)
+    questions = questions_for(service, app.answers, lang, hidden)
+    result = evaluate(service, app.answers, local_date(utcnow()), lang)
     case = await cases_repo.get_case_by_application(session, app.id)
     return ApplicationRead(
         id=app.id,
@@ -170,11 +224,12 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
         district=service.district,
         questions=questions,
         unanswered=[q.fact for q in questions if q.answer is None],
-        materials=_materials(service, app, lang),
+        materials=_materials(service, app, lang, covered),
         eligibility_status=str(result["status"]) if result else None,
         eligibility=result,
         case_id=case.id if case else None,
         updated_at=app.updated_at,
+        verifications=[VerificationView(**verification.view(r, lang)) for r in rows],
     )
 
 
@@ -184,15 +239,17 @@ async def start(
     """A new draft, or the applicant's existing draft for the same service (save and return)."""
     assert principal.applicant_id is not None
     service = await _service(session, service_id)
-    for draft in await cases_repo.list_drafts(session, principal):
-        if draft.service_id == service.id:
-            return draft
-    # Profile facts pre-fill the answers the service asks for.
     from app.repositories import accounts as accounts_repo
 
     applicant = await accounts_repo.get_applicant_readable(
         session, principal, principal.applicant_id
     )
+    for draft in await cases_repo.list_drafts(session, principal):
+        if draft.service_id == service.id:
+            if applicant is not None and service.code == BUNDLE_SERVICE:
+                await verification.request_all(session, draft, applicant)
+            return draft
+    # Profile facts pre-fill the answers the service asks for.
     profile = dict(applicant.profile_facts) if applicant else {}
     wanted = set(_asked(service))
     app = Application(
@@ -205,6 +262,9 @@ async def start(
     )
     session.add(app)
     await session.flush()
+    if applicant is not None and service.code == BUNDLE_SERVICE:
+        # 免提交: the outside systems are asked for the records this bundle would need.
+        await verification.request_all(session, app, applicant)
     return app
 
 
@@ -236,6 +296,12 @@ async def start_fresh(
         raise Conflict(
             N_("This filing is already being processed. Reload the page in a moment.")
         ) from exc
+    if service.code == BUNDLE_SERVICE:
+        from app.repositories import accounts as accounts_repo
+
+        applicant = await accounts_repo.get_applicant_by_id(session, principal.applicant_id)
+        if applicant is not None:
+            await verification.request_all(session, app, applicant)
     return app
 
 
@@ -277,15 +343,23 @@ async def save(
         for name in answers
         if name not in asked
     ]
-    uscc = answers.get("employer_uscc")
-    if uscc is not None and not (isinstance(uscc, str) and is_valid_uscc(uscc)):
-        problems.append(
-            FieldError(
-                "employer_uscc",
-                "invalid_uscc",
-                N_("Enter a valid 18-character unified social credit code."),
-            )
+    for name, value in answers.items():
+        if name in EXTRA_FIELDS and name in asked and value is not None:
+            message = field_error(name, value)
+            if message is not None:
+                code = "invalid_uscc" if name == "employer_uscc" else "invalid"
+                problems.append(FieldError(name, code, message))
+    # 免提交: what an outside system confirmed is not the applicant's to change.
+    _rows, hidden, _covered = await _verified(session, service, app)
+    problems += [
+        FieldError(
+            name,
+            "verified",
+            N_("This was confirmed by another government system and cannot be changed here."),
         )
+        for name in answers
+        if name in hidden
+    ]
     given = {
         k: v for k, v in answers.items() if k in asked and v is not None and k not in EXTRA_FIELDS
     }
@@ -379,16 +453,18 @@ async def submit(
         )
     # Only what can still change the decision is required: questions the rules no longer need
     # (the result is decided either way) may stay empty; party fields are always needed.
-    result = evaluate(service, _facts(app.answers), local_date(utcnow()), lang)
-    decisive = set(result["missing_facts"]) if result else set(_asked(service))
+    result = evaluate(service, app.answers, local_date(utcnow()), lang)
+    _rows, hidden, covered = await _verified(session, service, app)
+    shown = [q.fact for q in questions_for(service, app.answers, lang, hidden)]
+    decisive = set(result["missing_facts"]) if result else set(shown)
     unanswered = [
         name
-        for name in _asked(service)
+        for name in shown
         if app.answers.get(name) is None and (name in decisive or name in EXTRA_FIELDS)
     ]
     for fact in unanswered:
         problems.append(FieldError(fact, "required", N_("Answer this question.")))
-    for m in _materials(service, app, lang):
+    for m in _materials(service, app, lang, covered):
         if m.needed and m.key and m.document_id is None and not service.allows_missing_materials:
             problems.append(FieldError(m.code, "material_missing", N_("Add this document.")))
     if problems:
@@ -472,6 +548,10 @@ async def submit(
         object_id=case.id,
         detail={"service": service.code, "channel": case.channel},
     )
+    if service.code == BUNDLE_SERVICE:
+        from app.services import bundles
+
+        await bundles.after_submit(session, case)
     return await _result(session, principal, case, lang, replayed=False, staff=filed_by, code=code)
 
 
@@ -487,7 +567,7 @@ async def _result(
 ) -> SubmitResult:
     from app.services import cases as case_service
 
-    if staff is None and not replayed:
+    if staff is None and not replayed and case.version == 1:
         # Just created in this transaction: everything the view shows is at hand, so the
         # submission answers without re-reading the case it has written.
         service = await _service(session, case.service_id)

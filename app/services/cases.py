@@ -272,6 +272,8 @@ async def case_view(
         for a in allowed_actions(snapshot(case), actor, caps):
             if a.value not in actions:
                 actions.append(a.value)
+    if case.parent_id is not None:
+        actions = [a for a in actions if CaseAction(a) not in _NOT_ON_PARTS]
     staff_view = principal.staff_id is not None
     docs = []
     material_names = {
@@ -322,21 +324,61 @@ async def case_view(
         # Employers confirm employment; the department's reasoning is not theirs to read.
         view.timeline = [t.model_copy(update={"reason": None, "items": []}) for t in view.timeline]
         view.eligibility = None
+    await _bundle_view(session, view, case, lang)
     if staff_view:
         applicant = await accounts_repo.get_applicant_readable(
             session, principal, case.applicant_id
         )
-        application = await cases_repo.get_application_by_id(session, case.application_id)
+        # A bundle's parts are decided on the bundle's one application.
+        application_id = case.application_id
+        if application_id is None and case.parent_id is not None:
+            parent = await cases_repo.get_case_fresh(session, case.parent_id)
+            application_id = parent.application_id if parent else None
+        application = (
+            await cases_repo.get_application_by_id(session, application_id)
+            if application_id
+            else None
+        )
         view.applicant_name = applicant.full_name if applicant else None
         view.applicant_id_masked = applicant.id_number_masked if applicant else None
         view.facts = dict(application.answers) if application else None
         if application:
             from app.services.applications import display_answers
 
-            view.answers_display = display_answers(service, application.answers, lang)
+            answer_service = await catalog_repo.get(session, application.service_id)
+            view.answers_display = display_answers(
+                answer_service or service, application.answers, lang
+            )
         view.first_responsible = await _staff_name(session, case.first_responsible_staff_id)
         view.assignee = await _staff_name(session, case.assignee_staff_id)
     return view
+
+
+# A bundle's result is handed out once, on the bundle; its parts are not withdrawn one by one.
+_NOT_ON_PARTS = frozenset(
+    {
+        CaseAction.ISSUE_RESULT,
+        CaseAction.CLOSE,
+        CaseAction.WITHDRAW,
+        CaseAction.REQUEST_EMPLOYER_CONFIRMATION,
+    }
+)
+
+
+async def _bundle_view(session: AsyncSession, view: CaseRead, case: Case, lang: str) -> None:
+    from app.services import bundles
+
+    if case.parent_id is not None:
+        view.bundle = await bundles.bundle_ref(session, case, lang)
+        return
+    if not bundles.is_bundle_code(view.service_code) or case.application_id is None:
+        return
+    view.parts = await bundles.parts_view(session, case, lang)
+    view.verifications = await bundles.verifications_view(session, case.application_id, lang)
+    application = await cases_repo.get_application_by_id(session, case.application_id)
+    if application is not None:
+        view.route = str(application.answers.get("settlement_route") or "") or None
+        view.route_label = bundles.route_label(view.route, lang)
 
 
 async def new_case_view(
@@ -396,10 +438,15 @@ def _pick_actor(principal: Principal, case: Case, action: CaseAction) -> Actor:
 
 
 async def act_as_system(
-    session: AsyncSession, case_id: uuid.UUID, action: CaseAction, now: datetime | None = None
+    session: AsyncSession,
+    case_id: uuid.UUID,
+    action: CaseAction,
+    now: datetime | None = None,
+    *,
+    payload: ActionPayload | None = None,
 ) -> None:
-    """A scheduled action (the scheduler is the actor). Raises WorkflowError when the case has
-    moved on and the action no longer applies."""
+    """A scheduled or bundle action (the system is the actor). Raises WorkflowError when the
+    case has moved on and the action no longer applies."""
     case = await cases_repo.get_case_fresh(session, case_id)
     if case is None:
         raise NotFound()
@@ -410,7 +457,7 @@ async def act_as_system(
         snapshot(case),
         action,
         Actor("system", ActorRole.SYSTEM),
-        ActionPayload(),
+        payload or ActionPayload(),
         expected_version=case.version,
         now=now,
         service=capabilities(service),
@@ -428,6 +475,10 @@ async def act(
     """Applies one workflow action. Of two people acting at once exactly one wins; the other
     gets 409 with the case's current status and version."""
     case, service = await _load(session, principal, case_id)
+    if case.parent_id is not None and request.action in _NOT_ON_PARTS:
+        raise ValidationFailed(
+            N_("This is one step of a bundle: its result is handed out once, on the bundle.")
+        )
     actor = _pick_actor(principal, case, request.action)
     now = utcnow()
     try:
@@ -529,6 +580,7 @@ async def _persist(
     await _carry_out(session, case, service, result.effects, event_params)
     if after.status is CaseStatus.APPROVED and service.code == "talent_apartment":
         await housing.join_waitlist(session, case)
+    await _bundle_follow_up(session, case, service, action, now)
     await audit.record(
         session,
         "case.transition",
@@ -544,7 +596,31 @@ async def _persist(
     await session.flush()
 
 
-_ENDED = (CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.NOT_ACCEPTED, CaseStatus.TERMINATED)
+_ENDED = (
+    CaseStatus.CLOSED,
+    CaseStatus.WITHDRAWN,
+    CaseStatus.NOT_ACCEPTED,
+    CaseStatus.TERMINATED,
+    CaseStatus.CANCELLED,
+)
+
+# Moves the bundle logic makes itself; it carries their consequences through on its own.
+_BUNDLE_MOVES = frozenset({CaseAction.RELEASE, CaseAction.CANCEL, CaseAction.DISPATCH})
+
+
+async def _bundle_follow_up(
+    session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
+) -> None:
+    from app.services import bundles
+
+    status = CaseStatus(case.status)
+    if bundles.is_bundle(service):
+        if action in (CaseAction.ACCEPT, CaseAction.ACCEPT_WITH_PENDING_MATERIALS):
+            await bundles.dispatch(session, case, now)
+        elif status is CaseStatus.WITHDRAWN:
+            await bundles.cancel_open_parts(session, case, now)
+    elif case.parent_id is not None and action not in _BUNDLE_MOVES:
+        await bundles.on_part_changed(session, case, now)
 
 
 async def _carry_out(

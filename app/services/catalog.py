@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import Department, District
@@ -17,6 +17,7 @@ from app.errors import NotFound
 from app.models import Service
 from app.models.base import utcnow
 from app.repositories import catalog as catalog_repo
+from app.workflow.bundle import HOUSEHOLD_FIELDS, ROUTE_POLICIES, ROUTE_SERVICES
 from app.workflow.values import local_date
 
 
@@ -27,6 +28,7 @@ class MaterialSpec(BaseModel):
     kind: str
     key: bool = False
     when: str | None = None
+    verified_by: str | None = None  # outside system whose answer replaces the upload
 
 
 class ServiceSpec(BaseModel):
@@ -41,12 +43,16 @@ class ServiceSpec(BaseModel):
     name_en: str
     description_zh: str
     description_en: str
-    facts: list[str] = Field(min_length=1)
-    materials: list[str]
+    facts: list[str] = Field(default_factory=list)
+    materials: list[str] = Field(default_factory=list)
     time_limit_days: int = Field(ge=1, le=20)  # within the legal 20 working days
     allows_missing_materials: bool = False
     allows_commitment: bool = False
     needs_employer_confirmation: bool = False
+    # 人才落户一件事: the bundle's questions and materials are those of the chosen route; its
+    # department steps are services of their own, marked with the bundle they belong to.
+    bundle: bool = False
+    part_of: str | None = None
 
     @field_validator("facts")
     @classmethod
@@ -54,6 +60,12 @@ class ServiceSpec(BaseModel):
         if len(set(v)) != len(v):
             raise ValueError("a fact is asked twice")
         return v
+
+    @model_validator(mode="after")
+    def _applicable_services_ask_something(self) -> ServiceSpec:
+        if self.part_of is None and not self.facts:
+            raise ValueError(f"service {self.code} asks no question")
+        return self
 
     def policy_for(self, district: District) -> str | None:
         if isinstance(self.policy, dict):
@@ -99,6 +111,41 @@ def _material_rows(codes: list[str]) -> list[dict[str, object]]:
     return [{"code": c, **materials[c].model_dump()} for c in codes]
 
 
+def _policy_facts(policy_id: str) -> list[str]:
+    from app.rules import load_library
+
+    needed = load_library().evaluate({}, local_date(utcnow()), policy_ids=[policy_id])
+    return list(needed[0].missing_facts)
+
+
+def bundle_form(spec: ServiceSpec) -> list[dict[str, object]]:
+    """Household questions, the questions asked whatever the route, then each fact any route's
+    policy reads, once, tagged with the routes that need it (the form shows only those)."""
+    form: list[dict[str, object]] = [{"field": name} for name in HOUSEHOLD_FIELDS]
+    form += [{"fact": f} for f in spec.facts]
+    routes_of: dict[str, list[str]] = {}
+    for route, policy_id in ROUTE_POLICIES.items():
+        for fact in _policy_facts(policy_id):
+            if fact not in spec.facts:
+                routes_of.setdefault(fact, []).append(route.value)
+    form += [{"fact": f, "routes": routes} for f, routes in routes_of.items()]
+    return form
+
+
+def bundle_materials(spec: ServiceSpec) -> list[dict[str, object]]:
+    """The materials of each route's own service, tagged with the routes that ask for them, then
+    the household's materials."""
+    by_code = {s.code: s for s in shipped_services()}
+    routes_of: dict[str, list[str]] = {}
+    for route, service_code in ROUTE_SERVICES.items():
+        for code in by_code[service_code].materials:
+            routes_of.setdefault(code, []).append(route.value)
+    rows = [
+        {**row, "routes": routes_of[str(row["code"])]} for row in _material_rows(list(routes_of))
+    ]
+    return rows + _material_rows(spec.materials)
+
+
 async def load_shipped_catalog(session: AsyncSession) -> int:
     """Adds shipped services that the database lacks; never overwrites an admin's edits."""
     added = 0
@@ -106,6 +153,14 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
         for district in spec.districts:
             if await catalog_repo.get_by_code(session, district.value, spec.code):
                 continue
+            form: list[dict[str, object]]
+            if spec.bundle:
+                form, materials = bundle_form(spec), bundle_materials(spec)
+            else:
+                form = [{"fact": f} for f in form_facts(spec, district)]
+                if spec.needs_employer_confirmation:
+                    form.append({"field": "employer_uscc"})
+                materials = _material_rows(spec.materials)
             session.add(
                 Service(
                     code=spec.code,
@@ -116,13 +171,13 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     name_en=spec.name_en,
                     description_zh=spec.description_zh,
                     description_en=spec.description_en,
-                    form=[{"fact": f} for f in form_facts(spec, district)]
-                    + ([{"field": "employer_uscc"}] if spec.needs_employer_confirmation else []),
-                    materials=_material_rows(spec.materials),
+                    form=form,
+                    materials=materials,
                     time_limit_days=spec.time_limit_days,
                     allows_missing_materials=spec.allows_missing_materials,
                     allows_commitment=spec.allows_commitment,
                     needs_employer_confirmation=spec.needs_employer_confirmation,
+                    part_of=spec.part_of,
                 )
             )
             added += 1
@@ -168,7 +223,7 @@ def service_view(service: Service, lang: str) -> ServiceView:
 async def list_services(
     session: AsyncSession, lang: str, district: str | None = None
 ) -> list[ServiceView]:
-    rows = await catalog_repo.list_active(session, district)
+    rows = await catalog_repo.list_active(session, district, applicable_only=True)
     return [service_view(s, lang) for s in rows]
 
 

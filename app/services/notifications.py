@@ -166,6 +166,53 @@ TEMPLATES: dict[str, Template] = {
             "revoked. Reason: {reason}"
         ),
     ),
+    # 人才落户一件事
+    "case.wait_for_data": Template(
+        N_("Waiting for records from another office: {case_number}"),
+        N_(
+            "We have received your application for {service_name} ({case_number}). We are "
+            "still waiting for your records from another government system; we keep asking and "
+            "will continue as soon as they arrive. You do not need to do anything."
+        ),
+    ),
+    "case.receive_data": Template(
+        N_("Records received: {case_number}"),
+        N_(
+            "The records we were waiting for have arrived. Your application for {service_name} "
+            "({case_number}) now goes to the window for acceptance."
+        ),
+    ),
+    "case.dispatch": Template(
+        N_("Sent to the departments: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been accepted and sent to "
+            "every department involved. We expect to complete it by {deadline}."
+        ),
+    ),
+    "case.release": Template(
+        N_("Next step started: {case_number}"),
+        N_("The step {service_name} ({case_number}) has started. It is due by {deadline}."),
+    ),
+    "case.cancel": Template(
+        N_("Step cancelled: {case_number}"),
+        N_("The step {service_name} ({case_number}) has been cancelled. Reason: {reason}"),
+    ),
+    "case.complete_parts": Template(
+        N_("Ready to collect: {case_number}"),
+        N_(
+            "Every department has finished your application for {service_name} ({case_number}). "
+            "The result is ready to be handed over at the window, or sent to you by post."
+        ),
+    ),
+    "case.fail_part": Template(
+        N_("Application not approved: {case_number}"),
+        N_(
+            "A key step of your application for {service_name} ({case_number}) was not "
+            "approved, so the steps after it have been stopped. Reason: {reason}. You may ask "
+            "for an administrative reconsideration within 60 days, or apply again under another "
+            "route if the route finder shows one open to you."
+        ),
+    ),
     "case.request_employer_confirmation": Template(
         N_("Please confirm an employee's application: {case_number}"),
         N_(

@@ -18,7 +18,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
-from app.services import audit, housing, notifications
+from app.services import audit, housing, notifications, verification
 from app.services.cases import act_as_system, message_payload
 from app.workflow.errors import WorkflowError
 from app.workflow.states import CaseAction
@@ -41,6 +41,11 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
                     done += 1
         except Exception:
             log.exception("scheduled case work failed", extra={"schedule": str(schedule_id)})
+    # 免提交: ask the outside systems whose answers are due (retries after an outage).
+    try:
+        await verification.run_due(sessionmaker)
+    except Exception:
+        log.exception("verification round failed")
     # Housing: lapsed apartment offers and lease renewal reminders, in one transaction each.
     async with sessionmaker() as session, session.begin():
         await housing.expire_offers(session, day)

@@ -27,6 +27,11 @@ class CaseStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     TERMINATED = "terminated"  # 容缺 materials not delivered by the due date
     REVOKED = "revoked"  # 撤销, e.g. a 告知承诺 commitment found untrue on verification
+    # 人才落户一件事: the parent case of a bundle, and the parts each department handles.
+    AWAITING_DATA = "awaiting_data"  # an outside system has not answered yet; retried by a job
+    IN_PROGRESS = "in_progress"  # parts dispatched to the departments
+    WAITING = "waiting"  # a part whose earlier step is not approved yet
+    CANCELLED = "cancelled"  # a part stopped because an earlier step failed or the bundle ended
 
 
 class CaseAction(StrEnum):
@@ -48,6 +53,14 @@ class CaseAction(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"
     REVOKE = "revoke"
+    # Bundles (taken by the system as the parts move; see ``app.workflow.bundle``).
+    WAIT_FOR_DATA = "wait_for_data"
+    RECEIVE_DATA = "receive_data"
+    DISPATCH = "dispatch"
+    RELEASE = "release"
+    CANCEL = "cancel"
+    COMPLETE_PARTS = "complete_parts"
+    FAIL_PART = "fail_part"
 
 
 class ActorRole(StrEnum):
@@ -90,6 +103,10 @@ STATUS_LABELS: dict[CaseStatus, str] = {
     CaseStatus.WITHDRAWN: N_("Withdrawn"),
     CaseStatus.TERMINATED: N_("Stopped: missing documents not received in time"),
     CaseStatus.REVOKED: N_("Approval revoked"),
+    CaseStatus.AWAITING_DATA: N_("Waiting for data from another office"),
+    CaseStatus.IN_PROGRESS: N_("The departments are working on it"),
+    CaseStatus.WAITING: N_("Waiting for an earlier step"),
+    CaseStatus.CANCELLED: N_("Cancelled"),
 }
 
 # Button labels for staff and applicants.
@@ -112,6 +129,13 @@ ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.CLOSE: N_("Close"),
     CaseAction.WITHDRAW: N_("Withdraw application"),
     CaseAction.REVOKE: N_("Revoke approval"),
+    CaseAction.WAIT_FOR_DATA: N_("Wait for data from another office"),
+    CaseAction.RECEIVE_DATA: N_("Data received"),
+    CaseAction.DISPATCH: N_("Send to the departments"),
+    CaseAction.RELEASE: N_("Start after the earlier step"),
+    CaseAction.CANCEL: N_("Cancel"),
+    CaseAction.COMPLETE_PARTS: N_("All departments have finished"),
+    CaseAction.FAIL_PART: N_("A key step was not approved"),
 }
 
 

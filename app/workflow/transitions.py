@@ -115,12 +115,32 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
     (S.APPROVED, A.REVOKE): S.REVOKED,
     (S.RESULT_ISSUED, A.REVOKE): S.REVOKED,
     (S.CLOSED, A.REVOKE): S.REVOKED,
+    # 人才落户一件事. The parent waits at intake while an outside system is down, and once
+    # accepted at the one window is dispatched to the departments; its outcome follows the parts.
+    (S.SUBMITTED, A.WAIT_FOR_DATA): S.AWAITING_DATA,
+    (S.AWAITING_DATA, A.RECEIVE_DATA): S.SUBMITTED,
+    (S.AWAITING_DATA, A.WITHDRAW): S.WITHDRAWN,
+    (S.ACCEPTED, A.DISPATCH): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.COMPLETE_PARTS): S.APPROVED,
+    (S.IN_PROGRESS, A.FAIL_PART): S.REJECTED,
+    (S.IN_PROGRESS, A.WITHDRAW): S.WITHDRAWN,
+    # A part starts accepted (the window accepted the bundle once) or waiting for its
+    # dependency; a failed dependency or an ended bundle cancels whatever is still open.
+    (S.WAITING, A.RELEASE): S.ACCEPTED,
+    (S.WAITING, A.CANCEL): S.CANCELLED,
+    (S.ACCEPTED, A.CANCEL): S.CANCELLED,
+    (S.IN_REVIEW, A.CANCEL): S.CANCELLED,
+    (S.REVIEW_SUPPLEMENT_REQUESTED, A.CANCEL): S.CANCELLED,
 }
+
+# Where a case row begins: an application, or a bundle part waiting for an earlier step (parts
+# whose step can start at once begin accepted, which the table reaches anyway).
+START_STATUSES: frozenset[CaseStatus] = frozenset({S.SUBMITTED, S.WAITING})
 
 # Statuses that end the case's handling: every reminder and scheduled action is dropped on entry.
 # CLOSED still admits REVOKE (a 告知承诺 found untrue on verification), hence not "no way out".
 FINAL_STATUSES: frozenset[CaseStatus] = frozenset(
-    {S.NOT_ACCEPTED, S.REJECTED, S.WITHDRAWN, S.TERMINATED, S.REVOKED, S.CLOSED}
+    {S.NOT_ACCEPTED, S.REJECTED, S.WITHDRAWN, S.TERMINATED, S.REVOKED, S.CLOSED, S.CANCELLED}
 )
 
 PAUSED_STATUSES: frozenset[CaseStatus] = frozenset(
@@ -129,7 +149,7 @@ PAUSED_STATUSES: frozenset[CaseStatus] = frozenset(
 
 # Statuses in which a clock or a pause interval is open; leaving them for anything but intake
 # stops it. A pause before acceptance is recorded too; deadlines ignore days before acceptance.
-_CLOCK_OPEN: frozenset[CaseStatus] = PAUSED_STATUSES | {S.ACCEPTED, S.IN_REVIEW}
+_CLOCK_OPEN: frozenset[CaseStatus] = PAUSED_STATUSES | {S.ACCEPTED, S.IN_REVIEW, S.IN_PROGRESS}
 
 
 class Need(Enum):
@@ -194,9 +214,19 @@ ACTION_RULES: dict[CaseAction, ActionRule] = {
     A.CLOSE: ActionRule(_roles(R.WINDOW_CLERK, R.SYSTEM)),
     A.WITHDRAW: ActionRule(_roles(R.APPLICANT), reason=_OPT),
     A.REVOKE: ActionRule(_roles(R.APPROVER, R.SUPERVISOR), reason=_REQ, clause=_REQ),
+    A.WAIT_FOR_DATA: ActionRule(_roles(R.SYSTEM), reason=_OPT),
+    A.RECEIVE_DATA: ActionRule(_roles(R.SYSTEM), reason=_OPT),
+    A.DISPATCH: ActionRule(_roles(R.SYSTEM)),
+    A.RELEASE: ActionRule(_roles(R.SYSTEM)),
+    A.CANCEL: ActionRule(_roles(R.SYSTEM), reason=_REQ),
+    A.COMPLETE_PARTS: ActionRule(_roles(R.SYSTEM), reason=_OPT),
+    # The reason names the step that failed and what the applicant can do next.
+    A.FAIL_PART: ActionRule(_roles(R.SYSTEM), reason=_REQ, clause=_OPT),
 }
 
 _ACCEPTING = frozenset({A.ACCEPT, A.ACCEPT_WITH_PENDING_MATERIALS})
+# Actions that start a case's clock: acceptance, and a bundle part released by its dependency.
+_CLOCK_STARTING = _ACCEPTING | {A.RELEASE}
 _NEEDS_PENDING = frozenset({A.RECEIVE_PENDING_MATERIALS, A.EXPIRE_PENDING_MATERIALS})
 
 
@@ -316,7 +346,7 @@ def _clock_effects(
     action: CaseAction, src: CaseStatus, dst: CaseStatus, today: date
 ) -> list[SideEffect]:
     out: list[SideEffect] = []
-    if action in _ACCEPTING:
+    if action in _CLOCK_STARTING:
         out.append(StartClock(today))
     if dst in PAUSED_STATUSES and src not in PAUSED_STATUSES:
         out.append(PauseClock(today))

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import public_api
+from app.core.access import CurrentApplicant, CurrentStaff, public_api
 from app.core.ratelimit import RateLimit
 from app.core.templates import language
+from app.db import SessionDep
+from app.domain.enums import District
+from app.schemas.cases import ApplicationRead, CaseRead
+from app.services import applications as applications_service
+from app.services import bundles as bundles_service
+from app.services import cases as cases_service
 from app.services import settlement as settlement_service
+from app.services import verification as verification_service
 
 router = APIRouter(
     prefix="/api/v1/settlement",
@@ -44,3 +52,79 @@ async def find_routes(data: RouteQuery, request: Request) -> RouteAnswer:
         routes=found.routes,
         missing_facts=found.missing_facts,
     )
+
+
+# 人才落户一件事: the applicant's bundle, and what staff do on it beyond the ordinary actions.
+bundles = APIRouter(prefix="/api/v1/settlement/bundles", tags=["settlement"])
+staff = APIRouter(prefix="/api/v1/staff/cases", tags=["settlement"])
+
+
+class BundleStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    district: District
+
+
+class ManualFacts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    facts: dict[str, Any] = Field(description="Facts the system would have provided, by name")
+    note: str = Field(max_length=2000, description="Where the data comes from, and why by hand")
+
+
+class RouteChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    route: str
+    reason: str = Field(max_length=2000)
+
+
+@bundles.post("", status_code=status.HTTP_201_CREATED)
+async def start_bundle(
+    data: BundleStart, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> ApplicationRead:
+    """Starts the bundle draft in a district (or returns the one in progress); the outside
+    systems are asked for the applicant's records, shown in ``verifications``."""
+    app = await bundles_service.start(session, principal, data.district, channel="api")
+    return await applications_service.application_view(session, app, language(request))
+
+
+@bundles.get("/{application_id}/routes")
+async def bundle_routes(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> RouteAnswer:
+    """The route finder on the draft's own answers and verified records."""
+    found = await bundles_service.routes_for(session, principal, application_id, language(request))
+    return RouteAnswer(
+        as_of=found.as_of,
+        recommended=found.recommended,
+        routes=found.routes,
+        missing_facts=found.missing_facts,
+    )
+
+
+@staff.post("/{case_id}/verifications/{system}")
+async def enter_verified_facts(
+    case_id: uuid.UUID,
+    system: str,
+    data: ManualFacts,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> CaseRead:
+    """During a lasting outage, staff enter what the system would have said, with a note."""
+    await verification_service.enter_manually(
+        session, principal, case_id, system, data.facts, data.note
+    )
+    return await cases_service.case_view(session, principal, case_id, language(request))
+
+
+@staff.post("/{case_id}/route")
+async def change_route(
+    case_id: uuid.UUID,
+    data: RouteChange,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> CaseRead:
+    """The window corrects the settlement route before accepting the bundle, with a reason."""
+    lang = language(request)
+    await bundles_service.change_route(session, principal, case_id, data.route, data.reason, lang)
+    return await cases_service.case_view(session, principal, case_id, lang)

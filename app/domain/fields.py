@@ -1,0 +1,75 @@
+"""Form questions that are not talent facts: they name a party (the employer) or shape a bundle
+(the settlement route, who moves with the applicant). Labels are msgids, translated on display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.domain.identity import is_valid_uscc
+from app.i18n import N_
+from app.workflow.bundle import ROUTE_LABELS, SettlementRoute
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraField:
+    label: str
+    help: str
+    type: str  # "uscc" | "enum" | "bool" | "int": the question pages render by type
+    values: tuple[tuple[str, str], ...] = ()  # (code, label msgid) for enums
+    # Only the children count is numeric; its message names these bounds.
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+EXTRA_FIELDS: dict[str, ExtraField] = {
+    "employer_uscc": ExtraField(
+        N_("Your employer's unified social credit code"),
+        N_(
+            "18 characters, on your employer's business licence. "
+            "Your employer confirms your employment."
+        ),
+        "uscc",
+    ),
+    "settlement_route": ExtraField(
+        N_("Which settlement route do you apply under?"),
+        N_("The route finder shows which routes are open to you and why."),
+        "enum",
+        tuple((r.value, ROUTE_LABELS[r]) for r in SettlementRoute),
+    ),
+    "spouse_moves": ExtraField(
+        N_("Does your spouse move their hukou with you?"),
+        N_("Answer no if you are not married."),
+        "bool",
+    ),
+    "children_moving": ExtraField(
+        N_("How many children under 18 move their hukou with you?"),
+        N_("Enter 0 if none. Each child is registered for school in the district."),
+        "int",
+        minimum=0,
+        maximum=6,
+    ),
+}
+
+
+def field_error(name: str, value: Any) -> str | None:
+    """The msgid explaining why ``value`` is not a valid answer to ``name``, or None."""
+    spec = EXTRA_FIELDS[name]
+    if spec.type == "uscc":
+        if not (isinstance(value, str) and is_valid_uscc(value)):
+            return N_("Enter a valid 18-character unified social credit code.")
+    elif spec.type == "enum":
+        if value not in {code for code, _ in spec.values}:
+            return N_("Choose one of the options.")
+    elif spec.type == "bool":
+        if not isinstance(value, bool):
+            return N_("Answer yes or no.")
+    elif spec.type == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            return N_("Enter a whole number.")
+        if (spec.minimum is not None and value < spec.minimum) or (
+            spec.maximum is not None and value > spec.maximum
+        ):
+            return N_("Enter a number from 0 to 6.")
+    return None

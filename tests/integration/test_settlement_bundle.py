@@ -1,0 +1,434 @@
+"""人才落户一件事 end to end through the JSON API, with the outside systems served by the real
+simulator on a local port and the worker's verification round run by hand."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.models import Case, OutboxMessage
+from app.models.base import utcnow
+from app.services import verification
+from simulator.data import PEOPLE_LIST
+from tests import factories as f
+from tests.support.simulator import RunningSimulator, running_simulator
+
+PDF = b"%PDF-1.7\n% test\n%%EOF\n"
+SYSTEMS = ("identity", "social_insurance", "degrees", "hukou")
+
+# Plausible answers for whatever the chosen route still asks after verification.
+ANSWERS: dict[str, Any] = {
+    "marital_status": "married",
+    "residence_permit_years": 3,
+    "study_abroad_days": 1200,
+    "return_date": "2022-05-01",
+    "university_world_rank": 40,
+    "university_cn_tier": "other",
+    "university_subject_rank": 40,
+    "employment_start_date": "2022-07-01",
+    "contract_end_date": "2028-06-30",
+    "pays_income_tax_in_shanghai": True,
+    "annual_salary_cny": 600000,
+    "professional_title": "none",
+    "skill_level": 0,
+    "talent_programs": [],
+    "employer_type": "private",
+    "graduate_score": 70,
+    "residence_permit_social_insurance_years": 3,
+    "university_name": "Kyoto University",
+    "university_in_shanghai": False,
+}
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[RunningSimulator]:
+    with running_simulator() as sim:
+        names = {
+            "IDENTITY": "identity",
+            "SOCIAL_INSURANCE": "social_insurance",
+            "DEGREES": "degrees",
+            "HUKOU": "hukou",
+        }
+        saved = {k: os.environ.get(f"TALENT_VERIFICATION_{k}_URL") for k in names}
+        for key, system in names.items():
+            os.environ[f"TALENT_VERIFICATION_{key}_URL"] = sim.url(system)
+        # Fail fast: the job's retries are what this test is about, not the client's.
+        os.environ["TALENT_VERIFICATION_MAX_ATTEMPTS"] = "1"
+        os.environ["TALENT_VERIFICATION_TIMEOUT_SECONDS"] = "2"
+        from app.config import get_settings
+
+        get_settings.cache_clear()
+        yield sim
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(f"TALENT_VERIFICATION_{key}_URL", None)
+            else:
+                os.environ[f"TALENT_VERIFICATION_{key}_URL"] = value
+        os.environ.pop("TALENT_VERIFICATION_MAX_ATTEMPTS", None)
+        os.environ.pop("TALENT_VERIFICATION_TIMEOUT_SECONDS", None)
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+async def sim(simulator: RunningSimulator) -> AsyncIterator[RunningSimulator]:
+    simulator.reset()
+    yield simulator
+    simulator.reset()
+
+
+async def person(client: httpx.AsyncClient, name: str) -> f.ApiUser:
+    p = next(p for p in PEOPLE_LIST if p.full_name == name)
+    payload = f.domestic_payload(full_name=p.full_name, id_number=p.id_number)
+    return await f.register_and_login(client, payload)
+
+
+async def staff(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    roles: list[str],
+    department: str,
+    district: str = "changning",
+) -> dict[str, str]:
+    email = await f.create_staff(sm, district=district, roles=roles, department=department)
+    return await f.staff_login(client, email)
+
+
+async def staff_case(client: httpx.AsyncClient, headers: dict[str, str], case_id: str) -> Any:
+    r = await client.get(f"/api/v1/staff/cases/{case_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def act(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str, action: str, **extra: Any
+) -> Any:
+    version = (await staff_case(client, headers, case_id))["version"]
+    r = await client.post(
+        f"/api/v1/staff/cases/{case_id}/actions",
+        headers=headers,
+        json={"action": action, "expected_version": version, **extra},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def start_bundle(
+    client: httpx.AsyncClient, user: f.ApiUser, sm: async_sessionmaker[AsyncSession]
+) -> dict[str, Any]:
+    r = await client.post(
+        "/api/v1/settlement/bundles", headers=user.headers, json={"district": "changning"}
+    )
+    assert r.status_code == 201, r.text
+    draft = r.json()
+    assert {v["system"]: v["status"] for v in draft["verifications"]} == dict.fromkeys(
+        SYSTEMS, "pending"
+    )
+    await verification.run_due(sm)
+    r = await client.get(f"/api/v1/applications/{draft['id']}", headers=user.headers)
+    return dict(r.json())
+
+
+async def fill_and_submit(
+    client: httpx.AsyncClient,
+    user: f.ApiUser,
+    draft: dict[str, Any],
+    *,
+    route: str,
+    children: int = 0,
+) -> dict[str, Any]:
+    app_id = draft["id"]
+    household = {"settlement_route": route, "spouse_moves": False, "children_moving": children}
+    r = await client.patch(
+        f"/api/v1/applications/{app_id}", headers=user.headers, json={"answers": household}
+    )
+    assert r.status_code == 200, r.text
+    shown = [q["fact"] for q in r.json()["questions"]]
+    answers = {name: ANSWERS[name] for name in shown if name in ANSWERS}
+    r = await client.patch(
+        f"/api/v1/applications/{app_id}", headers=user.headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    docs: dict[str, str] = {}
+    for material in r.json()["materials"]:
+        if material["needed"]:
+            up = await client.post(
+                "/api/v1/documents",
+                headers=user.headers,
+                files={"file": (f"{material['code']}.pdf", PDF, "application/pdf")},
+                data={"kind": material["kind"]},
+            )
+            assert up.status_code == 201, up.text
+            docs[material["code"]] = up.json()["id"]
+    r = await client.patch(
+        f"/api/v1/applications/{app_id}", headers=user.headers, json={"documents": docs}
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/applications/{app_id}/submit",
+        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code in (200, 201), r.text
+    return dict(r.json()["case"])
+
+
+def parts_by_code(case: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {p["code"]: p for p in case["parts"]}
+
+
+async def templates_sent(sm: async_sessionmaker[AsyncSession], user_id: str) -> list[str]:
+    async with sm() as session:
+        rows = await session.execute(
+            select(OutboxMessage.template).where(
+                OutboxMessage.recipient_user_id == uuid.UUID(user_id)
+            )
+        )
+        return [str(t) for t in rows.scalars()]
+
+
+class TestBundle:
+    async def test_returnee_bundle_from_route_finding_to_handout(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "刘洋")
+        draft = await start_bundle(client, user, sessionmaker)
+        # 免提交: every system answered, and what they vouched for is not asked.
+        assert {v["system"]: v["status"] for v in draft["verifications"]} == dict.fromkeys(
+            SYSTEMS, "verified"
+        )
+        asked = {q["fact"] for q in draft["questions"]}
+        for fact in ("birth_date", "highest_degree", "degree_country", "hukou"):
+            assert fact not in asked
+        assert "social_insurance_months" not in asked
+        # ... and cannot be overwritten by the applicant.
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            headers=user.headers,
+            json={"answers": {"highest_degree": "bachelor"}},
+        )
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["code"] == "verified"
+
+        r = await client.get(
+            f"/api/v1/settlement/bundles/{draft['id']}/routes", headers=user.headers
+        )
+        assert r.status_code == 200, r.text
+        assert {x["policy_id"] for x in r.json()["routes"]} >= {"shanghai.returnee_settlement"}
+
+        case = await fill_and_submit(client, user, draft, route="returnee", children=1)
+        assert case["status"] == "submitted"
+        # Uploads that the systems replaced were never asked for.
+        assert not {d["requirement"] for d in case["documents"]} & {
+            "degree_certificate",
+            "social_insurance_record",
+            "id_document",
+        }
+
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        hr = await staff(client, sessionmaker, ["reviewer", "approver"], "hr_bureau")
+        police = await staff(client, sessionmaker, ["reviewer", "approver"], "public_security")
+        education = await staff(client, sessionmaker, ["reviewer", "approver"], "education")
+
+        accepted = await act(client, window, case["id"], "accept")
+        assert accepted["status"] == "in_progress"
+        parts = parts_by_code(accepted)
+        assert parts["settlement_approval"]["status"] == "accepted"
+        for code in ("hukou_move_in", "residence_permit_cancellation", "school_enrolment"):
+            assert parts[code]["status"] == "waiting"
+        departments = {p["department"] for p in accepted["parts"]}
+        assert {"hr_bureau", "public_security", "education"} <= departments
+        assert accepted["deadline"]["due_on"] >= max(p["due_on"] for p in accepted["parts"])
+
+        # Each department finds its part in its own queue.
+        r = await client.get(
+            "/api/v1/staff/cases", headers=police, params={"department": "public_security"}
+        )
+        assert parts["hukou_move_in"]["id"] in {i["id"] for i in r.json()["items"]}
+
+        def approve(headers: dict[str, str], part_id: str) -> Any:
+            async def run() -> Any:
+                await act(client, headers, part_id, "start_review")
+                return await act(client, headers, part_id, "approve")
+
+            return run()
+
+        done = await approve(hr, parts["settlement_approval"]["id"])
+        assert done["bundle"]["number"] == case["number"]
+        parent = await staff_case(client, window, case["id"])
+        assert parts_by_code(parent)["hukou_move_in"]["status"] == "accepted"
+        # A part is not handed out on its own.
+        r = await client.post(
+            f"/api/v1/staff/cases/{parts['settlement_approval']['id']}/actions",
+            headers=window,
+            json={
+                "action": "issue_result",
+                "expected_version": done["version"],
+                "delivery": "window",
+            },
+        )
+        assert r.status_code == 422
+
+        await approve(police, parts["hukou_move_in"]["id"])
+        parent = await staff_case(client, window, case["id"])
+        for code in ("residence_permit_cancellation", "social_insurance_update"):
+            assert parts_by_code(parent)[code]["status"] == "accepted"
+        await approve(police, parts["residence_permit_cancellation"]["id"])
+        await approve(hr, parts["social_insurance_update"]["id"])
+        await approve(education, parts["school_enrolment"]["id"])
+        for code, part in parts.items():
+            if code == "housing_recommendation":
+                housing = await staff(client, sessionmaker, ["reviewer", "approver"], "housing")
+                await approve(housing, part["id"])
+
+        parent = await staff_case(client, window, case["id"])
+        assert parent["status"] == "approved"
+        assert "issue_result" in parent["allowed_actions"]
+        issued = await act(client, window, case["id"], "issue_result", delivery="window")
+        assert issued["status"] == "result_issued"
+
+        mine = await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)
+        assert mine.status_code == 200
+        assert mine.json()["status"] == "result_issued"
+        assert len(mine.json()["parts"]) == len(parts)
+        listed = (await client.get("/api/v1/cases", headers=user.headers)).json()
+        assert [c["id"] for c in listed] == [case["id"]]  # parts show on the bundle only
+        sent = await templates_sent(sessionmaker, user.account["user_id"])
+        assert "case.dispatch" in sent and "case.complete_parts" in sent
+
+    async def test_rejected_settlement_cancels_its_dependants_and_tells_the_applicant(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "许晴")
+        draft = await start_bundle(client, user, sessionmaker)
+        case = await fill_and_submit(client, user, draft, route="returnee")
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        hr = await staff(client, sessionmaker, ["reviewer", "approver"], "hr_bureau")
+        accepted = await act(client, window, case["id"], "accept")
+        approval = parts_by_code(accepted)["settlement_approval"]["id"]
+        await act(client, hr, approval, "start_review")
+        await act(
+            client,
+            hr,
+            approval,
+            "reject",
+            reason="社保缴费基数未达到要求 / the social insurance base is below the requirement",
+            clause="沪人社规〔2023〕号 第三条",
+        )
+        parent = await staff_case(client, window, case["id"])
+        assert parent["status"] == "rejected"
+        statuses = {p["code"]: p["status"] for p in parent["parts"]}
+        assert statuses["settlement_approval"] == "rejected"
+        assert all(s == "cancelled" for c, s in statuses.items() if c != "settlement_approval")
+        assert parts_by_code(parent)["settlement_approval"]["decision_reason"]
+        sent = await templates_sent(sessionmaker, user.account["user_id"])
+        assert "case.fail_part" in sent
+
+    async def test_an_outage_makes_the_case_wait_and_it_completes_when_the_system_returns(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "黄蕾")
+        sim.control("social_insurance", "down", duration_ms=600_000)
+        draft = await start_bundle(client, user, sessionmaker)
+        states = {v["system"]: v["status"] for v in draft["verifications"]}
+        assert states["social_insurance"] == "unavailable"
+        assert states["identity"] == "verified"
+        # What the system will provide is not asked meanwhile.
+        assert "social_insurance_months" not in {q["fact"] for q in draft["questions"]}
+
+        case = await fill_and_submit(client, user, draft, route="returnee")
+        assert case["status"] == "awaiting_data"
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        waiting = [v for v in mine["verifications"] if v["status"] == "unavailable"]
+        assert [v["system"] for v in waiting] == ["social_insurance"]
+
+        # Still down: the worker asks again later and the case keeps waiting.
+        later = utcnow() + timedelta(hours=2)
+        await verification.run_due(sessionmaker, now=later)
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert mine["status"] == "awaiting_data"
+
+        sim.reset()
+        # Two workers' rounds at once must not store or dispatch anything twice.
+        await verification.run_due(sessionmaker, now=later + timedelta(hours=4))
+        await verification.run_due(sessionmaker, now=later + timedelta(hours=4))
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert mine["status"] == "submitted"
+        assert {v["status"] for v in mine["verifications"]} == {"verified"}
+
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        accepted = await act(client, window, case["id"], "accept")
+        assert accepted["status"] == "in_progress"
+        of_bundle = Case.parent_id == uuid.UUID(case["id"])
+        async with sessionmaker() as session:
+            parts = await session.scalar(select(func.count()).select_from(Case).where(of_bundle))
+            distinct = await session.scalar(
+                select(func.count(func.distinct(Case.bundle_part))).where(of_bundle)
+            )
+        assert parts == distinct == len(accepted["parts"])
+
+    async def test_staff_enter_data_by_hand_when_the_outage_lasts(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "高远")
+        sim.control("degrees", "down", duration_ms=600_000)
+        draft = await start_bundle(client, user, sessionmaker)
+        case = await fill_and_submit(client, user, draft, route="talent_introduction")
+        assert case["status"] == "awaiting_data"
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        url = f"/api/v1/staff/cases/{case['id']}/verifications/degrees"
+        r = await client.post(url, headers=window, json={"facts": {"hukou": "other"}, "note": ""})
+        assert r.status_code == 422
+        codes = {e["code"] for e in r.json()["errors"]}
+        assert {"not_from_system", "required"} <= codes
+        r = await client.post(
+            url,
+            headers=window,
+            json={
+                "facts": {"highest_degree": "bachelor", "degree_country": "CN"},
+                "note": "学信网打印件已核对原件 / checked the CHSI printout against the original",
+            },
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "submitted"
+        degrees = next(v for v in r.json()["verifications"] if v["system"] == "degrees")
+        assert degrees["manual"] and degrees["facts"]["highest_degree"] == "bachelor"
+
+
+class TestBundleForm:
+    def test_no_fact_is_asked_twice_in_any_route(self) -> None:
+        from app.services.catalog import bundle_form, shipped_services
+        from app.workflow.bundle import SettlementRoute
+
+        spec = next(s for s in shipped_services() if s.bundle)
+        form = bundle_form(spec)
+        names = [str(e.get("fact") or e.get("field")) for e in form]
+        assert len(names) == len(set(names))
+        for route in SettlementRoute:
+            shown = [
+                n
+                for n, e in zip(names, form, strict=True)
+                if not isinstance(e.get("routes"), list) or route.value in e["routes"]
+            ]
+            assert len(shown) == len(set(shown)), route
+        # The departments' steps ask nothing of their own: the one form serves them all.
+        assert all(not s.facts for s in shipped_services() if s.part_of)
