@@ -17,7 +17,9 @@ from app.i18n import gettext
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 templates.env.globals["quote"] = quote
 templates.env.globals["labels"] = labels.ALL
-templates.env.globals["options"] = lambda values: [(v["value"], v["label"], None) for v in values]
+templates.env.globals["options"] = lambda values: [
+    (v["value"], v["label"], v.get("hint")) for v in values
+]
 
 
 def language(request: Request) -> str:

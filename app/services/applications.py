@@ -176,6 +176,34 @@ def evaluate(
     return results[0].model_dump(mode="json") if results else None
 
 
+_ROUTE_HINTS = {
+    "eligible": N_("Open to you on what we know so far."),
+    "unknown": N_("May be open to you: the questions of this route decide."),
+    "ineligible": N_("Not open to you: {reason}"),
+}
+
+
+def _explain_routes(questions: list[QuestionView], answers: Mapping[str, Any], lang: str) -> None:
+    """Each route option carries the route finder's verdict on the answers and verified
+    records so far, so the applicant chooses knowing why."""
+    from app.services.settlement import find_routes
+
+    question = next((q for q in questions if q.fact == "settlement_route"), None)
+    if question is None:
+        return
+    found = find_routes(fact_answers(answers), lang)
+    by_policy = {r["policy_id"]: r for r in found.routes}
+    for option in question.values:
+        verdict = by_policy.get(ROUTE_POLICIES[SettlementRoute(option["value"])])
+        if verdict is None:
+            continue
+        status = str(verdict["status"])
+        failed = [c for c in verdict["criteria"] if c.get("result") == "false"]
+        reason = str(failed[0]["message"]) if failed else ""
+        option["hint"] = gettext(lang, _ROUTE_HINTS[status]).format(reason=reason)
+        option["status"] = status
+
+
 def route_policy(service: Service, answers: Mapping[str, Any]) -> str | None:
     if service.code != BUNDLE_SERVICE:
         return None
@@ -213,6 +241,8 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
     service = await _service(session, app.service_id)
     rows, hidden, covered = await _verified(session, service, app)
     questions = questions_for(service, app.answers, lang, hidden)
+    if service.code == BUNDLE_SERVICE:
+        _explain_routes(questions, app.answers, lang)
     result = evaluate(service, app.answers, local_date(utcnow()), lang)
     case = await cases_repo.get_case_by_application(session, app.id)
     return ApplicationRead(

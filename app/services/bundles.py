@@ -385,6 +385,10 @@ def route_label(route: str | None, lang: str) -> str | None:
         return None
 
 
+def route_options(lang: str) -> list[tuple[str, str, None]]:
+    return [(r.value, gettext(lang, ROUTE_LABELS[r]), None) for r in SettlementRoute]
+
+
 def check_route(route: str) -> SettlementRoute:
     try:
         return SettlementRoute(route)

@@ -36,6 +36,8 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("reviewer", "人社局审核员", Department.HR_BUREAU, [Role.REVIEWER]),
     ("approver", "人社局审批员", Department.HR_BUREAU, [Role.APPROVER]),
     ("housing", "房管局审核员", Department.HOUSING, [Role.REVIEWER, Role.APPROVER]),
+    ("police", "公安户政审核员", Department.PUBLIC_SECURITY, [Role.REVIEWER, Role.APPROVER]),
+    ("education", "教育局审核员", Department.EDUCATION, [Role.REVIEWER, Role.APPROVER]),
     ("maker", "财务经办", Department.FINANCE, [Role.FINANCE_MAKER]),
     ("checker", "财务复核", Department.FINANCE, [Role.FINANCE_CHECKER]),
     ("admin", "区管理员", Department.TALENT_OFFICE, [Role.DISTRICT_ADMIN]),

@@ -325,6 +325,25 @@ async def _after_answer(session: AsyncSession, row: FactVerification) -> None:
 # --- what the forms and pages need ---------------------------------------------------------
 
 
+def fact_names(system: str) -> tuple[str, ...]:
+    try:
+        return SYSTEM_FACTS[OutsideSystem(system)]
+    except ValueError:
+        return ()
+
+
+def manual_fields(lang: str) -> dict[str, list[tuple[str, str]]]:
+    """Per system, the facts staff may type in during an outage, with their labels."""
+    from app.rules import FACTS
+
+    return {
+        system.value: [
+            (name, FACTS[name].label.zh if lang == "zh" else FACTS[name].label.en) for name in names
+        ]
+        for system, names in SYSTEM_FACTS.items()
+    }
+
+
 def hidden_facts(rows: list[FactVerification]) -> frozenset[str]:
     """Facts not to ask: verified ones, and those a system is still expected to provide."""
     hidden: set[str] = set()

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.support.simulator import RunningSimulator, running_simulator
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
@@ -29,7 +31,14 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[str]:
+def simulator() -> Iterator[RunningSimulator]:
+    """The outside systems, on a real port, as ``make run`` serves them beside the portal."""
+    with running_simulator() as sim:
+        yield sim
+
+
+@pytest.fixture(scope="session")
+def server(simulator: RunningSimulator) -> Iterator[str]:
     tmp = tempfile.mkdtemp(prefix="talent-browser-")
     env = {
         **os.environ,
@@ -37,6 +46,11 @@ def server() -> Iterator[str]:
         "TALENT_UPLOAD_DIR": f"{tmp}/uploads",
         "TALENT_ENVIRONMENT": "development",
         "TALENT_LOG_LEVEL": "WARNING",
+        "TALENT_VERIFICATION_RETRY_SECONDS": "2",
+        **{
+            f"TALENT_VERIFICATION_{system.upper()}_URL": simulator.url(system)
+            for system in ("identity", "social_insurance", "degrees", "hukou")
+        },
     }
     os.environ["TALENT_BROWSER_DB"] = f"{tmp}/portal.db"
     cli = [sys.executable, "-m", "app.cli"]

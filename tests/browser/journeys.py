@@ -50,9 +50,13 @@ def staff_page(
 
 def answer(page: Page, answers: dict[str, Any]) -> None:
     """Fills whichever of ``answers`` the current question page shows."""
+    from app.domain.fields import EXTRA_FIELDS
+
     for fact, value in answers.items():
         spec = FACTS.get(fact)
         kind = spec.type if spec else "string"
+        if fact in EXTRA_FIELDS:
+            kind = EXTRA_FIELDS[fact].type
         if kind == "enum":
             loc = page.locator(f"#{fact}-{value}")
             if loc.count():

@@ -22,9 +22,11 @@ from app.core.uploads import refuse_oversize
 from app.db import SessionDep
 from app.errors import AppError
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
-from app.schemas.cases import CaseActionRequest, NoteCreate
+from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate
+from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import documents as documents_service
+from app.services import verification as verification_service
 from app.services import window as window_service
 from app.workflow.states import ACTION_LABELS, STATUS_LABELS
 
@@ -63,6 +65,17 @@ async def queue(
     )
 
 
+def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
+    """What the staff case page shows besides the case: action names, and on a bundle the
+    manual-entry fields per outside system and the route options."""
+    return {
+        "case": view,
+        "action_labels": ACTION_LABELS,
+        "manual_fields": verification_service.manual_fields(lang) if view.verifications else {},
+        "route_options": bundles_service.route_options(lang) if view.route else [],
+    }
+
+
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(
     case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
@@ -72,8 +85,7 @@ async def case_page(
         request,
         "staff/case.html",
         {
-            "case": view,
-            "action_labels": ACTION_LABELS,
+            **_case_context(view, language(request)),
             "notice": request.query_params.get("done"),
         },
     )
@@ -113,8 +125,7 @@ async def act(
             request,
             "staff/case.html",
             {
-                "case": view,
-                "action_labels": ACTION_LABELS,
+                **_case_context(view, lang),
                 "errors": errors_of(exc, lang),
                 "failed_action": data["action"],
             },
@@ -142,8 +153,7 @@ async def add_note(
             request,
             "staff/case.html",
             {
-                "case": view,
-                "action_labels": ACTION_LABELS,
+                **_case_context(view, lang),
                 "errors": error_list(lang, problems),
             },
             status_code=422,
@@ -348,3 +358,55 @@ def _date_or_none(raw: object) -> date | None:
         return date.fromisoformat(raw) if isinstance(raw, str) and raw else None
     except ValueError:
         return None
+
+
+@router.post("/cases/{case_id}/verifications/{system}", dependencies=[Csrf])
+async def enter_verified_facts(
+    case_id: uuid.UUID,
+    system: str,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+) -> Response:
+    """During a lasting outage: the data a system would have given, typed in with a note."""
+    lang = language(request)
+    form = await request.form()
+    names = list(verification_service.fact_names(system))
+    facts = {k: v for k, v in fact_values(form, names).items() if v is not None}
+    note = str(form.get("note") or "")
+    try:
+        await verification_service.enter_manually(session, principal, case_id, system, facts, note)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return render(
+            request,
+            "staff/case.html",
+            {**_case_context(view, lang), "errors": errors_of(exc, lang)},
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/cases/{case_id}?done=verified")
+
+
+@router.post("/cases/{case_id}/route", dependencies=[Csrf])
+async def change_route(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+    route: Annotated[str, Form(max_length=60)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    lang = language(request)
+    try:
+        await bundles_service.change_route(session, principal, case_id, route, reason, lang)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return render(
+            request,
+            "staff/case.html",
+            {**_case_context(view, lang), "errors": errors_of(exc, lang), "failed_action": "route"},
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/cases/{case_id}?done=route")

@@ -1,0 +1,140 @@
+"""人才落户一件事 in a real browser: the applicant's bundle with records fetched from the simulator,
+then the window and the departments' reviewers on their parts."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, expect
+
+from app.services.demo import DEMO_PASSWORD
+from tests.browser.conftest import shot
+from tests.browser.journeys import act, answer, sign_in, staff_page, upload_pdf
+
+ANSWERS = {
+    "settlement_route": "talent_introduction",
+    "spouse_moves": False,
+    "children_moving": 1,
+    "marital_status": "married",
+    "residence_permit_years": 3,
+    "talent_programs": [],
+    "professional_title": "senior",
+    "annual_salary_cny": 900000,
+    "employment_start_date": "2023-01-01",
+    "pays_income_tax_in_shanghai": True,
+    "contract_end_date": "2028-12-31",
+}
+
+
+def _records_fetched(page: Page) -> None:
+    """The worker asks the systems in the background; the page says so until they answer."""
+    deadline = time.monotonic() + 40
+    while page.get_by_text("正在获取").count():
+        assert time.monotonic() < deadline, "records were not fetched in time"
+        time.sleep(1)
+        page.reload()
+
+
+def test_bundle_from_records_and_route_to_the_departments(
+    page: Page, browser: Browser, server: str, tmp_path: Path
+) -> None:
+    viewport = page.viewport_name  # type: ignore[attr-defined]
+    sign_in(page, server, "li.wei@demo.example.cn", DEMO_PASSWORD)
+    page.goto(server + "/services")
+    card = page.locator("li.card", has=page.get_by_role("heading", name="人才落户一件事")).first
+    card.get_by_role("button").click()
+    expect(page.get_by_role("heading", name="人才落户一件事")).to_be_visible()
+    expect(page.get_by_role("heading", name="从其他政务系统获取的信息")).to_be_visible()
+    _records_fetched(page)
+    records = page.locator("section.verifications")
+    expect(records.locator(".status-verified")).to_have_count(4)
+    shot(page, "40-bundle-records")
+
+    page.get_by_role("link", name="回答问题").click()
+    # Each route says whether it is open, from the records already fetched.
+    expect(page.locator("#settlement_route")).to_contain_text("不符合")
+    shot(page, "41-bundle-route")
+    while page.get_by_role("button", name="保存并继续").count():
+        answer(page, ANSWERS)
+        # Verified records are never asked again.
+        assert not page.locator("#highest_degree").count()
+        assert not page.locator("#social_insurance_months").count()
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存并继续").click()
+    answer(page, ANSWERS)
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存并完成").click()
+
+    page.get_by_role("link", name="添加材料").click()
+    # The records replace the ID card, degree certificate and social insurance record.
+    assert not page.locator("#file-degree_certificate").count()
+    assert not page.locator("#file-id_document").count()
+    codes = [
+        str(i.get_attribute("id"))[len("file-") :] for i in page.locator("input[type=file]").all()
+    ]
+    assert "employment_contract" in codes
+    for code in codes:
+        upload_pdf(page, f"#file-{code}", tmp_path, f"{code}.pdf")
+        with page.expect_navigation():
+            page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
+                "button[type=submit]"
+            ).click()
+    page.get_by_role("link", name="继续").click()
+    page.get_by_role("link", name="检查并提交").click()
+    page.locator("#declaration-input").check()
+    page.locator("#sensitive_consent-input").check()
+    page.get_by_role("button", name="提交申请").click()
+    expect(page.get_by_role("heading", name="申请已提交")).to_be_visible()
+    number = page.locator(".case-number").inner_text()
+    assert re.fullmatch(r"YP-\d{4}-\d{6}", number)
+    page.get_by_role("link", name="跟踪办理进度").click()
+    case_url = page.url
+    expect(page.get_by_text("人才引进", exact=True)).to_be_visible()
+    shot(page, "42-bundle-submitted")
+    if viewport != "desktop":
+        return
+
+    # The one window accepts the bundle once; it goes to every department at once.
+    clerk_ctx, clerk = staff_page(browser, server, "yangpu.window@demo.talent.gov.cn", viewport)
+    reviewer_ctx, reviewer = staff_page(
+        browser, server, "yangpu.reviewer@demo.talent.gov.cn", viewport
+    )
+    approver_ctx, approver = staff_page(
+        browser, server, "yangpu.approver@demo.talent.gov.cn", viewport
+    )
+    police_ctx, police = staff_page(browser, server, "yangpu.police@demo.talent.gov.cn", viewport)
+    try:
+        clerk.goto(server + "/staff/cases")
+        clerk.get_by_role("link", name=number, exact=True).click()
+        act(clerk, "受理")
+        parts = clerk.locator("table", has=clerk.get_by_text("落户审批"))
+        expect(parts).to_contain_text("户口迁入")
+        expect(parts).to_contain_text("等待前置环节")
+        shot(clerk, "43-bundle-dispatched")
+
+        # The HR bureau reviews and approves its part, found through the part link.
+        reviewer.goto(clerk.url)
+        reviewer.get_by_role("link", name="落户审批").click()
+        expect(reviewer.get_by_text("本件是以下事项中的“落户审批”环节")).to_be_visible()
+        act(reviewer, "开始审核")
+        approver.goto(reviewer.url)
+        act(approver, "批准")
+        shot(approver, "44-part-approved")
+
+        # The police see the move-in in their department's queue, now started.
+        police.goto(server + "/staff/cases?department=public_security")
+        police.get_by_role("link", name=f"{number}-2").click()
+        expect(police.locator(".status-tag").first).to_have_text("已受理")
+        act(police, "开始审核")
+        act(police, "批准")
+        shot(police, "45-move-in-approved")
+
+        page.goto(case_url)
+        table = page.locator("table", has=page.get_by_text("户口迁入"))
+        expect(table).to_contain_text("已批准")
+        shot(page, "46-bundle-progress")
+    finally:
+        for ctx in (clerk_ctx, reviewer_ctx, approver_ctx, police_ctx):
+            ctx.close()
