@@ -82,6 +82,16 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
         )
         if problems := violations(page):
             found[page.url] = problems
+    # The bundle: its records section (this invented person has none on file) and route question.
+    page.goto(server + "/services")
+    page.locator(
+        "li.card", has=page.get_by_role("heading", name="人才落户一件事")
+    ).first.locator("button[type=submit]").click()
+    bundle = page.url
+    for suffix in ["", "/questions/1"]:
+        page.goto(bundle + suffix)
+        if problems := violations(page):
+            found[page.url] = problems
     page.context.close()
 
     ctx, staff = staff_page(browser, server, "yangpu.window@demo.talent.gov.cn", "desktop")
