@@ -135,13 +135,16 @@ async def _recheck_eligibility(session: AsyncSession, case: Case) -> None:
 
 
 def _housing_recommended(answers: dict[str, Any], district: str, today: Any) -> bool:
+    """Whether the housing department should look at the applicant: unless the rules already
+    rule them out of both the talent apartment and the rent subsidy. The bundle does not ask
+    the housing questions; the department does, and not recommending fails nothing."""
     from app.services import applications
 
     policies = [f"{district}.talent_apartment", f"{district}.rent_subsidy"]
     results = load_library().evaluate(
         applications.fact_answers(answers), today, policy_ids=policies
     )
-    return any(r.status == "eligible" for r in results)
+    return any(r.status != "ineligible" for r in results)
 
 
 async def dispatch(session: AsyncSession, parent: Case, now: datetime) -> None:

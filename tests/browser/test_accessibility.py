@@ -84,9 +84,9 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
             found[page.url] = problems
     # The bundle: its records section (this invented person has none on file) and route question.
     page.goto(server + "/services")
-    page.locator(
-        "li.card", has=page.get_by_role("heading", name="人才落户一件事")
-    ).first.locator("button[type=submit]").click()
+    page.locator("li.card", has=page.get_by_role("heading", name="人才落户一件事")).first.locator(
+        "button[type=submit]"
+    ).click()
     bundle = page.url
     for suffix in ["", "/questions/1"]:
         page.goto(bundle + suffix)

@@ -246,8 +246,9 @@ class TestBundle:
         assert parts["settlement_approval"]["status"] == "accepted"
         for code in ("hukou_move_in", "residence_permit_cancellation", "school_enrolment"):
             assert parts[code]["status"] == "waiting"
+        # Four departments act on the one application, besides the window that accepted it.
         departments = {p["department"] for p in accepted["parts"]}
-        assert {"hr_bureau", "public_security", "education"} <= departments
+        assert departments == {"hr_bureau", "public_security", "education", "housing"}
         assert accepted["deadline"]["due_on"] >= max(p["due_on"] for p in accepted["parts"])
 
         # Each department finds its part in its own queue.
@@ -286,10 +287,10 @@ class TestBundle:
         await approve(police, parts["residence_permit_cancellation"]["id"])
         await approve(hr, parts["social_insurance_update"]["id"])
         await approve(education, parts["school_enrolment"]["id"])
-        for code, part in parts.items():
-            if code == "housing_recommendation":
-                housing = await staff(client, sessionmaker, ["reviewer", "approver"], "housing")
-                await approve(housing, part["id"])
+        parent = await staff_case(client, window, case["id"])
+        assert parent["status"] == "in_progress"  # the housing department has not finished
+        housing = await staff(client, sessionmaker, ["reviewer", "approver"], "housing")
+        await approve(housing, parts["housing_recommendation"]["id"])
 
         parent = await staff_case(client, window, case["id"])
         assert parent["status"] == "approved"
@@ -412,6 +413,48 @@ class TestBundle:
         assert r.json()["status"] == "submitted"
         degrees = next(v for v in r.json()["verifications"] if v["system"] == "degrees")
         assert degrees["manual"] and degrees["facts"]["highest_degree"] == "bachelor"
+
+    async def test_the_window_changes_the_route_before_acceptance_and_withdrawal_stops_the_parts(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "吴昊")
+        draft = await start_bundle(client, user, sessionmaker)
+        case = await fill_and_submit(client, user, draft, route="talent_introduction")
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        url = f"/api/v1/staff/cases/{case['id']}/route"
+        r = await client.post(url, headers=window, json={"route": "nowhere", "reason": " "})
+        assert r.status_code == 422
+        assert {e["field"] for e in r.json()["errors"]} == {"route", "reason"}
+        r = await client.post(
+            url,
+            headers=window,
+            json={"route": "residence_permit_conversion", "reason": "持证满7年，按居转户办理"},
+        )
+        assert r.status_code == 200, r.text
+        changed = r.json()
+        assert changed["route"] == "residence_permit_conversion"
+        assert changed["eligibility"]["policy_id"] == "shanghai.residence_to_hukou"
+        assert changed["timeline"][-1]["reason"] == "持证满7年，按居转户办理"
+
+        await act(client, window, case["id"], "accept")
+        r = await client.post(
+            url, headers=window, json={"route": "returnee", "reason": "改为留学回国"}
+        )
+        assert r.status_code == 409
+
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert "withdraw" in mine["allowed_actions"]
+        r = await client.post(
+            f"/api/v1/cases/{case['id']}/actions",
+            headers=user.headers,
+            json={"action": "withdraw", "expected_version": mine["version"]},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "withdrawn"
+        assert {p["status"] for p in r.json()["parts"]} == {"cancelled"}
 
 
 class TestBundleForm:
