@@ -13,6 +13,8 @@ from app.rules import FACTS, UnknownPolicyError, load_library, validate_facts
 from app.workflow.values import local_date
 
 ERR_UNKNOWN_POLICY = N_("There is no policy with this id.")
+ERR_NO_SUCH_POLICY = N_("There is no policy with the id {id}.")
+ERR_NOT_IN_FORCE = N_("Policy {id} has no version in force on {date}.")
 
 
 def today() -> date:
@@ -46,17 +48,19 @@ def check(
     lang: str,
 ) -> tuple[date, list[dict[str, Any]]]:
     library = load_library()
-    known = {p.policy_id for p in library.policies()}
-    unknown = [p for p in policy_ids or [] if p not in known]
-    if unknown:
-        raise ValidationFailed(
-            field_errors=[
-                FieldError("policies", "unknown_policy", ERR_UNKNOWN_POLICY, {"id": p})
-                for p in unknown
-            ]
-        )
-    checked_facts(raw)
     when = as_of or today()
+    known = set(library.policy_ids())
+    problems = []
+    for index, policy_id in enumerate(policy_ids or []):
+        field = f"policies.{index}"
+        params = {"id": policy_id, "date": when.isoformat()}
+        if policy_id not in known:
+            problems.append(FieldError(field, "unknown_policy", ERR_NO_SUCH_POLICY, params))
+        elif library.version_at(policy_id, when) is None:
+            problems.append(FieldError(field, "policy_not_in_force", ERR_NOT_IN_FORCE, params))
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    checked_facts(raw)
     results = library.evaluate(raw, when, policy_ids=policy_ids, district=district, lang=lang)
     return when, [r.model_dump(mode="json") for r in results]
 

@@ -126,7 +126,39 @@ class TestValidation:
             "/api/v1/eligibility/check", json={"facts": {}, "policies": ["nowhere.nothing"]}
         )
         assert r.status_code == 422
-        assert r.json()["errors"][0]["code"] == "unknown_policy"
+        assert r.headers["content-type"].startswith("application/problem+json")
+        [error] = r.json()["errors"]
+        assert error["code"] == "unknown_policy"
+        assert error["field"] == "policies.0"
+        assert "nowhere.nothing" in error["message"]
+
+    async def test_policy_not_in_force_on_the_date_is_422_naming_it(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = {
+            "facts": {},
+            "policies": ["shanghai.graduate_settlement", "shanghai.returnee_settlement"],
+            "as_of": "2019-01-01",
+        }
+        messages = {}
+        for lang in ("zh-CN", "en"):
+            r = await client.post(
+                "/api/v1/eligibility/check", json=body, headers={"Accept-Language": lang}
+            )
+            assert r.status_code == 422, r.text
+            assert r.headers["content-type"].startswith("application/problem+json")
+            problem = r.json()
+            assert problem["code"] == "validation_failed"
+            assert [(e["field"], e["code"]) for e in problem["errors"]] == [
+                ("policies.0", "policy_not_in_force"),
+                ("policies.1", "policy_not_in_force"),
+            ]
+            message = problem["errors"][1]["message"]
+            assert "shanghai.returnee_settlement" in message
+            assert "2019-01-01" in message
+            messages[lang] = message
+        assert messages["zh-CN"] != messages["en"]
+        assert "有效" in messages["zh-CN"]
 
 
 class TestLibrary:
