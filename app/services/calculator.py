@@ -9,12 +9,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.principal import Principal
+from app.errors import FieldError, ValidationFailed
+from app.i18n import N_
 from app.repositories import accounts as accounts_repo
-from app.rules import FACTS, load_library
+from app.rules import FACTS, load_library, validate_facts
 from app.services import audit
 from app.services.eligibility import checked_facts, today
 
 QUESTIONS_PER_ROUND = 5
+
+ERR_ANSWERS_DAMAGED = N_(
+    "The answers carried by the page were changed or damaged, so nothing was worked out. "
+    "Start the calculator again."
+)
+ERR_ANSWERS_UNREADABLE = N_("Your earlier answers could not be read.")
 
 
 @dataclass
@@ -38,12 +46,60 @@ class CalculatorView:
     answered: list[dict[str, str]] = field(default_factory=list)
 
 
-async def starting_facts(session: AsyncSession, principal: Principal | None) -> dict[str, Any]:
-    """A signed-in applicant starts from their saved profile facts."""
+async def starting_facts(
+    session: AsyncSession, principal: Principal | None
+) -> tuple[dict[str, Any], list[str]]:
+    """A signed-in applicant starts from their saved profile facts.
+
+    Saved answers the vocabulary no longer accepts (a renamed range, a retired code) are left out
+    rather than failing the page; their names come back so the page can ask them again.
+    """
     if principal is None or principal.applicant_id is None:
-        return {}
+        return {}, []
     applicant = await accounts_repo.get_applicant_by_id(session, principal.applicant_id)
-    return dict(applicant.profile_facts) if applicant else {}
+    if applicant is None:
+        return {}, []
+    facts = dict(applicant.profile_facts)
+    dropped = [e.field for e in validate_facts(facts).errors]
+    return {k: v for k, v in facts.items() if k not in dropped}, dropped
+
+
+def known_answers(raw: object) -> dict[str, Any]:
+    """The answers so far, carried in the page's hidden field.
+
+    The field comes back from the browser, so it is validated like any input: a changed or
+    damaged value is refused (422) with every problem named, rather than silently dropped.
+    """
+    if raw is None or raw == "":
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise ValidationFailed(
+            ERR_ANSWERS_DAMAGED,
+            field_errors=[FieldError("known", "invalid_answers", ERR_ANSWERS_UNREADABLE)],
+        )
+    result = validate_facts(value)
+    if not result.ok:
+        raise ValidationFailed(
+            ERR_ANSWERS_DAMAGED,
+            field_errors=[
+                FieldError(
+                    f"known.{e.field}",
+                    e.code,
+                    e.message.en,
+                    localized={"zh": e.message.zh, "en": e.message.en},
+                )
+                for e in result.errors
+            ],
+        )
+    return value
+
+
+def fact_labels(names: list[str], lang: str) -> list[str]:
+    return [_label(FACTS[n].label, lang) if n in FACTS else n for n in names]
 
 
 async def save_profile(session: AsyncSession, principal: Principal, facts: dict[str, Any]) -> None:
@@ -88,6 +144,8 @@ def step(
             continue
         for rank, name in enumerate(r["missing_facts"]):
             score[name] = score.get(name, 0.0) + 1.0 / (1 + rank)
+    # Question names come back from the page too: only vocabulary facts can be asked.
+    ask = [n for n in ask or [] if n in FACTS and not FACTS[n].derived]
     wanted = (
         ask
         or [

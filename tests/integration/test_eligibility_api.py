@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 AS_OF = date(2026, 11, 22)
 
@@ -177,3 +180,76 @@ class TestLibrary:
         assert {p["status"] for p in params.values()} <= {"sourced", "assumed"}
         assert any(p["status"] == "assumed" for p in params.values())
         assert (await client.get("/api/v1/policies/nowhere.nothing")).status_code == 404
+
+
+class TestCalculatorPage:
+    """The calculator's answers travel in hidden fields; a changed one is refused, not a crash."""
+
+    async def _form(self, client: httpx.AsyncClient, known: str) -> dict[str, object]:
+        from tests.integration.test_sessions_and_pages import _csrf
+
+        page = await client.get("/calculator", headers={"Accept-Language": "en"})
+        return {
+            "csrf_token": _csrf(page.text),
+            "known": known,
+            "asked": ["highest_degree"],
+            "highest_degree": "doctorate",
+        }
+
+    @pytest.mark.parametrize(
+        ("known", "named"),
+        [
+            ('{"birth_date": "yesterday"}', "birth_date"),
+            ('{"shoe_size": 42}', "shoe_size"),
+            ('{"age": 30}', "age"),
+            ("[1, 2]", None),
+            ("{not json", None),
+        ],
+    )
+    async def test_tampered_known_answers_show_the_error_summary(
+        self, client: httpx.AsyncClient, known: str, named: str | None
+    ) -> None:
+        form = await self._form(client, known)
+        r = await client.post("/calculator", data=form, headers={"Accept-Language": "en"})
+        assert r.status_code == 422
+        assert "text/html" in r.headers["content-type"]
+        assert "error-summary" in r.text
+        assert "Start the calculator again" in r.text
+        if named:
+            assert named in r.text
+
+    async def test_tampered_question_names_are_not_asked(self, client: httpx.AsyncClient) -> None:
+        form = await self._form(client, "{}")
+        form["asked"] = ["shoe_size", "highest_degree"]
+        form["highest_degree"] = "wizard"
+        r = await client.post("/calculator", data=form, headers={"Accept-Language": "en"})
+        assert r.status_code == 422
+        assert 'name="asked" value="highest_degree"' in r.text
+        assert 'name="asked" value="shoe_size"' not in r.text
+
+    async def test_stale_saved_facts_are_left_out_with_a_notice(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.models.accounts import Applicant, User
+        from tests import factories as f
+        from tests.integration.test_sessions_and_pages import _register_via_pages
+
+        payload = f.domestic_payload()
+        await _register_via_pages(client, payload)
+        async with sessionmaker() as session, session.begin():
+            user = (
+                await session.execute(select(User).filter_by(email=payload["email"]))
+            ).scalar_one()
+            applicant = (
+                await session.execute(select(Applicant).filter_by(user_id=user.id))
+            ).scalar_one()
+            applicant.profile_facts = {
+                "birth_date": "1994-04-01",
+                "highest_degree": "wizard",
+                "retired_fact": True,
+            }
+        page = await client.get("/calculator", headers={"Accept-Language": "en"})
+        assert page.status_code == 200
+        assert "不再适用" in page.text  # a signed-in applicant reads their own language
+        assert "1994-04-01" in page.text  # the valid saved answer is still used
+        assert 'name="asked" value="highest_degree"' in page.text  # asked again

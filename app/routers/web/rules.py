@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -23,15 +22,21 @@ router = APIRouter(tags=["rules pages"])
 
 @router.get("/calculator", response_class=HTMLResponse)
 async def calculator(request: Request, principal: PublicPage, session: SessionDep) -> HTMLResponse:
-    facts = await calculator_service.starting_facts(session, principal)
+    lang = language(request)
+    facts, dropped = await calculator_service.starting_facts(session, principal)
     district = request.query_params.get("district") or None
     view = calculator_service.step(
-        facts, district if district in ("yangpu", "changning") else None, language(request)
+        facts, district if district in ("yangpu", "changning") else None, lang
     )
     return render(
         request,
         "public/calculator.html",
-        {"view": view, "district": district, "saved": "saved" in request.query_params},
+        {
+            "view": view,
+            "district": district,
+            "saved": "saved" in request.query_params,
+            "dropped": calculator_service.fact_labels(dropped, lang),
+        },
     )
 
 
@@ -43,14 +48,14 @@ async def calculator_answer(
     the questions that can still change an outcome."""
     lang = language(request)
     form = await request.form()
-    known = _known(form.get("known"))
+    known = calculator_service.known_answers(form.get("known"))
     asked = [str(n) for n in form.getlist("asked")]
     new = fact_values(form, asked)
     skipped = [n for n in asked if n not in new or new[n] is None]
     facts = {**known, **{k: v for k, v in new.items() if v is not None}}
     district_raw = form.get("district")
     district = district_raw if district_raw in ("yangpu", "changning") else None
-    skip = set(_known(form.get("skipped")) or {}) | set(skipped)
+    skip = set(_skipped(form.get("skipped"))) | set(skipped)
     try:
         eligibility_service.checked_facts(facts)
     except AppError as exc:
@@ -73,14 +78,15 @@ async def calculator_answer(
     return render(request, "public/calculator.html", {"view": view, "district": district})
 
 
-def _known(raw: object) -> dict[str, Any]:
+def _skipped(raw: object) -> list[str]:
+    # Only names of questions not to ask again: anything unreadable just means "ask again".
     if not isinstance(raw, str) or not raw:
-        return {}
+        return []
     try:
         value = json.loads(raw)
     except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return []
+    return [str(k) for k in value] if isinstance(value, dict) else []
 
 
 @router.get("/policies", response_class=HTMLResponse)
