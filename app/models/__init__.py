@@ -22,7 +22,9 @@ from app.models.housing import (
     ApartmentOffer,
     ApartmentProject,
     ApartmentUnit,
+    HouseholdKey,
     Lease,
+    SpouseIdentity,
     WaitlistEntry,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
@@ -34,7 +36,9 @@ __all__ = [
     "ApartmentOffer",
     "ApartmentProject",
     "ApartmentUnit",
+    "HouseholdKey",
     "Lease",
+    "SpouseIdentity",
     "WaitlistEntry",
     "Application",
     "Case",

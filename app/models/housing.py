@@ -5,7 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -114,3 +123,52 @@ class Lease(UUIDPrimaryKey, Base):
     deposit_cny: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="active")  # active|ended
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Renewal terms are the operator's to set (within the rent-rise cap); the tenant accepts them.
+    renewal_rent_cny: Mapped[int | None]
+    renewal_proposed_at: Mapped[datetime | None]
+    renewal_proposed_by: Mapped[uuid.UUID | None]  # user id, as in the audit log
+    move_out_requested_on: Mapped[date | None]
+    # The move-out inspection, kept with the lease (the deposit settlement depends on it).
+    ended_on: Mapped[date | None]
+    inspection_condition: Mapped[str | None] = mapped_column(String(20))  # good|minor|major
+    deposit_deduction_cny: Mapped[int | None]
+    inspection_note: Mapped[str | None] = mapped_column(String(500))
+    inspected_by: Mapped[uuid.UUID | None]
+
+
+class SpouseIdentity(UUIDPrimaryKey, Timestamps, Base):
+    """The spouse's ID or passport number named on an application: encrypted, with the same
+    blind index as an applicant's own number so one person is recognised in either role."""
+
+    __tablename__ = "spouse_identity"
+    __table_args__ = (CheckConstraint("id_kind IN ('resident_id','passport')", name="id_kind"),)
+
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application.id"), unique=True)
+    id_kind: Mapped[str] = mapped_column(String(20))
+    id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    id_number_index: Mapped[str] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str] = mapped_column(String(40))
+
+
+class HouseholdKey(UUIDPrimaryKey, Base):
+    """One person (applicant or spouse, by ID blind index) of a household that holds a place on
+    a waitlist or a lease. A person is in at most one holding household at a time, whatever
+    the code does: released keys keep the history, active ones are unique."""
+
+    __tablename__ = "household_key"
+    __table_args__ = (
+        CheckConstraint("role IN ('applicant','spouse')", name="role"),
+        Index(
+            "uq_household_key_active",
+            "person_key",
+            unique=True,
+            postgresql_where=text("released_at IS NULL"),
+            sqlite_where=text("released_at IS NULL"),
+        ),
+    )
+
+    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waitlist_entry.id"), index=True)
+    person_key: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[datetime | None]
