@@ -75,7 +75,7 @@ PARTS: tuple[PartSpec, ...] = (
     PartSpec("residence_permit_cancellation", "public_security", 3, ("hukou_move_in",)),
     PartSpec("social_insurance_update", "hr_bureau", 3, ("hukou_move_in",)),
     PartSpec("school_enrolment", "education", 5, ("hukou_move_in",)),
-    PartSpec("housing_recommendation", "housing", 3, ("settlement_approval",)),
+    PartSpec("housing_recommendation", "housing", 3, ("hukou_move_in",)),
 )
 PART_BY_CODE: dict[str, PartSpec] = {p.code: p for p in PARTS}
 

@@ -50,26 +50,40 @@ def test_nothing_moves_while_the_first_step_is_open() -> None:
     assert outcome(FULL) is None
 
 
+AFTER_MOVE_IN = {
+    "residence_permit_cancellation",
+    "social_insurance_update",
+    "school_enrolment",
+    "housing_recommendation",
+}
+
+
 def test_an_approved_step_releases_exactly_its_dependants() -> None:
     after = {**FULL, "settlement_approval": S.APPROVED}
     released = {(m.part, m.action) for m in moves(after)}
-    assert released == {("hukou_move_in", A.RELEASE), ("housing_recommendation", A.RELEASE)}
+    assert released == {("hukou_move_in", A.RELEASE)}
+    # The order: after the move-in, the four steps in parallel (housing among them).
+    after |= {"hukou_move_in": S.APPROVED}
+    assert {(m.part, m.action) for m in moves(after)} == {(c, A.RELEASE) for c in AFTER_MOVE_IN}
 
 
 def test_a_rejected_core_step_cancels_the_chain_and_fails_the_bundle() -> None:
     after = {**FULL, "settlement_approval": S.REJECTED}
     cancelled = {m.part for m in moves(after) if m.action is A.CANCEL}
-    assert cancelled == {"hukou_move_in", "housing_recommendation"}
+    assert cancelled == {"hukou_move_in"}
     # The next round cancels what waited on the cancelled move-in.
     after |= dict.fromkeys(cancelled, S.CANCELLED)
-    assert {m.part for m in moves(after)} == {
-        "residence_permit_cancellation",
-        "social_insurance_update",
-        "school_enrolment",
-    }
+    assert {m.part for m in moves(after)} == AFTER_MOVE_IN
     result = outcome(after)
     assert result is not None and result.action is A.FAIL_PART
     assert result.failed_part == "settlement_approval"
+
+
+def test_a_rejected_move_in_stops_the_housing_recommendation_too() -> None:
+    after = {**FULL, "settlement_approval": S.APPROVED, "hukou_move_in": S.REJECTED}
+    assert {m.part for m in moves(after) if m.action is A.CANCEL} == AFTER_MOVE_IN
+    result = outcome(after)
+    assert result is not None and result.failed_part == "hukou_move_in"
 
 
 def test_a_failed_side_step_does_not_fail_the_settlement() -> None:
