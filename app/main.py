@@ -36,6 +36,7 @@ from app.routers.web import housing as web_housing
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
+from app.rules import load_library
 from app.tasks.outbox import start_inprocess_worker, stop_inprocess_worker
 
 
@@ -46,6 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A bad policy file stops the boot here, and the first visitor does not pay the cold
+        # start of parsing every policy.
+        load_library()
         # On the embedded SQLite default the outbox is delivered in-process; on PostgreSQL
         # `talent-portal worker` processes do it (settings decide; see app/tasks/outbox.py).
         await start_inprocess_worker(app)

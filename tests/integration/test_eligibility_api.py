@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -254,3 +256,33 @@ class TestCalculatorPage:
         assert "不再适用" in page.text  # a signed-in applicant reads their own language
         assert "1994-04-01" in page.text  # the valid saved answer is still used
         assert 'name="asked" value="highest_degree"' in page.text  # asked again
+
+
+class TestStartup:
+    async def test_startup_loads_the_policy_library(self, app: FastAPI) -> None:
+        from app.main import create_app
+        from app.rules import load_library
+
+        load_library.cache_clear()
+        fresh = create_app()
+        assert load_library.cache_info().currsize == 0
+        async with fresh.router.lifespan_context(fresh):
+            assert load_library.cache_info().currsize == 1
+
+    async def test_a_bad_policy_file_stops_the_boot(
+        self, app: FastAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from app.main import create_app
+        from app.rules import PolicyLoadError, load_library, loader
+
+        (tmp_path / "yangpu.broken@2026-01-01.yaml").write_text("policy_id: [not, a, policy]\n")
+        monkeypatch.setattr(loader, "package_directory", lambda: tmp_path)
+        load_library.cache_clear()
+        fresh = create_app()
+        try:
+            with pytest.raises(PolicyLoadError):
+                async with fresh.router.lifespan_context(fresh):
+                    pass
+        finally:
+            monkeypatch.undo()
+            load_library.cache_clear()
