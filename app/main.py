@@ -28,6 +28,7 @@ from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
 from app.routers.web import account as web_account
+from app.routers.web import admin as web_admin
 from app.routers.web import apply as web_apply
 from app.routers.web import auth as web_auth
 from app.routers.web import backoffice as web_backoffice
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_rules.router,
         web_employer.router,
         web_housing.router,
+        web_admin.router,
     ):
         app.include_router(router)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Integer, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, utcnow
@@ -15,6 +15,11 @@ class AuditEntry(Base):
     """One audited event. ``hash`` covers the row and the previous row's hash (tamper evident)."""
 
     __tablename__ = "audit_entry"
+    __table_args__ = (
+        # Auditors page their district's entries newest first.
+        Index("ix_audit_entry_district_seq", "district", "seq"),
+        Index("ix_audit_entry_actor_district_seq", "actor_district", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
@@ -22,6 +27,13 @@ class AuditEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_user_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     actor_district: Mapped[str | None] = mapped_column(String(20))
+    # The district the entry concerns (the case's, the staff member's...), so an auditor also
+    # sees applicants' and the system's actions in their district. Null on rows written before
+    # it existed and on entries that concern no district.
+    district: Mapped[str | None] = mapped_column(String(20))
+    # 1: the hash covers neither district column (rows written before they were chained);
+    # 2: it covers both, so moving an entry out of an auditor's view breaks the chain.
+    hash_version: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
     action: Mapped[str] = mapped_column(String(60), index=True)
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(64))

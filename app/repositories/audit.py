@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
-from app.models import AuditChainHead, AuditEntry
+from app.models import (
+    ApartmentProject,
+    AuditChainHead,
+    AuditEntry,
+    Case,
+    Employer,
+    Enrolment,
+    PaymentCycle,
+    Service,
+    StaffMember,
+)
+from app.repositories import cases as cases_repo
 
 GENESIS_HASH = "0" * 64
 
@@ -32,12 +47,80 @@ async def iterate_entries(session: AsyncSession, batch: int = 1000) -> AsyncIter
         last = rows[-1].seq
 
 
+# Object types whose row names its district; anything else takes the actor's district.
+_DISTRICT_OWNERS: dict[str, Any] = {
+    "case": Case,
+    "service": Service,
+    "staff_member": StaffMember,
+    "employer": Employer,
+    "apartment_project": ApartmentProject,
+    "enrolment": Enrolment,
+    "payment_cycle": PaymentCycle,
+}
+
+
+async def district_of(session: AsyncSession, object_type: str, object_id: str) -> str | None:
+    if object_type == "application":
+        try:
+            return await cases_repo.application_district(session, uuid.UUID(object_id))
+        except ValueError:
+            return None
+    model = _DISTRICT_OWNERS.get(object_type)
+    if model is None:
+        return None
+    try:
+        key = uuid.UUID(object_id)
+    except ValueError:
+        return None
+    # The audited object is nearly always loaded already; reading it from the identity map
+    # keeps auditing free of extra queries on hot paths such as submission.
+    loaded = session.identity_map.get(identity_key(model, key))
+    if loaded is not None:
+        return loaded.district  # type: ignore[no-any-return]
+    stmt = select(model.district).where(model.id == key)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def staff_district(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    stmt = select(StaffMember.district).where(StaffMember.user_id == user_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def list_entries(
-    session: AsyncSession, *, district: str | None, before_seq: int | None, limit: int
+    session: AsyncSession,
+    *,
+    district: str | None,
+    before_seq: int | None,
+    limit: int,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
 ) -> list[AuditEntry]:
+    """Newest first, keyset-paged by ``seq``. A district's view holds the entries done by its
+    staff and those concerning its cases, services and staff (whoever acted: applicants, the
+    system)."""
     stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if district:
-        stmt = stmt.where(AuditEntry.actor_district == district)
+        stmt = stmt.where(
+            or_(AuditEntry.district == district, AuditEntry.actor_district == district)
+        )
     if before_seq:
         stmt = stmt.where(AuditEntry.seq < before_seq)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if since is not None:
+        stmt = stmt.where(AuditEntry.occurred_at >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEntry.occurred_at < until)
+    if object_type is not None:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def distinct_actions(session: AsyncSession) -> list[str]:
+    stmt = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
     return list((await session.execute(stmt)).scalars())

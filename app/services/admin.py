@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,12 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import NotFound, PermissionDenied
+from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.i18n import N_
 from app.models import CalendarDay
 from app.repositories import audit as audit_repo
+from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.services import audit
+from app.services.audit import ChainReport
 from app.services.catalog import ServiceView, service_view
+from app.workflow.values import SHANGHAI
 
 
 class ServiceUpdate(BaseModel):
@@ -40,8 +45,10 @@ class CalendarDayUpdate(BaseModel):
 
 class AuditRead(BaseModel):
     seq: int
-    occurred_at: Any
+    occurred_at: datetime
     actor_user_id: uuid.UUID | None
+    actor_district: str | None
+    district: str | None
     action: str
     object_type: str | None
     object_id: str | None
@@ -105,13 +112,101 @@ async def set_calendar_day(
     await session.flush()
 
 
+class AuditFilter(BaseModel):
+    """What an auditor narrows the log to; dates are Shanghai calendar days, both inclusive."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    action: str | None = Field(default=None, max_length=60)
+    date_from: date | None = None
+    date_to: date | None = None
+    case_number: str | None = Field(default=None, max_length=30)
+    before_seq: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=50, ge=1, le=500)
+
+    def query(self) -> dict[str, str]:
+        """The filters as query parameters, for the next-page link."""
+        pairs = {
+            "action": self.action,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "case_number": self.case_number,
+        }
+        return {k: v for k, v in pairs.items() if v}
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    entries: list[AuditRead]
+    next_before_seq: int | None
+    case_numbers: dict[str, str]
+
+
+def _local_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
 async def read_audit(
-    session: AsyncSession, principal: Principal, before_seq: int | None, limit: int
-) -> list[AuditRead]:
-    """Auditors read their district's entries (and system-wide ones); nobody edits them."""
+    session: AsyncSession, principal: Principal, filters: AuditFilter
+) -> AuditPage:
+    """Auditors read the entries of their district: done by its staff or concerning its cases,
+    services and staff. Nobody edits them; reading is itself audited."""
     _require(principal, Permission.READ_AUDIT)
+    if filters.date_from and filters.date_to and filters.date_to < filters.date_from:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "date_to", "date_order", N_("The end date must not be before the start date.")
+                )
+            ]
+        )
+    object_type = object_id = None
+    if filters.case_number:
+        case = await cases_repo.get_case_by_number(session, filters.case_number)
+        if case is None or case.district != principal.district:
+            # Another district's number answers like an unknown one.
+            raise ValidationFailed(
+                field_errors=[
+                    FieldError(
+                        "case_number",
+                        "unknown_case",
+                        N_("No case of your district has this number."),
+                    )
+                ]
+            )
+        object_type, object_id = "case", str(case.id)
     rows = await audit_repo.list_entries(
-        session, district=principal.district, before_seq=before_seq, limit=limit
+        session,
+        district=principal.district,
+        before_seq=filters.before_seq,
+        limit=filters.limit + 1,
+        action=filters.action or None,
+        since=_local_start(filters.date_from) if filters.date_from else None,
+        until=_local_start(filters.date_to + timedelta(days=1)) if filters.date_to else None,
+        object_type=object_type,
+        object_id=object_id,
     )
-    await audit.record(session, "audit.read", actor=principal, detail={"count": len(rows)})
-    return [AuditRead.model_validate(r, from_attributes=True) for r in rows]
+    more = len(rows) > filters.limit
+    rows = rows[: filters.limit]
+    await audit.record(
+        session,
+        "audit.read",
+        actor=principal,
+        detail={"count": len(rows), "filters": filters.query()},
+    )
+    case_ids = {uuid.UUID(r.object_id) for r in rows if r.object_type == "case" and r.object_id}
+    numbers = await cases_repo.case_numbers(session, case_ids) if case_ids else {}
+    return AuditPage(
+        entries=[AuditRead.model_validate(r, from_attributes=True) for r in rows],
+        next_before_seq=rows[-1].seq if more and rows else None,
+        case_numbers={str(k): v for k, v in numbers.items()},
+    )
+
+
+async def audit_actions(session: AsyncSession, principal: Principal) -> list[str]:
+    _require(principal, Permission.READ_AUDIT)
+    return await audit_repo.distinct_actions(session)
+
+
+async def verify_audit_chain(session: AsyncSession, principal: Principal) -> ChainReport:
+    _require(principal, Permission.READ_AUDIT)
+    return await audit.verify_chain(session)

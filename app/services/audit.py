@@ -28,17 +28,26 @@ def entry_hash(
     object_type: str | None,
     object_id: str | None,
     detail: dict[str, Any],
+    *,
+    version: int = 1,
+    actor_district: str | None = None,
+    district: str | None = None,
 ) -> str:
+    fields: dict[str, Any] = {
+        "seq": seq,
+        "at": occurred_at.isoformat(timespec="microseconds"),
+        "actor": str(actor_user_id) if actor_user_id else None,
+        "action": action,
+        "type": object_type,
+        "id": object_id,
+        "detail": detail,
+    }
+    if version >= 2:
+        # The districts decide which auditor sees an entry, so from version 2 they are chained.
+        fields["actor_district"] = actor_district
+        fields["district"] = district
     payload = json.dumps(
-        {
-            "seq": seq,
-            "at": occurred_at.isoformat(timespec="microseconds"),
-            "actor": str(actor_user_id) if actor_user_id else None,
-            "action": action,
-            "type": object_type,
-            "id": object_id,
-            "detail": detail,
-        },
+        fields,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -47,6 +56,7 @@ def entry_hash(
 
 
 _PENDING = "audit_pending"
+_VERSION = 2
 
 
 async def record(
@@ -58,19 +68,31 @@ async def record(
     object_type: str | None = None,
     object_id: str | uuid.UUID | None = None,
     detail: dict[str, Any] | None = None,
+    district: str | None = None,
 ) -> None:
     """Queues one entry on the caller's transaction; it is chained and written at commit.
+
+    ``district`` is the district the entry concerns; when the caller leaves it out it is taken
+    from the object (a case, a service, a staff member...) or from the staff member signing in,
+    so the district's auditor sees applicants' and the system's actions too.
 
     Chaining needs the chain tip locked; taking that lock only at commit (instead of at the
     first audited step) keeps the serialised section to the few milliseconds of the commit
     itself, so concurrent requests are not queued behind each other's whole work.
     """
+    user_id = actor.user_id if actor else actor_user_id
+    actor_district = actor.district if actor else None
+    if actor is None and user_id is not None:
+        actor_district = await audit_repo.staff_district(session, user_id)
+    if district is None and object_type is not None and object_id is not None:
+        district = await audit_repo.district_of(session, object_type, str(object_id))
     pending: list[dict[str, Any]] = session.sync_session.info.setdefault(_PENDING, [])
     pending.append(
         {
             "occurred_at": utcnow(),
-            "actor_user_id": actor.user_id if actor else actor_user_id,
-            "actor_district": actor.district if actor else None,
+            "actor_user_id": user_id,
+            "actor_district": actor_district,
+            "district": district or actor_district,
             "action": action,
             "object_type": object_type,
             "object_id": str(object_id) if object_id is not None else None,
@@ -96,8 +118,15 @@ def _write_pending(session: Session) -> None:
             item["object_type"],
             item["object_id"],
             item["detail"],
+            version=_VERSION,
+            actor_district=item["actor_district"],
+            district=item["district"],
         )
-        session.add(AuditEntry(seq=seq, prev_hash=head.last_hash, hash=digest, **item))
+        session.add(
+            AuditEntry(
+                seq=seq, prev_hash=head.last_hash, hash=digest, hash_version=_VERSION, **item
+            )
+        )
         head.last_seq, head.last_hash = seq, digest
     session.flush()
 
@@ -130,6 +159,9 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
             row.object_type,
             row.object_id,
             row.detail,
+            version=row.hash_version,
+            actor_district=row.actor_district,
+            district=row.district,
         )
         if row.seq != expected_seq or row.prev_hash != prev or row.hash != digest:
             return ChainReport(entries=count, ok=False, first_bad_seq=row.seq)

@@ -84,3 +84,263 @@ class TestAuditLog:
                 await engine.dispose()
         assert not report.ok
         assert report.first_bad_seq == 2
+
+
+async def _tamper(session: AsyncSession, url: str, statement: str) -> None:
+    """What an attacker with database access does: drop the append-only guard, edit a row."""
+    if url.startswith("sqlite"):
+        await session.execute(text("DROP TRIGGER audit_entry_no_update"))
+    else:
+        await session.execute(
+            text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_append_only")
+        )
+    await session.execute(text(statement))
+
+
+class TestDistrictOfEntries:
+    async def test_entries_name_the_district_they_concern(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """An applicant's submission and a staff member's sign-in carry the district, so the
+        district's auditor sees them although no district staff acted in the first."""
+        from tests.integration.test_cases_api import submitted_rent_case
+
+        _, case = await submitted_rent_case(client, "yangpu")
+        reviewer = await f.create_staff(sessionmaker, district="yangpu", roles=["reviewer"])
+        await f.staff_login(client, reviewer)
+        async with sessionmaker() as session:
+            submitted = (
+                (
+                    await session.execute(
+                        select(AuditEntry).where(
+                            AuditEntry.object_type == "case",
+                            AuditEntry.object_id == case["case"]["id"],
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            login = (
+                await session.execute(
+                    select(AuditEntry)
+                    .where(AuditEntry.action == "auth.login")
+                    .order_by(AuditEntry.seq.desc())
+                    .limit(1)
+                )
+            ).scalar_one()
+            assert (await verify_chain(session)).ok
+        assert submitted and all(e.district == "yangpu" for e in submitted)
+        assert all(e.actor_district is None for e in submitted)  # the applicant acted
+        assert (login.actor_district, login.district, login.hash_version) == ("yangpu",) * 2 + (2,)
+
+
+async def _auditor(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], district: str
+) -> dict[str, str]:
+    email = await f.create_staff(
+        sm, district=district, roles=["auditor"], department="talent_office"
+    )
+    return await f.staff_login(client, email)
+
+
+class TestAuditApi:
+    async def test_auditor_reads_own_district_only_with_filters_and_pages(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from tests.integration.test_cases_api import submitted_rent_case
+
+        _, yangpu_case = await submitted_rent_case(client, "yangpu")
+        _, changning_case = await submitted_rent_case(client, "changning")
+        headers = await _auditor(client, sessionmaker, "yangpu")
+
+        r = await client.get("/api/v1/admin/audit", headers=headers, params={"limit": 500})
+        assert r.status_code == 200, r.text
+        entries = r.json()["entries"]
+        ids = {e["object_id"] for e in entries}
+        assert yangpu_case["case"]["id"] in ids
+        assert changning_case["case"]["id"] not in ids
+        assert all("yangpu" in (e["district"], e["actor_district"]) for e in entries)
+
+        by_case = await client.get(
+            "/api/v1/admin/audit",
+            headers=headers,
+            params={"case_number": yangpu_case["case"]["number"]},
+        )
+        assert by_case.status_code == 200
+        assert by_case.json()["entries"]
+        assert {e["object_id"] for e in by_case.json()["entries"]} == {yangpu_case["case"]["id"]}
+
+        other = await client.get(
+            "/api/v1/admin/audit",
+            headers=headers,
+            params={"case_number": changning_case["case"]["number"]},
+        )
+        assert other.status_code == 422
+        assert other.headers["content-type"].startswith("application/problem+json")
+
+        logins = await client.get(
+            "/api/v1/admin/audit", headers=headers, params={"action": "auth.login"}
+        )
+        assert logins.json()["entries"]
+        assert {e["action"] for e in logins.json()["entries"]} == {"auth.login"}
+
+        first = (
+            await client.get("/api/v1/admin/audit", headers=headers, params={"limit": 2})
+        ).json()
+        assert len(first["entries"]) == 2 and first["next_before_seq"]
+        second = (
+            await client.get(
+                "/api/v1/admin/audit",
+                headers=headers,
+                params={"limit": 2, "before_seq": first["next_before_seq"]},
+            )
+        ).json()
+        assert max(e["seq"] for e in second["entries"]) < min(e["seq"] for e in first["entries"])
+
+    async def test_date_range_is_checked_and_applied(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        headers = await _auditor(client, sessionmaker, "changning")
+        backwards = await client.get(
+            "/api/v1/admin/audit",
+            headers=headers,
+            params={"date_from": "2026-12-03", "date_to": "2026-12-01"},
+        )
+        assert backwards.status_code == 422
+        past = await client.get(
+            "/api/v1/admin/audit",
+            headers=headers,
+            params={"date_from": "2020-01-01", "date_to": "2020-01-31"},
+        )
+        assert past.status_code == 200 and past.json()["entries"] == []
+        unknown = await client.get("/api/v1/admin/audit", headers=headers, params={"sort": "seq"})
+        assert unknown.status_code == 422
+
+    async def test_chain_verification_and_who_may_read(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        headers = await _auditor(client, sessionmaker, "yangpu")
+        r = await client.get("/api/v1/admin/audit/verification", headers=headers)
+        assert r.status_code == 200 and r.json()["ok"] is True
+        clerk = await f.staff_login(
+            client, await f.create_staff(sessionmaker, district="yangpu", roles=["window_clerk"])
+        )
+        admin = await f.staff_login(
+            client, await f.create_staff(sessionmaker, district="yangpu", roles=["district_admin"])
+        )
+        for who in (clerk, admin):
+            assert (await client.get("/api/v1/admin/audit", headers=who)).status_code == 403
+            assert (
+                await client.get("/api/v1/admin/audit/verification", headers=who)
+            ).status_code == 403
+
+
+async def page_login(client: httpx.AsyncClient, email: str) -> None:
+    """Signs a staff member in through the login page (cookie session)."""
+    import re
+    import time
+
+    import pyotp
+
+    step = int(time.time() // 30)
+    for candidate in (step, step + 1):
+        page = await client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        r = await client.post(
+            "/login",
+            data={
+                "email": email,
+                "password": f.PASSWORD,
+                "totp_code": pyotp.TOTP(f.TOTP_SECRET).at(candidate * 30),
+                "csrf_token": token.group(1),
+            },
+        )
+        if r.status_code == 303:
+            return
+    raise AssertionError(f"page login failed: {r.status_code}")
+
+
+class TestAuditPage:
+    async def test_auditor_reads_the_page_and_a_clerk_may_not(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from tests.integration.test_cases_api import submitted_rent_case
+
+        _, case = await submitted_rent_case(client, "yangpu")
+        client.cookies.clear()
+        auditor = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["auditor"], department="talent_office"
+        )
+        await page_login(client, auditor)
+        r = await client.get("/staff/audit", params={"case_number": case["case"]["number"]})
+        assert r.status_code == 200
+        assert "Hash chain intact" in r.text or "哈希链完整" in r.text
+        assert case["case"]["number"] in r.text
+        bad = await client.get("/staff/audit", params={"date_from": "not-a-date"})
+        assert bad.status_code == 422
+        assert 'class="error-summary"' in bad.text
+
+        client.cookies.clear()
+        clerk = await f.create_staff(sessionmaker, district="yangpu", roles=["window_clerk"])
+        await page_login(client, clerk)
+        assert (await client.get("/staff/audit")).status_code == 403
+
+
+class TestVerifyCommand:
+    def test_cli_reports_an_intact_chain_and_finds_a_tampered_district(self) -> None:
+        """``talent-portal audit verify`` against its own database: intact, then a row moved
+        to another district (out of its auditor's view) is reported with its number."""
+        import asyncio
+        import os
+
+        from sqlalchemy.ext.asyncio import create_async_engine
+        from typer.testing import CliRunner
+
+        from app.cli import cli
+        from app.config import get_settings
+        from app.db import make_sessionmaker
+        from app.migrate import upgrade
+        from app.services import audit
+        from tests.dbutil import fresh_database, requested_url, sync_url
+
+        async def write(url: str) -> None:
+            engine = create_async_engine(url)
+            try:
+                async with make_sessionmaker(engine)() as session, session.begin():
+                    for n in range(3):
+                        await audit.record(
+                            session, "test.event", detail={"n": n}, district="yangpu"
+                        )
+            finally:
+                await engine.dispose()
+
+        async def tamper(url: str) -> None:
+            engine = create_async_engine(url)
+            try:
+                async with make_sessionmaker(engine)() as session, session.begin():
+                    await _tamper(
+                        session, url, "UPDATE audit_entry SET district = 'changning' WHERE seq = 2"
+                    )
+            finally:
+                await engine.dispose()
+
+        runner = CliRunner()
+        saved = os.environ["TALENT_DATABASE_URL"]
+        with fresh_database(requested_url()) as url:
+            upgrade(sync_url(url))
+            asyncio.run(write(url))
+            os.environ["TALENT_DATABASE_URL"] = url
+            get_settings.cache_clear()
+            try:
+                intact = runner.invoke(cli, ["audit", "verify"])
+                asyncio.run(tamper(url))
+                broken = runner.invoke(cli, ["audit", "verify"])
+            finally:
+                os.environ["TALENT_DATABASE_URL"] = saved
+                get_settings.cache_clear()
+        assert intact.exit_code == 0, intact.output
+        assert "audit chain intact: 3 entries" in intact.output
+        assert broken.exit_code == 1
+        assert "audit chain broken at entry 2" in broken.output

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel
 
 from app.core.access import require_permission
 from app.core.templates import language
@@ -12,12 +13,18 @@ from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.services import admin as admin_service
-from app.services.admin import AuditRead, CalendarDayUpdate, ServiceUpdate
+from app.services.admin import AuditFilter, AuditRead, CalendarDayUpdate, ServiceUpdate
 from app.services.catalog import ServiceView
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_STAFF))]
 Auditor = Annotated[Principal, Depends(require_permission(Permission.READ_AUDIT))]
+
+
+class ChainRead(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
 
 
 @router.patch("/services/{service_id}")
@@ -42,11 +49,26 @@ async def set_calendar_day(
     await admin_service.set_calendar_day(session, principal, day, data)
 
 
+class AuditPageRead(BaseModel):
+    entries: list[AuditRead]
+    # Pass as ``before_seq`` for the next (older) page; null on the last page.
+    next_before_seq: int | None
+
+
 @router.get("/audit")
 async def read_audit(
     principal: Auditor,
     session: SessionDep,
-    before_seq: int | None = Query(default=None, ge=1),
-    limit: int = Query(default=100, ge=1, le=500),
-) -> list[AuditRead]:
-    return await admin_service.read_audit(session, principal, before_seq, limit)
+    filters: Annotated[AuditFilter, Query()],
+) -> AuditPageRead:
+    """The district's audit entries, newest first (done by its staff or concerning its cases,
+    services and staff). Dates are Shanghai days, both inclusive."""
+    page = await admin_service.read_audit(session, principal, filters)
+    return AuditPageRead(entries=page.entries, next_before_seq=page.next_before_seq)
+
+
+@router.get("/audit/verification")
+async def verify_audit(principal: Auditor, session: SessionDep) -> ChainRead:
+    """Checks the whole hash chain, as ``talent-portal audit verify`` does."""
+    report = await admin_service.verify_audit_chain(session, principal)
+    return ChainRead(ok=report.ok, entries=report.entries, first_bad_seq=report.first_bad_seq)
