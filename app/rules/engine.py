@@ -275,7 +275,9 @@ class PolicyLibrary:
             status=status,
             decision_sha256=_digest(decision),
             assumed_parameters=sorted(policy.assumed_at(as_of) & policy.params_used),
+            version_status=policy.spec.status,
         )
+        assumption = policy.spec.assumption
         return build(
             PolicyResult,
             policy_id=policy.policy_id,
@@ -288,6 +290,8 @@ class PolicyLibrary:
             missing_facts=missing,
             hints=found_hints,
             receipt=receipt,
+            version_status=policy.spec.status,
+            version_assumption=assumption.reason.get(lang) if assumption else None,
         )
 
     # --- batch path -----------------------------------------------------------------------------
@@ -384,6 +388,10 @@ def reproduce(
     result = library.evaluate_version(policy, entered, receipt.as_of, "en")
     if result.receipt.facts_sha256 != receipt.facts_sha256:
         raise ReceiptMismatchError("the facts differ from the ones the decision used")
+    if result.status != receipt.status:
+        raise ReceiptMismatchError(
+            f"status differs (receipt {receipt.status}, now {result.status})"
+        )
     if result.receipt.decision_sha256 != receipt.decision_sha256:
         raise ReceiptMismatchError(
             f"decision differs (engine {ENGINE_VERSION}, receipt {receipt.engine_version})"

@@ -33,6 +33,7 @@ from app.rules.schema import PolicyFile
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_CACHE_STAMP = "1"
 MERGED_KEYS = ("documents", "parameters", "formulas")
+VERSION_OWN = ("status", "assumption")
 
 
 class PolicyLoadError(ValueError):
@@ -67,7 +68,9 @@ def sha256(data: bytes) -> str:
 
 
 def _merge(base: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
+    # A version's own standing is never inherited: extending an assumed version does not make
+    # the new one assumed, nor the reverse.
+    merged = {k: v for k, v in base.items() if k not in VERSION_OWN}
     for key, value in child.items():
         if key in ("extends", "add_to_groups"):
             continue

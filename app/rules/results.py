@@ -85,6 +85,8 @@ class Receipt(_Out):
     status: Status
     decision_sha256: str
     assumed_parameters: list[str]
+    # Receipts stored before versions carried a status were all of sourced versions.
+    version_status: Literal["sourced", "assumed"] = "sourced"
 
 
 class PolicyResult(_Out):
@@ -98,6 +100,10 @@ class PolicyResult(_Out):
     missing_facts: list[str]
     hints: list[Hint]
     receipt: Receipt
+    version_status: Literal["sourced", "assumed"] = "sourced"
+    """``assumed`` when the version itself is an assumption staff must confirm."""
+    version_assumption: str | None = None
+    """Why the version is assumed, in the requested language."""
 
 
 Model = TypeVar("Model", bound=BaseModel)

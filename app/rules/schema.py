@@ -184,6 +184,10 @@ class PolicyFile(_Strict):
     valid_from: date
     valid_to: date | None = None
     basis: Text | None = None
+    # Whether the version itself stands on a source (the usual case) or is an assumption staff
+    # must confirm, such as a successor assumed after the sourced rules ended.
+    status: Literal["sourced", "assumed"] = "sourced"
+    assumption: Assumption | None = None
     parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
     conditions: Group
     formulas: dict[Identifier, Formula] = Field(default_factory=dict)
@@ -196,6 +200,8 @@ class PolicyFile(_Strict):
             raise ValueError("valid_to is before valid_from")
         if self.version != self.valid_from.isoformat():
             raise ValueError("the version is the valid_from date")
+        if (self.status == "assumed") != (self.assumption is not None):
+            raise ValueError("an assumed version gives an assumption (reason, date); only it")
         cited = [p.source for p in self.parameters.values() if p.source is not None]
         cited += [
             entry.source for p in self.parameters.values() for entry in p.values if entry.source

@@ -201,6 +201,8 @@ def test_result_json_shape() -> None:
         "missing_facts",
         "hints",
         "receipt",
+        "version_status",
+        "version_assumption",
     ]
     assert list(data["criteria"][0]) == [
         "id",
@@ -294,6 +296,25 @@ def test_receipt_detects_changed_facts_files_and_versions() -> None:
         reproduce(receipt.model_copy(update={"policy_version": "2020-01-01"}))
     with pytest.raises(ReceiptMismatchError, match="decision differs"):
         reproduce(receipt.model_copy(update={"decision_sha256": "0" * 64}))
+    # A receipt whose status was edited (digest intact) is refused too.
+    with pytest.raises(ReceiptMismatchError, match="status differs"):
+        reproduce(receipt.model_copy(update={"status": "ineligible"}))
+
+
+def test_an_assumed_version_says_so_in_results_and_receipts() -> None:
+    talent = "shanghai.talent_introduction"
+    later = _evaluate({}, talent, lang="en")
+    assert later.policy_version == "2025-12-01"
+    assert later.version_status == later.receipt.version_status == "assumed"
+    assert later.version_assumption and "30 Nov 2025" in later.version_assumption
+    assert "假定" in (_evaluate({}, talent, lang="zh").version_assumption or "")
+    earlier = _evaluate({}, talent, as_of=date(2024, 1, 1))
+    assert (earlier.version_status, earlier.version_assumption) == ("sourced", None)
+    assert earlier.receipt.version_status == "sourced"
+    # Receipts stored before versions had a status still read, as sourced.
+    old = earlier.receipt.model_dump(mode="json")
+    del old["version_status"]
+    assert Receipt.model_validate(old).version_status == "sourced"
 
 
 def test_policy_metadata_lists_versions_parameters_and_clauses() -> None:

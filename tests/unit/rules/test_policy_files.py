@@ -89,6 +89,8 @@ def test_an_open_ended_version_followed_by_another_is_an_overlap(tmp_path: Path)
             "assumed parameter has an assumption",
         ),
         ("valid_from: 2022-02-25\n", "valid_from: 2022-02-26\n", "version is the valid_from"),
+        ("valid_to: null\n", "valid_to: null\nstatus: assumed\n", "assumed version gives"),
+        ("valid_to: null\n", "valid_to: null\nstatus: unsure\n", "'sourced' or 'assumed'"),
         (
             "calc.first_rate <= params.monthly_cap",
             "size(calc.first_rate) <= params.monthly_cap",
@@ -136,9 +138,13 @@ def test_every_condition_cites_a_clause_in_both_languages() -> None:
 
 
 def test_assumed_talent_introduction_successor_says_so() -> None:
-    later = load_library().get("shanghai.talent_introduction").versions[-1]
+    earlier, later = load_library().get("shanghai.talent_introduction").versions
     assert later.spec.basis is not None
     assert "假定" in later.spec.basis.zh and "ssumed" in later.spec.basis.en
+    # Machine-readable too, and not inherited through `extends` by either side.
+    assert later.spec.status == "assumed" and later.spec.assumption is not None
+    assert "2025" in later.spec.assumption.reason.zh and later.spec.assumption.reason.en
+    assert (earlier.spec.status, earlier.spec.assumption) == ("sourced", None)
 
 
 def test_content_hash_covers_the_file_and_its_base() -> None:
