@@ -61,6 +61,10 @@ def serve(
     """Serve the portal with uvicorn (httptools, uvloop)."""
     import uvicorn
 
+    from app.core.logging import configure_logging
+
+    # uvicorn's own loggers propagate to our JSON handler rather than printing plain text.
+    configure_logging(get_settings().log_level)
     uvicorn.run(
         "app.asgi:app",
         host=host,
@@ -71,6 +75,8 @@ def serve(
         proxy_headers=True,
         limit_concurrency=1000,
         timeout_keep_alive=5,
+        log_config=None,
+        access_log=False,
     )
 
 

@@ -30,5 +30,10 @@ def configure_logging(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # uvicorn's own loggers (its error traceback included) go through this handler too, even
+    # when uvicorn was started with its default plain-text logging config.
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
     # uvicorn's access log prints full URLs (which may carry lookup codes); ours replaces it.
     logging.getLogger("uvicorn.access").disabled = True

@@ -10,12 +10,15 @@ from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.logging import request_id_var
+from app.core.problems import server_error_response
 from app.i18n import LANGUAGES, negotiate
 
 log = logging.getLogger("app.access")
+log_errors = logging.getLogger("app.errors")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LANG_COOKIE = "lang"
 
@@ -67,9 +70,12 @@ class PortalMiddleware:
         path: str = scope["path"]
         started = time.perf_counter()
         status_holder = {"status": 500}
+        started_response = False
 
         async def send_wrapper(message: Message) -> None:
+            nonlocal started_response
             if message["type"] == "http.response.start":
+                started_response = True
                 status_holder["status"] = message["status"]
                 headers = MutableHeaders(scope=message)
                 headers["X-Request-ID"] = request_id
@@ -88,7 +94,15 @@ class PortalMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            try:
+                await self.app(scope, receive, send_wrapper)
+            except Exception:
+                # Handled here rather than by Starlette's outermost handler, so the log line
+                # carries the request id and the error page gets the same headers as any other.
+                log_errors.exception("unhandled error")
+                if started_response:
+                    raise  # half a response is out; the server can only drop the connection
+                await server_error_response(Request(scope))(scope, receive, send_wrapper)
         finally:
             log.info(
                 "request",

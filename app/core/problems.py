@@ -130,6 +130,20 @@ class _ServerError(AppError):
     default_detail = N_("Try again later. If it keeps happening, quote the request id.")
 
 
+def server_error_response(request: Request) -> Response:
+    """The 500 answer: a problem or an error page quoting the request id, never a traceback."""
+    try:
+        return problem_response(request, _ServerError())
+    except Exception:  # the error page itself failed: fall back to plain text
+        log.exception("error page failed")
+        lang = language(request)
+        return Response(
+            gettext(lang, _ServerError.title),
+            status_code=500,
+            media_type="text/plain; charset=utf-8",
+        )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def on_app_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, AppError)
@@ -153,8 +167,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(request, err)
 
     async def on_crash(request: Request, exc: Exception) -> Response:
+        # Only reached when PortalMiddleware itself fails; it handles the application's crashes.
         log.exception("unhandled error")
-        return problem_response(request, _ServerError())
+        return server_error_response(request)
 
     app.add_exception_handler(AppError, on_app_error)
     app.add_exception_handler(RequestValidationError, on_validation)

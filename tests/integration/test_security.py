@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import logging
 import shutil
 import subprocess
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +20,37 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
+
+
+def _crashing_app(path: str) -> FastAPI:
+    """A production-mode portal (so HSTS is on) with one route that raises."""
+    from fastapi import Depends
+
+    from app.config import Environment, get_settings
+    from app.core.access import public_api
+    from app.main import create_app
+
+    settings = get_settings().model_copy(update={"environment": Environment.PRODUCTION})
+    crashing = create_app(settings)
+
+    @crashing.get(path, dependencies=[Depends(public_api)])
+    async def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    return crashing
+
+
+@contextlib.contextmanager
+def _json_log() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """Captures what the portal's JSON log handler writes, parsed line by line."""
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    finally:
+        handler.setStream(previous)
 
 
 async def _dump(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> bytes:
@@ -87,24 +124,77 @@ class TestHeadersAndErrors:
 
     @pytest.mark.parametrize("path", ["/api/v1/_boom", "/_boom"])
     async def test_a_crash_shows_no_stack_trace(self, database_url: str, path: str) -> None:
-        from fastapi import Depends
-
-        from app.core.access import public_api
-        from app.main import create_app
-
-        crashing = create_app()
-
-        @crashing.get(path, dependencies=[Depends(public_api)])
-        async def boom() -> None:
-            raise RuntimeError("secret internal detail")
-
+        crashing = _crashing_app(path)
         transport = httpx.ASGITransport(app=crashing, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            r = await c.get(path, headers={"Accept-Language": "en"})
+        with _json_log() as lines:
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                r = await c.get(
+                    path, headers={"Accept-Language": "en", "X-Request-ID": "crash-0001"}
+                )
         assert r.status_code == 500
         assert "secret internal detail" not in r.text
         assert "Traceback" not in r.text
         assert "Sorry, there is a problem with the service" in r.text
+        assert "crash-0001" in r.text  # quoted so the visitor can report it
+        # The crash answer carries the same protection as every other response.
+        assert r.headers["X-Request-ID"] == "crash-0001"
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+        crashes = [line for line in lines() if line["message"] == "unhandled error"]
+        assert len(crashes) == 1
+        assert crashes[0]["request_id"] == "crash-0001"
+        assert "RuntimeError" in crashes[0]["exc_info"]
+
+    async def test_under_uvicorn_a_crash_is_logged_once_as_json(self, database_url: str) -> None:
+        import asyncio
+        import socket
+
+        import uvicorn
+
+        crashing = _crashing_app("/_boom")
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        server = uvicorn.Server(
+            uvicorn.Config(crashing, log_config=None, lifespan="off", access_log=False)
+        )
+        with _json_log() as lines:
+            task = asyncio.create_task(server.serve(sockets=[sock]))
+            try:
+                while not server.started:
+                    await asyncio.sleep(0.01)
+                async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+                    r = await c.get("/_boom", headers={"X-Request-ID": "crash-0002"})
+            finally:
+                server.should_exit = True
+                await task
+                sock.close()
+        assert r.status_code == 500
+        assert r.headers["X-Request-ID"] == "crash-0002"
+        assert r.headers["Cache-Control"] == "no-store"
+        errors = [line for line in lines() if line["level"] in ("ERROR", "CRITICAL")]
+        # One JSON line with the request id; no second plain-text traceback from uvicorn.
+        assert [(e["message"], e["request_id"]) for e in errors] == [
+            ("unhandled error", "crash-0002")
+        ]
+
+    def test_serve_hands_uvicorn_logging_to_the_json_handler(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import uvicorn
+        from typer.testing import CliRunner
+
+        from app.cli import cli
+
+        seen: dict[str, Any] = {}
+        monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+        result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
+        assert result.exit_code == 0, result.output
+        assert seen["log_config"] is None
+        assert seen["access_log"] is False
+        assert logging.getLogger("uvicorn.error").propagate
 
     async def test_healthz_and_readyz(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
