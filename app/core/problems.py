@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.templates import language, redirect, render
@@ -43,7 +44,14 @@ _PYDANTIC_MESSAGES: dict[str, str] = {
     "greater_than_equal": N_("This number is too small."),
     "less_than_equal": N_("This number is too large."),
     "value_error": N_("This value is not valid."),
+    "uuid_parsing": N_("This is not a valid reference number."),
+    "uuid_type": N_("This is not a valid reference number."),
+    "union_tag_not_found": N_("This field is required."),
+    "union_tag_invalid": N_("Choose one of: {expected_tags}."),
 }
+# Pydantic's own error types; any other type comes from our validators, whose message is a msgid.
+_PYDANTIC_TYPES: frozenset[str] = frozenset(get_args(ErrorType))
+_UNKNOWN_MESSAGE = N_("This value is not valid.")
 
 
 def _is_api(request: Request) -> bool:
@@ -65,8 +73,15 @@ def field_errors_from(errors: Sequence[Any]) -> list[FieldError]:
         ]
         kind = str(err.get("type", "value_error"))
         ctx = err.get("ctx") or {}
-        # Our own validators raise PydanticCustomError whose message template is the msgid.
-        message = _PYDANTIC_MESSAGES.get(kind) or str(err.get("msg", ""))
+        if kind.startswith("union_tag_") and (tag := str(ctx.get("discriminator", "")).strip("'")):
+            # The union's tag field is what is missing or wrong, not the body as a whole.
+            loc.append(tag)
+        if kind in _PYDANTIC_MESSAGES:
+            message = _PYDANTIC_MESSAGES[kind]
+        elif kind in _PYDANTIC_TYPES:
+            message = _UNKNOWN_MESSAGE  # never pydantic's English text
+        else:
+            message = str(err.get("msg", ""))  # PydanticCustomError: the template is our msgid
         if kind == "value_error" and "email" in str(err.get("msg", "")).lower():
             message = N_("Enter an email address in the correct format, like name@example.com.")
         params = {k: v for k, v in ctx.items() if isinstance(v, str | int | float)}

@@ -54,6 +54,53 @@ class TestRegister:
         assert error["code"] == "invalid_id_number"
         assert expected in error["message"]
 
+    @pytest.mark.parametrize(
+        ("applicant_type", "code", "expected"),
+        [
+            (None, "union_tag_not_found", "此项为必填项。"),
+            ("martian", "union_tag_invalid", "请从以下选项中选择：'domestic', 'overseas'。"),
+        ],
+    )
+    async def test_missing_or_unknown_applicant_type_names_that_field_in_chinese(
+        self, client: httpx.AsyncClient, applicant_type: str | None, code: str, expected: str
+    ) -> None:
+        payload = f.domestic_payload()
+        payload.pop("applicant_type", None)
+        if applicant_type is not None:
+            payload["applicant_type"] = applicant_type
+        r = await client.post(
+            "/api/v1/auth/register", json=payload, headers={"Accept-Language": "zh"}
+        )
+        assert r.status_code == 422
+        [error] = r.json()["errors"]
+        assert error == {"field": "applicant_type", "code": code, "message": expected}
+
+    async def test_a_malformed_id_in_the_path_is_explained_in_chinese(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        a = await f.register_and_login(client, f.domestic_payload())
+        r = await client.get(
+            "/api/v1/applicants/not-a-uuid", headers={**a.headers, "Accept-Language": "zh"}
+        )
+        assert r.status_code == 422
+        [error] = r.json()["errors"]
+        assert error == {
+            "field": "applicant_id",
+            "code": "uuid_parsing",
+            "message": "这不是有效的编号。",
+        }
+
+    def test_an_unmapped_pydantic_error_gets_a_translated_generic_message(self) -> None:
+        from app.core.problems import field_errors_from
+        from app.i18n import gettext
+
+        [error] = field_errors_from(
+            [{"type": "url_parsing", "loc": ("body", "site"), "msg": "Input should be a URL"}]
+        )
+        assert error.field == "site"
+        assert error.text("zh", gettext) == gettext("zh", "This value is not valid.")
+        assert error.text("zh", gettext) != "This value is not valid."
+
     async def test_nothing_is_stored_when_validation_fails(self, client: httpx.AsyncClient) -> None:
         payload = f.domestic_payload(password="12345678")
         r = await client.post("/api/v1/auth/register", json=payload)
