@@ -19,6 +19,7 @@ from app.routers.api import admin as api_admin
 from app.routers.api import applications as api_applications
 from app.routers.api import auth as api_auth
 from app.routers.api import backoffice as api_backoffice
+from app.routers.api import case_documents as api_case_documents
 from app.routers.api import documents as api_documents
 from app.routers.api import eligibility as api_eligibility
 from app.routers.api import employer as api_employer
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_documents.router,
         api_applications.router,
         api_backoffice.router,
+        api_case_documents.router,
         api_admin.router,
         api_eligibility.router,
         api_messages.router,

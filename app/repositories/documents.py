@@ -8,7 +8,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.principal import Principal
-from app.models import Document
+from app.models import Document, StaffMember
 
 
 def readable_by(principal: Principal) -> Select[Document]:
@@ -33,3 +33,25 @@ async def get_readable(
 
 async def get(session: AsyncSession, document_id: uuid.UUID) -> Document | None:
     return await session.get(Document, document_id)
+
+
+async def get_for_update(session: AsyncSession, document_id: uuid.UUID) -> Document | None:
+    stmt = select(Document).where(Document.id == document_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def get_many(session: AsyncSession, ids: set[uuid.UUID]) -> list[Document]:
+    if not ids:
+        return []
+    return list((await session.execute(select(Document).where(Document.id.in_(ids)))).scalars())
+
+
+async def staff_names_by_user(
+    session: AsyncSession, user_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(StaffMember.user_id, StaffMember.full_name).where(StaffMember.user_id.in_(user_ids))
+    )
+    return dict(rows.all())

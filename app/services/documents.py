@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.domain.documents import DocumentKind, clean_filename, name_matches_type, sniff_type
+from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import (
+    Conflict,
     FieldError,
     NotFound,
     PayloadTooLarge,
@@ -26,10 +28,15 @@ from app.errors import (
 )
 from app.i18n import N_
 from app.models import Document
+from app.models.base import utcnow
+from app.repositories import cases as cases_repo
 from app.repositories import documents as documents_repo
-from app.schemas.documents import DocumentRead
+from app.schemas.documents import DocumentMark, DocumentRead, DocumentVerify
 from app.services import audit
 from app.storage import LocalStorage, TooLarge
+from app.workflow.states import CaseStatus
+from app.workflow.transitions import FINAL_STATUSES
+from app.workflow.values import local_date
 
 _STORED = "stored_files"
 
@@ -66,6 +73,8 @@ def document_view(doc: Document) -> DocumentRead:
         valid_from=doc.valid_from,
         valid_to=doc.valid_to,
         verified=doc.verified_at is not None,
+        verified_at=doc.verified_at,
+        verified_on=local_date(doc.verified_at) if doc.verified_at else None,
         created_at=doc.created_at,
     )
 
@@ -158,3 +167,99 @@ async def download(session: AsyncSession, principal: Principal, document_id: uui
         session, "document.viewed", actor=principal, object_type="document", object_id=doc.id
     )
     return Download(storage().path_for(doc.storage_key), doc.original_name, doc.content_type)
+
+
+def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "valid_to", "invalid_range", N_("The end date must be after the start date.")
+                )
+            ]
+        )
+
+
+def can_verify(principal: Principal, case_status: str) -> bool:
+    """Reviewers and window clerks check documents of cases still being handled."""
+    allowed = principal.can(Permission.REVIEW_CASES) or principal.can(Permission.HANDLE_WINDOW)
+    return allowed and CaseStatus(case_status) not in FINAL_STATUSES
+
+
+async def marks_for_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> dict[str, DocumentMark]:
+    """The staff check and validity of each document of a case in the caller's district."""
+    if not principal.can(Permission.HANDLE_CASES):
+        raise PermissionDenied()
+    case = await cases_repo.get_case(session, principal, case_id)
+    if case is None:
+        raise NotFound()
+    ids = {cd.document_id for cd in await cases_repo.case_documents(session, case.id)}
+    docs = await documents_repo.get_many(session, ids)
+    names = await documents_repo.staff_names_by_user(
+        session, {d.verified_by_user_id for d in docs if d.verified_by_user_id}
+    )
+    return {str(d.id): _mark(d, names) for d in docs}
+
+
+def _mark(doc: Document, names: dict[uuid.UUID, str]) -> DocumentMark:
+    return DocumentMark(
+        id=doc.id,
+        kind=doc.kind,
+        valid_from=doc.valid_from,
+        valid_to=doc.valid_to,
+        verified_at=doc.verified_at,
+        verified_by=names.get(doc.verified_by_user_id) if doc.verified_by_user_id else None,
+    )
+
+
+async def verify_for_case(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    document_id: uuid.UUID,
+    data: DocumentVerify,
+) -> DocumentMark:
+    """A reviewer or window clerk handling the case marks one of its documents as checked
+    against the original. The mark stays with the wallet document, so it is reused by later
+    applications; marking an already verified document again changes nothing."""
+    if not (principal.can(Permission.REVIEW_CASES) or principal.can(Permission.HANDLE_WINDOW)):
+        raise PermissionDenied()
+    case = await cases_repo.get_case(session, principal, case_id)
+    if case is None:
+        raise NotFound()
+    linked = {cd.document_id for cd in await cases_repo.case_documents(session, case.id)}
+    if document_id not in linked:
+        raise NotFound()
+    if not can_verify(principal, case.status):
+        raise Conflict(N_("This case is finished; its documents can no longer be marked."))
+    _check_dates(data.valid_from, data.valid_to)
+    doc = await documents_repo.get_for_update(session, document_id)
+    if doc is None or doc.deleted_at is not None:
+        raise NotFound()
+    if doc.verified_at is None:
+        if data.valid_from is not None:
+            doc.valid_from = data.valid_from
+        if data.valid_to is not None:
+            doc.valid_to = data.valid_to
+        _check_dates(doc.valid_from, doc.valid_to)
+        doc.verified_at, doc.verified_by_user_id = utcnow(), principal.user_id
+        await session.flush()
+        await audit.record(
+            session,
+            "document.verified",
+            actor=principal,
+            object_type="document",
+            object_id=doc.id,
+            district=case.district,
+            detail={
+                "case": str(case.id),
+                "valid_from": doc.valid_from.isoformat() if doc.valid_from else None,
+                "valid_to": doc.valid_to.isoformat() if doc.valid_to else None,
+            },
+        )
+    names = await documents_repo.staff_names_by_user(
+        session, {doc.verified_by_user_id} if doc.verified_by_user_id else set()
+    )
+    return _mark(doc, names)

@@ -20,15 +20,18 @@ from app.core.forms import errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
 from app.core.uploads import refuse_oversize
 from app.db import SessionDep
-from app.errors import AppError
+from app.errors import AppError, FieldError, ValidationFailed
+from app.i18n import N_
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate
+from app.schemas.documents import DocumentVerify
 from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import documents as documents_service
 from app.services import verification as verification_service
 from app.services import window as window_service
 from app.workflow.states import ACTION_LABELS, STATUS_LABELS
+from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Csrf = Depends(csrf_protect)
@@ -86,9 +89,66 @@ async def case_page(
         "staff/case.html",
         {
             **_case_context(view, language(request)),
+            **await _document_marks(session, principal, view),
             "notice": request.query_params.get("done"),
         },
     )
+
+
+async def _document_marks(
+    session: SessionDep, principal: CurrentStaff, view: CaseRead
+) -> dict[str, object]:
+    """The staff check and validity of each case document, and whether the viewer may mark."""
+    return {
+        "doc_marks": await documents_service.marks_for_case(session, principal, view.id),
+        "can_verify_documents": documents_service.can_verify(principal, view.status),
+        "tz": SHANGHAI,
+    }
+
+
+@router.post("/cases/{case_id}/documents/{document_id}/verify", dependencies=[Csrf])
+async def verify_document(
+    case_id: uuid.UUID,
+    document_id: uuid.UUID,
+    request: Request,
+    principal: CurrentStaff,
+    session: SessionDep,
+    valid_from: Annotated[str, Form(max_length=10)] = "",
+    valid_to: Annotated[str, Form(max_length=10)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Marks a case document as checked against the original (confirmed by a checkbox)."""
+    lang = language(request)
+    parsed, problems = parse_form(
+        DocumentVerify, {"valid_from": valid_from or None, "valid_to": valid_to or None}
+    )
+    if not confirm:
+        problems.append(
+            FieldError(
+                "confirm",
+                "required",
+                N_("Confirm that you have checked the document against the original."),
+            )
+        )
+    try:
+        if parsed is None or problems:
+            raise ValidationFailed(field_errors=problems)
+        await documents_service.verify_for_case(session, principal, case_id, document_id, parsed)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return render(
+            request,
+            "staff/case.html",
+            {
+                **_case_context(view, lang),
+                **await _document_marks(session, principal, view),
+                "errors": errors_of(exc, lang),
+                "failed_document": str(document_id),
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/cases/{case_id}?done=document_verified")
 
 
 @router.post("/cases/{case_id}/actions", dependencies=[Csrf])
