@@ -159,6 +159,10 @@ class CaseSchedule(UUIDPrimaryKey, Base):
     due_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|done|cancelled
     done_at: Mapped[datetime | None]
+    # 告知承诺 verification tasks: who checked the commitment, what they found, and their note.
+    outcome: Mapped[str | None] = mapped_column(String(20))  # verified | revoked
+    note: Mapped[str | None] = mapped_column(Text)
+    done_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
 
 
 class CaseNote(UUIDPrimaryKey, Base):
@@ -213,6 +217,7 @@ class FollowUpTask(UUIDPrimaryKey, Base):
     district: Mapped[str] = mapped_column(String(20), index=True)
     department: Mapped[str] = mapped_column(String(40))
     due_date: Mapped[date]
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | resolved
     resolved_at: Mapped[datetime | None]
-    resolution: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(Text)  # the 回访 outcome
+    resolved_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
