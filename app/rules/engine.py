@@ -160,6 +160,10 @@ class PolicyLibrary:
             ],
         )
 
+    def requirements(self, policy_id: str, version: str, day: date, lang: str) -> dict[str, str]:
+        """Each atomic condition's requirement in words, with the parameter values on ``day``."""
+        return explain.requirement_texts(self.version(policy_id, version), day, lang)
+
     def _all(self, policy_id: str) -> list[CompiledPolicy]:
         versions = self._versions.get(policy_id)
         if versions is None:

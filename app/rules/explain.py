@@ -287,3 +287,51 @@ def missing_facts(ev: Evaluation, outputs_unknown: Sequence[str]) -> list[str]:
         if hit is not None:
             extra |= hit[1]
     return ordered + [n for n in ordered_facts(frozenset(extra)) if n not in ranked]
+
+
+# --- requirements in words (policy library) -----------------------------------------------------
+
+_OP_WORDS: Mapping[str, Text] = {
+    "<": Text(zh="小于", en="less than"),
+    "<=": Text(zh="不超过", en="at most"),
+    ">": Text(zh="大于", en="more than"),
+    ">=": Text(zh="不少于", en="at least"),
+    "==": Text(zh="为", en="is"),
+    "!=": Text(zh="不为", en="is not"),
+    "in": Text(zh="为以下之一：", en="is one of"),
+    "includes": Text(zh="包括", en="includes"),
+    "includes_any": Text(zh="包括以下之一：", en="includes one of"),
+}
+
+
+def requirement_texts(policy: CompiledPolicy, day: date, lang: str) -> dict[str, str]:
+    """Each atomic condition's requirement in words with the parameter values on ``day``
+    (``Months since return less than 12 months``); conditions of no recognised shape are left
+    out and shown by their clause and expression only."""
+    ev = policy.run({}, day)
+    views = _views(policy)
+    out: dict[str, str] = {}
+    for leaf in policy.leaves:
+        _, required, fact = actual_required(ev, leaf)
+        op, value = required["op"], required["value"]
+        words = _OP_WORDS.get(op)
+        if words is None:
+            continue
+        subject = views[leaf.index].subject
+        if fact is not None:
+            label = FACTS[fact].label.get(lang)
+            unit = FACTS[fact].unit
+        elif isinstance(subject, cel.Calc) and subject.name in policy.spec.formulas:
+            formula = policy.spec.formulas[subject.name]
+            label, unit = formula.label.get(lang), formula.unit
+        else:
+            continue
+        shown = format_value(value, lang, fact)
+        if isinstance(value, bool):
+            out[leaf.atomic.id] = f"{label}：{shown}" if lang == "zh" else f"{label}: {shown}"
+            continue
+        if unit is not None and not isinstance(value, list | str):
+            shown = f"{shown}{unit.zh}" if lang == "zh" else f"{shown} {unit.en}"
+        sep = "" if lang == "zh" else " "
+        out[leaf.atomic.id] = f"{label}{sep}{words.get(lang)}{sep}{shown}"
+    return out

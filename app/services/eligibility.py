@@ -84,13 +84,62 @@ def list_policies(lang: str) -> list[dict[str, Any]]:
 
 
 def get_policy(policy_id: str, lang: str) -> dict[str, Any]:
+    """A policy with all its versions. ``lang`` ``zh`` or ``en`` gives every label, message,
+    clause and document title in that language (ids, values and CEL expressions unchanged) plus
+    each condition's requirement in words; ``all`` gives the file format with both languages."""
+    library = load_library()
     try:
-        info = load_library().get(policy_id)
+        info = library.get(policy_id)
     except UnknownPolicyError as exc:
         raise NotFound(ERR_UNKNOWN_POLICY) from exc
     data = info.model_dump(mode="json")
-    data["title_localized"] = info.title.zh if lang == "zh" else info.title.en
-    return data
+    if lang == "all":
+        return data
+    day = today()
+    localized: dict[str, Any] = _localize(data, lang)
+    for raw, version in zip(info.versions, localized["versions"], strict=True):
+        # Requirements read the parameters in force today, or at the edge of an ended version.
+        on = max(raw.valid_from, min(day, raw.valid_to or day))
+        requirements = library.requirements(policy_id, raw.version, on, lang)
+        version["requirements_as_of"] = on.isoformat()
+        titles = {key: doc.title.get(lang) for key, doc in raw.spec.documents.items()}
+        _annotate(version["spec"]["conditions"], requirements, titles)
+        version["in_force"] = raw.valid_from <= day and (
+            raw.valid_to is None or day <= raw.valid_to
+        )
+    return localized
+
+
+def _localize(value: Any, lang: str) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"zh", "en"}:
+            return value[lang]
+        if "text_zh" in value and "text_en" in value:
+            # A clause: the text in the reader's language, and always the quoted Chinese.
+            out = {
+                k: _localize(v, lang) for k, v in value.items() if k not in ("text_zh", "text_en")
+            }
+            out["text"] = value["text_zh"] if lang == "zh" else value["text_en"]
+            out["quote_zh"] = value["text_zh"]
+            return out
+        return {k: _localize(v, lang) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_localize(v, lang) for v in value]
+    return value
+
+
+def _annotate(
+    node: dict[str, Any], requirements: Mapping[str, str], titles: Mapping[str, str]
+) -> None:
+    if "expr" in node:
+        node["requirement"] = requirements.get(node["id"])
+        node["clause"]["document_title"] = titles.get(node["clause"]["document"])
+        return
+    for key in ("all", "any"):
+        for child in node.get(key) or ():
+            _annotate(child, requirements, titles)
+    if node.get("not"):
+        _annotate(node["not"], requirements, titles)
 
 
 def fact_vocabulary(lang: str) -> list[dict[str, Any]]:

@@ -184,6 +184,58 @@ class TestLibrary:
         assert any(p["status"] == "assumed" for p in params.values())
         assert (await client.get("/api/v1/policies/nowhere.nothing")).status_code == 404
 
+    async def test_policy_detail_is_in_the_request_language(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        url = "/api/v1/policies/changning.returnee_apartment_subsidy"
+        zh = (await client.get(url, headers={"Accept-Language": "zh-CN"})).json()
+        en = (await client.get(url, headers={"Accept-Language": "en"})).json()
+        assert zh["title"] == "留学回国人员过渡期人才公寓租赁支持"
+        assert en["title"] == "Transitional talent-apartment rent support for returnees"
+        for data, lang in ((zh, "zh"), (en, "en")):
+            spec = data["versions"][-1]["spec"]
+            # ids, values and CEL stay as they are
+            assert spec["parameters"]["total_cap"]["values"][0]["value"] == 45000
+            assert spec["parameters"]["total_cap"]["status"] == "sourced"
+            window = next(
+                c for c in spec["conditions"]["all"] if c.get("id") == "returned_within_one_year"
+            )
+            assert window["expr"] == "months_since_return < params.return_window_months"
+            assert window["clause"]["quote_zh"].startswith("回国不满一年")
+            assert isinstance(window["messages"]["fail"], str)
+            doc = spec["documents"][window["clause"]["document"]]
+            assert isinstance(doc["title"], str)
+            assert window["clause"]["document_title"] == doc["title"]
+            if lang == "zh":
+                assert window["clause"]["text"] == window["clause"]["quote_zh"]
+                assert window["requirement"] == "回国后月数小于12个月"
+                assert doc["title"].startswith("长宁区")
+            else:
+                assert "year" in window["clause"]["text"]
+                assert window["requirement"] == "months since return less than 12 months"
+                assert window["messages"]["fail"].startswith("Returned")
+        both = (await client.get(url + "?lang=all")).json()
+        spec = both["versions"][-1]["spec"]
+        assert set(spec["title"]) == {"zh", "en"}
+        window = next(
+            c for c in spec["conditions"]["all"] if c.get("id") == "returned_within_one_year"
+        )
+        assert {"text_zh", "text_en"} <= set(window["clause"])
+
+    async def test_assumed_version_is_marked_in_the_library_and_results(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        r = await client.get(
+            "/api/v1/policies/shanghai.talent_introduction", headers={"Accept-Language": "en"}
+        )
+        earlier, later = r.json()["versions"]
+        assert (earlier["spec"]["status"], later["spec"]["status"]) == ("sourced", "assumed")
+        assert "30 Nov 2025" in later["spec"]["assumption"]["reason"]
+        result = await check(client, {}, "shanghai.talent_introduction")
+        assert result["version_status"] == "assumed"
+        assert result["receipt"]["version_status"] == "assumed"  # type: ignore[index]
+        assert "30 Nov 2025" in result["version_assumption"]  # type: ignore[operator]
+
 
 class TestCalculatorPage:
     """The calculator's answers travel in hidden fields; a changed one is refused, not a crash."""
@@ -286,3 +338,31 @@ class TestStartup:
         finally:
             monkeypatch.undo()
             load_library.cache_clear()
+
+
+class TestPolicyPages:
+    async def test_policy_page_reads_as_nested_conditions_with_clauses(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        url = "/policies/shanghai.returnee_settlement?lang="
+        zh = await client.get(url + "zh")
+        en = await client.get(url + "en")
+        assert zh.status_code == en.status_code == 200
+        assert "须满足以下至少一项" in zh.text or "须同时满足以下全部条件" in zh.text
+        assert "all of the following" in en.text
+        # every version is shown with its basis, the raw CEL only inside <details>
+        for version in ("2020-11-13", "2022-07-01", "2023-07-01"):
+            assert f'id="version-{version}"' in en.text
+        assert "Basis of this version" in en.text
+        expressions = en.text.split("<details", 1)[1]
+        assert "&#34;expr&#34;" in expressions or '"expr"' in expressions
+        assert "&#34;expr&#34;" not in en.text.split("<details", 1)[0]
+
+    async def test_assumed_version_and_dated_assumptions_are_badged(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        page = await client.get("/policies/shanghai.talent_introduction?lang=en")
+        assert "This whole version is an assumption staff must confirm" in page.text
+        # A single dated value assumed inside a sourced parameter (the wage series) says so.
+        wage = page.text.split("previous-year city average monthly wage", 1)[1].split("</tr>")[0]
+        assert 'class="tag assumed"' in wage and 'class="tag sourced"' in wage

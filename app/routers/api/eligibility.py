@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from app.core.access import public_api
 from app.core.ratelimit import RateLimit
@@ -39,10 +39,17 @@ async def list_policies(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/policies/{policy_id}")
-async def get_policy(policy_id: str, request: Request) -> dict[str, Any]:
+async def get_policy(
+    policy_id: str,
+    request: Request,
+    lang: Annotated[
+        Literal["zh", "en", "all"] | None,
+        Query(description="`all` for both languages in the policy-file format"),
+    ] = None,
+) -> dict[str, Any]:
     """Versions, parameters with their status (sourced / assumed) and sources, conditions with
-    their clauses, in both languages."""
-    return eligibility_service.get_policy(policy_id, language(request))
+    their clauses and requirements, in the request's language (ids, values and CEL unchanged)."""
+    return eligibility_service.get_policy(policy_id, "all" if lang == "all" else language(request))
 
 
 @router.get("/facts")
