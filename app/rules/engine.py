@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
-from app.rules import batch, explain, hints, loader, vector
+from app.rules import batch, explain, hints, lapsing, loader, vector
 from app.rules.compiled import CompiledPolicy
 from app.rules.facts import FactValue, Text, derive, require_valid, to_json_value
 from app.rules.results import PolicyResult, Receipt, Status, build
@@ -126,6 +126,10 @@ class PolicyLibrary:
 
     def __init__(self, versions: Mapping[str, list[CompiledPolicy]]) -> None:
         self._versions = {pid: list(v) for pid, v in sorted(versions.items())}
+        try:
+            self._lapsing = lapsing.LapsingChecks(self._versions)
+        except ValueError as error:
+            raise loader.PolicyLoadError([str(error)]) from error
 
     @classmethod
     def from_directory(cls, directory: Traversable | Path) -> PolicyLibrary:
@@ -297,6 +301,35 @@ class PolicyLibrary:
             version_status=policy.spec.status,
             version_assumption=assumption.reason.get(lang) if assumption else None,
         )
+
+    # --- lapsing conditions (payment cycles) --------------------------------------------------
+
+    def version_for_payments(self, policy_id: str, day: date) -> CompiledPolicy:
+        """The version in force on ``day``, else the last one that started before it (a benefit
+        granted keeps being paid under its rules after they stop taking new applications)."""
+        started = [v for v in self._all(policy_id) if v.spec.valid_from <= day]
+        chosen = self.version_at(policy_id, day) or (started[-1] if started else None)
+        if chosen is None:
+            raise PolicyNotInForceError(f"{policy_id} has no version on or before {day}")
+        return chosen
+
+    def evaluate_lapsing(
+        self, facts: Mapping[str, Any], as_of: date, policy_id: str, schedule_month: int
+    ) -> lapsing.LapsingResult:
+        """Only the policy's lapsing conditions in force in ``schedule_month`` (1-based)."""
+        policy = self.version_for_payments(policy_id, as_of)
+        return self._lapsing.evaluate(policy, facts, as_of, schedule_month)
+
+    def evaluate_lapsing_batch(
+        self,
+        profiles: Sequence[Mapping[str, Any]],
+        as_of: date,
+        policy_id: str,
+        schedule_months: Sequence[int],
+    ) -> list[Status]:
+        """:meth:`evaluate_lapsing`'s status for many profiles (vectorised, same answers)."""
+        policy = self.version_for_payments(policy_id, as_of)
+        return self._lapsing.evaluate_batch(policy, profiles, as_of, schedule_months)
 
     # --- batch path -----------------------------------------------------------------------------
 

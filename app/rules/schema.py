@@ -163,6 +163,14 @@ class Group(_Strict):
 Condition = Atomic | Group
 
 
+class Continuation(_Strict):
+    """A condition not asked at application but required of every payment from a month of the
+    schedule on (Changning's months 7-12 only while employed in Changning)."""
+
+    from_month: int = Field(ge=1)
+    condition: Atomic
+
+
 class Formula(_Strict):
     """A named CEL formula; ``output: true`` exposes it in results."""
 
@@ -191,6 +199,23 @@ class PolicyFile(_Strict):
     parameters: dict[Identifier, Parameter] = Field(default_factory=dict)
     conditions: Group
     formulas: dict[Identifier, Formula] = Field(default_factory=dict)
+    # What a payment cycle re-checks each month of a benefit paid over time: ids of eligibility
+    # conditions that can lapse (still employed in the district, no home bought), and
+    # continuation conditions. Entry-time windows are left out: they held when applying.
+    lapsing: tuple[Identifier | Continuation, ...] = ()
+
+    @model_validator(mode="after")
+    def _lapsing_known(self) -> PolicyFile:
+        known = {a.id for a in self.atomics()} | _group_ids(self.conditions)
+        ids = [e if isinstance(e, str) else e.condition.id for e in self.lapsing]
+        if len(ids) != len(set(ids)):
+            raise ValueError("a lapsing condition is listed twice")
+        for entry in self.lapsing:
+            if isinstance(entry, str) and entry not in known:
+                raise ValueError(f"lapsing names an unknown condition '{entry}'")
+            if isinstance(entry, Continuation) and entry.condition.id in known:
+                raise ValueError(f"continuation '{entry.condition.id}' reuses a condition id")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicyFile:
@@ -229,6 +254,15 @@ class PolicyFile(_Strict):
         return found
 
 
+def _group_ids(node: Condition) -> set[str]:
+    if isinstance(node, Atomic):
+        return set()
+    found = {node.id} if node.id is not None else set()
+    for child in node.children:
+        found |= _group_ids(child)
+    return found
+
+
 Group.model_rebuild()
 
 
@@ -252,6 +286,9 @@ class TestCase(_Strict):
     missing_facts: tuple[str, ...] | None = None
     conditions: dict[str, Literal["true", "false", "unknown"]] = Field(default_factory=dict)
     hints: tuple[dict[str, Any], ...] = ()
+    # A payment cycle's re-check instead of the application: only the lapsing conditions in
+    # force in this month of the schedule; ``status`` and ``conditions`` are theirs.
+    lapsing_month: int | None = Field(default=None, ge=1)
 
 
 class TestFile(_Strict):

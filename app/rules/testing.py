@@ -48,6 +48,8 @@ def run_case(
     result = library.evaluate(
         file.facts_of(case), file.as_of_of(case), policy_ids=[file.policy_id], lang="en"
     )[0]
+    if case.lapsing_month is not None:
+        return result, _lapsing_problems(library, file, case, case.lapsing_month)
     data = result.model_dump(mode="json")
     problems: list[str] = []
     if result.status != case.status:
@@ -71,6 +73,22 @@ def run_case(
         if not any(all(hint.get(k) == v for k, v in wanted.items()) for hint in data["hints"]):
             problems.append(f"no hint matching {wanted}; hints: {data['hints']}")
     return result, problems
+
+
+def _lapsing_problems(
+    library: PolicyLibrary, file: TestFile, case: TestCase, month: int
+) -> list[str]:
+    found = library.evaluate_lapsing(
+        file.facts_of(case), file.as_of_of(case), file.policy_id, month
+    )
+    problems = []
+    if found.status != case.status:
+        problems.append(f"lapsing status {found.status}, expected {case.status}")
+    results = dict.fromkeys(found.checked, "true") | {f.id: f.result for f in found.failed}
+    for condition, expected in case.conditions.items():
+        if results.get(condition) != expected:
+            problems.append(f"lapsing {condition} is {results.get(condition)}, expected {expected}")
+    return problems
 
 
 def condition_coverage(
