@@ -43,7 +43,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
         path = settings.database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(settings.database_url)
+        # hide_parameters: a failed statement's text (logged, or in an IntegrityError) would
+        # otherwise carry the bound values - emails, names, ID indexes.
+        engine = create_async_engine(settings.database_url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
@@ -53,6 +55,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_pool_size,
         pool_pre_ping=True,
         pool_timeout=10,
+        hide_parameters=True,
     )
 
 

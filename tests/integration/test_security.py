@@ -203,6 +203,33 @@ class TestHeadersAndErrors:
         assert ready.json()["database"] is True
 
 
+class TestNoPersonalDataInLogs:
+    async def test_a_failed_insert_logs_no_parameter_values(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from sqlalchemy.exc import IntegrityError
+
+        from app.models import User
+
+        email = f.unique_email("leak")
+
+        def user() -> User:
+            return User(email=email, password_hash="x", kind="applicant", language="zh")
+
+        async with sessionmaker() as session, session.begin():
+            session.add(user())
+        with _json_log() as lines:
+            with pytest.raises(IntegrityError) as caught:
+                async with sessionmaker() as session, session.begin():
+                    session.add(user())
+            logging.getLogger("app.test").error("insert failed", exc_info=caught.value)
+        logged = json.dumps(lines(), ensure_ascii=False)
+        assert "insert failed" in logged
+        assert "SQL parameters hidden" in str(caught.value)
+        assert email not in str(caught.value)
+        assert email not in logged
+
+
 class TestCsrf:
     async def test_form_post_without_token_is_refused(self, client: httpx.AsyncClient) -> None:
         r = await client.post("/login", data={"email": "a@b.cn", "password": "x"})
