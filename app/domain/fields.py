@@ -7,7 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.domain.identity import is_valid_uscc
+from app.domain.identity import (
+    is_valid_passport,
+    is_valid_resident_id,
+    is_valid_uscc,
+    normalize_passport,
+)
 from app.i18n import N_
 from app.workflow.bundle import ROUTE_LABELS, SettlementRoute
 
@@ -16,12 +21,16 @@ from app.workflow.bundle import ROUTE_LABELS, SettlementRoute
 class ExtraField:
     label: str
     help: str
-    type: str  # "uscc" | "enum" | "bool" | "int": the question pages render by type
+    type: str  # "uscc" | "enum" | "bool" | "int" | "person_id": the question pages render by type
     values: tuple[tuple[str, str], ...] = ()  # (code, label msgid) for enums
     # Only the children count is numeric; its message names these bounds.
     minimum: int | None = None
     maximum: int | None = None
+    # Asked, but an empty answer does not block submission.
+    optional: bool = False
 
+
+SPOUSE_FIELD = "spouse_id_number"
 
 EXTRA_FIELDS: dict[str, ExtraField] = {
     "employer_uscc": ExtraField(
@@ -50,7 +59,26 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
         minimum=0,
         maximum=6,
     ),
+    SPOUSE_FIELD: ExtraField(
+        N_("If you are married: your spouse's ID card or passport number"),
+        N_(
+            "Leave empty if you are not married. One household holds one talent apartment or "
+            "subsidy; the number is stored encrypted and used only for that check."
+        ),
+        "person_id",
+        optional=True,
+    ),
 }
+
+
+def person_id_kind(raw: str) -> str | None:
+    """``resident_id`` for a valid 身份证 number (GB 11643 check digit), ``passport`` for a
+    passport number, None otherwise. Eighteen characters shaped like an ID card number are
+    judged as one, so a mistyped check digit is not waved through as a passport."""
+    number = normalize_passport(raw)
+    if len(number) == 18 and number[:17].isdigit():
+        return "resident_id" if is_valid_resident_id(number) else None
+    return "passport" if is_valid_passport(number) else None
 
 
 def field_error(name: str, value: Any) -> str | None:
@@ -65,6 +93,12 @@ def field_error(name: str, value: Any) -> str | None:
     elif spec.type == "bool":
         if not isinstance(value, bool):
             return N_("Answer yes or no.")
+    elif spec.type == "person_id":
+        if not (isinstance(value, str) and person_id_kind(value)):
+            return N_(
+                "Enter a valid 18-character ID card number (check the last character) "
+                "or a passport number of 5 to 20 letters and digits."
+            )
     elif spec.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return N_("Enter a whole number.")

@@ -8,7 +8,30 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import ApartmentOffer, ApartmentProject, ApartmentUnit, Lease, WaitlistEntry
+from app.models import (
+    ApartmentOffer,
+    ApartmentProject,
+    ApartmentUnit,
+    Applicant,
+    Case,
+    HouseholdKey,
+    Lease,
+    Service,
+    SpouseIdentity,
+    WaitlistEntry,
+)
+from app.models.base import utcnow
+
+# Cases that can still lead to a holding (or hold one): ended ones never flag a household.
+_CLOSED_CASE_STATUSES = (
+    "not_accepted",
+    "rejected",
+    "closed",
+    "withdrawn",
+    "terminated",
+    "revoked",
+    "cancelled",
+)
 
 
 async def get_project(
@@ -156,3 +179,87 @@ async def lapsed_offers(session: AsyncSession, today: date) -> list[ApartmentOff
 async def leases_ending_by(session: AsyncSession, day: date) -> list[Lease]:
     stmt = select(Lease).where(Lease.status == "active", Lease.ends_on <= day)
     return list((await session.execute(stmt)).scalars())
+
+
+async def spouse_identity(
+    session: AsyncSession, application_id: uuid.UUID
+) -> SpouseIdentity | None:
+    stmt = select(SpouseIdentity).where(SpouseIdentity.application_id == application_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def applicant_key(session: AsyncSession, applicant_id: uuid.UUID) -> str | None:
+    stmt = select(Applicant.id_number_index).where(Applicant.id == applicant_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def holding_households(
+    session: AsyncSession, person_keys: list[str]
+) -> list[tuple[HouseholdKey, WaitlistEntry, str]]:
+    """Active household keys among ``person_keys``, with their entry and its case number."""
+    stmt = (
+        select(HouseholdKey, WaitlistEntry, Case.number)
+        .join(WaitlistEntry, WaitlistEntry.id == HouseholdKey.entry_id)
+        .join(Case, Case.id == WaitlistEntry.case_id)
+        .where(HouseholdKey.person_key.in_(person_keys), HouseholdKey.released_at.is_(None))
+    )
+    return [(k, e, n) for k, e, n in (await session.execute(stmt)).all()]
+
+
+async def release_household(session: AsyncSession, entry_id: uuid.UUID) -> None:
+    keys = await session.execute(
+        select(HouseholdKey).where(
+            HouseholdKey.entry_id == entry_id, HouseholdKey.released_at.is_(None)
+        )
+    )
+    now = utcnow()
+    for key in keys.scalars():
+        key.released_at = now
+
+
+async def active_keys_by_entry(
+    session: AsyncSession, entry_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    out: dict[uuid.UUID, list[str]] = {}
+    if not entry_ids:
+        return out
+    rows = await session.execute(
+        select(HouseholdKey.entry_id, HouseholdKey.person_key).where(
+            HouseholdKey.entry_id.in_(entry_ids), HouseholdKey.released_at.is_(None)
+        )
+    )
+    for entry_id, key in rows:
+        out.setdefault(entry_id, []).append(key)
+    return out
+
+
+async def open_housing_cases_naming(
+    session: AsyncSession, district: str, person_keys: list[str]
+) -> list[tuple[uuid.UUID, str, str]]:
+    """Open apartment cases of the district whose applicant or named spouse is one of
+    ``person_keys``: (case id, case number, the matching key)."""
+    if not person_keys:
+        return []
+    base = (
+        select(Case.id, Case.number)
+        .join(Service, Service.id == Case.service_id)
+        .where(
+            Case.district == district,
+            Service.code == "talent_apartment",
+            Case.status.not_in(_CLOSED_CASE_STATUSES),
+        )
+    )
+    by_applicant = (
+        base.add_columns(Applicant.id_number_index)
+        .join(Applicant, Applicant.id == Case.applicant_id)
+        .where(Applicant.id_number_index.in_(person_keys))
+    )
+    by_spouse = (
+        base.add_columns(SpouseIdentity.id_number_index)
+        .join(SpouseIdentity, SpouseIdentity.application_id == Case.application_id)
+        .where(SpouseIdentity.id_number_index.in_(person_keys))
+    )
+    out: list[tuple[uuid.UUID, str, str]] = []
+    for stmt in (by_applicant, by_spouse):
+        out += [(i, n, k) for i, n, k in (await session.execute(stmt)).all()]
+    return out

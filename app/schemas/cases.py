@@ -129,6 +129,8 @@ class CaseRead(BaseModel):
     applicant_id_masked: str | None = None
     facts: dict[str, Any] | None = None
     answers_display: list[dict[str, str]] = Field(default_factory=list)
+    # Staff only: other apartment holdings or open cases of this household (applicant/spouse ID).
+    household_conflicts: list[str] = Field(default_factory=list)
     first_responsible: str | None = None
     assignee: str | None = None
     rating: int | None = None

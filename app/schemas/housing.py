@@ -73,6 +73,7 @@ class WaitlistRead(BaseModel):
     joined_at: datetime
     declines: int
     status: str
+    duplicate_household_cases: list[str] = Field(default_factory=list)
 
 
 class AllocationRequest(_In):

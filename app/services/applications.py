@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.fields import EXTRA_FIELDS, field_error
+from app.domain.fields import EXTRA_FIELDS, SPOUSE_FIELD, field_error
 from app.domain.identity import normalize_uscc
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -253,7 +253,11 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
         service_name=service.name_zh if lang == "zh" else service.name_en,
         district=service.district,
         questions=questions,
-        unanswered=[q.fact for q in questions if q.answer is None],
+        unanswered=[
+            q.fact
+            for q in questions
+            if q.answer is None and not (q.fact in EXTRA_FIELDS and EXTRA_FIELDS[q.fact].optional)
+        ],
         materials=_materials(service, app, lang, covered),
         eligibility_status=str(result["status"]) if result else None,
         eligibility=result,
@@ -373,6 +377,10 @@ async def save(
         for name in answers
         if name not in asked
     ]
+    spouse = answers.get(SPOUSE_FIELD)
+    if isinstance(spouse, str) and "*" in spouse and spouse == app.answers.get(SPOUSE_FIELD):
+        # The page shows the stored number masked; sent back unchanged, it stays as it is.
+        answers = {k: v for k, v in answers.items() if k != SPOUSE_FIELD}
     for name, value in answers.items():
         if name in EXTRA_FIELDS and name in asked and value is not None:
             message = field_error(name, value)
@@ -413,6 +421,12 @@ async def save(
             )
     if problems:
         raise ValidationFailed(field_errors=problems)
+    if SPOUSE_FIELD in answers:
+        from app.services import housing
+
+        # Never kept in the answers as typed: encrypted beside them, the answer is the mask.
+        masked = await housing.store_spouse_id(session, app, answers[SPOUSE_FIELD])
+        answers = {**answers, SPOUSE_FIELD: masked}
     merged = dict(app.answers)
     for name, value in answers.items():
         if value is None:
@@ -490,7 +504,8 @@ async def submit(
     unanswered = [
         name
         for name in shown
-        if app.answers.get(name) is None and (name in decisive or name in EXTRA_FIELDS)
+        if app.answers.get(name) is None
+        and (name in decisive or (name in EXTRA_FIELDS and not EXTRA_FIELDS[name].optional))
     ]
     for fact in unanswered:
         problems.append(FieldError(fact, "required", N_("Answer this question.")))

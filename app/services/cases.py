@@ -62,6 +62,7 @@ from app.workflow.values import (
     CancelScheduled,
     CaseSnapshot,
     CreateVerificationTask,
+    FollowUp,
     NotifyApplicant,
     NotifyEmployer,
     PauseClock,
@@ -351,6 +352,8 @@ async def case_view(
             )
         view.first_responsible = await _staff_name(session, case.first_responsible_staff_id)
         view.assignee = await _staff_name(session, case.assignee_staff_id)
+        if service.code == "talent_apartment":
+            view.household_conflicts = await housing.household_flags(session, case)
     return view
 
 
@@ -713,7 +716,14 @@ async def _carry_out(
                 row.status = "cancelled"
                 row.done_at = utcnow()
         elif isinstance(effect, CreateVerificationTask):
-            session.add(CaseSchedule(case_id=case.id, kind="verification", due_on=effect.due_on))
+            session.add(
+                CaseSchedule(
+                    case_id=case.id,
+                    kind="verification",
+                    follow_up=FollowUp.COMMITMENT_VERIFICATION.value,
+                    due_on=effect.due_on,
+                )
+            )
     await session.flush()
 
 

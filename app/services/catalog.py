@@ -44,6 +44,8 @@ class ServiceSpec(BaseModel):
     description_zh: str
     description_en: str
     facts: list[str] = Field(default_factory=list)
+    # Questions that are not talent facts (app/domain/fields.py), asked after the facts.
+    fields: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     time_limit_days: int = Field(ge=1, le=20)  # within the legal 20 working days
     allows_missing_materials: bool = False
@@ -59,6 +61,16 @@ class ServiceSpec(BaseModel):
     def _no_fact_twice(cls, v: list[str]) -> list[str]:
         if len(set(v)) != len(v):
             raise ValueError("a fact is asked twice")
+        return v
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, v: list[str]) -> list[str]:
+        from app.domain.fields import EXTRA_FIELDS
+
+        unknown = [name for name in v if name not in EXTRA_FIELDS]
+        if unknown:
+            raise ValueError(f"unknown form fields {unknown}")
         return v
 
     @model_validator(mode="after")
@@ -160,6 +172,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                 form = [{"fact": f} for f in form_facts(spec, district)]
                 if spec.needs_employer_confirmation:
                     form.append({"field": "employer_uscc"})
+                form += [{"field": name} for name in spec.fields]
                 materials = _material_rows(spec.materials)
             session.add(
                 Service(

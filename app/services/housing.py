@@ -13,11 +13,22 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.enums import Department, Role
+from app.domain.enums import Department, IdKind, Role
+from app.domain.fields import SPOUSE_FIELD, person_id_kind
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import ApartmentOffer, ApartmentProject, ApartmentUnit, Case, Lease, WaitlistEntry
+from app.models import (
+    ApartmentOffer,
+    ApartmentProject,
+    ApartmentUnit,
+    Application,
+    Case,
+    HouseholdKey,
+    Lease,
+    SpouseIdentity,
+    WaitlistEntry,
+)
 from app.models.base import utcnow
 from app.repositories import housing as housing_repo
 from app.schemas.housing import (
@@ -31,7 +42,7 @@ from app.schemas.housing import (
     UnitRow,
     WaitlistRead,
 )
-from app.services import audit
+from app.services import audit, protection
 from app.services.calendar import work_calendar
 from app.workflow.values import local_date
 
@@ -162,12 +173,73 @@ async def list_units(
     return [_unit_view(u) for u in await housing_repo.units(session, district, status)]
 
 
+async def store_spouse_id(
+    session: AsyncSession, application: Application, raw: object
+) -> str | None:
+    """Keeps the spouse's ID number of an application encrypted with its blind index (the same
+    index as an applicant's own number); returns the masked form the answers show."""
+    existing = await housing_repo.spouse_identity(session, application.id)
+    if raw is None:
+        if existing is not None:
+            await session.delete(existing)
+        return None
+    number = str(raw)
+    kind = IdKind(person_id_kind(number) or "passport")
+    index = protection.id_index(kind, number)
+    if index == await housing_repo.applicant_key(session, application.applicant_id):
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    SPOUSE_FIELD,
+                    "spouse_is_applicant",
+                    N_("This is your own ID number. Enter your spouse's number."),
+                )
+            ]
+        )
+    normalized = protection.normalize_id(kind, number)
+    row = existing or SpouseIdentity(application_id=application.id)
+    row.id_kind = kind.value
+    row.id_number_enc = protection.encrypt_id(normalized)
+    row.id_number_index = index
+    row.id_number_masked = protection.mask_id(kind, normalized)
+    if existing is None:
+        session.add(row)
+    await session.flush()
+    return row.id_number_masked
+
+
+async def _household_keys(session: AsyncSession, case: Case) -> dict[str, str]:
+    """Person key -> role for the applicant and the spouse named on the case's application."""
+    keys: dict[str, str] = {}
+    own = await housing_repo.applicant_key(session, case.applicant_id)
+    if own:
+        keys[own] = "applicant"
+    if case.application_id is not None:
+        spouse = await housing_repo.spouse_identity(session, case.application_id)
+        if spouse is not None and spouse.id_number_index not in keys:
+            keys[spouse.id_number_index] = "spouse"
+    return keys
+
+
+_DUPLICATE_HOUSEHOLD = N_(
+    "This household already waits for or lives in a talent apartment (case {case}): the "
+    "applicant or the spouse named on this application belongs to it. One household holds "
+    "one talent apartment."
+)
+
+
 async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | None:
     """Called when an apartment case is approved. Refuses a second active application or lease
-    of the same household (the same applicant) with a Conflict."""
+    of the same household (the applicant's or the spouse's ID on another holding) with a
+    Conflict, which undoes the approval."""
     if await housing_repo.entry_for_case(session, case.id):
         return None
+    keys = await _household_keys(session, case)
+    holding = await housing_repo.holding_households(session, list(keys))
+    if holding:
+        raise Conflict(_DUPLICATE_HOUSEHOLD, params={"case": holding[0][2]})
     if await housing_repo.active_household_entries(session, case.applicant_id):
+        # Entries from before household keys existed are known by applicant only.
         raise Conflict(N_("This household already waits for or lives in a talent apartment."))
     outputs = (case.eligibility_result or {}).get("outputs") or {}
     score = float(outputs.get("priority_score") or 0) if isinstance(outputs, dict) else 0.0
@@ -181,25 +253,56 @@ async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | No
     )
     session.add(entry)
     await session.flush()
+    for key, role in keys.items():
+        session.add(HouseholdKey(entry_id=entry.id, person_key=key, role=role))
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        # Another approval of the same household won the race; the unique index stopped this.
+        raise Conflict(_DUPLICATE_HOUSEHOLD, params={"case": "?"}) from exc
     return entry
+
+
+async def household_flags(session: AsyncSession, case: Case) -> list[str]:
+    """Case numbers of other holdings or open apartment cases of this case's household, for
+    the staff case page (whose caller checked access; approval is refused while one holds)."""
+    keys = list(await _household_keys(session, case))
+    numbers = {n for _k, _e, n in await housing_repo.holding_households(session, keys)}
+    numbers |= {
+        n
+        for cid, n, _k in await housing_repo.open_housing_cases_naming(session, case.district, keys)
+        if cid != case.id
+    }
+    numbers.discard(case.number)
+    return sorted(numbers)
 
 
 async def waitlist(session: AsyncSession, principal: Principal) -> list[WaitlistRead]:
     district = _require_housing_staff(principal)
     entries = await housing_repo.ranked_waitlist(session, district)
-    return [
-        WaitlistRead(
-            id=e.id,
-            case_id=e.case_id,
-            rank=i,
-            score=e.score,
-            score_reasons=e.score_reasons,
-            joined_at=e.joined_at,
-            declines=e.declines,
-            status=e.status,
+    keys = await housing_repo.active_keys_by_entry(session, [e.id for e in entries])
+    every_key = [k for ks in keys.values() for k in ks]
+    naming = await housing_repo.open_housing_cases_naming(session, district, every_key)
+    views = []
+    for i, e in enumerate(entries, start=1):
+        mine = set(keys.get(e.id, []))
+        views.append(
+            WaitlistRead(
+                id=e.id,
+                case_id=e.case_id,
+                rank=i,
+                score=e.score,
+                score_reasons=e.score_reasons,
+                joined_at=e.joined_at,
+                declines=e.declines,
+                status=e.status,
+                # Another open application names someone of this household.
+                duplicate_household_cases=sorted(
+                    {n for cid, n, k in naming if k in mine and cid != e.case_id}
+                ),
+            )
         )
-        for i, e in enumerate(entries, start=1)
-    ]
+    return views
 
 
 async def allocation_round(
@@ -277,6 +380,8 @@ async def expire_offers(session: AsyncSession, today: date) -> int:
         unit.status = "available"
         entry.declines += 1
         entry.status = "removed" if entry.declines >= MAX_DECLINES else "waiting"
+        if entry.status == "removed":
+            await housing_repo.release_household(session, entry.id)
         expired += 1
     await session.flush()
     return expired
@@ -373,6 +478,8 @@ async def decline_offer(session: AsyncSession, principal: Principal, offer_id: u
     unit.status = "available"
     entry.declines += 1
     entry.status = "removed" if entry.declines >= MAX_DECLINES else "waiting"
+    if entry.status == "removed":
+        await housing_repo.release_household(session, entry.id)
     await session.flush()
     await audit.record(
         session,
@@ -512,6 +619,9 @@ async def move_out(
         raise Conflict(N_("This lease has already ended."))
     lease.status = "ended"
     unit.status = "available"
+    offer = await session.get(ApartmentOffer, lease.offer_id)
+    if offer is not None:
+        await housing_repo.release_household(session, offer.entry_id)
     await session.flush()
     await audit.record(
         session,

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import ApartmentOffer, Case, Lease
+from app.domain.enums import IdKind
+from app.models import ApartmentOffer, Application, Case, Lease, SpouseIdentity
+from app.services import protection
 from tests import factories as f
 from tests.integration.test_cases_api import staff, submitted_rent_case
 
@@ -297,3 +301,147 @@ class TestOffersOverTime:
                 )
             ).scalar_one()
         assert n >= 1 and n <= 3  # one per channel, not one per run
+
+
+async def apartment_case(
+    client: httpx.AsyncClient,
+    district: str,
+    *,
+    spouse_id: str | None = None,
+    payload: dict[str, Any] | None = None,
+) -> tuple[f.ApiUser, dict[str, Any]]:
+    """A new applicant's submitted talent-apartment application, naming a spouse when given."""
+    from tests.integration.test_cases_api import service_id
+
+    user = await f.register_and_login(client, payload or f.domestic_payload())
+    sid = await service_id(client, district, "talent_apartment")
+    draft = (
+        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
+    ).json()
+    answers: dict[str, Any] = {
+        "birth_date": "1995-05-01",
+        "highest_degree": "master",
+        "degree_country": "CN",
+        "employer_district": district,
+        "employment_start_date": "2024-01-01",
+        "social_insurance_months_in_district": 20,
+        "owns_home_in_shanghai": False,
+        "has_other_housing_benefit": False,
+        "marital_status": "married" if spouse_id else "single",
+        "professional_title": "none",
+        "hukou": "other",
+        "skill_level": 0,
+        "contract_end_date": "2029-06-30",
+        "talent_programs": [],
+        "employer_uscc": f.uscc(),
+    }
+    if spouse_id:
+        answers["spouse_id_number"] = spouse_id
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/applications/{draft['id']}/submit",
+        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code == 201, r.text
+    return user, r.json()
+
+
+def _spouse_answer(body: dict[str, Any]) -> Any:
+    return next(q for q in body["questions"] if q["fact"] == "spouse_id_number")["answer"]
+
+
+class TestHousehold:
+    async def test_spouse_id_is_validated_and_stored_only_encrypted(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from tests.integration.test_cases_api import service_id
+
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "talent_apartment")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        assert "spouse_id_number" in [q["fact"] for q in draft["questions"]]
+        url = f"/api/v1/applications/{draft['id']}"
+        good = f.resident_id()
+        bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+
+        async def save(value: str) -> httpx.Response:
+            return await client.patch(
+                url, headers=user.headers, json={"answers": {"spouse_id_number": value}}
+            )
+
+        r = await save(bad_check)
+        assert r.status_code == 422
+        assert r.json()["errors"][0]["field"] == "spouse_id_number"
+        r = await save(good)
+        assert r.status_code == 200, r.text
+        assert "*" in _spouse_answer(r.json()) and good not in _spouse_answer(r.json())
+
+        async def stored() -> SpouseIdentity:
+            async with sessionmaker() as session:
+                app = await session.get(Application, uuid.UUID(draft["id"]))
+                assert app is not None and good not in str(app.answers)
+                stmt = select(SpouseIdentity).where(SpouseIdentity.application_id == app.id)
+                return (await session.execute(stmt)).scalar_one()
+
+        row = await stored()
+        assert good.encode() not in row.id_number_enc
+        assert row.id_number_index == protection.id_index(IdKind.RESIDENT_ID, good)
+        # A passport is accepted too; the masked value sent back unchanged keeps it.
+        r = await save("E12345678")
+        assert r.status_code == 200, r.text
+        r = await save(_spouse_answer(r.json()))
+        assert r.status_code == 200
+        row = await stored()
+        assert row.id_kind == "passport"
+        assert row.id_number_index == protection.id_index(IdKind.PASSPORT, "E12345678")
+
+    async def test_naming_a_waiting_applicant_as_spouse_is_flagged_and_blocked(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.errors import Conflict
+        from app.i18n import gettext
+        from app.repositories import housing as housing_repo
+        from app.services.housing import join_waitlist
+
+        # A applies and joins the list (as the approval does); B applies naming A as spouse.
+        a_payload = f.domestic_payload()
+        _a, a_case = await apartment_case(client, "changning", payload=a_payload)
+        await waiting_applicants_from(client, sessionmaker, a_case)
+        _b, b_case = await apartment_case(client, "changning", spouse_id=a_payload["id_number"])
+        a_number, b_number = a_case["case"]["number"], b_case["case"]["number"]
+        headers = await housing_staff(client, sessionmaker, "changning")
+        page = await client.get(f"/api/v1/staff/cases/{b_case['case']['id']}", headers=headers)
+        assert page.status_code == 200, page.text
+        assert a_number in page.json()["household_conflicts"]
+        waitlist = (await client.get("/api/v1/housing/waitlist", headers=headers)).json()
+        mine = next(w for w in waitlist if w["case_id"] == a_case["case"]["id"])
+        assert b_number in mine["duplicate_household_cases"]
+        async with sessionmaker() as session:
+            case = await session.get(Case, uuid.UUID(b_case["case"]["id"]))
+            assert case is not None
+            with pytest.raises(Conflict) as blocked:
+                await join_waitlist(session, case)
+            await session.rollback()
+        exc = blocked.value
+        zh = gettext("zh", exc.detail).format(**exc.params)
+        en = gettext("en", exc.detail).format(**exc.params)
+        assert a_number in zh and "家庭" in zh
+        assert a_number in en and "household" in en
+        # Once A's household has left the list, B's may join.
+        async with sessionmaker() as session, session.begin():
+            entry = await housing_repo.entry_for_case(session, uuid.UUID(a_case["case"]["id"]))
+            assert entry is not None
+            entry.status = "removed"
+            await housing_repo.release_household(session, entry.id)
+        async with sessionmaker() as session, session.begin():
+            case = await session.get(Case, uuid.UUID(b_case["case"]["id"]))
+            assert case is not None
+            assert await join_waitlist(session, case) is not None
