@@ -11,6 +11,7 @@ Failures are switched at run time, per system, through ``POST /_control``::
     {"system": "social_insurance", "mode": "down", "duration_ms": 2000}
     {"system": "degrees", "mode": "slow", "delay_ms": 1500, "next_requests": 1}
     {"system": "all", "mode": "flaky", "error_rate": 0.3}
+    {"system": "social_insurance", "mode": "no_record", "next_requests": 1}
 
 ``GET /_control`` shows the modes and how many requests each system received, ``POST
 /_control/reset`` restores a clean state. Messages are bilingual (``{"zh": ..., "en": ...}``).
@@ -48,7 +49,9 @@ from simulator.data import CITY_AVERAGE_MONTHLY_WAGE_CNY, Person
 
 System = Literal["identity", "social_insurance", "degrees", "hukou"]
 SYSTEMS: tuple[System, ...] = ("identity", "social_insurance", "degrees", "hukou")
-Mode = Literal["ok", "slow", "flaky", "down", "throttled"]
+# "no_record" and "rejected" are definite answers rather than outages: the system says it holds
+# nothing on the person, or refuses the request, as it would for someone outside its records.
+Mode = Literal["ok", "slow", "flaky", "down", "throttled", "no_record", "rejected"]
 Message = dict[str, str]
 
 # A "slow" system without an explicit delay is slow enough to trip any sensible client timeout.
@@ -169,6 +172,14 @@ async def apply_fault(state: SimulatorState, system: str) -> None:
             "too_many_requests",
             msg("请求过于频繁，请稍后再试。", "Too many requests; please slow down."),
             headers={"Retry-After": "1"},
+        )
+    if fault.mode == "no_record":
+        raise _no_record("未查询到相关记录。", "No record for this person.")
+    if fault.mode == "rejected":
+        raise SimulatedError(
+            422,
+            "rejected",
+            msg("请求被拒绝：无法核验该人员。", "Request refused: this person cannot be checked."),
         )
     if fault.mode == "flaky" and state.rng.random() < fault.error_rate:
         status = state.rng.choice((500, 502, 504))

@@ -191,9 +191,10 @@ ACTION_RULES: dict[CaseAction, ActionRule] = {
         reason=_OPT,
         capability=ServiceCapability.MISSING_MATERIALS,
     ),
-    # 一次性告知: one notice lists every missing item; the due date is optional.
+    # 一次性告知: one notice lists every missing item; the due date is optional. The system
+    # asks too, when an outside system's late "no record" leaves facts for the applicant.
     A.REQUEST_SUPPLEMENT: ActionRule(
-        _roles(R.WINDOW_CLERK, R.REVIEWER), items=_REQ, due_on=_OPT, reason=_OPT
+        _roles(R.WINDOW_CLERK, R.REVIEWER, R.SYSTEM), items=_REQ, due_on=_OPT, reason=_OPT
     ),
     A.RECEIVE_SUPPLEMENT: ActionRule(_roles(R.APPLICANT, R.WINDOW_CLERK), items=_OPT),
     A.NOT_ACCEPT: ActionRule(_roles(R.WINDOW_CLERK), reason=_REQ, clause=_OPT),

@@ -4,6 +4,7 @@ simulator on a local port and the worker's verification round run by hand."""
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Case, OutboxMessage
 from app.models.base import utcnow
-from app.services import verification
+from app.services import notifications, verification
 from simulator.data import PEOPLE_LIST
 from tests import factories as f
 from tests.support.simulator import RunningSimulator, running_simulator
@@ -194,6 +195,21 @@ async def templates_sent(sm: async_sessionmaker[AsyncSession], user_id: str) -> 
         return [str(t) for t in rows.scalars()]
 
 
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+async def web_login(client: httpx.AsyncClient, user: f.ApiUser) -> None:
+    page = await client.get("/login")
+    r = await client.post(
+        "/login",
+        data={"email": user.email, "password": user.password, "csrf_token": csrf_of(page.text)},
+    )
+    assert r.status_code == 303, r.text
+
+
 class TestBundle:
     async def test_returnee_bundle_from_route_finding_to_handout(
         self,
@@ -358,6 +374,36 @@ class TestBundle:
         mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
         waiting = [v for v in mine["verifications"] if v["status"] == "unavailable"]
         assert [v["system"] for v in waiting] == ["social_insurance"]
+        # Why it waits, in both languages, on the API in each language and on the page.
+        for lang in ("zh", "en"):
+            r = await client.get(
+                f"/api/v1/cases/{case['id']}",
+                headers={**user.headers, "Accept-Language": lang},
+            )
+            reason = r.json()["timeline"][-1]["reason"]
+            assert reason == (
+                "正在等待以下系统的数据：社会保险信息系统 / "
+                "Waiting for data from: social insurance system"
+            )
+        await web_login(client, user)
+        for lang in ("zh", "en"):
+            await client.get(f"/lang/{lang}")
+            page = await client.get(f"/cases/{case['id']}")
+            assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in page.text
+            assert "正在等待以下系统的数据：社会保险信息系统" in page.text
+            assert "Waiting for data from: social insurance system" in page.text
+        async with sessionmaker() as session:
+            row = await session.scalar(
+                select(OutboxMessage).where(
+                    OutboxMessage.recipient_user_id == uuid.UUID(user.account["user_id"]),
+                    OutboxMessage.template == "case.wait_for_data",
+                )
+            )
+        assert row is not None
+        zh = notifications.render(row.template, "zh", notifications.params_of(row.payload))
+        en = notifications.render(row.template, "en", notifications.params_of(row.payload))
+        assert "正在等待其他政务系统" in zh.body and "waiting" not in zh.body.lower()
+        assert "another government system" in en.body
 
         # Still down: the worker asks again later and the case keeps waiting.
         later = utcnow() + timedelta(hours=2)
@@ -383,6 +429,96 @@ class TestBundle:
                 select(func.count(func.distinct(Case.bundle_part))).where(of_bundle)
             )
         assert parts == distinct == len(accepted["parts"])
+
+    async def test_a_late_no_record_asks_the_applicant_once_for_what_the_system_was_to_give(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "陈磊")
+        sim.control("social_insurance", "down", duration_ms=600_000)
+        draft = await start_bundle(client, user, sessionmaker)
+        hidden = {"social_insurance_months", "social_insurance_base_multiple", "employer_district"}
+        assert not hidden & {q["fact"] for q in draft["questions"]}
+        case = await fill_and_submit(client, user, draft, route="returnee")
+        assert case["status"] == "awaiting_data"
+        assert "social_insurance_record" not in {d["requirement"] for d in case["documents"]}
+
+        # The system comes back and says it holds nothing on this person.
+        sim.control("social_insurance", "no_record")
+        await verification.run_due(sessionmaker, now=utcnow() + timedelta(hours=1))
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert mine["status"] == "supplement_requested"
+        notice = mine["timeline"][-1]
+        assert notice["action"] == "request_supplement"
+        # One notice lists every fact the system was to confirm and the upload it stood for.
+        assert "社保缴费记录 / Social insurance payment record" in notice["items"]
+        for label in ("本市社保累计缴纳月数", "社保缴费基数倍数", "用人单位所在区"):
+            assert any(i.startswith(label + " / ") for i in notice["items"]), label
+        assert "Another government system" in notice["reason"] and "另一" in notice["reason"]
+        sent = await templates_sent(sessionmaker, user.account["user_id"])
+        # One message per channel, as for the submission itself.
+        assert sent.count("case.request_supplement") == sent.count("case.submitted") >= 1
+
+        # The applicant answers on the bundle page, signed in with the browser's cookie.
+        await web_login(client, user)
+        page = await client.get(f"/cases/{case['id']}")
+        assert page.status_code == 200
+        for name in hidden:
+            assert f'name="{name}"' in page.text
+        assert 'name="doc_social_insurance_record"' in page.text
+        token = csrf_of(page.text)
+        # Half an answer changes nothing and says what is missing.
+        r = await client.post(
+            f"/cases/{case['id']}/details",
+            data={
+                "csrf_token": token,
+                "version": str(mine["version"]),
+                "employer_district": "changning",
+            },
+        )
+        assert r.status_code == 422
+        assert "error-summary" in r.text
+        still = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert still["status"] == "supplement_requested"
+        r = await client.post(
+            f"/cases/{case['id']}/details/upload",
+            data={
+                "csrf_token": token,
+                "requirement": "social_insurance_record",
+                "kind": "social_insurance_record",
+            },
+            files={"file": ("record.pdf", PDF, "application/pdf")},
+        )
+        assert r.status_code == 303, r.text
+        page = await client.get(f"/cases/{case['id']}")
+        chosen = re.search(r'<option value="([0-9a-f-]{36})" selected>', page.text)
+        assert chosen is not None
+        r = await client.post(
+            f"/cases/{case['id']}/details",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "version": str(still["version"]),
+                "employer_district": "changning",
+                "social_insurance_months": "40",
+                "social_insurance_base_multiple": "1.5",
+                "doc_social_insurance_record": chosen.group(1),
+            },
+        )
+        assert r.status_code == 303, r.text
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert mine["status"] == "submitted"
+        assert "social_insurance_record" in {d["requirement"] for d in mine["documents"]}
+        app = (await client.get(f"/api/v1/applications/{draft['id']}", headers=user.headers)).json()
+        answers = {q["fact"]: q["answer"] for q in app["questions"]}
+        assert answers["social_insurance_months"] == 40
+        assert answers["employer_district"] == "changning"
+        # Once answered, nothing more is asked; the window can accept.
+        page = await client.get(f"/cases/{case['id']}")
+        assert 'id="details"' not in page.text
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        assert (await act(client, window, case["id"], "accept"))["status"] == "in_progress"
 
     async def test_staff_enter_data_by_hand_when_the_outage_lasts(
         self,

@@ -22,6 +22,7 @@ from app.errors import AppError
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.documents import DocumentRead
 from app.services import applications as applications_service
+from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 from app.services import documents as documents_service
@@ -300,8 +301,23 @@ async def case_page(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> HTMLResponse:
     lang = language(request)
+    return await _case_page(request, session, principal, case_id, lang, errors=[], values=None)
+
+
+async def _case_page(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentApplicant,
+    case_id: uuid.UUID,
+    lang: str,
+    *,
+    errors: list[dict[str, str]],
+    values: dict[str, Any] | None,
+    status_code: int = 200,
+) -> HTMLResponse:
     view = await cases_service.case_view(session, principal, case_id, lang)
     wallet = await documents_service.list_documents(session, principal)
+    late = await bundles_service.late_needs_for(session, principal, case_id, lang)
     return render(
         request,
         "applicant/case.html",
@@ -310,8 +326,83 @@ async def case_page(
             "wallet": wallet,
             "kinds": DOCUMENT_KIND_LABELS,
             "notice": request.query_params.get("done"),
+            "late": late,
+            "late_values": values if values is not None else {},
+            "errors": errors,
         },
+        status_code=status_code,
     )
+
+
+@router.post("/cases/{case_id}/details", dependencies=[Csrf])
+async def send_late_details(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """人才落户一件事: the answers and documents an outside system's late "no record" left to
+    the applicant, sent all at once."""
+    lang = language(request)
+    late = await bundles_service.late_needs_for(session, principal, case_id, lang)
+    form = await request.form()
+    facts = [q.fact for q in late.questions] if late else []
+    answers = fact_values(form, facts)
+    chosen: dict[str, uuid.UUID] = {}
+    for m in late.materials if late else []:
+        raw = form.get(f"doc_{m['code']}")
+        picked = _uuid_or_none(raw) if isinstance(raw, str) else None
+        if picked is not None:
+            chosen[m["code"]] = picked
+    version = form.get("version")
+    try:
+        await bundles_service.answer_late_needs(
+            session,
+            principal,
+            case_id,
+            answers,
+            chosen,
+            expected_version=_version(version, 1),
+            lang=lang,
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        raw_values = {name: form.get(name) for name in facts}
+        return await _case_page(
+            request,
+            session,
+            principal,
+            case_id,
+            lang,
+            errors=errors_of(exc, lang),
+            values=raw_values,
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/cases/{case_id}?done=supplement")
+
+
+@router.post("/cases/{case_id}/details/upload", dependencies=[Csrf])
+async def upload_late_document(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """One asked-for document uploaded into the wallet and chosen for its line of the notice."""
+    lang = language(request)
+    try:
+        upload = await read_upload(request)
+        doc = await _store(session, principal, upload, default_kind="other")
+        await bundles_service.choose_late_document(
+            session, principal, case_id, upload.fields.get("requirement", ""), doc.id
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _case_page(
+            request,
+            session,
+            principal,
+            case_id,
+            lang,
+            errors=errors_of(exc, lang),
+            values=None,
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/cases/{case_id}#details")
 
 
 @router.post("/cases/{case_id}/supplement", dependencies=[Csrf])
