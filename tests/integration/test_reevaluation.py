@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from pathlib import Path
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -79,3 +80,84 @@ class TestReevaluate:
                 await reevaluate(
                     session, "shanghai.returnee_settlement", "1999-01-01", "2022-07-01"
                 )
+
+
+class TestReevaluateCommand:
+    def test_cli_lists_the_profiles_whose_status_changes(self, tmp_path: Path) -> None:
+        """``talent-portal rules reevaluate`` against its own temporary SQLite database."""
+        import asyncio
+        import os
+
+        from sqlalchemy.ext.asyncio import create_async_engine
+        from typer.testing import CliRunner
+
+        from app.cli import cli
+        from app.config import get_settings
+        from app.db import make_sessionmaker
+        from app.migrate import upgrade
+        from app.models.accounts import Applicant, User
+        from tests.dbutil import sync_url
+
+        url = f"sqlite+aiosqlite:///{tmp_path / 'reevaluate.db'}"
+        upgrade(sync_url(url))
+        changed, unchanged, invalid = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        profiles = {
+            changed: {**RETURNEE, "university_world_rank": 30, "social_insurance_months": 1},
+            unchanged: {**RETURNEE, "university_world_rank": 150, "social_insurance_months": 3},
+            invalid: {**RETURNEE, "highest_degree": "wizard"},
+        }
+
+        async def write() -> None:
+            engine = create_async_engine(url)
+            try:
+                async with make_sessionmaker(engine)() as session, session.begin():
+                    for n, (applicant_id, facts) in enumerate(profiles.items()):
+                        user = User(email=f"cli{n}@example.cn", password_hash="x", kind="applicant")
+                        session.add(user)
+                        await session.flush()
+                        session.add(
+                            Applicant(
+                                id=applicant_id,
+                                user_id=user.id,
+                                applicant_type="domestic",
+                                full_name="测试",
+                                id_kind="resident_id",
+                                id_number_enc=b"x",
+                                id_number_index=f"index-{n}",
+                                id_number_masked="1101**********0000",
+                                nationality="CN",
+                                profile_facts=facts,
+                            )
+                        )
+            finally:
+                await engine.dispose()
+
+        asyncio.run(write())
+        saved = os.environ.get("TALENT_DATABASE_URL")
+        os.environ["TALENT_DATABASE_URL"] = url
+        get_settings.cache_clear()
+        try:
+            result = CliRunner().invoke(
+                cli,
+                [
+                    "rules",
+                    "reevaluate",
+                    "shanghai.returnee_settlement",
+                    "2020-11-13",
+                    "2022-07-01",
+                    "--as-of",
+                    "2023-01-01",
+                ],
+                env={"COLUMNS": "200"},
+            )
+        finally:
+            if saved is None:
+                del os.environ["TALENT_DATABASE_URL"]
+            else:
+                os.environ["TALENT_DATABASE_URL"] = saved
+            get_settings.cache_clear()
+        assert result.exit_code == 0, result.output
+        assert str(changed) in result.output
+        assert str(unchanged) not in result.output
+        assert "ineligible" in result.output and "unknown" in result.output
+        assert "checked 2, skipped 1 with invalid facts, 1 status changes" in result.output
