@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import CalendarDay
+from app.models import CalendarDay, Case, CasePause
 
 
 async def overrides(session: AsyncSession, start: date, end: date) -> dict[date, bool]:
@@ -25,3 +28,49 @@ async def known_days(session: AsyncSession) -> set[date]:
 
 async def years_present(session: AsyncSession) -> set[int]:
     return {d.year for d in await known_days(session)}
+
+
+async def days_of_year(session: AsyncSession, year: int) -> list[CalendarDay]:
+    stmt = (
+        select(CalendarDay)
+        .where(CalendarDay.day >= date(year, 1, 1), CalendarDay.day <= date(year, 12, 31))
+        .order_by(CalendarDay.day)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_day(session: AsyncSession, day: date) -> CalendarDay | None:
+    return await session.get(CalendarDay, day)
+
+
+async def cases_with_running_clock(
+    session: AsyncSession, statuses: Iterable[str]
+) -> list[Case]:
+    """Accepted cases whose clock is not paused, locked: their deadlines follow the calendar."""
+    stmt = (
+        select(Case)
+        .where(
+            Case.status.in_(list(statuses)),
+            Case.accepted_on.is_not(None),
+            Case.paused_since.is_(None),
+        )
+        .order_by(Case.id)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def pauses_of(
+    session: AsyncSession, case_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[CasePause]]:
+    out: dict[uuid.UUID, list[CasePause]] = defaultdict(list)
+    for start in range(0, len(case_ids), 500):
+        chunk = case_ids[start : start + 500]
+        stmt = (
+            select(CasePause)
+            .where(CasePause.case_id.in_(chunk))
+            .order_by(CasePause.case_id, CasePause.started_on)
+        )
+        for pause in (await session.execute(stmt)).scalars():
+            out[pause.case_id].append(pause)
+    return out

@@ -16,9 +16,11 @@ from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
 from app.models import CalendarDay
 from app.repositories import audit as audit_repo
+from app.repositories import calendar as calendar_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.services import audit
+from app.services import calendar as calendar_service
 from app.services.audit import ChainReport
 from app.services.catalog import ServiceView, service_view
 from app.workflow.values import SHANGHAI
@@ -88,28 +90,73 @@ async def update_service(
     return service_view(service, lang)
 
 
+class CalendarDayRead(BaseModel):
+    day: date
+    is_workday: bool
+    source: str  # package (chinese_calendar) | admin
+    note: str | None
+
+
+class CalendarDaySaved(CalendarDayRead):
+    deadlines_moved: int  # open cases whose deadline the edit moved
+
+
+# Days outside this range are typing mistakes, not calendar corrections.
+MIN_YEAR, MAX_YEAR = 2004, 2100
+
+
+async def calendar_year(
+    session: AsyncSession, principal: Principal, year: int
+) -> list[CalendarDayRead]:
+    """The year's days that differ from, or confirm, the Monday-to-Friday rule."""
+    _require(principal, Permission.MANAGE_STAFF)
+    rows = await calendar_repo.days_of_year(session, year)
+    return [CalendarDayRead.model_validate(r, from_attributes=True) for r in rows]
+
+
 async def set_calendar_day(
     session: AsyncSession, principal: Principal, day: date, data: CalendarDayUpdate
-) -> None:
+) -> CalendarDaySaved:
     """Admins correct or add days (the package lags each January); their rows are never
-    overwritten by the package sync."""
+    overwritten by the package sync. Deadlines of cases whose clock runs move at once."""
     _require(principal, Permission.MANAGE_STAFF)
-    row = await session.get(CalendarDay, day)
-    if row is None:
-        session.add(
-            CalendarDay(day=day, is_workday=data.is_workday, source="admin", note=data.note)
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "day",
+                    "out_of_range",
+                    N_("Enter a day between {first} and {last}."),
+                    {"first": MIN_YEAR, "last": MAX_YEAR},
+                )
+            ]
         )
+    note = (data.note or "").strip() or None
+    row = await calendar_repo.get_day(session, day)
+    before = None if row is None else {"is_workday": row.is_workday, "note": row.note}
+    if row is None:
+        row = CalendarDay(day=day, is_workday=data.is_workday, source="admin", note=note)
+        session.add(row)
     else:
-        row.is_workday, row.source, row.note = data.is_workday, "admin", data.note
+        row.is_workday, row.source, row.note = data.is_workday, "admin", note
+    await session.flush()
+    moved = await calendar_service.recompute_open_deadlines(session)
     await audit.record(
         session,
         "calendar.updated",
         actor=principal,
         object_type="calendar_day",
         object_id=day.isoformat(),
-        detail={"is_workday": data.is_workday},
+        detail={
+            "is_workday": data.is_workday,
+            "note": note,
+            "before": before,
+            "deadlines_moved": moved,
+        },
     )
-    await session.flush()
+    return CalendarDaySaved(
+        day=day, is_workday=row.is_workday, source=row.source, note=row.note, deadlines_moved=moved
+    )
 
 
 class AuditFilter(BaseModel):

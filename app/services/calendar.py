@@ -9,7 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.models import CalendarDay
 from app.models.base import utcnow
 from app.repositories import calendar as calendar_repo
+from app.repositories import cases as cases_repo
 from app.workflow.calendar import WorkCalendar, chinese_calendar_days, chinese_calendar_years
+from app.workflow.deadlines import Deadline, Pause
+from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
 
@@ -44,3 +47,48 @@ async def work_calendar(session: AsyncSession) -> WorkCalendar:
     calendar = WorkCalendar(overrides, known_years={d.year for d in overrides})
     session.sync_session.info[_CACHE_KEY] = calendar
     return calendar
+
+
+# Accepted and not paused: the deadline runs on the calendar. A bundle's own deadline is the
+# latest of its parts' and follows from them; paused cases get theirs when the clock resumes.
+_RUNNING_CLOCK = (CaseStatus.ACCEPTED.value, CaseStatus.IN_REVIEW.value)
+_BUNDLE_RUNNING = CaseStatus.IN_PROGRESS.value
+
+
+def forget_cached_calendar(session: AsyncSession) -> None:
+    session.sync_session.info.pop(_CACHE_KEY, None)
+
+
+async def recompute_open_deadlines(session: AsyncSession) -> int:
+    """After a calendar edit, moves the stored deadline of every case whose clock runs, with
+    the same computation acceptance uses (``Deadline``). Returns how many deadlines moved."""
+    forget_cached_calendar(session)
+    calendar = await work_calendar(session)
+    cases = await calendar_repo.cases_with_running_clock(
+        session, (*_RUNNING_CLOCK, _BUNDLE_RUNNING)
+    )
+    pauses = await calendar_repo.pauses_of(session, [c.id for c in cases])
+    moved = 0
+    for case in cases:
+        if case.status == _BUNDLE_RUNNING or case.accepted_on is None:
+            continue
+        due = Deadline(
+            calendar,
+            case.accepted_on,
+            case.time_limit_days,
+            tuple(Pause(p.started_on, p.ended_on) for p in pauses.get(case.id, [])),
+        ).due_on
+        if due is not None and due != case.deadline_date:
+            case.deadline_date = due
+            moved += 1
+    await session.flush()
+    for case in cases:
+        if case.status != _BUNDLE_RUNNING:
+            continue
+        # As at dispatch: the bundle is due when its last part is.
+        parts = await cases_repo.parts_of(session, case.id)
+        if parts and max(p.deadline_date for p in parts) != case.deadline_date:
+            case.deadline_date = max(p.deadline_date for p in parts)
+            moved += 1
+    await session.flush()
+    return moved

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from app.core.access import require_permission
@@ -13,7 +13,14 @@ from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.services import admin as admin_service
-from app.services.admin import AuditFilter, AuditRead, CalendarDayUpdate, ServiceUpdate
+from app.services.admin import (
+    AuditFilter,
+    AuditRead,
+    CalendarDayRead,
+    CalendarDaySaved,
+    CalendarDayUpdate,
+    ServiceUpdate,
+)
 from app.services.catalog import ServiceView
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
@@ -41,12 +48,23 @@ async def update_service(
     )
 
 
-@router.put("/calendar/{day}", status_code=status.HTTP_204_NO_CONTENT)
+@router.get("/calendar")
+async def read_calendar(
+    principal: DistrictAdmin,
+    session: SessionDep,
+    year: int = Query(ge=admin_service.MIN_YEAR, le=admin_service.MAX_YEAR),
+) -> list[CalendarDayRead]:
+    """The year's holidays and 调休 working days (from the package or set by admins)."""
+    return await admin_service.calendar_year(session, principal, year)
+
+
+@router.put("/calendar/{day}")
 async def set_calendar_day(
     day: date, data: CalendarDayUpdate, principal: DistrictAdmin, session: SessionDep
-) -> None:
-    """Mark a day as a holiday or a 调休 working day."""
-    await admin_service.set_calendar_day(session, principal, day, data)
+) -> CalendarDaySaved:
+    """Mark a day as a holiday or a 调休 working day; deadlines of cases whose clock runs are
+    recomputed at once (``deadlines_moved`` says how many changed)."""
+    return await admin_service.set_calendar_day(session, principal, day, data)
 
 
 class AuditPageRead(BaseModel):

@@ -3,24 +3,30 @@ service catalog for district admins."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
 from app.core.access import require_permission
-from app.core.forms import error_list, errors_of, parse_form
-from app.core.templates import language, render
+from app.core.csrf import csrf_protect
+from app.core.forms import error_list, errors_of, parse_form, settle_failure
+from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import AppError
+from app.errors import AppError, FieldError, ValidationFailed
+from app.i18n import N_
+from app.models.base import utcnow
 from app.services import admin as admin_service
-from app.services.admin import AuditFilter
-from app.workflow.values import SHANGHAI
+from app.services.admin import AuditFilter, CalendarDayUpdate
+from app.workflow.values import SHANGHAI, local_date
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Auditor = Annotated[Principal, Depends(require_permission(Permission.READ_AUDIT))]
+DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_STAFF))]
+Csrf = Depends(csrf_protect)
 
 _AUDIT_FILTERS = ("action", "date_from", "date_to", "case_number", "before_seq")
 
@@ -48,3 +54,102 @@ async def audit_log(request: Request, principal: Auditor, session: SessionDep) -
         return render(request, "staff/audit.html", context, status_code=exc.status_code)
     context["query"] = filters.query()
     return render(request, "staff/audit.html", context)
+
+
+_WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+async def _calendar_context(
+    request: Request, principal: Principal, session: SessionDep, year: int
+) -> dict[str, object]:
+    days = await admin_service.calendar_year(session, principal, year)
+    months: dict[int, list[object]] = {}
+    for d in days:
+        months.setdefault(d.day.month, []).append(d)
+    return {
+        "year": year,
+        "months": months,
+        "weekdays": _WEEKDAYS,
+        "min_year": admin_service.MIN_YEAR,
+        "max_year": admin_service.MAX_YEAR,
+    }
+
+
+@router.get("/admin/calendar", response_class=HTMLResponse)
+async def calendar_page(
+    request: Request, principal: DistrictAdmin, session: SessionDep, year: int | None = None
+) -> HTMLResponse:
+    """Holidays and 调休 working days of a year, and the form to correct a day."""
+    this_year = local_date(utcnow()).year
+    if year is None or not admin_service.MIN_YEAR <= year <= admin_service.MAX_YEAR:
+        year = this_year
+    context = await _calendar_context(request, principal, session, year)
+    saved = request.query_params.get("saved")
+    if saved:
+        context["saved"] = {"day": saved, "moved": request.query_params.get("moved", "0")}
+    return render(request, "staff/admin_calendar.html", context)
+
+
+@router.post("/admin/calendar", dependencies=[Csrf])
+async def calendar_save(
+    request: Request,
+    principal: DistrictAdmin,
+    session: SessionDep,
+    day: Annotated[str, Form(max_length=10)] = "",
+    kind: Annotated[str, Form(max_length=10)] = "",
+    note: Annotated[str, Form(max_length=200)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Saves one day after the admin confirms that open deadlines will be recomputed."""
+    lang = language(request)
+    values = {"day": day, "kind": kind, "note": note}
+    problems: list[FieldError] = []
+    parsed_day: date | None = None
+    try:
+        parsed_day = date.fromisoformat(day)
+    except ValueError:
+        problems.append(FieldError("day", "invalid_date", N_("Enter a real date.")))
+    if kind not in ("holiday", "workday"):
+        problems.append(
+            FieldError(
+                "kind", "required", N_("Choose whether the day is a holiday or a working day.")
+            )
+        )
+    if not confirm:
+        problems.append(
+            FieldError(
+                "confirm",
+                "required",
+                N_("Confirm that deadlines of open cases will be recalculated."),
+            )
+        )
+    year = parsed_day.year if parsed_day else local_date(utcnow()).year
+    try:
+        if problems or parsed_day is None:
+            raise ValidationFailed(field_errors=problems)
+        saved = await admin_service.set_calendar_day(
+            session,
+            principal,
+            parsed_day,
+            CalendarDayUpdate(is_workday=kind == "workday", note=note or None),
+        )
+    except AppError as exc:
+        await settle_failure(session, exc)
+        if not admin_service.MIN_YEAR <= year <= admin_service.MAX_YEAR:
+            year = local_date(utcnow()).year
+        context = await _calendar_context(request, principal, session, year)
+        context.update(errors=errors_of(exc, lang), values=values)
+        return render(request, "staff/admin_calendar.html", context, status_code=exc.status_code)
+    return redirect(
+        request,
+        f"/staff/admin/calendar?year={saved.day.year}&saved={saved.day.isoformat()}"
+        f"&moved={saved.deadlines_moved}",
+    )
