@@ -109,6 +109,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DISTRICT_ADMIN: frozenset(
         {
             Permission.VIEW_STAFF_HOME,
+            # Their district's case files name the applicant; the read is scoped to those cases.
+            Permission.VIEW_APPLICANTS,
             Permission.MANAGE_STAFF,
             Permission.VIEW_EMPLOYERS,
             Permission.HANDLE_CASES,

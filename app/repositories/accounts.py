@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.models import Applicant, Consent, Employer, EmployerUser, StaffMember, User
+from app.models import Applicant, Case, Consent, Employer, EmployerUser, StaffMember, User
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
@@ -53,17 +54,28 @@ async def get_employer_user_for_user(
 
 
 def applicants_readable_by(principal: Principal) -> Select[Applicant]:
-    """Applicants the caller may read: themselves only, or any applicant for staff who serve them.
+    """Applicants the caller may read: themselves; or, for staff who may view applicants, those
+    with a case in the staff member's district.
 
-    Applicants are city-wide residents, not district data: a window clerk in either district may
-    serve any walk-in. District scoping applies to cases, employers and staff records.
+    Window clerks serve any walk-in of the city (一窗通办): someone who registered online comes
+    to either district's window, is found by their ID number and filed for there, before any case
+    of that district exists. Their views are masked and every full-number view is audited.
     """
     stmt = select(Applicant).options(selectinload(Applicant.user))
     if principal.applicant_id is not None:
         return stmt.where(Applicant.id == principal.applicant_id)
-    if principal.staff_id is not None:
+    if (
+        principal.staff_id is None
+        or not principal.district
+        or not principal.can(Permission.VIEW_APPLICANTS)
+    ):
+        return stmt.where(false())
+    if principal.can(Permission.HANDLE_WINDOW):
         return stmt
-    return stmt.where(Applicant.id.is_(None))
+    in_district = select(Case.id).where(
+        Case.applicant_id == Applicant.id, Case.district == principal.district
+    )
+    return stmt.where(in_district.exists())
 
 
 async def get_applicant_readable(

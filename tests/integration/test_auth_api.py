@@ -269,6 +269,51 @@ class TestScoping:
         listed = await client.get("/api/v1/staff/employers", headers=headers)
         assert {e["district"] for e in listed.json()} == {"yangpu"}
 
+    @pytest.mark.parametrize(
+        ("district", "roles", "department", "status"),
+        [
+            ("changning", ["auditor"], "talent_office", 404),
+            ("changning", ["finance_maker"], "finance", 404),
+            ("changning", ["reviewer"], "housing", 404),  # may view applicants, not this one
+            ("yangpu", ["finance_maker"], "finance", 404),  # the case's district, no permission
+            ("yangpu", ["reviewer"], "housing", 200),
+            ("yangpu", ["district_admin"], "talent_office", 200),
+            # 一窗通办: either window finds and serves any walk-in of the city.
+            ("changning", ["window_clerk"], "service_center", 200),
+        ],
+    )
+    async def test_staff_read_only_applicants_with_a_case_in_their_district(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        district: str,
+        roles: list[str],
+        department: str,
+        status: int,
+    ) -> None:
+        from tests.integration.test_cases_api import submitted_rent_case
+
+        applicant, _case = await submitted_rent_case(client, district="yangpu")
+        email = await f.create_staff(
+            sessionmaker, district=district, roles=roles, department=department
+        )
+        headers = await f.staff_login(client, email)
+        r = await client.get(
+            f"/api/v1/applicants/{applicant.account['applicant']['id']}", headers=headers
+        )
+        assert r.status_code == status, r.text
+
+    async def test_reviewer_cannot_read_an_applicant_without_a_case(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        applicant = await f.register_and_login(client, f.domestic_payload())
+        email = await f.create_staff(sessionmaker, district="yangpu", roles=["reviewer"])
+        headers = await f.staff_login(client, email)
+        r = await client.get(
+            f"/api/v1/applicants/{applicant.account['applicant']['id']}", headers=headers
+        )
+        assert r.status_code == 404
+
     async def test_applicant_token_cannot_call_staff_api(self, client: httpx.AsyncClient) -> None:
         a = await f.register_and_login(client, f.domestic_payload())
         r = await client.get("/api/v1/staff/employers", headers=a.headers)
