@@ -19,7 +19,9 @@ from app.domain.identity import (
 from app.i18n import N_
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Password = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+# Kept exactly as typed (spaces too), on every path: a password registered through one channel
+# must sign in through any other.
+Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128)]
 
 ERR_ID_NUMBER = N_("Enter a valid 18-character resident ID number: the check digit does not match.")
 ERR_PASSPORT = N_("Enter a passport number of 5 to 20 letters and digits.")

@@ -83,6 +83,33 @@ class TestPageRegistration:
         assert r.status_code == 303
         assert client.cookies.get("tp_session") not in (None, first)
 
+    async def test_a_password_with_spaces_works_the_same_on_api_and_pages(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        password = " Violet-Tram-Harbour "
+        by_api = f.domestic_payload(password=password)
+        assert (await client.post("/api/v1/auth/register", json=by_api)).status_code == 201
+        login_page = await client.get("/login")
+        r = await client.post(
+            "/login",
+            data={
+                "email": by_api["email"],
+                "password": password,
+                "csrf_token": _csrf(login_page.text),
+            },
+        )
+        assert r.status_code == 303, r.text
+        client.cookies.clear()
+
+        by_page = f.domestic_payload(password=password)
+        assert (await _register_via_pages(client, by_page)).status_code == 303
+        client.cookies.clear()
+        for payload in (by_api, by_page):
+            exact = {"email": payload["email"], "password": password}
+            trimmed = {"email": payload["email"], "password": password.strip()}
+            assert (await client.post("/api/v1/auth/login", json=exact)).status_code == 200
+            assert (await client.post("/api/v1/auth/login", json=trimmed)).status_code == 401
+
     async def test_logout_revokes_the_cookie_server_side(self, client: httpx.AsyncClient) -> None:
         await _register_via_pages(client, f.domestic_payload())
         token = client.cookies.get("tp_session")
