@@ -3,6 +3,7 @@ simulator on a local port and the worker's verification round run by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import uuid
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Case, OutboxMessage
+from app.models import Case, FactVerification, OutboxMessage
 from app.models.base import utcnow
 from app.services import notifications, verification
 from simulator.data import PEOPLE_LIST
@@ -412,15 +413,47 @@ class TestBundle:
         assert mine["status"] == "awaiting_data"
 
         sim.reset()
-        # Two workers' rounds at once must not store or dispatch anything twice.
-        await verification.run_due(sessionmaker, now=later + timedelta(hours=4))
-        await verification.run_due(sessionmaker, now=later + timedelta(hours=4))
+        # Two workers' rounds at once must not store or dispatch anything twice. The system is
+        # a little slow, so both rounds have asked before either stores its answer.
+        sim.control("social_insurance", "slow", delay_ms=300)
+        before = sim.requests("social_insurance")
+        stored = await asyncio.gather(
+            verification.run_due(sessionmaker, now=later + timedelta(hours=4)),
+            verification.run_due(sessionmaker, now=later + timedelta(hours=4)),
+        )
+        assert sim.requests("social_insurance") - before == 2  # both really asked
+        assert sorted(stored) == [0, 1]  # ... and exactly one answer was kept
         mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
         assert mine["status"] == "submitted"
         assert {v["status"] for v in mine["verifications"]} == {"verified"}
+        assert [t["action"] for t in mine["timeline"]].count("receive_data") == 1
+        app_id = uuid.UUID(draft["id"])
+        async with sessionmaker() as session:
+            rows = (
+                await session.scalars(
+                    select(FactVerification).where(FactVerification.application_id == app_id)
+                )
+            ).all()
+        assert sorted(r.system for r in rows) == sorted(SYSTEMS)  # one request per system
+        sent = await templates_sent(sessionmaker, user.account["user_id"])
+        assert sent.count("case.receive_data") == sent.count("case.submitted")
 
+        # Two clerks accepting at once: one wins, and the parts are created once.
         window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
-        accepted = await act(client, window, case["id"], "accept")
+        other = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        version = (await staff_case(client, window, case["id"]))["version"]
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    f"/api/v1/staff/cases/{case['id']}/actions",
+                    headers=h,
+                    json={"action": "accept", "expected_version": version},
+                )
+                for h in (window, other)
+            )
+        )
+        assert sorted(r.status_code for r in answers) == [200, 409]
+        accepted = next(r.json() for r in answers if r.status_code == 200)
         assert accepted["status"] == "in_progress"
         of_bundle = Case.parent_id == uuid.UUID(case["id"])
         async with sessionmaker() as session:
