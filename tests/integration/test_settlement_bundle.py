@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Case, FactVerification, OutboxMessage
+from app.models import Case, FactVerification, OutboxMessage, Service
 from app.models.base import utcnow
 from app.services import notifications, verification
 from simulator.data import PEOPLE_LIST
@@ -644,3 +644,69 @@ class TestBundleForm:
             assert len(shown) == len(set(shown)), route
         # The departments' steps ask nothing of their own: the one form serves them all.
         assert all(not s.facts for s in shipped_services() if s.part_of)
+
+    async def test_no_fact_is_asked_twice_in_any_stored_bundle_form(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.workflow.bundle import BUNDLE_SERVICE, SettlementRoute
+
+        async with sessionmaker() as session:
+            stored = (
+                await session.scalars(
+                    select(Service).where(Service.code == BUNDLE_SERVICE, Service.part_of.is_(None))
+                )
+            ).all()
+        assert {s.district for s in stored} == {"yangpu", "changning"}
+        for service in stored:
+            names = [str(e.get("fact") or e.get("field")) for e in service.form]
+            assert len(names) == len(set(names)), service.district
+            for route in SettlementRoute:
+                shown = [
+                    n
+                    for n, e in zip(names, service.form, strict=True)
+                    if not isinstance(e.get("routes"), list) or route.value in e["routes"]
+                ]
+                assert len(shown) == len(set(shown)), (service.district, route)
+
+    async def test_no_fact_is_asked_twice_on_the_bundle_question_pages(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        """Rendered for an applicant, on every route of both districts, with no system vouching
+        for anything (so every question is shown): each question appears once in all pages."""
+        from app.domain.fields import EXTRA_FIELDS
+        from app.routers.web.apply import QUESTIONS_PER_PAGE
+        from app.rules import FACTS
+        from app.workflow.bundle import SettlementRoute
+
+        user = await person(client, "王芳")
+        await web_login(client, user)
+        sim.control("all", "no_record")
+        known = set(FACTS) | set(EXTRA_FIELDS)
+        for district in ("yangpu", "changning"):
+            r = await client.post(
+                "/api/v1/settlement/bundles", headers=user.headers, json={"district": district}
+            )
+            assert r.status_code == 201, r.text
+            app_id = r.json()["id"]
+            await verification.run_due(sessionmaker)
+            for route in SettlementRoute:
+                r = await client.patch(
+                    f"/api/v1/applications/{app_id}",
+                    headers=user.headers,
+                    json={"answers": {"settlement_route": route.value}},
+                )
+                assert r.status_code == 200, r.text
+                expected = {q["fact"] for q in r.json()["questions"]}
+                counts: dict[str, int] = {}
+                pages = -(-len(expected) // QUESTIONS_PER_PAGE)
+                for page in range(1, pages + 1):
+                    html = (await client.get(f"/applications/{app_id}/questions/{page}")).text
+                    for name in re.findall(r'\bid="([a-z_]+)"', html):
+                        if name in known:
+                            counts[name] = counts.get(name, 0) + 1
+                twice = {n for n, c in counts.items() if c > 1}
+                assert not twice, (district, route, twice)
+                assert set(counts) == expected, (district, route)
