@@ -101,6 +101,27 @@ class TestRegister:
         assert error.text("zh", gettext) == gettext("zh", "This value is not valid.")
         assert error.text("zh", gettext) != "This value is not valid."
 
+    @pytest.mark.parametrize(
+        ("password", "lang", "expected"),
+        [
+            ("qwertyuiop", "en", "This password is too common"),
+            ("12345678a", "zh", "该密码过于常见"),
+            ("password!", "zh", "该密码过于常见"),
+        ],
+    )
+    async def test_a_common_password_is_refused_in_the_request_language(
+        self, client: httpx.AsyncClient, password: str, lang: str, expected: str
+    ) -> None:
+        r = await client.post(
+            "/api/v1/auth/register",
+            json=f.domestic_payload(password=password),
+            headers={"Accept-Language": lang},
+        )
+        assert r.status_code == 422
+        [error] = r.json()["errors"]
+        assert (error["field"], error["code"]) == ("password", "password_too_common")
+        assert expected in error["message"]
+
     async def test_nothing_is_stored_when_validation_fails(self, client: httpx.AsyncClient) -> None:
         payload = f.domestic_payload(password="12345678")
         r = await client.post("/api/v1/auth/register", json=payload)
