@@ -55,7 +55,34 @@ def test_returnee_in_english(page: Page, server: str) -> None:
     _run(page, server)
     expect(page.get_by_role("heading", name="You qualify for", exact=False)).to_be_visible()
     expect(page.locator("details.policy-result.eligible").first).to_be_visible()
+    expect(
+        page.locator(
+            "details.policy-result.eligible",
+            has_text="Transitional talent-apartment rent support for returnees",
+        )
+    ).to_have_count(1)
     ineligible = page.locator("details.policy-result.ineligible").first
     ineligible.locator("summary").click()
     expect(ineligible.locator("li.criterion.false").first).to_be_visible()
     shot(page, "31-calculator-en")
+
+
+def test_policy_page_reads_in_both_languages(page: Page, server: str) -> None:
+    url = server + "/policies/shanghai.residence_points"
+    page.goto(url + "?lang=zh")
+    expect(page.get_by_role("heading", level=1)).to_have_text("居住证积分")
+    standard = page.locator("li.condition", has_text="积分不少于120")
+    expect(standard).to_have_count(1)
+    expect(standard.locator("q")).to_have_text("积分达到标准分值120分的，享受相应公共服务待遇")
+    # The expressions are there for experts, folded away.
+    expect(page.locator("details.policy-expressions pre").first).to_be_hidden()
+    page.goto(url + "?lang=en")
+    standard = page.locator("li.condition", has_text="points at least 120")
+    expect(standard).to_have_count(1)
+    expect(standard).to_contain_text("those reaching the standard 120 points")
+    expect(standard.locator("q")).to_have_text("积分达到标准分值120分的，享受相应公共服务待遇")
+    page.locator("details.policy-expressions summary").first.click()
+    expect(page.locator("details.policy-expressions pre").first).to_contain_text(
+        "calc.points >= params.pass_mark"
+    )
+    shot(page, "32-policy-page-en")
