@@ -29,6 +29,9 @@ from app.models import (
     StaffMember,
 )
 
+# The follow-up group of 告知承诺 verification tasks (``FollowUp.COMMITMENT_VERIFICATION``).
+VERIFICATION_FOLLOW_UP = "commitment_verification"
+
 # Applications -------------------------------------------------------------------------------
 
 
@@ -222,10 +225,16 @@ async def open_pause(session: AsyncSession, case_id: uuid.UUID) -> CasePause | N
 async def pending_schedules(
     session: AsyncSession, case_id: uuid.UUID, follow_up: str | None
 ) -> list[CaseSchedule]:
+    """Open schedules of one follow-up group; None: every reminder and scheduled action, but
+    not verification tasks, which are only ever named by their own group."""
     stmt = select(CaseSchedule).where(
         CaseSchedule.case_id == case_id, CaseSchedule.status == "pending"
     )
-    if follow_up is not None:
+    if follow_up is None:
+        stmt = stmt.where(CaseSchedule.kind != "verification")
+    elif follow_up == VERIFICATION_FOLLOW_UP:
+        stmt = stmt.where(CaseSchedule.kind == "verification")
+    else:
         stmt = stmt.where(CaseSchedule.follow_up == follow_up)
     return list((await session.execute(stmt)).scalars())
 
@@ -368,4 +377,50 @@ async def notes(
     stmt = select(CaseNote).where(CaseNote.case_id == case_id).order_by(CaseNote.created_at)
     if applicant_only:
         stmt = stmt.where(CaseNote.to_applicant.is_(True))
+    return list((await session.execute(stmt)).scalars())
+
+
+# 告知承诺 verification tasks --------------------------------------------------------------------
+
+
+async def open_verifications(
+    session: AsyncSession, principal: Principal, department: str
+) -> list[tuple[CaseSchedule, Case]]:
+    """Open verification tasks of the caller's district and this department, earliest due first."""
+    stmt = (
+        cases_readable_by(principal)
+        .add_columns(CaseSchedule)
+        .join(CaseSchedule, CaseSchedule.case_id == Case.id)
+        .where(
+            Case.department == department,
+            CaseSchedule.kind == "verification",
+            CaseSchedule.status == "pending",
+        )
+        .order_by(CaseSchedule.due_on, Case.number)
+    )
+    return [(schedule, case) for case, schedule in (await session.execute(stmt)).all()]
+
+
+async def lock_verification(
+    session: AsyncSession, principal: Principal, task_id: uuid.UUID
+) -> tuple[CaseSchedule, Case] | None:
+    """A verification task of a case the caller may read, locked against a second verifier."""
+    stmt = (
+        cases_readable_by(principal)
+        .add_columns(CaseSchedule)
+        .join(CaseSchedule, CaseSchedule.case_id == Case.id)
+        .where(CaseSchedule.id == task_id, CaseSchedule.kind == "verification")
+        .with_for_update(of=CaseSchedule)
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return (row[1], row[0]) if row else None
+
+
+async def verifications_of(session: AsyncSession, case_id: uuid.UUID) -> list[CaseSchedule]:
+    stmt = (
+        select(CaseSchedule)
+        .where(CaseSchedule.case_id == case_id, CaseSchedule.kind == "verification")
+        .order_by(CaseSchedule.due_on)
+    )
     return list((await session.execute(stmt)).scalars())

@@ -62,6 +62,7 @@ from app.workflow.values import (
     CancelScheduled,
     CaseSnapshot,
     CreateVerificationTask,
+    FollowUp,
     NotifyApplicant,
     NotifyEmployer,
     PauseClock,
@@ -715,7 +716,14 @@ async def _carry_out(
                 row.status = "cancelled"
                 row.done_at = utcnow()
         elif isinstance(effect, CreateVerificationTask):
-            session.add(CaseSchedule(case_id=case.id, kind="verification", due_on=effect.due_on))
+            session.add(
+                CaseSchedule(
+                    case_id=case.id,
+                    kind="verification",
+                    follow_up=FollowUp.COMMITMENT_VERIFICATION.value,
+                    due_on=effect.due_on,
+                )
+            )
     await session.flush()
 
 

@@ -143,6 +143,10 @@ FINAL_STATUSES: frozenset[CaseStatus] = frozenset(
     {S.NOT_ACCEPTED, S.REJECTED, S.WITHDRAWN, S.TERMINATED, S.REVOKED, S.CLOSED, S.CANCELLED}
 )
 
+# Statuses in which an approval stands: a 告知承诺 verification task stays open through them and
+# is dropped when the case leaves them (revocation, or the approval lapsing otherwise).
+APPROVAL_STANDS: frozenset[CaseStatus] = frozenset({S.APPROVED, S.RESULT_ISSUED, S.CLOSED})
+
 PAUSED_STATUSES: frozenset[CaseStatus] = frozenset(
     {S.SUPPLEMENT_REQUESTED, S.REVIEW_SUPPLEMENT_REQUESTED}
 )
@@ -385,6 +389,12 @@ def _follow_up_effects(
             out.append(CreateVerificationTask(p.due_on))
     if after.status in FINAL_STATUSES and before.status not in FINAL_STATUSES:
         out.append(CancelScheduled(None))
+    if (
+        before.approved_on_commitment
+        and before.status in APPROVAL_STANDS
+        and after.status not in APPROVAL_STANDS
+    ):
+        out.append(CancelScheduled(FollowUp.COMMITMENT_VERIFICATION))
     return out
 
 

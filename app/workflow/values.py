@@ -112,6 +112,8 @@ class FollowUp(StrEnum):
     EMPLOYER_CONFIRMATION = "employer_confirmation"
     SUPPLEMENT = "supplement"
     PENDING_MATERIALS = "pending_materials"
+    # 告知承诺: the office owes the check of the commitment; it outlives the case's handling.
+    COMMITMENT_VERIFICATION = "commitment_verification"
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +189,11 @@ class ScheduleAction(_Effect):
 
 @dataclass(frozen=True, slots=True)
 class CancelScheduled(_Effect):
-    """Drop reminders and scheduled actions of one group, or of every group when None."""
+    """Drop reminders and scheduled actions of one group, or of every group when None.
+
+    None leaves 告知承诺 verification tasks alone: the check of a commitment stays due after the
+    result is issued and the case is closed; only ``COMMITMENT_VERIFICATION`` drops it.
+    """
 
     kind: ClassVar[str] = "cancel_scheduled"
     follow_up: FollowUp | None = None

@@ -572,3 +572,195 @@ class TestLookupAudit:
                 )
             ).scalar_one()
         assert after == before + 1
+
+
+async def submitted_exam_fee_case(client: httpx.AsyncClient) -> tuple[f.ApiUser, dict[str, Any]]:
+    """Yangpu's exam fee reimbursement: a service that allows approval on commitment."""
+    user = await f.register_and_login(client, f.domestic_payload())
+    sid = await service_id(client, "yangpu", "exam_fee_reimbursement")
+    draft = (
+        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
+    ).json()
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}",
+        headers=user.headers,
+        json={
+            "answers": {
+                "employer_district": "yangpu",
+                "employer_type": "enterprise",
+                "certificate_level": 3,
+                "certificate_date": "2026-10-15",
+                "exam_fee_paid_cny": 450,
+            },
+            "documents": {
+                "id_document": await upload(client, user, "id_card"),
+                "exam_fee_receipt": await upload(client, user, "exam_fee_receipt"),
+                "employment_contract": await upload(client, user, "employment_contract"),
+            },
+        },
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/applications/{draft['id']}/submit",
+        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code == 201, r.text
+    return user, r.json()
+
+
+class TestCommitmentVerification:
+    """告知承诺: the check of the commitment outlives the result and the closing of the case."""
+
+    async def _closed_on_commitment(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> tuple[f.ApiUser, str, dict[str, str], dict[str, str]]:
+        from datetime import date, timedelta
+
+        user, result = await submitted_exam_fee_case(client)
+        case_id = result["case"]["id"]
+        clerk = await staff(client, sessionmaker, "yangpu", ["window_clerk"], "service_center")
+        approver = await staff(client, sessionmaker, "yangpu", ["approver"], "hr_bureau")
+        r = await act(client, clerk, case_id, 1, "accept")
+        assert r.status_code == 200, r.text
+        due = (date.today() + timedelta(days=60)).isoformat()
+        r = await act(
+            client, approver, case_id, r.json()["version"], "approve_on_commitment", due_on=due
+        )
+        assert r.status_code == 200, r.text
+        r = await act(
+            client, clerk, case_id, r.json()["version"], "issue_result", delivery="window"
+        )
+        assert r.status_code == 200, r.text
+        r = await act(client, clerk, case_id, r.json()["version"], "close")
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "closed"
+        return user, case_id, clerk, approver
+
+    async def _task(
+        self, client: httpx.AsyncClient, approver: dict[str, str], case_id: str
+    ) -> dict[str, Any] | None:
+        r = await client.get("/api/v1/staff/verifications", headers=approver)
+        assert r.status_code == 200, r.text
+        return next((t for t in r.json() if t["case_id"] == case_id), None)
+
+    async def test_task_stays_open_after_closing_and_verifying_closes_it(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.models import CaseSchedule
+
+        _user, case_id, clerk, approver = await self._closed_on_commitment(client, sessionmaker)
+        task = await self._task(client, approver, case_id)
+        assert task is not None, "closing the case must not cancel the verification task"
+        assert task["case_status"] == "closed" and task["due"] is False
+
+        # Only approvers of the deciding department work it.
+        other_dept = await staff(client, sessionmaker, "yangpu", ["approver"], "housing")
+        assert await self._task(client, other_dept, case_id) is None
+        url = f"/api/v1/staff/verifications/{task['id']}/verified"
+        assert (await client.post(url, headers=other_dept, json={"note": "x"})).status_code == 404
+        assert (await client.get("/api/v1/staff/verifications", headers=clerk)).status_code == 403
+        assert (await client.post(url, headers=approver, json={"note": " "})).status_code == 422
+
+        r = await client.post(url, headers=approver, json={"note": "已核对社保与发票原件"})
+        assert r.status_code == 204, r.text
+        assert await self._task(client, approver, case_id) is None
+        again = await client.post(url, headers=approver, json={"note": "again"})
+        assert again.status_code == 409
+        async with sessionmaker() as session:
+            row = await session.get(CaseSchedule, uuid.UUID(task["id"]))
+            assert row is not None
+            assert (row.status, row.outcome, row.note) == (
+                "done",
+                "verified",
+                "已核对社保与发票原件",
+            )
+            assert row.done_by_user_id is not None and row.done_at is not None
+        view = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=approver)).json()
+        assert view["status"] == "closed"
+
+    async def test_an_untrue_commitment_revokes_the_approval_and_tells_the_applicant(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.models import CaseSchedule, OutboxMessage
+
+        user, case_id, _clerk, approver = await self._closed_on_commitment(client, sessionmaker)
+        task = await self._task(client, approver, case_id)
+        assert task is not None
+        url = f"/api/v1/staff/verifications/{task['id']}/revoke"
+        missing = await client.post(
+            url, headers=approver, json={"expected_version": task["case_version"], "reason": "x"}
+        )
+        assert missing.status_code == 422
+        stale = await client.post(
+            url,
+            headers=approver,
+            json={"expected_version": task["case_version"] - 1, "reason": "x", "clause": "y"},
+        )
+        assert stale.status_code == 409
+        r = await client.post(
+            url,
+            headers=approver,
+            json={
+                "expected_version": task["case_version"],
+                "reason": "经核查，所承诺的劳动合同不存在",
+                "clause": "《告知承诺制实施办法》第十二条",
+            },
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "revoked"
+        assert await self._task(client, approver, case_id) is None
+        async with sessionmaker() as session:
+            row = await session.get(CaseSchedule, uuid.UUID(task["id"]))
+            assert row is not None and (row.status, row.outcome) == ("done", "revoked")
+            messages = (
+                (
+                    await session.execute(
+                        select(OutboxMessage).where(
+                            OutboxMessage.template == "case.revoke",
+                            OutboxMessage.recipient_user_id == uuid.UUID(user.account["user_id"]),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert len(messages) >= 1
+        params = messages[0].payload["params"]
+        assert isinstance(params, dict) and params["reason"] == "经核查，所承诺的劳动合同不存在"
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert mine["status"] == "revoked"
+
+    async def test_the_page_lists_the_task_and_records_the_check(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        import re
+
+        from tests.integration.test_audit import page_login
+
+        _user, case_id, _clerk, approver = await self._closed_on_commitment(client, sessionmaker)
+        task = await self._task(client, approver, case_id)
+        assert task is not None
+        email = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["approver"], department="hr_bureau"
+        )
+        client.cookies.clear()
+        await page_login(client, email)
+        page = await client.get("/staff/verifications")
+        assert page.status_code == 200 and task["case_number"] in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        url = f"/staff/verifications/{task['id']}/verified"
+        blank = await client.post(url, data={"csrf_token": token.group(1), "note": ""})
+        assert blank.status_code == 422 and 'class="error-summary"' in blank.text
+        assert f'href="#note-{task["id"]}"' in blank.text
+        r = await client.post(url, data={"csrf_token": token.group(1), "note": "已核对原件"})
+        assert r.status_code == 303
+        after = await client.get(r.headers["location"])
+        assert task["case_number"] not in after.text
+        client.cookies.clear()
+        clerk = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["window_clerk"], department="service_center"
+        )
+        await page_login(client, clerk)
+        assert (await client.get("/staff/verifications")).status_code == 403

@@ -5,16 +5,21 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CurrentStaff
+from app.core.access import CurrentStaff, require_permission
 from app.core.templates import language
 from app.db import SessionDep
+from app.domain.enums import Permission
+from app.domain.principal import Principal
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
+from app.schemas.tasks import VerificationConfirm, VerificationRevoke, VerificationTaskRead
 from app.services import cases as cases_service
+from app.services import tasks as tasks_service
 
-router = APIRouter(prefix="/api/v1/staff/cases", tags=["back office"])
+router = APIRouter(prefix="/api/v1/staff", tags=["back office"])
+Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
 
 
 class AssignRequest(BaseModel):
@@ -22,7 +27,7 @@ class AssignRequest(BaseModel):
     staff_id: uuid.UUID | None = None  # None: claim for yourself
 
 
-@router.get("")
+@router.get("/cases")
 async def queue(
     request: Request,
     principal: CurrentStaff,
@@ -48,14 +53,14 @@ async def queue(
     )
 
 
-@router.get("/{case_id}")
+@router.get("/cases/{case_id}")
 async def get_case(
     case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
 ) -> CaseRead:
     return await cases_service.case_view(session, principal, case_id, language(request))
 
 
-@router.post("/{case_id}/actions")
+@router.post("/cases/{case_id}/actions")
 async def act(
     case_id: uuid.UUID,
     data: CaseActionRequest,
@@ -68,7 +73,7 @@ async def act(
     return await cases_service.act(session, principal, case_id, data, language(request))
 
 
-@router.post("/{case_id}/assignee")
+@router.post("/cases/{case_id}/assignee")
 async def assign(
     case_id: uuid.UUID,
     data: AssignRequest,
@@ -79,7 +84,7 @@ async def assign(
     return await cases_service.assign(session, principal, case_id, data.staff_id, language(request))
 
 
-@router.post("/{case_id}/notes", status_code=201)
+@router.post("/cases/{case_id}/notes", status_code=201)
 async def add_note(
     case_id: uuid.UUID,
     data: NoteCreate,
@@ -89,3 +94,32 @@ async def add_note(
 ) -> CaseRead:
     """An internal note, or (``to_applicant``) a message the applicant receives."""
     return await cases_service.add_note(session, principal, case_id, data, language(request))
+
+
+@router.get("/verifications")
+async def verification_tasks(
+    request: Request, principal: Approver, session: SessionDep
+) -> list[VerificationTaskRead]:
+    """告知承诺: approvals on commitment the caller's department still has to check."""
+    return await tasks_service.verification_tasks(session, principal, language(request))
+
+
+@router.post("/verifications/{task_id}/verified", status_code=204)
+async def commitment_verified(
+    task_id: uuid.UUID, data: VerificationConfirm, principal: Approver, session: SessionDep
+) -> Response:
+    """The commitment checked out; the approval stands and the task is closed."""
+    await tasks_service.confirm(session, principal, task_id, data)
+    return Response(status_code=204)
+
+
+@router.post("/verifications/{task_id}/revoke")
+async def revoke_on_verification(
+    task_id: uuid.UUID,
+    data: VerificationRevoke,
+    request: Request,
+    principal: Approver,
+    session: SessionDep,
+) -> CaseRead:
+    """The commitment was untrue: the approval is revoked and the applicant told why."""
+    return await tasks_service.revoke(session, principal, task_id, data, language(request))

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from app.core.access import CurrentStaff
+from app.core.access import CurrentStaff, require_permission
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
@@ -20,14 +20,18 @@ from app.core.forms import errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
 from app.core.uploads import refuse_oversize
 from app.db import SessionDep
+from app.domain.enums import Permission
+from app.domain.principal import Principal
 from app.errors import AppError, FieldError, ValidationFailed
 from app.i18n import N_
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate
 from app.schemas.documents import DocumentVerify
+from app.schemas.tasks import VerificationConfirm, VerificationRevoke
 from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import documents as documents_service
+from app.services import tasks as tasks_service
 from app.services import verification as verification_service
 from app.services import window as window_service
 from app.workflow.states import ACTION_LABELS, STATUS_LABELS
@@ -35,6 +39,7 @@ from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Csrf = Depends(csrf_protect)
+Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -411,6 +416,92 @@ async def follow_ups(
 ) -> HTMLResponse:
     data = await cases_service.follow_ups(session, principal, language(request))
     return render(request, "staff/follow_ups.html", data)
+
+
+@router.get("/verifications", response_class=HTMLResponse)
+async def verifications(request: Request, principal: Approver, session: SessionDep) -> HTMLResponse:
+    """告知承诺: approvals on commitment the approver's department still has to check."""
+    tasks = await tasks_service.verification_tasks(session, principal, language(request))
+    return render(
+        request,
+        "staff/verifications.html",
+        {"tasks": tasks, "notice": request.query_params.get("done"), "values": {}},
+    )
+
+
+async def _verification_failed(
+    request: Request,
+    principal: Principal,
+    session: SessionDep,
+    exc: AppError,
+    task_id: uuid.UUID,
+    form: str,
+    values: dict[str, str],
+) -> HTMLResponse:
+    """The list again with the failed form open; field errors point at that task's fields."""
+    lang = language(request)
+    await settle_failure(session, exc)
+    errors = [
+        {**e, "field": f"{e['field']}-{task_id}" if e["field"] else ""}
+        for e in errors_of(exc, lang)
+    ]
+    return render(
+        request,
+        "staff/verifications.html",
+        {
+            "tasks": await tasks_service.verification_tasks(session, principal, lang),
+            "errors": errors,
+            "failed_task": str(task_id),
+            "failed_form": form,
+            "values": values,
+        },
+        status_code=exc.status_code,
+    )
+
+
+@router.post("/verifications/{task_id}/verified", dependencies=[Csrf])
+async def commitment_verified(
+    task_id: uuid.UUID,
+    request: Request,
+    principal: Approver,
+    session: SessionDep,
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    parsed, problems = parse_form(VerificationConfirm, {"note": note})
+    try:
+        if parsed is None:
+            raise ValidationFailed(field_errors=problems)
+        await tasks_service.confirm(session, principal, task_id, parsed)
+    except AppError as exc:
+        return await _verification_failed(
+            request, principal, session, exc, task_id, "verified", {"note": note}
+        )
+    return redirect(request, "/staff/verifications?done=verified")
+
+
+@router.post("/verifications/{task_id}/revoke", dependencies=[Csrf])
+async def revoke_on_verification(
+    task_id: uuid.UUID,
+    request: Request,
+    principal: Approver,
+    session: SessionDep,
+    expected_version: Annotated[str, Form(max_length=12)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    clause: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    values = {"reason": reason, "clause": clause}
+    parsed, problems = parse_form(
+        VerificationRevoke, {"expected_version": expected_version, **values}
+    )
+    try:
+        if parsed is None:
+            raise ValidationFailed(field_errors=problems)
+        await tasks_service.revoke(session, principal, task_id, parsed, language(request))
+    except AppError as exc:
+        return await _verification_failed(
+            request, principal, session, exc, task_id, "revoke", values
+        )
+    return redirect(request, "/staff/verifications?done=revoked")
 
 
 def _date_or_none(raw: object) -> date | None:

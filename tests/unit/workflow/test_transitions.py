@@ -448,6 +448,25 @@ def test_approval_on_commitment_creates_a_verification_task() -> None:
     assert StopClock(TODAY) in result.effects
 
 
+def test_the_commitment_check_outlives_issue_and_close_and_ends_with_revocation() -> None:
+    verification = CancelScheduled(FollowUp.COMMITMENT_VERIFICATION)
+    due = TODAY + timedelta(days=60)
+    approved = run(make_case(S.ACCEPTED), A.APPROVE_ON_COMMITMENT, ActionPayload(due_on=due))
+    issued = run(approved.case, A.ISSUE_RESULT)
+    closed = run(issued.case, A.CLOSE)
+    for step in (approved, issued, closed):
+        assert verification not in step.effects
+    # Closing drops reminders and scheduled actions; the verification task is not among them.
+    assert CancelScheduled(None) in closed.effects
+    for before in (approved, issued, closed):
+        revoked = run(before.case, A.REVOKE)
+        assert revoked.status is S.REVOKED
+        assert verification in revoked.effects
+    # A plain approval has no commitment to check, so nothing to cancel.
+    plain = run(run(make_case(S.IN_REVIEW), A.APPROVE).case, A.REVOKE)
+    assert verification not in plain.effects
+
+
 # --- Buttons agree with apply ------------------------------------------------------------------
 
 snapshots = st.builds(

@@ -1,0 +1,147 @@
+"""The office's own follow-up work on decided cases.
+
+告知承诺: an approval on the applicant's signed commitment leaves a verification task with the
+department; it stays open after the result is issued and the case closed, until an approver of
+that department records that the commitment checked out or revokes the approval.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain.enums import Permission
+from app.domain.principal import Principal
+from app.errors import Conflict, NotFound, PermissionDenied
+from app.i18n import N_, gettext
+from app.models import Case, CaseSchedule
+from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
+from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.schemas.cases import CaseActionRequest, CaseRead
+from app.schemas.tasks import VerificationConfirm, VerificationRevoke, VerificationTaskRead
+from app.services import audit
+from app.services import cases as cases_service
+from app.workflow.states import CaseAction, CaseStatus, status_label
+from app.workflow.values import local_date
+
+_ALREADY_DONE = N_("This verification task has already been closed. Reload the list.")
+
+
+def _verifier(principal: Principal) -> str:
+    """The department whose tasks the caller works: approvers act for their own."""
+    if (
+        principal.staff_id is None
+        or principal.department is None
+        or not principal.can(Permission.APPROVE_CASES)
+    ):
+        raise PermissionDenied()
+    return principal.department
+
+
+async def verification_tasks(
+    session: AsyncSession, principal: Principal, lang: str
+) -> list[VerificationTaskRead]:
+    department = _verifier(principal)
+    today = local_date(utcnow())
+    rows = await cases_repo.open_verifications(session, principal, department)
+    services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
+    out = []
+    for task, case in rows:
+        service = services.get(case.service_id)
+        applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+        out.append(
+            VerificationTaskRead(
+                id=task.id,
+                case_id=case.id,
+                case_number=case.number,
+                case_version=case.version,
+                case_status=case.status,
+                case_status_label=gettext(lang, status_label(CaseStatus(case.status))),
+                service_name=(service.name_zh if lang == "zh" else service.name_en)
+                if service
+                else "",
+                applicant_name=applicant.full_name if applicant else None,
+                due_on=task.due_on,
+                due=task.due_on <= today,
+                overdue=task.due_on < today,
+            )
+        )
+    return out
+
+
+async def _open_task(
+    session: AsyncSession, principal: Principal, task_id: uuid.UUID
+) -> tuple[CaseSchedule, Case]:
+    department = _verifier(principal)
+    found = await cases_repo.lock_verification(session, principal, task_id)
+    # Another department's task is as invisible as one that does not exist.
+    if found is None or found[1].department != department:
+        raise NotFound()
+    task, case = found
+    if task.status != "pending":
+        raise Conflict(_ALREADY_DONE)
+    return task, case
+
+
+def _close(task: CaseSchedule, principal: Principal, outcome: str, note: str) -> None:
+    task.status = "done"
+    task.outcome = outcome
+    task.note = note
+    task.done_by_user_id = principal.user_id
+    task.done_at = utcnow()
+
+
+async def confirm(
+    session: AsyncSession, principal: Principal, task_id: uuid.UUID, data: VerificationConfirm
+) -> None:
+    """The commitment checked out: the approval stands and the task is closed."""
+    task, case = await _open_task(session, principal, task_id)
+    _close(task, principal, "verified", data.note)
+    await audit.record(
+        session,
+        "case.commitment_verified",
+        actor=principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"task": str(task.id)},
+    )
+    await session.flush()
+
+
+async def revoke(
+    session: AsyncSession,
+    principal: Principal,
+    task_id: uuid.UUID,
+    data: VerificationRevoke,
+    lang: str,
+) -> CaseRead:
+    """The commitment was untrue: the approval is revoked through the workflow (which tells
+    the applicant why through the outbox) and the task is closed as revoked."""
+    task, case = await _open_task(session, principal, task_id)
+    view = await cases_service.act(
+        session,
+        principal,
+        case.id,
+        CaseActionRequest(
+            action=CaseAction.REVOKE,
+            expected_version=data.expected_version,
+            reason=data.reason,
+            clause=data.clause,
+        ),
+        lang,
+    )
+    # The revocation cancelled the open task; it is closed with what was found instead.
+    _close(task, principal, "revoked", data.reason)
+    await audit.record(
+        session,
+        "case.commitment_untrue",
+        actor=principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"task": str(task.id)},
+    )
+    await session.flush()
+    return view
