@@ -18,6 +18,7 @@ from app.models.cases import (
 )
 from app.models.catalog import CalendarDay, Service
 from app.models.documents import Document
+from app.models.held_forms import HeldForm
 from app.models.housing import (
     ApartmentOffer,
     ApartmentProject,
@@ -41,6 +42,7 @@ __all__ = [
     "SpouseIdentity",
     "WaitlistEntry",
     "Application",
+    "HeldForm",
     "Case",
     "CaseCounter",
     "CaseDocument",
