@@ -30,3 +30,13 @@ async def list_active(
         stmt = stmt.where(Service.district == district)
     stmt = stmt.order_by(Service.district, Service.code)
     return list((await session.execute(stmt)).scalars())
+
+
+async def list_for_district(session: AsyncSession, district: str) -> list[Service]:
+    """Every service of a district, inactive ones and bundle steps included (administration)."""
+    stmt = (
+        select(Service)
+        .where(Service.district == district)
+        .order_by(Service.part_of.is_not(None), Service.code)
+    )
+    return list((await session.execute(stmt)).scalars())

@@ -4,16 +4,16 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from app.core.access import require_permission
-from app.core.templates import language
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.services import admin as admin_service
 from app.services.admin import (
+    AdminServiceRead,
     AuditFilter,
     AuditRead,
     CalendarDayRead,
@@ -21,7 +21,6 @@ from app.services.admin import (
     CalendarDayUpdate,
     ServiceUpdate,
 )
-from app.services.catalog import ServiceView
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_STAFF))]
@@ -34,18 +33,30 @@ class ChainRead(BaseModel):
     first_bad_seq: int | None
 
 
+@router.get("/services")
+async def list_services(principal: DistrictAdmin, session: SessionDep) -> list[AdminServiceRead]:
+    """Every service of the admin's district, inactive ones and bundle steps included."""
+    return await admin_service.list_services(session, principal)
+
+
+@router.get("/services/{service_id}")
+async def read_service(
+    service_id: uuid.UUID, principal: DistrictAdmin, session: SessionDep
+) -> AdminServiceRead:
+    return await admin_service.get_service(session, principal, service_id)
+
+
 @router.patch("/services/{service_id}")
 async def update_service(
     service_id: uuid.UUID,
     data: ServiceUpdate,
-    request: Request,
     principal: DistrictAdmin,
     session: SessionDep,
-) -> ServiceView:
-    """Edit a service of the admin's district (names, time limit, 容缺/告知承诺 flags)."""
-    return await admin_service.update_service(
-        session, principal, service_id, data, language(request)
-    )
+) -> AdminServiceRead:
+    """Edit a service of the admin's district: names, descriptions, time limit, 容缺/告知承诺
+    flags, active flag and materials (codes of the material list, whether each is key, and a
+    ``when`` condition such as ``degree_country != 'CN'``). Audited."""
+    return await admin_service.update_service(session, principal, service_id, data)
 
 
 @router.get("/calendar")

@@ -3,6 +3,7 @@ service catalog for district admins."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated
 
@@ -20,7 +21,8 @@ from app.errors import AppError, FieldError, ValidationFailed
 from app.i18n import N_
 from app.models.base import utcnow
 from app.services import admin as admin_service
-from app.services.admin import AuditFilter, CalendarDayUpdate
+from app.services.admin import AuditFilter, CalendarDayUpdate, ServiceUpdate
+from app.services.catalog import shipped_materials
 from app.workflow.values import SHANGHAI, local_date
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
@@ -153,3 +155,128 @@ async def calendar_save(
         f"/staff/admin/calendar?year={saved.day.year}&saved={saved.day.isoformat()}"
         f"&moved={saved.deadlines_moved}",
     )
+
+
+@router.get("/admin/services", response_class=HTMLResponse)
+async def services_page(
+    request: Request, principal: DistrictAdmin, session: SessionDep
+) -> HTMLResponse:
+    """The district's services, inactive ones included."""
+    services = await admin_service.list_services(session, principal)
+    return render(
+        request,
+        "staff/admin_services.html",
+        {"services": services, "saved": request.query_params.get("saved")},
+    )
+
+
+def _material_choices(current: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Every shipped material, the service's own first in its order, with the current setting."""
+    shipped = shipped_materials()
+    chosen = {str(m["code"]): m for m in current}
+    order = [c for c in chosen if c in shipped] + [c for c in shipped if c not in chosen]
+    return [
+        {
+            "code": code,
+            "name_zh": shipped[code].name_zh,
+            "name_en": shipped[code].name_en,
+            "included": code in chosen,
+            "key": bool(chosen[code]["key"]) if code in chosen else shipped[code].key,
+            "when": (chosen[code].get("when") if code in chosen else shipped[code].when) or "",
+        }
+        for code in order
+    ]
+
+
+def _service_values(service: admin_service.AdminServiceRead) -> dict[str, object]:
+    return {
+        "name_zh": service.name_zh,
+        "name_en": service.name_en,
+        "description_zh": service.description_zh,
+        "description_en": service.description_en,
+        "time_limit_days": str(service.time_limit_days),
+        "allows_missing_materials": service.allows_missing_materials,
+        "allows_commitment": service.allows_commitment,
+        "needs_employer_confirmation": service.needs_employer_confirmation,
+        "is_active": service.is_active,
+    }
+
+
+@router.get("/admin/services/{service_id}", response_class=HTMLResponse)
+async def service_edit_page(
+    service_id: uuid.UUID, request: Request, principal: DistrictAdmin, session: SessionDep
+) -> HTMLResponse:
+    service = await admin_service.get_service(session, principal, service_id)
+    return render(
+        request,
+        "staff/admin_service.html",
+        {
+            "service": service,
+            "values": _service_values(service),
+            "materials": _material_choices(service.materials),
+            "editable_materials": not _is_bundle(service),
+        },
+    )
+
+
+def _is_bundle(service: admin_service.AdminServiceRead) -> bool:
+    return any("routes" in m for m in service.materials)
+
+
+_FLAGS = (
+    "allows_missing_materials",
+    "allows_commitment",
+    "needs_employer_confirmation",
+    "is_active",
+)
+_TEXTS = ("name_zh", "name_en", "description_zh", "description_en", "time_limit_days")
+
+
+@router.post("/admin/services/{service_id}", dependencies=[Csrf])
+async def service_save(
+    service_id: uuid.UUID, request: Request, principal: DistrictAdmin, session: SessionDep
+) -> Response:
+    """Saves the whole form; on any error nothing changes and the form shows what to fix."""
+    lang = language(request)
+    service = await admin_service.get_service(session, principal, service_id)
+    form = await request.form()
+    editable = not _is_bundle(service)
+    values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in _TEXTS}
+    values.update({k: bool(form.get(k)) for k in _FLAGS})
+    codes = [str(c) for c in form.getlist("material")] if editable else []
+    materials = [
+        {"code": c, "key": bool(form.get(f"key_{c}")), "when": str(form.get(f"when_{c}") or "")}
+        for c in codes
+    ]
+    data: dict[str, object] = {k: values[k] for k in (*_TEXTS, *_FLAGS)}
+    if editable:
+        data["materials"] = [{**m, "when": m["when"] or None} for m in materials]
+    parsed, problems = parse_form(ServiceUpdate, data)
+    try:
+        if parsed is None:
+            raise ValidationFailed(field_errors=problems)
+        await admin_service.update_service(session, principal, service_id, parsed)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        errors = errors_of(exc, lang)
+        for e in errors:
+            # "materials.2.when" names the form's third chosen row: point at its own input.
+            parts = e["field"].split(".")
+            if len(parts) == 3 and parts[0] == "materials" and parts[1].isdigit():
+                index = int(parts[1])
+                if index < len(codes):
+                    e["field"] = f"{parts[2]}_{codes[index]}"
+        current = [{"code": m["code"], "key": m["key"], "when": m["when"]} for m in materials]
+        return render(
+            request,
+            "staff/admin_service.html",
+            {
+                "service": service,
+                "values": values,
+                "materials": _material_choices(current) if editable else [],
+                "editable_materials": editable,
+                "errors": errors,
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/admin/services?saved={service.code}")
