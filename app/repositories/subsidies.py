@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Application, Case, Enrolment, Entitlement, PaymentCycle
+from app.models import (
+    Application,
+    Case,
+    Enrolment,
+    Entitlement,
+    FactVerification,
+    Lease,
+    PaymentCycle,
+)
 
 
 async def enrolment_for_case(session: AsyncSession, case_id: uuid.UUID) -> Enrolment | None:
@@ -140,3 +148,43 @@ async def pending_amounts(session: AsyncSession, district: str) -> dict[uuid.UUI
         .group_by(Entitlement.enrolment_id)
     )
     return {eid: int(total) for eid, total in await session.execute(stmt)}
+
+
+async def in_talent_apartment(
+    session: AsyncSession, applicant_ids: list[uuid.UUID], before: date
+) -> set[uuid.UUID]:
+    """Beneficiaries with an active talent-apartment lease begun before ``before``."""
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(applicant_ids), 1000):
+        stmt = select(Lease.applicant_id).where(
+            Lease.applicant_id.in_(applicant_ids[start : start + 1000]),
+            Lease.status == "active",
+            Lease.starts_on < before,
+        )
+        found.update((await session.execute(stmt)).scalars())
+    return found
+
+
+async def latest_social_insurance(
+    session: AsyncSession, applicant_ids: list[uuid.UUID], system: str, confirmed: tuple[str, ...]
+) -> dict[uuid.UUID, tuple[str | None, dict[str, object]]]:
+    """Each beneficiary's most recent confirmed social-insurance answer, from any of their
+    applications: (the district it was asked for, its facts)."""
+    out: dict[uuid.UUID, tuple[str | None, dict[str, object]]] = {}
+    for start in range(0, len(applicant_ids), 1000):
+        stmt = (
+            select(FactVerification.applicant_id, Case.district, FactVerification.facts)
+            .outerjoin(Case, Case.application_id == FactVerification.application_id)
+            .where(
+                FactVerification.applicant_id.in_(applicant_ids[start : start + 1000]),
+                FactVerification.system == system,
+                FactVerification.status.in_(confirmed),
+            )
+            .order_by(
+                FactVerification.applicant_id,
+                func.coalesce(FactVerification.verified_at, FactVerification.updated_at),
+            )
+        )
+        for applicant_id, district, facts in await session.execute(stmt):
+            out[applicant_id] = (district, dict(facts or {}))
+    return out

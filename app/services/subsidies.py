@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clients.verification import OutsideSystem
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -25,8 +26,9 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import subsidies as subsidies_repo
-from app.rules import load_library
+from app.rules import Text, load_library
 from app.services import audit, notifications, protection
+from app.services.verification import CONFIRMED
 from app.workflow.values import local_date
 
 _ACCOUNT_CONTEXT = "subsidy.bank_account"
@@ -176,21 +178,29 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
     ]
     # Bulk reads and the vectorised rules path: one query for all answers, one for all pending
     # amounts, one batch evaluation per policy, instead of several round trips per person.
-    answers = await subsidies_repo.answers_for_enrolments(session, [e.id for e in enrolments])
+    facts = await _current_facts(session, enrolments, month)
     pending = await subsidies_repo.pending_amounts(session, district)
-    statuses = _recheck(enrolments, answers, month)
+    # Failed payments are owed for months already found eligible: carried whatever this month's
+    # re-check finds, and read before any enrolment ends below.
+    failed = await subsidies_repo.failed_uncarried(session, district)
+    due: list[tuple[Enrolment, int]] = []
     for enrolment in enrolments:
         index = months_between(enrolment.starts_on, month)
-        if index >= len(enrolment.schedule) or enrolment.total_paid_cny >= enrolment.cap_total_cny:
-            enrolment.status, enrolment.status_reason = "ended", "schedule completed"
+        paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
+        if index >= len(enrolment.schedule) or paid_before >= enrolment.cap_total_cny:
+            # Caps on months and on the total; an enrolment with a payment still unsettled
+            # stays open until the bank has paid it.
+            if not pending.get(enrolment.id):
+                enrolment.status, enrolment.status_reason = "ended", "schedule completed"
             continue
-        # Conditions that can lapse (still employed in the district, no home bought, ...) are
-        # re-checked against the policy in force this month.
-        if statuses[enrolment.id] == "ineligible":
-            failing = _failing(enrolment, answers.get(enrolment.id, {}), month)
-            enrolment.status = "ended"
-            enrolment.status_reason = "no longer eligible: " + ", ".join(failing)
-            await _notify(session, enrolment, "subsidy.ended", {"reason": ", ".join(failing)})
+        due.append((enrolment, index))
+    statuses = _recheck(due, facts, month)
+    for enrolment, index in due:
+        # Only the conditions that can lapse (still employed in the district, no home bought,
+        # not in a talent apartment, ...) are re-checked, as of this month; windows that
+        # applied when applying (back less than a year) are not.
+        if statuses[enrolment.id] != "eligible":
+            await _lapse(session, enrolment, facts.get(enrolment.id, {}), month, index)
             continue
         paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
         amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
@@ -203,17 +213,17 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
                     amount_cny=amount,
                 )
             )
-    for failed in await subsidies_repo.failed_uncarried(session, district):
+    for entitlement in failed:
         session.add(
             Entitlement(
                 cycle_id=cycle.id,
-                enrolment_id=failed.enrolment_id,
-                month_index=failed.month_index,
-                amount_cny=failed.amount_cny,
-                carried_from_id=failed.id,
+                enrolment_id=entitlement.enrolment_id,
+                month_index=entitlement.month_index,
+                amount_cny=entitlement.amount_cny,
+                carried_from_id=entitlement.id,
             )
         )
-        failed.status = "carried"
+        entitlement.status = "carried"
     await session.flush()
     await audit.record(
         session,
@@ -226,32 +236,75 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
     return await _cycle_view(session, cycle)
 
 
-def _facts(answers: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in answers.items() if k != "employer_uscc"}
-
-
-def _recheck(
-    enrolments: list[Enrolment], answers: dict[uuid.UUID, dict[str, Any]], month: date
-) -> dict[uuid.UUID, str]:
-    library = load_library()
-    out: dict[uuid.UUID, str] = {}
-    by_policy: dict[str, list[Enrolment]] = {}
+async def _current_facts(
+    session: AsyncSession, enrolments: list[Enrolment], month: date
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The answers the grant was decided on, overlaid with what is known now: an active
+    talent-apartment lease is another housing benefit, and the latest answer of the social
+    insurance system (from any later application) gives the employer's district and, when asked
+    for the same district, the months insured there."""
+    answers = await subsidies_repo.answers_for_enrolments(session, [e.id for e in enrolments])
+    applicants = list({e.applicant_id for e in enrolments})
+    leased = await subsidies_repo.in_talent_apartment(session, applicants, add_months(month, 1))
+    insured = await subsidies_repo.latest_social_insurance(
+        session, applicants, OutsideSystem.SOCIAL_INSURANCE.value, tuple(CONFIRMED)
+    )
+    out: dict[uuid.UUID, dict[str, Any]] = {}
     for e in enrolments:
-        by_policy.setdefault(e.policy_id, []).append(e)
-    for policy_id, group in by_policy.items():
-        result = library.evaluate_batch(
-            [_facts(answers.get(e.id, {})) for e in group], month, policy_ids=[policy_id]
-        )
-        for i, e in enumerate(group):
-            out[e.id] = result.status(policy_id, i)
+        facts = {k: v for k, v in answers.get(e.id, {}).items() if k != "employer_uscc"}
+        district, verified = insured.get(e.applicant_id, (None, {}))
+        for name, value in verified.items():
+            if name == "employer_district" or district == e.district:
+                facts[name] = value
+        if e.applicant_id in leased:
+            facts["has_other_housing_benefit"] = True
+        out[e.id] = facts
     return out
 
 
-def _failing(enrolment: Enrolment, answers: dict[str, Any], month: date) -> list[str]:
-    [result] = load_library().evaluate(
-        _facts(answers), month, policy_ids=[enrolment.policy_id], lang="en"
+def _recheck(
+    due: list[tuple[Enrolment, int]], facts: dict[uuid.UUID, dict[str, Any]], month: date
+) -> dict[uuid.UUID, str]:
+    library = load_library()
+    out: dict[uuid.UUID, str] = {}
+    by_policy: dict[str, list[tuple[Enrolment, int]]] = {}
+    for enrolment, index in due:
+        by_policy.setdefault(enrolment.policy_id, []).append((enrolment, index))
+    for policy_id, group in by_policy.items():
+        statuses = library.evaluate_lapsing_batch(
+            [facts.get(e.id, {}) for e, _ in group],
+            month,
+            policy_id,
+            [index + 1 for _, index in group],
+        )
+        out.update({e.id: status for (e, _), status in zip(group, statuses, strict=True)})
+    return out
+
+
+async def _lapse(
+    session: AsyncSession, enrolment: Enrolment, facts: dict[str, Any], month: date, index: int
+) -> None:
+    """A condition no longer met ends the enrolment; one that cannot be checked (an answer
+    missing) suspends it until staff confirm and resume it. Either way no payment this month
+    and the beneficiary is told why, in their language."""
+    found = load_library().evaluate_lapsing(facts, month, enrolment.policy_id, index + 1)
+    ids = ", ".join(f.id for f in found.failed)
+    reason = Text(
+        zh="；".join(f.message.zh for f in found.failed),
+        en="; ".join(f.message.en for f in found.failed),
     )
-    return [c.id for c in result.criteria if c.result == "false"]
+    ended = found.status == "ineligible"
+    enrolment.status = "ended" if ended else "suspended"
+    prefix = "no longer eligible" if ended else "cannot be checked"
+    enrolment.status_reason = f"{prefix} ({ids}): {reason.zh} / {reason.en}"[:500]
+    await _notify(
+        session,
+        enrolment,
+        "subsidy.ended" if ended else "subsidy.suspended",
+        {},
+        reason=reason,
+        dedup=f"enrolment:{enrolment.id}:lapsed:{month.isoformat()}",
+    )
 
 
 async def _load_cycle(
@@ -432,6 +485,7 @@ async def _notify(
     template: str,
     extra: dict[str, Any],
     dedup: str | None = None,
+    reason: Text | None = None,
 ) -> None:
     applicant = await accounts_repo.get_applicant_by_id(session, enrolment.applicant_id)
     case = await session.get(Case, enrolment.case_id)
@@ -447,6 +501,7 @@ async def _notify(
             "case_number": case.number,
             "service_name": service.name_zh if lang == "zh" else service.name_en,
             **extra,
+            **({"reason": reason.zh if lang == "zh" else reason.en} if reason else {}),
         },
         language=lang,
         dedup_key=dedup or f"enrolment:{enrolment.id}:{template}",

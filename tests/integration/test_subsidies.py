@@ -8,14 +8,36 @@ import csv
 import io
 import uuid
 from datetime import date
+from typing import Any
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Application, Case
+from app.models import (
+    ApartmentOffer,
+    ApartmentProject,
+    ApartmentUnit,
+    Applicant,
+    Application,
+    Case,
+    Enrolment,
+    FactVerification,
+    Lease,
+    OutboxMessage,
+    WaitlistEntry,
+)
+from app.models.base import utcnow
 from app.services.subsidies import add_months
-from tests.integration.test_cases_api import act, staff, submitted_rent_case
+from app.workflow.values import local_date
+from tests import factories as f
+from tests.integration.test_cases_api import (
+    act,
+    service_id,
+    staff,
+    submitted_rent_case,
+    upload,
+)
 
 
 async def approved_subsidy(
@@ -198,3 +220,256 @@ class TestSuspension:
                 ).scalars()
             )
         assert templates == {"subsidy.suspended", "subsidy.resumed"}
+
+
+RETURNEE_ANSWERS = {
+    "birth_date": "1995-04-01",
+    "highest_degree": "doctorate",
+    "degree_country": "US",
+    "university_world_rank": 50,
+    "overseas_degree_verified": True,
+    "employer_district": "changning",
+    "owns_home_in_shanghai": False,
+    "has_other_housing_benefit": False,
+}
+
+
+async def approved_returnee(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], return_date: date
+) -> tuple[Any, str]:
+    """An approved Changning returnee (3+3) case."""
+    user = await f.register_and_login(client, f.domestic_payload())
+    sid = await service_id(client, "changning", "returnee_apartment_subsidy")
+    draft = (
+        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
+    ).json()
+    answers = {**RETURNEE_ANSWERS, "return_date": return_date.isoformat()}
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    kinds = {
+        "id_document": "id_card",
+        "degree_certificate": "degree_certificate",
+        "overseas_degree_verification": "overseas_degree_verification",
+        "employment_contract": "employment_contract",
+        "lease_contract": "lease_contract",
+    }
+    docs = {slot: await upload(client, user, kind) for slot, kind in kinds.items()}
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"documents": docs}
+    )
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/applications/{draft['id']}/submit",
+        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code == 201, r.text
+    case_id = r.json()["case"]["id"]
+    clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
+    reviewer = await staff(client, sm, "changning", ["reviewer"])
+    approver = await staff(client, sm, "changning", ["approver"])
+    r = await act(client, clerk, case_id, 1, "accept")
+    r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
+    r = await act(client, approver, case_id, r.json()["version"], "approve")
+    assert r.status_code == 200, r.text
+    return user, case_id
+
+
+async def enrol(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    user: Any,
+    case_id: str,
+    account: str,
+    starts_on: date,
+) -> Any:
+    """Enrols, then moves the first month to ``starts_on``: the tests share one database, and
+    cycles are per district and month, so each test pays months of its own."""
+    r = await client.post(
+        "/api/v1/my/subsidies",
+        headers=user.headers,
+        json={"case_id": case_id, "account_name": "王小明", "bank_account": account},
+    )
+    assert r.status_code == 201, r.text
+    async with sm() as session, session.begin():
+        await session.execute(
+            update(Enrolment)
+            .where(Enrolment.id == uuid.UUID(r.json()["id"]))
+            .values(starts_on=starts_on)
+        )
+    return {**r.json(), "starts_on": starts_on.isoformat()}
+
+
+async def run_cycle(
+    client: httpx.AsyncClient,
+    maker: dict[str, str],
+    checker: dict[str, str],
+    month: date,
+    fail: set[str] | None = None,
+) -> list[dict[str, str]]:
+    """Generate, review, approve, export and reconcile one month; the batch file's rows."""
+    r = await client.post(
+        "/api/v1/finance/cycles", headers=maker, json={"month": month.isoformat()}
+    )
+    assert r.status_code == 201, r.text
+    cycle = r.json()["id"]
+    await client.post(f"/api/v1/finance/cycles/{cycle}/review", headers=maker)
+    r = await client.post(f"/api/v1/finance/cycles/{cycle}/approve", headers=checker)
+    assert r.status_code == 200, r.text
+    batch = (await client.get(f"/api/v1/finance/cycles/{cycle}/batch.csv", headers=maker)).text
+    r = await client.post(
+        f"/api/v1/finance/cycles/{cycle}/reconciliation",
+        headers={**maker, "Content-Type": "text/csv"},
+        content=result_file(batch, fail),
+    )
+    assert r.status_code == 200, r.text
+    return list(csv.DictReader(io.StringIO(batch)))
+
+
+async def outbox(
+    sm: async_sessionmaker[AsyncSession], user_id: uuid.UUID, template: str
+) -> list[OutboxMessage]:
+    async with sm() as session:
+        stmt = select(OutboxMessage).where(
+            OutboxMessage.recipient_user_id == user_id,
+            OutboxMessage.template == template,
+            OutboxMessage.channel == "inapp",
+        )
+        return list((await session.execute(stmt)).scalars())
+
+
+async def beneficiary_user_id(sm: async_sessionmaker[AsyncSession], case_id: str) -> uuid.UUID:
+    async with sm() as session:
+        case = await session.get(Case, uuid.UUID(case_id))
+        assert case is not None
+        applicant = await session.get(Applicant, case.applicant_id)
+        assert applicant is not None
+        return applicant.user_id
+
+
+async def _active_lease(session: AsyncSession, case: Case, starts_on: date) -> None:
+    """A talent-apartment lease for the case's applicant (rows only, not the allocation)."""
+    project = ApartmentProject(
+        district=case.district, name_zh="测试公寓", name_en="Test", address="x", operator="x"
+    )
+    session.add(project)
+    await session.flush()
+    unit = ApartmentUnit(
+        project_id=project.id,
+        district=case.district,
+        building="1",
+        number=uuid.uuid4().hex[:6],
+        layout="studio",
+        area_sqm=20.0,
+        floor=3,
+        market_rent_cny=3000,
+        talent_rent_cny=2500,
+        status="leased",
+    )
+    entry = WaitlistEntry(
+        case_id=case.id, district=case.district, applicant_id=case.applicant_id, score=1.0
+    )
+    session.add_all([unit, entry])
+    await session.flush()
+    offer = ApartmentOffer(
+        unit_id=unit.id, entry_id=entry.id, status="accepted", respond_by=starts_on
+    )
+    session.add(offer)
+    await session.flush()
+    session.add(
+        Lease(
+            unit_id=unit.id,
+            applicant_id=case.applicant_id,
+            offer_id=offer.id,
+            starts_on=starts_on,
+            ends_on=add_months(starts_on, 36),
+            monthly_rent_cny=2500,
+            deposit_cny=5000,
+        )
+    )
+
+
+class TestLapsingConditions:
+    async def test_returnee_changing_job_at_month_7_gets_no_month_7_payment_and_is_told(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id = await approved_returnee(client, sessionmaker, date(2026, 9, 1))
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155667788", date(2034, 1, 1)
+        )
+        assert enrolment["schedule"] == [4000] * 3 + [3000] * 3 + [4000] * 6
+        start = date.fromisoformat(enrolment["starts_on"])
+        maker = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "changning", ["finance_checker"], "finance")
+        for i in range(6):
+            rows = await run_cycle(client, maker, checker, add_months(start, i))
+            assert [r["amount_cny"] for r in rows] == [str(enrolment["schedule"][i])]
+        # The social insurance system now reports an employer in another district.
+        async with sessionmaker() as session, session.begin():
+            case = await session.get(Case, uuid.UUID(case_id))
+            assert case is not None
+            session.add(
+                FactVerification(
+                    application_id=case.application_id,
+                    applicant_id=case.applicant_id,
+                    system="social_insurance",
+                    status="verified",
+                    facts={"employer_district": "other_shanghai"},
+                    correlation_id=uuid.uuid4().hex,
+                    verified_at=utcnow(),
+                )
+            )
+        rows = await run_cycle(client, maker, checker, add_months(start, 6))
+        assert rows == []
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
+        assert mine["status"] == "ended"
+        assert mine["months_paid"] == 6 and mine["total_paid_cny"] == 21000
+        assert "employed_in_changning_months_7_to_12" in mine["status_reason"]
+        assert "长宁" in mine["status_reason"] and "Changning" in mine["status_reason"]
+        [notice] = await outbox(
+            sessionmaker, await beneficiary_user_id(sessionmaker, case_id), "subsidy.ended"
+        )
+        assert notice.language == "zh"
+        assert "第7至12个月" in str(notice.payload["params"])
+
+    async def test_returnee_back_11_months_when_applying_is_paid_in_month_12(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        today = local_date(utcnow())
+        user, case_id = await approved_returnee(client, sessionmaker, add_months(today, -11))
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155667700", date(2035, 1, 1)
+        )
+        start = date.fromisoformat(enrolment["starts_on"])
+        maker = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "changning", ["finance_checker"], "finance")
+        for i in range(12):
+            rows = await run_cycle(client, maker, checker, add_months(start, i))
+            assert len(rows) == 1, i
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
+        assert mine["months_paid"] == 12 and mine["total_paid_cny"] == 45000
+        assert mine["status"] == "active"
+        await run_cycle(client, maker, checker, add_months(start, 12))
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
+        assert mine["status"] == "ended" and mine["status_reason"] == "schedule completed"
+
+    async def test_a_talent_apartment_lease_stops_the_rent_subsidy(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155660001", date(2036, 1, 1)
+        )
+        start = date.fromisoformat(enrolment["starts_on"])
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "yangpu", ["finance_checker"], "finance")
+        assert len(await run_cycle(client, maker, checker, start)) == 1
+        async with sessionmaker() as session, session.begin():
+            case = await session.get(Case, uuid.UUID(case_id))
+            assert case is not None
+            await _active_lease(session, case, start)
+        assert await run_cycle(client, maker, checker, add_months(start, 1)) == []
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
+        assert mine["status"] == "ended" and "no_other_housing_benefit" in mine["status_reason"]
