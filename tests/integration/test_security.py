@@ -46,11 +46,11 @@ def _json_log() -> Iterator[Callable[[], list[dict[str, Any]]]]:
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, logging.StreamHandler)
     stream = io.StringIO()
-    previous = handler.setStream(stream)
+    previous, handler.stream = handler.stream, stream
     try:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     finally:
-        handler.setStream(previous)
+        handler.stream = previous
 
 
 async def _dump(database_url: str, sessionmaker: async_sessionmaker[AsyncSession]) -> bytes:
@@ -106,10 +106,24 @@ class TestHeadersAndErrors:
         assert r.status_code == 200
         assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
         assert "default-src 'self'" in r.headers["content-security-policy"]
+        # QR codes are inline SVG; nothing needs data: URIs, which would widen the policy.
+        assert "data:" not in r.headers["content-security-policy"]
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["cache-control"] == "no-store"
         assert r.headers["x-request-id"]
         assert '<meta charset="utf-8">' in r.text
+
+    def test_no_template_or_static_file_relies_on_data_uris(self) -> None:
+        from app.config import PROJECT_ROOT
+
+        users = [
+            str(path.relative_to(PROJECT_ROOT))
+            for folder in ("templates", "static")
+            for path in (PROJECT_ROOT / folder).rglob("*")
+            if path.suffix in {".html", ".css", ".js", ".svg"}
+            and "data:" in path.read_text("utf-8", errors="replace")
+        ]
+        assert users == [], "the CSP allows no data: URIs"
 
     async def test_unknown_api_route_is_problem_json(self, client: httpx.AsyncClient) -> None:
         r = await client.get("/api/v1/nothing-here", headers={"Accept-Language": "en"})
@@ -187,14 +201,19 @@ class TestHeadersAndErrors:
         from typer.testing import CliRunner
 
         from app.cli import cli
+        from app.core import logging as portal_logging
 
         seen: dict[str, Any] = {}
         monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
+        # The real one would point the root handler at the runner's soon-closed stderr.
+        monkeypatch.setattr(
+            portal_logging, "configure_logging", lambda level: seen.update(level=level)
+        )
         result = CliRunner().invoke(cli, ["serve", "--port", "8999"])
         assert result.exit_code == 0, result.output
         assert seen["log_config"] is None
         assert seen["access_log"] is False
-        assert logging.getLogger("uvicorn.error").propagate
+        assert seen["level"]  # our JSON handler is installed before uvicorn starts
 
     async def test_healthz_and_readyz(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/healthz")).json() == {"status": "ok"}
