@@ -1,7 +1,8 @@
 """Small command line for policy authors: ``python -m app.rules <command>``.
 
 - ``check``: load every policy file, run every YAML case, report coverage gaps;
-- ``assumptions``: list the parameters that are assumptions (what staff must confirm first);
+- ``assumptions``: list the versions and parameters that are assumptions (what staff must
+  confirm first);
 - ``warm-cache``: parse every expression once so the next cold start skips the CEL parser
   (run it in an image build).
 """
@@ -41,6 +42,9 @@ def _check() -> int:
 def _assumptions() -> int:
     for info in load_library().policies():
         for version in info.versions:
+            if version.spec.assumption is not None:
+                reason = version.spec.assumption.reason.en
+                sys.stdout.write(f"{info.policy_id}@{version.version} (whole version): {reason}\n")
             for name, parameter in version.spec.parameters.items():
                 entries = [e for e in parameter.values if e.assumption is not None]
                 if parameter.status == "assumed" and parameter.assumption is not None:

@@ -77,6 +77,7 @@ def list_policies(lang: str) -> list[dict[str, Any]]:
                 "current_version": latest.version,
                 "valid_from": latest.valid_from.isoformat(),
                 "valid_to": latest.valid_to.isoformat() if latest.valid_to else None,
+                "version_status": latest.spec.status,
                 "outputs": latest.outputs,
             }
         )

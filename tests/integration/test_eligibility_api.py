@@ -231,6 +231,13 @@ class TestLibrary:
         earlier, later = r.json()["versions"]
         assert (earlier["spec"]["status"], later["spec"]["status"]) == ("sourced", "assumed")
         assert "30 Nov 2025" in later["spec"]["assumption"]["reason"]
+        listed = (await client.get("/api/v1/policies")).json()
+        statuses = {p["policy_id"]: p["version_status"] for p in listed}
+        assert statuses["shanghai.talent_introduction"] == "assumed"
+        assert statuses["national.foreign_work_permit"] == "sourced"
+        page = await client.get("/policies?lang=en")
+        row = page.text.split("/policies/shanghai.talent_introduction", 1)[1].split("</tr>")[0]
+        assert 'class="tag assumed"' in row
         result = await check(client, {}, "shanghai.talent_introduction")
         assert result["version_status"] == "assumed"
         assert result["receipt"]["version_status"] == "assumed"  # type: ignore[index]

@@ -181,3 +181,14 @@ def test_metadata_serialises_with_the_file_format_names() -> None:
     first = spec["conditions"]["all"][0]
     assert set(first["messages"]) == {"pass", "fail"}
     assert info["title"] == {"zh": "外国人来华工作许可", "en": "Work permit for foreigners"}
+
+
+def test_assumptions_command_lists_assumed_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    from app.rules.__main__ import main
+
+    assert main(["assumptions"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if "(whole version)" in line] == [
+        line for line in lines if line.startswith("shanghai.talent_introduction@2025-12-01 (whole")
+    ]
+    assert any(line.startswith("shanghai.talent_introduction@2025-12-01 (whole") for line in lines)
