@@ -6,10 +6,10 @@ import base64
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +17,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 _DEV_SECRET = "dev-secret-change-me-0123456789abcdef0123456789"
 _DEV_DATA_KEY = base64.b64encode(b"dev-data-key-32-bytes-long-00000").decode()
 _DEV_INDEX_KEY = "dev-blind-index-key-change-me-0123456789"
+
+
+# What a payment batch file can carry, one column each (TALENT_PAYMENT_BATCH_COLUMNS).
+PAYMENT_BATCH_FIELDS = (
+    "entitlement_id",  # our reference, echoed in the bank's result file
+    "account_name",  # the payee's name, masked
+    "bank_account",  # the payee's account number, in full (the bank needs it)
+    "amount_cny",
+    "currency",
+    "month",  # the month paid
+    "payer_name",
+    "payer_account",
+    "bank_code",
+    "district",
+)
 
 
 class Environment(StrEnum):
@@ -75,6 +90,41 @@ class Settings(BaseSettings):
     verification_breaker_reset_seconds: float = Field(default=30.0, gt=0)
     # The worker asks a system that was down again after this, doubling up to an hour.
     verification_retry_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # The bank's subsidy payment batch file: the paying account and the columns, in order
+    # (TALENT_PAYMENT_BATCH_COLUMNS=entitlement_id,account_name,... ; see PAYMENT_BATCH_FIELDS).
+    payment_batch_payer_name: str = Field(default="区人才工作专项资金", max_length=100)
+    payment_batch_payer_account: str = Field(default="", pattern=r"^\d{0,30}$")
+    payment_batch_bank_code: str = Field(default="", pattern=r"^[0-9A-Z]{0,12}$")
+    payment_batch_currency: str = Field(default="CNY", pattern=r"^[A-Z]{3}$")
+    payment_batch_columns: Annotated[tuple[str, ...], NoDecode] = (
+        "entitlement_id",
+        "account_name",
+        "bank_account",
+        "amount_cny",
+        "month",
+    )
+
+    @field_validator("payment_batch_columns", mode="before")
+    @classmethod
+    def _split_columns(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("payment_batch_columns")
+    @classmethod
+    def _known_columns(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [c for c in value if c not in PAYMENT_BATCH_FIELDS]
+        if unknown:
+            raise ValueError(
+                f"unknown payment batch columns {unknown}; known: {', '.join(PAYMENT_BATCH_FIELDS)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("a payment batch column is listed twice")
+        # The bank's result file names each payment by it, so reconciliation needs it.
+        if "entitlement_id" not in value:
+            raise ValueError("the payment batch columns must include entitlement_id")
+        return value
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

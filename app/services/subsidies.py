@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clients.verification import OutsideSystem
+from app.config import get_settings
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -369,20 +370,38 @@ async def batch_file(session: AsyncSession, principal: Principal, cycle_id: uuid
     cycle = await _load_cycle(session, principal, cycle_id)
     if cycle.status not in ("approved", "reconciled"):
         raise Conflict(N_("Only an approved cycle can be exported."))
+    settings = get_settings()
+    columns = settings.payment_batch_columns
+    payer = {
+        "payer_name": settings.payment_batch_payer_name,
+        "payer_account": settings.payment_batch_payer_account,
+        "bank_code": settings.payment_batch_bank_code,
+    }
+    if any(not payer[c] for c in columns if c in payer):
+        raise Conflict(
+            N_(
+                "The bank file needs the paying account's details, which are not set up. Ask "
+                "the system administrator to set them (TALENT_PAYMENT_BATCH_*)."
+            )
+        )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["entitlement_id", "account_name", "bank_account", "amount_cny", "month"])
+    writer.writerow(columns)
     for ent, enrolment in await subsidies_repo.entitlements_with_enrolments(session, cycle.id):
-        account = protection.cipher().decrypt(enrolment.bank_account_enc, _ACCOUNT_CONTEXT)
-        writer.writerow(
-            [
-                ent.id,
-                mask_name(enrolment.account_name),
-                account,
-                ent.amount_cny,
-                cycle.month.isoformat(),
-            ]
-        )
+        values = {
+            **payer,
+            "entitlement_id": ent.id,
+            "account_name": mask_name(enrolment.account_name),
+            "amount_cny": ent.amount_cny,
+            "currency": settings.payment_batch_currency,
+            "month": cycle.month.isoformat(),
+            "district": cycle.district,
+        }
+        if "bank_account" in columns:
+            values["bank_account"] = protection.cipher().decrypt(
+                enrolment.bank_account_enc, _ACCOUNT_CONTEXT
+            )
+        writer.writerow([values[c] for c in columns])
     await audit.record(
         session,
         "subsidy.batch_exported",

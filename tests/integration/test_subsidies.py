@@ -11,9 +11,12 @@ from datetime import date
 from typing import Any
 
 import httpx
+import pytest
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.config import Settings, get_settings
 from app.models import (
     ApartmentOffer,
     ApartmentProject,
@@ -473,3 +476,65 @@ class TestLapsingConditions:
         assert await run_cycle(client, maker, checker, add_months(start, 1)) == []
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["status"] == "ended" and "no_other_housing_benefit" in mine["status_reason"]
+
+
+class TestBatchFileSettings:
+    def test_columns_come_from_the_environment_and_are_checked(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv(
+            "TALENT_PAYMENT_BATCH_COLUMNS", "entitlement_id, payer_account,amount_cny"
+        )
+        assert Settings().payment_batch_columns == ("entitlement_id", "payer_account", "amount_cny")
+        monkeypatch.setenv("TALENT_PAYMENT_BATCH_COLUMNS", "amount_cny,bank_account")
+        with pytest.raises(ValidationError, match="entitlement_id"):
+            Settings()
+        monkeypatch.setenv("TALENT_PAYMENT_BATCH_COLUMNS", "entitlement_id,iban")
+        with pytest.raises(ValidationError, match="unknown payment batch columns"):
+            Settings()
+
+    async def test_batch_file_has_the_configured_payer_and_columns(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155660002", date(2037, 1, 1)
+        )
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "yangpu", ["finance_checker"], "finance")
+        settings = get_settings()
+        columns = (
+            "payer_name",
+            "payer_account",
+            "bank_code",
+            "entitlement_id",
+            "account_name",
+            "bank_account",
+            "amount_cny",
+            "currency",
+        )
+        monkeypatch.setattr(settings, "payment_batch_columns", columns)
+        monkeypatch.setattr(settings, "payment_batch_payer_name", "杨浦区人才专项资金")
+        monkeypatch.setattr(settings, "payment_batch_bank_code", "ICBKCNBJ")
+        r = await client.post("/api/v1/finance/cycles", headers=maker, json={"month": "2037-01-01"})
+        cycle = r.json()["id"]
+        await client.post(f"/api/v1/finance/cycles/{cycle}/review", headers=maker)
+        await client.post(f"/api/v1/finance/cycles/{cycle}/approve", headers=checker)
+        url = f"/api/v1/finance/cycles/{cycle}/batch.csv"
+        # The paying account is asked for but not set up: no file, and a clear reason.
+        r = await client.get(url, headers=maker)
+        assert r.status_code == 409 and "TALENT_PAYMENT_BATCH_" in r.text
+        monkeypatch.setattr(settings, "payment_batch_payer_account", "31001234567890123")
+        r = await client.get(url, headers=maker)
+        assert r.status_code == 200
+        reader = csv.DictReader(io.StringIO(r.text))
+        assert tuple(reader.fieldnames or ()) == columns
+        [row] = [x for x in reader if x["bank_account"] == "6222020200155660002"]
+        assert row["payer_name"] == "杨浦区人才专项资金"
+        assert row["payer_account"] == "31001234567890123"
+        assert row["bank_code"] == "ICBKCNBJ" and row["currency"] == "CNY"
+        assert row["account_name"] == "王*明"
+        assert row["amount_cny"] == str(enrolment["schedule"][0])
