@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
+from types import TracebackType
 
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy.exc import StatementError
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -17,10 +19,49 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+def _safe_database_message(exc: BaseException) -> str | None:
+    """What a database error may say in a log: its kind, state and constraint, never values.
+
+    Engines run with ``hide_parameters``, but PostgreSQL's own message repeats the offending
+    values (``DETAIL: Key (email)=(...) already exists``), as can its primary text.
+    """
+    if isinstance(exc, StatementError):
+        orig = exc.orig
+        inner = _safe_database_message(orig) if orig is not None else None
+        kind = f"{type(orig).__module__}.{type(orig).__qualname__}" if orig is not None else ""
+        return f"({kind}) {inner or ''}\n[SQL: {exc.statement}]\n[SQL parameters hidden]"
+    diag = getattr(exc, "diag", None)
+    if diag is not None and type(exc).__module__.startswith("psycopg"):
+        return (
+            f"sqlstate={diag.sqlstate} table={diag.table_name or '-'} "
+            f"constraint={diag.constraint_name or '-'} column={diag.column_name or '-'}"
+        )
+    return None
+
+
+class _PortalJsonFormatter(JsonFormatter):
+    def formatException(  # type: ignore[override]
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str | list[str]:
+        formatted = super().formatException(ei)
+        text = formatted if isinstance(formatted, str) else "\n".join(formatted)
+        exc, seen = ei[1], set()
+        while exc is not None and id(exc) not in seen:
+            seen.add(id(exc))
+            safe = _safe_database_message(exc)
+            raw = str(exc)
+            if safe is not None and raw:
+                text = text.replace(raw, safe)
+            exc = exc.__cause__ or exc.__context__
+        return text if isinstance(formatted, str) else text.splitlines()
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
-        JsonFormatter(
+        _PortalJsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             rename_fields={"asctime": "time", "levelname": "level"},
             datefmt="%Y-%m-%dT%H:%M:%S%z",
