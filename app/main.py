@@ -28,6 +28,7 @@ from app.routers.api import messages as api_messages
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
+from app.routers.api import window as api_window
 from app.routers.web import account as web_account
 from app.routers.web import admin as web_admin
 from app.routers.web import apply as web_apply
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_settlement.router,
         api_settlement.bundles,
         api_settlement.staff,
+        api_window.router,
         web_public.router,
         web_auth.router,
         web_account.router,
