@@ -99,11 +99,23 @@ class require_permission:
         return principal
 
 
+@_mark("staff:housing")
+async def require_housing_staff(request: Request, session: SessionDep) -> Principal:
+    """Talent-apartment officers: the housing department's reviewers and approvers, and
+    district admins (inventory, waitlist, allocation, leases)."""
+    from app.services.housing import require_housing_staff as check
+
+    principal = await require_staff(request, session)
+    check(principal)
+    return principal
+
+
 PublicPage = Annotated[Principal | None, Depends(public)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 CurrentApplicant = Annotated[Principal, Depends(require_applicant)]
 CurrentStaff = Annotated[Principal, Depends(require_staff)]
 CurrentEmployer = Annotated[Principal, Depends(require_employer)]
+HousingStaff = Annotated[Principal, Depends(require_housing_staff)]
 
 
 def access_level(call: Any) -> str | None:

@@ -263,3 +263,25 @@ async def open_housing_cases_naming(
     for stmt in (by_applicant, by_spouse):
         out += [(i, n, k) for i, n, k in (await session.execute(stmt)).all()]
     return out
+
+
+async def leases(session: AsyncSession, district: str) -> list[tuple[Lease, ApartmentUnit]]:
+    stmt = (
+        select(Lease, ApartmentUnit)
+        .join(ApartmentUnit, ApartmentUnit.id == Lease.unit_id)
+        .where(ApartmentUnit.district == district)
+        .order_by(Lease.status, Lease.ends_on)
+    )
+    return [(lease, unit) for lease, unit in (await session.execute(stmt)).all()]
+
+
+async def lease_in_district(
+    session: AsyncSession, district: str, lease_id: uuid.UUID
+) -> tuple[Lease, ApartmentUnit] | None:
+    stmt = (
+        select(Lease, ApartmentUnit)
+        .join(ApartmentUnit, ApartmentUnit.id == Lease.unit_id)
+        .where(ApartmentUnit.district == district, Lease.id == lease_id)
+    )
+    row = (await session.execute(stmt)).first()
+    return (row[0], row[1]) if row else None

@@ -47,6 +47,15 @@ class UnitRow(_In):
         return self
 
 
+class UnitUpdate(_In):
+    """What staff may change on a unit; omitted fields stay as they are."""
+
+    layout: Layout | None = None
+    market_rent_cny: int | None = Field(default=None, gt=0, le=100_000)
+    talent_rent_cny: int | None = Field(default=None, gt=0, le=100_000)
+    status: Literal["available", "maintenance"] | None = None
+
+
 class UnitRead(BaseModel):
     id: uuid.UUID
     project_id: uuid.UUID
@@ -64,6 +73,17 @@ class ImportReport(BaseModel):
     imported: int
 
 
+class ScoreComponent(BaseModel):
+    """One part of the priority score: the policy formula, its points and where it comes from."""
+
+    component: str
+    label_zh: str
+    label_en: str
+    points: float | None
+    clause_zh: str
+    clause_en: str
+
+
 class WaitlistRead(BaseModel):
     id: uuid.UUID
     case_id: uuid.UUID
@@ -74,6 +94,7 @@ class WaitlistRead(BaseModel):
     declines: int
     status: str
     duplicate_household_cases: list[str] = Field(default_factory=list)
+    score_breakdown: list[ScoreComponent] = Field(default_factory=list)
 
 
 class AllocationRequest(_In):
@@ -96,6 +117,29 @@ class LeaseRead(BaseModel):
     monthly_rent_cny: int
     deposit_cny: int
     status: str
+    # Renewal terms staff proposed, for the tenant to accept.
+    renewal_rent_cny: int | None = None
+    move_out_requested_on: date | None = None
+    ended_on: date | None = None
+    inspection_condition: str | None = None
+    deposit_deduction_cny: int | None = None
+    inspection_note: str | None = None
+
+
+class RenewalTerms(_In):
+    monthly_rent_cny: int = Field(gt=0, le=100_000)
+
+
+class MoveOutRequest(_In):
+    move_out_on: date
+
+
+class MoveOutRecord(_In):
+    """The move-out inspection staff record on the lease."""
+
+    condition: Literal["good", "minor_damage", "major_damage"]
+    deposit_deduction_cny: int = Field(default=0, ge=0, le=1_000_000)
+    note: str = Field(min_length=2, max_length=500)
 
 
 class MyHousing(BaseModel):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
 from pydantic import ValidationError
@@ -14,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import Department, IdKind, Role
-from app.domain.fields import SPOUSE_FIELD, person_id_kind
+from app.domain.fields import EXTRA_FIELDS, SPOUSE_FIELD, person_id_kind
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
@@ -34,22 +36,21 @@ from app.repositories import housing as housing_repo
 from app.schemas.housing import (
     ImportReport,
     LeaseRead,
+    MoveOutRecord,
     MyHousing,
     OfferRead,
     ProjectCreate,
     ProjectRead,
+    ScoreComponent,
     UnitRead,
     UnitRow,
+    UnitUpdate,
     WaitlistRead,
 )
 from app.services import audit, protection
 from app.services.calendar import work_calendar
 from app.workflow.values import local_date
 
-# Assumed (not yet sourced): how many declined offers remove an applicant from the list, and
-# the lease term when the policy gives none; Shanghai's talent-apartment leases run 1-3 years.
-MAX_DECLINES = 2
-LEASE_YEARS = 1
 DEPOSIT_MONTHS = 1
 UNIT_COLUMNS = (
     "building",
@@ -62,7 +63,36 @@ UNIT_COLUMNS = (
 )
 
 
-def _require_housing_staff(principal: Principal) -> str:
+@dataclass(frozen=True, slots=True)
+class LeaseRules:
+    """The apartment policy's lease and offer parameters (``*.talent_apartment``)."""
+
+    lease_term_years: int
+    max_lease_years: int
+    max_rent_rise_percent: int
+    max_declines: int
+
+
+def lease_rules(district: str, day: date | None = None) -> LeaseRules:
+    from app.rules import load_library
+
+    day = day or local_date(utcnow())
+    policy = load_library().version_at(f"{district}.talent_apartment", day)
+    if policy is None:
+        raise Conflict(N_("No talent apartment policy is in force in this district."))
+    params = policy.params_at(day)
+    return LeaseRules(**{f.name: int(params[f.name]) for f in fields(LeaseRules)})
+
+
+def _after_decline(entry: WaitlistEntry) -> None:
+    """A decline (or a lapsed offer) counts; at the policy's maximum the entry leaves the list."""
+    entry.declines += 1
+    removed = entry.declines >= lease_rules(entry.district).max_declines
+    entry.status = "removed" if removed else "waiting"
+
+
+def require_housing_staff(principal: Principal) -> str:
+    """The officer's district; PermissionDenied for anyone not handling talent apartments."""
     if principal.staff_id is None or principal.district is None:
         raise PermissionDenied()
     housing_officer = principal.department == Department.HOUSING.value and bool(
@@ -80,7 +110,7 @@ def _unit_view(unit: ApartmentUnit) -> UnitRead:
 async def create_project(
     session: AsyncSession, principal: Principal, data: ProjectCreate
 ) -> ProjectRead:
-    district = _require_housing_staff(principal)
+    district = require_housing_staff(principal)
     project = ApartmentProject(district=district, **data.model_dump())
     session.add(project)
     await session.flush()
@@ -99,7 +129,7 @@ async def import_units(
 ) -> ImportReport:
     """All rows or none: any bad row refuses the whole file with a report naming row, field and
     reason, so a half-imported inventory never exists."""
-    district = _require_housing_staff(principal)
+    district = require_housing_staff(principal)
     project = await housing_repo.get_project(session, district, project_id)
     if project is None:
         raise NotFound()
@@ -166,10 +196,55 @@ async def import_units(
     return ImportReport(imported=len(rows))
 
 
+async def update_unit(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID, data: UnitUpdate
+) -> UnitRead:
+    district = require_housing_staff(principal)
+    unit = await housing_repo.lock_unit(session, unit_id)
+    if unit is None or unit.district != district:
+        raise NotFound()
+    if unit.status == "offered" and data.model_dump(exclude_none=True):
+        raise Conflict(N_("This unit is on offer; change it after the applicant has answered."))
+    if data.status is not None and data.status != unit.status and unit.status == "leased":
+        raise Conflict(N_("This unit is let; it can go into maintenance once the tenant leaves."))
+    market = data.market_rent_cny or unit.market_rent_cny
+    talent = data.talent_rent_cny or unit.talent_rent_cny
+    if talent * 10 > market * 9:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "talent_rent_cny",
+                    "above_rent_cap",
+                    N_("The talent rent may be at most 90% of the market rent ({cap} yuan)."),
+                    {"cap": market * 9 // 10},
+                )
+            ]
+        )
+    before = {
+        "layout": unit.layout,
+        "market": unit.market_rent_cny,
+        "talent": unit.talent_rent_cny,
+        "status": unit.status,
+    }
+    unit.market_rent_cny, unit.talent_rent_cny = market, talent
+    unit.layout = data.layout or unit.layout
+    unit.status = data.status or unit.status
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.unit_updated",
+        actor=principal,
+        object_type="apartment_unit",
+        object_id=unit.id,
+        detail={"before": before, "changes": data.model_dump(exclude_none=True)},
+    )
+    return _unit_view(unit)
+
+
 async def list_units(
     session: AsyncSession, principal: Principal, status: str | None
 ) -> list[UnitRead]:
-    district = _require_housing_staff(principal)
+    district = require_housing_staff(principal)
     return [_unit_view(u) for u in await housing_repo.units(session, district, status)]
 
 
@@ -243,12 +318,20 @@ async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | No
         raise Conflict(N_("This household already waits for or lives in a talent apartment."))
     outputs = (case.eligibility_result or {}).get("outputs") or {}
     score = float(outputs.get("priority_score") or 0) if isinstance(outputs, dict) else 0.0
+    receipt = case.eligibility_receipt or {}
+    components = score_components(
+        case.district, outputs if isinstance(outputs, dict) else {}, receipt.get("policy_version")
+    )
     entry = WaitlistEntry(
         case_id=case.id,
         district=case.district,
         applicant_id=case.applicant_id,
         score=score,
-        score_reasons={"policy_outputs": outputs, "receipt": case.eligibility_receipt or {}},
+        score_reasons={
+            "policy_outputs": outputs,
+            "components": [c.model_dump() for c in components],
+            "receipt": receipt,
+        },
         preferences={},
     )
     session.add(entry)
@@ -261,6 +344,54 @@ async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | No
         # Another approval of the same household won the race; the unique index stopped this.
         raise Conflict(_DUPLICATE_HOUSEHOLD, params={"case": "?"}) from exc
     return entry
+
+
+def score_components(
+    district: str, outputs: dict[str, object], version: object = None
+) -> list[ScoreComponent]:
+    """The formulas the policy adds up into ``priority_score``, with the points each gave and
+    the basis the policy states for it (its note), in the version that scored the case."""
+    from app.rules import load_library
+
+    policy_id = f"{district}.talent_apartment"
+    library = load_library()
+    try:
+        policy = library.version(policy_id, str(version)) if version else None
+    except LookupError:
+        policy = None
+    policy = policy or library.version_at(policy_id, local_date(utcnow()))
+    if policy is None or "priority_score" not in policy.spec.formulas:
+        return []
+    formulas = policy.spec.formulas
+    names = re.findall(r"calc\.(\w+)", formulas["priority_score"].expr)
+    out = []
+    for name in dict.fromkeys(names):
+        formula = formulas.get(name)
+        if formula is None:
+            continue
+        points = outputs.get(name)
+        out.append(
+            ScoreComponent(
+                component=name,
+                label_zh=formula.label.zh,
+                label_en=formula.label.en,
+                points=float(points) if isinstance(points, int | float) else None,
+                clause_zh=formula.note.zh if formula.note else "",
+                clause_en=formula.note.en if formula.note else "",
+            )
+        )
+    return out
+
+
+def _breakdown(entry: WaitlistEntry) -> list[ScoreComponent]:
+    stored = entry.score_reasons.get("components")
+    if isinstance(stored, list) and stored:
+        return [ScoreComponent.model_validate(c) for c in stored]
+    # Entries from before the breakdown was kept: rebuilt from their stored outputs.
+    outputs = entry.score_reasons.get("policy_outputs")
+    receipt = entry.score_reasons.get("receipt")
+    version = receipt.get("policy_version") if isinstance(receipt, dict) else None
+    return score_components(entry.district, outputs if isinstance(outputs, dict) else {}, version)
 
 
 async def household_flags(session: AsyncSession, case: Case) -> list[str]:
@@ -278,7 +409,7 @@ async def household_flags(session: AsyncSession, case: Case) -> list[str]:
 
 
 async def waitlist(session: AsyncSession, principal: Principal) -> list[WaitlistRead]:
-    district = _require_housing_staff(principal)
+    district = require_housing_staff(principal)
     entries = await housing_repo.ranked_waitlist(session, district)
     keys = await housing_repo.active_keys_by_entry(session, [e.id for e in entries])
     every_key = [k for ks in keys.values() for k in ks]
@@ -300,6 +431,7 @@ async def waitlist(session: AsyncSession, principal: Principal) -> list[Waitlist
                 duplicate_household_cases=sorted(
                     {n for cid, n, k in naming if k in mine and cid != e.case_id}
                 ),
+                score_breakdown=_breakdown(e),
             )
         )
     return views
@@ -309,7 +441,7 @@ async def allocation_round(
     session: AsyncSession, principal: Principal, respond_within_days: int
 ) -> list[OfferRead]:
     """Offers each available unit to the next applicant in rank order."""
-    district = _require_housing_staff(principal)
+    district = require_housing_staff(principal)
     calendar = await work_calendar(session)
     respond_by = calendar.add_working_days(local_date(utcnow()), respond_within_days)
     units = await housing_repo.lock_available_units(session, district)
@@ -378,8 +510,7 @@ async def expire_offers(session: AsyncSession, today: date) -> int:
             continue
         offer.status, offer.decided_at = "expired", utcnow()
         unit.status = "available"
-        entry.declines += 1
-        entry.status = "removed" if entry.declines >= MAX_DECLINES else "waiting"
+        _after_decline(entry)
         if entry.status == "removed":
             await housing_repo.release_household(session, entry.id)
         expired += 1
@@ -436,7 +567,7 @@ async def accept_offer(
         applicant_id=entry.applicant_id,
         offer_id=offer.id,
         starts_on=starts,
-        ends_on=date(starts.year + LEASE_YEARS, starts.month, min(starts.day, 28)),
+        ends_on=_years_after(starts, lease_rules(unit.district).lease_term_years),
         monthly_rent_cny=unit.talent_rent_cny,
         deposit_cny=unit.talent_rent_cny * DEPOSIT_MONTHS,
     )
@@ -476,8 +607,7 @@ async def decline_offer(session: AsyncSession, principal: Principal, offer_id: u
     assert unit is not None
     offer.status, offer.decided_at = "declined", utcnow()
     unit.status = "available"
-    entry.declines += 1
-    entry.status = "removed" if entry.declines >= MAX_DECLINES else "waiting"
+    _after_decline(entry)
     if entry.status == "removed":
         await housing_repo.release_household(session, entry.id)
     await session.flush()
@@ -511,24 +641,8 @@ async def my_housing(session: AsyncSession, principal: Principal) -> MyHousing:
     for lease in await housing_repo.leases_for_applicant(session, principal.applicant_id):
         unit = await housing_repo.get_unit(session, lease.unit_id)
         assert unit is not None
-        leases.append(
-            LeaseRead(
-                id=lease.id,
-                unit=_unit_view(unit),
-                starts_on=lease.starts_on,
-                ends_on=lease.ends_on,
-                monthly_rent_cny=lease.monthly_rent_cny,
-                deposit_cny=lease.deposit_cny,
-                status=lease.status,
-            )
-        )
+        leases.append(_lease_view(lease, unit))
     return MyHousing(offers=offers, leases=leases)
-
-
-# Lease rules: Shanghai talent-apartment leases run up to 3 years and rent may rise at most 5% a
-# year (service-anchors / policy-facts); renewals re-check eligibility.
-MAX_LEASE_YEARS = 3
-MAX_RENT_RISE = 0.05
 
 
 async def _lease_for_applicant(
@@ -540,38 +654,99 @@ async def _lease_for_applicant(
     return lease
 
 
-async def renew_lease(
-    session: AsyncSession,
-    principal: Principal,
-    lease_id: uuid.UUID,
-    new_rent_cny: int | None = None,
-) -> LeaseRead:
-    """Another year at a rent at most 5% higher, within the 3-year maximum, if the applicant
-    still qualifies for the apartment policy."""
-    lease = await _lease_for_applicant(session, principal, lease_id)
-    if lease.status != "active":
-        raise Conflict(N_("Only an active lease can be renewed."))
+async def _staff_lease(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID
+) -> tuple[Lease, ApartmentUnit]:
+    district = require_housing_staff(principal)
+    lease = await housing_repo.lock_lease(session, lease_id)
+    unit = await housing_repo.lock_unit(session, lease.unit_id) if lease else None
+    if lease is None or unit is None or unit.district != district:
+        raise NotFound()
+    return lease, unit
+
+
+async def _renewed_end(session: AsyncSession, lease: Lease, rules: LeaseRules) -> date:
+    """The end of one more term, refused past the policy's longest total stay."""
     first = await housing_repo.first_lease_start(session, lease.applicant_id, lease.unit_id)
-    new_end = date(lease.ends_on.year + 1, lease.ends_on.month, lease.ends_on.day)
-    if first is not None and new_end > date(first.year + MAX_LEASE_YEARS, first.month, first.day):
+    new_end = _years_after(lease.ends_on, rules.lease_term_years)
+    if first is not None and new_end > _years_after(first, rules.max_lease_years):
         raise Conflict(
             N_("The lease cannot run longer than {years} years in total."),
-            params={"years": MAX_LEASE_YEARS},
+            params={"years": rules.max_lease_years},
         )
-    rent = new_rent_cny if new_rent_cny is not None else lease.monthly_rent_cny
-    if rent > lease.monthly_rent_cny * (1 + MAX_RENT_RISE):
+    return new_end
+
+
+def _years_after(day: date, years: int) -> date:
+    return date(day.year + years, day.month, min(day.day, 28))
+
+
+async def propose_renewal(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID, monthly_rent_cny: int
+) -> LeaseRead:
+    """Housing staff (for the operator) set the next term's rent, at most the policy's yearly
+    rise above the current rent; the tenant then accepts or lets the lease end."""
+    lease, unit = await _staff_lease(session, principal, lease_id)
+    if lease.status != "active":
+        raise Conflict(N_("Only an active lease can be renewed."))
+    rules = lease_rules(unit.district)
+    await _renewed_end(session, lease, rules)
+    if monthly_rent_cny * 100 > lease.monthly_rent_cny * (100 + rules.max_rent_rise_percent):
         raise ValidationFailed(
             field_errors=[
                 FieldError(
-                    "new_rent_cny",
+                    "monthly_rent_cny",
                     "rent_rise_too_high",
-                    N_("The rent may rise by at most 5% a year."),
+                    N_("The rent may rise by at most {percent}% a year (at most {cap} yuan)."),
+                    {
+                        "percent": rules.max_rent_rise_percent,
+                        "cap": lease.monthly_rent_cny * (100 + rules.max_rent_rise_percent) // 100,
+                    },
                 )
             ]
         )
-    if not await _still_qualifies(session, lease):
-        raise Conflict(N_("The tenant no longer meets the conditions for a talent apartment."))
+    lease.renewal_rent_cny = monthly_rent_cny
+    lease.renewal_proposed_at = utcnow()
+    lease.renewal_proposed_by = principal.user_id
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.renewal_proposed",
+        actor=principal,
+        object_type="lease",
+        object_id=lease.id,
+        detail={"rent": monthly_rent_cny, "current": lease.monthly_rent_cny},
+    )
+    return _lease_view(lease, unit)
+
+
+async def renew_lease(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID
+) -> LeaseRead:
+    """The tenant accepts the renewal terms staff proposed: one more term at that rent, within
+    the policy's longest stay, if the tenant still qualifies for the apartment policy."""
+    lease = await _lease_for_applicant(session, principal, lease_id)
+    if lease.status != "active":
+        raise Conflict(N_("Only an active lease can be renewed."))
+    unit = await housing_repo.get_unit(session, lease.unit_id)
+    assert unit is not None
+    if lease.renewal_rent_cny is None:
+        raise Conflict(
+            N_("The apartment operator has not offered renewal terms yet. You will be told.")
+        )
+    new_end = await _renewed_end(session, lease, lease_rules(unit.district))
+    failed = await _failed_conditions(session, lease)
+    if failed is not None:
+        raise Conflict(
+            N_("The lease cannot be renewed: the tenant no longer meets the conditions."),
+            field_errors=[
+                FieldError("eligibility", "condition_failed", reason["en"], localized=reason)
+                for reason in failed
+            ],
+        )
+    rent = lease.renewal_rent_cny
     lease.ends_on, lease.monthly_rent_cny = new_end, rent
+    lease.renewal_rent_cny = lease.renewal_proposed_at = lease.renewal_proposed_by = None
     await session.flush()
     await audit.record(
         session,
@@ -581,12 +756,14 @@ async def renew_lease(
         object_id=lease.id,
         detail={"ends_on": new_end.isoformat(), "rent": rent},
     )
-    unit = await housing_repo.get_unit(session, lease.unit_id)
-    assert unit is not None
     return _lease_view(lease, unit)
 
 
-async def _still_qualifies(session: AsyncSession, lease: Lease) -> bool:
+async def _failed_conditions(session: AsyncSession, lease: Lease) -> list[dict[str, str]] | None:
+    """None while the tenant still qualifies, else the failed conditions in zh and en. The
+    facts are the case's answers updated by what the tenant has told us since (profile)."""
+    from app.repositories import accounts as accounts_repo
+    from app.repositories import catalog as catalog_repo
     from app.repositories import subsidies as subsidies_repo
     from app.rules import load_library
 
@@ -594,30 +771,89 @@ async def _still_qualifies(session: AsyncSession, lease: Lease) -> bool:
     entry = await housing_repo.get_entry(session, offer.entry_id) if offer else None
     case = await session.get(Case, entry.case_id) if entry else None
     if case is None:
-        return False
-    from app.repositories import catalog as catalog_repo
-
+        return [{"zh": "找不到原申请案件", "en": "The original application was not found"}]
     service = await catalog_repo.get(session, case.service_id)
     if service is None or not service.policy_id:
-        return True
+        return None
     answers = await subsidies_repo.answers_for_case(session, case.id)
-    facts = {k: v for k, v in answers.items() if k != "employer_uscc"}
-    [result] = load_library().evaluate(facts, local_date(utcnow()), policy_ids=[service.policy_id])
-    return result.status != "ineligible"
+    applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
+    facts = {k: v for k, v in answers.items() if k not in EXTRA_FIELDS}
+    if applicant is not None:
+        facts.update(applicant.profile_facts)
+    today = local_date(utcnow())
+    results = {
+        lang: load_library().evaluate(facts, today, policy_ids=[service.policy_id], lang=lang)[0]
+        for lang in ("zh", "en")
+    }
+    if results["en"].status != "ineligible":
+        return None
+    failed = {lang: [c for c in r.criteria if c.result == "false"] for lang, r in results.items()}
+    # Top-level conditions name the reason; a failed option of a group that still holds
+    # does not.
+    top = [i for i, c in enumerate(failed["en"]) if not c.groups] or list(range(len(failed["en"])))
+    return [{lang: failed[lang][i].message for lang in ("zh", "en")} for i in top]
+
+
+async def request_move_out(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID, on: date
+) -> LeaseRead:
+    """The tenant gives the date they will leave; staff inspect and end the lease then."""
+    lease = await _lease_for_applicant(session, principal, lease_id)
+    if lease.status != "active":
+        raise Conflict(N_("This lease has already ended."))
+    today = local_date(utcnow())
+    if not (today < on <= lease.ends_on):
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "move_out_on",
+                    "out_of_range",
+                    N_("Choose a day after today and no later than the lease end ({end})."),
+                    {"end": lease.ends_on.isoformat()},
+                )
+            ]
+        )
+    lease.move_out_requested_on = on
+    await session.flush()
+    await audit.record(
+        session,
+        "housing.move_out_requested",
+        actor=principal,
+        object_type="lease",
+        object_id=lease.id,
+        detail={"on": on.isoformat()},
+    )
+    unit = await housing_repo.get_unit(session, lease.unit_id)
+    assert unit is not None
+    return _lease_view(lease, unit)
 
 
 async def move_out(
-    session: AsyncSession, principal: Principal, lease_id: uuid.UUID, inspection_note: str
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID, record: MoveOutRecord
 ) -> LeaseRead:
-    """Housing staff record the move-out inspection; the unit goes back to the available pool."""
-    district = _require_housing_staff(principal)
-    lease = await housing_repo.lock_lease(session, lease_id)
-    unit = await housing_repo.lock_unit(session, lease.unit_id) if lease else None
-    if lease is None or unit is None or unit.district != district:
-        raise NotFound()
+    """Housing staff record the move-out inspection on the lease (condition, what is kept from
+    the deposit and why); the lease ends and the unit goes back to the available pool."""
+    lease, unit = await _staff_lease(session, principal, lease_id)
     if lease.status != "active":
         raise Conflict(N_("This lease has already ended."))
+    if record.deposit_deduction_cny > lease.deposit_cny:
+        raise ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "deposit_deduction_cny",
+                    "above_deposit",
+                    N_("The deduction cannot exceed the deposit of {deposit} yuan."),
+                    {"deposit": lease.deposit_cny},
+                )
+            ]
+        )
     lease.status = "ended"
+    lease.ended_on = local_date(utcnow())
+    lease.inspection_condition = record.condition
+    lease.deposit_deduction_cny = record.deposit_deduction_cny
+    lease.inspection_note = record.note
+    lease.inspected_by = principal.user_id
+    lease.renewal_rent_cny = lease.renewal_proposed_at = lease.renewal_proposed_by = None
     unit.status = "available"
     offer = await session.get(ApartmentOffer, lease.offer_id)
     if offer is not None:
@@ -629,7 +865,7 @@ async def move_out(
         actor=principal,
         object_type="lease",
         object_id=lease.id,
-        detail={"inspection": inspection_note[:500]},
+        detail={"condition": record.condition, "deduction": record.deposit_deduction_cny},
     )
     return _lease_view(lease, unit)
 
@@ -643,11 +879,34 @@ def _lease_view(lease: Lease, unit: ApartmentUnit) -> LeaseRead:
         monthly_rent_cny=lease.monthly_rent_cny,
         deposit_cny=lease.deposit_cny,
         status=lease.status,
+        renewal_rent_cny=lease.renewal_rent_cny,
+        move_out_requested_on=lease.move_out_requested_on,
+        ended_on=lease.ended_on,
+        inspection_condition=lease.inspection_condition,
+        deposit_deduction_cny=lease.deposit_deduction_cny,
+        inspection_note=lease.inspection_note,
     )
 
 
+async def district_leases(session: AsyncSession, principal: Principal) -> list[LeaseRead]:
+    district = require_housing_staff(principal)
+    return [
+        _lease_view(lease, unit) for lease, unit in await housing_repo.leases(session, district)
+    ]
+
+
+async def staff_lease(
+    session: AsyncSession, principal: Principal, lease_id: uuid.UUID
+) -> LeaseRead:
+    district = require_housing_staff(principal)
+    found = await housing_repo.lease_in_district(session, district, lease_id)
+    if found is None:
+        raise NotFound()
+    return _lease_view(*found)
+
+
 async def list_projects(session: AsyncSession, principal: Principal) -> list[ProjectRead]:
-    district = _require_housing_staff(principal)
+    district = require_housing_staff(principal)
     return [
         ProjectRead.model_validate(p, from_attributes=True)
         for p in await housing_repo.projects(session, district)

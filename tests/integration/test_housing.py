@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.enums import IdKind
-from app.models import ApartmentOffer, Application, Case, Lease, SpouseIdentity
+from app.models import ApartmentOffer, Application, Case, Lease, SpouseIdentity, WaitlistEntry
 from app.services import protection
 from tests import factories as f
 from tests.integration.test_cases_api import staff, submitted_rent_case
@@ -211,22 +211,42 @@ class TestLease:
             )
         ).json()
         url = f"/api/v1/my/housing/leases/{lease['id']}/renew"
-        too_high = await client.post(url, headers=user.headers, json={"new_rent_cny": 5300})
+        terms = f"/api/v1/housing/leases/{lease['id']}/renewal-terms"
+        # The tenant does not set the rent, and cannot renew before staff offer terms.
+        own_rent = await client.post(url, headers=user.headers, json={"new_rent_cny": 5000})
+        assert own_rent.status_code == 422
+        assert (await client.post(url, headers=user.headers)).status_code == 409
+        too_high = await client.put(terms, headers=headers, json={"monthly_rent_cny": 5300})
         assert too_high.status_code == 422
         assert too_high.json()["errors"][0]["code"] == "rent_rise_too_high"
-        second = await client.post(url, headers=user.headers, json={"new_rent_cny": 5250})
+        assert (
+            await client.put(terms, headers=user.headers, json={"monthly_rent_cny": 5250})
+        ).status_code == 403
+        proposed = await client.put(terms, headers=headers, json={"monthly_rent_cny": 5250})
+        assert proposed.status_code == 200, proposed.text
+        assert proposed.json()["renewal_rent_cny"] == 5250
+        second = await client.post(url, headers=user.headers)
         assert second.status_code == 200, second.text
-        third = await client.post(url, headers=user.headers, json={})
+        assert second.json()["monthly_rent_cny"] == 5250
+        assert second.json()["renewal_rent_cny"] is None
+        await client.put(terms, headers=headers, json={"monthly_rent_cny": 5250})
+        third = await client.post(url, headers=user.headers)
         assert third.status_code == 200
-        fourth = await client.post(url, headers=user.headers, json={})
+        fourth = await client.put(terms, headers=headers, json={"monthly_rent_cny": 5250})
         assert fourth.status_code == 409  # three years at most
         r = await client.post(
             f"/api/v1/housing/leases/{lease['id']}/move-out",
             headers=headers,
-            json={"inspection_note": "房屋完好，钥匙已归还"},
+            json={
+                "condition": "minor_damage",
+                "deposit_deduction_cny": 300,
+                "note": "墙面轻微污损",
+            },
         )
         assert r.status_code == 200, r.text
         assert r.json()["status"] == "ended"
+        assert r.json()["inspection_condition"] == "minor_damage"
+        assert r.json()["deposit_deduction_cny"] == 300
         units = (await client.get("/api/v1/housing/units", headers=headers)).json()
         assert next(u for u in units if u["id"] == offer["unit"]["id"])["status"] == "available"
 
@@ -445,3 +465,116 @@ class TestHousehold:
             case = await session.get(Case, uuid.UUID(b_case["case"]["id"]))
             assert case is not None
             assert await join_waitlist(session, case) is not None
+
+
+async def leased_or_offered(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    district: str,
+    layout: str = "studio",
+) -> tuple[dict[str, str], f.ApiUser, str, dict[str, Any]]:
+    """Housing staff, an applicant on the list with an apartment case, the unit's project and
+    the open offer of the one unit (in a layout no other test offers)."""
+    headers = await housing_staff(client, sm, district)
+    pid = await project(client, headers)
+    r = await client.post(
+        f"/api/v1/housing/projects/{pid}/units/import",
+        headers={**headers, "Content-Type": "text/csv"},
+        content=HEADER + f"D,{uuid.uuid4().hex[:6]},{layout},30,2,5000,4000\n",
+    )
+    assert r.status_code == 200, r.text
+    user, case = await apartment_case(client, district)
+    await waiting_applicants_from(client, sm, case)
+    await client.put(
+        "/api/v1/my/housing/preferences",
+        headers=user.headers,
+        json={"projects": [pid]},
+    )
+    await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+    offers = (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"]
+    offer = next(o for o in offers if o["status"] == "open")
+    return headers, user, pid, offer
+
+
+class TestPolicyRules:
+    async def test_declines_up_to_the_policy_maximum_take_the_entry_off_the_list(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.services.housing import lease_rules
+
+        most = lease_rules("changning").max_declines
+        headers, user, _pid, offer = await leased_or_offered(client, sessionmaker, "changning")
+        for n in range(1, most + 1):
+            r = await client.post(
+                f"/api/v1/my/housing/offers/{offer['id']}/decline", headers=user.headers
+            )
+            assert r.status_code == 204
+            waitlist = (await client.get("/api/v1/housing/waitlist", headers=headers)).json()
+            still = [w for w in waitlist if w["declines"] == n]
+            await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+            mine = (await client.get("/api/v1/my/housing", headers=user.headers)).json()
+            open_offers = [o for o in mine["offers"] if o["status"] == "open"]
+            if n < most:
+                assert still, "the entry waits on after fewer declines than the maximum"
+                [offer] = open_offers
+            else:
+                assert open_offers == []  # off the list: never offered again
+        async with sessionmaker() as session:
+            entry = (
+                await session.execute(
+                    select(WaitlistEntry).where(
+                        WaitlistEntry.applicant_id == uuid.UUID(user.account["applicant"]["id"])
+                    )
+                )
+            ).scalar_one()
+            assert entry.status == "removed" and entry.declines == most
+
+    async def test_renewal_is_refused_with_the_reason_when_the_tenant_no_longer_qualifies(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.models import Applicant
+
+        headers, user, _pid, offer = await leased_or_offered(
+            client, sessionmaker, "changning", "one_bed"
+        )
+        lease = (
+            await client.post(
+                f"/api/v1/my/housing/offers/{offer['id']}/accept", headers=user.headers
+            )
+        ).json()
+        r = await client.put(
+            f"/api/v1/housing/leases/{lease['id']}/renewal-terms",
+            headers=headers,
+            json={"monthly_rent_cny": 4200},
+        )
+        assert r.status_code == 200, r.text
+        # The tenant has since told us they work in Yangpu.
+        async with sessionmaker() as session, session.begin():
+            applicant = await session.get(Applicant, uuid.UUID(user.account["applicant"]["id"]))
+            assert applicant is not None
+            applicant.profile_facts = {**applicant.profile_facts, "employer_district": "yangpu"}
+        url = f"/api/v1/my/housing/leases/{lease['id']}/renew"
+        en = await client.post(url, headers={**user.headers, "Accept-Language": "en"})
+        assert en.status_code == 409
+        assert any("Changning" in e["message"] for e in en.json()["errors"]), en.json()
+        zh = await client.post(url, headers={**user.headers, "Accept-Language": "zh"})
+        assert any("长宁" in e["message"] for e in zh.json()["errors"]), zh.json()
+        mine = (await client.get("/api/v1/my/housing", headers=user.headers)).json()
+        assert mine["leases"][0]["ends_on"] == lease["ends_on"]
+
+    async def test_waitlist_shows_each_score_component_with_its_basis(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, case = await apartment_case(client, "changning")
+        await waiting_applicants_from(client, sessionmaker, case)
+        headers = await housing_staff(client, sessionmaker, "changning")
+        waitlist = (await client.get("/api/v1/housing/waitlist", headers=headers)).json()
+        mine = next(w for w in waitlist if w["case_id"] == case["case"]["id"])
+        parts = {c["component"]: c for c in mine["score_breakdown"]}
+        assert set(parts) == {"degree_score", "title_score", "programme_score", "district_score"}
+        # A master's degree, no title or programme, 20 months insured in the district.
+        assert parts["degree_score"]["points"] == 20
+        assert parts["district_score"]["points"] == 20
+        assert sum(c["points"] for c in parts.values()) == mine["score"] == 40
+        assert parts["degree_score"]["label_zh"] == "学历分"
+        assert all(c["clause_zh"] and c["clause_en"] for c in parts.values())

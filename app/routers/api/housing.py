@@ -9,17 +9,21 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import CurrentApplicant, CurrentStaff
+from app.core.access import CurrentApplicant, CurrentStaff, HousingStaff
 from app.db import SessionDep
 from app.schemas.housing import (
     AllocationRequest,
     ImportReport,
     LeaseRead,
+    MoveOutRecord,
+    MoveOutRequest,
     MyHousing,
     OfferRead,
     ProjectCreate,
     ProjectRead,
+    RenewalTerms,
     UnitRead,
+    UnitUpdate,
     WaitlistRead,
 )
 from app.services import housing as housing_service
@@ -87,29 +91,66 @@ async def decline_offer(
     await housing_service.decline_offer(session, principal, offer_id)
 
 
-class RenewRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    new_rent_cny: int | None = Field(default=None, gt=0, le=100_000)
+class RenewAccept(BaseModel):
+    """Nothing to choose: a rent sent by the tenant is refused, the terms are staff's."""
 
-
-class MoveOutRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    inspection_note: str = Field(min_length=2, max_length=500)
 
 
 @router.post("/my/housing/leases/{lease_id}/renew")
 async def renew_lease(
-    lease_id: uuid.UUID, data: RenewRequest, principal: CurrentApplicant, session: SessionDep
+    lease_id: uuid.UUID,
+    principal: CurrentApplicant,
+    session: SessionDep,
+    data: RenewAccept | None = None,
 ) -> LeaseRead:
-    return await housing_service.renew_lease(session, principal, lease_id, data.new_rent_cny)
+    """Accept the renewal terms housing staff proposed (the rent is theirs to set)."""
+    return await housing_service.renew_lease(session, principal, lease_id)
+
+
+@router.post("/my/housing/leases/{lease_id}/move-out-request")
+async def request_move_out(
+    lease_id: uuid.UUID, data: MoveOutRequest, principal: CurrentApplicant, session: SessionDep
+) -> LeaseRead:
+    """Tell housing staff the day you will move out; they inspect and end the lease."""
+    return await housing_service.request_move_out(session, principal, lease_id, data.move_out_on)
+
+
+@router.get("/housing/leases")
+async def list_leases(principal: HousingStaff, session: SessionDep) -> list[LeaseRead]:
+    return await housing_service.district_leases(session, principal)
+
+
+@router.put("/housing/leases/{lease_id}/renewal-terms")
+async def propose_renewal(
+    lease_id: uuid.UUID, data: RenewalTerms, principal: HousingStaff, session: SessionDep
+) -> LeaseRead:
+    """The next term's monthly rent, at most the policy's yearly rise; the tenant accepts it."""
+    return await housing_service.propose_renewal(
+        session, principal, lease_id, data.monthly_rent_cny
+    )
 
 
 @router.post("/housing/leases/{lease_id}/move-out")
 async def move_out(
-    lease_id: uuid.UUID, data: MoveOutRequest, principal: CurrentStaff, session: SessionDep
+    lease_id: uuid.UUID, data: MoveOutRecord, principal: HousingStaff, session: SessionDep
 ) -> LeaseRead:
-    """Record the move-out inspection; the unit becomes available again."""
-    return await housing_service.move_out(session, principal, lease_id, data.inspection_note)
+    """Record the move-out inspection on the lease; the unit becomes available again."""
+    return await housing_service.move_out(session, principal, lease_id, data)
+
+
+@router.get("/housing/projects")
+async def list_projects(principal: HousingStaff, session: SessionDep) -> list[ProjectRead]:
+    return await housing_service.list_projects(session, principal)
+
+
+@router.patch("/housing/units/{unit_id}")
+async def update_unit(
+    unit_id: uuid.UUID, data: UnitUpdate, principal: HousingStaff, session: SessionDep
+) -> UnitRead:
+    """Layout, rents (talent rent at most 90% of market) and available/maintenance status; the
+    status of an offered or let unit does not change here."""
+    return await housing_service.update_unit(session, principal, unit_id, data)
 
 
 class PreferencesUpdate(BaseModel):
