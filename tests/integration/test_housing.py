@@ -578,3 +578,94 @@ class TestPolicyRules:
         assert sum(c["points"] for c in parts.values()) == mine["score"] == 40
         assert parts["degree_score"]["label_zh"] == "学历分"
         assert all(c["clause_zh"] and c["clause_en"] for c in parts.values())
+
+
+class TestInventory:
+    async def test_projects_are_listed_and_units_edited_within_the_rules(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        headers, user, pid, offer = await leased_or_offered(
+            client, sessionmaker, "changning", "two_bed"
+        )
+        projects = (await client.get("/api/v1/housing/projects", headers=headers)).json()
+        assert pid in [p["id"] for p in projects]
+        other = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
+        assert (await client.get("/api/v1/housing/projects", headers=other)).status_code == 403
+        unit_id = offer["unit"]["id"]
+        url = f"/api/v1/housing/units/{unit_id}"
+        # While on offer, nothing changes.
+        r = await client.patch(url, headers=headers, json={"status": "maintenance"})
+        assert r.status_code == 409
+        await client.post(f"/api/v1/my/housing/offers/{offer['id']}/decline", headers=user.headers)
+        over_cap = await client.patch(url, headers=headers, json={"talent_rent_cny": 4600})
+        assert over_cap.status_code == 422
+        assert over_cap.json()["errors"][0]["code"] == "above_rent_cap"
+        r = await client.patch(
+            url,
+            headers=headers,
+            json={"layout": "one_bed", "market_rent_cny": 6000, "talent_rent_cny": 5400},
+        )
+        assert r.status_code == 200, r.text
+        assert (r.json()["layout"], r.json()["talent_rent_cny"]) == ("one_bed", 5400)
+        r = await client.patch(url, headers=headers, json={"status": "maintenance"})
+        assert r.json()["status"] == "maintenance"
+        # A unit in maintenance is not offered.
+        await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+        mine = (await client.get("/api/v1/my/housing", headers=user.headers)).json()
+        assert [o for o in mine["offers"] if o["status"] == "open"] == []
+        assert (
+            await client.patch(url, headers=headers, json={"status": "leased"})
+        ).status_code == 422
+        r = await client.patch(url, headers=headers, json={"status": "available"})
+        assert r.json()["status"] == "available"
+
+
+class TestMoveOut:
+    async def test_tenant_asks_to_move_out_and_staff_record_the_inspection(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        headers, user, _pid, offer = await leased_or_offered(
+            client, sessionmaker, "changning", "three_bed"
+        )
+        lease = (
+            await client.post(
+                f"/api/v1/my/housing/offers/{offer['id']}/accept", headers=user.headers
+            )
+        ).json()
+        url = f"/api/v1/my/housing/leases/{lease['id']}/move-out-request"
+        late = date.fromisoformat(lease["ends_on"]) + timedelta(days=1)
+        r = await client.post(url, headers=user.headers, json={"move_out_on": late.isoformat()})
+        assert r.status_code == 422
+        on = date.fromisoformat(lease["starts_on"]) + timedelta(days=60)
+        r = await client.post(url, headers=user.headers, json={"move_out_on": on.isoformat()})
+        assert r.status_code == 200, r.text
+        leases = (await client.get("/api/v1/housing/leases", headers=headers)).json()
+        assert next(x for x in leases if x["id"] == lease["id"])["move_out_requested_on"] == (
+            on.isoformat()
+        )
+        out = f"/api/v1/housing/leases/{lease['id']}/move-out"
+        too_much = await client.post(
+            out,
+            headers=headers,
+            json={"condition": "major_damage", "deposit_deduction_cny": 999_999, "note": "损坏"},
+        )
+        assert too_much.status_code == 422
+        r = await client.post(
+            out,
+            headers=headers,
+            json={"condition": "good", "deposit_deduction_cny": 0, "note": "房屋完好，钥匙已归还"},
+        )
+        assert r.status_code == 200, r.text
+        async with sessionmaker() as session:
+            row = await session.get(Lease, uuid.UUID(lease["id"]))
+            assert row is not None
+            assert (row.status, row.inspection_condition, row.deposit_deduction_cny) == (
+                "ended",
+                "good",
+                0,
+            )
+            assert row.inspection_note == "房屋完好，钥匙已归还" and row.ended_on is not None
+        again = await client.post(out, headers=headers, json={"condition": "good", "note": "再次"})
+        assert again.status_code == 409
