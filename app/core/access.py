@@ -85,6 +85,16 @@ require_staff = _require_kind(UserKind.STAFF)
 require_employer = _require_kind(UserKind.EMPLOYER)
 
 
+@_mark(UserKind.APPLICANT.value)
+async def applicant_or_signed_out(request: Request, session: SessionDep) -> Principal | None:
+    """An applicant, or None when the sign-in has expired: a page that must not lose what was
+    posted keeps it and asks to sign in again (doing nothing else). Anyone else is refused."""
+    principal = await optional_principal(request, session)
+    if principal is not None and principal.kind is not UserKind.APPLICANT:
+        raise PermissionDenied()
+    return principal
+
+
 class require_permission:
     """Staff with a permission from one of their roles."""
 
@@ -113,6 +123,7 @@ async def require_housing_staff(request: Request, session: SessionDep) -> Princi
 PublicPage = Annotated[Principal | None, Depends(public)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 CurrentApplicant = Annotated[Principal, Depends(require_applicant)]
+ApplicantOrSignedOut = Annotated[Principal | None, Depends(applicant_or_signed_out)]
 CurrentStaff = Annotated[Principal, Depends(require_staff)]
 CurrentEmployer = Annotated[Principal, Depends(require_employer)]
 HousingStaff = Annotated[Principal, Depends(require_housing_staff)]

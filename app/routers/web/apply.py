@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import uuid
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
 
-from app.core.access import CurrentApplicant
+from app.core.access import ApplicantOrSignedOut, CurrentApplicant
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
 from app.core.forms import error_list, errors_of, parse_form, settle_failure
-from app.core.templates import language, redirect, render
+from app.core.templates import language, redirect, render, secure_cookies
 from app.core.uploads import UploadForm, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
+from app.domain.fields import EXTRA_FIELDS
 from app.errors import AppError
+from app.rules import FACTS
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.documents import DocumentRead
 from app.services import applications as applications_service
@@ -26,6 +30,7 @@ from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 from app.services import documents as documents_service
+from app.services import held_forms as held_forms_service
 from app.workflow.states import CaseAction
 
 router = APIRouter(tags=["applicant pages"])
@@ -79,9 +84,64 @@ async def questions(
     principal: CurrentApplicant,
     session: SessionDep,
 ) -> HTMLResponse:
+    lang = language(request)
     app = await applications_service.get_owned(session, principal, application_id)
-    view = await applications_service.application_view(session, app, language(request))
+    token = request.cookies.get(HELD_COOKIE)
+    if token:
+        response = await _restore_held(request, session, principal, app.id, token, lang)
+        if response is not None:
+            response.delete_cookie(HELD_COOKIE, path=HELD_PATH)
+            return response
+    view = await applications_service.application_view(session, app, lang)
     return _questions_page(request, view, page, errors=[], values=None)
+
+
+# The token of answers posted after the sign-in expired (see app.services.held_forms). Lax, so
+# no cross-site subrequest carries it; only this browser's own, CSRF-checked post made it.
+HELD_COOKIE = "tp_held"
+HELD_PATH = "/applications"
+
+
+async def _restore_held(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentApplicant,
+    application_id: uuid.UUID,
+    token: str,
+    lang: str,
+) -> HTMLResponse | None:
+    """After signing in again: the answers posted while signed out go into the draft (it is
+    the signed-in applicant's own; otherwise nothing happens), then their page is shown."""
+    held = await held_forms_service.release(session, principal, application_id, token)
+    if held is None:
+        return None
+    app = await applications_service.get_owned(session, principal, application_id)
+    view = await applications_service.application_view(session, app, lang)
+    chunk = _chunk(view, held.page)
+    posted = FormData([(name, value) for name, value in held.fields])
+    try:
+        await applications_service.save(
+            session, principal, application_id, fact_values(posted, [q.fact for q in chunk]), {}
+        )
+    except AppError as exc:
+        # Shown again with the problems, exactly as a signed-in post would have been.
+        await settle_failure(session, exc)
+        await held_forms_service.discard(session, token)
+        raw = {q.fact: posted.get(q.fact) for q in chunk}
+        return _questions_page(
+            request,
+            view,
+            held.page,
+            errors=errors_of(exc, lang),
+            values=raw,
+            status_code=exc.status_code,
+        )
+    view = await applications_service.application_view(session, app, lang)
+    return _questions_page(request, view, held.page, errors=[], values=None, restored=True)
+
+
+def _chunk(view: Any, page: int) -> list[Any]:
+    return list(view.questions[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE])
 
 
 def _questions_page(
@@ -92,6 +152,7 @@ def _questions_page(
     errors: list[dict[str, str]],
     values: dict[str, Any] | None,
     status_code: int = 200,
+    restored: bool = False,
 ) -> HTMLResponse:
     pages = _page_count(view)
     page = min(max(page, 1), pages)
@@ -107,6 +168,7 @@ def _questions_page(
             "chunk": chunk,
             "errors": errors,
             "values": shown,
+            "restored": restored,
         },
         status_code=status_code,
     )
@@ -117,10 +179,12 @@ async def save_questions(
     application_id: uuid.UUID,
     page: int,
     request: Request,
-    principal: CurrentApplicant,
+    principal: ApplicantOrSignedOut,
     session: SessionDep,
 ) -> Response:
     lang = language(request)
+    if principal is None:
+        return await _hold_and_sign_in(request, session, application_id, page)
     app = await applications_service.get_owned(session, principal, application_id)
     view = await applications_service.application_view(session, app, lang)
     pages = _page_count(view)
@@ -143,6 +207,40 @@ async def save_questions(
     if form.get("later") or page >= pages:
         return redirect(request, f"/applications/{application_id}?saved=1")
     return redirect(request, f"/applications/{application_id}/questions/{page + 1}")
+
+
+async def _hold_and_sign_in(
+    request: Request, session: SessionDep, application_id: uuid.UUID, page: int
+) -> Response:
+    """The sign-in expired while the applicant answered: keep what they posted (the CSRF check
+    has passed, so it came from this browser's own form) and ask them to sign in again; the
+    answers go into their draft when they come back to the page."""
+    target = f"/applications/{application_id}/questions/{page}"
+    response = redirect(request, "/login?next=" + quote(target, safe=""))
+    if not await held_forms_service.can_hold(session, application_id):
+        return response
+    form = await request.form()
+    fields = [
+        (name, value)
+        for name, value in form.multi_items()
+        if isinstance(value, str) and _question_field(name)
+    ]
+    token = await held_forms_service.hold(session, application_id, max(page, 1), fields)
+    response.set_cookie(
+        HELD_COOKIE,
+        token,
+        max_age=int(held_forms_service.HOLD_FOR.total_seconds()),
+        path=HELD_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=secure_cookies(),
+    )
+    return response
+
+
+def _question_field(name: str) -> bool:
+    base = name.removesuffix("__present")
+    return base in FACTS or base in EXTRA_FIELDS
 
 
 @router.get("/applications/{application_id}/documents", response_class=HTMLResponse)
