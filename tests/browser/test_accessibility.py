@@ -100,4 +100,19 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
         if problems := violations(staff):
             found[path] = problems
     ctx.close()
+    # Auditors read the log; district admins keep the calendar and the service catalog.
+    for account, paths in (
+        ("yangpu.auditor@demo.talent.gov.cn", ["/staff/audit"]),
+        ("yangpu.admin@demo.talent.gov.cn", ["/staff/admin/calendar", "/staff/admin/services"]),
+    ):
+        ctx, staff = staff_page(browser, server, account, "desktop")
+        for path in paths:
+            staff.goto(server + path)
+            if problems := violations(staff):
+                found[path] = problems
+        if "/staff/admin/services" in paths:
+            staff.locator("table a[href^='/staff/admin/services/']").first.click()
+            if problems := violations(staff):
+                found[staff.url] = problems
+        ctx.close()
     assert found == {}
