@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
@@ -254,18 +255,33 @@ async def queue(
     principal: Principal,
     *,
     department: str | None,
-    statuses: list[str] | None,
+    statuses: Collection[str] | None,
     service_id: uuid.UUID | None,
     due_before: date | None,
     after: tuple[date, uuid.UUID] | None,
     limit: int,
+    exclude_statuses: Collection[str] = (),
+    handled_by: uuid.UUID | None = None,
+    unpaused: bool = False,
 ) -> list[Case]:
-    """Keyset page ordered by deadline (cases without one last), then id."""
+    """Keyset page ordered by deadline, then id.
+
+    ``handled_by``: cases this staff member is first responsible for (首问负责) or assigned to;
+    ``unpaused``: only cases whose clock is not stopped for a supplement request.
+    """
     stmt = cases_readable_by(principal)
     if department:
         stmt = stmt.where(Case.department == department)
-    if statuses:
-        stmt = stmt.where(Case.status.in_(statuses))
+    if statuses is not None:
+        stmt = stmt.where(Case.status.in_(list(statuses)))
+    if exclude_statuses:
+        stmt = stmt.where(Case.status.not_in(list(exclude_statuses)))
+    if handled_by is not None:
+        stmt = stmt.where(
+            or_(Case.first_responsible_staff_id == handled_by, Case.assignee_staff_id == handled_by)
+        )
+    if unpaused:
+        stmt = stmt.where(Case.paused_since.is_(None))
     if service_id:
         stmt = stmt.where(Case.service_id == service_id)
     if due_before:

@@ -55,7 +55,13 @@ from app.workflow.errors import (
     WorkflowForbidden,
 )
 from app.workflow.states import ACTION_LABELS, ActorRole, CaseAction, CaseStatus, status_label
-from app.workflow.transitions import ACTION_RULES, allowed_actions, apply
+from app.workflow.transitions import (
+    ACTION_RULES,
+    FINAL_STATUSES,
+    RUNNING_CLOCK_STATUSES,
+    allowed_actions,
+    apply,
+)
 from app.workflow.values import (
     ActionPayload,
     Actor,
@@ -761,27 +767,38 @@ async def queue(
     statuses: list[str] | None = None,
     service_id: uuid.UUID | None = None,
     light: str | None = None,
+    mine: bool = False,
     cursor: str | None = None,
     limit: int = 50,
 ) -> QueuePage:
+    """The district's cases by deadline. ``mine``: the caller's open cases, those they are
+    first responsible for (首问负责) or assigned to; ``light`` (amber, red): the escalation list,
+    cases whose running clock is near or past its deadline."""
     if principal.staff_id is None or not principal.can(Permission.HANDLE_CASES):
         raise PermissionDenied()
     calendar = await work_calendar(session)
     today = local_date(utcnow())
     due_before = None
-    if light == "red":
-        due_before = today - timedelta(days=1)
-    elif light == "amber":
-        due_before = calendar.add_working_days(today, 2)
+    wanted: set[str] | None = set(statuses) if statuses else None
+    if light in ("amber", "red"):
+        due_before = (
+            today - timedelta(days=1) if light == "red" else calendar.add_working_days(today, 2)
+        )
+        # A decided, ended, paused or not yet accepted case has no running clock to be late on.
+        running = {s.value for s in RUNNING_CLOCK_STATUSES}
+        wanted = running if wanted is None else wanted & running
     rows = await cases_repo.queue(
         session,
         principal,
         department=department,
-        statuses=statuses,
+        statuses=wanted,
         service_id=service_id,
         due_before=due_before,
         after=_decode_cursor(cursor),
         limit=limit + 1,
+        exclude_statuses={s.value for s in FINAL_STATUSES} if mine else (),
+        handled_by=principal.staff_id if mine else None,
+        unpaused=light in ("amber", "red"),
     )
     services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
     names = await cases_repo.staff_names(
@@ -807,6 +824,18 @@ async def queue(
         )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     return QueuePage(items=items, next_cursor=next_cursor)
+
+
+async def queue_services(
+    session: AsyncSession, principal: Principal, lang: str
+) -> list[tuple[str, str]]:
+    """(id, name) of the district's services, for the queue's service filter."""
+    if principal.district is None:
+        return []
+    return [
+        (str(s.id), s.name_zh if lang == "zh" else s.name_en)
+        for s in await catalog_repo.list_active(session, principal.district)
+    ]
 
 
 async def assign(

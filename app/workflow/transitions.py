@@ -151,9 +151,13 @@ PAUSED_STATUSES: frozenset[CaseStatus] = frozenset(
     {S.SUPPLEMENT_REQUESTED, S.REVIEW_SUPPLEMENT_REQUESTED}
 )
 
+# Statuses in which the working-day clock runs (accepted and not paused): only these can fall
+# behind their deadline, so only these are escalated.
+RUNNING_CLOCK_STATUSES: frozenset[CaseStatus] = frozenset({S.ACCEPTED, S.IN_REVIEW, S.IN_PROGRESS})
+
 # Statuses in which a clock or a pause interval is open; leaving them for anything but intake
 # stops it. A pause before acceptance is recorded too; deadlines ignore days before acceptance.
-_CLOCK_OPEN: frozenset[CaseStatus] = PAUSED_STATUSES | {S.ACCEPTED, S.IN_REVIEW, S.IN_PROGRESS}
+_CLOCK_OPEN: frozenset[CaseStatus] = PAUSED_STATUSES | RUNNING_CLOCK_STATUSES
 
 
 class Need(Enum):

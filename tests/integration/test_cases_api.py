@@ -764,3 +764,195 @@ class TestCommitmentVerification:
         )
         await page_login(client, clerk)
         assert (await client.get("/staff/verifications")).status_code == 403
+
+
+async def _pdf_chunks() -> Any:
+    yield PDF
+
+
+async def walk_in_filed_by(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clerk: dict[str, str],
+) -> dict[str, Any]:
+    """A walk-in's rent subsidy filed and accepted at the window by ``clerk`` (一窗通办)."""
+    from app.services import accounts as accounts_service
+    from app.services import window as window_service
+
+    walk_in = await f.register_and_login(client, f.domestic_payload())
+    applicant_id = uuid.UUID(walk_in.account["applicant"]["id"])
+    sid = uuid.UUID(await service_id(client, "changning", "rent_subsidy"))
+    token = clerk["Authorization"].removeprefix("Bearer ")
+    async with sessionmaker() as session, session.begin():
+        principal = await accounts_service.resolve(session, token, "api")
+        assert principal is not None
+        scans = [
+            window_service.ScannedFile(code, kind, f"{code}.pdf", _pdf_chunks())
+            for code, kind in (
+                ("id_document", "id_card"),
+                ("degree_certificate", "degree_certificate"),
+                ("overseas_degree_verification", "overseas_degree_verification"),
+                ("employment_contract", "employment_contract"),
+            )
+        ]
+        case_id = await window_service.file_and_accept(
+            session,
+            principal,
+            applicant_id,
+            service_id=sid,
+            answers=dict(RENT_ANSWERS),
+            scans=scans,
+            originals_seen={s.requirement for s in scans},
+            idempotency_key=uuid.uuid4().hex,
+            pending_due_on=None,
+            lang="zh",
+        )
+    r = await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def queue_numbers(
+    client: httpx.AsyncClient, headers: dict[str, str], **params: Any
+) -> list[str]:
+    """Every case number of the queue with these filters, following the cursors to the end."""
+    numbers: list[str] = []
+    cursor = None
+    while True:
+        query = {**params, **({"cursor": cursor} if cursor else {})}
+        r = await client.get("/api/v1/staff/cases", headers=headers, params=query)
+        assert r.status_code == 200, r.text
+        numbers += [i["number"] for i in r.json()["items"]]
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return numbers
+
+
+class TestMyCases:
+    """首问负责: the clerk who took a case in sees it in "my cases" until it closes."""
+
+    async def test_a_walk_in_stays_in_the_clerks_cases_until_it_closes(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from tests.integration.test_audit import page_login
+
+        clerk_email = await f.create_staff(
+            sessionmaker, district="changning", roles=["window_clerk"], department="service_center"
+        )
+        clerk = await f.staff_login(client, clerk_email)
+        other_clerk = await staff(
+            client, sessionmaker, "changning", ["window_clerk"], "service_center"
+        )
+        reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+        approver = await staff(client, sessionmaker, "changning", ["approver"])
+        case = await walk_in_filed_by(client, sessionmaker, clerk)
+        assert case["status"] == "accepted" and case["channel"] == "window"
+        number = case["number"]
+
+        assert number in await queue_numbers(client, clerk, mine="true", limit=200)
+        assert number not in await queue_numbers(client, other_clerk, mine="true", limit=200)
+        # The reviewer sees it once it is assigned to them, and in the department's queue.
+        assert number not in await queue_numbers(client, reviewer, mine="true", limit=200)
+        r = await client.post(
+            f"/api/v1/staff/cases/{case['id']}/assignee", headers=reviewer, json={}
+        )
+        assert r.status_code == 200, r.text
+        assert number in await queue_numbers(client, reviewer, mine="true", limit=200)
+        assert number in await queue_numbers(client, reviewer, department="housing", limit=200)
+        assert number not in await queue_numbers(
+            client, reviewer, department="hr_bureau", limit=200
+        )
+        bad = await client.get(
+            "/api/v1/staff/cases", headers=reviewer, params={"department": "nowhere"}
+        )
+        assert bad.status_code == 422
+
+        client.cookies.clear()
+        await page_login(client, clerk_email)
+        page = await client.get("/staff/cases", params={"mine": "1"})
+        assert page.status_code == 200 and number in page.text
+        assert 'href="/staff/cases?mine=1"' in page.text
+        bad_page = await client.get("/staff/cases", params={"department": "nowhere"})
+        assert bad_page.status_code == 422 and 'class="error-summary"' in bad_page.text
+
+        version = case["version"]
+        for who, action, extra in (
+            (reviewer, "start_review", {}),
+            (approver, "approve", {}),
+            (clerk, "issue_result", {"delivery": "window"}),
+        ):
+            r = await act(client, who, case["id"], version, action, **extra)
+            assert r.status_code == 200, r.text
+            version = r.json()["version"]
+            assert number in await queue_numbers(client, clerk, mine="true", limit=200)
+        r = await act(client, clerk, case["id"], version, "close")
+        assert r.status_code == 200, r.text
+        assert number not in await queue_numbers(client, clerk, mine="true", limit=200)
+        page = await client.get("/staff/cases", params={"mine": "1"})
+        assert number not in page.text
+
+
+class TestEscalations:
+    """The escalation list holds cases whose running clock is late, nothing else."""
+
+    async def test_only_running_overdue_cases_are_escalated(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from sqlalchemy import update
+
+        from app.models import Case
+
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+        approver = await staff(client, sessionmaker, "changning", ["approver"])
+        supervisor = await staff(
+            client, sessionmaker, "changning", ["district_admin"], "talent_office"
+        )
+
+        async def case_in(*steps: tuple[dict[str, str], str, dict[str, Any]]) -> dict[str, Any]:
+            _user, result = await submitted_rent_case(client)
+            view = result["case"]
+            for who, action, extra in steps:
+                r = await act(client, who, view["id"], view["version"], action, **extra)
+                assert r.status_code == 200, r.text
+                view = r.json()
+            return view
+
+        review = (reviewer, "start_review", {})
+        in_review = await case_in((clerk, "accept", {}), review)
+        not_accepted = await case_in((clerk, "not_accept", {"reason": "不属于本区受理范围"}))
+        closed = await case_in(
+            (clerk, "accept", {}),
+            review,
+            (approver, "approve", {}),
+            (clerk, "issue_result", {"delivery": "window"}),
+            (clerk, "close", {}),
+        )
+        paused = await case_in(
+            (clerk, "accept", {}),
+            review,
+            (reviewer, "request_supplement", {"items": ["租赁合同"]}),
+        )
+        submitted = await case_in()
+        cases = [in_review, not_accepted, closed, paused, submitted]
+        long_ago = date.today() - timedelta(days=40)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Case)
+                .where(Case.id.in_([uuid.UUID(c["id"]) for c in cases]))
+                .values(deadline_date=long_ago)
+            )
+
+        for light in ("red", "amber"):
+            listed = await queue_numbers(client, supervisor, light=light, limit=200)
+            assert in_review["number"] in listed
+            for left_out in (not_accepted, closed, paused, submitted):
+                assert left_out["number"] not in listed, (light, left_out["status"])
+        # Narrowing by a status without a running clock leaves nothing to escalate.
+        narrowed = await queue_numbers(client, supervisor, light="red", status="closed", limit=200)
+        assert closed["number"] not in narrowed and in_review["number"] not in narrowed
+        # The plain queue still lists every one of them.
+        everything = await queue_numbers(client, supervisor, limit=200)
+        assert {c["number"] for c in cases} <= set(everything)

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict
 from app.core.access import CurrentStaff, require_permission
 from app.core.templates import language
 from app.db import SessionDep
-from app.domain.enums import Permission
+from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.tasks import VerificationConfirm, VerificationRevoke, VerificationTaskRead
 from app.services import cases as cases_service
 from app.services import tasks as tasks_service
+from app.workflow.states import CaseStatus
 
 router = APIRouter(prefix="/api/v1/staff", tags=["back office"])
 Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
@@ -32,10 +33,18 @@ async def queue(
     request: Request,
     principal: CurrentStaff,
     session: SessionDep,
-    department: str | None = None,
-    status: Annotated[list[str] | None, Query()] = None,
+    department: Department | None = None,
+    status: Annotated[list[CaseStatus] | None, Query()] = None,
     service_id: uuid.UUID | None = None,
-    light: str | None = Query(default=None, pattern="^(amber|red)$"),
+    light: str | None = Query(
+        default=None,
+        pattern="^(amber|red)$",
+        description="The escalation list: running cases due within 2 working days, or overdue",
+    ),
+    mine: bool = Query(
+        default=False,
+        description="Only my open cases: first responsible (首问负责) or assigned to me",
+    ),
     cursor: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
 ) -> QueuePage:
@@ -44,10 +53,11 @@ async def queue(
         session,
         principal,
         language(request),
-        department=department,
-        statuses=status,
+        department=department.value if department else None,
+        statuses=[s.value for s in status] if status else None,
         service_id=service_id,
         light=light,
+        mine=mine,
         cursor=cursor,
         limit=limit,
     )

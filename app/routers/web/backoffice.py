@@ -7,8 +7,9 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
@@ -16,16 +17,16 @@ from app.core.access import CurrentStaff, require_permission
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
-from app.core.forms import errors_of, parse_form, settle_failure
+from app.core.forms import error_list, errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
 from app.core.uploads import refuse_oversize
 from app.db import SessionDep
-from app.domain.enums import Permission
+from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
 from app.errors import AppError, FieldError, ValidationFailed
 from app.i18n import N_
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
-from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate
+from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify
 from app.schemas.tasks import VerificationConfirm, VerificationRevoke
 from app.services import bundles as bundles_service
@@ -34,7 +35,7 @@ from app.services import documents as documents_service
 from app.services import tasks as tasks_service
 from app.services import verification as verification_service
 from app.services import window as window_service
-from app.workflow.states import ACTION_LABELS, STATUS_LABELS
+from app.workflow.states import ACTION_LABELS, STATUS_LABELS, CaseStatus
 from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
@@ -47,30 +48,76 @@ async def queue(
     request: Request,
     principal: CurrentStaff,
     session: SessionDep,
-    status: str | None = None,
-    light: str | None = None,
-    mine: str | None = None,
-    cursor: str | None = None,
+    status: Annotated[str, Query(max_length=40)] = "",
+    light: Annotated[str, Query(max_length=10)] = "",
+    mine: Annotated[str, Query(max_length=5)] = "",
+    department: Annotated[str, Query(max_length=40)] = "",
+    service: Annotated[str, Query(max_length=40)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> HTMLResponse:
+    """The district queue; ``mine`` narrows it to my cases (我的办件), ``light`` to escalations."""
     lang = language(request)
+    filters = {
+        "status": status,
+        "light": light,
+        "mine": "1" if mine else "",
+        "department": department,
+        "service": service,
+    }
+    problems = _queue_filter_problems(filters)
+    context: dict[str, object] = {
+        "filters": filters,
+        "statuses": STATUS_LABELS,
+        "departments": list(Department),
+        "services": await cases_service.queue_services(session, principal, lang),
+    }
+    if problems:
+        return render(
+            request,
+            "staff/queue.html",
+            {
+                **context,
+                "page": QueuePage(items=[], next_cursor=None),
+                "errors": error_list(lang, problems),
+            },
+            status_code=422,
+        )
     page = await cases_service.queue(
         session,
         principal,
         lang,
         statuses=[status] if status else None,
-        light=light if light in ("amber", "red") else None,
+        department=department or None,
+        service_id=uuid.UUID(service) if service else None,
+        light=light or None,
+        mine=bool(mine),
         cursor=cursor,
     )
-    return render(
-        request,
-        "staff/queue.html",
-        {
-            "page": page,
-            "status": status,
-            "light": light,
-            "statuses": STATUS_LABELS,
-        },
+    next_query = (
+        urlencode({**{k: v for k, v in filters.items() if v}, "cursor": page.next_cursor})
+        if page.next_cursor
+        else None
     )
+    return render(request, "staff/queue.html", {**context, "page": page, "next_query": next_query})
+
+
+def _queue_filter_problems(filters: dict[str, str]) -> list[FieldError]:
+    """Filters come from the page's own selects; anything else is named, not ignored."""
+    problems = []
+    if filters["status"] and filters["status"] not in {s.value for s in CaseStatus}:
+        problems.append(FieldError("status", "invalid", N_("Choose a status from the list.")))
+    if filters["light"] not in ("", "amber", "red"):
+        problems.append(FieldError("light", "invalid", N_("Choose a deadline from the list.")))
+    if filters["department"] and filters["department"] not in {d.value for d in Department}:
+        problems.append(
+            FieldError("department", "invalid", N_("Choose a department from the list."))
+        )
+    if filters["service"]:
+        try:
+            uuid.UUID(filters["service"])
+        except ValueError:
+            problems.append(FieldError("service", "invalid", N_("Choose a service from the list.")))
+    return problems
 
 
 def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
