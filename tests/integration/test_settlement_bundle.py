@@ -553,6 +553,33 @@ class TestBundle:
         window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
         assert (await act(client, window, case["id"], "accept"))["status"] == "in_progress"
 
+    async def test_a_late_refusal_asks_for_the_degree_and_its_certificates(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user = await person(client, "罗敏")
+        sim.control("degrees", "down", duration_ms=600_000)
+        draft = await start_bundle(client, user, sessionmaker)
+        case = await fill_and_submit(client, user, draft, route="returnee")
+        assert case["status"] == "awaiting_data"
+        sim.control("degrees", "rejected")
+        await verification.run_due(sessionmaker, now=utcnow() + timedelta(hours=1))
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        assert mine["status"] == "supplement_requested"
+        degrees = next(v for v in mine["verifications"] if v["system"] == "degrees")
+        assert degrees["status"] == "rejected"
+        items = mine["timeline"][-1]["items"]
+        assert "最高学历学位证书 / Certificate of the highest degree" in items
+        assert any(i.startswith("最高学历学位 / ") for i in items)
+        # Nothing the other systems confirmed is asked again.
+        assert not any(i.startswith("本市社保累计缴纳月数") for i in items)
+        await web_login(client, user)
+        page = await client.get(f"/cases/{case['id']}")
+        assert 'name="highest_degree"' in page.text
+        assert 'name="social_insurance_months"' not in page.text
+
     async def test_staff_enter_data_by_hand_when_the_outage_lasts(
         self,
         client: httpx.AsyncClient,
