@@ -274,6 +274,7 @@ class TestAuditPage:
             sessionmaker, district="yangpu", roles=["auditor"], department="talent_office"
         )
         await page_login(client, auditor)
+        assert 'href="/staff/audit"' in (await client.get("/staff")).text
         r = await client.get("/staff/audit", params={"case_number": case["case"]["number"]})
         assert r.status_code == 200
         assert "Hash chain intact" in r.text or "哈希链完整" in r.text
