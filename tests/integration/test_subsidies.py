@@ -28,9 +28,11 @@ from app.models import (
     FactVerification,
     Lease,
     OutboxMessage,
+    User,
     WaitlistEntry,
 )
 from app.models.base import utcnow
+from app.services.notifications import render
 from app.services.subsidies import add_months
 from app.workflow.values import local_date
 from tests import factories as f
@@ -310,9 +312,11 @@ async def run_cycle(
     maker: dict[str, str],
     checker: dict[str, str],
     month: date,
-    fail: set[str] | None = None,
+    account: str,
+    fail: bool = False,
 ) -> list[dict[str, str]]:
-    """Generate, review, approve, export and reconcile one month; the batch file's rows."""
+    """Generate, review, approve, export and reconcile one month; the batch file's rows paying
+    ``account`` (failed by the bank when ``fail``). Other tests' enrolments may be paid too."""
     r = await client.post(
         "/api/v1/finance/cycles", headers=maker, json={"month": month.isoformat()}
     )
@@ -322,13 +326,14 @@ async def run_cycle(
     r = await client.post(f"/api/v1/finance/cycles/{cycle}/approve", headers=checker)
     assert r.status_code == 200, r.text
     batch = (await client.get(f"/api/v1/finance/cycles/{cycle}/batch.csv", headers=maker)).text
+    rows = [r for r in csv.DictReader(io.StringIO(batch)) if r["bank_account"] == account]
     r = await client.post(
         f"/api/v1/finance/cycles/{cycle}/reconciliation",
         headers={**maker, "Content-Type": "text/csv"},
-        content=result_file(batch, fail),
+        content=result_file(batch, {r["entitlement_id"] for r in rows} if fail else None),
     )
     assert r.status_code == 200, r.text
-    return list(csv.DictReader(io.StringIO(batch)))
+    return rows
 
 
 async def outbox(
@@ -407,7 +412,9 @@ class TestLapsingConditions:
         maker = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
         checker = await staff(client, sessionmaker, "changning", ["finance_checker"], "finance")
         for i in range(6):
-            rows = await run_cycle(client, maker, checker, add_months(start, i))
+            rows = await run_cycle(
+                client, maker, checker, add_months(start, i), "6222020200155667788"
+            )
             assert [r["amount_cny"] for r in rows] == [str(enrolment["schedule"][i])]
         # The social insurance system now reports an employer in another district.
         async with sessionmaker() as session, session.begin():
@@ -424,7 +431,7 @@ class TestLapsingConditions:
                     verified_at=utcnow(),
                 )
             )
-        rows = await run_cycle(client, maker, checker, add_months(start, 6))
+        rows = await run_cycle(client, maker, checker, add_months(start, 6), "6222020200155667788")
         assert rows == []
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["status"] == "ended"
@@ -449,12 +456,14 @@ class TestLapsingConditions:
         maker = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
         checker = await staff(client, sessionmaker, "changning", ["finance_checker"], "finance")
         for i in range(12):
-            rows = await run_cycle(client, maker, checker, add_months(start, i))
+            rows = await run_cycle(
+                client, maker, checker, add_months(start, i), "6222020200155667700"
+            )
             assert len(rows) == 1, i
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["months_paid"] == 12 and mine["total_paid_cny"] == 45000
         assert mine["status"] == "active"
-        await run_cycle(client, maker, checker, add_months(start, 12))
+        await run_cycle(client, maker, checker, add_months(start, 12), "6222020200155667700")
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["status"] == "ended" and mine["status_reason"] == "schedule completed"
 
@@ -468,12 +477,15 @@ class TestLapsingConditions:
         start = date.fromisoformat(enrolment["starts_on"])
         maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
         checker = await staff(client, sessionmaker, "yangpu", ["finance_checker"], "finance")
-        assert len(await run_cycle(client, maker, checker, start)) == 1
+        assert len(await run_cycle(client, maker, checker, start, "6222020200155660001")) == 1
         async with sessionmaker() as session, session.begin():
             case = await session.get(Case, uuid.UUID(case_id))
             assert case is not None
             await _active_lease(session, case, start)
-        assert await run_cycle(client, maker, checker, add_months(start, 1)) == []
+        assert (
+            await run_cycle(client, maker, checker, add_months(start, 1), "6222020200155660001")
+            == []
+        )
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["status"] == "ended" and "no_other_housing_benefit" in mine["status_reason"]
 
@@ -538,3 +550,106 @@ class TestBatchFileSettings:
         assert row["bank_code"] == "ICBKCNBJ" and row["currency"] == "CNY"
         assert row["account_name"] == "王*明"
         assert row["amount_cny"] == str(enrolment["schedule"][0])
+
+
+async def _set_enrolment(
+    sm: async_sessionmaker[AsyncSession], enrolment_id: str, **values: Any
+) -> None:
+    async with sm() as session, session.begin():
+        await session.execute(
+            update(Enrolment).where(Enrolment.id == uuid.UUID(enrolment_id)).values(**values)
+        )
+
+
+class TestCaps:
+    async def test_total_cap_counts_unsettled_payments_and_ends_the_enrolment(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155660003", date(2038, 1, 1)
+        )
+        await _set_enrolment(
+            sessionmaker, enrolment["id"], schedule=[4000] * 6, cap_total_cny=10000
+        )
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        start = date(2038, 1, 1)
+        # Three cycles computed before any is paid: the cap counts what is still due.
+        for i in range(4):
+            r = await client.post(
+                "/api/v1/finance/cycles",
+                headers=maker,
+                json={"month": add_months(start, i).isoformat()},
+            )
+            assert r.status_code == 201
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()  # type: ignore[attr-defined]
+        [row] = [e for e in mine if e["id"] == enrolment["id"]]
+        assert [p["amount_cny"] for p in row["payments"]] == [4000, 4000, 2000]
+        # Unsettled payments keep it open; it ends once nothing more can be paid.
+        assert row["status"] == "active"
+
+    async def test_months_cap_and_a_failed_last_payment_is_still_carried(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155660004", date(2039, 1, 1)
+        )
+        await _set_enrolment(sessionmaker, enrolment["id"], schedule=[900, 900], cap_total_cny=1800)
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "yangpu", ["finance_checker"], "finance")
+        start = date(2039, 1, 1)
+        assert len(await run_cycle(client, maker, checker, start, "6222020200155660004")) == 1
+        # The bank cannot pay the last month: the month after the schedule carries it.
+        [last] = await run_cycle(
+            client, maker, checker, add_months(start, 1), "6222020200155660004", fail=True
+        )
+        carried = await run_cycle(
+            client, maker, checker, add_months(start, 2), "6222020200155660004"
+        )
+        assert [r["amount_cny"] for r in carried] == ["900"]
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()  # type: ignore[attr-defined]
+        [row] = [e for e in mine if e["id"] == enrolment["id"]]
+        assert row["status"] == "active" and row["total_paid_cny"] == 1800
+        assert (
+            await run_cycle(client, maker, checker, add_months(start, 3), "6222020200155660004")
+            == []
+        )
+        mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()  # type: ignore[attr-defined]
+        [row] = [e for e in mine if e["id"] == enrolment["id"]]
+        assert row["status"] == "ended" and row["status_reason"] == "schedule completed"
+        assert row["months_paid"] == 2 and len(row["payments"]) == 3
+
+
+class TestNoticesInTheBeneficiarysLanguage:
+    @pytest.mark.parametrize("language", ["zh", "en"])
+    async def test_suspension_and_termination_notices(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        language: str,
+    ) -> None:
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155660005", date(2040, 1, 1)
+        )
+        user_id = await beneficiary_user_id(sessionmaker, case_id)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(update(User).where(User.id == user_id).values(language=language))
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        url = f"/api/v1/finance/enrolments/{enrolment['id']}"
+        r = await client.post(f"{url}/suspend", headers=maker, json={"reason": "核查社保缴纳情况"})
+        assert r.status_code == 200
+        r = await client.post(f"{url}/terminate", headers=maker, json={"reason": "已购房"})
+        assert r.status_code == 200 and r.json()["status"] == "ended"
+        expected = {
+            "zh": ("补贴暂停发放", "补贴停发"),
+            "en": ("Subsidy suspended", "Subsidy ended"),
+        }[language]
+        for template, subject in zip(("subsidy.suspended", "subsidy.ended"), expected, strict=True):
+            [notice] = await outbox(sessionmaker, user_id, template)
+            assert notice.language == language
+            rendered = render(template, notice.language, notice.payload["params"])  # type: ignore[arg-type]
+            assert rendered.subject.startswith(subject), rendered.subject
+            service = "人才租房补贴" if language == "zh" else "Rent subsidy for talent"
+            assert service in rendered.body
