@@ -43,9 +43,7 @@ async def get_day(session: AsyncSession, day: date) -> CalendarDay | None:
     return await session.get(CalendarDay, day)
 
 
-async def cases_with_running_clock(
-    session: AsyncSession, statuses: Iterable[str]
-) -> list[Case]:
+async def cases_with_running_clock(session: AsyncSession, statuses: Iterable[str]) -> list[Case]:
     """Accepted cases whose clock is not paused, locked: their deadlines follow the calendar."""
     stmt = (
         select(Case)

@@ -27,9 +27,7 @@ def upgrade() -> None:
         sa.Column("hash_version", sa.SmallInteger(), server_default="1", nullable=False),
     )
     op.create_index("ix_audit_entry_district_seq", "audit_entry", ["district", "seq"])
-    op.create_index(
-        "ix_audit_entry_actor_district_seq", "audit_entry", ["actor_district", "seq"]
-    )
+    op.create_index("ix_audit_entry_actor_district_seq", "audit_entry", ["actor_district", "seq"])
 
 
 def downgrade() -> None:
