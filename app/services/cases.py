@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import get_settings
 from app.domain.enums import Permission, Role
 from app.domain.principal import Principal
-from app.errors import AppError, Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import (
+    AppError,
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from app.i18n import N_, gettext
 from app.models import (
     Case,
@@ -27,6 +34,7 @@ from app.models import (
     FollowUpTask,
     Rating,
     Service,
+    StaffMember,
 )
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
@@ -838,6 +846,41 @@ async def queue_services(
     ]
 
 
+# Roles that work cases; a case is handed only to a colleague holding one of them.
+_HANDLING_ROLES = frozenset({Role.WINDOW_CLERK, Role.REVIEWER, Role.APPROVER})
+
+
+def can_reassign(principal: Principal) -> bool:
+    """Handing a case to someone else is for the department's approvers and district admins."""
+    return principal.can(Permission.HANDLE_CASES) and bool(
+        {Role.APPROVER, Role.DISTRICT_ADMIN} & set(principal.roles)
+    )
+
+
+async def assignees(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> list[tuple[str, str]]:
+    """(staff id, name) of the colleagues this caller may hand the case to: active staff of the
+    case's district and department with a case-handling role. Empty if they may not reassign."""
+    case, _service = await _load(session, principal, case_id)
+    if not can_reassign(principal):
+        return []
+    return [
+        (str(m.id), m.full_name)
+        for m in await accounts_repo.list_staff(session, principal)
+        if _assignable(m, case)
+    ]
+
+
+def _assignable(member: StaffMember, case: Case) -> bool:
+    return bool(
+        member.district == case.district
+        and member.department == case.department
+        and _HANDLING_ROLES & set(member.roles)
+        and member.user.is_active
+    )
+
+
 async def assign(
     session: AsyncSession,
     principal: Principal,
@@ -845,28 +888,41 @@ async def assign(
     staff_id: uuid.UUID | None,
     lang: str,
 ) -> CaseRead:
-    """Claim (staff_id None: yourself) or reassign within the district."""
+    """Claim (staff_id None or yourself) or reassign to a colleague of the case's department."""
     case, _service = await _load(session, principal, case_id)
-    target = staff_id or principal.staff_id
-    staff = await accounts_repo.get_staff(session, target) if target else None
+    if principal.staff_id is None:
+        raise PermissionDenied()
+    claiming = staff_id is None or staff_id == principal.staff_id
+    target = principal.staff_id if staff_id is None else staff_id
+    if not claiming and not can_reassign(principal):
+        raise PermissionDenied()
+    staff = await accounts_repo.get_staff(session, target)
     if staff is None or staff.district != principal.district:
         raise NotFound(N_("No such colleague in your district."))
-    if (
-        staff_id
-        and staff_id != principal.staff_id
-        and not principal.can(Permission.MANAGE_STAFF)
-        and Role.APPROVER not in principal.roles
-        and Role.DISTRICT_ADMIN not in principal.roles
-    ):
-        raise PermissionDenied()
+    if not claiming:
+        member = next(
+            (m for m in await accounts_repo.list_staff(session, principal) if m.id == staff.id),
+            None,
+        )
+        if member is None or not _assignable(member, case):
+            raise ValidationFailed(
+                field_errors=[
+                    FieldError(
+                        "staff_id",
+                        "invalid",
+                        N_("Choose a colleague of the case's department who handles cases."),
+                    )
+                ]
+            )
+    previous = case.assignee_staff_id
     case.assignee_staff_id = staff.id
     await audit.record(
         session,
-        "case.assigned",
+        "case.claimed" if claiming else "case.assigned",
         actor=principal,
         object_type="case",
         object_id=case.id,
-        detail={"assignee": str(staff.id)},
+        detail={"assignee": str(staff.id), "previous": str(previous) if previous else None},
     )
     await session.flush()
     return await case_view(session, principal, case.id, lang)

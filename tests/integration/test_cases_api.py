@@ -956,3 +956,167 @@ class TestEscalations:
         # The plain queue still lists every one of them.
         everything = await queue_numbers(client, supervisor, limit=200)
         assert {c["number"] for c in cases} <= set(everything)
+
+
+async def staff_member_id(sm: async_sessionmaker[AsyncSession], email: str) -> uuid.UUID:
+    from app.models import StaffMember, User
+
+    async with sm() as session:
+        return (
+            await session.execute(
+                select(StaffMember.id)
+                .join(User, User.id == StaffMember.user_id)
+                .where(User.email == email)
+            )
+        ).scalar_one()
+
+
+async def assignee_of(sm: async_sessionmaker[AsyncSession], case_id: str) -> uuid.UUID | None:
+    from app.models import Case
+
+    async with sm() as session:
+        case = await session.get(Case, uuid.UUID(case_id))
+        assert case is not None
+        return case.assignee_staff_id
+
+
+class TestAssignment:
+    async def test_claim_and_reassign_through_the_api(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.models import AuditEntry
+
+        _user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        emails = {
+            name: await f.create_staff(
+                sessionmaker, district=district, roles=roles, department=dept
+            )
+            for name, district, roles, dept in (
+                ("reviewer", "changning", ["reviewer"], "housing"),
+                ("colleague", "changning", ["reviewer"], "housing"),
+                ("approver", "changning", ["approver"], "housing"),
+                ("hr", "changning", ["reviewer"], "hr_bureau"),
+                ("finance", "changning", ["finance_maker"], "housing"),
+                ("yangpu", "yangpu", ["reviewer"], "housing"),
+            )
+        }
+        ids = {name: await staff_member_id(sessionmaker, e) for name, e in emails.items()}
+        reviewer = await f.staff_login(client, emails["reviewer"])
+        approver = await f.staff_login(client, emails["approver"])
+        url = f"/api/v1/staff/cases/{case_id}/assignee"
+
+        r = await client.post(url, headers=reviewer, json={})
+        assert r.status_code == 200, r.text
+        assert await assignee_of(sessionmaker, case_id) == ids["reviewer"]
+        # A reviewer claims for themselves but does not hand cases to others.
+        r = await client.post(url, headers=reviewer, json={"staff_id": str(ids["colleague"])})
+        assert r.status_code == 403
+        for name, code in (("hr", 422), ("finance", 422), ("yangpu", 404)):
+            r = await client.post(url, headers=approver, json={"staff_id": str(ids[name])})
+            assert r.status_code == code, (name, r.text)
+            assert await assignee_of(sessionmaker, case_id) == ids["reviewer"]
+        r = await client.post(url, headers=approver, json={"staff_id": str(ids["colleague"])})
+        assert r.status_code == 200, r.text
+        assert await assignee_of(sessionmaker, case_id) == ids["colleague"]
+        async with sessionmaker() as session:
+            actions = (
+                (
+                    await session.execute(
+                        select(AuditEntry.action)
+                        .where(AuditEntry.object_id == case_id)
+                        .where(AuditEntry.action.in_(["case.claimed", "case.assigned"]))
+                        .order_by(AuditEntry.seq)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert actions == ["case.claimed", "case.assigned"]
+
+    async def test_claim_and_reassign_on_the_case_page(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        import re
+
+        from tests.integration.test_audit import page_login
+
+        _user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        reviewer_email = await f.create_staff(
+            sessionmaker, district="changning", roles=["reviewer"], department="housing"
+        )
+        approver_email = await f.create_staff(
+            sessionmaker, district="changning", roles=["approver"], department="housing"
+        )
+        reviewer_id = await staff_member_id(sessionmaker, reviewer_email)
+        approver_id = await staff_member_id(sessionmaker, approver_email)
+        page_url = f"/staff/cases/{case_id}"
+
+        client.cookies.clear()
+        await page_login(client, reviewer_email)
+        page = await client.get(page_url)
+        assert page.status_code == 200 and 'action="/staff/cases/' in page.text
+        assert f"/staff/cases/{case_id}/assignee" not in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        r = await client.post(f"{page_url}/claim", data={"csrf_token": token.group(1)})
+        assert r.status_code == 303
+        assert await assignee_of(sessionmaker, case_id) == reviewer_id
+
+        client.cookies.clear()
+        await page_login(client, approver_email)
+        page = await client.get(page_url)
+        assert f'action="/staff/cases/{case_id}/assignee"' in page.text
+        assert f'value="{reviewer_id}"' in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        blank = await client.post(
+            f"{page_url}/assignee", data={"csrf_token": token.group(1), "staff_id": ""}
+        )
+        assert blank.status_code == 422 and 'href="#staff_id"' in blank.text
+        r = await client.post(
+            f"{page_url}/assignee",
+            data={"csrf_token": token.group(1), "staff_id": str(approver_id)},
+        )
+        assert r.status_code == 303
+        assert await assignee_of(sessionmaker, case_id) == approver_id
+        no_csrf = await client.post(f"{page_url}/assignee", data={"staff_id": str(reviewer_id)})
+        assert no_csrf.status_code in (400, 403)
+        assert await assignee_of(sessionmaker, case_id) == approver_id
+
+
+class TestQueuePaging:
+    async def test_cursors_page_through_without_overlap_or_gaps(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        accepted = []
+        for _ in range(5):
+            _user, result = await submitted_rent_case(client)
+            r = await act(client, clerk, result["case"]["id"], 1, "accept")
+            assert r.status_code == 200, r.text
+            accepted.append(result["case"]["number"])
+        pages: list[list[str]] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"mine": "true", "limit": 2}
+            if cursor:
+                params["cursor"] = cursor
+            r = await client.get("/api/v1/staff/cases", headers=clerk, params=params)
+            assert r.status_code == 200, r.text
+            pages.append([i["number"] for i in r.json()["items"]])
+            cursor = r.json()["next_cursor"]
+            if cursor is None:
+                break
+        assert [len(p) for p in pages] == [2, 2, 1]
+        flat = [n for p in pages for n in p]
+        assert len(flat) == len(set(flat)) and set(flat) == set(accepted)
+        whole = (
+            await client.get(
+                "/api/v1/staff/cases", headers=clerk, params={"mine": "true", "limit": 50}
+            )
+        ).json()
+        assert [i["number"] for i in whole["items"]] == flat and whole["next_cursor"] is None
+        bad = await client.get("/api/v1/staff/cases", headers=clerk, params={"cursor": "nonsense"})
+        assert bad.status_code == 422

@@ -41,6 +41,7 @@ from app.workflow.values import SHANGHAI
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Csrf = Depends(csrf_protect)
 Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
+CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_CASES))]
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -142,6 +143,7 @@ async def case_page(
         {
             **_case_context(view, language(request)),
             **await _document_marks(session, principal, view),
+            **await _assignment(session, principal, view),
             "notice": request.query_params.get("done"),
         },
     )
@@ -280,6 +282,51 @@ async def claim(
 ) -> Response:
     await cases_service.assign(session, principal, case_id, None, language(request))
     return redirect(request, f"/staff/cases/{case_id}?done=claimed")
+
+
+@router.post("/cases/{case_id}/assignee", dependencies=[Csrf])
+async def reassign(
+    case_id: uuid.UUID,
+    request: Request,
+    principal: CaseHandler,
+    session: SessionDep,
+    staff_id: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    """Hands the case to a colleague of its department (approvers and district admins)."""
+    lang = language(request)
+    try:
+        try:
+            target = uuid.UUID(staff_id)
+        except ValueError:
+            raise ValidationFailed(
+                field_errors=[
+                    FieldError("staff_id", "required", N_("Choose the colleague to hand it to."))
+                ]
+            ) from None
+        await cases_service.assign(session, principal, case_id, target, lang)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return render(
+            request,
+            "staff/case.html",
+            {
+                **_case_context(view, lang),
+                **await _document_marks(session, principal, view),
+                **await _assignment(session, principal, view),
+                "errors": errors_of(exc, lang),
+                "failed_action": "reassign",
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, f"/staff/cases/{case_id}?done=reassigned")
+
+
+async def _assignment(
+    session: SessionDep, principal: Principal, view: CaseRead
+) -> dict[str, object]:
+    """Who the viewer may hand the case to (empty unless they may reassign)."""
+    return {"assignees": await cases_service.assignees(session, principal, view.id)}
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
