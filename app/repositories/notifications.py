@@ -78,11 +78,22 @@ async def insert_outbox_rows(
         return []
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(OutboxMessage).values(list(rows))
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=["dedup_key"]))
+    # A parameter list (not .values(rows)) keeps the statement in SQLAlchemy's compiled cache:
+    # this runs on every submission and transition.
+    stmt = (
+        insert(OutboxMessage)
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .returning(OutboxMessage)
+    )
+    inserted = (await session.scalars(stmt, list(rows))).all()
+    by_key = {msg.dedup_key: msg for msg in inserted}
     keys = [str(row["dedup_key"]) for row in rows]
-    found = await session.execute(select(OutboxMessage).where(OutboxMessage.dedup_key.in_(keys)))
-    by_key = {msg.dedup_key: msg for msg in found.scalars()}
+    if missing := [key for key in keys if key not in by_key]:
+        # The event was enqueued before (a retry): hand back the rows it made then.
+        found = await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedup_key.in_(missing))
+        )
+        by_key.update({msg.dedup_key: msg for msg in found})
     return [by_key[key] for key in keys]
 
 
