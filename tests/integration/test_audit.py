@@ -345,3 +345,58 @@ class TestVerifyCommand:
         assert "audit chain intact: 3 entries" in intact.output
         assert broken.exit_code == 1
         assert "audit chain broken at entry 2" in broken.output
+
+
+class TestChainVersions:
+    async def test_rows_written_before_districts_still_verify(self) -> None:
+        """Rows from before the district columns (hash version 1) keep verifying, and the chain
+        continues from them with version 2 rows that cover both districts."""
+        from datetime import UTC, datetime
+
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from app.db import make_sessionmaker
+        from app.migrate import upgrade
+        from app.models import AuditChainHead
+        from app.repositories.audit import GENESIS_HASH
+        from app.services import audit
+        from tests.dbutil import fresh_database, requested_url, sync_url
+
+        with fresh_database(requested_url()) as url:
+            upgrade(sync_url(url))
+            engine = create_async_engine(url)
+            try:
+                maker = make_sessionmaker(engine)
+                at = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+                old = audit.entry_hash(GENESIS_HASH, 1, at, None, "auth.login", None, None, {})
+                async with maker() as session, session.begin():
+                    session.add(
+                        AuditEntry(
+                            seq=1,
+                            occurred_at=at,
+                            actor_user_id=None,
+                            actor_district="yangpu",
+                            action="auth.login",
+                            detail={},
+                            prev_hash=GENESIS_HASH,
+                            hash=old,
+                            hash_version=1,
+                        )
+                    )
+                    head = await session.get(AuditChainHead, 1)
+                    assert head is not None
+                    head.last_seq, head.last_hash = 1, old
+                async with maker() as session, session.begin():
+                    await audit.record(session, "test.event", district="changning")
+                async with maker() as session:
+                    report = await verify_chain(session)
+                    rows = (
+                        (await session.execute(select(AuditEntry).order_by(AuditEntry.seq)))
+                        .scalars()
+                        .all()
+                    )
+            finally:
+                await engine.dispose()
+        assert report.ok and report.entries == 2
+        assert [r.hash_version for r in rows] == [1, 2]
+        assert rows[1].prev_hash == old and rows[1].district == "changning"
