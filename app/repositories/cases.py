@@ -148,9 +148,11 @@ async def next_case_number(session: AsyncSession, district: str, year: int) -> i
     if _dialect(session) == "postgresql":
         # Its own small pool: taking a second connection from the request pool could leave
         # every request holding one connection and waiting for another.
-        async with AsyncSession(bind=_counter_engine(session)) as own, own.begin():
-            return await _bump_counter(own, district, year)
-    return await _bump_counter(session, district, year)
+        # A Core connection, not a session: nothing here needs the ORM, and this runs on
+        # every submission.
+        async with _counter_engine(session).begin() as own:
+            return await _bump_counter(own, "postgresql", district, year)
+    return await _bump_counter(session, _dialect(session), district, year)
 
 
 _COUNTER_ENGINES: dict[str, AsyncEngine] = {}
@@ -174,7 +176,9 @@ def _dialect(session: AsyncSession) -> str:
     return bind.dialect.name
 
 
-async def _bump_counter(session: AsyncSession, district: str, year: int) -> int:
+async def _bump_counter(
+    session: AsyncSession | AsyncConnection, dialect: str, district: str, year: int
+) -> int:
     # One atomic UPDATE; the year's first number creates the row, and concurrent creators are
     # reconciled by ON CONFLICT DO NOTHING followed by the UPDATE.
     bump = (
@@ -186,7 +190,7 @@ async def _bump_counter(session: AsyncSession, district: str, year: int) -> int:
     number = (await session.execute(bump)).scalar_one_or_none()
     if number is not None:
         return int(number)
-    dialect_insert = pg_insert if _dialect(session) == "postgresql" else sqlite_insert
+    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
     await session.execute(
         dialect_insert(CaseCounter)
         .values(district=district, year=year, last_number=0)
