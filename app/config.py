@@ -104,6 +104,11 @@ class Settings(BaseSettings):
         "month",
     )
 
+    # Each district's monthly rent-subsidy budget for the housing dashboard; unset, the
+    # dashboard uses an assumed figure and says so (no budget has been published).
+    subsidy_monthly_budget_yangpu_cny: int | None = Field(default=None, ge=0)
+    subsidy_monthly_budget_changning_cny: int | None = Field(default=None, ge=0)
+
     @field_validator("payment_batch_columns", mode="before")
     @classmethod
     def _split_columns(cls, value: object) -> object:

@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.config import get_settings
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import PermissionDenied
@@ -19,8 +20,17 @@ from app.repositories import housing_dashboard as dash_repo
 # Changning's 14th five-year talent plan sets a binding target of 5,000 talent apartment units;
 # Yangpu's plan promises more apartments without a number.
 PLAN_UNIT_TARGETS: dict[str, int | None] = {"changning": 5000, "yangpu": None}
-# Assumed monthly budget for rent subsidies (no published figure); staff replace it.
+# Assumed monthly budget for rent subsidies (no published figure), used until the district's
+# own is set (TALENT_SUBSIDY_MONTHLY_BUDGET_<DISTRICT>_CNY).
 ASSUMED_MONTHLY_BUDGET_CNY: dict[str, int] = {"changning": 2_000_000, "yangpu": 2_000_000}
+
+
+def monthly_budget(district: str) -> tuple[int, bool]:
+    """The district's monthly subsidy budget and whether it is the assumed figure."""
+    configured = getattr(get_settings(), f"subsidy_monthly_budget_{district}_cny", None)
+    if isinstance(configured, int):
+        return configured, False
+    return ASSUMED_MONTHLY_BUDGET_CNY.get(district, 0), True
 
 
 @dataclass
@@ -34,6 +44,7 @@ class Dashboard:
     active_beneficiaries: int
     paid_by_month: list[tuple[date, int]] = field(default_factory=list)
     monthly_budget_cny: int = 0
+    budget_assumed: bool = True
 
 
 def _can_view(principal: Principal) -> str:
@@ -52,6 +63,7 @@ async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
     by_status = await dash_repo.units_by_status(session, district)
     now = utcnow()
     waits = [(now - joined).days for joined in await dash_repo.waiting_since(session, district)]
+    budget, assumed = monthly_budget(district)
     return Dashboard(
         district=district,
         units_by_status={
@@ -63,7 +75,8 @@ async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
         median_wait_days=statistics.median(waits) if waits else None,
         active_beneficiaries=await dash_repo.active_beneficiaries(session, district),
         paid_by_month=await dash_repo.paid_by_month(session, district),
-        monthly_budget_cny=ASSUMED_MONTHLY_BUDGET_CNY.get(district, 0),
+        monthly_budget_cny=budget,
+        budget_assumed=assumed,
     )
 
 
@@ -80,7 +93,12 @@ def as_csv(d: Dashboard) -> str:
         ["median_wait_days", d.median_wait_days if d.median_wait_days is not None else ""]
     )
     writer.writerow(["active_subsidy_beneficiaries", d.active_beneficiaries])
-    writer.writerow(["monthly_budget_cny_assumed", d.monthly_budget_cny])
+    writer.writerow(
+        [
+            "monthly_budget_cny_assumed" if d.budget_assumed else "monthly_budget_cny",
+            d.monthly_budget_cny,
+        ]
+    )
     for month, amount in d.paid_by_month:
         writer.writerow([f"paid_{month.isoformat()[:7]}", amount])
     return out.getvalue()

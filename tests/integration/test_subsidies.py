@@ -653,3 +653,42 @@ class TestNoticesInTheBeneficiarysLanguage:
             assert rendered.subject.startswith(subject), rendered.subject
             service = "人才租房补贴" if language == "zh" else "Rent subsidy for talent"
             assert service in rendered.body
+
+
+class TestDashboardBudget:
+    async def test_paid_against_budget_chart_assumed_until_set(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from tests.integration.test_audit import page_login
+
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        await enrol(client, sessionmaker, user, case_id, "6222020200155660006", date(2041, 1, 1))
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "yangpu", ["finance_checker"], "finance")
+        [paid] = await run_cycle(client, maker, checker, date(2041, 1, 1), "6222020200155660006")
+        client.cookies.clear()
+        viewer = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["finance_maker"], department="finance"
+        )
+        await page_login(client, viewer)
+        page = (await client.get("/staff/housing/dashboard")).text
+        chart = page[page.index('aria-labelledby="paid-chart-title paid-chart-desc"') :]
+        chart = chart[: chart.index("</svg>")]
+        assert "2041-01" in chart and "2000000" in chart
+        assert 'id="paid-chart-desc"' in chart  # the text alternative
+        assert "（假设）" in chart or "(assumed)" in chart
+        csv_text = (await client.get("/staff/housing/dashboard.csv")).text
+        assert "monthly_budget_cny_assumed,2000000" in csv_text
+
+        monkeypatch.setattr(get_settings(), "subsidy_monthly_budget_yangpu_cny", 1500)
+        page = (await client.get("/staff/housing/dashboard")).text
+        chart = page[page.index('aria-labelledby="paid-chart-title paid-chart-desc"') :]
+        chart = chart[: chart.index("</svg>")]
+        assert "1500" in chart and "assumed" not in chart and "假设" not in chart
+        if int(paid["amount_cny"]) > 1500:
+            assert "over budget" in chart or "超出预算" in chart
+        csv_text = (await client.get("/staff/housing/dashboard.csv")).text
+        assert "monthly_budget_cny,1500" in csv_text
