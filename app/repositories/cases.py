@@ -28,6 +28,7 @@ from app.models import (
     Rating,
     Service,
     StaffMember,
+    User,
 )
 
 # The follow-up group of 告知承诺 verification tasks (``FollowUp.COMMITMENT_VERIFICATION``).
@@ -252,6 +253,29 @@ async def case_documents(session: AsyncSession, case_id: uuid.UUID) -> list[Case
 async def employer_user_ids(session: AsyncSession, employer_id: uuid.UUID) -> list[uuid.UUID]:
     stmt = select(EmployerUser.user_id).where(EmployerUser.employer_id == employer_id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def employer_recipients(
+    session: AsyncSession, employer_id: uuid.UUID
+) -> list[tuple[uuid.UUID, str]]:
+    """(user id, language) of the employer's active accounts."""
+    stmt = (
+        select(User.id, User.language)
+        .join(EmployerUser, EmployerUser.user_id == User.id)
+        .where(EmployerUser.employer_id == employer_id, User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    return [(uid, lang) for uid, lang in (await session.execute(stmt)).all()]
+
+
+async def last_event_of(session: AsyncSession, case_id: uuid.UUID, action: str) -> CaseEvent | None:
+    stmt = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == action)
+        .order_by(CaseEvent.occurred_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def queue(

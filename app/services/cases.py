@@ -56,7 +56,14 @@ from app.schemas.cases import (
 from app.services import audit, housing, notifications, protection
 from app.services.calendar import work_calendar
 from app.workflow.calendar import WorkCalendar
-from app.workflow.deadlines import AMBER_DAYS, LIGHT_LABELS, Deadline, Light, Pause
+from app.workflow.deadlines import (
+    AMBER_DAYS,
+    LIGHT_LABELS,
+    Deadline,
+    Light,
+    Pause,
+    reminder_days,
+)
 from app.workflow.errors import (
     WorkflowConflict,
     WorkflowError,
@@ -706,14 +713,16 @@ async def _carry_out(
                     case_id=case.id,
                 )
         elif isinstance(effect, ScheduleReminder):
-            session.add(
-                CaseSchedule(
-                    case_id=case.id,
-                    kind="reminder",
-                    follow_up=effect.follow_up.value,
-                    due_on=effect.due_on,
+            calendar = calendar or await work_calendar(session)
+            for day in reminder_days(calendar, effect.due_on, local_date(utcnow())):
+                session.add(
+                    CaseSchedule(
+                        case_id=case.id,
+                        kind="reminder",
+                        follow_up=effect.follow_up.value,
+                        due_on=day,
+                    )
                 )
-            )
         elif isinstance(effect, ScheduleAction):
             session.add(
                 CaseSchedule(

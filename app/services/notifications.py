@@ -221,6 +221,15 @@ TEMPLATES: dict[str, Template] = {
             "details by {deadline}."
         ),
     ),
+    "case.employer_reminder": Template(
+        N_("Reminder: please confirm an employee's application by {deadline}"),
+        N_(
+            "{applicant_name} is waiting for your organisation to confirm the employment "
+            "details for their application for {service_name} ({case_number}). Please sign in "
+            "to the portal and confirm or deny them by {deadline}; the application cannot go "
+            "ahead until you answer."
+        ),
+    ),
     "case.employer_confirmation_requested": Template(
         N_("Employer asked to confirm: {case_number}"),
         N_(

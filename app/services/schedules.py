@@ -13,7 +13,8 @@ from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import CaseSchedule
+from app.config import get_settings
+from app.models import Case, CaseSchedule, Service
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
@@ -22,7 +23,7 @@ from app.services import audit, housing, notifications, verification
 from app.services.cases import act_as_system, message_payload
 from app.workflow.errors import WorkflowError
 from app.workflow.states import CaseAction
-from app.workflow.values import SHANGHAI, local_date
+from app.workflow.values import SHANGHAI, FollowUp, local_date
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,17 @@ async def _run_one(session: AsyncSession, schedule_id: uuid.UUID, now: datetime)
 
 
 async def _remind(session: AsyncSession, case_id: uuid.UUID, schedule: CaseSchedule) -> None:
+    """Reminds whoever owes the follow-up: the employer for its confirmation, else the applicant."""
     case = await cases_repo.get_case_fresh(session, case_id)
     assert case is not None
     service = await catalog_repo.get(session, case.service_id)
+    if service is None:
+        return
+    if schedule.follow_up == FollowUp.EMPLOYER_CONFIRMATION.value:
+        await _remind_employer(session, case, service, schedule)
+        return
     applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
-    if service is None or applicant is None:
+    if applicant is None:
         return
     await notifications.enqueue(
         session,
@@ -93,11 +100,72 @@ async def _remind(session: AsyncSession, case_id: uuid.UUID, schedule: CaseSched
         template="case.reminder",
         payload={
             **message_payload(case, service, applicant.user.language),
-            "items": list(case.pending_materials) or [schedule.follow_up or ""],
-            "deadline": case.pending_due_date or schedule.due_on,
+            "items": await _owed_items(session, case, schedule),
+            "deadline": await _due_date(session, case, schedule),
         },
         language=applicant.user.language,
         dedup_key=f"schedule:{schedule.id}",
         case_id=case.id,
     )
     await audit.record(session, "case.reminder_sent", object_type="case", object_id=case.id)
+
+
+async def _owed_items(session: AsyncSession, case: Case, schedule: CaseSchedule) -> list[str]:
+    """What the applicant still has to provide, as the staff listed it."""
+    if schedule.follow_up == FollowUp.SUPPLEMENT.value:
+        asked = await cases_repo.last_event_of(
+            session, case.id, CaseAction.REQUEST_SUPPLEMENT.value
+        )
+        items = (asked.detail or {}).get("items") if asked else None
+        if isinstance(items, list) and items:
+            return [str(i) for i in items]
+    return list(case.pending_materials)
+
+
+# The action that asked for each follow-up; its event records the due date the party was given.
+_ASKED_BY = {
+    FollowUp.EMPLOYER_CONFIRMATION.value: CaseAction.REQUEST_EMPLOYER_CONFIRMATION,
+    FollowUp.SUPPLEMENT.value: CaseAction.REQUEST_SUPPLEMENT,
+    FollowUp.PENDING_MATERIALS.value: CaseAction.ACCEPT_WITH_PENDING_MATERIALS,
+}
+
+
+async def _due_date(session: AsyncSession, case: Case, schedule: CaseSchedule) -> date:
+    """The day the party must answer by; an early reminder's own day is not that day."""
+    if schedule.follow_up == FollowUp.PENDING_MATERIALS.value and case.pending_due_date:
+        return case.pending_due_date
+    action = _ASKED_BY.get(schedule.follow_up or "")
+    asked = await cases_repo.last_event_of(session, case.id, action.value) if action else None
+    raw = (asked.detail or {}).get("due_on") if asked else None
+    return date.fromisoformat(raw) if isinstance(raw, str) else schedule.due_on
+
+
+async def _remind_employer(
+    session: AsyncSession, case: Case, service: Service, schedule: CaseSchedule
+) -> None:
+    if case.employer_id is None:
+        return
+    applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+    for user_id, lang in await cases_repo.employer_recipients(session, case.employer_id):
+        await notifications.enqueue(
+            session,
+            recipient_user_id=user_id,
+            template="case.employer_reminder",
+            payload={
+                **message_payload(case, service, lang),
+                # Employers answer from their own list, not the applicant's case page.
+                "url": f"{get_settings().base_url.rstrip('/')}/employer/cases",
+                "applicant_name": applicant.full_name if applicant else "",
+                "deadline": await _due_date(session, case, schedule),
+            },
+            language=lang,
+            dedup_key=f"schedule:{schedule.id}:{user_id.hex[:12]}",
+            case_id=case.id,
+        )
+    await audit.record(
+        session,
+        "case.reminder_sent",
+        object_type="case",
+        object_id=case.id,
+        detail={"to": "employer"},
+    )

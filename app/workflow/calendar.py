@@ -91,6 +91,17 @@ class WorkCalendar:
                 n -= 1
         return day
 
+    def working_days_before(self, end: date, n: int) -> date:
+        """The n-th working day before ``end`` (``end`` itself never counts); ``end`` if 0."""
+        if n < 0:
+            raise ValueError("n must not be negative")
+        day = end
+        while n > 0:
+            day -= _ONE_DAY
+            if self.is_workday(day):
+                n -= 1
+        return day
+
     def next_workday(self, d: date) -> date:
         """``d`` itself when it is a working day, else the first working day after it."""
         return d if self.is_workday(d) else self.add_working_days(d, 1)

@@ -28,7 +28,17 @@ from app.i18n import N_
 from app.workflow.calendar import WorkCalendar
 
 AMBER_DAYS = 2
+# Whoever owes something (容缺 materials, a supplement, an employer's answer) hears of it this
+# many working days ahead of the due date, and again on the day.
+REMINDER_LEAD_WORKING_DAYS = 2
 _ONE_DAY = timedelta(days=1)
+
+
+def reminder_days(calendar: WorkCalendar, due_on: date, today: date) -> list[date]:
+    """The days to remind on: ``REMINDER_LEAD_WORKING_DAYS`` working days before ``due_on``
+    when that is still ahead of ``today``, and ``due_on`` itself."""
+    early = calendar.working_days_before(due_on, REMINDER_LEAD_WORKING_DAYS)
+    return [early, due_on] if today < early < due_on else [due_on]
 
 
 class Light(StrEnum):

@@ -1120,3 +1120,148 @@ class TestQueuePaging:
         assert [i["number"] for i in whole["items"]] == flat and whole["next_cursor"] is None
         bad = await client.get("/api/v1/staff/cases", headers=clerk, params={"cursor": "nonsense"})
         assert bad.status_code == 422
+
+
+async def outbox_for(
+    sm: async_sessionmaker[AsyncSession], case_id: str, template: str
+) -> list[Any]:
+    from app.models import OutboxMessage
+
+    async with sm() as session:
+        rows = (
+            (await session.execute(select(OutboxMessage).where(OutboxMessage.template == template)))
+            .scalars()
+            .all()
+        )
+    return [r for r in rows if r.payload.get("case_id") == case_id]
+
+
+class TestReminders:
+    async def test_the_employer_is_reminded_ahead_of_and_on_the_due_day(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from app.models import CaseSchedule
+        from app.services import staff as staff_service
+        from app.services.calendar import work_calendar
+        from app.services.schedules import run_due
+
+        async with sessionmaker() as session, session.begin():
+            employer = await staff_service.create_employer(
+                session, name="长宁提醒测试", uscc=f.uscc(), district="changning"
+            )
+            uscc, employer_id = employer.uscc, employer.id
+            hr_email = f.unique_email("hr")
+            await staff_service.create_employer_user(
+                session,
+                employer_id=employer_id,
+                email=hr_email,
+                password=f.PASSWORD,
+                full_name="人事",
+            )
+        user = await f.register_and_login(client, f.domestic_payload())
+        sid = await service_id(client, "changning", "talent_apartment")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        answers = {
+            k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
+        }
+        answers.update(
+            marital_status="single",
+            employer_uscc=uscc,
+            contract_end_date="2029-06-01",
+            housing_area_per_person_sqm=0,
+            skill_level=0,
+        )
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"/api/v1/applications/{draft['id']}/submit",
+            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+            json={"declaration": True, "sensitive_consent": True},
+        )
+        assert r.status_code == 201, r.text
+        case_id = r.json()["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        due = date.today() + timedelta(days=14)
+        r = await act(
+            client, clerk, case_id, 1, "request_employer_confirmation", due_on=due.isoformat()
+        )
+        assert r.status_code == 200, r.text
+        async with sessionmaker() as session:
+            calendar = await work_calendar(session)
+            days = sorted(
+                (
+                    await session.execute(
+                        select(CaseSchedule.due_on).where(
+                            CaseSchedule.case_id == uuid.UUID(case_id),
+                            CaseSchedule.kind == "reminder",
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        early = calendar.working_days_before(due, 2)
+        assert days == [early, due]
+
+        await run_due(sessionmaker, today=early)
+        sent = await outbox_for(sessionmaker, case_id, "case.employer_reminder")
+        from app.models import User
+
+        async with sessionmaker() as session:
+            hr_user = (
+                await session.execute(select(User.id).where(User.email == hr_email))
+            ).scalar_one()
+        assert sent and {m.recipient_user_id for m in sent} == {hr_user}
+        params = sent[0].payload["params"]
+        assert isinstance(params, dict) and params["deadline"] == {"date": due.isoformat()}
+        # The applicant gets no reminder naming a raw item code.
+        assert await outbox_for(sessionmaker, case_id, "case.reminder") == []
+        await run_due(sessionmaker, today=early)
+        assert len(await outbox_for(sessionmaker, case_id, "case.employer_reminder")) == len(sent)
+        await run_due(sessionmaker, today=due)
+        assert len(await outbox_for(sessionmaker, case_id, "case.employer_reminder")) == 2 * len(
+            sent
+        )
+
+    async def test_missing_materials_are_asked_for_ahead_of_their_due_date(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from app.services.calendar import work_calendar
+        from app.services.schedules import run_due
+
+        user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        due = date.today() + timedelta(days=12)
+        r = await act(
+            client,
+            clerk,
+            case_id,
+            1,
+            "accept_with_pending_materials",
+            items=["租赁合同原件"],
+            due_on=due.isoformat(),
+        )
+        assert r.status_code == 200, r.text
+        async with sessionmaker() as session:
+            early = (await work_calendar(session)).working_days_before(due, 2)
+        await run_due(sessionmaker, today=early - timedelta(days=1))
+        assert await outbox_for(sessionmaker, case_id, "case.reminder") == []
+        await run_due(sessionmaker, today=early)
+        sent = await outbox_for(sessionmaker, case_id, "case.reminder")
+        assert sent and {m.recipient_user_id for m in sent} == {uuid.UUID(user.account["user_id"])}
+        params = sent[0].payload["params"]
+        assert isinstance(params, dict) and "租赁合同原件" in str(params["items"])
+        assert params["deadline"] == {"date": due.isoformat()}
+        view = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
+        assert view["status"] == "accepted"

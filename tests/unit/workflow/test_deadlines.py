@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.workflow.calendar import WorkCalendar, from_chinese_calendar
-from app.workflow.deadlines import Deadline, Light, Pause
+from app.workflow.deadlines import Deadline, Light, Pause, reminder_days
 
 CAL = WorkCalendar(from_chinese_calendar([2025, 2026]), known_years=[2025, 2026])
 ACCEPTED = date(2026, 2, 2)  # Monday
@@ -149,3 +149,24 @@ def test_counted_days_reach_the_promise_exactly_on_the_deadline(
     assert deadline.remaining_working_days(due) == 0
     assert CAL.is_workday(due)
     assert deadline.remaining_working_days(due - timedelta(days=1)) == 1
+
+
+# --- Reminders ahead of a due date ------------------------------------------------------------
+
+
+def test_reminders_come_two_working_days_ahead_and_on_the_day() -> None:
+    # Due Monday 2026-03-16: two working days before is Thursday the 12th.
+    assert CAL.working_days_before(date(2026, 3, 16), 2) == date(2026, 3, 12)
+    assert reminder_days(CAL, date(2026, 3, 16), date(2026, 3, 2)) == [
+        date(2026, 3, 12),
+        date(2026, 3, 16),
+    ]
+    # Due the Monday after the 2026 National Day holiday (1–7 Oct): the working days before
+    # are the make-up Saturday 10 Oct and Friday 9 Oct.
+    assert CAL.working_days_before(date(2026, 10, 12), 2) == date(2026, 10, 9)
+    # Too close for an early reminder: only the day itself.
+    assert reminder_days(CAL, date(2026, 3, 16), date(2026, 3, 13)) == [date(2026, 3, 16)]
+    assert reminder_days(CAL, date(2026, 3, 16), date(2026, 3, 12)) == [date(2026, 3, 16)]
+    with pytest.raises(ValueError):
+        CAL.working_days_before(date(2026, 3, 16), -1)
+    assert CAL.working_days_before(date(2026, 3, 16), 0) == date(2026, 3, 16)
