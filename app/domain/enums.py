@@ -55,6 +55,8 @@ class Permission(StrEnum):
     APPROVE_CASES = "approve_cases"
     PREPARE_PAYMENTS = "prepare_payments"
     CHECK_PAYMENTS = "check_payments"
+    # 好差评: call back after a poor rating and record the outcome (the department's supervisor).
+    FOLLOW_UP_RATINGS = "follow_up_ratings"
 
 
 class ConsentPurpose(StrEnum):
@@ -102,6 +104,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.APPROVE_CASES,
             Permission.VIEW_EMPLOYERS,
             Permission.HANDLE_CASES,
+            Permission.FOLLOW_UP_RATINGS,
         }
     ),
     Role.FINANCE_MAKER: frozenset({Permission.VIEW_STAFF_HOME, Permission.PREPARE_PAYMENTS}),
@@ -114,6 +117,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_STAFF,
             Permission.VIEW_EMPLOYERS,
             Permission.HANDLE_CASES,
+            Permission.FOLLOW_UP_RATINGS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT}),
