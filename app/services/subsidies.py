@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clients.verification import OutsideSystem
@@ -170,8 +171,16 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
     if cycle is not None:
         return await _cycle_view(session, cycle)
     cycle = PaymentCycle(district=district, month=month)
-    session.add(cycle)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(cycle)
+    except IntegrityError:
+        # Another maker generated the month at the same moment: the unique (district, month)
+        # made us wait for their transaction; their cycle is the month's.
+        existing = await subsidies_repo.get_cycle(session, district, month)
+        if existing is None:
+            raise
+        return await _cycle_view(session, existing)
     enrolments = [
         e
         for e in await subsidies_repo.active_enrolments(session, district)

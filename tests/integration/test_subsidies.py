@@ -4,6 +4,7 @@ leaves the district. Every step is idempotent."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import uuid
@@ -25,9 +26,11 @@ from app.models import (
     Application,
     Case,
     Enrolment,
+    Entitlement,
     FactVerification,
     Lease,
     OutboxMessage,
+    PaymentCycle,
     User,
     WaitlistEntry,
 )
@@ -692,3 +695,35 @@ class TestDashboardBudget:
             assert "over budget" in chart or "超出预算" in chart
         csv_text = (await client.get("/staff/housing/dashboard.csv")).text
         assert "monthly_budget_cny,1500" in csv_text
+
+
+class TestConcurrentGeneration:
+    async def test_two_concurrent_generations_make_one_cycle(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Both callers find no cycle and insert one; the database's unique (district, month)
+        refuses the second, which then returns the first's cycle instead of an error."""
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        await enrol(client, sessionmaker, user, case_id, "6222020200155660007", date(2042, 1, 1))
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        other = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        body = {"month": "2042-01-01"}
+        first, second = await asyncio.gather(
+            client.post("/api/v1/finance/cycles", headers=maker, json=body),
+            client.post("/api/v1/finance/cycles", headers=other, json=body),
+        )
+        assert first.status_code == second.status_code == 201, (first.text, second.text)
+        assert first.json() == second.json()
+        async with sessionmaker() as session:
+            cycles = (
+                await session.execute(
+                    select(PaymentCycle).where(
+                        PaymentCycle.district == "yangpu", PaymentCycle.month == date(2042, 1, 1)
+                    )
+                )
+            ).scalars()
+            [cycle] = list(cycles)
+            entitlements = (
+                await session.execute(select(Entitlement).where(Entitlement.cycle_id == cycle.id))
+            ).scalars()
+            assert len(list(entitlements)) == first.json()["entitlements"] >= 1
