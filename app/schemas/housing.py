@@ -145,3 +145,9 @@ class MoveOutRecord(_In):
 class MyHousing(BaseModel):
     offers: list[OfferRead]
     leases: list[LeaseRead]
+
+
+class MyPreferences(BaseModel):
+    projects: list[ProjectRead]
+    chosen_projects: list[str]
+    chosen_layouts: list[str]

@@ -38,6 +38,7 @@ from app.schemas.housing import (
     LeaseRead,
     MoveOutRecord,
     MyHousing,
+    MyPreferences,
     OfferRead,
     ProjectCreate,
     ProjectRead,
@@ -498,6 +499,34 @@ async def set_preferences(
     for entry in entries:
         entry.preferences = {"projects": [str(p) for p in projects], "layouts": layouts}
     await session.flush()
+
+
+async def my_preferences(session: AsyncSession, principal: Principal) -> MyPreferences | None:
+    """The projects of the district the applicant waits in and the wishes chosen so far; None
+    when the applicant is not waiting."""
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    entries = await housing_repo.waiting_entries_for_applicant(session, principal.applicant_id)
+    if not entries:
+        return None
+    chosen = entries[0].preferences
+    raw_projects, raw_layouts = chosen.get("projects"), chosen.get("layouts")
+    return MyPreferences(
+        projects=[
+            ProjectRead.model_validate(p, from_attributes=True)
+            for p in await housing_repo.projects(session, entries[0].district)
+        ],
+        chosen_projects=[str(p) for p in raw_projects] if isinstance(raw_projects, list) else [],
+        chosen_layouts=[str(x) for x in raw_layouts] if isinstance(raw_layouts, list) else [],
+    )
+
+
+async def staff_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> UnitRead:
+    district = require_housing_staff(principal)
+    unit = await housing_repo.get_unit(session, unit_id)
+    if unit is None or unit.district != district:
+        raise NotFound()
+    return _unit_view(unit)
 
 
 async def expire_offers(session: AsyncSession, today: date) -> int:

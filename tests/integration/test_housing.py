@@ -329,8 +329,10 @@ async def apartment_case(
     *,
     spouse_id: str | None = None,
     payload: dict[str, Any] | None = None,
+    top_score: bool = False,
 ) -> tuple[f.ApiUser, dict[str, Any]]:
-    """A new applicant's submitted talent-apartment application, naming a spouse when given."""
+    """A new applicant's submitted talent-apartment application, naming a spouse when given;
+    ``top_score`` gives the highest priority score the Changning policy awards."""
     from tests.integration.test_cases_api import service_id
 
     user = await f.register_and_login(client, payload or f.domestic_payload())
@@ -357,6 +359,13 @@ async def apartment_case(
     }
     if spouse_id:
         answers["spouse_id_number"] = spouse_id
+    if top_score:
+        answers.update(
+            highest_degree="doctorate",
+            professional_title="senior",
+            talent_programs=["shanghai_leading"],
+            social_insurance_months_in_district=30,
+        )
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
@@ -474,7 +483,8 @@ async def leased_or_offered(
     layout: str = "studio",
 ) -> tuple[dict[str, str], f.ApiUser, str, dict[str, Any]]:
     """Housing staff, an applicant on the list with an apartment case, the unit's project and
-    the open offer of the one unit (in a layout no other test offers)."""
+    the open offer of the one unit. Ranked first and wanting only this project, the applicant
+    gets this unit whatever else other tests left on the district's list."""
     headers = await housing_staff(client, sm, district)
     pid = await project(client, headers)
     r = await client.post(
@@ -483,7 +493,7 @@ async def leased_or_offered(
         content=HEADER + f"D,{uuid.uuid4().hex[:6]},{layout},30,2,5000,4000\n",
     )
     assert r.status_code == 200, r.text
-    user, case = await apartment_case(client, district)
+    user, case = await apartment_case(client, district, top_score=True)
     await waiting_applicants_from(client, sm, case)
     await client.put(
         "/api/v1/my/housing/preferences",
@@ -669,3 +679,159 @@ class TestMoveOut:
             assert row.inspection_note == "房屋完好，钥匙已归还" and row.ended_on is not None
         again = await client.post(out, headers=headers, json={"condition": "good", "note": "再次"})
         assert again.status_code == 409
+
+
+async def _page_session(app: Any, email: str, password: str, totp: bool) -> httpx.AsyncClient:
+    """A cookie session of its own, signed in through the login page."""
+    import re
+    import time
+
+    import pyotp
+
+    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    step = int(time.time() // 30)
+    for candidate in (step, step + 1):
+        page = await c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {"email": email, "password": password, "csrf_token": token.group(1)}
+        if totp:
+            form["totp_code"] = pyotp.TOTP(f.TOTP_SECRET).at(candidate * 30)
+        r = await c.post("/login", data=form)
+        if r.status_code == 303:
+            return c
+    raise AssertionError(r.text)
+
+
+def _csrf(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match is not None
+    return match.group(1)
+
+
+class TestPages:
+    async def test_staff_and_tenant_manage_units_renewal_and_move_out_on_pages(
+        self, app: Any, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        headers, user, pid, offer = await leased_or_offered(client, sessionmaker, "changning")
+        email = await f.create_staff(
+            sessionmaker, district="changning", roles=["reviewer"], department="housing"
+        )
+        staff_pages = await _page_session(app, email, f.PASSWORD, totp=True)
+        tenant = await _page_session(app, user.email, user.password, totp=False)
+        try:
+            await tenant.post(
+                f"/housing/offers/{offer['id']}",
+                data={
+                    "decision": "decline",
+                    "csrf_token": _csrf((await tenant.get("/housing")).text),
+                },
+            )
+            home = await staff_pages.get("/staff/housing")
+            assert home.status_code == 200
+            assert "学历分" in home.text and "评分构成" in home.text
+            # Unit edit page: a talent rent above the cap is refused on the page, nothing saved.
+            unit_url = f"/staff/housing/units/{offer['unit']['id']}"
+            page = await staff_pages.get(unit_url)
+            assert page.status_code == 200
+            r = await staff_pages.post(
+                unit_url,
+                data={
+                    "csrf_token": _csrf(page.text),
+                    "talent_rent_cny": "4900",
+                    "layout": "studio",
+                },
+            )
+            assert r.status_code == 422 and "90%" in r.text
+            r = await staff_pages.post(
+                unit_url, data={"csrf_token": _csrf(page.text), "status": "maintenance"}
+            )
+            assert r.status_code == 303
+            units = (await client.get("/api/v1/housing/units", headers=headers)).json()
+            assert (
+                next(u for u in units if u["id"] == offer["unit"]["id"])["status"] == "maintenance"
+            )
+            # The tenant's wishes from the page.
+            mine = await tenant.get("/housing")
+            assert "您的选房意向" in mine.text
+            r = await tenant.post(
+                "/housing/preferences",
+                data={"csrf_token": _csrf(mine.text), "projects": pid, "layouts": "studio"},
+            )
+            assert r.status_code == 303
+            async with sessionmaker() as session:
+                entry = (
+                    await session.execute(
+                        select(WaitlistEntry).where(
+                            WaitlistEntry.applicant_id == uuid.UUID(user.account["applicant"]["id"])
+                        )
+                    )
+                ).scalar_one()
+                assert entry.preferences == {"projects": [pid], "layouts": ["studio"]}
+            # Back in service, offered, accepted on the page; staff propose renewal terms.
+            r = await staff_pages.post(
+                unit_url, data={"csrf_token": _csrf(page.text), "status": "available"}
+            )
+            assert r.status_code == 303
+            await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
+            mine = await tenant.get("/housing")
+            offer_id = next(
+                o["id"]
+                for o in (await client.get("/api/v1/my/housing", headers=user.headers)).json()[
+                    "offers"
+                ]
+                if o["status"] == "open"
+            )
+            r = await tenant.post(
+                f"/housing/offers/{offer_id}",
+                data={"decision": "accept", "csrf_token": _csrf(mine.text)},
+            )
+            assert r.status_code == 303
+            [lease] = (await client.get("/api/v1/my/housing", headers=user.headers)).json()[
+                "leases"
+            ]
+            lease_url = f"/staff/housing/leases/{lease['id']}"
+            page = await staff_pages.get(lease_url)
+            assert page.status_code == 200 and "续租条件" in page.text
+            r = await staff_pages.post(
+                lease_url + "/renewal-terms",
+                data={"csrf_token": _csrf(page.text), "monthly_rent_cny": "4300"},
+            )
+            assert r.status_code == 422 and "5%" in r.text
+            r = await staff_pages.post(
+                lease_url + "/renewal-terms",
+                data={"csrf_token": _csrf(page.text), "monthly_rent_cny": "4200"},
+            )
+            assert r.status_code == 303
+            mine = await tenant.get("/housing")
+            assert "每月 4200 元" in mine.text
+            # The tenant gives a move-out date; staff record the inspection after confirming.
+            from datetime import date, timedelta
+
+            day = (date.fromisoformat(lease["starts_on"]) + timedelta(days=30)).isoformat()
+            r = await tenant.post(
+                f"/housing/leases/{lease['id']}/move-out",
+                data={"csrf_token": _csrf(mine.text), "move_out_on": day},
+            )
+            assert r.status_code == 303
+            record = {
+                "csrf_token": _csrf(page.text),
+                "condition": "minor_damage",
+                "deposit_deduction_cny": "200",
+                "note": "门锁需更换",
+            }
+            r = await staff_pages.post(lease_url + "/move-out", data=record)
+            assert r.status_code == 422  # not confirmed: nothing changes
+            leases = (await client.get("/api/v1/housing/leases", headers=headers)).json()
+            assert next(x for x in leases if x["id"] == lease["id"])["status"] == "active"
+            r = await staff_pages.post(lease_url + "/move-out", data={**record, "confirm": "yes"})
+            assert r.status_code == 303
+            done = await staff_pages.get(r.headers["location"])
+            assert "门锁需更换" in done.text and day in done.text
+            mine = await tenant.get("/housing")
+            assert "押金扣除 200 元" in mine.text
+        finally:
+            await staff_pages.aclose()
+            await tenant.aclose()

@@ -10,14 +10,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import CurrentApplicant, CurrentStaff
+from app.core.access import CurrentApplicant, CurrentStaff, HousingStaff
 from app.core.csrf import csrf_protect
 from app.core.forms import error_list, errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
 from app.core.uploads import read_upload
 from app.db import SessionDep
-from app.errors import AppError
-from app.schemas.housing import ProjectCreate
+from app.errors import AppError, FieldError, ValidationFailed
+from app.i18n import N_
+from app.schemas.housing import MoveOutRecord, ProjectCreate, RenewalTerms, UnitUpdate
 from app.services import cases as cases_service
 from app.services import housing as housing_service
 from app.services import housing_dashboard
@@ -26,6 +27,18 @@ from app.services.subsidies import EnrolmentCreate
 
 router = APIRouter(tags=["housing pages"])
 Csrf = Depends(csrf_protect)
+
+LAYOUT_LABELS = {
+    "studio": N_("Studio"),
+    "one_bed": N_("One bedroom"),
+    "two_bed": N_("Two bedrooms"),
+    "three_bed": N_("Three bedrooms"),
+}
+CONDITION_LABELS = {
+    "good": N_("Good: nothing to repair"),
+    "minor_damage": N_("Minor damage"),
+    "major_damage": N_("Major damage"),
+}
 
 
 # Applicant ------------------------------------------------------------------------------------
@@ -40,6 +53,7 @@ async def _my_page(
 ) -> HTMLResponse:
     lang = language(request)
     housing = await housing_service.my_housing(session, principal)
+    preferences = await housing_service.my_preferences(session, principal)
     subsidies = await subsidies_service.my_subsidies(session, principal)
     enrolled = {s.case_id for s in subsidies}
     payable = [
@@ -56,6 +70,8 @@ async def _my_page(
         "applicant/housing.html",
         {
             "housing": housing,
+            "preferences": preferences,
+            "layouts": LAYOUT_LABELS,
             "subsidies": subsidies,
             "payable": payable,
             "errors": errors or [],
@@ -107,6 +123,59 @@ async def renew(
     return redirect(request, "/housing?done=renewed")
 
 
+@router.post("/housing/preferences", dependencies=[Csrf])
+async def save_preferences(
+    request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    form = await request.form()
+    lang = language(request)
+    layouts = [str(v) for v in form.getlist("layouts")]
+    try:
+        projects = [uuid.UUID(str(v)) for v in form.getlist("projects")]
+        if any(x not in LAYOUT_LABELS for x in layouts):
+            raise ValueError
+    except ValueError:
+        exc: AppError = ValidationFailed(
+            field_errors=[
+                FieldError(
+                    "projects", "invalid", N_("Choose from the projects and layouts listed.")
+                )
+            ]
+        )
+        return await _my_page(request, principal, session, errors_of(exc, lang), 422)
+    try:
+        await housing_service.set_preferences(session, principal, projects, layouts)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _my_page(request, principal, session, errors_of(exc, lang), exc.status_code)
+    return redirect(request, "/housing?done=preferences")
+
+
+@router.post("/housing/leases/{lease_id}/move-out", dependencies=[Csrf])
+async def request_move_out(
+    lease_id: uuid.UUID,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+    move_out_on: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    lang = language(request)
+    try:
+        try:
+            day = date.fromisoformat(move_out_on.strip())
+        except ValueError:
+            raise ValidationFailed(
+                field_errors=[
+                    FieldError("move_out_on", "date_parsing", N_("Enter a date as YYYY-MM-DD."))
+                ]
+            ) from None
+        await housing_service.request_move_out(session, principal, lease_id, day)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _my_page(request, principal, session, errors_of(exc, lang), exc.status_code)
+    return redirect(request, "/housing?done=move_out")
+
+
 @router.post("/housing/subsidies", dependencies=[Csrf])
 async def start_payments(
     request: Request,
@@ -143,6 +212,7 @@ async def _staff_page(
     units = await housing_service.list_units(session, principal, None)
     waitlist = await housing_service.waitlist(session, principal)
     projects = await housing_service.list_projects(session, principal)
+    leases = await housing_service.district_leases(session, principal)
     return render(
         request,
         "staff/housing.html",
@@ -150,6 +220,8 @@ async def _staff_page(
             "units": units,
             "waitlist": waitlist,
             "projects": projects,
+            "leases": leases,
+            "layouts": LAYOUT_LABELS,
             "errors": errors or [],
             "notice": request.query_params.get("done"),
         },
@@ -159,14 +231,14 @@ async def _staff_page(
 
 @router.get("/staff/housing", response_class=HTMLResponse)
 async def staff_housing(
-    request: Request, principal: CurrentStaff, session: SessionDep
+    request: Request, principal: HousingStaff, session: SessionDep
 ) -> HTMLResponse:
     return await _staff_page(request, principal, session)
 
 
 @router.post("/staff/housing/projects", dependencies=[Csrf])
 async def create_project(
-    request: Request, principal: CurrentStaff, session: SessionDep
+    request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k) or "") for k in ("name_zh", "name_en", "address", "operator")}
@@ -181,7 +253,7 @@ async def create_project(
 
 @router.post("/staff/housing/projects/{project_id}/units", dependencies=[Csrf])
 async def import_units(
-    project_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+    project_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     try:
         upload = await read_upload(request)
@@ -203,12 +275,155 @@ async def import_units(
 @router.post("/staff/housing/allocation", dependencies=[Csrf])
 async def allocate(
     request: Request,
-    principal: CurrentStaff,
+    principal: HousingStaff,
     session: SessionDep,
     respond_within_days: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> Response:
     await housing_service.allocation_round(session, principal, respond_within_days)
     return redirect(request, "/staff/housing?done=allocated")
+
+
+async def _unit_page(
+    request: Request,
+    principal: HousingStaff,
+    session: SessionDep,
+    unit_id: uuid.UUID,
+    errors: list[dict[str, str]] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    unit = await housing_service.staff_unit(session, principal, unit_id)
+    return render(
+        request,
+        "staff/housing_unit.html",
+        {
+            "unit": unit,
+            "layouts": LAYOUT_LABELS,
+            "errors": errors or [],
+            "values": values or unit.model_dump(mode="json"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/staff/housing/units/{unit_id}", response_class=HTMLResponse)
+async def unit_page(
+    unit_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
+) -> HTMLResponse:
+    return await _unit_page(request, principal, session, unit_id)
+
+
+@router.post("/staff/housing/units/{unit_id}", dependencies=[Csrf])
+async def edit_unit(
+    unit_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
+) -> Response:
+    form = await request.form()
+    lang = language(request)
+    raw = {k: str(form.get(k) or "").strip() for k in UNIT_FIELDS}
+    parsed, problems = parse_form(UnitUpdate, {k: v for k, v in raw.items() if v})
+    if parsed is None:
+        return await _unit_page(
+            request, principal, session, unit_id, error_list(lang, problems), raw, 422
+        )
+    try:
+        await housing_service.update_unit(session, principal, unit_id, parsed)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _unit_page(
+            request, principal, session, unit_id, errors_of(exc, lang), raw, exc.status_code
+        )
+    return redirect(request, "/staff/housing?done=unit")
+
+
+UNIT_FIELDS = ("layout", "market_rent_cny", "talent_rent_cny", "status")
+
+
+async def _lease_page(
+    request: Request,
+    principal: HousingStaff,
+    session: SessionDep,
+    lease_id: uuid.UUID,
+    errors: list[dict[str, str]] | None = None,
+    values: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lease = await housing_service.staff_lease(session, principal, lease_id)
+    return render(
+        request,
+        "staff/housing_lease.html",
+        {
+            "lease": lease,
+            "conditions": CONDITION_LABELS,
+            "max_rent": lease.monthly_rent_cny
+            * (100 + housing_service.lease_rules(principal.district or "").max_rent_rise_percent)
+            // 100,
+            "errors": errors or [],
+            "values": values or {},
+            "notice": request.query_params.get("done"),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/staff/housing/leases/{lease_id}", response_class=HTMLResponse)
+async def lease_page(
+    lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
+) -> HTMLResponse:
+    return await _lease_page(request, principal, session, lease_id)
+
+
+@router.post("/staff/housing/leases/{lease_id}/renewal-terms", dependencies=[Csrf])
+async def propose_renewal(
+    lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
+) -> Response:
+    form = await request.form()
+    lang = language(request)
+    raw = {"monthly_rent_cny": str(form.get("monthly_rent_cny") or "").strip()}
+    parsed, problems = parse_form(RenewalTerms, raw)
+    if parsed is None:
+        return await _lease_page(
+            request, principal, session, lease_id, error_list(lang, problems), raw, 422
+        )
+    try:
+        await housing_service.propose_renewal(session, principal, lease_id, parsed.monthly_rent_cny)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _lease_page(
+            request, principal, session, lease_id, errors_of(exc, lang), raw, exc.status_code
+        )
+    return redirect(request, f"/staff/housing/leases/{lease_id}?done=renewal")
+
+
+@router.post("/staff/housing/leases/{lease_id}/move-out", dependencies=[Csrf])
+async def record_move_out(
+    lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
+) -> Response:
+    form = await request.form()
+    lang = language(request)
+    raw = {
+        k: str(form.get(k) or "").strip() for k in ("condition", "deposit_deduction_cny", "note")
+    }
+    parsed, problems = parse_form(MoveOutRecord, {k: v for k, v in raw.items() if v})
+    if not form.get("confirm"):
+        problems.append(
+            FieldError(
+                "confirm",
+                "required",
+                N_("Confirm that the lease ends and the unit becomes available again."),
+            )
+        )
+    if parsed is None or problems:
+        return await _lease_page(
+            request, principal, session, lease_id, error_list(lang, problems), raw, 422
+        )
+    try:
+        await housing_service.move_out(session, principal, lease_id, parsed)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        return await _lease_page(
+            request, principal, session, lease_id, errors_of(exc, lang), raw, exc.status_code
+        )
+    return redirect(request, f"/staff/housing/leases/{lease_id}?done=moved_out")
 
 
 @router.get("/staff/housing/dashboard", response_class=HTMLResponse)
