@@ -354,13 +354,33 @@ async def rating_for(session: AsyncSession, case_id: uuid.UUID) -> Rating | None
     ).scalar_one_or_none()
 
 
-async def open_follow_ups(session: AsyncSession, district: str) -> list[FollowUpTask]:
+async def open_follow_ups(
+    session: AsyncSession, district: str, department: str | None
+) -> list[tuple[FollowUpTask, Rating]]:
+    """Open 回访 tasks of the district (and department, if given), earliest due first."""
     stmt = (
-        select(FollowUpTask)
+        select(FollowUpTask, Rating)
+        .join(Rating, Rating.id == FollowUpTask.rating_id)
         .where(FollowUpTask.district == district, FollowUpTask.status == "open")
-        .order_by(FollowUpTask.due_date)
+        .order_by(FollowUpTask.due_date, FollowUpTask.id)
     )
-    return list((await session.execute(stmt)).scalars())
+    if department is not None:
+        stmt = stmt.where(FollowUpTask.department == department)
+    return [(task, rating) for task, rating in (await session.execute(stmt)).all()]
+
+
+async def lock_follow_up(
+    session: AsyncSession, district: str, task_id: uuid.UUID
+) -> tuple[FollowUpTask, Rating] | None:
+    stmt = (
+        select(FollowUpTask, Rating)
+        .join(Rating, Rating.id == FollowUpTask.rating_id)
+        .where(FollowUpTask.id == task_id, FollowUpTask.district == district)
+        .with_for_update(of=FollowUpTask)
+        .execution_options(populate_existing=True)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return (row[0], row[1]) if row else None
 
 
 async def case_numbers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -3,25 +3,35 @@
 告知承诺: an approval on the applicant's signed commitment leaves a verification task with the
 department; it stays open after the result is issued and the case closed, until an approver of
 that department records that the commitment checked out or revokes the approval.
+
+好差评: a rating of 1–2 opens a call-back (回访) task for the department's supervisor, its
+approvers (district admins supervise every department); they record what came of the call.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.domain.enums import Permission
+from app.domain.enums import Permission, Role
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import N_, gettext
-from app.models import Case, CaseSchedule
+from app.models import Case, CaseSchedule, FollowUpTask, Rating
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.schemas.cases import CaseActionRequest, CaseRead
-from app.schemas.tasks import VerificationConfirm, VerificationRevoke, VerificationTaskRead
+from app.schemas.tasks import (
+    FollowUpRead,
+    FollowUpResolve,
+    VerificationConfirm,
+    VerificationRevoke,
+    VerificationTaskRead,
+)
 from app.services import audit
 from app.services import cases as cases_service
 from app.workflow.states import CaseAction, CaseStatus, status_label
@@ -145,3 +155,101 @@ async def revoke(
     )
     await session.flush()
     return view
+
+
+# 好差评 follow-ups ----------------------------------------------------------------------------
+
+_FOLLOW_UP_DONE = N_("This follow-up has already been recorded. Reload the list.")
+
+
+def _supervised(principal: Principal) -> tuple[str, str | None]:
+    """(district, department or None for all) whose follow-ups the caller works."""
+    if (
+        principal.staff_id is None
+        or principal.district is None
+        or not principal.can(Permission.FOLLOW_UP_RATINGS)
+    ):
+        raise PermissionDenied()
+    if Role.DISTRICT_ADMIN in principal.roles:
+        return principal.district, None
+    return principal.district, principal.department
+
+
+def _follow_up_read(task: FollowUpTask, rating: Rating, number: str) -> FollowUpRead:
+    return FollowUpRead(
+        id=task.id,
+        case_id=task.case_id,
+        case_number=number,
+        department=task.department,
+        score=rating.score,
+        comment=rating.comment,
+        due_on=task.due_date,
+        overdue=task.due_date < local_date(utcnow()),
+        status=task.status,
+        resolved_at=task.resolved_at,
+        resolution=task.resolution,
+    )
+
+
+async def open_follow_ups(session: AsyncSession, principal: Principal) -> list[FollowUpRead]:
+    district, department = _supervised(principal)
+    rows = await cases_repo.open_follow_ups(session, district, department)
+    numbers = await cases_repo.case_numbers(session, {t.case_id for t, _r in rows})
+    return [_follow_up_read(t, r, numbers.get(t.case_id, "")) for t, r in rows]
+
+
+async def follow_ups_page(session: AsyncSession, principal: Principal, lang: str) -> dict[str, Any]:
+    """Open call-backs, and rating averages per service, department and window."""
+    district, _department = _supervised(principal)
+    summary = await cases_repo.rating_summary(session, district)
+    services = {s.id: s for s in await catalog_repo.list_active(session, district)}
+    names = await cases_repo.staff_names(
+        session, {r["window"] for r in summary["window"] if r["window"]}
+    )
+    return {
+        "tasks": await open_follow_ups(session, principal),
+        "by_service": [
+            {
+                "name": (services[r["key"]].name_zh if lang == "zh" else services[r["key"]].name_en)
+                if r["key"] in services
+                else str(r["key"]),
+                "count": r["count"],
+                "average": r["average"],
+            }
+            for r in summary["service"]
+        ],
+        "by_department": summary["department"],
+        "by_window": [
+            {"name": names.get(r["window"], "–"), "count": r["count"], "average": r["average"]}
+            for r in summary["window"]
+        ],
+    }
+
+
+async def resolve_follow_up(
+    session: AsyncSession, principal: Principal, task_id: uuid.UUID, data: FollowUpResolve
+) -> FollowUpRead:
+    """Records the outcome of the call-back once; a second attempt is a conflict."""
+    district, department = _supervised(principal)
+    found = await cases_repo.lock_follow_up(session, district, task_id)
+    # Another department's task is as invisible as one that does not exist.
+    if found is None or (department is not None and found[0].department != department):
+        raise NotFound()
+    task, rating = found
+    if task.status != "open":
+        raise Conflict(_FOLLOW_UP_DONE)
+    task.status = "resolved"
+    task.resolution = data.resolution
+    task.resolved_at = utcnow()
+    task.resolved_by_user_id = principal.user_id
+    await audit.record(
+        session,
+        "rating.follow_up_resolved",
+        actor=principal,
+        object_type="case",
+        object_id=task.case_id,
+        detail={"task": str(task.id)},
+    )
+    await session.flush()
+    numbers = await cases_repo.case_numbers(session, {task.case_id})
+    return _follow_up_read(task, rating, numbers.get(task.case_id, ""))

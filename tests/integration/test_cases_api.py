@@ -484,9 +484,10 @@ class TestReviewFindings:
         case_id = result["case"]["id"]
         for roles, dept in ((["auditor"], "talent_office"), (["finance_maker"], "finance")):
             headers = await staff(client, sessionmaker, "changning", roles, dept)
+            # Refused for the role before any case is looked up, whichever case is asked for.
             assert (
                 await client.get(f"/api/v1/staff/cases/{case_id}", headers=headers)
-            ).status_code == 404
+            ).status_code == 403
             assert (await client.get("/api/v1/staff/cases", headers=headers)).status_code == 403
             r = await client.post(
                 f"/api/v1/staff/cases/{case_id}/notes", headers=headers, json={"body": "x"}
@@ -1265,3 +1266,118 @@ class TestReminders:
         assert params["deadline"] == {"date": due.isoformat()}
         view = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
         assert view["status"] == "accepted"
+
+
+async def poorly_rated_case(
+    client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+) -> str:
+    """A Changning rent subsidy (housing) handed out and rated 2 by the applicant."""
+    user, result = await submitted_rent_case(client)
+    case_id = result["case"]["id"]
+    clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+    reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+    approver = await staff(client, sessionmaker, "changning", ["approver"])
+    version = 1
+    for who, action, extra in (
+        (clerk, "accept", {}),
+        (reviewer, "start_review", {}),
+        (approver, "approve", {}),
+        (clerk, "issue_result", {"delivery": "window"}),
+    ):
+        r = await act(client, who, case_id, version, action, **extra)
+        assert r.status_code == 200, r.text
+        version = r.json()["version"]
+    r = await client.post(
+        f"/api/v1/cases/{case_id}/rating",
+        headers=user.headers,
+        json={"score": 2, "comment": "太慢"},
+    )
+    assert r.status_code == 201, r.text
+    return case_id
+
+
+class TestRatingFollowUps:
+    """好差评: the department's supervisor records the call-back after a poor rating."""
+
+    async def _task(
+        self, client: httpx.AsyncClient, headers: dict[str, str], case_id: str
+    ) -> dict[str, Any] | None:
+        r = await client.get("/api/v1/staff/follow-ups", headers=headers)
+        assert r.status_code == 200, r.text
+        return next((t for t in r.json() if t["case_id"] == case_id), None)
+
+    async def test_only_supervisors_of_the_department_record_the_outcome(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        case_id = await poorly_rated_case(client, sessionmaker)
+        approver = await staff(client, sessionmaker, "changning", ["approver"], "housing")
+        admin = await staff(client, sessionmaker, "changning", ["district_admin"], "talent_office")
+        other = await staff(client, sessionmaker, "changning", ["approver"], "hr_bureau")
+        for roles, dept in ((["reviewer"], "housing"), (["window_clerk"], "service_center")):
+            headers = await staff(client, sessionmaker, "changning", roles, dept)
+            assert (
+                await client.get("/api/v1/staff/follow-ups", headers=headers)
+            ).status_code == 403
+        task = await self._task(client, approver, case_id)
+        assert task is not None and (task["score"], task["comment"]) == (2, "太慢")
+        assert await self._task(client, admin, case_id) is not None
+        assert await self._task(client, other, case_id) is None
+        url = f"/api/v1/staff/follow-ups/{task['id']}/resolve"
+        assert (await client.post(url, headers=other, json={"resolution": "x"})).status_code == 404
+        assert (
+            await client.post(url, headers=approver, json={"resolution": ""})
+        ).status_code == 422
+        r = await client.post(
+            url, headers=approver, json={"resolution": "已电话回访：解释了审核时长，申请人表示理解"}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "resolved" and r.json()["resolved_at"]
+        assert await self._task(client, approver, case_id) is None
+        again = await client.post(url, headers=admin, json={"resolution": "again"})
+        assert again.status_code == 409
+        async with sessionmaker() as session:
+            row = await session.get(FollowUpTask, uuid.UUID(task["id"]))
+            assert row is not None and row.resolved_by_user_id is not None
+            assert row.resolution == "已电话回访：解释了审核时长，申请人表示理解"
+
+    async def test_the_page_is_for_supervisors_and_records_the_call_back(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        import re
+
+        from tests.integration.test_audit import page_login
+
+        case_id = await poorly_rated_case(client, sessionmaker)
+        async with sessionmaker() as session:
+            task = (
+                await session.execute(
+                    select(FollowUpTask).where(FollowUpTask.case_id == uuid.UUID(case_id))
+                )
+            ).scalar_one()
+        reviewer = await f.create_staff(
+            sessionmaker, district="changning", roles=["reviewer"], department="housing"
+        )
+        client.cookies.clear()
+        await page_login(client, reviewer)
+        assert (await client.get("/staff/follow-ups")).status_code == 403
+
+        approver = await f.create_staff(
+            sessionmaker, district="changning", roles=["approver"], department="housing"
+        )
+        client.cookies.clear()
+        await page_login(client, approver)
+        page = await client.get("/staff/follow-ups")
+        assert page.status_code == 200 and f"/staff/follow-ups/{task.id}/resolve" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token
+        url = f"/staff/follow-ups/{task.id}/resolve"
+        blank = await client.post(url, data={"csrf_token": token.group(1), "resolution": " "})
+        assert blank.status_code == 422 and f'href="#resolution-{task.id}"' in blank.text
+        r = await client.post(url, data={"csrf_token": token.group(1), "resolution": "已回访"})
+        assert r.status_code == 303
+        after = await client.get(r.headers["location"])
+        assert f"/staff/follow-ups/{task.id}/resolve" not in after.text
+        async with sessionmaker() as session:
+            row = await session.get(FollowUpTask, task.id)
+            assert row is not None and (row.status, row.resolution) == ("resolved", "已回访")
+            assert row.resolved_at is not None

@@ -14,13 +14,20 @@ from app.db import SessionDep
 from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
-from app.schemas.tasks import VerificationConfirm, VerificationRevoke, VerificationTaskRead
+from app.schemas.tasks import (
+    FollowUpRead,
+    FollowUpResolve,
+    VerificationConfirm,
+    VerificationRevoke,
+    VerificationTaskRead,
+)
 from app.services import cases as cases_service
 from app.services import tasks as tasks_service
 from app.workflow.states import CaseStatus
 
 router = APIRouter(prefix="/api/v1/staff", tags=["back office"])
 Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
+Supervisor = Annotated[Principal, Depends(require_permission(Permission.FOLLOW_UP_RATINGS))]
 
 
 class AssignRequest(BaseModel):
@@ -133,3 +140,17 @@ async def revoke_on_verification(
 ) -> CaseRead:
     """The commitment was untrue: the approval is revoked and the applicant told why."""
     return await tasks_service.revoke(session, principal, task_id, data, language(request))
+
+
+@router.get("/follow-ups")
+async def follow_ups(principal: Supervisor, session: SessionDep) -> list[FollowUpRead]:
+    """好差评: poor ratings (1–2) whose call-back (回访) is still to be recorded."""
+    return await tasks_service.open_follow_ups(session, principal)
+
+
+@router.post("/follow-ups/{task_id}/resolve")
+async def resolve_follow_up(
+    task_id: uuid.UUID, data: FollowUpResolve, principal: Supervisor, session: SessionDep
+) -> FollowUpRead:
+    """Records what came of the call-back, once."""
+    return await tasks_service.resolve_follow_up(session, principal, task_id, data)

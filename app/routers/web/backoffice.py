@@ -28,7 +28,7 @@ from app.i18n import N_
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify
-from app.schemas.tasks import VerificationConfirm, VerificationRevoke
+from app.schemas.tasks import FollowUpResolve, VerificationConfirm, VerificationRevoke
 from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import documents as documents_service
@@ -41,6 +41,7 @@ from app.workflow.values import SHANGHAI
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Csrf = Depends(csrf_protect)
 Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
+Supervisor = Annotated[Principal, Depends(require_permission(Permission.FOLLOW_UP_RATINGS))]
 CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_CASES))]
 
 
@@ -505,11 +506,50 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 
 @router.get("/follow-ups", response_class=HTMLResponse)
-async def follow_ups(
-    request: Request, principal: CurrentStaff, session: SessionDep
-) -> HTMLResponse:
-    data = await cases_service.follow_ups(session, principal, language(request))
-    return render(request, "staff/follow_ups.html", data)
+async def follow_ups(request: Request, principal: Supervisor, session: SessionDep) -> HTMLResponse:
+    """好差评: poor ratings to call back about, and the ratings per service, department, window."""
+    data = await tasks_service.follow_ups_page(session, principal, language(request))
+    return render(
+        request,
+        "staff/follow_ups.html",
+        {**data, "notice": request.query_params.get("done"), "values": {}},
+    )
+
+
+@router.post("/follow-ups/{task_id}/resolve", dependencies=[Csrf])
+async def resolve_follow_up(
+    task_id: uuid.UUID,
+    request: Request,
+    principal: Supervisor,
+    session: SessionDep,
+    resolution: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    """Records what came of the call-back (回访) to the applicant."""
+    lang = language(request)
+    parsed, problems = parse_form(FollowUpResolve, {"resolution": resolution})
+    try:
+        if parsed is None:
+            raise ValidationFailed(field_errors=problems)
+        await tasks_service.resolve_follow_up(session, principal, task_id, parsed)
+    except AppError as exc:
+        await settle_failure(session, exc)
+        data = await tasks_service.follow_ups_page(session, principal, lang)
+        errors = [
+            {**e, "field": f"{e['field']}-{task_id}" if e["field"] else ""}
+            for e in errors_of(exc, lang)
+        ]
+        return render(
+            request,
+            "staff/follow_ups.html",
+            {
+                **data,
+                "errors": errors,
+                "failed_task": str(task_id),
+                "values": {"resolution": resolution},
+            },
+            status_code=exc.status_code,
+        )
+    return redirect(request, "/staff/follow-ups?done=resolved")
 
 
 @router.get("/verifications", response_class=HTMLResponse)
