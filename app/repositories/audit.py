@@ -124,3 +124,14 @@ async def list_entries(
 async def distinct_actions(session: AsyncSession) -> list[str]:
     stmt = select(AuditEntry.action).distinct().order_by(AuditEntry.action)
     return list((await session.execute(stmt)).scalars())
+
+
+async def staff_names(session: AsyncSession, user_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Names of the staff among the actors (applicants' names stay out of the log view)."""
+    if not user_ids:
+        return {}
+    stmt = select(StaffMember.user_id, StaffMember.full_name).where(
+        StaffMember.user_id.in_(user_ids)
+    )
+    rows = await session.execute(stmt)
+    return dict(rows.all())

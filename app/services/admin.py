@@ -349,6 +349,7 @@ class AuditPage:
     entries: list[AuditRead]
     next_before_seq: int | None
     case_numbers: dict[str, str]
+    staff_names: dict[str, str]  # actor user id -> staff member's name
 
 
 def _local_start(day: date) -> datetime:
@@ -405,10 +406,14 @@ async def read_audit(
     )
     case_ids = {uuid.UUID(r.object_id) for r in rows if r.object_type == "case" and r.object_id}
     numbers = await cases_repo.case_numbers(session, case_ids) if case_ids else {}
+    names = await audit_repo.staff_names(
+        session, {r.actor_user_id for r in rows if r.actor_user_id}
+    )
     return AuditPage(
         entries=[AuditRead.model_validate(r, from_attributes=True) for r in rows],
         next_before_seq=rows[-1].seq if more and rows else None,
         case_numbers={str(k): v for k, v in numbers.items()},
+        staff_names={str(k): v for k, v in names.items()},
     )
 
 

@@ -279,6 +279,7 @@ class TestAuditPage:
         assert r.status_code == 200
         assert "Hash chain intact" in r.text or "哈希链完整" in r.text
         assert case["case"]["number"] in r.text
+        assert "测试工作人员" in (await client.get("/staff/audit")).text  # staff actors by name
         bad = await client.get("/staff/audit", params={"date_from": "not-a-date"})
         assert bad.status_code == 422
         assert 'class="error-summary"' in bad.text
