@@ -1381,3 +1381,66 @@ class TestRatingFollowUps:
             row = await session.get(FollowUpTask, task.id)
             assert row is not None and (row.status, row.resolution) == ("resolved", "已回访")
             assert row.resolved_at is not None
+
+
+class TestDeadlinePause:
+    async def test_a_supplement_pause_moves_the_deadline_by_exactly_the_paused_working_days(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from datetime import date, timedelta
+
+        from sqlalchemy import update
+
+        from app.models import Case, CasePause
+        from app.services.calendar import work_calendar
+
+        user, result = await submitted_rent_case(client)
+        case_id = result["case"]["id"]
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        reviewer = await staff(client, sessionmaker, "changning", ["reviewer"])
+        r = await act(client, clerk, case_id, 1, "accept")
+        r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
+        r = await act(
+            client,
+            reviewer,
+            case_id,
+            r.json()["version"],
+            "request_supplement",
+            items=["租赁合同"],
+        )
+        assert r.status_code == 200 and r.json()["deadline"]["paused"] is True
+        # Back-date the acceptance and the request, so the pause spans working days when the
+        # supplement arrives today.
+        today = date.today()
+        accepted_on, paused_on = today - timedelta(days=21), today - timedelta(days=14)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Case)
+                .where(Case.id == uuid.UUID(case_id))
+                .values(accepted_on=accepted_on, paused_since=paused_on)
+            )
+            await session.execute(
+                update(CasePause)
+                .where(CasePause.case_id == uuid.UUID(case_id))
+                .values(started_on=paused_on)
+            )
+            calendar = await work_calendar(session)
+        unpaused = calendar.add_working_days(accepted_on, 15)
+        paused_days = calendar.working_days_in(paused_on, today)
+        assert paused_days > 0 and paused_on <= unpaused
+
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        r = await client.post(
+            f"/api/v1/cases/{case_id}/actions",
+            headers=user.headers,
+            json={"action": "receive_supplement", "expected_version": mine["version"]},
+        )
+        assert r.status_code == 200, r.text
+        due = date.fromisoformat(r.json()["deadline"]["due_on"])
+        assert due == calendar.add_working_days(unpaused, paused_days)
+        assert calendar.working_days_between(unpaused, due) == paused_days
+        assert r.json()["deadline"]["paused"] is False
+        # Staff queues sort and page on the stored date, which moved with it.
+        async with sessionmaker() as session:
+            stored = await session.get(Case, uuid.UUID(case_id))
+            assert stored is not None and stored.deadline_date == due
