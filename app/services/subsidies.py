@@ -29,6 +29,7 @@ from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import subsidies as subsidies_repo
 from app.rules import Text, load_library
+from app.rules.lapsing import condition_ids
 from app.services import audit, notifications, protection
 from app.services.verification import CONFIRMED
 from app.workflow.values import local_date
@@ -204,13 +205,13 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
                 enrolment.status, enrolment.status_reason = "ended", "schedule completed"
             continue
         due.append((enrolment, index))
-    statuses = _recheck(due, facts, month)
+    statuses, checked = _recheck(due, facts, month)
     for enrolment, index in due:
         # Only the conditions that can lapse (still employed in the district, no home bought,
         # not in a talent apartment, ...) are re-checked, as of this month; windows that
         # applied when applying (back less than a year) are not.
         if statuses[enrolment.id] != "eligible":
-            await _lapse(session, enrolment, facts.get(enrolment.id, {}), month, index)
+            await _lapse(session, principal, enrolment, facts.get(enrolment.id, {}), month, index)
             continue
         paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
         amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
@@ -221,6 +222,8 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
                     enrolment_id=enrolment.id,
                     month_index=index,
                     amount_cny=amount,
+                    # What was re-checked before paying, for the maker's review and audit.
+                    detail=checked[enrolment.id],
                 )
             )
     for entitlement in failed:
@@ -274,9 +277,11 @@ async def _current_facts(
 
 def _recheck(
     due: list[tuple[Enrolment, int]], facts: dict[uuid.UUID, dict[str, Any]], month: date
-) -> dict[uuid.UUID, str]:
+) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, dict[str, object]]]:
+    """Each enrolment's re-check status, and the policy version and conditions it checked."""
     library = load_library()
     out: dict[uuid.UUID, str] = {}
+    checked: dict[uuid.UUID, dict[str, object]] = {}
     by_policy: dict[str, list[tuple[Enrolment, int]]] = {}
     for enrolment, index in due:
         by_policy.setdefault(enrolment.policy_id, []).append((enrolment, index))
@@ -288,11 +293,22 @@ def _recheck(
             [index + 1 for _, index in group],
         )
         out.update({e.id: status for (e, _), status in zip(group, statuses, strict=True)})
-    return out
+        version = library.version_for_payments(policy_id, month)
+        for e, index in group:
+            checked[e.id] = {
+                "policy_version": version.version,
+                "checked": list(condition_ids(version.spec, index + 1)),
+            }
+    return out, checked
 
 
 async def _lapse(
-    session: AsyncSession, enrolment: Enrolment, facts: dict[str, Any], month: date, index: int
+    session: AsyncSession,
+    principal: Principal,
+    enrolment: Enrolment,
+    facts: dict[str, Any],
+    month: date,
+    index: int,
 ) -> None:
     """A condition no longer met ends the enrolment; one that cannot be checked (an answer
     missing) suspends it until staff confirm and resume it. Either way no payment this month
@@ -314,6 +330,20 @@ async def _lapse(
         {},
         reason=reason,
         dedup=f"enrolment:{enrolment.id}:lapsed:{month.isoformat()}",
+    )
+    await audit.record(
+        session,
+        "subsidy.lapsed",
+        actor=principal,
+        object_type="enrolment",
+        object_id=enrolment.id,
+        district=enrolment.district,
+        detail={
+            "month": month.isoformat(),
+            "status": enrolment.status,
+            "conditions": [f.id for f in found.failed],
+            "policy_version": found.policy_version,
+        },
     )
 
 

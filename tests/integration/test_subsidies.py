@@ -24,6 +24,7 @@ from app.models import (
     ApartmentUnit,
     Applicant,
     Application,
+    AuditEntry,
     Case,
     Enrolment,
     Entitlement,
@@ -446,6 +447,16 @@ class TestLapsingConditions:
         )
         assert notice.language == "zh"
         assert "第7至12个月" in str(notice.payload["params"])
+        async with sessionmaker() as session:
+            [entry] = (
+                await session.execute(
+                    select(AuditEntry).where(
+                        AuditEntry.action == "subsidy.lapsed",
+                        AuditEntry.object_id == enrolment["id"],
+                    )
+                )
+            ).scalars()
+        assert entry.detail["conditions"] == ["employed_in_changning_months_7_to_12"]
 
     async def test_returnee_back_11_months_when_applying_is_paid_in_month_12(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -466,6 +477,24 @@ class TestLapsingConditions:
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["months_paid"] == 12 and mine["total_paid_cny"] == 45000
         assert mine["status"] == "active"
+        # Each payment records what was re-checked before it: from month 7 the Changning job.
+        async with sessionmaker() as session:
+            details = {
+                e.month_index: e.detail
+                for e in (
+                    await session.execute(
+                        select(Entitlement).where(
+                            Entitlement.enrolment_id == uuid.UUID(enrolment["id"])
+                        )
+                    )
+                ).scalars()
+            }
+        assert details[0]["checked"] == ["no_home_in_shanghai"]
+        assert details[6]["checked"] == [
+            "no_home_in_shanghai",
+            "employed_in_changning_months_7_to_12",
+        ]
+        assert details[11]["policy_version"] == "2022-02-25"
         await run_cycle(client, maker, checker, add_months(start, 12), "6222020200155667700")
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["status"] == "ended" and mine["status_reason"] == "schedule completed"
