@@ -96,15 +96,16 @@ async def applicant_or_signed_out(request: Request, session: SessionDep) -> Prin
 
 
 class require_permission:
-    """Staff with a permission from one of their roles."""
+    """Staff with a permission from one of their roles; given several, any one of them will do
+    (a page shared by finance makers and checkers)."""
 
-    def __init__(self, permission: Permission) -> None:
-        self.permission = permission
-        setattr(self, ACCESS_ATTR, f"staff:{permission.value}")
+    def __init__(self, permission: Permission, *alternatives: Permission) -> None:
+        self.permissions = (permission, *alternatives)
+        setattr(self, ACCESS_ATTR, "staff:" + "|".join(p.value for p in self.permissions))
 
     async def __call__(self, request: Request, session: SessionDep) -> Principal:
         principal = await require_staff(request, session)
-        if not principal.can(self.permission):
+        if not any(principal.can(p) for p in self.permissions):
             raise PermissionDenied()
         return principal
 
@@ -120,6 +121,17 @@ async def require_housing_staff(request: Request, session: SessionDep) -> Princi
     return principal
 
 
+@_mark("staff:housing_dashboard")
+async def require_dashboard_viewer(request: Request, session: SessionDep) -> Principal:
+    """The housing dashboard's readers: the housing, finance and talent-office departments and
+    district admins (figures only, no personal data)."""
+    from app.services.housing_dashboard import require_dashboard_viewer as check
+
+    principal = await require_staff(request, session)
+    check(principal)
+    return principal
+
+
 PublicPage = Annotated[Principal | None, Depends(public)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 CurrentApplicant = Annotated[Principal, Depends(require_applicant)]
@@ -127,6 +139,19 @@ ApplicantOrSignedOut = Annotated[Principal | None, Depends(applicant_or_signed_o
 CurrentStaff = Annotated[Principal, Depends(require_staff)]
 CurrentEmployer = Annotated[Principal, Depends(require_employer)]
 HousingStaff = Annotated[Principal, Depends(require_housing_staff)]
+DashboardViewer = Annotated[Principal, Depends(require_dashboard_viewer)]
+StaffHome = Annotated[Principal, Depends(require_permission(Permission.VIEW_STAFF_HOME))]
+CaseStaff = Annotated[Principal, Depends(require_permission(Permission.HANDLE_CASES))]
+WindowClerk = Annotated[Principal, Depends(require_permission(Permission.HANDLE_WINDOW))]
+DocumentVerifier = Annotated[
+    Principal, Depends(require_permission(Permission.REVIEW_CASES, Permission.HANDLE_WINDOW))
+]
+PaymentMaker = Annotated[Principal, Depends(require_permission(Permission.PREPARE_PAYMENTS))]
+PaymentChecker = Annotated[Principal, Depends(require_permission(Permission.CHECK_PAYMENTS))]
+PaymentStaff = Annotated[
+    Principal,
+    Depends(require_permission(Permission.PREPARE_PAYMENTS, Permission.CHECK_PAYMENTS)),
+]
 
 
 def access_level(call: Any) -> str | None:

@@ -47,7 +47,7 @@ class Dashboard:
     budget_assumed: bool = True
 
 
-def _can_view(principal: Principal) -> str:
+def require_dashboard_viewer(principal: Principal) -> str:
     if principal.district is None or principal.staff_id is None:
         raise PermissionDenied()
     if not (
@@ -59,7 +59,7 @@ def _can_view(principal: Principal) -> str:
 
 
 async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
-    district = _can_view(principal)
+    district = require_dashboard_viewer(principal)
     by_status = await dash_repo.units_by_status(session, district)
     now = utcnow()
     waits = [(now - joined).days for joined in await dash_repo.waiting_since(session, district)]

@@ -9,10 +9,13 @@ from fastapi.routing import iter_route_contexts
 
 from app.core.access import access_level
 from app.core.csrf import csrf_protect
+from app.domain.enums import Permission
 from app.main import create_app
 
 # Framework routes without dependencies: the API docs (off in production) and static files.
 FRAMEWORK_ROUTES = {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/static"}
+# Talent-apartment pages are gated by department as well as role (app/services/housing*.py).
+DEPARTMENT_GATES = {"housing", "housing_dashboard"}
 
 
 def _calls(dependant: Dependant) -> list[object]:
@@ -47,8 +50,23 @@ class TestRouteAccess:
         for route in _routes():
             if getattr(route, "dependant", None) is not None:
                 levels |= {access_level(c) for c in _calls(route.dependant)} - {None}
-        assert {"public", "authenticated", "staff"} <= levels
+        assert {"public", "authenticated", "applicant", "employer"} <= levels
         assert any(level.startswith("staff:") for level in levels)
+
+    def test_staff_routes_name_the_permission_they_need(self) -> None:
+        """Being staff is not enough: each staff route names a permission from the roles map
+        (or one of the department gates for talent apartments)."""
+        known = {p.value for p in Permission} | DEPARTMENT_GATES
+        wrong = []
+        for route in _routes():
+            if getattr(route, "dependant", None) is None:
+                continue
+            for level in {access_level(c) for c in _calls(route.dependant)} - {None}:
+                if level == "staff" or (
+                    level.startswith("staff:") and not set(level[6:].split("|")) <= known
+                ):
+                    wrong.append(f"{sorted(route.methods or [])} {route.path}: {level}")
+        assert wrong == []
 
     def test_every_state_changing_page_checks_csrf(self) -> None:
         unprotected = []

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CurrentStaff, require_permission
+from app.core.access import CaseStaff, require_permission
 from app.core.templates import language
 from app.db import SessionDep
 from app.domain.enums import Department, Permission
@@ -38,7 +38,7 @@ class AssignRequest(BaseModel):
 @router.get("/cases")
 async def queue(
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
     department: Department | None = None,
     status: Annotated[list[CaseStatus] | None, Query()] = None,
@@ -72,7 +72,7 @@ async def queue(
 
 @router.get("/cases/{case_id}")
 async def get_case(
-    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> CaseRead:
     return await cases_service.case_view(session, principal, case_id, language(request))
 
@@ -82,7 +82,7 @@ async def act(
     case_id: uuid.UUID,
     data: CaseActionRequest,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
 ) -> CaseRead:
     """One workflow action with the version the caller saw; 409 with the current state if
@@ -95,7 +95,7 @@ async def assign(
     case_id: uuid.UUID,
     data: AssignRequest,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
 ) -> CaseRead:
     return await cases_service.assign(session, principal, case_id, data.staff_id, language(request))
@@ -106,7 +106,7 @@ async def add_note(
     case_id: uuid.UUID,
     data: NoteCreate,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
 ) -> CaseRead:
     """An internal note, or (``to_applicant``) a message the applicant receives."""

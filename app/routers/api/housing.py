@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import CurrentApplicant, CurrentStaff, HousingStaff
+from app.core.access import CurrentApplicant, HousingStaff
 from app.db import SessionDep
 from app.schemas.housing import (
     AllocationRequest,
@@ -33,7 +33,7 @@ router = APIRouter(prefix="/api/v1", tags=["housing"])
 
 @router.post("/housing/projects", status_code=status.HTTP_201_CREATED)
 async def create_project(
-    data: ProjectCreate, principal: CurrentStaff, session: SessionDep
+    data: ProjectCreate, principal: HousingStaff, session: SessionDep
 ) -> ProjectRead:
     return await housing_service.create_project(session, principal, data)
 
@@ -44,7 +44,7 @@ async def create_project(
 )
 async def import_units(
     project_id: uuid.UUID,
-    principal: CurrentStaff,
+    principal: HousingStaff,
     session: SessionDep,
     csv_text: Annotated[str, Body(media_type="text/csv", max_length=2_000_000)],
 ) -> ImportReport:
@@ -55,19 +55,19 @@ async def import_units(
 
 @router.get("/housing/units")
 async def list_units(
-    principal: CurrentStaff, session: SessionDep, status: str | None = None
+    principal: HousingStaff, session: SessionDep, status: str | None = None
 ) -> list[UnitRead]:
     return await housing_service.list_units(session, principal, status)
 
 
 @router.get("/housing/waitlist")
-async def waitlist(principal: CurrentStaff, session: SessionDep) -> list[WaitlistRead]:
+async def waitlist(principal: HousingStaff, session: SessionDep) -> list[WaitlistRead]:
     return await housing_service.waitlist(session, principal)
 
 
 @router.post("/housing/allocation-rounds", status_code=status.HTTP_201_CREATED)
 async def allocation_round(
-    data: AllocationRequest, principal: CurrentStaff, session: SessionDep
+    data: AllocationRequest, principal: HousingStaff, session: SessionDep
 ) -> list[OfferRead]:
     return await housing_service.allocation_round(session, principal, data.respond_within_days)
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import CurrentApplicant, CurrentStaff, public_api
+from app.core.access import CaseStaff, CurrentApplicant, WindowClerk, public_api
 from app.core.ratelimit import RateLimit
 from app.core.templates import language
 from app.db import SessionDep
@@ -106,7 +106,7 @@ async def enter_verified_facts(
     system: str,
     data: ManualFacts,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
 ) -> CaseRead:
     """During a lasting outage, staff enter what the system would have said, with a note."""
@@ -121,7 +121,7 @@ async def change_route(
     case_id: uuid.UUID,
     data: RouteChange,
     request: Request,
-    principal: CurrentStaff,
+    principal: WindowClerk,
     session: SessionDep,
 ) -> CaseRead:
     """The window corrects the settlement route before accepting the bundle, with a reason."""

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CurrentApplicant, CurrentStaff
+from app.core.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.db import SessionDep
 from app.services import subsidies as subsidies_service
 from app.services.subsidies import CycleRead, EnrolmentCreate, EnrolmentRead
@@ -38,25 +38,25 @@ async def start_payments(
 
 @router.post("/finance/cycles", status_code=status.HTTP_201_CREATED)
 async def generate_cycle(
-    data: CycleCreate, principal: CurrentStaff, session: SessionDep
+    data: CycleCreate, principal: PaymentMaker, session: SessionDep
 ) -> CycleRead:
     """Compute a month's entitlements (finance maker). Again for the same month: the same cycle."""
     return await subsidies_service.generate_cycle(session, principal, data.month)
 
 
 @router.post("/finance/cycles/{cycle_id}/review")
-async def review(cycle_id: uuid.UUID, principal: CurrentStaff, session: SessionDep) -> CycleRead:
+async def review(cycle_id: uuid.UUID, principal: PaymentMaker, session: SessionDep) -> CycleRead:
     return await subsidies_service.review(session, principal, cycle_id)
 
 
 @router.post("/finance/cycles/{cycle_id}/approve")
-async def approve(cycle_id: uuid.UUID, principal: CurrentStaff, session: SessionDep) -> CycleRead:
+async def approve(cycle_id: uuid.UUID, principal: PaymentChecker, session: SessionDep) -> CycleRead:
     """Finance checker; never the maker of the cycle."""
     return await subsidies_service.approve(session, principal, cycle_id)
 
 
 @router.get("/finance/cycles/{cycle_id}/batch.csv", response_class=Response)
-async def batch_file(cycle_id: uuid.UUID, principal: CurrentStaff, session: SessionDep) -> Response:
+async def batch_file(cycle_id: uuid.UUID, principal: PaymentStaff, session: SessionDep) -> Response:
     body = await subsidies_service.batch_file(session, principal, cycle_id)
     return Response(
         body,
@@ -71,7 +71,7 @@ async def batch_file(cycle_id: uuid.UUID, principal: CurrentStaff, session: Sess
 )
 async def reconcile(
     cycle_id: uuid.UUID,
-    principal: CurrentStaff,
+    principal: PaymentMaker,
     session: SessionDep,
     csv_text: Annotated[str, Body(media_type="text/csv", max_length=5_000_000)],
 ) -> CycleRead:
@@ -89,7 +89,7 @@ async def change_status(
     enrolment_id: uuid.UUID,
     action: Literal["suspend", "resume", "terminate"],
     data: StatusChange,
-    principal: CurrentStaff,
+    principal: PaymentMaker,
     session: SessionDep,
 ) -> EnrolmentRead:
     """Suspend, resume or terminate payments, with a reason sent to the beneficiary."""

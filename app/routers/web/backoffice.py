@@ -13,7 +13,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
-from app.core.access import CurrentStaff, require_permission
+from app.core.access import (
+    CaseStaff,
+    CurrentStaff,
+    DocumentVerifier,
+    WindowClerk,
+    require_permission,
+)
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
@@ -48,7 +54,7 @@ CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_
 @router.get("/cases", response_class=HTMLResponse)
 async def queue(
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
     status: Annotated[str, Query(max_length=40)] = "",
     light: Annotated[str, Query(max_length=10)] = "",
@@ -135,7 +141,7 @@ def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 async def case_page(
-    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> HTMLResponse:
     view = await cases_service.case_view(session, principal, case_id, language(request))
     return render(
@@ -166,7 +172,7 @@ async def verify_document(
     case_id: uuid.UUID,
     document_id: uuid.UUID,
     request: Request,
-    principal: CurrentStaff,
+    principal: DocumentVerifier,
     session: SessionDep,
     valid_from: Annotated[str, Form(max_length=10)] = "",
     valid_to: Annotated[str, Form(max_length=10)] = "",
@@ -210,7 +216,7 @@ async def verify_document(
 async def act(
     case_id: uuid.UUID,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
 ) -> Response:
     lang = language(request)
@@ -253,7 +259,7 @@ async def act(
 async def add_note(
     case_id: uuid.UUID,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
     body: Annotated[str, Form(max_length=4000)] = "",
     to_applicant: Annotated[str, Form()] = "",
@@ -279,7 +285,7 @@ async def add_note(
 
 @router.post("/cases/{case_id}/claim", dependencies=[Csrf])
 async def claim(
-    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> Response:
     await cases_service.assign(session, principal, case_id, None, language(request))
     return redirect(request, f"/staff/cases/{case_id}?done=claimed")
@@ -334,7 +340,7 @@ async def _assignment(
 async def case_document(
     case_id: uuid.UUID,
     document_id: uuid.UUID,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
     inline: bool = False,
 ) -> Response:
@@ -350,21 +356,21 @@ async def case_document(
 
 @router.get("/cases/{case_id}/receipt", response_class=HTMLResponse)
 async def receipt(
-    case_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+    case_id: uuid.UUID, request: Request, principal: WindowClerk, session: SessionDep
 ) -> HTMLResponse:
     data = await window_service.receipt(session, principal, case_id, language(request))
     return render(request, "staff/receipt.html", {"r": data})
 
 
 @router.get("/window", response_class=HTMLResponse)
-async def window(request: Request, principal: CurrentStaff, session: SessionDep) -> HTMLResponse:
+async def window(request: Request, principal: WindowClerk, session: SessionDep) -> HTMLResponse:
     return render(request, "staff/window.html", {})
 
 
 @router.post("/window/find", dependencies=[Csrf])
 async def window_find(
     request: Request,
-    principal: CurrentStaff,
+    principal: WindowClerk,
     session: SessionDep,
     id_kind: Annotated[str, Form()] = "resident_id",
     id_number: Annotated[str, Form(max_length=30)] = "",
@@ -389,7 +395,7 @@ async def window_find(
 
 @router.post("/window/register/{applicant_type}", dependencies=[Csrf])
 async def window_register(
-    applicant_type: str, request: Request, principal: CurrentStaff, session: SessionDep
+    applicant_type: str, request: Request, principal: WindowClerk, session: SessionDep
 ) -> Response:
     """Registers a walk-in with their consent given at the window."""
     lang = language(request)
@@ -426,7 +432,7 @@ async def window_register(
 
 @router.get("/window/applicants/{applicant_id}", response_class=HTMLResponse)
 async def window_applicant(
-    applicant_id: uuid.UUID, request: Request, principal: CurrentStaff, session: SessionDep
+    applicant_id: uuid.UUID, request: Request, principal: WindowClerk, session: SessionDep
 ) -> HTMLResponse:
     data = await window_service.applicant_desk(session, principal, applicant_id, language(request))
     return render(request, "staff/window_applicant.html", {"desk": data})
@@ -437,7 +443,7 @@ async def window_service_form(
     applicant_id: uuid.UUID,
     service_id: uuid.UUID,
     request: Request,
-    principal: CurrentStaff,
+    principal: WindowClerk,
     session: SessionDep,
 ) -> HTMLResponse:
     lang = language(request)
@@ -453,7 +459,7 @@ async def window_file(
     applicant_id: uuid.UUID,
     service_id: uuid.UUID,
     request: Request,
-    principal: CurrentStaff,
+    principal: WindowClerk,
     session: SessionDep,
 ) -> Response:
     """Files the service for the walk-in with scanned documents, marks originals seen, accepts."""
@@ -650,7 +656,7 @@ async def enter_verified_facts(
     case_id: uuid.UUID,
     system: str,
     request: Request,
-    principal: CurrentStaff,
+    principal: CaseStaff,
     session: SessionDep,
 ) -> Response:
     """During a lasting outage: the data a system would have given, typed in with a note."""
@@ -677,7 +683,7 @@ async def enter_verified_facts(
 async def change_route(
     case_id: uuid.UUID,
     request: Request,
-    principal: CurrentStaff,
+    principal: WindowClerk,
     session: SessionDep,
     route: Annotated[str, Form(max_length=60)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",

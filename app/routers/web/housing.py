@@ -10,7 +10,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import CurrentApplicant, CurrentStaff, HousingStaff
+from app.core.access import (
+    CurrentApplicant,
+    CurrentStaff,
+    DashboardViewer,
+    HousingStaff,
+    PaymentMaker,
+    PaymentStaff,
+)
 from app.core.csrf import csrf_protect
 from app.core.forms import error_list, errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
@@ -427,13 +434,15 @@ async def record_move_out(
 
 
 @router.get("/staff/housing/dashboard", response_class=HTMLResponse)
-async def dashboard(request: Request, principal: CurrentStaff, session: SessionDep) -> HTMLResponse:
+async def dashboard(
+    request: Request, principal: DashboardViewer, session: SessionDep
+) -> HTMLResponse:
     data = await housing_dashboard.dashboard(session, principal)
     return render(request, "staff/housing_dashboard.html", {"d": data})
 
 
 @router.get("/staff/housing/dashboard.csv")
-async def dashboard_csv(principal: CurrentStaff, session: SessionDep) -> Response:
+async def dashboard_csv(principal: DashboardViewer, session: SessionDep) -> Response:
     data = await housing_dashboard.dashboard(session, principal)
     return Response(
         housing_dashboard.as_csv(data),
@@ -462,14 +471,14 @@ async def _finance_page(
 
 
 @router.get("/staff/finance", response_class=HTMLResponse)
-async def finance(request: Request, principal: CurrentStaff, session: SessionDep) -> HTMLResponse:
+async def finance(request: Request, principal: PaymentStaff, session: SessionDep) -> HTMLResponse:
     return await _finance_page(request, principal, session)
 
 
 @router.post("/staff/finance/cycles", dependencies=[Csrf])
 async def generate(
     request: Request,
-    principal: CurrentStaff,
+    principal: PaymentMaker,
     session: SessionDep,
     month: Annotated[str, Form()] = "",
 ) -> Response:
@@ -491,7 +500,7 @@ async def generate(
 
 @router.post("/staff/finance/cycles/{cycle_id}/{step}", dependencies=[Csrf])
 async def cycle_step(
-    cycle_id: uuid.UUID, step: str, request: Request, principal: CurrentStaff, session: SessionDep
+    cycle_id: uuid.UUID, step: str, request: Request, principal: PaymentStaff, session: SessionDep
 ) -> Response:
     try:
         if step == "review":
@@ -515,7 +524,7 @@ async def cycle_step(
 
 
 @router.get("/staff/finance/cycles/{cycle_id}/batch.csv")
-async def batch(cycle_id: uuid.UUID, principal: CurrentStaff, session: SessionDep) -> Response:
+async def batch(cycle_id: uuid.UUID, principal: PaymentStaff, session: SessionDep) -> Response:
     body = await subsidies_service.batch_file(session, principal, cycle_id)
     return Response(
         body,

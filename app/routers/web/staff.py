@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.core.access import CurrentStaff
+from app.core.access import StaffHome
 from app.core.templates import render
 from app.db import SessionDep
 from app.domain.enums import Permission
@@ -14,9 +14,7 @@ router = APIRouter(prefix="/staff", tags=["staff pages"])
 
 
 @router.get("", response_class=HTMLResponse)
-async def staff_home(
-    request: Request, principal: CurrentStaff, session: SessionDep
-) -> HTMLResponse:
+async def staff_home(request: Request, principal: StaffHome, session: SessionDep) -> HTMLResponse:
     view = await accounts_service.account_view(session, principal)
     employers = (
         await staff_service.list_employers(session, principal)
