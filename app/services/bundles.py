@@ -135,10 +135,11 @@ async def after_verification(session: AsyncSession, application_id: uuid.UUID) -
     await _recheck_eligibility(session, case)
     from app.services.cases import act_as_system
 
-    await act_as_system(session, case.id, CaseAction.RECEIVE_DATA)
     needs = await late_needs(session, case, "en")
     if needs is None or needs.empty:
+        await act_as_system(session, case.id, CaseAction.RECEIVE_DATA)
         return
+    # Straight from waiting to the one notice: no "on to the window" message before it.
     calendar = await work_calendar(session)
     due_on = calendar.add_working_days(local_date(utcnow()), LATE_NEEDS_WORKING_DAYS)
     await act_as_system(

@@ -119,6 +119,8 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
     # accepted at the one window is dispatched to the departments; its outcome follows the parts.
     (S.SUBMITTED, A.WAIT_FOR_DATA): S.AWAITING_DATA,
     (S.AWAITING_DATA, A.RECEIVE_DATA): S.SUBMITTED,
+    # A system answered "no record" meanwhile: what it was to give is asked of the applicant.
+    (S.AWAITING_DATA, A.REQUEST_SUPPLEMENT): S.SUPPLEMENT_REQUESTED,
     (S.AWAITING_DATA, A.WITHDRAW): S.WITHDRAWN,
     (S.ACCEPTED, A.DISPATCH): S.IN_PROGRESS,
     (S.IN_PROGRESS, A.COMPLETE_PARTS): S.APPROVED,

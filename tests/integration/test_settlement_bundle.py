@@ -491,8 +491,10 @@ class TestBundle:
             assert any(i.startswith(label + " / ") for i in notice["items"]), label
         assert "Another government system" in notice["reason"] and "另一" in notice["reason"]
         sent = await templates_sent(sessionmaker, user.account["user_id"])
-        # One message per channel, as for the submission itself.
+        # One message per channel, as for the submission itself; no "on to the window" before it.
         assert sent.count("case.request_supplement") == sent.count("case.submitted") >= 1
+        assert "case.receive_data" not in sent
+        assert mine["timeline"][-2]["status"] == "awaiting_data"
 
         # The applicant answers on the bundle page, signed in with the browser's cookie.
         await web_login(client, user)
