@@ -139,9 +139,10 @@ def test_offer_lease_payment_cycle_and_dashboard(
     housing.locator("#operator").fill("长宁区国资公司")
     housing.get_by_role("button", name="添加项目").click()
     csv_path = tmp_path / "units.csv"
+    number = uuid.uuid4().hex[:5]
     csv_path.write_text(
         "building,number,layout,area_sqm,floor,market_rent_cny,talent_rent_cny\n"
-        f"A,{uuid.uuid4().hex[:5]},studio,28,6,4500,3800\n",
+        f"A,{number},studio,28,6,4500,3800\n",
         encoding="utf-8",
     )
     housing.locator("form.notice-box input[type=file]").last.set_input_files(str(csv_path))
@@ -163,6 +164,15 @@ def test_offer_lease_payment_cycle_and_dashboard(
     housing.goto(server + "/staff/housing/dashboard")
     expect(housing.locator(".big-figure")).to_contain_text("5000")
     shot(housing, "42-housing-dashboard")
+    # Staff offer renewal terms on the lease page (rent set by them); the tenant sees them.
+    housing.goto(server + "/staff/housing")
+    housing.locator("tr", has_text=f"A-{number}").get_by_role("link", name="续租与退租").click()
+    housing.locator("#monthly_rent_cny").fill("3900")
+    housing.get_by_role("button", name="提出续租条件").click()
+    expect(housing.get_by_text("续租条件已提出")).to_be_visible()
+    shot(housing, "42-staff-lease-renewal")
+    page.goto(server + "/housing")
+    expect(page.get_by_text("运营方提出按每月 3900 元与您续租")).to_be_visible()
     ctx.close()
 
     mctx, maker = staff_page(browser, server, "changning.maker@demo.talent.gov.cn", viewport)
