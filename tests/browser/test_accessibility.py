@@ -95,7 +95,7 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
     page.context.close()
 
     ctx, staff = staff_page(browser, server, "yangpu.window@demo.talent.gov.cn", "desktop")
-    for path in ["/staff", "/staff/cases", "/staff/window", "/staff/follow-ups"]:
+    for path in ["/staff", "/staff/cases", "/staff/cases?mine=1", "/staff/window"]:
         staff.goto(server + path)
         if problems := violations(staff):
             found[path] = problems
@@ -103,6 +103,8 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
     # Auditors read the log; district admins keep the calendar and the service catalog.
     for account, paths in (
         ("yangpu.auditor@demo.talent.gov.cn", ["/staff/audit"]),
+        # The housing officer approves: rating call-backs and 告知承诺 checks are theirs.
+        ("yangpu.housing@demo.talent.gov.cn", ["/staff/follow-ups", "/staff/verifications"]),
         ("yangpu.admin@demo.talent.gov.cn", ["/staff/admin/calendar", "/staff/admin/services"]),
     ):
         ctx, staff = staff_page(browser, server, account, "desktop")
