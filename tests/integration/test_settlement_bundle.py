@@ -515,8 +515,17 @@ class TestBundle:
         )
         assert r.status_code == 422
         assert "error-summary" in r.text
+        # Nor does the general "documents sent" form skip the questions.
+        r = await client.post(
+            f"/cases/{case['id']}/supplement",
+            data={"csrf_token": token, "version": str(mine["version"]), "kind": "other"},
+            files={"file": ("any.pdf", PDF, "application/pdf")},
+        )
+        assert r.status_code == 422
+        assert "请回答所列问题并选择所列材料" in r.text
         still = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
         assert still["status"] == "supplement_requested"
+        assert still["version"] == mine["version"]
         r = await client.post(
             f"/cases/{case['id']}/details/upload",
             data={

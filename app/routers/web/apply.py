@@ -21,7 +21,8 @@ from app.core.uploads import UploadForm, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.domain.fields import EXTRA_FIELDS
-from app.errors import AppError
+from app.errors import AppError, ValidationFailed
+from app.i18n import N_
 from app.rules import FACTS
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.documents import DocumentRead
@@ -511,6 +512,9 @@ async def send_supplement(
     lang = language(request)
     view = await cases_service.case_view(session, principal, case_id, lang)
     try:
+        if await bundles_service.late_needs_for(session, principal, case_id, lang):
+            # The questions of the notice are answered with their own form, all at once.
+            raise ValidationFailed(N_("Answer the questions and choose the documents listed."))
         upload = await read_upload(request)
         doc = await _store(session, principal, upload, default_kind="other")
         await cases_service.attach_document(
