@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from app.models import (
     Application,
@@ -165,26 +166,31 @@ async def in_talent_apartment(
     return found
 
 
-async def latest_social_insurance(
-    session: AsyncSession, applicant_ids: list[uuid.UUID], system: str, confirmed: tuple[str, ...]
+async def later_social_insurance(
+    session: AsyncSession, enrolment_ids: list[uuid.UUID], system: str, confirmed: tuple[str, ...]
 ) -> dict[uuid.UUID, tuple[str | None, dict[str, object]]]:
-    """Each beneficiary's most recent confirmed social-insurance answer, from any of their
-    applications: (the district it was asked for, its facts)."""
+    """For each enrolment, the beneficiary's most recent confirmed social-insurance answer given
+    after the enrolment's application was submitted (from any of their applications), as (the
+    district it was asked for, its facts). Older answers are what the grant already saw."""
+    granted = aliased(Application)
+    asked_for = aliased(Case)
+    answered_at = func.coalesce(FactVerification.verified_at, FactVerification.updated_at)
     out: dict[uuid.UUID, tuple[str | None, dict[str, object]]] = {}
-    for start in range(0, len(applicant_ids), 1000):
+    for start in range(0, len(enrolment_ids), 1000):
         stmt = (
-            select(FactVerification.applicant_id, Case.district, FactVerification.facts)
-            .outerjoin(Case, Case.application_id == FactVerification.application_id)
+            select(Enrolment.id, asked_for.district, FactVerification.facts)
+            .join(Case, Case.id == Enrolment.case_id)
+            .join(granted, granted.id == Case.application_id)
+            .join(FactVerification, FactVerification.applicant_id == Enrolment.applicant_id)
+            .outerjoin(asked_for, asked_for.application_id == FactVerification.application_id)
             .where(
-                FactVerification.applicant_id.in_(applicant_ids[start : start + 1000]),
+                Enrolment.id.in_(enrolment_ids[start : start + 1000]),
                 FactVerification.system == system,
                 FactVerification.status.in_(confirmed),
+                answered_at > func.coalesce(granted.submitted_at, Enrolment.created_at),
             )
-            .order_by(
-                FactVerification.applicant_id,
-                func.coalesce(FactVerification.verified_at, FactVerification.updated_at),
-            )
+            .order_by(Enrolment.id, answered_at)
         )
-        for applicant_id, district, facts in await session.execute(stmt):
-            out[applicant_id] = (district, dict(facts or {}))
+        for enrolment_id, district, facts in await session.execute(stmt):
+            out[enrolment_id] = (district, dict(facts or {}))
     return out

@@ -253,19 +253,19 @@ async def _current_facts(
     session: AsyncSession, enrolments: list[Enrolment], month: date
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The answers the grant was decided on, overlaid with what is known now: an active
-    talent-apartment lease is another housing benefit, and the latest answer of the social
-    insurance system (from any later application) gives the employer's district and, when asked
-    for the same district, the months insured there."""
+    talent-apartment lease is another housing benefit, and the social insurance system's latest
+    answer since the application (for any application of the beneficiary) gives the employer's
+    district and, when asked for the same district, the months insured there."""
     answers = await subsidies_repo.answers_for_enrolments(session, [e.id for e in enrolments])
     applicants = list({e.applicant_id for e in enrolments})
     leased = await subsidies_repo.in_talent_apartment(session, applicants, add_months(month, 1))
-    insured = await subsidies_repo.latest_social_insurance(
-        session, applicants, OutsideSystem.SOCIAL_INSURANCE.value, tuple(CONFIRMED)
+    insured = await subsidies_repo.later_social_insurance(
+        session, [e.id for e in enrolments], OutsideSystem.SOCIAL_INSURANCE.value, tuple(CONFIRMED)
     )
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for e in enrolments:
         facts = {k: v for k, v in answers.get(e.id, {}).items() if k != "employer_uscc"}
-        district, verified = insured.get(e.applicant_id, (None, {}))
+        district, verified = insured.get(e.id, (None, {}))
         for name, value in verified.items():
             if name == "employer_district" or district == e.district:
                 facts[name] = value

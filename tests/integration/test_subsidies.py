@@ -8,7 +8,7 @@ import asyncio
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -498,6 +498,34 @@ class TestLapsingConditions:
         await run_cycle(client, maker, checker, add_months(start, 12), "6222020200155667700")
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
         assert mine["status"] == "ended" and mine["status_reason"] == "schedule completed"
+
+    async def test_a_social_insurance_answer_older_than_the_application_is_not_used(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id = await approved_subsidy(client, sessionmaker)
+        enrolment = await enrol(
+            client, sessionmaker, user, case_id, "6222020200155660008", date(2043, 1, 1)
+        )
+        async with sessionmaker() as session, session.begin():
+            case = await session.get(Case, uuid.UUID(case_id))
+            assert case is not None
+            granted = await session.get(Application, case.application_id)
+            assert granted is not None and granted.submitted_at is not None
+            session.add(
+                FactVerification(
+                    application_id=case.application_id,
+                    applicant_id=case.applicant_id,
+                    system="social_insurance",
+                    status="verified",
+                    facts={"employer_district": "changning"},
+                    correlation_id=uuid.uuid4().hex,
+                    verified_at=granted.submitted_at - timedelta(days=30),
+                )
+            )
+        maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
+        checker = await staff(client, sessionmaker, "yangpu", ["finance_checker"], "finance")
+        start = date.fromisoformat(enrolment["starts_on"])
+        assert len(await run_cycle(client, maker, checker, start, "6222020200155660008")) == 1
 
     async def test_a_talent_apartment_lease_stops_the_rent_subsidy(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
