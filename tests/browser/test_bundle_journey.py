@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.services.demo import DEMO_PASSWORD
 from tests.browser.conftest import shot
 from tests.browser.journeys import act, answer, sign_in, staff_page, upload_pdf
+from tests.support.simulator import RunningSimulator
 
 ANSWERS = {
     "settlement_route": "talent_introduction",
@@ -138,3 +139,79 @@ def test_bundle_from_records_and_route_to_the_departments(
     finally:
         for ctx in (clerk_ctx, reviewer_ctx, approver_ctx, police_ctx):
             ctx.close()
+
+
+def test_a_late_no_record_is_answered_on_the_bundle_page(
+    page: Page, server: str, simulator: RunningSimulator, tmp_path: Path
+) -> None:
+    """The social insurance system is down when the applicant submits, then says it holds no
+    record: the bundle page asks, once, for what it was to provide."""
+    simulator.control("social_insurance", "down", duration_ms=600_000)
+    try:
+        sign_in(page, server, "zhang.min@demo.example.cn", DEMO_PASSWORD)
+        page.goto(server + "/services")
+        card = page.locator("li.card", has=page.get_by_role("heading", name="人才落户一件事"))
+        card.first.get_by_role("button").click()
+        _records_fetched(page)
+        page.get_by_role("link", name="回答问题").click()
+        while page.get_by_role("button", name="保存并继续").count():
+            answer(page, ANSWERS)
+            assert not page.locator("#social_insurance_months").count()
+            with page.expect_navigation():
+                page.get_by_role("button", name="保存并继续").click()
+        answer(page, ANSWERS)
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存并完成").click()
+        page.get_by_role("link", name="添加材料").click()
+        assert not page.locator("#file-social_insurance_record").count()
+        codes = [
+            str(i.get_attribute("id"))[len("file-") :]
+            for i in page.locator("input[type=file]").all()
+        ]
+        for code in codes:
+            upload_pdf(page, f"#file-{code}", tmp_path, f"{code}.pdf")
+            with page.expect_navigation():
+                page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
+                    "button[type=submit]"
+                ).click()
+        page.get_by_role("link", name="继续").click()
+        page.get_by_role("link", name="检查并提交").click()
+        page.locator("#declaration-input").check()
+        page.locator("#sensitive_consent-input").check()
+        page.get_by_role("button", name="提交申请").click()
+        page.get_by_role("link", name="跟踪办理进度").click()
+        expect(page.get_by_text("正在等待以下系统的数据：社会保险信息系统").first).to_be_visible()
+
+        simulator.control("social_insurance", "no_record")
+        deadline = time.monotonic() + 90
+        while not page.locator("#details").count():
+            assert time.monotonic() < deadline, "the late answer did not reach the case"
+            time.sleep(2)
+            page.reload()
+        details = page.locator("#details")
+        expect(details.get_by_role("heading", name="需要您补充的信息和材料")).to_be_visible()
+        expect(details).to_contain_text("社保缴费记录")
+        shot(page, "47-bundle-late-notice")
+
+        # Sending without everything names what is missing, and keeps what was typed.
+        details.locator("#employer_district-yangpu").check()
+        with page.expect_navigation():
+            details.get_by_role("button", name="提交答复和材料").click()
+        expect(page.locator(".error-summary")).to_be_visible()
+        expect(page.locator("#employer_district-yangpu")).to_be_checked()
+
+        upload_pdf(page, "#upload-social_insurance_record", tmp_path, "record.pdf")
+        with page.expect_navigation():
+            page.locator("form.late-upload").get_by_role("button", name="上传此材料").click()
+        page.locator("#employer_district-yangpu").check()
+        page.locator("input#social_insurance_months").fill("48")
+        if page.locator("input#social_insurance_base_multiple").count():
+            page.locator("input#social_insurance_base_multiple").fill("2")
+        with page.expect_navigation():
+            page.get_by_role("button", name="提交答复和材料").click()
+        expect(page.get_by_text("谢谢，已通知受理部门您的材料已送达。")).to_be_visible()
+        assert not page.locator("#details").count()
+        expect(page.locator(".status-tag").first).to_have_text("已收到申请")
+        shot(page, "48-bundle-late-answered")
+    finally:
+        simulator.reset()
