@@ -103,8 +103,12 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
     # Auditors read the log; district admins keep the calendar and the service catalog.
     for account, paths in (
         ("yangpu.auditor@demo.talent.gov.cn", ["/staff/audit"]),
-        # The housing officer approves: rating call-backs and 告知承诺 checks are theirs.
-        ("yangpu.housing@demo.talent.gov.cn", ["/staff/follow-ups", "/staff/verifications"]),
+        # The housing officer approves: rating call-backs and 告知承诺 checks are theirs; the
+        # talent-apartment page (waitlist breakdown, units, leases) too.
+        (
+            "yangpu.housing@demo.talent.gov.cn",
+            ["/staff/follow-ups", "/staff/verifications", "/staff/housing"],
+        ),
         ("yangpu.admin@demo.talent.gov.cn", ["/staff/admin/calendar", "/staff/admin/services"]),
     ):
         ctx, staff = staff_page(browser, server, account, "desktop")
