@@ -28,6 +28,16 @@ class VerificationTaskRead(BaseModel):
     overdue: bool
 
 
+class CommitmentCheck(BaseModel):
+    """A 告知承诺 verification task as the case page shows it."""
+
+    due_on: date
+    status: str  # pending | done | cancelled
+    outcome: str | None  # verified | revoked
+    note: str | None
+    done_at: datetime | None
+
+
 class VerificationConfirm(_In):
     """The commitment checked out: the approval stands and the task is closed."""
 

@@ -26,6 +26,7 @@ from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.schemas.cases import CaseActionRequest, CaseRead
 from app.schemas.tasks import (
+    CommitmentCheck,
     FollowUpRead,
     FollowUpResolve,
     VerificationConfirm,
@@ -80,6 +81,21 @@ async def verification_tasks(
             )
         )
     return out
+
+
+async def case_checks(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> list[CommitmentCheck]:
+    """The commitment checks of a case the caller may read (none for most cases)."""
+    case = await cases_repo.get_case(session, principal, case_id)
+    if case is None or not case.approved_on_commitment:
+        return []
+    return [
+        CommitmentCheck(
+            due_on=t.due_on, status=t.status, outcome=t.outcome, note=t.note, done_at=t.done_at
+        )
+        for t in await cases_repo.verifications_of(session, case.id)
+    ]
 
 
 async def _open_task(

@@ -747,6 +747,8 @@ class TestCommitmentVerification:
         )
         client.cookies.clear()
         await page_login(client, email)
+        case_page = await client.get(f"/staff/cases/{case_id}")
+        assert f"待核查，截止 {task['due_on']}" in case_page.text
         page = await client.get("/staff/verifications")
         assert page.status_code == 200 and task["case_number"] in page.text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -759,6 +761,9 @@ class TestCommitmentVerification:
         assert r.status_code == 303
         after = await client.get(r.headers["location"])
         assert task["case_number"] not in after.text
+        # The case page keeps the finding with its note.
+        case_page = await client.get(f"/staff/cases/{case_id}")
+        assert "已核对原件" in case_page.text and "待核查" not in case_page.text
         client.cookies.clear()
         clerk = await f.create_staff(
             sessionmaker, district="yangpu", roles=["window_clerk"], department="service_center"

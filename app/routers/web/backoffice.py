@@ -332,8 +332,12 @@ async def reassign(
 async def _assignment(
     session: SessionDep, principal: Principal, view: CaseRead
 ) -> dict[str, object]:
-    """Who the viewer may hand the case to (empty unless they may reassign)."""
-    return {"assignees": await cases_service.assignees(session, principal, view.id)}
+    """Who the viewer may hand the case to (empty unless they may reassign), and the case's
+    告知承诺 checks."""
+    return {
+        "assignees": await cases_service.assignees(session, principal, view.id),
+        "commitment_checks": await tasks_service.case_checks(session, principal, view.id),
+    }
 
 
 @router.get("/cases/{case_id}/documents/{document_id}")
