@@ -330,6 +330,7 @@ async def apartment_case(
     spouse_id: str | None = None,
     payload: dict[str, Any] | None = None,
     top_score: bool = False,
+    employer_uscc: str | None = None,
 ) -> tuple[f.ApiUser, dict[str, Any]]:
     """A new applicant's submitted talent-apartment application, naming a spouse when given;
     ``top_score`` gives the highest priority score the Changning policy awards."""
@@ -355,7 +356,7 @@ async def apartment_case(
         "skill_level": 0,
         "contract_end_date": "2029-06-30",
         "talent_programs": [],
-        "employer_uscc": f.uscc(),
+        "employer_uscc": employer_uscc or f.uscc(),
     }
     if spouse_id:
         answers["spouse_id_number"] = spouse_id
@@ -835,3 +836,74 @@ class TestPages:
         finally:
             await staff_pages.aclose()
             await tenant.aclose()
+
+
+async def _through_to_approval(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    case: dict[str, Any],
+    hr_email: str,
+) -> httpx.Response:
+    """Employer confirmation, acceptance, review and the approval of an apartment case: the
+    approval's answer is returned."""
+    from datetime import date, timedelta
+
+    from tests.integration.test_cases_api import act
+
+    case_id = case["case"]["id"]
+    clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
+    due = (date.today() + timedelta(days=10)).isoformat()
+    r = await act(client, clerk, case_id, 1, "request_employer_confirmation", due_on=due)
+    assert r.status_code == 200, r.text
+    hr = await f.login(client, hr_email, f.PASSWORD)
+    r = await client.post(
+        f"/api/v1/employer/cases/{case_id}/actions",
+        headers={"Authorization": f"Bearer {hr['access_token']}"},
+        json={"action": "confirm_employment", "expected_version": r.json()["version"]},
+    )
+    assert r.status_code == 200, r.text
+    r = await act(client, clerk, case_id, r.json()["version"], "accept")
+    assert r.status_code == 200, r.text
+    officer = await housing_staff(client, sm, "changning")
+    r = await act(client, officer, case_id, r.json()["version"], "start_review")
+    assert r.status_code == 200, r.text
+    return await act(client, officer, case_id, r.json()["version"], "approve")
+
+
+class TestHouseholdOnApproval:
+    async def test_approving_a_case_naming_a_housed_applicant_as_spouse_is_refused(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.services import staff as staff_service
+
+        async with sessionmaker() as session, session.begin():
+            employer = await staff_service.create_employer(
+                session, name="长宁住房测试科技", uscc=f.uscc(), district="changning"
+            )
+            uscc, hr_email = employer.uscc, f.unique_email("hr")
+            await staff_service.create_employer_user(
+                session,
+                employer_id=employer.id,
+                email=hr_email,
+                password=f.PASSWORD,
+                full_name="人事",
+            )
+        a_payload = f.domestic_payload()
+        _a, a_case = await apartment_case(
+            client, "changning", payload=a_payload, employer_uscc=uscc
+        )
+        approved = await _through_to_approval(client, sessionmaker, a_case, hr_email)
+        assert approved.status_code == 200, approved.text
+        _b, b_case = await apartment_case(
+            client, "changning", spouse_id=a_payload["id_number"], employer_uscc=uscc
+        )
+        refused = await _through_to_approval(client, sessionmaker, b_case, hr_email)
+        assert refused.status_code == 409
+        assert a_case["case"]["number"] in refused.json()["detail"]
+        assert "家庭" in refused.json()["detail"]  # the default language is Chinese
+        headers = await housing_staff(client, sessionmaker, "changning")
+        b = (
+            await client.get(f"/api/v1/staff/cases/{b_case['case']['id']}", headers=headers)
+        ).json()
+        assert b["status"] == "in_review"  # nothing changed
+        assert a_case["case"]["number"] in b["household_conflicts"]
