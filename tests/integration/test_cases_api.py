@@ -732,6 +732,17 @@ class TestCommitmentVerification:
         mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
         assert mine["status"] == "revoked"
 
+    async def test_the_page_revokes_only_when_confirmed(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id, _clerk, approver = await self._closed_on_commitment(client, sessionmaker)
+        task = await self._task(client, approver, case_id)
+        assert task is not None
+        await _revoke_on_the_page(client, sessionmaker, task)
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert mine["status"] == "revoked"
+        assert await self._task(client, approver, case_id) is None
+
     async def test_the_page_lists_the_task_and_records_the_check(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -832,6 +843,38 @@ async def queue_numbers(
         cursor = r.json()["next_cursor"]
         if cursor is None:
             return numbers
+
+
+async def _revoke_on_the_page(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    task: dict[str, Any],
+) -> None:
+    import re
+
+    from tests.integration.test_audit import page_login
+
+    email = await f.create_staff(
+        sessionmaker, district="yangpu", roles=["approver"], department="hr_bureau"
+    )
+    client.cookies.clear()
+    await page_login(client, email)
+    page = await client.get("/staff/verifications")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    url = f"/staff/verifications/{task['id']}/revoke"
+    form = {
+        "csrf_token": token.group(1),
+        "expected_version": str(task["case_version"]),
+        "reason": "承诺的劳动合同不存在",
+        "clause": "第十二条",
+    }
+    unconfirmed = await client.post(url, data=form)
+    assert unconfirmed.status_code == 422
+    assert f'href="#confirm-{task["id"]}"' in unconfirmed.text
+    assert "承诺的劳动合同不存在" in unconfirmed.text  # what was typed is kept
+    r = await client.post(url, data={**form, "confirm": "yes"})
+    assert r.status_code == 303 and r.headers["location"].endswith("done=revoked")
 
 
 class TestMyCases:

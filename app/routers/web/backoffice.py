@@ -632,13 +632,22 @@ async def revoke_on_verification(
     expected_version: Annotated[str, Form(max_length=12)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
     clause: Annotated[str, Form(max_length=500)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     values = {"reason": reason, "clause": clause}
     parsed, problems = parse_form(
         VerificationRevoke, {"expected_version": expected_version, **values}
     )
+    if not confirm:
+        problems.append(
+            FieldError(
+                "confirm",
+                "required",
+                N_("Confirm that the approval is to be revoked."),
+            )
+        )
     try:
-        if parsed is None:
+        if parsed is None or problems:
             raise ValidationFailed(field_errors=problems)
         await tasks_service.revoke(session, principal, task_id, parsed, language(request))
     except AppError as exc:
