@@ -738,6 +738,7 @@ async def propose_renewal(
     lease.renewal_proposed_at = utcnow()
     lease.renewal_proposed_by = principal.user_id
     await session.flush()
+    await _tell_tenant_of_terms(session, lease, monthly_rent_cny)
     await audit.record(
         session,
         "housing.renewal_proposed",
@@ -747,6 +748,23 @@ async def propose_renewal(
         detail={"rent": monthly_rent_cny, "current": lease.monthly_rent_cny},
     )
     return _lease_view(lease, unit)
+
+
+async def _tell_tenant_of_terms(session: AsyncSession, lease: Lease, rent: int) -> None:
+    from app.repositories import accounts as accounts_repo
+    from app.services import notifications
+
+    applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
+    if applicant is None:
+        return
+    await notifications.enqueue(
+        session,
+        recipient_user_id=applicant.user_id,
+        template="lease.renewal_terms",
+        payload={"deadline": lease.ends_on, "amount": rent, "url": "/housing"},
+        language=applicant.user.language,
+        dedup_key=f"lease:{lease.id}:terms:{lease.ends_on.isoformat()}:{rent}",
+    )
 
 
 async def renew_lease(

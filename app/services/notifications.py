@@ -272,6 +272,13 @@ TEMPLATES: dict[str, Template] = {
             "it for another year; sign in to renew or to arrange moving out."
         ),
     ),
+    "lease.renewal_terms": Template(
+        N_("Renewal terms for your talent apartment"),
+        N_(
+            "The operator offers to renew your talent apartment lease, which ends on "
+            "{deadline}, at {amount} yuan a month. Sign in to accept the renewal."
+        ),
+    ),
     "subsidy.suspended": Template(
         N_("Subsidy suspended: {case_number}"),
         N_("Payments of {service_name} ({case_number}) are suspended. Reason: {reason}"),

@@ -225,6 +225,17 @@ class TestLease:
         proposed = await client.put(terms, headers=headers, json={"monthly_rent_cny": 5250})
         assert proposed.status_code == 200, proposed.text
         assert proposed.json()["renewal_rent_cny"] == 5250
+        from app.models import OutboxMessage
+
+        async with sessionmaker() as session:
+            told = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.dedup_key.like(f"lease:{lease['id']}:terms:%"))
+                )
+            ).scalar_one()
+        assert told >= 1  # the tenant hears of the terms
         second = await client.post(url, headers=user.headers)
         assert second.status_code == 200, second.text
         assert second.json()["monthly_rent_cny"] == 5250
