@@ -41,6 +41,19 @@ LAYOUT_LABELS = {
     "two_bed": N_("Two bedrooms"),
     "three_bed": N_("Three bedrooms"),
 }
+# Unit, offer and lease statuses as people read them.
+STATUS_LABELS = {
+    "available": N_("Available"),
+    "offered": N_("On offer"),
+    "leased": N_("Let"),
+    "maintenance": N_("In maintenance"),
+    "open": N_("Open: waiting for your answer"),
+    "accepted": N_("Accepted"),
+    "declined": N_("Declined"),
+    "expired": N_("Lapsed: not answered in time"),
+    "active": N_("Active"),
+    "ended": N_("Ended"),
+}
 CONDITION_LABELS = {
     "good": N_("Good: nothing to repair"),
     "minor_damage": N_("Minor damage"),
@@ -79,6 +92,7 @@ async def _my_page(
             "housing": housing,
             "preferences": preferences,
             "layouts": LAYOUT_LABELS,
+            "statuses": STATUS_LABELS,
             "subsidies": subsidies,
             "payable": payable,
             "errors": errors or [],
@@ -229,6 +243,7 @@ async def _staff_page(
             "projects": projects,
             "leases": leases,
             "layouts": LAYOUT_LABELS,
+            "statuses": STATUS_LABELS,
             "errors": errors or [],
             "notice": request.query_params.get("done"),
         },
@@ -306,6 +321,7 @@ async def _unit_page(
         {
             "unit": unit,
             "layouts": LAYOUT_LABELS,
+            "statuses": STATUS_LABELS,
             "errors": errors or [],
             "values": values or unit.model_dump(mode="json"),
         },
@@ -361,6 +377,7 @@ async def _lease_page(
         {
             "lease": lease,
             "conditions": CONDITION_LABELS,
+            "statuses": STATUS_LABELS,
             "max_rent": lease.monthly_rent_cny
             * (100 + housing_service.lease_rules(principal.district or "").max_rent_rise_percent)
             // 100,
