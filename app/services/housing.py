@@ -343,7 +343,9 @@ async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | No
         await session.flush()
     except IntegrityError as exc:
         # Another approval of the same household won the race; the unique index stopped this.
-        raise Conflict(_DUPLICATE_HOUSEHOLD, params={"case": "?"}) from exc
+        raise Conflict(
+            N_("This household already waits for or lives in a talent apartment.")
+        ) from exc
     return entry
 
 

@@ -918,3 +918,39 @@ class TestHouseholdOnApproval:
         ).json()
         assert b["status"] == "in_review"  # nothing changed
         assert a_case["case"]["number"] in b["household_conflicts"]
+
+    async def test_two_approvals_of_one_household_at_once_make_one_entry(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.errors import Conflict
+        from app.services.housing import join_waitlist
+
+        a_payload = f.domestic_payload()
+        _a, a_case = await apartment_case(client, "changning", payload=a_payload)
+        _b, b_case = await apartment_case(client, "changning", spouse_id=a_payload["id_number"])
+
+        async def join(result: dict[str, Any]) -> str:
+            try:
+                async with sessionmaker() as session, session.begin():
+                    case = await session.get(Case, uuid.UUID(result["case"]["id"]))
+                    assert case is not None
+                    await join_waitlist(session, case)
+            except Conflict:
+                return "refused"
+            return "joined"
+
+        outcomes = await asyncio.gather(join(a_case), join(b_case))
+        assert sorted(outcomes) == ["joined", "refused"]
+        async with sessionmaker() as session:
+            entries = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(WaitlistEntry)
+                    .where(
+                        WaitlistEntry.case_id.in_(
+                            [uuid.UUID(a_case["case"]["id"]), uuid.UUID(b_case["case"]["id"])]
+                        )
+                    )
+                )
+            ).scalar_one()
+        assert entries == 1
