@@ -285,3 +285,12 @@ async def lease_in_district(
     )
     row = (await session.execute(stmt)).first()
     return (row[0], row[1]) if row else None
+
+
+async def open_offers_for_entry(session: AsyncSession, entry_id: uuid.UUID) -> list[ApartmentOffer]:
+    stmt = (
+        select(ApartmentOffer)
+        .where(ApartmentOffer.entry_id == entry_id, ApartmentOffer.status == "open")
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())

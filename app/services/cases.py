@@ -604,6 +604,8 @@ async def _persist(
     await _carry_out(session, case, service, result.effects, event_params)
     if after.status is CaseStatus.APPROVED and service.code == "talent_apartment":
         await housing.join_waitlist(session, case)
+    elif after.status is CaseStatus.REVOKED and service.code == "talent_apartment":
+        await housing.leave_waitlist(session, case)
     await _bundle_follow_up(session, case, service, action, now)
     await audit.record(
         session,

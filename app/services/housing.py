@@ -349,6 +349,22 @@ async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | No
     return entry
 
 
+async def leave_waitlist(session: AsyncSession, case: Case) -> None:
+    """A revoked approval takes a still-waiting household off the list (an open offer lapses
+    and its unit goes back); a lease already signed ends only through the move-out."""
+    entry = await housing_repo.entry_for_case(session, case.id)
+    if entry is None or entry.status not in ("waiting", "offered"):
+        return
+    for offer in await housing_repo.open_offers_for_entry(session, entry.id):
+        unit = await housing_repo.lock_unit(session, offer.unit_id)
+        offer.status, offer.decided_at = "expired", utcnow()
+        if unit is not None:
+            unit.status = "available"
+    entry.status = "removed"
+    await housing_repo.release_household(session, entry.id)
+    await session.flush()
+
+
 def score_components(
     district: str, outputs: dict[str, object], version: object = None
 ) -> list[ScoreComponent]:

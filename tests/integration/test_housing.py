@@ -12,7 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.enums import IdKind
-from app.models import ApartmentOffer, Application, Case, Lease, SpouseIdentity, WaitlistEntry
+from app.models import (
+    ApartmentOffer,
+    Application,
+    Case,
+    HouseholdKey,
+    Lease,
+    SpouseIdentity,
+    WaitlistEntry,
+)
 from app.services import protection
 from tests import factories as f
 from tests.integration.test_cases_api import staff, submitted_rent_case
@@ -954,3 +962,31 @@ class TestHouseholdOnApproval:
                 )
             ).scalar_one()
         assert entries == 1
+
+    async def test_a_revoked_approval_takes_the_household_off_the_list(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from app.services.housing import leave_waitlist
+
+        headers, user, _pid, offer = await leased_or_offered(client, sessionmaker, "changning")
+        async with sessionmaker() as session, session.begin():
+            entry = (
+                await session.execute(
+                    select(WaitlistEntry).where(
+                        WaitlistEntry.applicant_id == uuid.UUID(user.account["applicant"]["id"])
+                    )
+                )
+            ).scalar_one()
+            case = await session.get(Case, entry.case_id)
+            assert case is not None
+            await leave_waitlist(session, case)  # as the revocation does
+        mine = (await client.get("/api/v1/my/housing", headers=user.headers)).json()
+        assert [o["status"] for o in mine["offers"]] == ["expired"]
+        units = (await client.get("/api/v1/housing/units", headers=headers)).json()
+        assert next(u for u in units if u["id"] == offer["unit"]["id"])["status"] == "available"
+        async with sessionmaker() as session:
+            keys = (
+                await session.execute(select(HouseholdKey).where(HouseholdKey.entry_id == entry.id))
+            ).scalars()
+            assert all(k.released_at is not None for k in keys)
+            assert (await session.get(WaitlistEntry, entry.id)).status == "removed"  # type: ignore[union-attr]
