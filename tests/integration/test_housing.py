@@ -291,6 +291,9 @@ class TestOffersOverTime:
             "/api/v1/my/housing/preferences", headers=user.headers, json={"layouts": ["studio"]}
         )
         assert r.status_code == 204
+        chosen = await client.get("/api/v1/my/housing/preferences", headers=user.headers)
+        assert chosen.json()["chosen_layouts"] == ["studio"]
+        assert pid in [p["id"] for p in chosen.json()["projects"]]
         await client.post("/api/v1/housing/allocation-rounds", headers=headers, json={})
         assert (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"] == []
         await client.put(

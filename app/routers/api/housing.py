@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.access import CurrentApplicant, HousingStaff
 from app.db import SessionDep
+from app.errors import NotFound
+from app.i18n import N_
 from app.schemas.housing import (
     AllocationRequest,
     ImportReport,
@@ -18,6 +20,7 @@ from app.schemas.housing import (
     MoveOutRecord,
     MoveOutRequest,
     MyHousing,
+    MyPreferences,
     OfferRead,
     ProjectCreate,
     ProjectRead,
@@ -159,6 +162,15 @@ class PreferencesUpdate(BaseModel):
     layouts: list[Literal["studio", "one_bed", "two_bed", "three_bed"]] = Field(
         default_factory=list, max_length=4
     )
+
+
+@router.get("/my/housing/preferences")
+async def my_preferences(principal: CurrentApplicant, session: SessionDep) -> MyPreferences:
+    """The projects of the district you wait in and the projects and layouts you chose."""
+    found = await housing_service.my_preferences(session, principal)
+    if found is None:
+        raise NotFound(N_("You are not on a waiting list."))
+    return found
 
 
 @router.put("/my/housing/preferences", status_code=status.HTTP_204_NO_CONTENT)
