@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +13,7 @@ from app.models import (
     ApartmentProject,
     ApartmentUnit,
     Applicant,
+    Application,
     Case,
     HouseholdKey,
     Lease,
@@ -294,3 +295,19 @@ async def open_offers_for_entry(session: AsyncSession, entry_id: uuid.UUID) -> l
         .with_for_update()
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def answers_submitted_after(
+    session: AsyncSession, applicant_id: uuid.UUID, after: datetime
+) -> list[dict[str, object]]:
+    """The applicant's answers on applications submitted after ``after``, oldest first."""
+    stmt = (
+        select(Application.answers)
+        .where(
+            Application.applicant_id == applicant_id,
+            Application.status == "submitted",
+            Application.submitted_at > after,
+        )
+        .order_by(Application.submitted_at)
+    )
+    return [dict(a) for a in (await session.execute(stmt)).scalars()]

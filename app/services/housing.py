@@ -826,8 +826,7 @@ async def renew_lease(
 
 async def _failed_conditions(session: AsyncSession, lease: Lease) -> list[dict[str, str]] | None:
     """None while the tenant still qualifies, else the failed conditions in zh and en. The
-    facts are the case's answers updated by what the tenant has told us since (profile)."""
-    from app.repositories import accounts as accounts_repo
+    facts are the case's answers updated by those the tenant gave on applications since."""
     from app.repositories import catalog as catalog_repo
     from app.repositories import subsidies as subsidies_repo
     from app.rules import load_library
@@ -840,11 +839,12 @@ async def _failed_conditions(session: AsyncSession, lease: Lease) -> list[dict[s
     service = await catalog_repo.get(session, case.service_id)
     if service is None or not service.policy_id:
         return None
-    answers = await subsidies_repo.answers_for_case(session, case.id)
-    applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
-    facts = {k: v for k, v in answers.items() if k not in EXTRA_FIELDS}
-    if applicant is not None:
-        facts.update(applicant.profile_facts)
+    facts = dict(await subsidies_repo.answers_for_case(session, case.id))
+    for later in await housing_repo.answers_submitted_after(
+        session, lease.applicant_id, case.submitted_at
+    ):
+        facts.update(later)
+    facts = {k: v for k, v in facts.items() if k not in EXTRA_FIELDS}
     today = local_date(utcnow())
     results = {
         lang: load_library().evaluate(facts, today, policy_ids=[service.policy_id], lang=lang)[0]

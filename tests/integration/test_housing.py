@@ -565,8 +565,6 @@ class TestPolicyRules:
     async def test_renewal_is_refused_with_the_reason_when_the_tenant_no_longer_qualifies(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from app.models import Applicant
-
         headers, user, _pid, offer = await leased_or_offered(
             client, sessionmaker, "changning", "one_bed"
         )
@@ -581,11 +579,27 @@ class TestPolicyRules:
             json={"monthly_rent_cny": 4200},
         )
         assert r.status_code == 200, r.text
-        # The tenant has since told us they work in Yangpu.
-        async with sessionmaker() as session, session.begin():
-            applicant = await session.get(Applicant, uuid.UUID(user.account["applicant"]["id"]))
-            assert applicant is not None
-            applicant.profile_facts = {**applicant.profile_facts, "employer_district": "yangpu"}
+        # On a later application the tenant answers that they now work in Yangpu.
+        from tests.integration.test_cases_api import RENT_ANSWERS, service_id
+
+        sid = await service_id(client, "changning", "rent_subsidy")
+        draft = (
+            await client.post(
+                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
+            )
+        ).json()
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            headers=user.headers,
+            json={"answers": dict(RENT_ANSWERS, employer_district="yangpu")},
+        )
+        assert r.status_code == 200, r.text
+        r = await client.post(
+            f"/api/v1/applications/{draft['id']}/submit",
+            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+            json={"declaration": True, "sensitive_consent": True},
+        )
+        assert r.status_code == 201, r.text
         url = f"/api/v1/my/housing/leases/{lease['id']}/renew"
         en = await client.post(url, headers={**user.headers, "Accept-Language": "en"})
         assert en.status_code == 409
