@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -139,10 +140,9 @@ def test_offer_lease_payment_cycle_and_dashboard(
     housing.locator("#operator").fill("长宁区国资公司")
     housing.get_by_role("button", name="添加项目").click()
     csv_path = tmp_path / "units.csv"
-    number = uuid.uuid4().hex[:5]
     csv_path.write_text(
         "building,number,layout,area_sqm,floor,market_rent_cny,talent_rent_cny\n"
-        f"A,{number},studio,28,6,4500,3800\n",
+        f"A,{uuid.uuid4().hex[:5]},studio,28,6,4500,3800\n",
         encoding="utf-8",
     )
     housing.locator("form.notice-box input[type=file]").last.set_input_files(str(csv_path))
@@ -165,14 +165,28 @@ def test_offer_lease_payment_cycle_and_dashboard(
     expect(housing.locator(".big-figure")).to_contain_text("5000")
     shot(housing, "42-housing-dashboard")
     # Staff offer renewal terms on the lease page (rent set by them); the tenant sees them.
+    # The unit let (the phone run may be offered the one the desktop run's tenant left).
+    let = re.search(r"A-[0-9a-f]{5}", page.locator("dl.lease").first.inner_text())
+    assert let is not None
     housing.goto(server + "/staff/housing")
-    housing.locator("tr", has_text=f"A-{number}").get_by_role("link", name="续租与退租").click()
+    housing.locator("tr", has_text=let.group(0)).filter(has_text="履行中").get_by_role(
+        "link", name="续租与退租"
+    ).click()
     housing.locator("#monthly_rent_cny").fill("3900")
     housing.get_by_role("button", name="提出续租条件").click()
     expect(housing.get_by_text("续租条件已提出")).to_be_visible()
     shot(housing, "42-staff-lease-renewal")
     page.goto(server + "/housing")
     expect(page.get_by_text("运营方提出按每月 3900 元与您续租")).to_be_visible()
+    # The tenant moves out instead: staff record the inspection on the same page. (A tenant
+    # of a talent apartment is not paid the rent subsidy; once out, the payments below run.)
+    housing.get_by_text("完好：无需维修").click()
+    housing.locator("#note").fill("房屋完好，钥匙已归还")
+    housing.get_by_text("承租人已搬离：终止租约，房源重新可配租").click()
+    housing.get_by_role("button", name="登记退租").click()
+    expect(housing.get_by_text("退租已登记，房源重新可配租。")).to_be_visible()
+    page.goto(server + "/housing")
+    expect(page.locator("dl.lease").first).to_contain_text("已终止")
     ctx.close()
 
     mctx, maker = staff_page(browser, server, "changning.maker@demo.talent.gov.cn", viewport)
