@@ -908,7 +908,7 @@ async def _through_to_approval(
 
 class TestHouseholdOnApproval:
     async def test_approving_a_case_naming_a_housed_applicant_as_spouse_is_refused(
-        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+        self, app: Any, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         from app.services import staff as staff_service
 
@@ -943,6 +943,15 @@ class TestHouseholdOnApproval:
         ).json()
         assert b["status"] == "in_review"  # nothing changed
         assert a_case["case"]["number"] in b["household_conflicts"]
+        email = await f.create_staff(
+            sessionmaker, district="changning", roles=["approver"], department="housing"
+        )
+        pages = await _page_session(app, email, f.PASSWORD, totp=True)
+        try:
+            shown = await pages.get(f"/staff/cases/{b_case['case']['id']}")
+        finally:
+            await pages.aclose()
+        assert "重复家庭" in shown.text and a_case["case"]["number"] in shown.text
 
     async def test_two_approvals_of_one_household_at_once_make_one_entry(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
