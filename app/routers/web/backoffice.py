@@ -167,6 +167,35 @@ async def _document_marks(
     }
 
 
+async def _case_failed(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentStaff,
+    case_id: uuid.UUID,
+    exc: AppError,
+    lang: str,
+    *,
+    with_marks: bool = False,
+    with_assignment: bool = False,
+    **extra: object,
+) -> HTMLResponse:
+    """The case page again with the error summary, once the failed action's work is undone."""
+    await settle_failure(session, exc)
+    view = await cases_service.case_view(session, principal, case_id, lang)
+    return render(
+        request,
+        "staff/case.html",
+        {
+            **_case_context(view, lang),
+            **(await _document_marks(session, principal, view) if with_marks else {}),
+            **(await _assignment(session, principal, view) if with_assignment else {}),
+            "errors": errors_of(exc, lang),
+            **extra,
+        },
+        status_code=exc.status_code,
+    )
+
+
 @router.post("/cases/{case_id}/documents/{document_id}/verify", dependencies=[Csrf])
 async def verify_document(
     case_id: uuid.UUID,
@@ -196,18 +225,15 @@ async def verify_document(
             raise ValidationFailed(field_errors=problems)
         await documents_service.verify_for_case(session, principal, case_id, document_id, parsed)
     except AppError as exc:
-        await settle_failure(session, exc)
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
+        return await _case_failed(
             request,
-            "staff/case.html",
-            {
-                **_case_context(view, lang),
-                **await _document_marks(session, principal, view),
-                "errors": errors_of(exc, lang),
-                "failed_document": str(document_id),
-            },
-            status_code=exc.status_code,
+            session,
+            principal,
+            case_id,
+            exc,
+            lang,
+            with_marks=True,
+            failed_document=str(document_id),
         )
     return redirect(request, f"/staff/cases/{case_id}?done=document_verified")
 
@@ -240,17 +266,8 @@ async def act(
             raise ValidationFailed(field_errors=problems)
         await cases_service.act(session, principal, case_id, parsed, lang)
     except AppError as exc:
-        await settle_failure(session, exc)
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
-            request,
-            "staff/case.html",
-            {
-                **_case_context(view, lang),
-                "errors": errors_of(exc, lang),
-                "failed_action": data["action"],
-            },
-            status_code=exc.status_code,
+        return await _case_failed(
+            request, session, principal, case_id, exc, lang, failed_action=data["action"]
         )
     return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
 
@@ -312,19 +329,16 @@ async def reassign(
             ) from None
         await cases_service.assign(session, principal, case_id, target, lang)
     except AppError as exc:
-        await settle_failure(session, exc)
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
+        return await _case_failed(
             request,
-            "staff/case.html",
-            {
-                **_case_context(view, lang),
-                **await _document_marks(session, principal, view),
-                **await _assignment(session, principal, view),
-                "errors": errors_of(exc, lang),
-                "failed_action": "reassign",
-            },
-            status_code=exc.status_code,
+            session,
+            principal,
+            case_id,
+            exc,
+            lang,
+            with_marks=True,
+            with_assignment=True,
+            failed_action="reassign",
         )
     return redirect(request, f"/staff/cases/{case_id}?done=reassigned")
 
@@ -681,14 +695,7 @@ async def enter_verified_facts(
     try:
         await verification_service.enter_manually(session, principal, case_id, system, facts, note)
     except AppError as exc:
-        await settle_failure(session, exc)
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
-            request,
-            "staff/case.html",
-            {**_case_context(view, lang), "errors": errors_of(exc, lang)},
-            status_code=exc.status_code,
-        )
+        return await _case_failed(request, session, principal, case_id, exc, lang)
     return redirect(request, f"/staff/cases/{case_id}?done=verified")
 
 
@@ -705,12 +712,7 @@ async def change_route(
     try:
         await bundles_service.change_route(session, principal, case_id, route, reason, lang)
     except AppError as exc:
-        await settle_failure(session, exc)
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
-            request,
-            "staff/case.html",
-            {**_case_context(view, lang), "errors": errors_of(exc, lang), "failed_action": "route"},
-            status_code=exc.status_code,
+        return await _case_failed(
+            request, session, principal, case_id, exc, lang, failed_action="route"
         )
     return redirect(request, f"/staff/cases/{case_id}?done=route")
