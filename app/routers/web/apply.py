@@ -433,6 +433,29 @@ async def _case_page(
     )
 
 
+async def _case_failed(
+    request: Request,
+    session: SessionDep,
+    principal: CurrentApplicant,
+    case_id: uuid.UUID,
+    exc: AppError,
+    lang: str,
+    values: dict[str, Any] | None = None,
+) -> HTMLResponse:
+    """The case page again with the error summary, once the failed step's work is undone."""
+    await settle_failure(session, exc)
+    return await _case_page(
+        request,
+        session,
+        principal,
+        case_id,
+        lang,
+        errors=errors_of(exc, lang),
+        values=values,
+        status_code=exc.status_code,
+    )
+
+
 @router.post("/cases/{case_id}/details", dependencies=[Csrf])
 async def send_late_details(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
@@ -462,18 +485,8 @@ async def send_late_details(
             lang=lang,
         )
     except AppError as exc:
-        await settle_failure(session, exc)
         raw_values = {name: form.get(name) for name in facts}
-        return await _case_page(
-            request,
-            session,
-            principal,
-            case_id,
-            lang,
-            errors=errors_of(exc, lang),
-            values=raw_values,
-            status_code=exc.status_code,
-        )
+        return await _case_failed(request, session, principal, case_id, exc, lang, raw_values)
     return redirect(request, f"/cases/{case_id}?done=supplement")
 
 
@@ -490,17 +503,7 @@ async def upload_late_document(
             session, principal, case_id, upload.fields.get("requirement", ""), doc.id
         )
     except AppError as exc:
-        await settle_failure(session, exc)
-        return await _case_page(
-            request,
-            session,
-            principal,
-            case_id,
-            lang,
-            errors=errors_of(exc, lang),
-            values=None,
-            status_code=exc.status_code,
-        )
+        return await _case_failed(request, session, principal, case_id, exc, lang)
     return redirect(request, f"/cases/{case_id}#details")
 
 
