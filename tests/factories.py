@@ -169,3 +169,33 @@ async def create_employer(
             session, name=name, uscc=uscc(), district=district
         )
         return employer.id
+
+
+async def create_employer_with_hr(
+    sessionmaker: async_sessionmaker[AsyncSession], *, district: str, name: str
+) -> tuple[str, str]:
+    """An employer with one HR user (who confirms employment); returns its USCC and HR email."""
+    from app.services import staff as staff_service
+
+    async with sessionmaker() as session, session.begin():
+        employer = await staff_service.create_employer(
+            session, name=name, uscc=uscc(), district=district
+        )
+        hr_email = unique_email("hr")
+        await staff_service.create_employer_user(
+            session, employer_id=employer.id, email=hr_email, password=PASSWORD, full_name="人事"
+        )
+        return employer.uscc, hr_email
+
+
+async def submit_application(
+    client: httpx.AsyncClient, user: ApiUser, application_id: str
+) -> dict[str, Any]:
+    """Submits a filled draft with the declaration and consent given; the case must be opened."""
+    r = await client.post(
+        f"/api/v1/applications/{application_id}/submit",
+        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]

@@ -73,13 +73,7 @@ async def submitted_rent_case(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"documents": docs}
     )
     assert r.status_code == 200, r.text
-    r = await client.post(
-        f"/api/v1/applications/{draft['id']}/submit",
-        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-        json={"declaration": True, "sensitive_consent": True},
-    )
-    assert r.status_code == 201, r.text
-    return user, r.json()
+    return user, await f.submit_application(client, user, draft["id"])
 
 
 async def staff(
@@ -379,58 +373,43 @@ class TestPendingMaterials:
         assert again["version"] == after["version"]
 
 
+async def case_awaiting_employer(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], employer_name: str
+) -> tuple[str, str]:
+    """A submitted Changning talent-apartment case naming a new employer, whose HR user must
+    confirm the employment; returns the case id and the HR user's email."""
+    uscc, hr_email = await f.create_employer_with_hr(sm, district="changning", name=employer_name)
+    user = await f.register_and_login(client, f.domestic_payload())
+    sid = await service_id(client, "changning", "talent_apartment")
+    draft = (
+        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
+    ).json()
+    answers = {
+        k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
+    }
+    answers.update(
+        marital_status="single",
+        employer_uscc=uscc,
+        contract_end_date="2029-06-01",
+        housing_area_per_person_sqm=0,
+        skill_level=0,
+    )
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["unanswered"] == []
+    result = await f.submit_application(client, user, draft["id"])
+    return result["case"]["id"], hr_email
+
+
 class TestEmployerConfirmation:
     async def test_employer_confirms_before_the_case_can_be_accepted(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         from datetime import date, timedelta
 
-        from app.services import staff as staff_service
-
-        async with sessionmaker() as session, session.begin():
-            employer = await staff_service.create_employer(
-                session, name="长宁测试科技", uscc=f.uscc(), district="changning"
-            )
-            uscc, employer_id = employer.uscc, employer.id
-            hr_email = f.unique_email("hr")
-            await staff_service.create_employer_user(
-                session,
-                employer_id=employer_id,
-                email=hr_email,
-                password=f.PASSWORD,
-                full_name="人事",
-            )
-        user = await f.register_and_login(client, f.domestic_payload())
-        sid = await service_id(client, "changning", "talent_apartment")
-        draft = (
-            await client.post(
-                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
-            )
-        ).json()
-        answers = {
-            k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
-        }
-        answers.update(
-            {
-                "marital_status": "single",
-                "employer_uscc": uscc,
-                "contract_end_date": "2029-06-01",
-                "housing_area_per_person_sqm": 0,
-                "skill_level": 0,
-            }
-        )
-        r = await client.patch(
-            f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
-        )
-        assert r.status_code == 200, r.text
-        assert r.json()["unanswered"] == []
-        r = await client.post(
-            f"/api/v1/applications/{draft['id']}/submit",
-            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-            json={"declaration": True, "sensitive_consent": True},
-        )
-        assert r.status_code == 201, r.text
-        case_id = r.json()["case"]["id"]
+        case_id, hr_email = await case_awaiting_employer(client, sessionmaker, "长宁测试科技")
         clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
         blocked = await act(client, clerk, case_id, 1, "accept")
         assert blocked.status_code in (409, 422)
@@ -601,13 +580,7 @@ async def submitted_exam_fee_case(client: httpx.AsyncClient) -> tuple[f.ApiUser,
         },
     )
     assert r.status_code == 200, r.text
-    r = await client.post(
-        f"/api/v1/applications/{draft['id']}/submit",
-        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-        json={"declaration": True, "sensitive_consent": True},
-    )
-    assert r.status_code == 201, r.text
-    return user, r.json()
+    return user, await f.submit_application(client, user, draft["id"])
 
 
 class TestCommitmentVerification:
@@ -1192,51 +1165,10 @@ class TestReminders:
         from datetime import date, timedelta
 
         from app.models import CaseSchedule
-        from app.services import staff as staff_service
         from app.services.calendar import work_calendar
         from app.services.schedules import run_due
 
-        async with sessionmaker() as session, session.begin():
-            employer = await staff_service.create_employer(
-                session, name="长宁提醒测试", uscc=f.uscc(), district="changning"
-            )
-            uscc, employer_id = employer.uscc, employer.id
-            hr_email = f.unique_email("hr")
-            await staff_service.create_employer_user(
-                session,
-                employer_id=employer_id,
-                email=hr_email,
-                password=f.PASSWORD,
-                full_name="人事",
-            )
-        user = await f.register_and_login(client, f.domestic_payload())
-        sid = await service_id(client, "changning", "talent_apartment")
-        draft = (
-            await client.post(
-                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
-            )
-        ).json()
-        answers = {
-            k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
-        }
-        answers.update(
-            marital_status="single",
-            employer_uscc=uscc,
-            contract_end_date="2029-06-01",
-            housing_area_per_person_sqm=0,
-            skill_level=0,
-        )
-        r = await client.patch(
-            f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
-        )
-        assert r.status_code == 200, r.text
-        r = await client.post(
-            f"/api/v1/applications/{draft['id']}/submit",
-            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-            json={"declaration": True, "sensitive_consent": True},
-        )
-        assert r.status_code == 201, r.text
-        case_id = r.json()["case"]["id"]
+        case_id, hr_email = await case_awaiting_employer(client, sessionmaker, "长宁提醒测试")
         clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
         due = date.today() + timedelta(days=14)
         r = await act(

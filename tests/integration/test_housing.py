@@ -393,13 +393,7 @@ async def apartment_case(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
     assert r.status_code == 200, r.text
-    r = await client.post(
-        f"/api/v1/applications/{draft['id']}/submit",
-        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-        json={"declaration": True, "sensitive_consent": True},
-    )
-    assert r.status_code == 201, r.text
-    return user, r.json()
+    return user, await f.submit_application(client, user, draft["id"])
 
 
 def _spouse_answer(body: dict[str, Any]) -> Any:
@@ -594,12 +588,7 @@ class TestPolicyRules:
             json={"answers": dict(RENT_ANSWERS, employer_district="yangpu")},
         )
         assert r.status_code == 200, r.text
-        r = await client.post(
-            f"/api/v1/applications/{draft['id']}/submit",
-            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-            json={"declaration": True, "sensitive_consent": True},
-        )
-        assert r.status_code == 201, r.text
+        await f.submit_application(client, user, draft["id"])
         url = f"/api/v1/my/housing/leases/{lease['id']}/renew"
         en = await client.post(url, headers={**user.headers, "Accept-Language": "en"})
         assert en.status_code == 409
@@ -910,20 +899,10 @@ class TestHouseholdOnApproval:
     async def test_approving_a_case_naming_a_housed_applicant_as_spouse_is_refused(
         self, app: Any, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from app.services import staff as staff_service
 
-        async with sessionmaker() as session, session.begin():
-            employer = await staff_service.create_employer(
-                session, name="长宁住房测试科技", uscc=f.uscc(), district="changning"
-            )
-            uscc, hr_email = employer.uscc, f.unique_email("hr")
-            await staff_service.create_employer_user(
-                session,
-                employer_id=employer.id,
-                email=hr_email,
-                password=f.PASSWORD,
-                full_name="人事",
-            )
+        uscc, hr_email = await f.create_employer_with_hr(
+            sessionmaker, district="changning", name="长宁住房测试科技"
+        )
         a_payload = f.domestic_payload()
         _a, a_case = await apartment_case(
             client, "changning", payload=a_payload, employer_uscc=uscc

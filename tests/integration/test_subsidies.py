@@ -269,13 +269,7 @@ async def approved_returnee(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"documents": docs}
     )
     assert r.status_code == 200, r.text
-    r = await client.post(
-        f"/api/v1/applications/{draft['id']}/submit",
-        headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
-        json={"declaration": True, "sensitive_consent": True},
-    )
-    assert r.status_code == 201, r.text
-    case_id = r.json()["case"]["id"]
+    case_id = (await f.submit_application(client, user, draft["id"]))["case"]["id"]
     clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
     reviewer = await staff(client, sm, "changning", ["reviewer"])
     approver = await staff(client, sm, "changning", ["approver"])
