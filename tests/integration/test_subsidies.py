@@ -49,18 +49,25 @@ from tests.integration.test_cases_api import (
 )
 
 
+async def approve(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], district: str, case_id: str
+) -> None:
+    """The district's clerk accepts the new case, a reviewer reviews it and an approver approves."""
+    clerk = await staff(client, sm, district, ["window_clerk"], "service_center")
+    reviewer = await staff(client, sm, district, ["reviewer"])
+    approver = await staff(client, sm, district, ["approver"])
+    r = await act(client, clerk, case_id, 1, "accept")
+    r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
+    r = await act(client, approver, case_id, r.json()["version"], "approve")
+    assert r.status_code == 200, r.text
+
+
 async def approved_subsidy(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
 ) -> tuple[object, str]:
     user, result = await submitted_rent_case(client, "yangpu")
     case_id = result["case"]["id"]
-    clerk = await staff(client, sm, "yangpu", ["window_clerk"], "service_center")
-    reviewer = await staff(client, sm, "yangpu", ["reviewer"])
-    approver = await staff(client, sm, "yangpu", ["approver"])
-    r = await act(client, clerk, case_id, 1, "accept")
-    r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
-    r = await act(client, approver, case_id, r.json()["version"], "approve")
-    assert r.status_code == 200, r.text
+    await approve(client, sm, "yangpu", case_id)
     return user, case_id
 
 
@@ -270,13 +277,7 @@ async def approved_returnee(
     )
     assert r.status_code == 200, r.text
     case_id = (await f.submit_application(client, user, draft["id"]))["case"]["id"]
-    clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
-    reviewer = await staff(client, sm, "changning", ["reviewer"])
-    approver = await staff(client, sm, "changning", ["approver"])
-    r = await act(client, clerk, case_id, 1, "accept")
-    r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
-    r = await act(client, approver, case_id, r.json()["version"], "approve")
-    assert r.status_code == 200, r.text
+    await approve(client, sm, "changning", case_id)
     return user, case_id
 
 
