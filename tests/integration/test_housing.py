@@ -523,6 +523,17 @@ async def leased_or_offered(
     return headers, user, pid, offer
 
 
+async def tenant_with_lease(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], district: str, layout: str
+) -> tuple[dict[str, str], f.ApiUser, dict[str, Any]]:
+    """Housing staff, and the applicant who accepted the offer of the one unit, with the lease."""
+    headers, user, _pid, offer = await leased_or_offered(client, sm, district, layout)
+    lease = (
+        await client.post(f"/api/v1/my/housing/offers/{offer['id']}/accept", headers=user.headers)
+    ).json()
+    return headers, user, lease
+
+
 class TestPolicyRules:
     async def test_declines_up_to_the_policy_maximum_take_the_entry_off_the_list(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -559,14 +570,7 @@ class TestPolicyRules:
     async def test_renewal_is_refused_with_the_reason_when_the_tenant_no_longer_qualifies(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        headers, user, _pid, offer = await leased_or_offered(
-            client, sessionmaker, "changning", "one_bed"
-        )
-        lease = (
-            await client.post(
-                f"/api/v1/my/housing/offers/{offer['id']}/accept", headers=user.headers
-            )
-        ).json()
+        headers, user, lease = await tenant_with_lease(client, sessionmaker, "changning", "one_bed")
         r = await client.put(
             f"/api/v1/housing/leases/{lease['id']}/renewal-terms",
             headers=headers,
@@ -662,14 +666,9 @@ class TestMoveOut:
     ) -> None:
         from datetime import date, timedelta
 
-        headers, user, _pid, offer = await leased_or_offered(
+        headers, user, lease = await tenant_with_lease(
             client, sessionmaker, "changning", "three_bed"
         )
-        lease = (
-            await client.post(
-                f"/api/v1/my/housing/offers/{offer['id']}/accept", headers=user.headers
-            )
-        ).json()
         url = f"/api/v1/my/housing/leases/{lease['id']}/move-out-request"
         late = date.fromisoformat(lease["ends_on"]) + timedelta(days=1)
         r = await client.post(url, headers=user.headers, json={"move_out_on": late.isoformat()})
