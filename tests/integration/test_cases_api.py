@@ -336,6 +336,21 @@ class TestPublicStatus:
         assert strip(wrong_code.json()) == strip(wrong_number.json())
 
 
+async def accepted_with_pending_materials(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], items: list[str], due_on: str
+) -> tuple[f.ApiUser, str, dict[str, str], dict[str, Any]]:
+    """A Changning rent case the clerk accepted with ``items`` to follow by ``due_on``: the
+    applicant, the case id, the clerk and the accepted case."""
+    user, result = await submitted_rent_case(client)
+    case_id = result["case"]["id"]
+    clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
+    r = await act(
+        client, clerk, case_id, 1, "accept_with_pending_materials", items=items, due_on=due_on
+    )
+    assert r.status_code == 200, r.text
+    return user, case_id, clerk, r.json()
+
+
 class TestPendingMaterials:
     async def test_missing_materials_expire_and_the_case_ends(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -344,21 +359,11 @@ class TestPendingMaterials:
 
         from app.services.schedules import run_due
 
-        _user, result = await submitted_rent_case(client)
-        case_id = result["case"]["id"]
-        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
         due = date.today() + timedelta(days=5)
-        r = await act(
-            client,
-            clerk,
-            case_id,
-            1,
-            "accept_with_pending_materials",
-            items=["Lease contract"],
-            due_on=due.isoformat(),
+        _user, case_id, clerk, accepted = await accepted_with_pending_materials(
+            client, sessionmaker, ["Lease contract"], due.isoformat()
         )
-        assert r.status_code == 200, r.text
-        assert r.json()["pending_materials"] == ["Lease contract"]
+        assert accepted["pending_materials"] == ["Lease contract"]
         # Before the due date nothing happens; the day after, the scheduler ends the case.
         await run_due(sessionmaker, today=due)
         mid = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)).json()
@@ -1220,20 +1225,10 @@ class TestReminders:
         from app.services.calendar import work_calendar
         from app.services.schedules import run_due
 
-        user, result = await submitted_rent_case(client)
-        case_id = result["case"]["id"]
-        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
         due = date.today() + timedelta(days=12)
-        r = await act(
-            client,
-            clerk,
-            case_id,
-            1,
-            "accept_with_pending_materials",
-            items=["租赁合同原件"],
-            due_on=due.isoformat(),
+        user, case_id, clerk, _accepted = await accepted_with_pending_materials(
+            client, sessionmaker, ["租赁合同原件"], due.isoformat()
         )
-        assert r.status_code == 200, r.text
         async with sessionmaker() as session:
             early = (await work_calendar(session)).working_days_before(due, 2)
         await run_due(sessionmaker, today=early - timedelta(days=1))
