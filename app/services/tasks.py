@@ -112,12 +112,30 @@ async def _open_task(
     return task, case
 
 
-def _close(task: CaseSchedule, principal: Principal, outcome: str, note: str) -> None:
+async def _close(
+    session: AsyncSession,
+    principal: Principal,
+    task: CaseSchedule,
+    case: Case,
+    outcome: str,
+    note: str,
+    event: str,
+) -> None:
+    """Closes the verification task with what was found, recorded on the case's audit trail."""
     task.status = "done"
     task.outcome = outcome
     task.note = note
     task.done_by_user_id = principal.user_id
     task.done_at = utcnow()
+    await audit.record(
+        session,
+        event,
+        actor=principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"task": str(task.id)},
+    )
+    await session.flush()
 
 
 async def confirm(
@@ -125,16 +143,7 @@ async def confirm(
 ) -> None:
     """The commitment checked out: the approval stands and the task is closed."""
     task, case = await _open_task(session, principal, task_id)
-    _close(task, principal, "verified", data.note)
-    await audit.record(
-        session,
-        "case.commitment_verified",
-        actor=principal,
-        object_type="case",
-        object_id=case.id,
-        detail={"task": str(task.id)},
-    )
-    await session.flush()
+    await _close(session, principal, task, case, "verified", data.note, "case.commitment_verified")
 
 
 async def revoke(
@@ -160,16 +169,7 @@ async def revoke(
         lang,
     )
     # The revocation cancelled the open task; it is closed with what was found instead.
-    _close(task, principal, "revoked", data.reason)
-    await audit.record(
-        session,
-        "case.commitment_untrue",
-        actor=principal,
-        object_type="case",
-        object_id=case.id,
-        detail={"task": str(task.id)},
-    )
-    await session.flush()
+    await _close(session, principal, task, case, "revoked", data.reason, "case.commitment_untrue")
     return view
 
 
