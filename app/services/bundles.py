@@ -297,6 +297,35 @@ async def choose_late_document(
 
 NOTHING_ASKED = N_("Nothing is asked of you on this application at the moment.")
 
+LATE_NEEDS_OPEN = N_(
+    "The notice sent after another government system could not confirm the applicant's "
+    "details is not answered yet. Still missing: {missing}. The applicant answers it on the "
+    "application page; then the documents count as received."
+)
+
+
+async def refuse_unanswered_late_needs(session: AsyncSession, case: Case, lang: str) -> None:
+    """Recording the supplement as received closes the notice: while it still lacks an asked
+    fact or upload the bundle would reach the window without them, so that is refused."""
+    from app.errors import Conflict
+
+    if case.status != S.SUPPLEMENT_REQUESTED:
+        return
+    needs = await late_needs(session, case, lang)
+    if needs is None or needs.empty:
+        return
+    names = [q.label for q in needs.questions] + [str(m["name"]) for m in needs.materials]
+    raise Conflict(
+        LATE_NEEDS_OPEN,
+        params={"missing": _LIST_SEPARATOR.get(lang, ", ").join(names)},
+        extra={
+            "missing": {
+                "facts": [q.fact for q in needs.questions],
+                "documents": [str(m["code"]) for m in needs.materials],
+            }
+        },
+    )
+
 
 async def answer_late_needs(
     session: AsyncSession,

@@ -524,6 +524,10 @@ async def act(
         )
     except WorkflowError as exc:
         raise _workflow_error(exc) from exc
+    if request.action is CaseAction.RECEIVE_SUPPLEMENT:
+        from app.services import bundles
+
+        await bundles.refuse_unanswered_late_needs(session, case, lang)
     await _persist(session, case, service, result, principal, now, request.action)
     return await case_view(session, principal, case.id, lang)
 

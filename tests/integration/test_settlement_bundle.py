@@ -211,6 +211,26 @@ async def web_login(client: httpx.AsyncClient, user: f.ApiUser) -> None:
     assert r.status_code == 303, r.text
 
 
+async def late_notice(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    sim: RunningSimulator,
+    name: str,
+) -> tuple[f.ApiUser, dict[str, Any], dict[str, Any]]:
+    """A submitted returnee bundle on which social insurance answered "no record" late: the
+    applicant has the one notice (一次性告知) to answer."""
+    user = await person(client, name)
+    sim.control("social_insurance", "down", duration_ms=600_000)
+    draft = await start_bundle(client, user, sm)
+    case = await fill_and_submit(client, user, draft, route="returnee")
+    assert case["status"] == "awaiting_data"
+    sim.control("social_insurance", "no_record")
+    await verification.run_due(sm, now=utcnow() + timedelta(hours=1))
+    mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+    assert mine["status"] == "supplement_requested"
+    return user, draft, mine
+
+
 class TestBundle:
     async def test_returnee_bundle_from_route_finding_to_handout(
         self,
@@ -563,6 +583,50 @@ class TestBundle:
         assert 'id="details"' not in page.text
         window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
         assert (await act(client, window, case["id"], "accept"))["status"] == "in_progress"
+
+    async def test_documents_received_is_refused_while_the_late_notice_lacks_answers(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user, _, case = await late_notice(client, sessionmaker, sim, "赵静")
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        before = await staff_case(client, window, case["id"])
+        assert before["status"] == "supplement_requested"
+        assert "receive_supplement" in before["allowed_actions"]
+        # The window's "documents received" would send the bundle on without the answers.
+        for lang, texts in (
+            ("zh", ("仍缺", "社保缴费记录", "本市社保累计缴纳月数")),
+            ("en", ("Still missing", "Social insurance payment record")),
+        ):
+            r = await client.post(
+                f"/api/v1/staff/cases/{case['id']}/actions",
+                headers={**window, "Accept-Language": lang},
+                json={"action": "receive_supplement", "expected_version": before["version"]},
+            )
+            assert r.status_code == 409, r.text
+            assert r.headers["content-type"].startswith("application/problem+json")
+            problem = r.json()
+            for text in texts:
+                assert text in problem["detail"], (lang, problem["detail"])
+            assert problem["missing"]["documents"] == ["social_insurance_record"]
+            assert set(problem["missing"]["facts"]) == {
+                "social_insurance_months",
+                "social_insurance_base_multiple",
+                "employer_district",
+            }
+        # Nor may the applicant close it through the plain action.
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        r = await client.post(
+            f"/api/v1/cases/{case['id']}/actions",
+            headers=user.headers,
+            json={"action": "receive_supplement", "expected_version": mine["version"]},
+        )
+        assert r.status_code == 409, r.text
+        after = await staff_case(client, window, case["id"])
+        assert (after["status"], after["version"]) == ("supplement_requested", before["version"])
+        assert len(after["timeline"]) == len(before["timeline"])
 
     async def test_a_late_refusal_asks_for_the_degree_and_its_certificates(
         self,
