@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_settlement.router,
         api_settlement.bundles,
         api_settlement.staff,
+        api_settlement.cases,
         api_window.router,
         web_public.router,
         web_auth.router,

@@ -628,6 +628,101 @@ class TestBundle:
         assert (after["status"], after["version"]) == ("supplement_requested", before["version"])
         assert len(after["timeline"]) == len(before["timeline"])
 
+    async def test_a_mobile_app_answers_the_late_notice_through_the_api(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        sim: RunningSimulator,
+    ) -> None:
+        user, draft, case = await late_notice(client, sessionmaker, sim, "李伟")
+        url = f"/api/v1/cases/{case['id']}/details"
+        asked = (await client.get(url, headers=user.headers)).json()
+        assert asked["systems"] == ["social_insurance"]
+        assert {q["fact"] for q in asked["questions"]} == {
+            "social_insurance_months",
+            "social_insurance_base_multiple",
+            "employer_district",
+        }
+        assert [d["code"] for d in asked["documents"]] == ["social_insurance_record"]
+        assert "社保缴费记录 / Social insurance payment record" in asked["items"]
+        # Someone else's case is not found; a staff token is not an applicant's.
+        other = await person(client, "孙浩")
+        assert (await client.get(url, headers=other.headers)).status_code == 404
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        assert (await client.get(url, headers=window)).status_code == 403
+
+        up = await client.post(
+            "/api/v1/documents",
+            headers=user.headers,
+            files={"file": ("record.pdf", PDF, "application/pdf")},
+            data={"kind": "social_insurance_record"},
+        )
+        assert up.status_code == 201, up.text
+        doc_id = up.json()["id"]
+        # Half an answer, or a bad one, changes nothing and names each problem.
+        r = await client.post(
+            url,
+            headers=user.headers,
+            json={
+                "expected_version": case["version"],
+                "answers": {"employer_district": "changning", "social_insurance_months": -3},
+            },
+        )
+        assert r.status_code == 422, r.text
+        fields = {e["field"] for e in r.json()["errors"]}
+        assert {
+            "social_insurance_months",
+            "social_insurance_base_multiple",
+            "social_insurance_record",
+        } <= fields
+        assert (await client.get(url, headers=user.headers)).json()["questions"]
+        answers = {
+            "employer_district": "changning",
+            "social_insurance_months": 40,
+            "social_insurance_base_multiple": 1.5,
+        }
+        stale = await client.post(
+            url,
+            headers=user.headers,
+            json={
+                "expected_version": case["version"] - 1,
+                "answers": answers,
+                "documents": {"social_insurance_record": doc_id},
+            },
+        )
+        assert stale.status_code == 409, stale.text
+        assert (await client.get(url, headers=user.headers)).json()["documents"]
+        r = await client.post(
+            url,
+            headers=user.headers,
+            json={
+                "expected_version": case["version"],
+                "answers": answers,
+                "documents": {"social_insurance_record": doc_id},
+            },
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "submitted"
+        assert "social_insurance_record" in {d["requirement"] for d in r.json()["documents"]}
+        done = (await client.get(url, headers=user.headers)).json()
+        assert done == {"systems": [], "questions": [], "documents": [], "items": []}
+        app = (await client.get(f"/api/v1/applications/{draft['id']}", headers=user.headers)).json()
+        given = {q["fact"]: q["answer"] for q in app["questions"]}
+        assert given["social_insurance_months"] == 40
+        assert given["employer_district"] == "changning"
+        # Sent twice (a retry): nothing more is asked, nothing duplicated.
+        again = await client.post(
+            url,
+            headers=user.headers,
+            json={
+                "expected_version": r.json()["version"],
+                "answers": answers,
+                "documents": {"social_insurance_record": doc_id},
+            },
+        )
+        assert again.status_code == 409
+        assert (await act(client, window, case["id"], "accept"))["status"] == "in_progress"
+
     async def test_a_late_refusal_asks_for_the_degree_and_its_certificates(
         self,
         client: httpx.AsyncClient,

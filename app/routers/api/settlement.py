@@ -14,7 +14,7 @@ from app.core.ratelimit import RateLimit
 from app.core.templates import language
 from app.db import SessionDep
 from app.domain.enums import District
-from app.schemas.cases import ApplicationRead, CaseRead
+from app.schemas.cases import ApplicationRead, CaseRead, QuestionView
 from app.services import applications as applications_service
 from app.services import bundles as bundles_service
 from app.services import cases as cases_service
@@ -57,6 +57,8 @@ async def find_routes(data: RouteQuery, request: Request) -> RouteAnswer:
 # 人才落户一件事: the applicant's bundle, and what staff do on it beyond the ordinary actions.
 bundles = APIRouter(prefix="/api/v1/settlement/bundles", tags=["settlement"])
 staff = APIRouter(prefix="/api/v1/staff/cases", tags=["settlement"])
+# The notice (一次性告知) a system's late "no record" or refusal leaves on the applicant's bundle.
+cases = APIRouter(prefix="/api/v1/cases", tags=["settlement"])
 
 
 class BundleStart(BaseModel):
@@ -74,6 +76,32 @@ class RouteChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     route: str
     reason: str = Field(max_length=2000)
+
+
+class LateDocument(BaseModel):
+    code: str
+    kind: str
+    name: str
+    document_id: uuid.UUID | None = Field(
+        description="Chosen on the web page but not yet sent with the answers"
+    )
+
+
+class LateNeedsRead(BaseModel):
+    systems: list[str] = Field(description="The systems that answered no record or refused")
+    questions: list[QuestionView]
+    documents: list[LateDocument]
+    items: list[str] = Field(description="The notice's lines, in Chinese and English")
+
+
+class LateAnswers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expected_version: int = Field(ge=1, description="The case version the answers were made on")
+    answers: dict[str, Any] = Field(default_factory=dict, description="Each asked fact, by name")
+    documents: dict[str, uuid.UUID] = Field(
+        default_factory=dict,
+        description="Each asked document: a wallet document (POST /api/v1/documents) by code",
+    )
 
 
 @bundles.post("", status_code=status.HTTP_201_CREATED)
@@ -127,4 +155,45 @@ async def change_route(
     """The window corrects the settlement route before accepting the bundle, with a reason."""
     lang = language(request)
     await bundles_service.change_route(session, principal, case_id, data.route, data.reason, lang)
+    return await cases_service.case_view(session, principal, case_id, lang)
+
+
+@cases.get("/{case_id}/details")
+async def late_needs(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> LateNeedsRead:
+    """What the notice still asks, as the bundle page shows it; all lists are empty when
+    nothing is asked."""
+    needs = await bundles_service.late_needs_for(session, principal, case_id, language(request))
+    if needs is None:
+        return LateNeedsRead(systems=[], questions=[], documents=[], items=[])
+    return LateNeedsRead(
+        systems=list(needs.systems),
+        questions=needs.questions,
+        documents=[LateDocument.model_validate(m) for m in needs.materials],
+        items=list(needs.items),
+    )
+
+
+@cases.post("/{case_id}/details")
+async def answer_late_needs(
+    case_id: uuid.UUID,
+    data: LateAnswers,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> CaseRead:
+    """Answers the notice all at once, as the bundle page does: every asked fact and document,
+    or 422 naming each one missing or invalid and nothing changed. The bundle then goes back
+    to the window."""
+    lang = language(request)
+    await bundles_service.answer_late_needs(
+        session,
+        principal,
+        case_id,
+        data.answers,
+        data.documents,
+        expected_version=data.expected_version,
+        lang=lang,
+    )
     return await cases_service.case_view(session, principal, case_id, lang)
