@@ -2,19 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from app.config import get_settings
 from app.errors import FieldError, PayloadTooLarge, ValidationFailed
 from app.i18n import N_
+from app.services.window import ScannedFile
 
 _MULTIPART_SLACK = 64 * 1024  # boundaries and the small text fields around the file
 CHUNK = 64 * 1024
+
+
+async def read_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
+    while data := await upload.read(CHUNK):
+        yield data
+
+
+def scanned_files(form: FormData, materials: Iterable[Any]) -> list[ScannedFile]:
+    """The window clerk's scans: an optional ``file_<code>`` part per material of the service."""
+    scans = []
+    for m in materials:
+        upload = form.get(f"file_{m.code}")
+        if isinstance(upload, UploadFile) and upload.filename:
+            scans.append(ScannedFile(m.code, m.kind, upload.filename, read_chunks(upload)))
+    return scans
 
 
 @dataclass
@@ -22,9 +39,8 @@ class UploadForm:
     file: UploadFile
     fields: dict[str, str]
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        while data := await self.file.read(CHUNK):
-            yield data
+    def chunks(self) -> AsyncIterator[bytes]:
+        return read_chunks(self.file)
 
     def date_field(self, name: str) -> date | None:
         raw = self.fields.get(name, "").strip()

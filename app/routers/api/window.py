@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
-from starlette.datastructures import UploadFile
 
 from app.core.access import require_permission
 from app.core.templates import language
-from app.core.uploads import CHUNK, refuse_oversize
+from app.core.uploads import refuse_oversize, scanned_files
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
@@ -110,11 +108,6 @@ def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(field_errors=[FieldError(field, "invalid", message)])
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while data := await upload.read(CHUNK):
-        yield data
-
-
 @router.post(
     "/applicants/{applicant_id}/filings",
     status_code=status.HTTP_201_CREATED,
@@ -149,13 +142,7 @@ async def file_for_walk_in(
     except ValueError as exc:
         raise _invalid("pending_due_on", N_("Enter a real date in the format YYYY-MM-DD.")) from exc
     filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
-    scans = []
-    for m in filing.materials:
-        upload = form.get(f"file_{m.code}")
-        if isinstance(upload, UploadFile) and upload.filename:
-            scans.append(
-                window_service.ScannedFile(m.code, m.kind, upload.filename, _chunks(upload))
-            )
+    scans = scanned_files(form, filing.materials)
     case_id = await window_service.file_and_accept(
         session,
         principal,

@@ -4,14 +4,12 @@ printable receipts, follow-up tasks."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.datastructures import UploadFile
 
 from app.core.access import (
     CaseStaff,
@@ -25,7 +23,7 @@ from app.core.downloads import file_response
 from app.core.facts_form import fact_values
 from app.core.forms import error_list, errors_of, parse_form, settle_failure
 from app.core.templates import language, redirect, render
-from app.core.uploads import refuse_oversize
+from app.core.uploads import refuse_oversize, scanned_files
 from app.db import SessionDep
 from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
@@ -486,13 +484,7 @@ async def window_file(
     form = await request.form(max_files=30, max_fields=200)
     filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
     answers = fact_values(form, [q.fact for q in filing.questions])
-    scans = []
-    for m in filing.materials:
-        upload = form.get(f"file_{m.code}")
-        if isinstance(upload, UploadFile) and upload.filename:
-            scans.append(
-                window_service.ScannedFile(m.code, m.kind, upload.filename, _chunks(upload))
-            )
+    scans = scanned_files(form, filing.materials)
     due_raw = form.get("pending_due_on")
     try:
         case_id = await window_service.file_and_accept(
@@ -522,11 +514,6 @@ async def window_file(
             status_code=exc.status_code,
         )
     return redirect(request, f"/staff/cases/{case_id}/receipt")
-
-
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while data := await upload.read(64 * 1024):
-        yield data
 
 
 @router.get("/follow-ups", response_class=HTMLResponse)
