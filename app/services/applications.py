@@ -40,6 +40,7 @@ from app.schemas.cases import (
 )
 from app.services import audit, notifications, protection, verification
 from app.services.calendar import work_calendar
+from app.services.eligibility import fact_field_errors
 from app.workflow.bundle import BUNDLE_SERVICE, ROUTE_POLICIES, SettlementRoute
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
@@ -348,15 +349,6 @@ async def get_owned(
     return app
 
 
-def _fact_errors(errors: Any) -> list[FieldError]:
-    return [
-        FieldError(
-            e.field, e.code, e.message.en, localized={"zh": e.message.zh, "en": e.message.en}
-        )
-        for e in errors
-    ]
-
-
 async def save(
     session: AsyncSession,
     principal: Principal,
@@ -403,7 +395,7 @@ async def save(
     }
     checked = validate_facts(given)
     if not checked.ok:
-        problems += _fact_errors(checked.errors)
+        problems += fact_field_errors(checked.errors)
     material_codes = {str(m["code"]) for m in service.materials}
     for code, doc_id in documents.items():
         if code not in material_codes:

@@ -14,7 +14,7 @@ from app.i18n import N_
 from app.repositories import accounts as accounts_repo
 from app.rules import FACTS, load_library, validate_facts
 from app.services import audit
-from app.services.eligibility import checked_facts, today
+from app.services.eligibility import checked_facts, fact_field_errors, today
 
 QUESTIONS_PER_ROUND = 5
 
@@ -84,16 +84,7 @@ def known_answers(raw: object) -> dict[str, Any]:
     result = validate_facts(value)
     if not result.ok:
         raise ValidationFailed(
-            ERR_ANSWERS_DAMAGED,
-            field_errors=[
-                FieldError(
-                    f"known.{e.field}",
-                    e.code,
-                    e.message.en,
-                    localized={"zh": e.message.zh, "en": e.message.en},
-                )
-                for e in result.errors
-            ],
+            ERR_ANSWERS_DAMAGED, field_errors=fact_field_errors(result.errors, "known.")
         )
     return value
 

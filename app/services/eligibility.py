@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.i18n import N_
 from app.models.base import utcnow
-from app.rules import FACTS, UnknownPolicyError, load_library, validate_facts
+from app.rules import FACTS, FactError, UnknownPolicyError, load_library, validate_facts
 from app.workflow.values import local_date
 
 ERR_UNKNOWN_POLICY = N_("There is no policy with this id.")
@@ -21,21 +21,25 @@ def today() -> date:
     return local_date(utcnow())
 
 
+def fact_field_errors(errors: Iterable[FactError], prefix: str = "") -> list[FieldError]:
+    """Each problem with the facts as a field error in both languages; ``prefix`` names the
+    object the facts were sent in."""
+    return [
+        FieldError(
+            f"{prefix}{e.field}",
+            e.code,
+            e.message.en,
+            localized={"zh": e.message.zh, "en": e.message.en},
+        )
+        for e in errors
+    ]
+
+
 def checked_facts(raw: Mapping[str, Any]) -> dict[str, Any]:
     """Typed facts, or 422 naming every unknown fact and ill-typed value in both languages."""
     result = validate_facts(raw)
     if not result.ok:
-        raise ValidationFailed(
-            field_errors=[
-                FieldError(
-                    f"facts.{e.field}",
-                    e.code,
-                    e.message.en,
-                    localized={"zh": e.message.zh, "en": e.message.en},
-                )
-                for e in result.errors
-            ]
-        )
+        raise ValidationFailed(field_errors=fact_field_errors(result.errors, "facts."))
     return dict(result.facts or {})
 
 
