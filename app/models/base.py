@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, Uuid
+from sqlalchemy import DateTime, Index, MetaData, TypeDecorator, Uuid, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -55,3 +55,10 @@ class UUIDPrimaryKey:
 class Timestamps:
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def unique_where(name: str, *columns: str, where: str) -> Index:
+    """A unique index over only the rows matching ``where``, alike on PostgreSQL and SQLite."""
+    return Index(
+        name, *columns, unique=True, postgresql_where=text(where), sqlite_where=text(where)
+    )

@@ -13,11 +13,10 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, unique_where, utcnow
 
 
 class ApartmentProject(UUIDPrimaryKey, Timestamps, Base):
@@ -75,13 +74,7 @@ class ApartmentOffer(UUIDPrimaryKey, Base):
     __tablename__ = "apartment_offer"
     __table_args__ = (
         # A unit is offered to one applicant at a time, whatever the application code does.
-        Index(
-            "uq_apartment_offer_open_unit",
-            "unit_id",
-            unique=True,
-            postgresql_where=text("status = 'open'"),
-            sqlite_where=text("status = 'open'"),
-        ),
+        unique_where("uq_apartment_offer_open_unit", "unit_id", where="status = 'open'"),
     )
 
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("apartment_unit.id"), index=True)
@@ -98,20 +91,8 @@ class Lease(UUIDPrimaryKey, Base):
     __tablename__ = "lease"
     __table_args__ = (
         # Never two active leases on one unit, nor two for one household member.
-        Index(
-            "uq_lease_active_unit",
-            "unit_id",
-            unique=True,
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
-        ),
-        Index(
-            "uq_lease_active_applicant",
-            "applicant_id",
-            unique=True,
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
-        ),
+        unique_where("uq_lease_active_unit", "unit_id", where="status = 'active'"),
+        unique_where("uq_lease_active_applicant", "applicant_id", where="status = 'active'"),
     )
 
     unit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("apartment_unit.id"))
@@ -158,13 +139,7 @@ class HouseholdKey(UUIDPrimaryKey, Base):
     __tablename__ = "household_key"
     __table_args__ = (
         CheckConstraint("role IN ('applicant','spouse')", name="role"),
-        Index(
-            "uq_household_key_active",
-            "person_key",
-            unique=True,
-            postgresql_where=text("released_at IS NULL"),
-            sqlite_where=text("released_at IS NULL"),
-        ),
+        unique_where("uq_household_key_active", "person_key", where="released_at IS NULL"),
     )
 
     entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("waitlist_entry.id"), index=True)

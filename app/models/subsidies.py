@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, unique_where, utcnow
 
 
 class Enrolment(UUIDPrimaryKey, Timestamps, Base):
@@ -52,20 +52,11 @@ class Entitlement(UUIDPrimaryKey, Base):
     __table_args__ = (
         # One regular entitlement per enrolment and cycle, and a failed payment is carried
         # forward exactly once: generating a cycle twice cannot pay anyone twice.
-        Index(
-            "uq_entitlement_regular",
-            "cycle_id",
-            "enrolment_id",
-            unique=True,
-            postgresql_where=text("carried_from_id IS NULL"),
-            sqlite_where=text("carried_from_id IS NULL"),
+        unique_where(
+            "uq_entitlement_regular", "cycle_id", "enrolment_id", where="carried_from_id IS NULL"
         ),
-        Index(
-            "uq_entitlement_carried",
-            "carried_from_id",
-            unique=True,
-            postgresql_where=text("carried_from_id IS NOT NULL"),
-            sqlite_where=text("carried_from_id IS NOT NULL"),
+        unique_where(
+            "uq_entitlement_carried", "carried_from_id", where="carried_from_id IS NOT NULL"
         ),
     )
 
