@@ -39,6 +39,16 @@ async def service_id(client: httpx.AsyncClient, district: str, code: str) -> str
     return next(s["id"] for s in services if s["code"] == code)
 
 
+async def new_draft(
+    client: httpx.AsyncClient, district: str, code: str, payload: dict[str, Any] | None = None
+) -> tuple[f.ApiUser, dict[str, Any]]:
+    """A newly registered applicant and their draft application for the district's service."""
+    user = await f.register_and_login(client, payload or f.domestic_payload())
+    sid = await service_id(client, district, code)
+    r = await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
+    return user, r.json()
+
+
 async def upload(client: httpx.AsyncClient, user: f.ApiUser, kind: str) -> str:
     r = await client.post(
         "/api/v1/documents",
@@ -53,11 +63,7 @@ async def upload(client: httpx.AsyncClient, user: f.ApiUser, kind: str) -> str:
 async def submitted_rent_case(
     client: httpx.AsyncClient, district: str = "changning"
 ) -> tuple[f.ApiUser, dict[str, Any]]:
-    user = await f.register_and_login(client, f.domestic_payload())
-    sid = await service_id(client, district, "rent_subsidy")
-    draft = (
-        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
-    ).json()
+    user, draft = await new_draft(client, district, "rent_subsidy")
     answers = dict(RENT_ANSWERS, employer_district=district)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
@@ -131,13 +137,7 @@ class TestApplying:
     async def test_bad_answers_are_refused_naming_the_field(
         self, client: httpx.AsyncClient
     ) -> None:
-        user = await f.register_and_login(client, f.domestic_payload())
-        sid = await service_id(client, "changning", "rent_subsidy")
-        draft = (
-            await client.post(
-                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
-            )
-        ).json()
+        user, draft = await new_draft(client, "changning", "rent_subsidy")
         r = await client.patch(
             f"/api/v1/applications/{draft['id']}",
             headers={**user.headers, "Accept-Language": "en"},
@@ -150,13 +150,7 @@ class TestApplying:
     async def test_double_submit_with_one_key_gives_one_case(
         self, client: httpx.AsyncClient
     ) -> None:
-        user = await f.register_and_login(client, f.domestic_payload())
-        sid = await service_id(client, "changning", "rent_subsidy")
-        draft = (
-            await client.post(
-                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
-            )
-        ).json()
+        user, draft = await new_draft(client, "changning", "rent_subsidy")
         await client.patch(
             f"/api/v1/applications/{draft['id']}",
             headers=user.headers,
@@ -384,11 +378,7 @@ async def case_awaiting_employer(
     """A submitted Changning talent-apartment case naming a new employer, whose HR user must
     confirm the employment; returns the case id and the HR user's email."""
     uscc, hr_email = await f.create_employer_with_hr(sm, district="changning", name=employer_name)
-    user = await f.register_and_login(client, f.domestic_payload())
-    sid = await service_id(client, "changning", "talent_apartment")
-    draft = (
-        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
-    ).json()
+    user, draft = await new_draft(client, "changning", "talent_apartment")
     answers = {
         k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
     }
@@ -561,11 +551,7 @@ class TestLookupAudit:
 
 async def submitted_exam_fee_case(client: httpx.AsyncClient) -> tuple[f.ApiUser, dict[str, Any]]:
     """Yangpu's exam fee reimbursement: a service that allows approval on commitment."""
-    user = await f.register_and_login(client, f.domestic_payload())
-    sid = await service_id(client, "yangpu", "exam_fee_reimbursement")
-    draft = (
-        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
-    ).json()
+    user, draft = await new_draft(client, "yangpu", "exam_fee_reimbursement")
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}",
         headers=user.headers,

@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.services import protection
 from tests import factories as f
-from tests.integration.test_cases_api import staff, submitted_rent_case
+from tests.integration.test_cases_api import new_draft, staff, submitted_rent_case
 
 HEADER = "building,number,layout,area_sqm,floor,market_rent_cny,talent_rent_cny\n"
 
@@ -356,13 +356,8 @@ async def apartment_case(
 ) -> tuple[f.ApiUser, dict[str, Any]]:
     """A new applicant's submitted talent-apartment application, naming a spouse when given;
     ``top_score`` gives the highest priority score the Changning policy awards."""
-    from tests.integration.test_cases_api import service_id
 
-    user = await f.register_and_login(client, payload or f.domestic_payload())
-    sid = await service_id(client, district, "talent_apartment")
-    draft = (
-        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
-    ).json()
+    user, draft = await new_draft(client, district, "talent_apartment", payload)
     answers: dict[str, Any] = {
         "birth_date": "1995-05-01",
         "highest_degree": "master",
@@ -404,15 +399,8 @@ class TestHousehold:
     async def test_spouse_id_is_validated_and_stored_only_encrypted(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from tests.integration.test_cases_api import service_id
 
-        user = await f.register_and_login(client, f.domestic_payload())
-        sid = await service_id(client, "changning", "talent_apartment")
-        draft = (
-            await client.post(
-                "/api/v1/applications", json={"service_id": sid}, headers=user.headers
-            )
-        ).json()
+        user, draft = await new_draft(client, "changning", "talent_apartment")
         assert "spouse_id_number" in [q["fact"] for q in draft["questions"]]
         url = f"/api/v1/applications/{draft['id']}"
         good = f.resident_id()

@@ -42,7 +42,7 @@ from app.workflow.values import local_date
 from tests import factories as f
 from tests.integration.test_cases_api import (
     act,
-    service_id,
+    new_draft,
     staff,
     submitted_rent_case,
     upload,
@@ -254,11 +254,7 @@ async def approved_returnee(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], return_date: date
 ) -> tuple[Any, str]:
     """An approved Changning returnee (3+3) case."""
-    user = await f.register_and_login(client, f.domestic_payload())
-    sid = await service_id(client, "changning", "returnee_apartment_subsidy")
-    draft = (
-        await client.post("/api/v1/applications", json={"service_id": sid}, headers=user.headers)
-    ).json()
+    user, draft = await new_draft(client, "changning", "returnee_apartment_subsidy")
     answers = {**RETURNEE_ANSWERS, "return_date": return_date.isoformat()}
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
