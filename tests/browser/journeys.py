@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,31 @@ def upload_pdf(page: Page, selector: str, tmp: Path, name: str) -> None:
     path = tmp / name
     path.write_bytes(PDF)
     page.locator(selector).set_input_files(str(path))
+
+
+def listed_materials(page: Page) -> list[str]:
+    """The codes of the materials the documents page asks for."""
+    return [
+        str(i.get_attribute("id"))[len("file-") :] for i in page.locator("input[type=file]").all()
+    ]
+
+
+def upload_materials(page: Page, tmp: Path, codes: Iterable[str]) -> None:
+    """On the documents page, uploads a PDF for each material, one row's form at a time."""
+    for code in codes:
+        upload_pdf(page, f"#file-{code}", tmp, f"{code}.pdf")
+        with page.expect_navigation():
+            page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
+                "button[type=submit]"
+            ).click()
+
+
+def to_declaration(page: Page) -> None:
+    """From the documents page to the check page, with the declaration and consent ticked."""
+    page.get_by_role("link", name="继续").click()
+    page.get_by_role("link", name="检查并提交").click()
+    page.locator("#declaration-input").check()
+    page.locator("#sensitive_consent-input").check()
 
 
 def act(page: Page, label: str, **fields: str) -> None:

@@ -11,7 +11,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.services.demo import DEMO_PASSWORD
 from tests.browser.conftest import shot
-from tests.browser.journeys import act, answer, sign_in, staff_page, upload_pdf
+from tests.browser.journeys import (
+    act,
+    answer,
+    listed_materials,
+    sign_in,
+    staff_page,
+    to_declaration,
+    upload_materials,
+    upload_pdf,
+)
 from tests.support.simulator import RunningSimulator
 
 ANSWERS = {
@@ -72,20 +81,10 @@ def test_bundle_from_records_and_route_to_the_departments(
     # The records replace the ID card, degree certificate and social insurance record.
     assert not page.locator("#file-degree_certificate").count()
     assert not page.locator("#file-id_document").count()
-    codes = [
-        str(i.get_attribute("id"))[len("file-") :] for i in page.locator("input[type=file]").all()
-    ]
+    codes = listed_materials(page)
     assert "employment_contract" in codes
-    for code in codes:
-        upload_pdf(page, f"#file-{code}", tmp_path, f"{code}.pdf")
-        with page.expect_navigation():
-            page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
-                "button[type=submit]"
-            ).click()
-    page.get_by_role("link", name="继续").click()
-    page.get_by_role("link", name="检查并提交").click()
-    page.locator("#declaration-input").check()
-    page.locator("#sensitive_consent-input").check()
+    upload_materials(page, tmp_path, codes)
+    to_declaration(page)
     page.get_by_role("button", name="提交申请").click()
     expect(page.get_by_role("heading", name="申请已提交")).to_be_visible()
     number = page.locator(".case-number").inner_text()
@@ -164,20 +163,8 @@ def test_a_late_no_record_is_answered_on_the_bundle_page(
             page.get_by_role("button", name="保存并完成").click()
         page.get_by_role("link", name="添加材料").click()
         assert not page.locator("#file-social_insurance_record").count()
-        codes = [
-            str(i.get_attribute("id"))[len("file-") :]
-            for i in page.locator("input[type=file]").all()
-        ]
-        for code in codes:
-            upload_pdf(page, f"#file-{code}", tmp_path, f"{code}.pdf")
-            with page.expect_navigation():
-                page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
-                    "button[type=submit]"
-                ).click()
-        page.get_by_role("link", name="继续").click()
-        page.get_by_role("link", name="检查并提交").click()
-        page.locator("#declaration-input").check()
-        page.locator("#sensitive_consent-input").check()
+        upload_materials(page, tmp_path, listed_materials(page))
+        to_declaration(page)
         page.get_by_role("button", name="提交申请").click()
         page.get_by_role("link", name="跟踪办理进度").click()
         expect(page.get_by_text("正在等待以下系统的数据：社会保险信息系统").first).to_be_visible()

@@ -10,7 +10,15 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import VIEWPORTS, shot
-from tests.browser.journeys import act, answer, sign_in, staff_page, upload_pdf
+from tests.browser.journeys import (
+    act,
+    answer,
+    sign_in,
+    staff_page,
+    to_declaration,
+    upload_materials,
+    upload_pdf,
+)
 from tests.factories import resident_id
 
 PASSWORD = "Journey-Tested-2026"
@@ -82,22 +90,18 @@ def test_apply_online_supplement_approve_issue_and_rate(
     answer(page, {**RENT, "employer_district": district})
     page.get_by_role("button", name="保存并完成").click()
     page.get_by_role("link", name="添加材料").click()
-    for code in (
-        "id_document",
-        "degree_certificate",
-        "overseas_degree_verification",
-        "employment_contract",
-    ):
-        upload_pdf(page, f"#file-{code}", tmp_path, f"{code}.pdf")
-        with page.expect_navigation():
-            page.locator("form.upload-row", has=page.locator(f"#file-{code}")).locator(
-                "button[type=submit]"
-            ).click()
+    upload_materials(
+        page,
+        tmp_path,
+        (
+            "id_document",
+            "degree_certificate",
+            "overseas_degree_verification",
+            "employment_contract",
+        ),
+    )
     shot(page, "12-documents")
-    page.get_by_role("link", name="继续").click()
-    page.get_by_role("link", name="检查并提交").click()
-    page.locator("#declaration-input").check()
-    page.locator("#sensitive_consent-input").check()
+    to_declaration(page)
     shot(page, "13-check-answers")
     page.get_by_role("button", name="提交申请").click()
     expect(page.get_by_role("heading", name="申请已提交")).to_be_visible()
