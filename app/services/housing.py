@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 
@@ -567,24 +568,43 @@ async def expire_offers(session: AsyncSession, today: date) -> int:
 
 async def remind_renewals(session: AsyncSession, today: date, days_ahead: int = 30) -> int:
     """One reminder per lease term end (the outbox key makes repeats no-ops)."""
+    sent = 0
+    for lease in await housing_repo.leases_ending_by(session, today + timedelta(days=days_ahead)):
+        if await _tell_tenant(
+            session,
+            lease,
+            "lease.renewal",
+            {"deadline": lease.ends_on, "url": "/housing"},
+            dedup_key=f"lease:{lease.id}:renewal:{lease.ends_on.isoformat()}",
+        ):
+            sent += 1
+    return sent
+
+
+async def _tell_tenant(
+    session: AsyncSession,
+    lease: Lease,
+    template: str,
+    payload: Mapping[str, object],
+    *,
+    dedup_key: str,
+) -> bool:
+    """Queues a message to the lease's tenant in their language; False if there is none."""
     from app.repositories import accounts as accounts_repo
     from app.services import notifications
 
-    sent = 0
-    for lease in await housing_repo.leases_ending_by(session, today + timedelta(days=days_ahead)):
-        applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
-        if applicant is None:
-            continue
-        await notifications.enqueue(
-            session,
-            recipient_user_id=applicant.user_id,
-            template="lease.renewal",
-            payload={"deadline": lease.ends_on, "url": "/housing"},
-            language=applicant.user.language,
-            dedup_key=f"lease:{lease.id}:renewal:{lease.ends_on.isoformat()}",
-        )
-        sent += 1
-    return sent
+    applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
+    if applicant is None:
+        return False
+    await notifications.enqueue(
+        session,
+        recipient_user_id=applicant.user_id,
+        template=template,
+        payload=payload,
+        language=applicant.user.language,
+        dedup_key=dedup_key,
+    )
+    return True
 
 
 async def _offer_for_applicant(
@@ -769,18 +789,11 @@ async def propose_renewal(
 
 
 async def _tell_tenant_of_terms(session: AsyncSession, lease: Lease, rent: int) -> None:
-    from app.repositories import accounts as accounts_repo
-    from app.services import notifications
-
-    applicant = await accounts_repo.get_applicant_by_id(session, lease.applicant_id)
-    if applicant is None:
-        return
-    await notifications.enqueue(
+    await _tell_tenant(
         session,
-        recipient_user_id=applicant.user_id,
-        template="lease.renewal_terms",
-        payload={"deadline": lease.ends_on, "amount": rent, "url": "/housing"},
-        language=applicant.user.language,
+        lease,
+        "lease.renewal_terms",
+        {"deadline": lease.ends_on, "amount": rent, "url": "/housing"},
         dedup_key=f"lease:{lease.id}:terms:{lease.ends_on.isoformat()}:{rent}",
     )
 
