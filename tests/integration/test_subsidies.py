@@ -8,7 +8,7 @@ import asyncio
 import csv
 import io
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -343,6 +343,22 @@ async def outbox(
         return list((await session.execute(stmt)).scalars())
 
 
+def social_insurance_record(
+    case: Case, employer_district: str, verified_at: datetime
+) -> FactVerification:
+    """What the social insurance system verified for the case's applicant: their employer's
+    district."""
+    return FactVerification(
+        application_id=case.application_id,
+        applicant_id=case.applicant_id,
+        system="social_insurance",
+        status="verified",
+        facts={"employer_district": employer_district},
+        correlation_id=uuid.uuid4().hex,
+        verified_at=verified_at,
+    )
+
+
 async def beneficiary_user_id(sm: async_sessionmaker[AsyncSession], case_id: str) -> uuid.UUID:
     async with sm() as session:
         case = await session.get(Case, uuid.UUID(case_id))
@@ -415,17 +431,7 @@ class TestLapsingConditions:
         async with sessionmaker() as session, session.begin():
             case = await session.get(Case, uuid.UUID(case_id))
             assert case is not None
-            session.add(
-                FactVerification(
-                    application_id=case.application_id,
-                    applicant_id=case.applicant_id,
-                    system="social_insurance",
-                    status="verified",
-                    facts={"employer_district": "other_shanghai"},
-                    correlation_id=uuid.uuid4().hex,
-                    verified_at=utcnow(),
-                )
-            )
+            session.add(social_insurance_record(case, "other_shanghai", utcnow()))
         rows = await run_cycle(client, maker, checker, add_months(start, 6), "6222020200155667788")
         assert rows == []
         mine = (await client.get("/api/v1/my/subsidies", headers=user.headers)).json()[0]
@@ -503,14 +509,8 @@ class TestLapsingConditions:
             granted = await session.get(Application, case.application_id)
             assert granted is not None and granted.submitted_at is not None
             session.add(
-                FactVerification(
-                    application_id=case.application_id,
-                    applicant_id=case.applicant_id,
-                    system="social_insurance",
-                    status="verified",
-                    facts={"employer_district": "changning"},
-                    correlation_id=uuid.uuid4().hex,
-                    verified_at=granted.submitted_at - timedelta(days=30),
+                social_insurance_record(
+                    case, "changning", granted.submitted_at - timedelta(days=30)
                 )
             )
         maker = await staff(client, sessionmaker, "yangpu", ["finance_maker"], "finance")
