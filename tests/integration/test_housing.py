@@ -233,16 +233,7 @@ class TestLease:
         proposed = await client.put(terms, headers=headers, json={"monthly_rent_cny": 5250})
         assert proposed.status_code == 200, proposed.text
         assert proposed.json()["renewal_rent_cny"] == 5250
-        from app.models import OutboxMessage
-
-        async with sessionmaker() as session:
-            told = (
-                await session.execute(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.dedup_key.like(f"lease:{lease['id']}:terms:%"))
-                )
-            ).scalar_one()
+        told = await queued_like(sessionmaker, f"lease:{lease['id']}:terms:%")
         assert told >= 1  # the tenant hears of the terms
         second = await client.post(url, headers=user.headers)
         assert second.status_code == 200, second.text
@@ -330,18 +321,7 @@ class TestOffersOverTime:
         async with sessionmaker() as session, session.begin():
             await remind_renewals(session, ends - timedelta(days=9))
         assert first >= 1
-        from sqlalchemy import func as sa_func
-
-        from app.models import OutboxMessage
-
-        async with sessionmaker() as session:
-            n = (
-                await session.execute(
-                    select(sa_func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.dedup_key.like(f"lease:{lease['id']}:renewal:%"))
-                )
-            ).scalar_one()
+        n = await queued_like(sessionmaker, f"lease:{lease['id']}:renewal:%")
         assert n >= 1 and n <= 3  # one per channel, not one per run
 
 
@@ -509,6 +489,19 @@ async def leased_or_offered(
     offers = (await client.get("/api/v1/my/housing", headers=user.headers)).json()["offers"]
     offer = next(o for o in offers if o["status"] == "open")
     return headers, user, pid, offer
+
+
+async def queued_like(sm: async_sessionmaker[AsyncSession], dedup_pattern: str) -> int:
+    """How many outbox messages have a dedup key matching the SQL LIKE pattern."""
+    from app.models import OutboxMessage
+
+    async with sm() as session:
+        count = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.dedup_key.like(dedup_pattern))
+        )
+    return int(count or 0)
 
 
 async def tenant_with_lease(
