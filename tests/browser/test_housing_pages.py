@@ -163,6 +163,12 @@ def test_offer_lease_payment_cycle_and_dashboard(
 
     housing.goto(server + "/staff/housing/dashboard")
     expect(housing.locator(".big-figure")).to_contain_text("5000")
+    # Unit statuses read in the page's language, not as codes.
+    chart = housing.locator("svg.chart").first
+    expect(chart).to_contain_text("已出租")
+    expect(chart).to_contain_text("维修中")
+    expect(chart).not_to_contain_text("maintenance")
+    expect(housing.get_by_role("table", name="按状态统计房源")).to_contain_text("已出租")
     shot(housing, "42-housing-dashboard")
     # Staff offer renewal terms on the lease page (rent set by them); the tenant sees them.
     # The unit let (the phone run may be offered the one the desktop run's tenant left).

@@ -455,7 +455,7 @@ async def dashboard(
     request: Request, principal: DashboardViewer, session: SessionDep
 ) -> HTMLResponse:
     data = await housing_dashboard.dashboard(session, principal)
-    return render(request, "staff/housing_dashboard.html", {"d": data})
+    return render(request, "staff/housing_dashboard.html", {"d": data, "statuses": STATUS_LABELS})
 
 
 @router.get("/staff/housing/dashboard.csv")
