@@ -424,4 +424,13 @@ async def audit_actions(session: AsyncSession, principal: Principal) -> list[str
 
 async def verify_audit_chain(session: AsyncSession, principal: Principal) -> ChainReport:
     _require(principal, Permission.READ_AUDIT)
-    return await audit.verify_chain(session)
+    report = await audit.verify_chain(session)
+    # Who checked the chain, and what they were told, belongs in the log it checks.
+    await audit.record(
+        session,
+        "audit.chain_checked",
+        actor=principal,
+        detail={"entries": report.entries, "ok": report.ok, "first_bad_seq": report.first_bad_seq},
+        district=principal.district,
+    )
+    return report

@@ -224,6 +224,14 @@ class TestAuditApi:
         headers = await _auditor(client, sessionmaker, "yangpu")
         r = await client.get("/api/v1/admin/audit/verification", headers=headers)
         assert r.status_code == 200 and r.json()["ok"] is True
+        # The check itself is in the log, with what it found.
+        checked = (
+            await client.get(
+                "/api/v1/admin/audit", params={"action": "audit.chain_checked"}, headers=headers
+            )
+        ).json()["entries"]
+        assert checked and checked[0]["detail"]["ok"] is True
+        assert checked[0]["detail"]["entries"] == r.json()["entries"]
         clerk = await f.staff_login(
             client, await f.create_staff(sessionmaker, district="yangpu", roles=["window_clerk"])
         )
