@@ -1,13 +1,16 @@
 """Case handling at scale on PostgreSQL: staff queue latency and submission throughput.
 
-    .venv/bin/python bench/cases.py [--cases 100000] [--submits 1000] [--workers 2]
+    .venv/bin/python bench/cases.py [--cases 100000] [--submits 3000] [--workers 2] [--httpx]
 
 Creates a fresh database, migrates it with Alembic, bulk-loads N generated cases (setup, not
 measured), starts the real server (uvicorn + httptools, several workers) and measures over HTTP:
   * the staff queue page (keyset pages with filters): p50/p95 in ms, target p95 <= 50 ms;
   * submissions (Idempotency-Key, rules pre-check, case + event + consent + outbox + audit rows
     in one transaction): per second, target >= 200/s;
-  * the same run's baseline: GET /healthz requests per second, so ratios are comparable.
+  * the same run's baseline: GET /healthz requests per second, so ratios are comparable;
+  * where the CPU went during submissions: server workers, PostgreSQL, load generator.
+Load comes from wrk (Debian package `wrk`, script bench/submit.lua) when it is installed, so the
+load generator takes little of the cores it shares with the server; otherwise from httpx.
 The database is dropped at the end.
 """
 
@@ -17,10 +20,13 @@ import argparse
 import asyncio
 import os
 import random
+import resource
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -304,31 +310,86 @@ async def _load_reference_data() -> None:
     await engine.dispose()
 
 
-async def measure(
-    base: str, data: dict[str, object], queue_requests: int, concurrency: int
-) -> dict[str, float]:
-    results: dict[str, float] = {}
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        # Baseline: the cheapest route of the same server, same client.
-        for _ in range(50):
-            await client.get("/healthz")
-        t = time.perf_counter()
-        n = 0
-        while time.perf_counter() - t < 3:
-            await asyncio.gather(*[client.get("/healthz") for _ in range(concurrency)])
-            n += concurrency
-        results["healthz_rps"] = n / (time.perf_counter() - t)
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
 
-        headers = {"Authorization": f"Bearer {data['staff_token']}"}
-        filters = [
-            {},
-            {"status": "in_review"},
-            {"status": "accepted"},
-            {"light": "red"},
-            {"department": "housing"},
-            {"status": "submitted", "department": "hr_bureau"},
-        ]
-        latencies: list[float] = []
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process we can read."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            found.append((int(entry.name), int(stat.rsplit(")", 1)[1].split()[1]), name))
+    return found
+
+
+class CpuMeter:
+    """CPU seconds spent by the server's processes and by PostgreSQL between start and stop.
+
+    Read from /proc, so the split shows where the machine's two cores went during a phase.
+    """
+
+    def __init__(self, server_pid: int) -> None:
+        procs = _processes()
+        self.server = [server_pid] + [pid for pid, ppid, _ in procs if ppid == server_pid]
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _sample(self) -> tuple[float, float]:
+        server = sum(_cpu_ticks(pid) for pid in self.server)
+        database = sum(_cpu_ticks(pid) for pid, _, name in _processes() if name == "postgres")
+        return server / self.tick, database / self.tick
+
+    def start(self) -> None:
+        self.started = self._sample()
+        self.own = resource.getrusage(resource.RUSAGE_SELF)
+        self.children = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    def stop(self) -> dict[str, float]:
+        server, database = self._sample()
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load = (
+            own.ru_utime
+            + own.ru_stime
+            - self.own.ru_utime
+            - self.own.ru_stime
+            # wrk, once it has exited and been waited for
+            + children.ru_utime
+            + children.ru_stime
+            - self.children.ru_utime
+            - self.children.ru_stime
+        )
+        return {
+            "server": server - self.started[0],
+            "database": database - self.started[1],
+            "load": load,
+        }
+
+
+async def measure_queue(base: str, data: dict[str, object], queue_requests: int) -> list[float]:
+    """Latency of the staff queue, one request at a time (what one reviewer waits for)."""
+    headers = {"Authorization": f"Bearer {data['staff_token']}"}
+    filters = [
+        {},
+        {"status": "in_review"},
+        {"status": "accepted"},
+        {"light": "red"},
+        {"department": "housing"},
+        {"status": "submitted", "department": "hr_bureau"},
+    ]
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        for _ in range(20):
+            await client.get("/api/v1/staff/cases", headers=headers)
         for i in range(queue_requests):
             params = dict(filters[i % len(filters)])
             t0 = time.perf_counter()
@@ -339,21 +400,81 @@ async def measure(
                 r = await client.get("/api/v1/staff/cases", params=params, headers=headers)
             latencies.append((time.perf_counter() - t0) * 1000)
             assert r.status_code == 200, r.text
-        results["queue_p50_ms"] = statistics.median(latencies)
-        results["queue_p95_ms"] = pct(latencies, 95)
+    return latencies
 
-        drafts = list(data["drafts"])  # type: ignore[call-overload]
-        sem = asyncio.Semaphore(concurrency)
-        failures = 0
+
+def wrk_healthz(base: str, concurrency: int, seconds: int) -> float:
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{concurrency}", f"-d{seconds}s", base + "/healthz"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("Requests/sec:"))
+    return float(line.split()[1])
+
+
+def wrk_submits(
+    base: str, drafts: list[tuple[str, str]], concurrency: int, seconds: int
+) -> dict[str, float]:
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("".join(f"{d} {t}\n" for d, t in drafts))
+    try:
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{concurrency}",
+                f"-d{seconds}s",
+                "--timeout",
+                "30s",
+                "-s",
+                str(ROOT / "bench" / "submit.lua"),
+                base,
+                "--",
+                f.name,
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    return {k: float(v) for k, v in (part.split("=") for part in line.split()[1:])}
+
+
+async def httpx_healthz(base: str, concurrency: int, seconds: int) -> float:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        for _ in range(50):
+            await client.get("/healthz")
+        t = time.perf_counter()
+        n = 0
+        while time.perf_counter() - t < seconds:
+            await asyncio.gather(*[client.get("/healthz") for _ in range(concurrency)])
+            n += concurrency
+        return n / (time.perf_counter() - t)
+
+
+async def httpx_submits(
+    base: str, drafts: list[tuple[str, str]], concurrency: int
+) -> dict[str, float]:
+    sem = asyncio.Semaphore(concurrency)
+    failures = 0
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
 
         async def submit(draft_id: str, token: str) -> None:
             nonlocal failures
             async with sem:
+                t0 = time.perf_counter()
                 r = await client.post(
                     f"/api/v1/applications/{draft_id}/submit",
                     headers={"Authorization": f"Bearer {token}", "Idempotency-Key": draft_id},
                     json={"declaration": True, "sensitive_consent": True},
                 )
+                latencies.append((time.perf_counter() - t0) * 1000)
                 if r.status_code != 201:
                     failures += 1
                     if failures == 1:
@@ -362,15 +483,28 @@ async def measure(
         t = time.perf_counter()
         await asyncio.gather(*[submit(d, tok) for d, tok in drafts])
         elapsed = time.perf_counter() - t
-        results["submits_per_s"] = len(drafts) / elapsed
-        results["submit_failures"] = failures
-    return results
+    return {
+        "created": len(drafts) - failures,
+        "other": failures,
+        "exhausted": 0,
+        "seconds": elapsed,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": pct(latencies, 95),
+    }
+
+
+def count_submitted(url: str) -> int:
+    with psycopg.connect(url.replace("+psycopg", "")) as c:
+        row = c.execute("SELECT count(*) FROM service_case WHERE channel = 'api'").fetchone()
+    return int(row[0]) if row else 0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--submits", type=int, default=1000)
+    parser.add_argument("--submits", type=int, default=3000, help="drafts prepared")
+    parser.add_argument("--seconds", type=int, default=6, help="submission phase (wrk)")
+    parser.add_argument("--httpx", action="store_true", help="load from httpx even with wrk")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--queue-requests", type=int, default=300)
@@ -420,20 +554,57 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        results = asyncio.run(measure(base, data, args.queue_requests, args.concurrency))
+        use_wrk = shutil.which("wrk") is not None and not args.httpx
+        generator = "wrk" if use_wrk else "httpx (install wrk for a lighter load generator)"
+        drafts: list[tuple[str, str]] = list(data["drafts"])  # type: ignore[call-overload]
+        meter = CpuMeter(proc.pid)
+
+        meter.start()
+        if use_wrk:
+            healthz = wrk_healthz(base, args.concurrency, 3)
+        else:
+            healthz = asyncio.run(httpx_healthz(base, args.concurrency, 3))
+        healthz_cpu = meter.stop()
         print(
-            f"baseline GET /healthz: {results['healthz_rps']:.0f} req/s "
-            f"({args.workers} workers, {args.concurrency} concurrent)"
+            f"baseline GET /healthz: {healthz:.0f} req/s "
+            f"({args.workers} workers, {args.concurrency} concurrent, load from {generator})"
         )
+
+        latencies = asyncio.run(measure_queue(base, data, args.queue_requests))
         print(
-            f"staff queue page over {args.cases} cases: p50 {results['queue_p50_ms']:.1f} ms, "
-            f"p95 {results['queue_p95_ms']:.1f} ms (target p95 <= 50 ms)"
+            f"staff queue page over {args.cases} cases: p50 {statistics.median(latencies):.1f} ms,"
+            f" p95 {pct(latencies, 95):.1f} ms (target p95 <= 50 ms)"
         )
+
+        before = count_submitted(url)
+        meter.start()
+        if use_wrk:
+            run = wrk_submits(base, drafts, args.concurrency, args.seconds)
+        else:
+            run = asyncio.run(httpx_submits(base, drafts, args.concurrency))
+        cpu = meter.stop()
+        # Checked against the database: the cases that really exist. Requests still in flight
+        # when wrk stops may add a few, so the rate counts only answers received in time.
+        made = count_submitted(url) - before
+        answered = int(run["created"] - run["exhausted"])
+        rate = min(made, answered) / run["seconds"]
         print(
-            f"submissions: {results['submits_per_s']:.0f} /s "
-            f"({int(results['submit_failures'])} failed; target >= 200/s); "
-            f"ratio to baseline {results['submits_per_s'] / results['healthz_rps']:.3f}"
+            f"submissions: {rate:.0f} /s ({answered} answered in {run['seconds']:.1f} s, "
+            f"{made} cases in the database, "
+            f"{int(run['other'])} failed; target >= 200/s); "
+            f"ratio to baseline {rate / healthz:.3f}; latency p50 {run['p50_ms']:.1f} ms, "
+            f"p95 {run['p95_ms']:.1f} ms"
         )
+        if run["exhausted"]:
+            print(f"  warning: drafts ran out ({int(run['exhausted'])} replays); raise --submits")
+        if made:
+            print(
+                "  CPU per submission: "
+                f"server {cpu['server'] / made * 1000:.1f} ms, "
+                f"PostgreSQL {cpu['database'] / made * 1000:.1f} ms, "
+                f"load generator {cpu['load'] / made * 1000:.1f} ms "
+                f"(GET /healthz: server {healthz_cpu['server'] / (healthz * 3) * 1000:.2f} ms)"
+            )
     finally:
         if proc:
             proc.terminate()
