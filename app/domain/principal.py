@@ -21,6 +21,8 @@ class Principal:
     employer_id: uuid.UUID | None = None
     district: str | None = None  # staff and employers
     department: str | None = None
+    # An applicant's mobile number, so notices to the caller need not look it up again.
+    mobile: str | None = field(default=None, repr=False)
     roles: tuple[str, ...] = ()
     permissions: frozenset[Permission] = field(default_factory=frozenset)
 

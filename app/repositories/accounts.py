@@ -3,14 +3,73 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Select, false, select
+from sqlalchemy import ColumnElement, Select, false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.models import Applicant, Case, Consent, Employer, EmployerUser, StaffMember, User
+
+
+@dataclass(frozen=True)
+class Party:
+    """A user with the one record that makes them an applicant, staff member or employer."""
+
+    user_id: uuid.UUID
+    user_kind: str
+    email: str
+    language: str
+    is_active: bool
+    applicant_id: uuid.UUID | None
+    applicant_name: str | None
+    mobile: str | None
+    staff_id: uuid.UUID | None
+    staff_name: str | None
+    staff_district: str | None
+    staff_department: str | None
+    staff_roles: list[str] | None
+    employer_user_name: str | None
+    employer_id: uuid.UUID | None
+    employer_district: str | None
+
+
+def party_query(*extra: ColumnElement[Any]) -> Select[Any]:
+    """Users with their party record, in one row (``extra`` columns first)."""
+    return (
+        select(
+            *extra,
+            User.id.label("user_id"),
+            User.kind.label("user_kind"),
+            User.email,
+            User.language,
+            User.is_active,
+            Applicant.id.label("applicant_id"),
+            Applicant.full_name.label("applicant_name"),
+            Applicant.mobile,
+            StaffMember.id.label("staff_id"),
+            StaffMember.full_name.label("staff_name"),
+            StaffMember.district.label("staff_district"),
+            StaffMember.department.label("staff_department"),
+            StaffMember.roles.label("staff_roles"),
+            EmployerUser.full_name.label("employer_user_name"),
+            EmployerUser.employer_id,
+            Employer.district.label("employer_district"),
+        )
+        .select_from(User)
+        .outerjoin(Applicant, Applicant.user_id == User.id)
+        .outerjoin(StaffMember, StaffMember.user_id == User.id)
+        .outerjoin(EmployerUser, EmployerUser.user_id == User.id)
+        .outerjoin(Employer, Employer.id == EmployerUser.employer_id)
+    )
+
+
+async def get_party(session: AsyncSession, user_id: uuid.UUID) -> Party | None:
+    row = (await session.execute(party_query().where(User.id == user_id))).first()
+    return Party(**row._asdict()) if row else None
 
 
 async def get_user_by_email(session: AsyncSession, email: str) -> User | None:

@@ -3,12 +3,62 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuthSession, LoginThrottle
+from app.models import AuthSession, LoginThrottle, User
+from app.repositories.accounts import Party, party_query
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A login session with its user and party record, as one lookup answers it."""
+
+    session_id: uuid.UUID
+    session_kind: str
+    last_seen_at: datetime
+    token_expires_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    party: Party
+
+
+_SESSION_COLUMNS = (
+    AuthSession.id.label("session_id"),
+    AuthSession.kind.label("session_kind"),
+    AuthSession.last_seen_at.label("last_seen_at"),
+    AuthSession.token_expires_at.label("token_expires_at"),
+    AuthSession.expires_at.label("expires_at"),
+    AuthSession.revoked_at.label("revoked_at"),
+)
+_CALLER = party_query(*_SESSION_COLUMNS).join(AuthSession, AuthSession.user_id == User.id)
+
+
+async def caller_by_token_hash(session: AsyncSession, token_hash: str) -> Caller | None:
+    """Every request asks this, so it is one query rather than one per record."""
+    row = (await session.execute(_CALLER.where(AuthSession.token_hash == token_hash))).first()
+    if row is None:
+        return None
+    values = row._asdict()
+    own = {c.key: values.pop(c.key) for c in _SESSION_COLUMNS}
+    return Caller(**own, party=Party(**values))
+
+
+async def touch(
+    session: AsyncSession,
+    session_id: uuid.UUID,
+    *,
+    last_seen_at: datetime,
+    token_expires_at: datetime,
+) -> None:
+    await session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id)
+        .values(last_seen_at=last_seen_at, token_expires_at=token_expires_at)
+    )
 
 
 async def get_by_token_hash(session: AsyncSession, token_hash: str) -> AuthSession | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,6 +32,7 @@ from app.models import Applicant, AuthSession, Consent, LoginThrottle, StaffMemb
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import sessions as sessions_repo
+from app.repositories.accounts import Party
 from app.schemas.accounts import (
     AccountRead,
     ApplicantRead,
@@ -299,63 +301,69 @@ async def resolve(
 ) -> Principal | None:
     """The caller behind a cookie or bearer token, or None if it is unknown, revoked or expired."""
     now = now or utcnow()
-    row = await sessions_repo.get_by_token_hash(session, token_digest(token))
+    caller = await sessions_repo.caller_by_token_hash(session, token_digest(token))
     if (
-        row is None
-        or row.kind != kind
-        or row.revoked_at is not None
-        or row.token_expires_at <= now
-        or row.expires_at <= now
+        caller is None
+        or caller.session_kind != kind
+        or caller.revoked_at is not None
+        or caller.token_expires_at <= now
+        or caller.expires_at <= now
+        or not caller.party.is_active
     ):
         return None
-    user = await accounts_repo.get_user(session, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    if kind == "web" and now - row.last_seen_at > _TOUCH_INTERVAL:
+    if kind == "web" and now - caller.last_seen_at > _TOUCH_INTERVAL:
         idle = timedelta(minutes=get_settings().session_idle_minutes)
-        row.last_seen_at = now
-        row.token_expires_at = min(now + idle, row.expires_at)
-        await session.flush()
-    return await build_principal(session, user, row.id)
+        await sessions_repo.touch(
+            session,
+            caller.session_id,
+            last_seen_at=now,
+            token_expires_at=min(now + idle, caller.expires_at),
+        )
+    return principal_of(caller.party, caller.session_id)
 
 
 async def build_principal(session: AsyncSession, user: User, session_id: uuid.UUID) -> Principal:
-    base = {
-        "user_id": user.id,
+    party = await accounts_repo.get_party(session, user.id)
+    assert party is not None, "the user was just read"
+    return principal_of(party, session_id)
+
+
+def principal_of(party: Party, session_id: uuid.UUID) -> Principal:
+    base: dict[str, Any] = {
+        "user_id": party.user_id,
         "session_id": session_id,
-        "email": user.email,
-        "language": user.language,
+        "email": party.email,
+        "language": party.language,
     }
-    if user.kind == UserKind.APPLICANT.value:
-        applicant = await accounts_repo.get_applicant_for_user(session, user.id)
-        assert applicant is not None, "applicant user without applicant record"
+    if party.user_kind == UserKind.APPLICANT.value:
+        assert party.applicant_id and party.applicant_name, "applicant user without record"
         return Principal(
             kind=UserKind.APPLICANT,
-            display_name=applicant.full_name,
-            applicant_id=applicant.id,
-            **base,  # type: ignore[arg-type]
+            display_name=party.applicant_name,
+            applicant_id=party.applicant_id,
+            mobile=party.mobile,
+            **base,
         )
-    if user.kind == UserKind.STAFF.value:
-        staff = await accounts_repo.get_staff_for_user(session, user.id)
-        assert staff is not None, "staff user without staff record"
+    if party.user_kind == UserKind.STAFF.value:
+        assert party.staff_id and party.staff_name, "staff user without staff record"
+        roles = party.staff_roles or []
         return Principal(
             kind=UserKind.STAFF,
-            display_name=staff.full_name,
-            staff_id=staff.id,
-            district=staff.district,
-            department=staff.department,
-            roles=tuple(staff.roles),
-            permissions=permissions_for([Role(r) for r in staff.roles]),
-            **base,  # type: ignore[arg-type]
+            display_name=party.staff_name,
+            staff_id=party.staff_id,
+            district=party.staff_district,
+            department=party.staff_department,
+            roles=tuple(roles),
+            permissions=permissions_for([Role(r) for r in roles]),
+            **base,
         )
-    employer_user = await accounts_repo.get_employer_user_for_user(session, user.id)
-    assert employer_user is not None, "employer user without employer record"
+    assert party.employer_id and party.employer_user_name, "employer user without record"
     return Principal(
         kind=UserKind.EMPLOYER,
-        display_name=employer_user.full_name,
-        employer_id=employer_user.employer_id,
-        district=employer_user.employer.district,
-        **base,  # type: ignore[arg-type]
+        display_name=party.employer_user_name,
+        employer_id=party.employer_id,
+        district=party.employer_district,
+        **base,
     )
 
 
