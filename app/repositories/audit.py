@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -28,11 +28,45 @@ from app.repositories import cases as cases_repo
 GENESIS_HASH = "0" * 64
 
 
-def lock_chain_head_sync(session: Session) -> AuditChainHead:
-    """The same, inside a commit hook (a synchronous session running in the async greenlet)."""
-    stmt = select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+def lock_chain_head_sync(session: Session) -> tuple[int, str]:
+    """The chain tip (last sequence number and hash), locked until the transaction ends.
+
+    Runs inside a commit hook (a synchronous session in the async greenlet), on every audited
+    transaction, so it is plain Core: no ORM object is needed for two values.
+    """
+    stmt = (
+        select(AuditChainHead.last_seq, AuditChainHead.last_hash)
+        .where(AuditChainHead.id == 1)
+        .with_for_update()
+    )
     # The migration creates the row; its absence means an unmigrated database.
-    return session.execute(stmt).scalar_one()
+    seq, digest = session.connection().execute(stmt).one()
+    return int(seq), str(digest)
+
+
+# One round trip for the usual single entry on PostgreSQL: the tip moves in a data-modifying
+# CTE of the INSERT. Built once, so it stays in SQLAlchemy's compiled cache.
+_APPEND_ONE = insert(AuditEntry).add_cte(
+    update(AuditChainHead)
+    .where(AuditChainHead.id == 1)
+    .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash"))
+    .cte("move_head")
+)
+
+
+def append_entries_sync(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Writes chained entries and moves the tip to the last of them, under the tip's lock."""
+    last = entries[-1]
+    conn = session.connection()
+    if len(entries) == 1 and conn.dialect.name == "postgresql":
+        conn.execute(_APPEND_ONE, {**last, "head_seq": last["seq"], "head_hash": last["hash"]})
+        return
+    conn.execute(insert(AuditEntry), entries)
+    conn.execute(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_seq=last["seq"], last_hash=last["hash"])
+    )
 
 
 async def iterate_entries(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEntry]:

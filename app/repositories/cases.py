@@ -7,9 +7,10 @@ from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from app.domain.enums import Permission
@@ -23,6 +24,7 @@ from app.models import (
     CaseNote,
     CasePause,
     CaseSchedule,
+    Consent,
     EmployerUser,
     FollowUpTask,
     Rating,
@@ -55,6 +57,38 @@ async def get_application(
     if for_update:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def applications_for_submit(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, key: str
+) -> tuple[tuple[Application, Service] | None, Application | None]:
+    """The caller's application to submit (locked) with its service, and the application
+    ``key`` already opened, if any.
+
+    One read instead of three: this runs on every submission. Only application rows are
+    locked, never the shared service row.
+    """
+    stmt = (
+        applications_readable_by(principal)
+        .add_columns(Service)
+        .join(Service, Service.id == Application.service_id)
+        .where(or_(Application.id == application_id, Application.idempotency_key == key))
+        .with_for_update(of=Application)
+    )
+    rows = [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+    return (
+        next((row for row in rows if row[0].id == application_id), None),
+        next((row[0] for row in rows if row[0].idempotency_key == key), None),
+    )
+
+
+async def insert_submission_records(
+    session: AsyncSession, *, consent: dict[str, Any], event: dict[str, Any]
+) -> None:
+    """The consent given and the case's first event, as Core inserts (every submission)."""
+    conn = await session.connection()
+    await conn.execute(insert(Consent), [consent])
+    await conn.execute(insert(CaseEvent), [event])
 
 
 async def get_application_by_key(
@@ -148,11 +182,20 @@ async def next_case_number(session: AsyncSession, district: str, year: int) -> i
     """
     if _dialect(session) == "postgresql":
         # Its own small pool: taking a second connection from the request pool could leave
-        # every request holding one connection and waiting for another.
-        # A Core connection, not a session: nothing here needs the ORM, and this runs on
-        # every submission.
-        async with _counter_engine(session).begin() as own:
-            return await _bump_counter(own, "postgresql", district, year)
+        # every request holding one connection and waiting for another. In autocommit mode
+        # the bump is a single round trip (no BEGIN, no COMMIT); a Core connection, as nothing
+        # here needs the ORM and this runs on every submission.
+        engine = _counter_engine(session)
+        for attempt in (1, 2):
+            try:
+                async with engine.connect() as own:
+                    return await _bump_counter(own, "postgresql", district, year)
+            except DBAPIError as exc:
+                # No pre-ping on this pool (it would double the round trips): a connection
+                # the server dropped is noticed here, and the bump is tried once more.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
     return await _bump_counter(session, _dialect(session), district, year)
 
 
@@ -166,7 +209,9 @@ def _counter_engine(session: AsyncSession) -> AsyncEngine:
     key = url.render_as_string(hide_password=False)
     engine = _COUNTER_ENGINES.get(key)
     if engine is None:
-        engine = create_async_engine(url, pool_size=2, max_overflow=4, pool_pre_ping=True)
+        engine = create_async_engine(
+            url, pool_size=2, max_overflow=4, isolation_level="AUTOCOMMIT", hide_parameters=True
+        )
         _COUNTER_ENGINES[key] = engine
     return engine
 

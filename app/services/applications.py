@@ -20,8 +20,6 @@ from app.models import (
     Application,
     Case,
     CaseDocument,
-    CaseEvent,
-    Consent,
     FactVerification,
     Service,
 )
@@ -232,10 +230,16 @@ async def _verified(
 
 async def _service(session: AsyncSession, service_id: uuid.UUID) -> Service:
     service = await catalog_repo.get(session, service_id)
-    # A bundle's department steps are applied for through the bundle only.
-    if service is None or not service.is_active or service.part_of is not None:
+    if service is None:
         raise NotFound(N_("This service is not available."))
+    _check_available(service)
     return service
+
+
+def _check_available(service: Service) -> None:
+    # A bundle's department steps are applied for through the bundle only.
+    if not service.is_active or service.part_of is not None:
+        raise NotFound(N_("This service is not available."))
 
 
 async def application_view(session: AsyncSession, app: Application, lang: str) -> ApplicationRead:
@@ -453,8 +457,8 @@ async def submit(
     from app.services import cases as case_service
 
     assert principal.applicant_id is not None
-    replay = await cases_repo.get_application_by_key(
-        session, principal.applicant_id, idempotency_key
+    found, replay = await cases_repo.applications_for_submit(
+        session, principal, application_id, idempotency_key
     )
     if replay is not None and replay.id != application_id:
         raise Conflict(N_("This Idempotency-Key was already used for another application."))
@@ -462,16 +466,15 @@ async def submit(
         case = await cases_repo.get_case_by_application(session, replay.id)
         assert case is not None
         return await _result(session, principal, case, lang, replayed=True, staff=filed_by)
-    app = await cases_repo.get_application(session, principal, application_id, for_update=True)
-    if app is None:
+    if found is None:
         raise NotFound()
+    app, service = found
     if app.status == "submitted":
         # A double click with a fresh key: still one case.
         case = await cases_repo.get_case_by_application(session, app.id)
         assert case is not None
         return await _result(session, principal, case, lang, replayed=True, staff=filed_by)
-
-    service = await _service(session, app.service_id)
+    _check_available(service)
     problems: list[FieldError] = []
     if not declaration:
         problems.append(
@@ -540,34 +543,38 @@ async def submit(
     app.idempotency_key = idempotency_key
     app.declaration_at = now
     app.sensitive_consent_at = now
+    await session.flush()
+    if app.documents:
+        for requirement, doc_id in app.documents.items():
+            session.add(
+                CaseDocument(
+                    case_id=case.id, document_id=uuid.UUID(doc_id), requirement=requirement
+                )
+            )
+        await session.flush()
     from app.config import get_settings
 
-    session.add(
-        Consent(
-            user_id=principal.user_id,
-            purpose="sensitive_info",
-            notice_version=get_settings().privacy_notice_version,
-            channel="window" if filed_by else app.channel,
-        )
+    # Plain inserts: nothing in this request reads these rows back as objects.
+    await cases_repo.insert_submission_records(
+        session,
+        consent={
+            "user_id": principal.user_id,
+            "purpose": "sensitive_info",
+            "notice_version": get_settings().privacy_notice_version,
+            "channel": "window" if filed_by else app.channel,
+        },
+        event={
+            "case_id": case.id,
+            "occurred_at": now,
+            "action": "submit",
+            "from_status": None,
+            "to_status": CaseStatus.SUBMITTED.value,
+            "actor_user_id": (filed_by or principal).user_id,
+            "actor_role": "window_clerk" if filed_by else "applicant",
+            "reason": None,
+            "detail": {"channel": case.channel},
+        },
     )
-    await session.flush()
-    for requirement, doc_id in app.documents.items():
-        session.add(
-            CaseDocument(case_id=case.id, document_id=uuid.UUID(doc_id), requirement=requirement)
-        )
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            occurred_at=now,
-            action="submit",
-            from_status=None,
-            to_status=CaseStatus.SUBMITTED.value,
-            actor_user_id=(filed_by or principal).user_id,
-            actor_role="window_clerk" if filed_by else "applicant",
-            detail={"channel": case.channel},
-        )
-    )
-    await session.flush()
     await notifications.enqueue(
         session,
         recipient_user_id=principal.user_id,
@@ -576,6 +583,7 @@ async def submit(
         language=principal.language,
         dedup_key=f"case:{case.id}:submitted",
         case_id=case.id,
+        contact=notifications.Contact("applicant", principal.email, principal.mobile),
     )
     await audit.record(
         session,

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.domain.principal import Principal
-from app.models import AuditEntry
 from app.models.base import utcnow
 from app.repositories import audit as audit_repo
 
@@ -106,11 +105,12 @@ def _write_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    head = audit_repo.lock_chain_head_sync(session)
+    last_seq, last_hash = audit_repo.lock_chain_head_sync(session)
+    entries = []
     for item in pending:
-        seq = head.last_seq + 1
+        seq = last_seq + 1
         digest = entry_hash(
-            head.last_hash,
+            last_hash,
             seq,
             item["occurred_at"],
             item["actor_user_id"],
@@ -122,13 +122,11 @@ def _write_pending(session: Session) -> None:
             actor_district=item["actor_district"],
             district=item["district"],
         )
-        session.add(
-            AuditEntry(
-                seq=seq, prev_hash=head.last_hash, hash=digest, hash_version=_VERSION, **item
-            )
+        entries.append(
+            {"seq": seq, "prev_hash": last_hash, "hash": digest, "hash_version": _VERSION, **item}
         )
-        head.last_seq, head.last_hash = seq, digest
-    session.flush()
+        last_seq, last_hash = seq, digest
+    audit_repo.append_entries_sync(session, entries)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -35,6 +35,7 @@ from app.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, gettext
 from app.models import InAppMessage, OutboxMessage
 from app.models.base import utcnow
 from app.repositories import notifications as repo
+from app.repositories.notifications import Contact as Contact
 from app.schemas.messages import MessagePage, MessageRead
 
 INAPP = "inapp"
@@ -462,14 +463,18 @@ async def enqueue(
     dedup_key: str,
     channels: Collection[str] | None = None,
     case_id: uuid.UUID | None = None,
+    contact: Contact | None = None,
 ) -> list[OutboxMessage]:
     """Adds one outbox row per channel the recipient can be reached on; never commits.
 
     ``dedup_key`` names the event (e.g. ``case:<id>:v<version>``); each row gets
     ``<dedup_key>:<channel>``, which is unique, so enqueueing the same event again returns the
     existing rows instead of adding more. ``channels`` narrows the default (all reachable).
+    ``contact`` is the recipient's addresses when the caller already holds them (the signed-in
+    user), which saves a lookup.
     """
-    contact = await repo.contact_for(session, recipient_user_id)
+    # A caller writing to the signed-in user passes the addresses it already holds.
+    contact = contact or await repo.contact_for(session, recipient_user_id)
     if contact is None:
         raise UnknownRecipient(f"no user {recipient_user_id}")
     if contact.kind == "applicant":
