@@ -61,6 +61,21 @@ async def units(session: AsyncSession, district: str, status: str | None) -> lis
     return list((await session.execute(stmt)).scalars())
 
 
+# pg_advisory_xact_lock keys: one allocation round at a time per district.
+_ALLOCATION_LOCK_KEYS = {"yangpu": 7_401_105_501, "changning": 7_401_105_502}
+
+
+async def lock_allocation(session: AsyncSession, district: str) -> None:
+    """Waits until no other allocation round of the district is running (until commit).
+
+    Two rounds that both skipped each other's locked rows could otherwise each end with units
+    and no applicant or an applicant and no units, and offer nothing. SQLite serialises every
+    writing transaction already (BEGIN IMMEDIATE).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(_ALLOCATION_LOCK_KEYS[district])))
+
+
 async def lock_available_units(session: AsyncSession, district: str) -> list[ApartmentUnit]:
     stmt = (
         select(ApartmentUnit)

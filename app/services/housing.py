@@ -464,6 +464,7 @@ async def allocation_round(
     district = require_housing_staff(principal)
     calendar = await work_calendar(session)
     respond_by = calendar.add_working_days(local_date(utcnow()), respond_within_days)
+    await housing_repo.lock_allocation(session, district)
     units = await housing_repo.lock_available_units(session, district)
     queue = await housing_repo.ranked_waitlist(session, district, lock=True)
     offers: list[OfferRead] = []
