@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
-PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 

@@ -48,7 +48,10 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'talent.db'}",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+psycopg://...",
+        description=(
+            "SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://..."
+            " (postgresql+psycopg also works)"
+        ),
     )
     db_pool_size: int = 10
     secret_key: SecretStr = SecretStr(_DEV_SECRET)

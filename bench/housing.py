@@ -227,7 +227,7 @@ def main() -> None:
     name = f"talent_bench_h_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     try:
         t = time.perf_counter()
         setup(url, args.enrolments)

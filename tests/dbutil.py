@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import make_url
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 
 
 def requested_url() -> str:
@@ -39,13 +39,12 @@ def fresh_database(requested: str) -> Iterator[str]:
     with conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield url.set(drivername="postgresql+psycopg", database=name).render_as_string(
-            hide_password=False
-        )
+        driver = url.drivername if "+" in url.drivername else "postgresql+asyncpg"
+        yield url.set(drivername=driver, database=name).render_as_string(hide_password=False)
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def sync_url(async_url: str) -> str:
-    return async_url.replace("+aiosqlite", "")
+    return async_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")

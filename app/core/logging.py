@@ -32,11 +32,22 @@ def _safe_database_message(exc: BaseException) -> str | None:
         return f"({kind}) {inner or ''}\n[SQL: {exc.statement}]\n[SQL parameters hidden]"
     diag = getattr(exc, "diag", None)
     if diag is not None and type(exc).__module__.startswith("psycopg"):
-        return (
-            f"sqlstate={diag.sqlstate} table={diag.table_name or '-'} "
-            f"constraint={diag.constraint_name or '-'} column={diag.column_name or '-'}"
-        )
+        return _fields(diag)
+    # asyncpg: SQLAlchemy's adapter error carries the driver's own error as its cause.
+    for candidate in (exc, exc.__cause__):
+        if candidate is not None and type(candidate).__module__.startswith("asyncpg"):
+            return _fields(candidate)
     return None
+
+
+def _fields(source: object) -> str:
+    def get(name: str) -> object:
+        return getattr(source, name, None) or "-"
+
+    return (
+        f"sqlstate={get('sqlstate')} table={get('table_name')} "
+        f"constraint={get('constraint_name')} column={get('column_name')}"
+    )
 
 
 class _PortalJsonFormatter(JsonFormatter):
@@ -47,14 +58,18 @@ class _PortalJsonFormatter(JsonFormatter):
     ) -> str | list[str]:
         formatted = super().formatException(ei)
         text = formatted if isinstance(formatted, str) else "\n".join(formatted)
-        exc, seen = ei[1], set()
+        exc, seen, replacements = ei[1], set(), []
         while exc is not None and id(exc) not in seen:
             seen.add(id(exc))
             safe = _safe_database_message(exc)
             raw = str(exc)
             if safe is not None and raw:
-                text = text.replace(raw, safe)
+                replacements.append((raw, safe))
             exc = exc.__cause__ or exc.__context__
+        # Longest first: a wrapper's message can be the start of the driver's (asyncpg's
+        # adds the DETAIL line), and replacing the shorter one first would leave the rest.
+        for raw, safe in sorted(replacements, key=lambda pair: -len(pair[0])):
+            text = text.replace(raw, safe)
         return text if isinstance(formatted, str) else text.splitlines()
 
 

@@ -28,7 +28,7 @@ _SEARCH_PATH = f"-c search_path={QUEUE_SCHEMA}"
 
 
 def libpq_url(database_url: str) -> str:
-    """The SQLAlchemy URL (``postgresql+psycopg://…``) as a plain libpq connection string."""
+    """The SQLAlchemy URL (``postgresql+asyncpg://…``) as a plain libpq connection string."""
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
