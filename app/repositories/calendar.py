@@ -7,19 +7,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import CalendarDay, Case, CasePause
 
+# Built once with bound parameters: every transaction that computes a deadline runs it.
+_OVERRIDES = select(CalendarDay.day, CalendarDay.is_workday).where(
+    CalendarDay.day >= bindparam("start"), CalendarDay.day <= bindparam("end")
+)
+
 
 async def overrides(session: AsyncSession, start: date, end: date) -> dict[date, bool]:
-    rows = await session.execute(
-        select(CalendarDay.day, CalendarDay.is_workday).where(
-            CalendarDay.day >= start, CalendarDay.day <= end
-        )
-    )
-    return dict(rows.all())
+    rows = await session.execute(_OVERRIDES, {"start": start, "end": end})
+    return {day: bool(is_workday) for day, is_workday in rows.all()}
 
 
 async def known_days(session: AsyncSession) -> set[date]:

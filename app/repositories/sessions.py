@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import AuthSession, LoginThrottle, User
@@ -34,12 +34,17 @@ _SESSION_COLUMNS = (
     AuthSession.expires_at.label("expires_at"),
     AuthSession.revoked_at.label("revoked_at"),
 )
-_CALLER = party_query(*_SESSION_COLUMNS).join(AuthSession, AuthSession.user_id == User.id)
+# Built once with a bound parameter: every request runs it.
+_CALLER = (
+    party_query(*_SESSION_COLUMNS)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(AuthSession.token_hash == bindparam("token_hash"))
+)
 
 
 async def caller_by_token_hash(session: AsyncSession, token_hash: str) -> Caller | None:
     """Every request asks this, so it is one query rather than one per record."""
-    row = (await session.execute(_CALLER.where(AuthSession.token_hash == token_hash))).first()
+    row = (await session.execute(_CALLER, {"token_hash": token_hash})).first()
     if row is None:
         return None
     values = row._asdict()
