@@ -46,11 +46,16 @@ def lock_chain_head_sync(session: Session) -> tuple[int, str]:
 
 # One round trip for the usual single entry on PostgreSQL: the tip moves in a data-modifying
 # CTE of the INSERT. Built once, so it stays in SQLAlchemy's compiled cache.
-_APPEND_ONE = insert(AuditEntry).add_cte(
-    update(AuditChainHead)
-    .where(AuditChainHead.id == 1)
-    .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash"))
-    .cte("move_head")
+# Parameters are prefixed so that none can name a column of the chain head as well.
+_APPEND_ONE = (
+    insert(AuditEntry)
+    .values({c.key: bindparam(f"n_{c.key}", type_=c.type) for c in AuditEntry.__table__.columns})
+    .add_cte(
+        update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash"))
+        .cte("move_head")
+    )
 )
 
 
@@ -59,7 +64,8 @@ def append_entries_sync(session: Session, entries: list[dict[str, Any]]) -> None
     last = entries[-1]
     conn = session.connection()
     if len(entries) == 1 and conn.dialect.name == "postgresql":
-        conn.execute(_APPEND_ONE, {**last, "head_seq": last["seq"], "head_hash": last["hash"]})
+        params = {f"n_{k}": v for k, v in last.items()}
+        conn.execute(_APPEND_ONE, {**params, "head_seq": last["seq"], "head_hash": last["hash"]})
         return
     conn.execute(insert(AuditEntry), entries)
     conn.execute(

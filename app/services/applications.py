@@ -537,13 +537,37 @@ async def submit(
         first_responsible_staff_id=filed_by.staff_id if filed_by else None,
         assignee_staff_id=filed_by.staff_id if filed_by else None,
     )
-    session.add(case)
-    app.status = "submitted"
-    app.submitted_at = now
-    app.idempotency_key = idempotency_key
-    app.declaration_at = now
-    app.sensitive_consent_at = now
-    await session.flush()
+    from app.config import get_settings
+
+    await cases_repo.open_case(
+        session,
+        case,
+        app,
+        application={
+            "status": "submitted",
+            "submitted_at": now,
+            "idempotency_key": idempotency_key,
+            "declaration_at": now,
+            "sensitive_consent_at": now,
+            "updated_at": now,
+        },
+        consent={
+            "user_id": principal.user_id,
+            "purpose": "sensitive_info",
+            "notice_version": get_settings().privacy_notice_version,
+            "channel": "window" if filed_by else app.channel,
+            "given_at": now,
+        },
+        event={
+            "occurred_at": now,
+            "action": "submit",
+            "from_status": None,
+            "to_status": CaseStatus.SUBMITTED.value,
+            "actor_user_id": (filed_by or principal).user_id,
+            "actor_role": "window_clerk" if filed_by else "applicant",
+            "detail": {"channel": case.channel},
+        },
+    )
     if app.documents:
         for requirement, doc_id in app.documents.items():
             session.add(
@@ -552,29 +576,6 @@ async def submit(
                 )
             )
         await session.flush()
-    from app.config import get_settings
-
-    # Plain inserts: nothing in this request reads these rows back as objects.
-    await cases_repo.insert_submission_records(
-        session,
-        consent={
-            "user_id": principal.user_id,
-            "purpose": "sensitive_info",
-            "notice_version": get_settings().privacy_notice_version,
-            "channel": "window" if filed_by else app.channel,
-        },
-        event={
-            "case_id": case.id,
-            "occurred_at": now,
-            "action": "submit",
-            "from_status": None,
-            "to_status": CaseStatus.SUBMITTED.value,
-            "actor_user_id": (filed_by or principal).user_id,
-            "actor_role": "window_clerk" if filed_by else "applicant",
-            "reason": None,
-            "detail": {"channel": case.channel},
-        },
-    )
     await notifications.enqueue(
         session,
         recipient_user_id=principal.user_id,
