@@ -14,9 +14,17 @@ import pyotp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.identity import resident_id_check_char, uscc_check_char
+from app.models.base import utcnow
+from app.workflow.values import local_date
 
 PASSWORD = "Tested-Talent-2026!"
 TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
+
+
+def local_today() -> date:
+    """Today in Shanghai, the day the portal counts working days by. ``date.today()`` is the
+    machine's (UTC) day, which is a day behind from 16:00 to 24:00 UTC."""
+    return local_date(utcnow())
 
 
 def unique_email(prefix: str = "user") -> str:

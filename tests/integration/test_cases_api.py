@@ -349,11 +349,11 @@ class TestPendingMaterials:
     async def test_missing_materials_expire_and_the_case_ends(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from app.services.schedules import run_due
 
-        due = date.today() + timedelta(days=5)
+        due = f.local_today() + timedelta(days=5)
         _user, case_id, clerk, accepted = await accepted_with_pending_materials(
             client, sessionmaker, ["Lease contract"], due.isoformat()
         )
@@ -402,13 +402,13 @@ class TestEmployerConfirmation:
     async def test_employer_confirms_before_the_case_can_be_accepted(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         case_id, hr_email = await case_awaiting_employer(client, sessionmaker, "长宁测试科技")
         clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
         blocked = await act(client, clerk, case_id, 1, "accept")
         assert blocked.status_code in (409, 422)
-        due = (date.today() + timedelta(days=10)).isoformat()
+        due = (f.local_today() + timedelta(days=10)).isoformat()
         r = await act(client, clerk, case_id, 1, "request_employer_confirmation", due_on=due)
         assert r.status_code == 200, r.text
         hr = await f.login(client, hr_email, f.PASSWORD)
@@ -580,7 +580,7 @@ class TestCommitmentVerification:
     async def _closed_on_commitment(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> tuple[f.ApiUser, str, dict[str, str], dict[str, str]]:
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         user, result = await submitted_exam_fee_case(client)
         case_id = result["case"]["id"]
@@ -588,7 +588,7 @@ class TestCommitmentVerification:
         approver = await staff(client, sessionmaker, "yangpu", ["approver"], "hr_bureau")
         r = await act(client, clerk, case_id, 1, "accept")
         assert r.status_code == 200, r.text
-        due = (date.today() + timedelta(days=60)).isoformat()
+        due = (f.local_today() + timedelta(days=60)).isoformat()
         r = await act(
             client, approver, case_id, r.json()["version"], "approve_on_commitment", due_on=due
         )
@@ -911,7 +911,7 @@ class TestEscalations:
     async def test_only_running_overdue_cases_are_escalated(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from sqlalchemy import update
 
@@ -950,7 +950,7 @@ class TestEscalations:
         )
         submitted = await case_in()
         cases = [in_review, not_accepted, closed, paused, submitted]
-        long_ago = date.today() - timedelta(days=40)
+        long_ago = f.local_today() - timedelta(days=40)
         async with sessionmaker() as session, session.begin():
             await session.execute(
                 update(Case)
@@ -1153,7 +1153,7 @@ class TestReminders:
     async def test_the_employer_is_reminded_ahead_of_and_on_the_due_day(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from app.models import CaseSchedule
         from app.services.calendar import work_calendar
@@ -1161,7 +1161,7 @@ class TestReminders:
 
         case_id, hr_email = await case_awaiting_employer(client, sessionmaker, "长宁提醒测试")
         clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
-        due = date.today() + timedelta(days=14)
+        due = f.local_today() + timedelta(days=14)
         r = await act(
             client, clerk, case_id, 1, "request_employer_confirmation", due_on=due.isoformat()
         )
@@ -1206,12 +1206,12 @@ class TestReminders:
     async def test_missing_materials_are_asked_for_ahead_of_their_due_date(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        from datetime import date, timedelta
+        from datetime import timedelta
 
         from app.services.calendar import work_calendar
         from app.services.schedules import run_due
 
-        due = date.today() + timedelta(days=12)
+        due = f.local_today() + timedelta(days=12)
         user, case_id, clerk, _accepted = await accepted_with_pending_materials(
             client, sessionmaker, ["租赁合同原件"], due.isoformat()
         )
@@ -1372,7 +1372,7 @@ class TestDeadlinePause:
         assert r.status_code == 200 and r.json()["deadline"]["paused"] is True
         # Back-date the acceptance and the request, so the pause spans working days when the
         # supplement arrives today.
-        today = date.today()
+        today = f.local_today()
         accepted_on, paused_on = today - timedelta(days=21), today - timedelta(days=14)
         async with sessionmaker() as session, session.begin():
             await session.execute(

@@ -851,13 +851,13 @@ async def _through_to_approval(
 ) -> httpx.Response:
     """Employer confirmation, acceptance, review and the approval of an apartment case: the
     approval's answer is returned."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from tests.integration.test_cases_api import act
 
     case_id = case["case"]["id"]
     clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
-    due = (date.today() + timedelta(days=10)).isoformat()
+    due = (f.local_today() + timedelta(days=10)).isoformat()
     r = await act(client, clerk, case_id, 1, "request_employer_confirmation", due_on=due)
     assert r.status_code == 200, r.text
     hr = await f.login(client, hr_email, f.PASSWORD)
