@@ -97,6 +97,25 @@ async def insert_outbox_rows(
     return [by_key[key] for key in keys]
 
 
+# Built once per dialect, so they stay in SQLAlchemy's compiled cache.
+_ADD = {
+    "postgresql": pg_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"]),
+    "sqlite": sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"]),
+}
+
+
+async def add_outbox_rows(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+    """Inserts rows whose ``dedup_key`` is new, without reading any back: the cheap path for
+    callers that only need the messages to go out (every submission and transition).
+
+    Core rows rather than ORM objects: building and tracking objects nobody reads cost more
+    than the insert itself."""
+    if not rows:
+        return
+    conn = await session.connection()
+    await conn.execute(_ADD[conn.dialect.name], list(rows))
+
+
 def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
         OutboxMessage.status == PENDING,

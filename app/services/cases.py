@@ -702,6 +702,7 @@ async def _carry_out(
                     language=applicant.user.language,
                     dedup_key=f"case:{case.id}:v{case.version}:{effect.message_key}",
                     case_id=case.id,
+                    read_back=False,
                 )
         elif isinstance(effect, NotifyEmployer) and case.employer_id:
             for user_id in await cases_repo.employer_user_ids(session, case.employer_id):
@@ -717,6 +718,7 @@ async def _carry_out(
                     language="zh",
                     dedup_key=f"case:{case.id.hex}:v{case.version}:{effect.message_key}:{user_id.hex[:12]}",
                     case_id=case.id,
+                    read_back=False,
                 )
         elif isinstance(effect, ScheduleReminder):
             calendar = calendar or await work_calendar(session)
@@ -1061,6 +1063,7 @@ async def add_note(
                 language=applicant.user.language,
                 dedup_key=f"note:{note.id}",
                 case_id=case.id,
+                read_back=False,
             )
     await audit.record(
         session,

@@ -604,6 +604,7 @@ async def _tell_tenant(
         payload=payload,
         language=applicant.user.language,
         dedup_key=dedup_key,
+        read_back=False,
     )
     return True
 

@@ -464,6 +464,7 @@ async def enqueue(
     channels: Collection[str] | None = None,
     case_id: uuid.UUID | None = None,
     contact: Contact | None = None,
+    read_back: bool = True,
 ) -> list[OutboxMessage]:
     """Adds one outbox row per channel the recipient can be reached on; never commits.
 
@@ -471,7 +472,9 @@ async def enqueue(
     ``<dedup_key>:<channel>``, which is unique, so enqueueing the same event again returns the
     existing rows instead of adding more. ``channels`` narrows the default (all reachable).
     ``contact`` is the recipient's addresses when the caller already holds them (the signed-in
-    user), which saves a lookup.
+    user), which saves a lookup. With ``read_back=False`` the rows are written without being
+    read back and the list is empty: callers that only need the messages to go out (every
+    submission and transition) skip building objects nobody reads.
     """
     # A caller writing to the signed-in user passes the addresses it already holds.
     contact = contact or await repo.contact_for(session, recipient_user_id)
@@ -516,6 +519,9 @@ async def enqueue(
         for channel in CHANNELS
         if channel in wanted and reachable[channel]
     ]
+    if not read_back:
+        await repo.add_outbox_rows(session, rows)
+        return []
     return await repo.insert_outbox_rows(session, rows)
 
 

@@ -106,6 +106,7 @@ async def _remind(session: AsyncSession, case_id: uuid.UUID, schedule: CaseSched
         language=applicant.user.language,
         dedup_key=f"schedule:{schedule.id}",
         case_id=case.id,
+        read_back=False,
     )
     await audit.record(session, "case.reminder_sent", object_type="case", object_id=case.id)
 
@@ -161,6 +162,7 @@ async def _remind_employer(
             language=lang,
             dedup_key=f"schedule:{schedule.id}:{user_id.hex[:12]}",
             case_id=case.id,
+            read_back=False,
         )
     await audit.record(
         session,

@@ -564,6 +564,7 @@ async def _notify(
         language=lang,
         dedup_key=dedup or f"enrolment:{enrolment.id}:{template}",
         case_id=case.id,
+        read_back=False,
     )
 
 
