@@ -50,3 +50,7 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The tip before the last append. An UPDATE reads the old row on its right-hand side, so
+    # one statement can move the tip, keep the hash it replaced and return both to the INSERT
+    # of the entry (PostgreSQL 15 has no RETURNING OLD).
+    prev_hash: Mapped[str | None] = mapped_column(String(64))

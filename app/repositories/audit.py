@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import String, bindparam, cast, func, insert, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -44,34 +44,72 @@ def lock_chain_head_sync(session: Session) -> tuple[int, str]:
     return int(seq), str(digest)
 
 
-# One round trip for the usual single entry on PostgreSQL: the tip moves in a data-modifying
-# CTE of the INSERT. Built once, so it stays in SQLAlchemy's compiled cache.
-# Parameters are prefixed so that none can name a column of the chain head as well.
-_APPEND_ONE = (
-    insert(AuditEntry)
-    .values({c.key: bindparam(f"n_{c.key}", type_=c.type) for c in AuditEntry.__table__.columns})
-    .add_cte(
-        update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(last_seq=bindparam("head_seq"), last_hash=bindparam("head_hash"))
-        .cte("move_head")
+_ENTRY_VALUES = [
+    c for c in AuditEntry.__table__.columns if c.key not in {"seq", "prev_hash", "hash"}
+]
+# PostgreSQL: one statement numbers, hashes and appends an entry. The UPDATE locks the tip and
+# computes the new hash from the old row (sha256 over the previous hash and the entry's payload,
+# the same bytes as ``entry_hash``); the INSERT takes the number and both hashes from its
+# RETURNING. Built once, so it stays compiled. Parameters are prefixed so that none can name a
+# column of the chain head as well.
+_MOVED_TIP = (
+    update(AuditChainHead)
+    .where(AuditChainHead.id == 1)
+    .values(
+        last_seq=AuditChainHead.last_seq + 1,
+        prev_hash=AuditChainHead.last_hash,
+        last_hash=func.encode(
+            func.sha256(
+                func.convert_to(
+                    AuditChainHead.last_hash
+                    + bindparam("h_before", type_=String)
+                    + cast(AuditChainHead.last_seq + 1, String)
+                    + bindparam("h_after", type_=String),
+                    literal_column("'UTF8'"),
+                )
+            ),
+            literal_column("'hex'"),
+        ),
     )
+    .returning(AuditChainHead.last_seq, AuditChainHead.prev_hash, AuditChainHead.last_hash)
+    .cte("moved_tip")
 )
+_APPEND_CHAINED = insert(AuditEntry).from_select(
+    ["seq", "prev_hash", "hash", *(c.key for c in _ENTRY_VALUES)],
+    select(
+        _MOVED_TIP.c.last_seq,
+        _MOVED_TIP.c.prev_hash,
+        _MOVED_TIP.c.last_hash,
+        *(bindparam(f"n_{c.key}", type_=c.type) for c in _ENTRY_VALUES),
+    ),
+)
+
+
+def chains_in_statement(session: Session) -> bool:
+    """Whether the database can hash an entry itself (PostgreSQL: ``sha256``)."""
+    return session.connection().dialect.name == "postgresql"
+
+
+def append_chained_sync(
+    session: Session, entry: dict[str, Any], hash_before: str, hash_after: str
+) -> None:
+    """Appends ``entry`` (no seq, no hashes) after the tip, which it locks and moves: the
+    entry's hash is sha256(previous hash + ``hash_before`` + its seq + ``hash_after``)."""
+    params = {f"n_{c.key}": entry[c.key] for c in _ENTRY_VALUES}
+    session.connection().execute(
+        _APPEND_CHAINED, {**params, "h_before": hash_before, "h_after": hash_after}
+    )
 
 
 def append_entries_sync(session: Session, entries: list[dict[str, Any]]) -> None:
     """Writes chained entries and moves the tip to the last of them, under the tip's lock."""
     last = entries[-1]
     conn = session.connection()
-    if len(entries) == 1 and conn.dialect.name == "postgresql":
-        params = {f"n_{k}": v for k, v in last.items()}
-        conn.execute(_APPEND_ONE, {**params, "head_seq": last["seq"], "head_hash": last["hash"]})
-        return
     conn.execute(insert(AuditEntry), entries)
     conn.execute(
         update(AuditChainHead)
         .where(AuditChainHead.id == 1)
-        .values(last_seq=last["seq"], last_hash=last["hash"])
+        .values(last_seq=last["seq"], last_hash=last["hash"], prev_hash=last["prev_hash"])
     )
 
 

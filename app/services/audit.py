@@ -18,6 +18,36 @@ from app.models.base import utcnow
 from app.repositories import audit as audit_repo
 
 
+def _fields(
+    occurred_at: datetime,
+    actor_user_id: uuid.UUID | None,
+    action: str,
+    object_type: str | None,
+    object_id: str | None,
+    detail: dict[str, Any],
+    version: int,
+    actor_district: str | None,
+    district: str | None,
+) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "at": occurred_at.isoformat(timespec="microseconds"),
+        "actor": str(actor_user_id) if actor_user_id else None,
+        "action": action,
+        "type": object_type,
+        "id": object_id,
+        "detail": detail,
+    }
+    if version >= 2:
+        # The districts decide which auditor sees an entry, so from version 2 they are chained.
+        fields["actor_district"] = actor_district
+        fields["district"] = district
+    return fields
+
+
+def _payload(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def entry_hash(
     prev_hash: str,
     seq: int,
@@ -32,26 +62,46 @@ def entry_hash(
     actor_district: str | None = None,
     district: str | None = None,
 ) -> str:
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "at": occurred_at.isoformat(timespec="microseconds"),
-        "actor": str(actor_user_id) if actor_user_id else None,
-        "action": action,
-        "type": object_type,
-        "id": object_id,
-        "detail": detail,
-    }
-    if version >= 2:
-        # The districts decide which auditor sees an entry, so from version 2 they are chained.
-        fields["actor_district"] = actor_district
-        fields["district"] = district
-    payload = json.dumps(
-        fields,
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
+    fields = _fields(
+        occurred_at,
+        actor_user_id,
+        action,
+        object_type,
+        object_id,
+        detail,
+        version,
+        actor_district,
+        district,
     )
+    payload = _payload({**fields, "seq": seq})
     return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+
+
+# Stands in for the sequence number while the payload is split around it; a NUL string never
+# comes out of a case or an action name, and the split takes the last (top-level) "seq" key.
+_SEQ_MARK = "\x00seq\x00"
+_SEQ_KEY = '"seq":' + json.dumps(_SEQ_MARK)
+
+
+def hash_halves(item: dict[str, Any], version: int) -> tuple[str, str]:
+    """The hashed payload of ``item`` (an entry without seq and hashes) before and after its
+    sequence number: ``entry_hash`` is sha256(prev_hash + before + str(seq) + after), which
+    lets the database number and chain the entry in the statement that locks the tip."""
+    fields = _fields(
+        item["occurred_at"],
+        item["actor_user_id"],
+        item["action"],
+        item["object_type"],
+        item["object_id"],
+        item["detail"],
+        version,
+        item["actor_district"],
+        item["district"],
+    )
+    before, found, after = _payload({**fields, "seq": _SEQ_MARK}).rpartition(_SEQ_KEY)
+    if not found:
+        raise AssertionError("the payload lost its seq key")
+    return before + '"seq":', after
 
 
 _PENDING = "audit_pending"
@@ -104,6 +154,14 @@ async def record(
 def _write_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
+        return
+    if len(pending) == 1 and audit_repo.chains_in_statement(session):
+        # The usual single entry: numbered, hashed and appended with the tip moved, in one
+        # statement that holds the tip's lock from there to the commit.
+        before, after = hash_halves(pending[0], _VERSION)
+        audit_repo.append_chained_sync(
+            session, {**pending[0], "hash_version": _VERSION}, before, after
+        )
         return
     last_seq, last_hash = audit_repo.lock_chain_head_sync(session)
     entries = []

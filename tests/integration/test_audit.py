@@ -456,3 +456,94 @@ class TestChainVersions:
         assert report.ok and report.entries == 2
         assert [r.hash_version for r in rows] == [1, 2]
         assert rows[1].prev_hash == old and rows[1].district == "changning"
+
+
+class TestChainWrittenByTheDatabase:
+    async def test_single_and_batched_entries_chain_to_the_same_hashes(self) -> None:
+        """On PostgreSQL a lone entry is numbered and hashed by the statement that moves the tip
+        (sha256 in SQL); several entries are hashed here. Both must give exactly the hash the
+        verifier computes, whatever the entry holds (CJK, quotes, backslashes, a "seq" key)."""
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        from app.db import make_sessionmaker
+        from app.migrate import upgrade
+        from app.models import AuditChainHead
+        from app.services import audit
+        from tests.dbutil import fresh_database, requested_url, sync_url
+
+        details: list[dict[str, object]] = [
+            {},
+            {"名字": "张三", "note": 'a "quoted" \\ back\\slash', "n": 3},
+            {"seq": 99, "nested": {"seq": "x", "list": [1, 2.5, None, True]}},
+            {"emoji": "🙂", "tab": "a\tb", "newline": "a\nb"},
+        ]
+        with fresh_database(requested_url()) as url:
+            upgrade(sync_url(url))
+            engine = create_async_engine(url)
+            try:
+                maker = make_sessionmaker(engine)
+                for i, detail in enumerate(details):
+                    async with maker() as session, session.begin():
+                        await audit.record(
+                            session,
+                            "test.single",
+                            object_type="service",
+                            object_id=str(uuid.uuid4()),
+                            detail=detail,
+                            district="yangpu" if i % 2 else None,
+                        )
+                async with maker() as session, session.begin():
+                    await audit.record(session, "test.batch.one", detail={"k": "v"})
+                    await audit.record(session, "test.batch.two", district="changning")
+                async with maker() as session, session.begin():
+                    await audit.record(session, "test.after.batch", detail={"k": "后"})
+                async with maker() as session:
+                    report = await verify_chain(session)
+                    rows = (
+                        (await session.execute(select(AuditEntry).order_by(AuditEntry.seq)))
+                        .scalars()
+                        .all()
+                    )
+                    head = await session.get(AuditChainHead, 1)
+            finally:
+                await engine.dispose()
+        assert report.ok and report.entries == len(details) + 3
+        assert [r.seq for r in rows] == list(range(1, len(details) + 4))
+        assert all(b.prev_hash == a.hash for a, b in zip(rows, rows[1:], strict=False))
+        assert head is not None and head.last_seq == rows[-1].seq
+        assert head.last_hash == rows[-1].hash and head.prev_hash == rows[-2].hash
+
+    def test_the_halves_around_the_sequence_number_rebuild_the_hash(self) -> None:
+        import hashlib
+        from datetime import UTC, datetime
+
+        from app.services import audit
+
+        item: dict[str, object] = {
+            "occurred_at": datetime(2026, 12, 6, 3, 30, tzinfo=UTC),
+            "actor_user_id": uuid.uuid4(),
+            "actor_district": "yangpu",
+            "district": "yangpu",
+            "action": "case.submitted",
+            "object_type": "case",
+            "object_id": str(uuid.uuid4()),
+            "detail": {"seq": "\x00seq\x00", "名字": "张三"},
+        }
+        before, after = audit.hash_halves(item, 2)
+        prev = "ab" * 32
+        for seq in (1, 9, 10, 123456789):
+            expected = audit.entry_hash(
+                prev,
+                seq,
+                item["occurred_at"],  # type: ignore[arg-type]
+                item["actor_user_id"],  # type: ignore[arg-type]
+                "case.submitted",
+                "case",
+                item["object_id"],  # type: ignore[arg-type]
+                item["detail"],  # type: ignore[arg-type]
+                version=2,
+                actor_district="yangpu",
+                district="yangpu",
+            )
+            rebuilt = hashlib.sha256((prev + before + str(seq) + after).encode()).hexdigest()
+            assert rebuilt == expected
