@@ -16,7 +16,7 @@ from app.models.cases import (
     Rating,
     SupplementRequest,
 )
-from app.models.catalog import CalendarDay, Service
+from app.models.catalog import CalendarDay, CalendarRevision, Service
 from app.models.documents import Document
 from app.models.held_forms import HeldForm
 from app.models.housing import (
@@ -62,6 +62,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "CalendarDay",
+    "CalendarRevision",
     "Document",
     "Enrolment",
     "FactVerification",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -50,3 +50,14 @@ class CalendarDay(Base):
     is_workday: Mapped[bool]
     source: Mapped[str] = mapped_column(String(20))  # package | admin
     note: Mapped[str | None] = mapped_column(String(200))
+
+
+class CalendarRevision(Base):
+    """One row counting the changes to ``calendar_day``. Triggers bump it on every insert,
+    update or delete, whoever makes them, so a calendar kept in a worker's memory is known to
+    be current when the revision it was read at is still the database's."""
+
+    __tablename__ = "calendar_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))

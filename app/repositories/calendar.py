@@ -10,17 +10,28 @@ from datetime import date
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import CalendarDay, Case, CasePause
+from app.models import CalendarDay, CalendarRevision, Case, CasePause
 
-# Built once with bound parameters: every transaction that computes a deadline runs it.
-_OVERRIDES = select(CalendarDay.day, CalendarDay.is_workday).where(
+# The calendar's revision, as a column another hot statement can carry along.
+CURRENT_REVISION = (
+    select(CalendarRevision.revision).where(CalendarRevision.id == 1).scalar_subquery()
+)
+
+# Built once with bound parameters. The revision comes in the same statement (one snapshot),
+# so the days read are exactly those of the revision they are kept under.
+_REVISION = select(CURRENT_REVISION)
+_OVERRIDES = select(CalendarDay.day, CalendarDay.is_workday, CURRENT_REVISION).where(
     CalendarDay.day >= bindparam("start"), CalendarDay.day <= bindparam("end")
 )
 
 
-async def overrides(session: AsyncSession, start: date, end: date) -> dict[date, bool]:
-    rows = await session.execute(_OVERRIDES, {"start": start, "end": end})
-    return {day: bool(is_workday) for day, is_workday in rows.all()}
+async def overrides(session: AsyncSession, start: date, end: date) -> tuple[int, dict[date, bool]]:
+    """The revision and the days in ``[start, end]`` that differ from the default rule."""
+    params = {"start": start, "end": end}
+    rows = (await session.execute(_OVERRIDES, params)).all()
+    if not rows:
+        return int((await session.execute(_REVISION)).scalar_one()), {}
+    return int(rows[0][2]), {day: bool(is_workday) for day, is_workday, _rev in rows}
 
 
 async def known_days(session: AsyncSession) -> set[date]:

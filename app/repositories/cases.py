@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from datetime import date
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -34,6 +34,7 @@ from app.models import (
     StaffMember,
     User,
 )
+from app.repositories.calendar import CURRENT_REVISION
 
 # The follow-up group of 告知承诺 verification tasks (``FollowUp.COMMITMENT_VERIFICATION``).
 VERIFICATION_FOLLOW_UP = "commitment_verification"
@@ -62,8 +63,10 @@ async def get_application(
 
 
 # Built once with bound parameters (the applicant's own rows only): every submission runs it.
+# The calendar's revision rides along, so the deadline needs no query of its own when this
+# worker already holds the calendar at that revision.
 _FOR_SUBMIT = (
-    select(Application, Service)
+    select(Application, Service, CURRENT_REVISION)
     .join(Service, Service.id == Application.service_id)
     .where(
         Application.applicant_id == bindparam("applicant_id"),
@@ -73,22 +76,31 @@ _FOR_SUBMIT = (
 )
 
 
+class ForSubmit(NamedTuple):
+    """What a submission reads first."""
+
+    found: tuple[Application, Service] | None  # the application to submit (locked), its service
+    replay: Application | None  # the application the Idempotency-Key already opened
+    calendar_revision: int | None
+
+
 async def applications_for_submit(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID, key: str
-) -> tuple[tuple[Application, Service] | None, Application | None]:
-    """The caller's application to submit (locked) with its service, and the application
-    ``key`` already opened, if any.
+) -> ForSubmit:
+    """The caller's application to submit (locked) with its service, the application ``key``
+    already opened, if any, and the calendar's revision.
 
-    One read instead of three: this runs on every submission. Only application rows are
+    One read instead of four: this runs on every submission. Only application rows are
     locked, never the shared service row.
     """
     if principal.applicant_id is None:
-        return None, None
+        return ForSubmit(None, None, None)
     params = {"applicant_id": principal.applicant_id, "id": application_id, "key": key}
-    rows = [(row[0], row[1]) for row in (await session.execute(_FOR_SUBMIT, params)).all()]
-    return (
-        next((row for row in rows if row[0].id == application_id), None),
+    rows = (await session.execute(_FOR_SUBMIT, params)).all()
+    return ForSubmit(
+        next(((row[0], row[1]) for row in rows if row[0].id == application_id), None),
         next((row[0] for row in rows if row[0].idempotency_key == key), None),
+        int(rows[0][2]) if rows else None,
     )
 
 

@@ -457,7 +457,7 @@ async def submit(
     from app.services import cases as case_service
 
     assert principal.applicant_id is not None
-    found, replay = await cases_repo.applications_for_submit(
+    found, replay, calendar_revision = await cases_repo.applications_for_submit(
         session, principal, application_id, idempotency_key
     )
     if replay is not None and replay.id != application_id:
@@ -514,7 +514,7 @@ async def submit(
     today = local_date(now)
     number = await cases_repo.next_case_number(session, service.district, today.year)
     code = _lookup_code()
-    calendar = await work_calendar(session)
+    calendar = await work_calendar(session, known_revision=calendar_revision)
     employer_id = await case_service.employer_for(session, app.answers, service)
     case = Case(
         number=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-{number:06d}",
@@ -585,6 +585,7 @@ async def submit(
         dedup_key=f"case:{case.id}:submitted",
         case_id=case.id,
         contact=notifications.Contact("applicant", principal.email, principal.mobile),
+        read_back=False,
     )
     await audit.record(
         session,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,15 +36,31 @@ async def sync_from_package(session: AsyncSession) -> int:
 _WINDOW = timedelta(days=400)
 _CACHE_KEY = "work_calendar"
 
+# Calendars this worker has read, by (revision, day read on). Not shared state: an entry is used
+# only when the database names its revision as current (``known_revision``), and triggers bump
+# the revision on any change to the days, so a stale entry is never used; it is only dropped.
+_READ: dict[tuple[int, date], WorkCalendar] = {}
 
-async def work_calendar(session: AsyncSession) -> WorkCalendar:
-    """Read once per transaction (cached on the session, never across requests)."""
+
+async def work_calendar(
+    session: AsyncSession, *, known_revision: int | None = None
+) -> WorkCalendar:
+    """Read once per transaction (cached on the session). ``known_revision`` is the calendar's
+    revision as this transaction read it along with another query: a calendar this worker
+    already read at that revision is reused without a query (every submission does this)."""
     cached = session.sync_session.info.get(_CACHE_KEY)
     if isinstance(cached, WorkCalendar):
         return cached
     today = local_date(utcnow())
-    overrides = await calendar_repo.overrides(session, today - _WINDOW, today + _WINDOW)
-    calendar = WorkCalendar(overrides, known_years={d.year for d in overrides})
+    calendar = _READ.get((known_revision, today)) if known_revision is not None else None
+    if calendar is None:
+        revision, overrides = await calendar_repo.overrides(
+            session, today - _WINDOW, today + _WINDOW
+        )
+        calendar = WorkCalendar(overrides, known_years={d.year for d in overrides})
+        if (revision, today) not in _READ:
+            _READ.clear()  # only the current revision and day are worth keeping
+            _READ[(revision, today)] = calendar
     session.sync_session.info[_CACHE_KEY] = calendar
     return calendar
 

@@ -148,3 +148,62 @@ class TestCalendarPage:
         clerk = await f.create_staff(sessionmaker, district="yangpu", roles=["window_clerk"])
         await page_login(client, clerk)
         assert (await client.get("/staff/admin/calendar")).status_code == 403
+
+
+class TestCalendarKeptByWorkers:
+    async def test_a_submission_after_any_edit_counts_on_the_edited_calendar(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """A worker keeps the calendar it read and reuses it while the database's revision is
+        unchanged. An edit made straight in the table (not through the admin service) still
+        bumps the revision (triggers), so the next submission's deadline follows it."""
+        import uuid
+
+        from sqlalchemy import delete, select
+
+        from app.models import CalendarDay, CalendarRevision, Case
+
+        async def deadline_of(result: dict[str, object]) -> date:
+            case = result["case"]
+            assert isinstance(case, dict)
+            async with sessionmaker() as session:
+                due = await session.scalar(
+                    select(Case.deadline_date).where(Case.id == uuid.UUID(case["id"]))
+                )
+            assert due is not None
+            return due
+
+        async def revision() -> int:
+            async with sessionmaker() as session:
+                value = await session.scalar(select(CalendarRevision.revision))
+            assert value is not None
+            return value
+
+        _, first = await submitted_rent_case(client)  # the worker now holds the calendar
+        due_first = await deadline_of(first)
+        async with sessionmaker() as session:
+            calendar = await work_calendar(session)
+            today = local_date(utcnow())
+            holiday = calendar.add_working_days(today, 2)
+            assert holiday < due_first
+            before = await session.get(CalendarDay, holiday)
+            kept = (before.is_workday, before.source, before.note) if before else None
+        revision_before = await revision()
+        try:
+            async with sessionmaker() as session, session.begin():
+                await session.merge(
+                    CalendarDay(day=holiday, is_workday=False, source="admin", note="直接改表")
+                )
+            assert await revision() > revision_before
+            _, second = await submitted_rent_case(client)
+            assert await deadline_of(second) == calendar.add_working_days(due_first, 1)
+        finally:
+            async with sessionmaker() as session, session.begin():
+                if kept is None:
+                    await session.execute(delete(CalendarDay).where(CalendarDay.day == holiday))
+                else:
+                    await session.merge(
+                        CalendarDay(day=holiday, is_workday=kept[0], source=kept[1], note=kept[2])
+                    )
+        _, third = await submitted_rent_case(client)
+        assert await deadline_of(third) == due_first
