@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple, cast
 
@@ -29,11 +30,13 @@ from app.models import (
     Consent,
     EmployerUser,
     FollowUpTask,
+    OutboxMessage,
     Rating,
     Service,
     StaffMember,
     User,
 )
+from app.repositories import notifications as notifications_repo
 from app.repositories.calendar import CURRENT_REVISION
 
 # The follow-up group of 告知承诺 verification tasks (``FollowUp.COMMITMENT_VERIFICATION``).
@@ -159,6 +162,23 @@ _OPEN_CASE = (
 )
 
 
+@functools.cache
+def _open_case_with(notices: int) -> Any:
+    """The submission statement with ``notices`` outbox rows added as one more CTE (built once
+    per count: a recipient is reached on one to three channels). A repeated event adds nothing
+    (ON CONFLICT on the dedup key), as ``notifications_repo.add_outbox_rows``."""
+    # One single-row INSERT per channel: a multi-row VALUES has no cache key, so SQLAlchemy
+    # would compile it on every submission.
+    notices_ = [
+        pg_insert(OutboxMessage)
+        .values(_bound(OutboxMessage, f"o{i}_"))
+        .on_conflict_do_nothing(index_elements=["dedup_key"])
+        .cte(f"submitted_notice_{i}")
+        for i in range(notices)
+    ]
+    return _OPEN_CASE.add_cte(*notices_) if notices_ else _OPEN_CASE
+
+
 async def open_case(
     session: AsyncSession,
     case: Case,
@@ -167,10 +187,12 @@ async def open_case(
     application: Mapping[str, Any],
     consent: Mapping[str, Any],
     event: Mapping[str, Any],
+    outbox: Sequence[Mapping[str, object]] = (),
 ) -> None:
     """Writes a new case, marks its application submitted (``application``: the new values),
-    records the consent given and the case's first event: one round trip on PostgreSQL, where
-    this runs on every submission.
+    records the consent given, the case's first event and the applicant's notice (``outbox``
+    rows, from ``notifications.outbox_rows``): one round trip on PostgreSQL, where this runs on
+    every submission.
 
     ``case`` is a new object; it joins the session as persistent and already written, with
     every column set, so reading it needs no further query.
@@ -187,7 +209,9 @@ async def open_case(
             **{f"c_{k}": v for k, v in consent_row.items()},
             **{f"e_{k}": v for k, v in event_row.items()},
         }
-        await conn.execute(_OPEN_CASE, params)
+        for i, row in enumerate(outbox):
+            params.update({f"o{i}_{k}": v for k, v in _full_row(OutboxMessage, row).items()})
+        await conn.execute(_open_case_with(len(outbox)), params)
     else:
         await conn.execute(
             update(Application).where(Application.id == app.id).values(dict(application))
@@ -195,6 +219,7 @@ async def open_case(
         await conn.execute(insert(Consent), [consent_row])
         await conn.execute(insert(Case), [case_row])
         await conn.execute(insert(CaseEvent), [event_row])
+        await notifications_repo.add_outbox_rows(session, outbox)
     # The objects match the rows as written, without a flush writing them again.
     for key, value in case_row.items():
         setattr(case, key, value)

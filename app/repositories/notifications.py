@@ -9,7 +9,7 @@ not a held lock, so no transaction stays open while a message travels over the n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -104,7 +104,7 @@ _ADD = {
 }
 
 
-async def add_outbox_rows(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
+async def add_outbox_rows(session: AsyncSession, rows: Sequence[Mapping[str, object]]) -> None:
     """Inserts rows whose ``dedup_key`` is new, without reading any back: the cheap path for
     callers that only need the messages to go out (every submission and transition).
 

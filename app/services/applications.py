@@ -517,6 +517,7 @@ async def submit(
     calendar = await work_calendar(session, known_revision=calendar_revision)
     employer_id = await case_service.employer_for(session, app.answers, service)
     case = Case(
+        id=uuid.uuid4(),  # set here: the notice written with the case links to it
         number=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-{number:06d}",
         lookup_code_enc=protection.cipher().encrypt(code, "case.lookup_code"),
         application_id=app.id,
@@ -539,6 +540,16 @@ async def submit(
     )
     from app.config import get_settings
 
+    notice = await notifications.outbox_rows(
+        session,
+        recipient_user_id=principal.user_id,
+        template="case.submitted",
+        payload=case_service.message_payload(case, service, principal.language),
+        language=principal.language,
+        dedup_key=f"case:{case.id}:submitted",
+        case_id=case.id,
+        contact=notifications.Contact("applicant", principal.email, principal.mobile),
+    )
     await cases_repo.open_case(
         session,
         case,
@@ -567,6 +578,7 @@ async def submit(
             "actor_role": "window_clerk" if filed_by else "applicant",
             "detail": {"channel": case.channel},
         },
+        outbox=notice,
     )
     if app.documents:
         for requirement, doc_id in app.documents.items():
@@ -576,17 +588,6 @@ async def submit(
                 )
             )
         await session.flush()
-    await notifications.enqueue(
-        session,
-        recipient_user_id=principal.user_id,
-        template="case.submitted",
-        payload=case_service.message_payload(case, service, principal.language),
-        language=principal.language,
-        dedup_key=f"case:{case.id}:submitted",
-        case_id=case.id,
-        contact=notifications.Contact("applicant", principal.email, principal.mobile),
-        read_back=False,
-    )
     await audit.record(
         session,
         "case.submitted",

@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import TypeAlias
+from typing import NotRequired, TypeAlias, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
@@ -453,37 +453,40 @@ def case_id_of(row_payload: Mapping[str, object]) -> uuid.UUID | None:
     return uuid.UUID(raw) if isinstance(raw, str) else None
 
 
-async def enqueue(
-    session: AsyncSession,
-    *,
-    recipient_user_id: uuid.UUID,
-    template: str,
-    payload: Mapping[str, object],
-    language: str,
-    dedup_key: str,
-    channels: Collection[str] | None = None,
-    case_id: uuid.UUID | None = None,
-    contact: Contact | None = None,
-    read_back: bool = True,
-) -> list[OutboxMessage]:
-    """Adds one outbox row per channel the recipient can be reached on; never commits.
+class Notice(TypedDict):
+    """One event to tell a user about, as ``outbox_rows`` and ``enqueue`` take it."""
+
+    recipient_user_id: uuid.UUID
+    template: str
+    payload: Mapping[str, object]
+    language: str
+    dedup_key: str
+    channels: NotRequired[Collection[str] | None]
+    case_id: NotRequired[uuid.UUID | None]
+    contact: NotRequired[Contact | None]
+
+
+async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[dict[str, object]]:
+    """The outbox rows of one event, checked (the template renders with the payload) but not
+    written: one per channel the recipient can be reached on. ``enqueue`` writes them; a
+    caller that writes them within a statement of its own (submission) takes them from here.
 
     ``dedup_key`` names the event (e.g. ``case:<id>:v<version>``); each row gets
-    ``<dedup_key>:<channel>``, which is unique, so enqueueing the same event again returns the
-    existing rows instead of adding more. ``channels`` narrows the default (all reachable).
-    ``contact`` is the recipient's addresses when the caller already holds them (the signed-in
-    user), which saves a lookup. With ``read_back=False`` the rows are written without being
-    read back and the list is empty: callers that only need the messages to go out (every
-    submission and transition) skip building objects nobody reads.
+    ``<dedup_key>:<channel>``, which is unique, so writing the same event again adds nothing.
+    ``channels`` narrows the default (all reachable). ``contact`` is the recipient's addresses
+    when the caller already holds them (the signed-in user), which saves a lookup.
     """
+    recipient_user_id, dedup_key = notice["recipient_user_id"], notice["dedup_key"]
+    channels, case_id = notice.get("channels"), notice.get("case_id")
+    template, language = notice["template"], notice["language"]
     # A caller writing to the signed-in user passes the addresses it already holds.
-    contact = contact or await repo.contact_for(session, recipient_user_id)
+    contact = notice.get("contact") or await repo.contact_for(session, recipient_user_id)
     if contact is None:
         raise UnknownRecipient(f"no user {recipient_user_id}")
     if contact.kind == "applicant":
         template = APPLICANT_KEYS.get(template, template)
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
-    params = stored_params(payload)
+    params = stored_params(notice["payload"])
     render(template, lang, params)
     wanted = set(CHANNELS if channels is None else channels)
     if unknown := wanted - set(CHANNELS):
@@ -501,7 +504,7 @@ async def enqueue(
         "params": params,
         "case_id": str(case_id) if case_id else None,
     }
-    rows: list[dict[str, object]] = [
+    return [
         {
             "id": uuid.uuid4(),
             "dedup_key": f"{dedup_key}:{channel}",
@@ -519,6 +522,17 @@ async def enqueue(
         for channel in CHANNELS
         if channel in wanted and reachable[channel]
     ]
+
+
+async def enqueue(
+    session: AsyncSession, *, read_back: bool = True, **notice: Unpack[Notice]
+) -> list[OutboxMessage]:
+    """Adds the event's outbox rows (``outbox_rows``); never commits. Enqueueing the same event
+    again returns the existing rows instead of adding more. With ``read_back=False`` the rows
+    are written without being read back and the list is empty: callers that only need the
+    messages to go out skip building objects nobody reads.
+    """
+    rows = await outbox_rows(session, **notice)
     if not read_back:
         await repo.add_outbox_rows(session, rows)
         return []
