@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -83,22 +84,34 @@ _APPEND_CHAINED = insert(AuditEntry).from_select(
         *(bindparam(f"n_{c.key}", type_=c.type) for c in _ENTRY_VALUES),
     ),
 )
+# The same append as a CTE, for a statement that writes what the entry records.
+CHAINED_APPEND_CTE = _APPEND_CHAINED.cte("appended_audit_entry")
 
 
-def chains_in_statement(session: Session) -> bool:
+def chains_in_statement(dialect: str) -> bool:
     """Whether the database can hash an entry itself (PostgreSQL: ``sha256``)."""
-    return session.connection().dialect.name == "postgresql"
+    return dialect == "postgresql"
 
 
-def append_chained_sync(
-    session: Session, entry: dict[str, Any], hash_before: str, hash_after: str
-) -> None:
-    """Appends ``entry`` (no seq, no hashes) after the tip, which it locks and moves: the
-    entry's hash is sha256(previous hash + ``hash_before`` + its seq + ``hash_after``)."""
-    params = {f"n_{c.key}": entry[c.key] for c in _ENTRY_VALUES}
-    session.connection().execute(
-        _APPEND_CHAINED, {**params, "h_before": hash_before, "h_after": hash_after}
-    )
+@dataclass(frozen=True)
+class ChainedEntry:
+    """An entry for the database to number and chain: its values without seq and hashes, and
+    the hashed payload before and after the seq. Its hash is sha256(previous hash +
+    ``hash_before`` + seq + ``hash_after``)."""
+
+    values: Mapping[str, Any]
+    hash_before: str
+    hash_after: str
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of ``_APPEND_CHAINED`` and ``CHAINED_APPEND_CTE``."""
+        params = {f"n_{c.key}": self.values[c.key] for c in _ENTRY_VALUES}
+        return {**params, "h_before": self.hash_before, "h_after": self.hash_after}
+
+
+def append_chained_sync(session: Session, entry: ChainedEntry) -> None:
+    """Appends ``entry`` after the tip, which it locks and moves."""
+    session.connection().execute(_APPEND_CHAINED, entry.params())
 
 
 def append_entries_sync(session: Session, entries: list[dict[str, Any]]) -> None:

@@ -8,11 +8,25 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, Table, and_, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -36,6 +50,7 @@ from app.models import (
     StaffMember,
     User,
 )
+from app.repositories import audit as audit_repo
 from app.repositories import notifications as notifications_repo
 from app.repositories.calendar import CURRENT_REVISION
 
@@ -143,9 +158,47 @@ _APPLICATION_SUBMITTED = (
 # end of the statement, when the case row exists. Built once, so it stays compiled.
 # Every parameter is prefixed: an unprefixed key that names a column of another table in the
 # statement (id, status...) would be taken into that table's SET clause as well.
+# PostgreSQL numbers the case in the statement: the upsert bumps the district's counter for the
+# year (creating it with the year's first case), and the number is the prefix and the counter.
+# The counter row stays locked to the commit, like the audit chain's tip the same statement
+# moves, so numbering adds no serialised section of its own; and a failed submission gives its
+# number back with the rollback, so numbers have no gaps.
+_NUMBERED = (
+    pg_insert(CaseCounter)
+    .values(district=bindparam("q_district"), year=bindparam("q_year"), last_number=1)
+    .on_conflict_do_update(
+        index_elements=["district", "year"],
+        set_={"last_number": CaseCounter.last_number + 1},
+    )
+    .returning(CaseCounter.last_number)
+    .cte("numbered")
+)
+_NUMBER = select(
+    bindparam("q_prefix", type_=String)
+    + func.lpad(sql_cast(_NUMBERED.c.last_number, String), 6, "0")
+).scalar_subquery()
+# Notices name the case number (``case_number`` in their params), known only here.
+_NOTICE_NUMBER_PATH: Any = literal_column("'{params,case_number}'")
+
+
+def _notice_values(i: int) -> dict[str, Any]:
+    values = _bound(OutboxMessage, f"o{i}_")
+    given = sql_cast(bindparam(f"o{i}_payload", type_=JSON), JSONB)
+    values["payload"] = sql_cast(
+        func.jsonb_set(given, _NOTICE_NUMBER_PATH, func.to_jsonb(_NUMBER)), JSON
+    )
+    return values
+
+
+# The whole submission in one statement. The application update, the consent, the first
+# event, the notices and the audit entry are data-modifying CTEs of the case INSERT; foreign
+# keys are checked at the end of the statement, when the case row exists.
+# Every parameter is prefixed: an unprefixed key that names a column of another table in the
+# statement (id, status...) would be taken into that table's SET clause as well.
 _OPEN_CASE = (
     insert(Case)
-    .values(_bound(Case, "k_"))
+    .values({**_bound(Case, "k_"), "number": _NUMBER})
+    .returning(Case.number)
     .add_cte(
         update(Application)
         .where(Application.id == bindparam("a_id"))
@@ -163,20 +216,27 @@ _OPEN_CASE = (
 
 
 @functools.cache
-def _open_case_with(notices: int) -> Any:
-    """The submission statement with ``notices`` outbox rows added as one more CTE (built once
-    per count: a recipient is reached on one to three channels). A repeated event adds nothing
-    (ON CONFLICT on the dedup key), as ``notifications_repo.add_outbox_rows``."""
-    # One single-row INSERT per channel: a multi-row VALUES has no cache key, so SQLAlchemy
-    # would compile it on every submission.
-    notices_ = [
+def _open_case_with(documents: int, notices: int, audited: bool) -> Any:
+    """The submission statement with ``documents`` attached documents, ``notices`` outbox rows
+    and, if ``audited``, the audit entry; built once per shape. A repeated notice adds nothing
+    (ON CONFLICT on the dedup key), as ``notifications_repo.add_outbox_rows``.
+    """
+    # One single-row INSERT per row: a multi-row VALUES has no cache key, so SQLAlchemy would
+    # compile it on every submission.
+    ctes = [
+        insert(CaseDocument).values(_bound(CaseDocument, f"d{i}_")).cte(f"attached_{i}")
+        for i in range(documents)
+    ]
+    ctes += [
         pg_insert(OutboxMessage)
-        .values(_bound(OutboxMessage, f"o{i}_"))
+        .values(_notice_values(i))
         .on_conflict_do_nothing(index_elements=["dedup_key"])
         .cte(f"submitted_notice_{i}")
         for i in range(notices)
     ]
-    return _OPEN_CASE.add_cte(*notices_) if notices_ else _OPEN_CASE
+    if audited:
+        ctes.append(audit_repo.CHAINED_APPEND_CTE)
+    return _OPEN_CASE.add_cte(*ctes) if ctes else _OPEN_CASE
 
 
 async def open_case(
@@ -184,15 +244,23 @@ async def open_case(
     case: Case,
     app: Application,
     *,
+    number_prefix: str,
+    year: int,
     application: Mapping[str, Any],
     consent: Mapping[str, Any],
     event: Mapping[str, Any],
+    documents: Mapping[str, uuid.UUID] | None = None,
     outbox: Sequence[Mapping[str, object]] = (),
+    audit_entry: audit_repo.ChainedEntry | None = None,
 ) -> None:
-    """Writes a new case, marks its application submitted (``application``: the new values),
-    records the consent given, the case's first event and the applicant's notice (``outbox``
-    rows, from ``notifications.outbox_rows``): one round trip on PostgreSQL, where this runs on
-    every submission.
+    """Numbers and writes a new case (``number_prefix`` and the district's next number for
+    ``year``, six digits), marks its application submitted (``application``: the new values),
+    records the consent given, the case's first event, its ``documents`` (requirement ->
+    wallet document), the applicant's notice (``outbox`` rows from
+    ``notifications.outbox_rows``; ``case_number`` in their params is set to the number) and
+    ``audit_entry``: one round trip on PostgreSQL, where this runs on every submission. Callers
+    make it their last statement before the commit, so the locks it takes (the district's
+    counter, the audit chain's tip) are held only until the commit.
 
     ``case`` is a new object; it joins the session as persistent and already written, with
     every column set, so reading it needs no further query.
@@ -200,26 +268,50 @@ async def open_case(
     case_row = _full_row(Case, {k: v for k, v in vars(case).items() if k[0] != "_"})
     consent_row = _full_row(Consent, consent)
     event_row = _full_row(CaseEvent, {**event, "case_id": case_row["id"]})
+    document_rows = [
+        _full_row(
+            CaseDocument,
+            {"case_id": case_row["id"], "document_id": doc_id, "requirement": requirement},
+        )
+        for requirement, doc_id in (documents or {}).items()
+    ]
     conn = await session.connection()
     if conn.dialect.name == "postgresql":
         params = {
-            **{f"k_{k}": v for k, v in case_row.items()},
+            **{f"k_{k}": v for k, v in case_row.items() if k != "number"},
+            "q_district": case_row["district"],
+            "q_year": year,
+            "q_prefix": number_prefix,
             "a_id": app.id,
             **{f"a_{k}": application[k] for k in _APPLICATION_SUBMITTED},
             **{f"c_{k}": v for k, v in consent_row.items()},
             **{f"e_{k}": v for k, v in event_row.items()},
         }
-        for i, row in enumerate(outbox):
-            params.update({f"o{i}_{k}": v for k, v in _full_row(OutboxMessage, row).items()})
-        await conn.execute(_open_case_with(len(outbox)), params)
+        for i, row in enumerate(document_rows):
+            params.update({f"d{i}_{k}": v for k, v in row.items()})
+        for i, notice in enumerate(outbox):
+            params.update({f"o{i}_{k}": v for k, v in _full_row(OutboxMessage, notice).items()})
+        if audit_entry is not None:
+            params.update(audit_entry.params())
+        statement = _open_case_with(len(document_rows), len(outbox), audit_entry is not None)
+        case_row["number"] = (await conn.execute(statement, params)).scalar_one()
     else:
+        # SQLite serialises writers anyway: the counter is bumped in this transaction.
+        number = await _bump_counter(session, conn.dialect.name, case_row["district"], year)
+        case_row["number"] = f"{number_prefix}{number:06d}"
         await conn.execute(
             update(Application).where(Application.id == app.id).values(dict(application))
         )
         await conn.execute(insert(Consent), [consent_row])
         await conn.execute(insert(Case), [case_row])
         await conn.execute(insert(CaseEvent), [event_row])
-        await notifications_repo.add_outbox_rows(session, outbox)
+        if document_rows:
+            await conn.execute(insert(CaseDocument), document_rows)
+        await notifications_repo.add_outbox_rows(
+            session, [_with_case_number(row, case_row["number"]) for row in outbox]
+        )
+        if audit_entry is not None:
+            raise AssertionError("only PostgreSQL appends audit entries in a statement")
     # The objects match the rows as written, without a flush writing them again.
     for key, value in case_row.items():
         setattr(case, key, value)
@@ -227,6 +319,12 @@ async def open_case(
     session.add(case)
     for key, value in application.items():
         set_committed_value(app, key, value)
+
+
+def _with_case_number(row: Mapping[str, object], number: str) -> dict[str, object]:
+    payload = dict(cast(Mapping[str, Any], row["payload"]))
+    payload["params"] = {**payload["params"], "case_number": number}
+    return {**row, "payload": payload}
 
 
 async def get_application_by_key(
@@ -307,67 +405,6 @@ async def list_cases_for_applicant(session: AsyncSession, principal: Principal) 
         .order_by(Case.submitted_at.desc())
     )
     return list((await session.execute(stmt)).scalars())
-
-
-async def next_case_number(session: AsyncSession, district: str, year: int) -> int:
-    """Unique, increasing numbers per district and year.
-
-    On PostgreSQL the counter is bumped in its own short transaction, so concurrent
-    submissions do not queue behind each other's whole request for the row lock; a submission
-    that later fails leaves a gap in the numbers, which is harmless. SQLite serialises writers
-    anyway, so there the bump stays in the request's transaction (a second connection would
-    wait on the request's own write lock).
-    """
-    if _dialect(session) == "postgresql":
-        # Its own small pool: taking a second connection from the request pool could leave
-        # every request holding one connection and waiting for another. In autocommit mode
-        # the bump is a single round trip (no BEGIN, no COMMIT); a Core connection, as nothing
-        # here needs the ORM and this runs on every submission.
-        engine = _counter_engine(session)
-        for attempt in (1, 2):
-            try:
-                async with engine.connect() as own:
-                    return await _bump_counter(own, "postgresql", district, year)
-            except DBAPIError as exc:
-                # No pre-ping on this pool (it would double the round trips): a connection
-                # the server dropped is noticed here, and the bump is tried once more.
-                if attempt == 2 or not exc.connection_invalidated:
-                    raise
-        raise AssertionError("unreachable")
-    return await _bump_counter(session, _dialect(session), district, year)
-
-
-_COUNTER_ENGINES: dict[str, AsyncEngine] = {}
-
-
-def _counter_engine(session: AsyncSession) -> AsyncEngine:
-    bind = session.bind
-    assert bind is not None
-    url = bind.engine.url if isinstance(bind, AsyncConnection) else bind.url
-    key = url.render_as_string(hide_password=False)
-    engine = _COUNTER_ENGINES.get(key)
-    if engine is None:
-        engine = create_async_engine(
-            url, pool_size=2, max_overflow=4, isolation_level="AUTOCOMMIT", hide_parameters=True
-        )
-        event.listen(engine.sync_engine, "connect", _no_commit_wait)
-        _COUNTER_ENGINES[key] = engine
-    return engine
-
-
-def _no_commit_wait(dbapi_connection: Any, _record: Any) -> None:
-    # The bump need not wait for its own WAL flush: the case that uses the number commits
-    # later and synchronously, which flushes the WAL up to and past the bump. So a case that
-    # survives a crash always has its bump too, and a number is never handed out twice.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("SET synchronous_commit TO off")
-    cursor.close()
-
-
-def _dialect(session: AsyncSession) -> str:
-    bind = session.bind
-    assert bind is not None, "sessions are always bound to the engine"
-    return bind.dialect.name
 
 
 _BUMP = (

@@ -19,7 +19,6 @@ from app.i18n import N_, gettext
 from app.models import (
     Application,
     Case,
-    CaseDocument,
     FactVerification,
     Service,
 )
@@ -512,13 +511,11 @@ async def submit(
 
     now = utcnow()
     today = local_date(now)
-    number = await cases_repo.next_case_number(session, service.district, today.year)
     code = _lookup_code()
     calendar = await work_calendar(session, known_revision=calendar_revision)
     employer_id = await case_service.employer_for(session, app.answers, service)
     case = Case(
         id=uuid.uuid4(),  # set here: the notice written with the case links to it
-        number=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-{number:06d}",
         lookup_code_enc=protection.cipher().encrypt(code, "case.lookup_code"),
         application_id=app.id,
         applicant_id=principal.applicant_id,
@@ -540,6 +537,16 @@ async def submit(
     )
     from app.config import get_settings
 
+    # Recorded first, so the submission's own statement can append it (on PostgreSQL).
+    audit_entry = await audit.record_in_statement(
+        session,
+        "case.submitted",
+        actor=filed_by or principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"service": service.code, "channel": case.channel},
+        district=service.district,
+    )
     notice = await notifications.outbox_rows(
         session,
         recipient_user_id=principal.user_id,
@@ -554,6 +561,8 @@ async def submit(
         session,
         case,
         app,
+        number_prefix=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-",
+        year=today.year,
         application={
             "status": "submitted",
             "submitted_at": now,
@@ -578,23 +587,9 @@ async def submit(
             "actor_role": "window_clerk" if filed_by else "applicant",
             "detail": {"channel": case.channel},
         },
+        documents={req: uuid.UUID(doc_id) for req, doc_id in (app.documents or {}).items()},
         outbox=notice,
-    )
-    if app.documents:
-        for requirement, doc_id in app.documents.items():
-            session.add(
-                CaseDocument(
-                    case_id=case.id, document_id=uuid.UUID(doc_id), requirement=requirement
-                )
-            )
-        await session.flush()
-    await audit.record(
-        session,
-        "case.submitted",
-        actor=filed_by or principal,
-        object_type="case",
-        object_id=case.id,
-        detail={"service": service.code, "channel": case.channel},
+        audit_entry=audit_entry,
     )
     if service.code == BUNDLE_SERVICE:
         from app.services import bundles

@@ -7,7 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,17 +108,18 @@ _PENDING = "audit_pending"
 _VERSION = 2
 
 
-async def record(
-    session: AsyncSession,
-    action: str,
-    *,
-    actor: Principal | None = None,
-    actor_user_id: uuid.UUID | None = None,
-    object_type: str | None = None,
-    object_id: str | uuid.UUID | None = None,
-    detail: dict[str, Any] | None = None,
-    district: str | None = None,
-) -> None:
+class EntryFields(TypedDict, total=False):
+    """What an entry says besides its action (see ``record``)."""
+
+    actor: Principal | None
+    actor_user_id: uuid.UUID | None
+    object_type: str | None
+    object_id: str | uuid.UUID | None
+    detail: dict[str, Any] | None
+    district: str | None
+
+
+async def record(session: AsyncSession, action: str, **fields: Unpack[EntryFields]) -> None:
     """Queues one entry on the caller's transaction; it is chained and written at commit.
 
     ``district`` is the district the entry concerns; when the caller leaves it out it is taken
@@ -129,25 +130,47 @@ async def record(
     first audited step) keeps the serialised section to the few milliseconds of the commit
     itself, so concurrent requests are not queued behind each other's whole work.
     """
-    user_id = actor.user_id if actor else actor_user_id
+    entry = await _entry(session, action, fields)
+    session.sync_session.info.setdefault(_PENDING, []).append(entry)
+
+
+async def record_in_statement(
+    session: AsyncSession, action: str, **fields: Unpack[EntryFields]
+) -> audit_repo.ChainedEntry | None:
+    """As ``record``, for a caller whose last statement before the commit can append the entry:
+    the entry is handed back for that statement, which locks the tip from there to the commit,
+    as the commit would. That needs a database that hashes (PostgreSQL) and no other entry of
+    this transaction waiting (the chain keeps their order); otherwise the entry is queued as
+    ``record`` does and None is returned."""
+    entry = await _entry(session, action, fields)
+    pending = session.sync_session.info.get(_PENDING)
+    if pending or not audit_repo.chains_in_statement(session.get_bind().dialect.name):
+        session.sync_session.info.setdefault(_PENDING, []).append(entry)
+        return None
+    values = {**entry, "hash_version": _VERSION}
+    return audit_repo.ChainedEntry(values, *hash_halves(entry, _VERSION))
+
+
+async def _entry(session: AsyncSession, action: str, fields: EntryFields) -> dict[str, Any]:
+    actor = fields.get("actor")
+    user_id = actor.user_id if actor else fields.get("actor_user_id")
     actor_district = actor.district if actor else None
     if actor is None and user_id is not None:
         actor_district = await audit_repo.staff_district(session, user_id)
+    district = fields.get("district")
+    object_type, object_id = fields.get("object_type"), fields.get("object_id")
     if district is None and object_type is not None and object_id is not None:
         district = await audit_repo.district_of(session, object_type, str(object_id))
-    pending: list[dict[str, Any]] = session.sync_session.info.setdefault(_PENDING, [])
-    pending.append(
-        {
-            "occurred_at": utcnow(),
-            "actor_user_id": user_id,
-            "actor_district": actor_district,
-            "district": district or actor_district,
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id) if object_id is not None else None,
-            "detail": detail or {},
-        }
-    )
+    return {
+        "occurred_at": utcnow(),
+        "actor_user_id": user_id,
+        "actor_district": actor_district,
+        "district": district or actor_district,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "detail": fields.get("detail") or {},
+    }
 
 
 @event.listens_for(Session, "before_commit")
@@ -155,12 +178,12 @@ def _write_pending(session: Session) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    if len(pending) == 1 and audit_repo.chains_in_statement(session):
+    if len(pending) == 1 and audit_repo.chains_in_statement(session.connection().dialect.name):
         # The usual single entry: numbered, hashed and appended with the tip moved, in one
         # statement that holds the tip's lock from there to the commit.
-        before, after = hash_halves(pending[0], _VERSION)
+        values = {**pending[0], "hash_version": _VERSION}
         audit_repo.append_chained_sync(
-            session, {**pending[0], "hash_version": _VERSION}, before, after
+            session, audit_repo.ChainedEntry(values, *hash_halves(pending[0], _VERSION))
         )
         return
     last_seq, last_hash = audit_repo.lock_chain_head_sync(session)

@@ -69,17 +69,22 @@ async def submitted_rent_case(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
     assert r.status_code == 200, r.text
-    docs = {
-        "id_document": await upload(client, user, "id_card"),
-        "degree_certificate": await upload(client, user, "degree_certificate"),
-        "overseas_degree_verification": await upload(client, user, "overseas_degree_verification"),
-        "employment_contract": await upload(client, user, "employment_contract"),
-    }
+    docs = await rent_documents(client, user)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"documents": docs}
     )
     assert r.status_code == 200, r.text
     return user, await f.submit_application(client, user, draft["id"])
+
+
+async def rent_documents(client: httpx.AsyncClient, user: f.ApiUser) -> dict[str, str]:
+    """The uploads a rent-subsidy application lists, each its own wallet document."""
+    return {
+        "id_document": await upload(client, user, "id_card"),
+        "degree_certificate": await upload(client, user, "degree_certificate"),
+        "overseas_degree_verification": await upload(client, user, "overseas_degree_verification"),
+        "employment_contract": await upload(client, user, "employment_contract"),
+    }
 
 
 async def staff(
@@ -156,14 +161,7 @@ class TestApplying:
             headers=user.headers,
             json={
                 "answers": RENT_ANSWERS,
-                "documents": {
-                    "id_document": await upload(client, user, "id_card"),
-                    "degree_certificate": await upload(client, user, "degree_certificate"),
-                    "overseas_degree_verification": await upload(
-                        client, user, "overseas_degree_verification"
-                    ),
-                    "employment_contract": await upload(client, user, "employment_contract"),
-                },
+                "documents": await rent_documents(client, user),
             },
         )
         key = uuid.uuid4().hex
@@ -189,6 +187,75 @@ class TestApplying:
         assert case["deadline"]["provisional"] is True
         assert len(result["lookup_code"]) == 8
         assert case["eligibility"]["receipt"]["policy_id"] == "changning.rent_subsidy"
+
+
+class TestSubmissionWrites:
+    async def test_concurrent_submissions_get_consecutive_numbers_notices_and_audit(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Submissions at the same moment in one district: each case gets the next number (no
+        gaps, none twice), its documents, a notice naming its own number on every channel and
+        one audit entry, and the audit chain still verifies."""
+        from sqlalchemy import func
+
+        from app.models import AuditEntry, CaseDocument, OutboxMessage
+        from app.services.audit import verify_chain
+
+        drafts = []
+        for _ in range(6):
+            user, draft = await new_draft(client, "changning", "rent_subsidy")
+            docs = await rent_documents(client, user)
+            r = await client.patch(
+                f"/api/v1/applications/{draft['id']}",
+                headers=user.headers,
+                json={"answers": RENT_ANSWERS, "documents": docs},
+            )
+            assert r.status_code == 200, r.text
+            drafts.append((user, draft["id"]))
+        results = await asyncio.gather(
+            *(f.submit_application(client, user, draft_id) for user, draft_id in drafts)
+        )
+        cases = {uuid.UUID(r["case"]["id"]): r["case"]["number"] for r in results}
+        numbers = sorted(cases.values())
+        prefix = numbers[0][: -len("000000")]
+        assert all(n.startswith(prefix) and n.startswith("CN-") for n in numbers)
+        serials = sorted(int(n[len(prefix) :]) for n in numbers)
+        assert serials == list(range(serials[0], serials[0] + len(drafts)))
+        async with sessionmaker() as session:
+            attached = dict(
+                (
+                    await session.execute(
+                        select(CaseDocument.case_id, func.count())
+                        .where(CaseDocument.case_id.in_(cases))
+                        .group_by(CaseDocument.case_id)
+                    )
+                ).all()
+            )
+            notices = (
+                await session.execute(
+                    select(OutboxMessage).where(
+                        OutboxMessage.dedup_key.in_(
+                            [f"case:{c}:submitted:{ch}" for c in cases for ch in ("inapp", "email")]
+                        )
+                    )
+                )
+            ).scalars()
+            named = {(n.payload["case_id"], n.payload["params"]["case_number"]) for n in notices}
+            audited = list(
+                (
+                    await session.execute(
+                        select(AuditEntry.object_id).where(
+                            AuditEntry.action == "case.submitted",
+                            AuditEntry.object_id.in_([str(c) for c in cases]),
+                        )
+                    )
+                ).scalars()
+            )
+            report = await verify_chain(session)
+        assert attached == dict.fromkeys(cases, 4)
+        assert named == {(str(c), number) for c, number in cases.items()}
+        assert sorted(audited) == sorted(str(c) for c in cases)
+        assert report.ok
 
 
 class TestJourney:
@@ -481,14 +548,7 @@ class TestReviewFindings:
         user = await f.register_and_login(client, f.domestic_payload())
         sid = await service_id(client, "changning", "rent_subsidy")
         key = uuid.uuid4().hex
-        docs = {
-            "id_document": await upload(client, user, "id_card"),
-            "degree_certificate": await upload(client, user, "degree_certificate"),
-            "overseas_degree_verification": await upload(
-                client, user, "overseas_degree_verification"
-            ),
-            "employment_contract": await upload(client, user, "employment_contract"),
-        }
+        docs = await rent_documents(client, user)
         submit = {"declaration": True, "sensitive_consent": True}
         ids = []
         for _ in range(2):
