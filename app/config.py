@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         ),
     )
     db_pool_size: int = 10
+    # A pooled connection idle longer than this is pinged before use (one that was in use a
+    # moment ago is not: with asyncpg a ping is three round trips).
+    db_ping_after_idle_seconds: float = Field(default=1.0, ge=0)
     secret_key: SecretStr = SecretStr(_DEV_SECRET)
     # AES-256-GCM key for ID and passport numbers, base64 of 32 bytes.
     data_key: SecretStr = SecretStr(_DEV_DATA_KEY)

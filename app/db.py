@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.config import Settings
 from app.errors import AppError
@@ -45,18 +48,53 @@ def make_engine(settings: Settings) -> AsyncEngine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: a failed statement's text (logged, or in an IntegrityError) would
         # otherwise carry the bound values - emails, names, ID indexes.
-        engine = create_async_engine(settings.database_url, hide_parameters=True)
+        engine = create_async_engine(
+            settings.database_url,
+            hide_parameters=True,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
         pool_timeout=10,
         hide_parameters=True,
     )
+    _ping_idle_connections(engine, settings.db_ping_after_idle_seconds)
+    return engine
+
+
+def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Pessimistic disconnect handling for connections that sat idle in the pool (the database
+    may have restarted meanwhile): they are pinged on checkout, and a failed ping invalidates
+    the pool, so the request gets a new connection. ``pool_pre_ping`` would ping every checkout,
+    which with asyncpg is three round trips (BEGIN, a ping, ROLLBACK) on every request; a
+    connection back from a request less than ``idle_seconds`` ago is taken as alive. If the
+    database went away within that moment, the statement fails and SQLAlchemy invalidates the
+    pool then (optimistic handling), as for a connection lost mid-request."""
+    dialect = engine.sync_engine.dialect
+
+    def checked_in(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        returned = record.info.get(_CHECKED_IN_AT)
+        # A connection never checked in was opened just now.
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            reason = f"ping of an idle connection failed: {type(exc).__name__}"
+            raise InvalidatePoolError(reason) from exc
+
+    event.listen(engine.sync_engine, "checkin", checked_in)
+    event.listen(engine.sync_engine, "checkout", checkout)
+
+
+_CHECKED_IN_AT = "talent_checked_in_at"
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

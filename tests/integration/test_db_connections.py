@@ -1,0 +1,71 @@
+"""Pooled PostgreSQL connections: one the server dropped while it sat idle is replaced before a
+request uses it; one dropped a moment after use fails that one statement, and the pool renews
+itself for the next (the database restarting under load)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.config import Settings
+from app.db import make_engine
+from tests.dbutil import requested_url
+
+pytestmark = pytest.mark.skipif(
+    requested_url().startswith("sqlite"), reason="the connection pool is PostgreSQL's"
+)
+
+
+async def _pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+def _terminate(engine: AsyncEngine, pid: int) -> None:
+    admin = make_url(str(engine.url.render_as_string(hide_password=False))).set(
+        drivername="postgresql"
+    )
+    with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as c:
+        assert c.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+
+
+@pytest.fixture
+async def engine_for(database_url: str) -> AsyncIterator[dict[float, AsyncEngine]]:
+    engines: dict[float, AsyncEngine] = {}
+    yield engines
+    for engine in engines.values():
+        await engine.dispose()
+
+
+def _engine(engines: dict[float, AsyncEngine], url: str, idle_seconds: float) -> AsyncEngine:
+    settings = Settings(database_url=url, db_ping_after_idle_seconds=idle_seconds, db_pool_size=1)
+    engines[idle_seconds] = make_engine(settings)
+    return engines[idle_seconds]
+
+
+class TestIdleConnections:
+    async def test_a_connection_dropped_while_idle_is_replaced_before_use(
+        self, engine_for: dict[float, AsyncEngine], database_url: str
+    ) -> None:
+        engine = _engine(engine_for, database_url, 0.0)  # every returned connection is "idle"
+        first = await _pid(engine)
+        _terminate(engine, first)
+        second = await _pid(engine)  # the ping fails, the pool hands out a new connection
+        assert second != first
+
+    async def test_a_connection_dropped_right_after_use_fails_once_then_the_pool_renews(
+        self, engine_for: dict[float, AsyncEngine], database_url: str
+    ) -> None:
+        engine = _engine(engine_for, database_url, 3600.0)  # never pinged
+        first = await _pid(engine)
+        _terminate(engine, first)
+        with pytest.raises(DBAPIError) as failed:
+            await _pid(engine)
+        assert failed.value.connection_invalidated
+        assert await _pid(engine) != first
