@@ -6,6 +6,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.exc import InvalidatePoolError
@@ -39,6 +40,11 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _json_dumps(value: Any) -> str:
+    # Dictionaries keyed by numbers are written as the standard library writes them.
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         from pathlib import Path
@@ -50,6 +56,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         # otherwise carry the bound values - emails, names, ID indexes.
         engine = create_async_engine(
             settings.database_url,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
             hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -57,6 +65,8 @@ def make_engine(settings: Settings) -> AsyncEngine:
         return engine
     engine = create_async_engine(
         settings.database_url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=10,
