@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,6 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A bad policy file stops the boot here, and the first visitor does not pay the cold
         # start of parsing every policy.
         load_library()
+        # Everything loaded so far (policies, mappers, routes, templates) lives as long as the
+        # process: moved out of the collector's generations, it is not traversed again by every
+        # full collection that request garbage triggers.
+        gc.collect()
+        gc.freeze()
         # On the embedded SQLite default the outbox is delivered in-process; on PostgreSQL
         # `talent-portal worker` processes do it (settings decide; see app/tasks/outbox.py).
         await start_inprocess_worker(app)
