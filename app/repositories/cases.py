@@ -126,19 +126,27 @@ def _table(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
+@functools.cache
+def _defaults(table: Table) -> tuple[tuple[str, Any, bool], ...]:
+    """Each column's key, Python default (None without one) and whether that is a callable."""
+    out = []
+    for column in table.columns:
+        default = column.default
+        if default is not None and default.is_callable:
+            out.append((column.key, default.arg, True))  # type: ignore[attr-defined]
+        elif default is not None and default.is_scalar:
+            out.append((column.key, default.arg, False))  # type: ignore[attr-defined]
+        else:
+            out.append((column.key, None, False))
+    return tuple(out)
+
+
 def _full_row(model: type[Any], given: Mapping[str, Any]) -> dict[str, Any]:
     """Every column of a new row: the given values, else the column's Python default."""
-    row: dict[str, Any] = {}
-    for column in _table(model).columns:
-        if column.key in given:
-            row[column.key] = given[column.key]
-        elif column.default is not None and column.default.is_callable:
-            row[column.key] = column.default.arg(None)  # type: ignore[attr-defined]
-        elif column.default is not None and column.default.is_scalar:
-            row[column.key] = column.default.arg  # type: ignore[attr-defined]
-        else:
-            row[column.key] = None
-    return row
+    return {
+        key: given[key] if key in given else (default(None) if call else default)
+        for key, default, call in _defaults(_table(model))
+    }
 
 
 def _bound(model: type[Any], prefix: str) -> dict[str, Any]:
@@ -314,7 +322,7 @@ async def open_case(
             raise AssertionError("only PostgreSQL appends audit entries in a statement")
     # The objects match the rows as written, without a flush writing them again.
     for key, value in case_row.items():
-        setattr(case, key, value)
+        set_committed_value(case, key, value)
     make_transient_to_detached(case)
     session.add(case)
     for key, value in application.items():
