@@ -161,11 +161,7 @@ _APPLICATION_SUBMITTED = (
     "sensitive_consent_at",
     "updated_at",
 )
-# PostgreSQL: the whole submission in one statement. The application update, the consent and
-# the first event are data-modifying CTEs of the case INSERT; foreign keys are checked at the
-# end of the statement, when the case row exists. Built once, so it stays compiled.
-# Every parameter is prefixed: an unprefixed key that names a column of another table in the
-# statement (id, status...) would be taken into that table's SET clause as well.
+
 # PostgreSQL numbers the case in the statement: the upsert bumps the district's counter for the
 # year (creating it with the year's first case), and the number is the prefix and the counter.
 # The counter row stays locked to the commit, like the audit chain's tip the same statement
@@ -198,9 +194,10 @@ def _notice_values(i: int) -> dict[str, Any]:
     return values
 
 
-# The whole submission in one statement. The application update, the consent, the first
-# event, the notices and the audit entry are data-modifying CTEs of the case INSERT; foreign
-# keys are checked at the end of the statement, when the case row exists.
+# PostgreSQL: the whole submission in one statement, built once per shape so it stays
+# compiled. The application update, the consent, the first event, the documents, the notices
+# and the audit entry are data-modifying CTEs of the case INSERT; foreign keys are checked at
+# the end of the statement, when the case row exists.
 # Every parameter is prefixed: an unprefixed key that names a column of another table in the
 # statement (id, status...) would be taken into that table's SET clause as well.
 _OPEN_CASE = (
@@ -304,6 +301,8 @@ async def open_case(
         statement = _open_case_with(len(document_rows), len(outbox), audit_entry is not None)
         case_row["number"] = (await conn.execute(statement, params)).scalar_one()
     else:
+        if audit_entry is not None:
+            raise AssertionError("only PostgreSQL appends audit entries in a statement")
         # SQLite serialises writers anyway: the counter is bumped in this transaction.
         number = await _bump_counter(session, conn.dialect.name, case_row["district"], year)
         case_row["number"] = f"{number_prefix}{number:06d}"
@@ -318,8 +317,6 @@ async def open_case(
         await notifications_repo.add_outbox_rows(
             session, [_with_case_number(row, case_row["number"]) for row in outbox]
         )
-        if audit_entry is not None:
-            raise AssertionError("only PostgreSQL appends audit entries in a statement")
     # The objects match the rows as written, without a flush writing them again.
     for key, value in case_row.items():
         set_committed_value(case, key, value)
