@@ -76,6 +76,9 @@ def make_engine(settings: Settings) -> AsyncEngine:
     return engine
 
 
+_CHECKED_IN_AT = "talent_checked_in_at"
+
+
 def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
     """Pessimistic disconnect handling for connections that sat idle in the pool (the database
     may have restarted meanwhile): they are pinged on checkout, and a failed ping invalidates
@@ -102,9 +105,6 @@ def _ping_idle_connections(engine: AsyncEngine, idle_seconds: float) -> None:
 
     event.listen(engine.sync_engine, "checkin", checked_in)
     event.listen(engine.sync_engine, "checkout", checkout)
-
-
-_CHECKED_IN_AT = "talent_checked_in_at"
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import CalendarDay, CalendarRevision, Case, CasePause
@@ -17,21 +17,24 @@ CURRENT_REVISION = (
     select(CalendarRevision.revision).where(CalendarRevision.id == 1).scalar_subquery()
 )
 
-# Built once with bound parameters. The revision comes in the same statement (one snapshot),
-# so the days read are exactly those of the revision they are kept under.
-_REVISION = select(CURRENT_REVISION)
-_OVERRIDES = select(CalendarDay.day, CalendarDay.is_workday, CURRENT_REVISION).where(
-    CalendarDay.day >= bindparam("start"), CalendarDay.day <= bindparam("end")
+# Built once with bound parameters. The revision and the days come in one statement (one
+# snapshot), so the days read are exactly those of the revision they are kept under; the outer
+# join still gives the revision when no day in the window deviates.
+_OVERRIDES = (
+    select(CalendarRevision.revision, CalendarDay.day, CalendarDay.is_workday)
+    .outerjoin(
+        CalendarDay,
+        and_(CalendarDay.day >= bindparam("start"), CalendarDay.day <= bindparam("end")),
+    )
+    .where(CalendarRevision.id == 1)
 )
 
 
 async def overrides(session: AsyncSession, start: date, end: date) -> tuple[int, dict[date, bool]]:
     """The revision and the days in ``[start, end]`` that differ from the default rule."""
-    params = {"start": start, "end": end}
-    rows = (await session.execute(_OVERRIDES, params)).all()
-    if not rows:
-        return int((await session.execute(_REVISION)).scalar_one()), {}
-    return int(rows[0][2]), {day: bool(is_workday) for day, is_workday, _rev in rows}
+    rows = (await session.execute(_OVERRIDES, {"start": start, "end": end})).all()
+    days = {day: bool(is_workday) for _rev, day, is_workday in rows if day is not None}
+    return int(rows[0][0]), days
 
 
 async def known_days(session: AsyncSession) -> set[date]:

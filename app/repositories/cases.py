@@ -26,7 +26,7 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -162,21 +162,28 @@ _APPLICATION_SUBMITTED = (
     "updated_at",
 )
 
+
 # PostgreSQL numbers the case in the statement: the upsert bumps the district's counter for the
 # year (creating it with the year's first case), and the number is the prefix and the counter.
 # The counter row stays locked to the commit, like the audit chain's tip the same statement
 # moves, so numbering adds no serialised section of its own; and a failed submission gives its
 # number back with the rollback, so numbers have no gaps.
-_NUMBERED = (
-    pg_insert(CaseCounter)
-    .values(district=bindparam("q_district"), year=bindparam("q_year"), last_number=1)
-    .on_conflict_do_update(
-        index_elements=["district", "year"],
-        set_={"last_number": CaseCounter.last_number + 1},
+def _next_number(dialect_insert: Any) -> Any:
+    """The district's next number for the year, as one upsert (the year's first creates the
+    row; concurrent ones queue on its lock)."""
+    return (
+        dialect_insert(CaseCounter)
+        .values(district=bindparam("q_district"), year=bindparam("q_year"), last_number=1)
+        .on_conflict_do_update(
+            index_elements=["district", "year"],
+            set_={"last_number": CaseCounter.last_number + 1},
+        )
+        .returning(CaseCounter.last_number)
     )
-    .returning(CaseCounter.last_number)
-    .cte("numbered")
-)
+
+
+_NUMBERED = _next_number(pg_insert).cte("numbered")
+_NEXT_NUMBER_SQLITE = _next_number(sqlite_insert)
 _NUMBER = select(
     bindparam("q_prefix", type_=String)
     + func.lpad(sql_cast(_NUMBERED.c.last_number, String), 6, "0")
@@ -304,7 +311,8 @@ async def open_case(
         if audit_entry is not None:
             raise AssertionError("only PostgreSQL appends audit entries in a statement")
         # SQLite serialises writers anyway: the counter is bumped in this transaction.
-        number = await _bump_counter(session, conn.dialect.name, case_row["district"], year)
+        counter = {"q_district": case_row["district"], "q_year": year}
+        number = (await conn.execute(_NEXT_NUMBER_SQLITE, counter)).scalar_one()
         case_row["number"] = f"{number_prefix}{number:06d}"
         await conn.execute(
             update(Application).where(Application.id == app.id).values(dict(application))
@@ -410,32 +418,6 @@ async def list_cases_for_applicant(session: AsyncSession, principal: Principal) 
         .order_by(Case.submitted_at.desc())
     )
     return list((await session.execute(stmt)).scalars())
-
-
-_BUMP = (
-    update(CaseCounter)
-    .where(CaseCounter.district == bindparam("b_district"), CaseCounter.year == bindparam("b_year"))
-    .values(last_number=CaseCounter.last_number + 1)
-    .returning(CaseCounter.last_number)
-)
-
-
-async def _bump_counter(
-    session: AsyncSession | AsyncConnection, dialect: str, district: str, year: int
-) -> int:
-    # One atomic UPDATE; the year's first number creates the row, and concurrent creators are
-    # reconciled by ON CONFLICT DO NOTHING followed by the UPDATE.
-    params = {"b_district": district, "b_year": year}
-    number = (await session.execute(_BUMP, params)).scalar_one_or_none()
-    if number is not None:
-        return int(number)
-    dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    await session.execute(
-        dialect_insert(CaseCounter)
-        .values(district=district, year=year, last_number=0)
-        .on_conflict_do_nothing()
-    )
-    return int((await session.execute(_BUMP, params)).scalar_one())
 
 
 async def update_if_version(

@@ -66,6 +66,13 @@ async def contact_for(session: AsyncSession, user_id: uuid.UUID) -> Contact | No
     return Contact(kind=row.kind, email=row.email, mobile=row.mobile) if row else None
 
 
+# Inserts that skip a repeated event, built once per dialect (SQLAlchemy's compiled cache).
+_ADD = {
+    "postgresql": pg_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"]),
+    "sqlite": sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"]),
+}
+
+
 async def insert_outbox_rows(
     session: AsyncSession, rows: Sequence[dict[str, object]]
 ) -> list[OutboxMessage]:
@@ -76,15 +83,8 @@ async def insert_outbox_rows(
     """
     if not rows:
         return []
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # A parameter list (not .values(rows)) keeps the statement in SQLAlchemy's compiled cache:
-    # this runs on every submission and transition.
-    stmt = (
-        insert(OutboxMessage)
-        .on_conflict_do_nothing(index_elements=["dedup_key"])
-        .returning(OutboxMessage)
-    )
+    # A parameter list (not .values(rows)) keeps the statement in SQLAlchemy's compiled cache.
+    stmt = _ADD[session.get_bind().dialect.name].returning(OutboxMessage)
     inserted = (await session.scalars(stmt, list(rows))).all()
     by_key = {msg.dedup_key: msg for msg in inserted}
     keys = [str(row["dedup_key"]) for row in rows]
@@ -95,13 +95,6 @@ async def insert_outbox_rows(
         )
         by_key.update({msg.dedup_key: msg for msg in found})
     return [by_key[key] for key in keys]
-
-
-# Built once per dialect, so they stay in SQLAlchemy's compiled cache.
-_ADD = {
-    "postgresql": pg_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"]),
-    "sqlite": sqlite_insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedup_key"]),
-}
 
 
 async def add_outbox_rows(session: AsyncSession, rows: Sequence[Mapping[str, object]]) -> None:

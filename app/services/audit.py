@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
@@ -17,35 +18,45 @@ from app.domain.principal import Principal
 from app.models.base import utcnow
 from app.repositories import audit as audit_repo
 
+_PENDING = "audit_pending"
+_VERSION = 2
+# The columns an entry's hash covers, besides its seq (their names in the payload differ).
+_HASHED = (
+    "occurred_at",
+    "actor_user_id",
+    "action",
+    "object_type",
+    "object_id",
+    "detail",
+    "actor_district",
+    "district",
+)
 
-def _fields(
-    occurred_at: datetime,
-    actor_user_id: uuid.UUID | None,
-    action: str,
-    object_type: str | None,
-    object_id: str | None,
-    detail: dict[str, Any],
-    version: int,
-    actor_district: str | None,
-    district: str | None,
-) -> dict[str, Any]:
+
+def _fields(entry: Mapping[str, Any], version: int) -> dict[str, Any]:
+    """What the hash covers of ``entry`` (its values, keyed as the columns), but the seq."""
     fields: dict[str, Any] = {
-        "at": occurred_at.isoformat(timespec="microseconds"),
-        "actor": str(actor_user_id) if actor_user_id else None,
-        "action": action,
-        "type": object_type,
-        "id": object_id,
-        "detail": detail,
+        "at": entry["occurred_at"].isoformat(timespec="microseconds"),
+        "actor": str(entry["actor_user_id"]) if entry["actor_user_id"] else None,
+        "action": entry["action"],
+        "type": entry["object_type"],
+        "id": entry["object_id"],
+        "detail": entry["detail"],
     }
     if version >= 2:
         # The districts decide which auditor sees an entry, so from version 2 they are chained.
-        fields["actor_district"] = actor_district
-        fields["district"] = district
+        fields["actor_district"] = entry["actor_district"]
+        fields["district"] = entry["district"]
     return fields
 
 
 def _payload(fields: dict[str, Any]) -> str:
     return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _digest(prev_hash: str, seq: int, entry: Mapping[str, Any], version: int) -> str:
+    payload = _payload({**_fields(entry, version), "seq": seq})
+    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
 
 
 def entry_hash(
@@ -62,19 +73,9 @@ def entry_hash(
     actor_district: str | None = None,
     district: str | None = None,
 ) -> str:
-    fields = _fields(
-        occurred_at,
-        actor_user_id,
-        action,
-        object_type,
-        object_id,
-        detail,
-        version,
-        actor_district,
-        district,
-    )
-    payload = _payload({**fields, "seq": seq})
-    return hashlib.sha256((prev_hash + payload).encode()).hexdigest()
+    values = (occurred_at, actor_user_id, action, object_type, object_id, detail)
+    entry = dict(zip(_HASHED, (*values, actor_district, district), strict=True))
+    return _digest(prev_hash, seq, entry, version)
 
 
 # Stands in for the sequence number while the payload is split around it; a NUL string never
@@ -83,29 +84,21 @@ _SEQ_MARK = "\x00seq\x00"
 _SEQ_KEY = '"seq":' + json.dumps(_SEQ_MARK)
 
 
-def hash_halves(item: dict[str, Any], version: int) -> tuple[str, str]:
-    """The hashed payload of ``item`` (an entry without seq and hashes) before and after its
-    sequence number: ``entry_hash`` is sha256(prev_hash + before + str(seq) + after), which
-    lets the database number and chain the entry in the statement that locks the tip."""
-    fields = _fields(
-        item["occurred_at"],
-        item["actor_user_id"],
-        item["action"],
-        item["object_type"],
-        item["object_id"],
-        item["detail"],
-        version,
-        item["actor_district"],
-        item["district"],
-    )
-    before, found, after = _payload({**fields, "seq": _SEQ_MARK}).rpartition(_SEQ_KEY)
+def hash_halves(entry: Mapping[str, Any], version: int) -> tuple[str, str]:
+    """The hashed payload of ``entry`` (without seq and hashes) before and after its sequence
+    number: ``entry_hash`` is sha256(prev_hash + before + str(seq) + after), which lets the
+    database number and chain the entry in the statement that locks the tip."""
+    marked = _payload({**_fields(entry, version), "seq": _SEQ_MARK})
+    before, found, after = marked.rpartition(_SEQ_KEY)
     if not found:
         raise AssertionError("the payload lost its seq key")
     return before + '"seq":', after
 
 
-_PENDING = "audit_pending"
-_VERSION = 2
+def _chained(entry: dict[str, Any]) -> audit_repo.ChainedEntry:
+    """``entry`` for the database to number, hash and append (PostgreSQL)."""
+    values = {**entry, "hash_version": _VERSION}
+    return audit_repo.ChainedEntry(values, *hash_halves(entry, _VERSION))
 
 
 class EntryFields(TypedDict, total=False):
@@ -147,8 +140,7 @@ async def record_in_statement(
     if pending or not audit_repo.chains_in_statement(session.get_bind().dialect.name):
         session.sync_session.info.setdefault(_PENDING, []).append(entry)
         return None
-    values = {**entry, "hash_version": _VERSION}
-    return audit_repo.ChainedEntry(values, *hash_halves(entry, _VERSION))
+    return _chained(entry)
 
 
 async def _entry(session: AsyncSession, action: str, fields: EntryFields) -> dict[str, Any]:
@@ -181,28 +173,13 @@ def _write_pending(session: Session) -> None:
     if len(pending) == 1 and audit_repo.chains_in_statement(session.connection().dialect.name):
         # The usual single entry: numbered, hashed and appended with the tip moved, in one
         # statement that holds the tip's lock from there to the commit.
-        values = {**pending[0], "hash_version": _VERSION}
-        audit_repo.append_chained_sync(
-            session, audit_repo.ChainedEntry(values, *hash_halves(pending[0], _VERSION))
-        )
+        audit_repo.append_chained_sync(session, _chained(pending[0]))
         return
     last_seq, last_hash = audit_repo.lock_chain_head_sync(session)
     entries = []
     for item in pending:
         seq = last_seq + 1
-        digest = entry_hash(
-            last_hash,
-            seq,
-            item["occurred_at"],
-            item["actor_user_id"],
-            item["action"],
-            item["object_type"],
-            item["object_id"],
-            item["detail"],
-            version=_VERSION,
-            actor_district=item["actor_district"],
-            district=item["district"],
-        )
+        digest = _digest(last_hash, seq, item, _VERSION)
         entries.append(
             {"seq": seq, "prev_hash": last_hash, "hash": digest, "hash_version": _VERSION, **item}
         )
@@ -229,19 +206,8 @@ async def verify_chain(session: AsyncSession) -> ChainReport:
     count = 0
     expected_seq = 1
     async for row in audit_repo.iterate_entries(session):
-        digest = entry_hash(
-            prev,
-            row.seq,
-            row.occurred_at,
-            row.actor_user_id,
-            row.action,
-            row.object_type,
-            row.object_id,
-            row.detail,
-            version=row.hash_version,
-            actor_district=row.actor_district,
-            district=row.district,
-        )
+        entry = {name: getattr(row, name) for name in _HASHED}
+        digest = _digest(prev, row.seq, entry, row.hash_version)
         if row.seq != expected_seq or row.prev_hash != prev or row.hash != digest:
             return ChainReport(entries=count, ok=False, first_bad_seq=row.seq)
         prev = row.hash
