@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.db import make_engine, make_sessionmaker
+from app.services import wiring
 
 cli = typer.Typer(
     help="Talent services portal / 人才服务平台",
@@ -138,7 +139,7 @@ def create_staff(
     from app.errors import ValidationFailed
     from app.i18n import gettext
     from app.security.totp import provisioning_uri
-    from app.services import staff as staff_service
+    from app.services.accounts import staff as staff_service
 
     async def work(session: AsyncSession) -> tuple[str, str]:
         created = await staff_service.create_staff(
@@ -189,7 +190,7 @@ def rules_reevaluate(
 
     from rich.progress import Progress
 
-    from app.services.reevaluation import reevaluate
+    from app.services.eligibility.reevaluation import reevaluate
 
     when = date.fromisoformat(as_of) if as_of else None
     with Progress(console=console) as bar:
@@ -204,7 +205,7 @@ def rules_reevaluate(
             )
 
         report = _in_transaction(work)
-    from app.services.reevaluation import ReevaluationReport
+    from app.services.eligibility.reevaluation import ReevaluationReport
 
     assert isinstance(report, ReevaluationReport)
     table = Table(title=f"{policy_id}: {old_version} → {new_version} at {report.as_of}")
@@ -222,6 +223,7 @@ def rules_reevaluate(
 
 
 def main() -> None:
+    wiring.install()
     cli()
 
 

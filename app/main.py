@@ -41,12 +41,14 @@ from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
 from app.rules import load_library
+from app.services import wiring
 from app.tasks.outbox import start_inprocess_worker, stop_inprocess_worker
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    wiring.install()
     engine = make_engine(settings)
 
     @asynccontextmanager

@@ -174,7 +174,7 @@ async def run_cycle() -> dict[str, float]:
     from app.db import make_engine, make_sessionmaker
     from app.domain.enums import Permission, UserKind
     from app.domain.principal import Principal
-    from app.services import subsidies
+    from app.services import payments as subsidies
 
     engine = make_engine(get_settings())
     sm = make_sessionmaker(engine)

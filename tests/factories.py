@@ -135,7 +135,7 @@ async def create_staff(
     roles: list[str],
     department: str = "hr_bureau",
 ) -> str:
-    from app.services import staff as staff_service
+    from app.services.accounts import staff as staff_service
 
     email = unique_email(f"staff-{district}")
     async with sessionmaker() as session, session.begin():
@@ -170,7 +170,7 @@ async def staff_login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
 async def create_employer(
     sessionmaker: async_sessionmaker[AsyncSession], *, district: str, name: str = "测试单位"
 ) -> uuid.UUID:
-    from app.services import staff as staff_service
+    from app.services.accounts import staff as staff_service
 
     async with sessionmaker() as session, session.begin():
         employer = await staff_service.create_employer(
@@ -183,7 +183,7 @@ async def create_employer_with_hr(
     sessionmaker: async_sessionmaker[AsyncSession], *, district: str, name: str
 ) -> tuple[str, str]:
     """An employer with one HR user (who confirms employment); returns its USCC and HR email."""
-    from app.services import staff as staff_service
+    from app.services.accounts import staff as staff_service
 
     async with sessionmaker() as session, session.begin():
         employer = await staff_service.create_employer(

@@ -125,7 +125,7 @@ async def require_housing_staff(request: Request, session: SessionDep) -> Princi
 async def require_dashboard_viewer(request: Request, session: SessionDep) -> Principal:
     """The housing dashboard's readers: the housing, finance and talent-office departments and
     district admins (figures only, no personal data)."""
-    from app.services.housing_dashboard import require_dashboard_viewer as check
+    from app.services.housing.dashboard import require_dashboard_viewer as check
 
     principal = await require_staff(request, session)
     check(principal)

@@ -13,7 +13,7 @@ from starlette.datastructures import FormData, UploadFile
 from app.config import get_settings
 from app.errors import FieldError, PayloadTooLarge, ValidationFailed
 from app.i18n import N_
-from app.services.window import ScannedFile
+from app.services.applications.window import ScannedFile
 
 _MULTIPART_SLACK = 64 * 1024  # boundaries and the small text fields around the file
 CHUNK = 64 * 1024

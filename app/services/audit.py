@@ -10,13 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict, Unpack
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
-
 from app.domain.principal import Principal
 from app.models.base import utcnow
 from app.repositories import audit as audit_repo
+from app.repositories.unit_of_work import AsyncSession, SyncSession, after_rollback, before_commit
 
 _PENDING = "audit_pending"
 _VERSION = 2
@@ -165,8 +162,8 @@ async def _entry(session: AsyncSession, action: str, fields: EntryFields) -> dic
     }
 
 
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
+@before_commit
+def _write_pending(session: SyncSession) -> None:
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
         return
@@ -187,8 +184,8 @@ def _write_pending(session: Session) -> None:
     audit_repo.append_entries_sync(session, entries)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
+@after_rollback
+def _drop_pending(session: SyncSession) -> None:
     # A rolled-back transaction did nothing worth auditing; a failed login that must stay
     # audited commits (see AppError.preserve_writes).
     session.info.pop(_PENDING, None)

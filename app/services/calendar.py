@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.models import CalendarDay
 from app.models.base import utcnow
 from app.repositories import calendar as calendar_repo
 from app.repositories import cases as cases_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.workflow.calendar import WorkCalendar, chinese_calendar_days, chinese_calendar_years
 from app.workflow.deadlines import Deadline, Pause
 from app.workflow.states import CaseStatus

@@ -10,13 +10,15 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.enums import Department, District
+from app.domain.fields import EXTRA_FIELDS
 from app.errors import NotFound
 from app.models import Service
 from app.models.base import utcnow
 from app.repositories import catalog as catalog_repo
+from app.repositories.unit_of_work import AsyncSession
+from app.rules import load_library
 from app.workflow.bundle import HOUSEHOLD_FIELDS, ROUTE_POLICIES, ROUTE_SERVICES
 from app.workflow.values import local_date
 
@@ -66,8 +68,6 @@ class ServiceSpec(BaseModel):
     @field_validator("fields")
     @classmethod
     def _known_fields(cls, v: list[str]) -> list[str]:
-        from app.domain.fields import EXTRA_FIELDS
-
         unknown = [name for name in v if name not in EXTRA_FIELDS]
         if unknown:
             raise ValueError(f"unknown form fields {unknown}")
@@ -111,8 +111,6 @@ def form_facts(spec: ServiceSpec, district: District) -> list[str]:
     facts = list(spec.facts)
     policy_id = spec.policy_for(district)
     if policy_id:
-        from app.rules import load_library
-
         needed = load_library().evaluate({}, local_date(utcnow()), policy_ids=[policy_id])
         facts += [f for f in needed[0].missing_facts if f not in facts]
     return facts
@@ -124,8 +122,6 @@ def _material_rows(codes: list[str]) -> list[dict[str, object]]:
 
 
 def _policy_facts(policy_id: str) -> list[str]:
-    from app.rules import load_library
-
     needed = load_library().evaluate({}, local_date(utcnow()), policy_ids=[policy_id])
     return list(needed[0].missing_facts)
 

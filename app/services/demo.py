@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.domain.enums import Department, District, Role
 from app.domain.identity import resident_id_check_char, uscc_check_char
 from app.repositories import accounts as accounts_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
-from app.services import staff as staff_service
+from app.services.accounts import staff as staff_service
 
 DEMO_PASSWORD = "Demo-Talent-2026"
 # Fixed TOTP secret for demo staff so a tester can add it to an authenticator app.

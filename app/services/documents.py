@@ -9,10 +9,6 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
-
 from app.config import get_settings
 from app.domain.documents import DocumentKind, clean_filename, name_matches_type, sniff_type
 from app.domain.enums import Permission
@@ -31,6 +27,7 @@ from app.models import Document
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import documents as documents_repo
+from app.repositories.unit_of_work import AsyncSession, SyncSession, after_commit, after_rollback
 from app.schemas.documents import DocumentMark, DocumentRead, DocumentVerify
 from app.services import audit
 from app.storage import LocalStorage, TooLarge
@@ -41,15 +38,15 @@ from app.workflow.values import local_date
 _STORED = "stored_files"
 
 
-@event.listens_for(Session, "after_rollback")
-def _delete_rolled_back_files(session: Session) -> None:
+@after_rollback
+def _delete_rolled_back_files(session: SyncSession) -> None:
     # A file whose row never committed is an orphan nobody can reach; remove it.
     for key in session.info.pop(_STORED, []):
         storage().delete(key)
 
 
-@event.listens_for(Session, "after_commit")
-def _keep_committed_files(session: Session) -> None:
+@after_commit
+def _keep_committed_files(session: SyncSession) -> None:
     session.info.pop(_STORED, None)
 
 

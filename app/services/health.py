@@ -2,9 +2,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.repositories import health as health_repo
+from app.repositories.unit_of_work import AsyncSession
 
 log = logging.getLogger(__name__)
 

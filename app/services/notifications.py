@@ -25,7 +25,6 @@ from typing import NotRequired, TypeAlias, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.clients.settings import get_notification_settings
 from app.config import get_settings
@@ -36,6 +35,7 @@ from app.models import InAppMessage, OutboxMessage
 from app.models.base import utcnow
 from app.repositories import notifications as repo
 from app.repositories.notifications import Contact as Contact
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.messages import MessagePage, MessageRead
 
 INAPP = "inapp"

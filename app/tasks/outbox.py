@@ -44,6 +44,7 @@ from app.models.base import utcnow
 from app.repositories import notifications as repo
 from app.repositories.notifications import ClaimedMessage
 from app.services import notifications as notifications_service
+from app.services import wiring
 from app.services.notifications import EMAIL, INAPP, SMS, NotificationError
 
 log = logging.getLogger(__name__)
@@ -335,7 +336,7 @@ async def tick(
 ) -> DeliveryReport:
     """One worker round: due case schedules (reminders, 容缺 expiry), then the outbox, so the
     messages a scheduled action produces go out in the same round."""
-    from app.services.schedules import run_due
+    from app.services.periodic import run_due
 
     await run_due(sessionmaker)
     return await drain(sessionmaker, transports=transports, settings=settings)
@@ -419,6 +420,7 @@ def run_worker() -> None:
     """``talent-portal worker``: procrastinate on PostgreSQL, the polling loop on SQLite."""
     settings = get_settings()
     configure_logging(settings.log_level)
+    wiring.install()
     # procrastinate logs three INFO lines per tick; keep them for debugging only.
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("procrastinate").setLevel(logging.WARNING)

@@ -200,7 +200,7 @@ def test_offer_lease_payment_cycle_and_dashboard(
     try:
         from datetime import date
 
-        from app.services.subsidies import add_months
+        from app.services.payments import add_months
 
         # Next month on desktop, the month after on the phone run: one cycle per month.
         ahead = 1 if viewport == "desktop" else 2

@@ -418,7 +418,7 @@ class TestPendingMaterials:
     ) -> None:
         from datetime import timedelta
 
-        from app.services.schedules import run_due
+        from app.services.periodic import run_due
 
         due = f.local_today() + timedelta(days=5)
         _user, case_id, clerk, accepted = await accepted_with_pending_materials(
@@ -818,7 +818,7 @@ async def walk_in_filed_by(
 ) -> dict[str, Any]:
     """A walk-in's rent subsidy filed and accepted at the window by ``clerk`` (一窗通办)."""
     from app.services import accounts as accounts_service
-    from app.services import window as window_service
+    from app.services.applications import window as window_service
 
     walk_in = await f.register_and_login(client, f.domestic_payload())
     applicant_id = uuid.UUID(walk_in.account["applicant"]["id"])
@@ -1217,7 +1217,7 @@ class TestReminders:
 
         from app.models import CaseSchedule
         from app.services.calendar import work_calendar
-        from app.services.schedules import run_due
+        from app.services.periodic import run_due
 
         case_id, hr_email = await case_awaiting_employer(client, sessionmaker, "长宁提醒测试")
         clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
@@ -1269,7 +1269,7 @@ class TestReminders:
         from datetime import timedelta
 
         from app.services.calendar import work_calendar
-        from app.services.schedules import run_due
+        from app.services.periodic import run_due
 
         due = f.local_today() + timedelta(days=12)
         user, case_id, clerk, _accepted = await accepted_with_pending_materials(

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.services.reevaluation import reevaluate
+from app.services.eligibility.reevaluation import reevaluate
 from tests import factories as f
 
 RETURNEE = {

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Case, FactVerification, OutboxMessage, Service
 from app.models.base import utcnow
-from app.services import notifications, verification
+from app.services import notifications
+from app.services.settlement import verification as verification
 from simulator.data import PEOPLE_LIST
 from tests import factories as f
 from tests.support.simulator import RunningSimulator, running_simulator

@@ -37,7 +37,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.services.notifications import render
-from app.services.subsidies import add_months
+from app.services.payments import add_months
 from app.workflow.values import local_date
 from tests import factories as f
 from tests.integration.test_cases_api import (

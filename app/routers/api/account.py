@@ -8,7 +8,7 @@ from app.core.access import CurrentUser
 from app.db import SessionDep
 from app.schemas.accounts import AccountRead, ApplicantRead, LanguageUpdate
 from app.services import accounts as accounts_service
-from app.services import staff as staff_service
+from app.services.accounts import staff as staff_service
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 

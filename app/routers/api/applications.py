@@ -23,9 +23,9 @@ from app.schemas.cases import (
     SubmitRequest,
     SubmitResult,
 )
-from app.services import applications as applications_service
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
+from app.services.applications import journey as applications_service
 from app.services.catalog import ServiceView
 
 router = APIRouter(prefix="/api/v1", tags=["applications"])

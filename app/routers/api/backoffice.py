@@ -22,7 +22,7 @@ from app.schemas.tasks import (
     VerificationTaskRead,
 )
 from app.services import cases as cases_service
-from app.services import tasks as tasks_service
+from app.services.cases import follow_ups as tasks_service
 from app.workflow.states import CaseStatus
 
 router = APIRouter(prefix="/api/v1/staff", tags=["back office"])

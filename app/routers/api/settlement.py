@@ -15,11 +15,11 @@ from app.core.templates import language
 from app.db import SessionDep
 from app.domain.enums import District
 from app.schemas.cases import ApplicationRead, CaseRead, QuestionView
-from app.services import applications as applications_service
-from app.services import bundles as bundles_service
 from app.services import cases as cases_service
-from app.services import settlement as settlement_service
-from app.services import verification as verification_service
+from app.services import settlement as bundles_service
+from app.services.applications import journey as applications_service
+from app.services.settlement import route_finder as settlement_service
+from app.services.settlement import verification as verification_service
 
 router = APIRouter(
     prefix="/api/v1/settlement",

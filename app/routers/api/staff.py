@@ -11,7 +11,7 @@ from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
 from app.schemas.accounts import ApplicantRead, EmployerRead, FullIdRead, StaffRead
-from app.services import staff as staff_service
+from app.services.accounts import staff as staff_service
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict
 
 from app.core.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.db import SessionDep
-from app.services import subsidies as subsidies_service
-from app.services.subsidies import CycleRead, EnrolmentCreate, EnrolmentRead
+from app.services import payments as subsidies_service
+from app.services.payments import CycleRead, EnrolmentCreate, EnrolmentRead
 
 router = APIRouter(prefix="/api/v1", tags=["subsidies"])
 

@@ -23,8 +23,8 @@ from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.schemas.accounts import ApplicantRead, Registration
 from app.schemas.cases import DeadlineView
-from app.services import staff as staff_service
-from app.services import window as window_service
+from app.services.accounts import staff as staff_service
+from app.services.applications import window as window_service
 
 router = APIRouter(prefix="/api/v1/staff/window", tags=["one window"])
 Clerk = Annotated[Principal, Depends(require_permission(Permission.HANDLE_WINDOW))]

@@ -26,12 +26,12 @@ from app.i18n import N_
 from app.rules import FACTS
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.documents import DocumentRead
-from app.services import applications as applications_service
-from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 from app.services import documents as documents_service
-from app.services import held_forms as held_forms_service
+from app.services import settlement as bundles_service
+from app.services.accounts import held_forms as held_forms_service
+from app.services.applications import journey as applications_service
 from app.workflow.states import CaseAction
 
 router = APIRouter(tags=["applicant pages"])

@@ -33,12 +33,13 @@ from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify
 from app.schemas.tasks import FollowUpResolve, VerificationConfirm, VerificationRevoke
-from app.services import bundles as bundles_service
 from app.services import cases as cases_service
 from app.services import documents as documents_service
-from app.services import tasks as tasks_service
-from app.services import verification as verification_service
-from app.services import window as window_service
+from app.services import settlement as bundles_service
+from app.services.applications import window as window_service
+from app.services.cases import follow_ups as tasks_service
+from app.services.settlement import records as settlement_records
+from app.services.settlement import verification as verification_service
 from app.workflow.states import ACTION_LABELS, STATUS_LABELS, CaseStatus
 from app.workflow.values import SHANGHAI
 
@@ -132,7 +133,7 @@ def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
     return {
         "case": view,
         "action_labels": ACTION_LABELS,
-        "manual_fields": verification_service.manual_fields(lang) if view.verifications else {},
+        "manual_fields": settlement_records.manual_fields(lang) if view.verifications else {},
         "route_options": bundles_service.route_options(lang) if view.route else [],
     }
 
@@ -676,7 +677,7 @@ async def enter_verified_facts(
     """During a lasting outage: the data a system would have given, typed in with a note."""
     lang = language(request)
     form = await request.form()
-    names = list(verification_service.fact_names(system))
+    names = list(settlement_records.fact_names(system))
     facts = {k: v for k, v in fact_values(form, names).items() if v is not None}
     note = str(form.get("note") or "")
     try:

@@ -28,9 +28,9 @@ from app.i18n import N_
 from app.schemas.housing import MoveOutRecord, ProjectCreate, RenewalTerms, UnitUpdate
 from app.services import cases as cases_service
 from app.services import housing as housing_service
-from app.services import housing_dashboard
-from app.services import subsidies as subsidies_service
-from app.services.subsidies import EnrolmentCreate
+from app.services import payments as subsidies_service
+from app.services.housing import dashboard as housing_dashboard
+from app.services.payments import EnrolmentCreate
 
 router = APIRouter(tags=["housing pages"])
 Csrf = Depends(csrf_protect)

@@ -14,8 +14,8 @@ from app.core.forms import errors_of
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.errors import AppError
-from app.services import calculator as calculator_service
 from app.services import eligibility as eligibility_service
+from app.services.eligibility import calculator as calculator_service
 
 router = APIRouter(tags=["rules pages"])
 

@@ -8,7 +8,7 @@ from app.core.templates import render
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.services import accounts as accounts_service
-from app.services import staff as staff_service
+from app.services.accounts import staff as staff_service
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 

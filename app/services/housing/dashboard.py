@@ -8,14 +8,13 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.config import get_settings
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import PermissionDenied
 from app.models.base import utcnow
 from app.repositories import housing_dashboard as dash_repo
+from app.repositories.unit_of_work import AsyncSession
 
 # Changning's 14th five-year talent plan sets a binding target of 5,000 talent apartment units;
 # Yangpu's plan promises more apartments without a number.

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import date, datetime, time
-
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from datetime import date, datetime
 
 from app.config import get_settings
 from app.models import Case, CaseSchedule, Service
@@ -19,19 +17,20 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
-from app.services import audit, housing, notifications, verification
+from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
+from app.services import audit, notifications
 from app.services.cases import act_as_system, message_payload
+from app.services.settlement import verification as verification
 from app.workflow.errors import WorkflowError
 from app.workflow.states import CaseAction
-from app.workflow.values import SHANGHAI, FollowUp, local_date
+from app.workflow.values import FollowUp
 
 log = logging.getLogger(__name__)
 
 
-async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | None = None) -> int:
-    """``today`` lets tests (and catch-up runs) act as of a given Shanghai day."""
-    day = today or local_date(utcnow())
-    now = utcnow() if today is None else datetime.combine(day, time(12), SHANGHAI)
+async def run_due(sessionmaker: async_sessionmaker[AsyncSession], day: date, now: datetime) -> int:
+    """Carries out the case schedules due on ``day`` (reminders, 容缺 expiry, commitment checks),
+    one transaction each, so one failure does not hold back the rest."""
     async with sessionmaker() as session:
         due = await cases_repo.due_schedule_ids(session, day)
     done = 0
@@ -42,16 +41,6 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
                     done += 1
         except Exception:
             log.exception("scheduled case work failed", extra={"schedule": str(schedule_id)})
-    # 免提交: ask the outside systems whose answers are due (retries after an outage).
-    try:
-        await verification.run_due(sessionmaker)
-    except Exception:
-        log.exception("verification round failed")
-    # Housing: lapsed apartment offers and lease renewal reminders, in one transaction each.
-    async with sessionmaker() as session, session.begin():
-        await housing.expire_offers(session, day)
-    async with sessionmaker() as session, session.begin():
-        await housing.remind_renewals(session, day)
     return done
 
 

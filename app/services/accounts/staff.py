@@ -5,8 +5,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.domain.enums import Department, District, IdKind, Permission, Role, UserKind
 from app.domain.identity import is_valid_uscc, normalize_uscc
 from app.domain.principal import Principal
@@ -14,6 +12,7 @@ from app.errors import FieldError, NotFound, NotFoundAudited, PermissionDenied, 
 from app.i18n import N_
 from app.models import Employer, EmployerUser, StaffMember, User
 from app.repositories import accounts as accounts_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import ApplicantRead, EmployerRead, FullIdRead, StaffRead
 from app.security import passwords, totp
 from app.services import audit, protection

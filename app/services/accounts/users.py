@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.config import get_settings
 from app.domain.enums import (
     ApplicantType,
@@ -33,6 +31,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import sessions as sessions_repo
 from app.repositories.accounts import Party
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import (
     AccountRead,
     ApplicantRead,

@@ -13,8 +13,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.domain.enums import Permission, Role
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
@@ -24,6 +22,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import CaseActionRequest, CaseRead
 from app.schemas.tasks import (
     CommitmentCheck,

@@ -15,13 +15,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.domain.principal import Principal
 from app.models import HeldForm
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import held_forms as repo
+from app.repositories.unit_of_work import AsyncSession
 from app.security.crypto import new_token, token_digest
 from app.services import protection
 

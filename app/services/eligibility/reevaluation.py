@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.i18n import N_
 from app.repositories import reevaluation as reevaluation_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.rules import UnknownPolicyError, compare_versions, load_library, validate_facts
 from app.services.eligibility import today
 

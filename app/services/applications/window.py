@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import segno
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.domain.enums import IdKind, Permission
@@ -21,15 +20,18 @@ from app.i18n import N_
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import ApplicantRead, DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest
 from app.services import accounts as accounts_service
-from app.services import applications as applications_service
 from app.services import audit, protection
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 from app.services import documents as documents_service
-from app.services import staff as staff_service
+from app.services.accounts import staff as staff_service
+from app.services.applications import journey as application_journey
+from app.services.applications import questions as application_questions
 from app.services.catalog import ServiceView
 from app.workflow.states import CaseAction
 
@@ -125,7 +127,7 @@ async def file_and_accept(
             return case.id
         raise Conflict(N_("This filing is already being processed. Reload the page in a moment."))
     # Always a fresh application: the walk-in's own online draft is theirs to finish or drop.
-    app = await applications_service.start_fresh(
+    app = await application_journey.start_fresh(
         session, acting, service_id, channel="window", idempotency_key=idempotency_key
     )
     chosen: dict[str, uuid.UUID | None] = {}
@@ -139,8 +141,8 @@ async def file_and_accept(
             chunks=scan.chunks,
         )
         chosen[scan.requirement] = doc.id
-    await applications_service.save(session, acting, app.id, answers, chosen)
-    result = await applications_service.submit(
+    await application_journey.save(session, acting, app.id, answers, chosen)
+    result = await application_journey.submit(
         session,
         acting,
         app.id,
@@ -266,7 +268,7 @@ async def filing_form(
     if applicant is None:
         raise NotFound()
     model = await _service_model(session, service_id)
-    questions = applications_service.questions_for(model, dict(applicant.profile_facts), lang)
+    questions = application_questions.questions_for(model, dict(applicant.profile_facts), lang)
     materials = [
         MaterialRow(
             str(m["code"]),
@@ -280,6 +282,4 @@ async def filing_form(
 
 
 async def _service_model(session: AsyncSession, service_id: uuid.UUID) -> Any:
-    from app.repositories import catalog as catalog_repo
-
     return await catalog_repo.get(session, service_id)

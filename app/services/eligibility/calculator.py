@@ -6,12 +6,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from app.domain.principal import Principal
 from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.repositories import accounts as accounts_repo
+from app.repositories.unit_of_work import AsyncSession
 from app.rules import FACTS, load_library, validate_facts
 from app.services import audit
 from app.services.eligibility import checked_facts, fact_field_errors, today

@@ -1,0 +1,43 @@
+"""Accounts: applicants' registration and sign-in, sessions and consents, staff, held forms."""
+
+from app.services.accounts.users import (
+    ERR_EMAIL_TAKEN,
+    ERR_ID_TAKEN,
+    ConsentView,
+    IssuedLogin,
+    account_view,
+    applicant_view,
+    build_principal,
+    consent_history,
+    login,
+    logout,
+    password_problems,
+    principal_of,
+    refresh,
+    register_applicant,
+    registered_account,
+    resolve,
+    set_language,
+    staff_view,
+)
+
+__all__ = [
+    "ConsentView",
+    "ERR_EMAIL_TAKEN",
+    "ERR_ID_TAKEN",
+    "IssuedLogin",
+    "account_view",
+    "applicant_view",
+    "build_principal",
+    "consent_history",
+    "login",
+    "logout",
+    "password_problems",
+    "principal_of",
+    "refresh",
+    "register_applicant",
+    "registered_account",
+    "resolve",
+    "set_language",
+    "staff_view",
+]

@@ -1,0 +1,172 @@
+"""What a service asks: its questions in the reader's language (none an outside system
+answered), the materials the answers make apply, and the rules' verdict so far."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from app.domain.fields import EXTRA_FIELDS
+from app.i18n import gettext
+from app.models import (
+    Application,
+    Service,
+)
+from app.rules import FACTS, load_library
+from app.schemas.cases import (
+    MaterialStatus,
+    QuestionView,
+)
+from app.services import service_types
+
+
+def material_needed(
+    material: Mapping[str, Any],
+    answers: Mapping[str, Any],
+    covered: frozenset[str] = frozenset(),
+) -> bool:
+    """Conditional materials (``when``) are asked only when the answers make them apply.
+
+    The conditions are simple comparisons on one fact (``fact != 'value'``/``==``); an
+    unanswered fact keeps the material on the list, so nothing is skipped by mistake. A bundle's
+    material tagged with routes is asked only on those routes; a material an outside system
+    stands for (``verified_by``, 免提交) is not asked while that system's answer holds.
+    """
+    routes = material.get("routes")
+    if routes is not None and answers.get("settlement_route") not in routes:
+        return False
+    if material.get("verified_by") in covered:
+        return False
+    when = material.get("when")
+    if not when:
+        return True
+    for op in ("!=", "=="):
+        if op in str(when):
+            fact, value = (part.strip() for part in str(when).split(op, 1))
+            answer = answers.get(fact)
+            if answer is None:
+                return True
+            expected = value.strip("'\"").lower()
+            given = str(answer).lower()
+            return (given != expected) if op == "!=" else (given == expected)
+    return True
+
+
+def asked_fields(service: Service) -> list[str]:
+    return [
+        str(q.get("fact") or q.get("field"))
+        for q in service.form
+        if q.get("fact") or q.get("field")
+    ]
+
+
+def questions_for(
+    service: Service,
+    answers: Mapping[str, Any],
+    lang: str,
+    hidden: frozenset[str] = frozenset(),
+) -> list[QuestionView]:
+    """The questions to show: on a bundle only the chosen route's, and never a fact an outside
+    system has confirmed or is still expected to provide (``hidden``)."""
+    out = []
+    for entry in service.form:
+        if entry.get("field") in EXTRA_FIELDS:
+            name = str(entry["field"])
+            extra = EXTRA_FIELDS[name]
+            out.append(
+                QuestionView(
+                    fact=name,
+                    label=gettext(lang, extra.label),
+                    help=gettext(lang, extra.help),
+                    type=extra.type,
+                    values=[
+                        {"value": code, "label": gettext(lang, label)}
+                        for code, label in extra.values
+                    ],
+                    answer=answers.get(name),
+                )
+            )
+            continue
+        fact = str(entry.get("fact", ""))
+        spec = FACTS.get(fact)
+        if spec is None or fact in hidden:
+            continue
+        routes = entry.get("routes")
+        if isinstance(routes, list) and answers.get("settlement_route") not in routes:
+            continue
+        out.append(
+            QuestionView(
+                fact=fact,
+                label=spec.label.zh if lang == "zh" else spec.label.en,
+                help=spec.help.zh if lang == "zh" else spec.help.en,
+                type=spec.type,
+                values=[
+                    {"value": v.code, "label": v.label.zh if lang == "zh" else v.label.en}
+                    for v in spec.values
+                ],
+                answer=answers.get(fact),
+            )
+        )
+    return out
+
+
+def material_statuses(
+    service: Service, app: Application, lang: str, covered: frozenset[str] = frozenset()
+) -> list[MaterialStatus]:
+    out = []
+    for m in service.materials:
+        code = str(m["code"])
+        doc = app.documents.get(code)
+        out.append(
+            MaterialStatus(
+                code=code,
+                kind=str(m.get("kind") or "other"),
+                name=str(m["name_zh"] if lang == "zh" else m["name_en"]),
+                key=bool(m.get("key")),
+                needed=material_needed(m, app.answers, covered),
+                document_id=uuid.UUID(doc) if doc else None,
+            )
+        )
+    return out
+
+
+def evaluate(
+    service: Service, answers: Mapping[str, Any], as_of: date, lang: str
+) -> dict[str, Any] | None:
+    """The rules' verdict on the answers so far, or None for services without a policy. A
+    bundle is decided by the policy of the route the applicant chose."""
+    policy_id = service_types.for_service(service).policy_for(service, answers)
+    if not policy_id:
+        return None
+    results = load_library().evaluate(
+        fact_answers(answers), as_of, policy_ids=[policy_id], lang=lang
+    )
+    return results[0].model_dump(mode="json") if results else None
+
+
+def fact_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The talent facts among the answers (party and household fields left out)."""
+    return {k: v for k, v in answers.items() if k not in EXTRA_FIELDS}
+
+
+def display_answers(
+    service: Service, answers: Mapping[str, Any], lang: str
+) -> list[dict[str, str]]:
+    """Question labels and readable answers, for staff pages and receipts."""
+    yes, no = gettext(lang, "Yes"), gettext(lang, "No")
+    out = []
+    for q in questions_for(service, answers, lang):
+        value = q.answer
+        labels = {v["value"]: v["label"] for v in q.values}
+        if value is None:
+            text = "–"
+        elif isinstance(value, bool):
+            text = yes if value else no
+        elif isinstance(value, list):
+            text = ", ".join(labels.get(str(v), str(v)) for v in value) or "–"
+        else:
+            text = labels.get(str(value), str(value))
+        out.append({"label": q.label, "value": text})
+    return out

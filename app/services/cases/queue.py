@@ -1,0 +1,142 @@
+"""The staff queue: the district's cases by deadline, with filters, the escalation lights and
+我的办件 (the caller's open cases)."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import date, timedelta
+
+from app.domain.enums import Permission
+from app.domain.principal import Principal
+from app.errors import (
+    PermissionDenied,
+    ValidationFailed,
+)
+from app.i18n import N_, gettext
+from app.models import (
+    Case,
+)
+from app.models.base import utcnow
+from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.repositories.unit_of_work import AsyncSession
+from app.schemas.cases import (
+    CaseRead,
+    QueueItem,
+    QueuePage,
+)
+from app.services.calendar import work_calendar
+from app.services.cases.deadlines import stored_deadline, translated_deadline
+from app.services.cases.views import case_view
+from app.workflow.states import CaseStatus, status_label
+from app.workflow.transitions import (
+    FINAL_STATUSES,
+    RUNNING_CLOCK_STATUSES,
+)
+from app.workflow.values import (
+    local_date,
+)
+
+
+def _encode_cursor(case: Case) -> str:
+    raw = f"{case.deadline_date.isoformat()}|{case.id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        day, ident = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return date.fromisoformat(day), uuid.UUID(ident)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            N_("The page link is not valid. Start from the first page.")
+        ) from exc
+
+
+async def queue(
+    session: AsyncSession,
+    principal: Principal,
+    lang: str,
+    *,
+    department: str | None = None,
+    statuses: list[str] | None = None,
+    service_id: uuid.UUID | None = None,
+    light: str | None = None,
+    mine: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> QueuePage:
+    """The district's cases by deadline. ``mine``: the caller's open cases, those they are
+    first responsible for (首问负责) or assigned to; ``light`` (amber, red): the escalation list,
+    cases whose running clock is near or past its deadline."""
+    if principal.staff_id is None or not principal.can(Permission.HANDLE_CASES):
+        raise PermissionDenied()
+    calendar = await work_calendar(session)
+    today = local_date(utcnow())
+    due_before = None
+    wanted: set[str] | None = set(statuses) if statuses else None
+    if light in ("amber", "red"):
+        due_before = (
+            today - timedelta(days=1) if light == "red" else calendar.add_working_days(today, 2)
+        )
+        # A decided, ended, paused or not yet accepted case has no running clock to be late on.
+        running = {s.value for s in RUNNING_CLOCK_STATUSES}
+        wanted = running if wanted is None else wanted & running
+    rows = await cases_repo.queue(
+        session,
+        principal,
+        department=department,
+        statuses=wanted,
+        service_id=service_id,
+        due_before=due_before,
+        after=_decode_cursor(cursor),
+        limit=limit + 1,
+        exclude_statuses={s.value for s in FINAL_STATUSES} if mine else (),
+        handled_by=principal.staff_id if mine else None,
+        unpaused=light in ("amber", "red"),
+    )
+    services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
+    names = await cases_repo.staff_names(
+        session, {r.assignee_staff_id for r in rows if r.assignee_staff_id}
+    )
+    items = []
+    for case in rows[:limit]:
+        service = services.get(case.service_id)
+        deadline = stored_deadline(case, calendar, today, provisional=case.accepted_on is None)
+        items.append(
+            QueueItem(
+                id=case.id,
+                number=case.number,
+                service_name=(service.name_zh if lang == "zh" else service.name_en)
+                if service
+                else "",
+                status=case.status,
+                status_label=gettext(lang, status_label(CaseStatus(case.status))),
+                deadline=translated_deadline(deadline, lang),
+                assignee=names.get(case.assignee_staff_id) if case.assignee_staff_id else None,
+                submitted_at=case.submitted_at,
+            )
+        )
+    next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
+    return QueuePage(items=items, next_cursor=next_cursor)
+
+
+async def queue_services(
+    session: AsyncSession, principal: Principal, lang: str
+) -> list[tuple[str, str]]:
+    """(id, name) of the district's services, for the queue's service filter."""
+    if principal.district is None:
+        return []
+    return [
+        (str(s.id), s.name_zh if lang == "zh" else s.name_en)
+        for s in await catalog_repo.list_active(session, principal.district)
+    ]
+
+
+async def my_cases(session: AsyncSession, principal: Principal, lang: str) -> list[CaseRead]:
+    """The caller's own cases (applicants) or the cases naming their organisation (employers)."""
+    rows = await cases_repo.list_cases_for_applicant(session, principal)
+    return [await case_view(session, principal, c.id, lang) for c in rows]

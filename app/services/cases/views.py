@@ -1,0 +1,197 @@
+"""A case as its reader sees it: applicant, employer or staff, in their language, with the
+actions they may take and what the service type adds."""
+
+from __future__ import annotations
+
+import uuid
+
+from app.domain.principal import Principal
+from app.i18n import gettext
+from app.models import (
+    Case,
+    CaseEvent,
+    Service,
+)
+from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
+from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.repositories.unit_of_work import AsyncSession
+from app.schemas.cases import (
+    CaseRead,
+    NoteRead,
+    TimelineEntry,
+)
+from app.services import service_types
+from app.services.applications.questions import display_answers
+from app.services.calendar import work_calendar
+from app.services.cases.context import (
+    NOT_ON_PARTS,
+    actors_for,
+    capabilities,
+    load_case,
+    snapshot,
+    staff_name,
+)
+from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
+from app.workflow.states import CaseAction, CaseStatus, status_label
+from app.workflow.transitions import (
+    allowed_actions,
+)
+from app.workflow.values import (
+    local_date,
+)
+
+
+def _items(detail: dict[str, object] | None) -> list[str]:
+    items = (detail or {}).get("items")
+    return [str(i) for i in items] if isinstance(items, list) else []
+
+
+def timeline(events: list[CaseEvent], lang: str) -> list[TimelineEntry]:
+    out = []
+    for e in events:
+        label = status_label(CaseStatus(e.to_status))
+        out.append(
+            TimelineEntry(
+                at=e.occurred_at,
+                status=e.to_status,
+                label=gettext(lang, label),
+                action=e.action,
+                reason=e.reason,
+                items=_items(e.detail),
+            )
+        )
+    return out
+
+
+async def case_view(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, lang: str
+) -> CaseRead:
+    case, service = await load_case(session, principal, case_id)
+    calendar = await work_calendar(session)
+    today = local_date(utcnow())
+    pauses = await pauses_of(session, case)
+    events = await cases_repo.events(session, case.id)
+    caps = capabilities(service)
+    actions: list[str] = []
+    for actor in actors_for(principal, case):
+        for a in allowed_actions(snapshot(case), actor, caps):
+            if a.value not in actions:
+                actions.append(a.value)
+    if case.parent_id is not None:
+        actions = [a for a in actions if CaseAction(a) not in NOT_ON_PARTS]
+    staff_view = principal.staff_id is not None
+    docs = []
+    material_names = {
+        str(m["code"]): str(m["name_zh"] if lang == "zh" else m["name_en"])
+        for m in service.materials
+    }
+    for cd in await cases_repo.case_documents(session, case.id):
+        docs.append(
+            {
+                "id": str(cd.document_id),
+                "requirement": cd.requirement,
+                "name": material_names.get(cd.requirement, cd.requirement),
+                "original_seen": cd.original_seen_at is not None,
+            }
+        )
+    view = CaseRead(
+        id=case.id,
+        number=case.number,
+        status=case.status,
+        status_label=gettext(lang, status_label(CaseStatus(case.status))),
+        version=case.version,
+        service_id=service.id,
+        service_code=service.code,
+        service_name=service.name_zh if lang == "zh" else service.name_en,
+        district=case.district,
+        department=case.department,
+        channel=case.channel,
+        submitted_at=case.submitted_at,
+        accepted_on=case.accepted_on,
+        deadline=translated_deadline(exact_deadline(case, calendar, pauses, today), lang),
+        eligibility_status=case.eligibility_status,
+        eligibility=case.eligibility_result if staff_view or principal.applicant_id else None,
+        pending_materials=list(case.pending_materials),
+        pending_due_on=case.pending_due_date,
+        timeline=timeline(events, lang),
+        allowed_actions=actions,
+        documents=docs,
+    )
+    rating = await cases_repo.rating_for(session, case.id)
+    view.rating = rating.score if rating else None
+    # Internal notes stay among staff; applicants see only messages addressed to them.
+    if principal.employer_id is None:
+        view.notes = [
+            NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
+            for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
+        ]
+    else:
+        # Employers confirm employment; the department's reasoning is not theirs to read.
+        view.timeline = [t.model_copy(update={"reason": None, "items": []}) for t in view.timeline]
+        view.eligibility = None
+    await service_types.for_service(service).extend_view(session, view, case, principal, lang)
+    if staff_view:
+        applicant = await accounts_repo.get_applicant_readable(
+            session, principal, case.applicant_id
+        )
+        # A bundle's parts are decided on the bundle's one application.
+        application_id = case.application_id
+        if application_id is None and case.parent_id is not None:
+            parent = await cases_repo.get_case_fresh(session, case.parent_id)
+            application_id = parent.application_id if parent else None
+        application = (
+            await cases_repo.get_application_by_id(session, application_id)
+            if application_id
+            else None
+        )
+        view.applicant_name = applicant.full_name if applicant else None
+        view.applicant_id_masked = applicant.id_number_masked if applicant else None
+        view.facts = dict(application.answers) if application else None
+        if application:
+            answer_service = await catalog_repo.get(session, application.service_id)
+            view.answers_display = display_answers(
+                answer_service or service, application.answers, lang
+            )
+        view.first_responsible = await staff_name(session, case.first_responsible_staff_id)
+        view.assignee = await staff_name(session, case.assignee_staff_id)
+    return view
+
+
+async def new_case_view(
+    session: AsyncSession, principal: Principal, case: Case, service: Service, lang: str
+) -> CaseRead:
+    """The applicant's view of a case created in this very transaction."""
+    calendar = await work_calendar(session)
+    today = local_date(utcnow())
+    caps = capabilities(service)
+    actions: list[str] = []
+    for actor in actors_for(principal, case):
+        actions += [a.value for a in allowed_actions(snapshot(case), actor, caps)]
+    label = gettext(lang, status_label(CaseStatus(case.status)))
+    return CaseRead(
+        id=case.id,
+        number=case.number,
+        status=case.status,
+        status_label=label,
+        version=case.version,
+        service_id=service.id,
+        service_code=service.code,
+        service_name=service.name_zh if lang == "zh" else service.name_en,
+        district=case.district,
+        department=case.department,
+        channel=case.channel,
+        submitted_at=case.submitted_at,
+        accepted_on=None,
+        deadline=translated_deadline(exact_deadline(case, calendar, (), today), lang),
+        eligibility_status=case.eligibility_status,
+        eligibility=case.eligibility_result,
+        pending_materials=[],
+        pending_due_on=None,
+        timeline=[
+            TimelineEntry(at=case.submitted_at, status=case.status, label=label, action="submit")
+        ],
+        allowed_actions=actions,
+        documents=[],
+    )

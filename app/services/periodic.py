@@ -1,0 +1,35 @@
+"""The worker's periodic round: the case schedules due, then each domain's own daily work.
+Like ``wiring``, it sits above the rooms and may name them all; the case engine names none."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time
+
+from app.models.base import utcnow
+from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
+from app.services.cases import schedules
+from app.services.housing import leases, offers
+from app.services.settlement import verification
+from app.workflow.values import SHANGHAI, local_date
+
+log = logging.getLogger(__name__)
+
+
+async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | None = None) -> int:
+    """``today`` lets tests (and catch-up runs) act as of a given Shanghai day. Returns how many
+    case schedules were carried out."""
+    day = today or local_date(utcnow())
+    now = utcnow() if today is None else datetime.combine(day, time(12), SHANGHAI)
+    done = await schedules.run_due(sessionmaker, day, now)
+    # 免提交: ask the outside systems whose answers are due (retries after an outage).
+    try:
+        await verification.run_due(sessionmaker)
+    except Exception:
+        log.exception("verification round failed")
+    # Housing: lapsed apartment offers and lease renewal reminders, in one transaction each.
+    async with sessionmaker() as session, session.begin():
+        await offers.expire_offers(session, day)
+    async with sessionmaker() as session, session.begin():
+        await leases.remind_renewals(session, day)
+    return done

@@ -1,0 +1,129 @@
+"""Where service types plug into the case engine and the application journey.
+
+The engine (``app.services.cases``) and the journey (``app.services.applications``) know one
+lifecycle for every service. What a kind of service does beyond it (a settlement bundle asks
+outside systems for records and splits into department parts; an approved talent apartment joins
+the waiting list) is a ``ServiceType`` subclass in that service's own room, registered by
+``app.services.wiring.install()`` at start-up. The engine calls the hooks below at fixed
+points and imports no service type, so a new one never touches the engine (import-linter keeps
+it so). See docs/architecture.md, "Adding a service type".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.domain.principal import Principal
+from app.models import Application, Case, Service
+from app.repositories.unit_of_work import AsyncSession
+from app.schemas.cases import CaseRead, QuestionView, VerificationView
+from app.workflow.states import CaseAction
+
+
+@dataclass(frozen=True)
+class VerifiedRecords:
+    """What outside systems have said about an application (免提交): facts not to ask, the
+    systems whose answer stands in for their uploads, and the records as the pages show them."""
+
+    hidden: frozenset[str] = frozenset()
+    covered: frozenset[str] = frozenset()
+    views: Callable[[str], list[VerificationView]] = field(default=lambda _lang: [])
+
+
+NO_RECORDS = VerifiedRecords()
+
+
+class ServiceType:
+    """One kind of service's behaviour beyond the generic lifecycle. Every hook is a no-op by
+    default, so a plain service (exam-fee reimbursement, say) needs no subclass at all."""
+
+    #: A short name for logs and the architecture notes.
+    name = "generic"
+    #: Admins edit the service's materials in the catalog (a bundle's come from its routes).
+    materials_editable = True
+
+    def handles(self, service: Service) -> bool:
+        return False
+
+    # --- the application journey ---------------------------------------------------------
+
+    def policy_for(self, service: Service, answers: Mapping[str, Any]) -> str | None:
+        """The policy deciding this application (a bundle's depends on the route chosen)."""
+        return service.policy_id
+
+    async def on_draft_opened(self, session: AsyncSession, application: Application) -> None:
+        """A draft was started or reopened (a bundle asks the outside systems again)."""
+
+    async def verified_records(
+        self, session: AsyncSession, service: Service, application: Application
+    ) -> VerifiedRecords:
+        return NO_RECORDS
+
+    def explain_questions(
+        self, questions: list[QuestionView], answers: Mapping[str, Any], lang: str
+    ) -> None:
+        """Adds hints to the questions shown (a bundle explains each route's verdict)."""
+
+    async def on_submitted(self, session: AsyncSession, case: Case) -> None:
+        """The case was just opened, in the submission's transaction."""
+
+    # --- the case engine ---------------------------------------------------------------------
+
+    async def before_action(
+        self, session: AsyncSession, case: Case, action: CaseAction, lang: str
+    ) -> None:
+        """May refuse an action (raise a domain error) before the workflow applies it."""
+
+    async def after_transition(
+        self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
+    ) -> None:
+        """Carries a transition's consequences into the service's own records."""
+
+    async def extend_view(
+        self,
+        session: AsyncSession,
+        view: CaseRead,
+        case: Case,
+        principal: Principal,
+        lang: str,
+    ) -> None:
+        """Adds what only this kind of case shows (bundle parts, household flags)."""
+
+
+_GENERIC = ServiceType()
+
+
+@dataclass
+class _Registry:
+    types: list[ServiceType] = field(default_factory=list)
+    installed: bool = False
+
+
+_registry = _Registry()
+
+
+def register(service_type: ServiceType) -> None:
+    if not any(type(t) is type(service_type) for t in _registry.types):
+        _registry.types.append(service_type)
+
+
+def mark_installed() -> None:
+    _registry.installed = True
+
+
+def for_service(service: Service) -> ServiceType:
+    """The service's type, or the generic one. Refuses to answer before the types are
+    installed: a process that forgot ``install()`` would silently skip their hooks."""
+    if not _registry.installed:
+        raise RuntimeError("service types are not installed: call app.services.wiring.install()")
+    for service_type in _registry.types:
+        if service_type.handles(service):
+            return service_type
+    return _GENERIC
+
+
+def registered() -> tuple[ServiceType, ...]:
+    return tuple(_registry.types)

@@ -1,0 +1,16 @@
+"""Which service types have behaviour of their own: the one place that names them all.
+
+Called once per process (the web app's start-up, the worker, the CLI) before any case is
+handled. A new service type is one more ``register`` line here (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from app.services import service_types
+from app.services.housing.service_type import TalentApartment
+from app.services.settlement.service_type import SettlementBundle
+
+
+def install() -> None:
+    service_types.register(SettlementBundle())
+    service_types.register(TalentApartment())
+    service_types.mark_installed()
