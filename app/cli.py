@@ -4,16 +4,31 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import date
 from typing import Annotated, TypeVar
 
+import pyotp
 import typer
+import uvicorn
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
+from app.core.logging import configure_logging
 from app.db import make_engine, make_sessionmaker
+from app.errors import ValidationFailed
+from app.i18n import gettext
+from app.migrate import upgrade
+from app.security.totp import provisioning_uri
 from app.services import wiring
+from app.services.accounts import staff as staff_service
+from app.services.audit import verify_chain
+from app.services.calendar import sync_from_package
+from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from app.services.eligibility.reevaluation import ReevaluationReport, reevaluate
+from app.tasks.outbox import run_worker
 
 cli = typer.Typer(
     help="Talent services portal / 人才服务平台",
@@ -43,11 +58,7 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 @cli.command()
 def migrate() -> None:
     """Upgrade the database to the newest schema (Alembic)."""
-    from app.migrate import upgrade
-
     upgrade(get_settings().sync_database_url)
-    from app.services.calendar import sync_from_package
-
     added = _in_transaction(sync_from_package)
     console.print(f"[green]database at head[/green]; {added} calendar days added")
 
@@ -60,10 +71,6 @@ def serve(
     reload: bool = False,
 ) -> None:
     """Serve the portal with uvicorn (httptools, uvloop)."""
-    import uvicorn
-
-    from app.core.logging import configure_logging
-
     # uvicorn's own loggers propagate to our JSON handler rather than printing plain text.
     configure_logging(get_settings().log_level)
     uvicorn.run(
@@ -84,8 +91,6 @@ def serve(
 @cli.command()
 def worker() -> None:
     """Deliver notifications from the outbox (procrastinate on PostgreSQL; a loop on SQLite)."""
-    from app.tasks.outbox import run_worker
-
     run_worker()
 
 
@@ -95,8 +100,6 @@ def demo() -> None:
     if get_settings().is_production:
         console.print("[red]refusing to load demo data in production[/red]")
         raise typer.Exit(2)
-    from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
-
     summary = _in_transaction(load_demo)
     table = Table(title="Demo accounts / 演示账号 (password: " + DEMO_PASSWORD + ")")
     table.add_column("email")
@@ -119,10 +122,6 @@ def totp(secret: Annotated[str, typer.Argument()] = "") -> None:
     """Print the current TOTP code (default: the demo staff secret). Not in production."""
     if get_settings().is_production:
         raise typer.Exit(2)
-    import pyotp
-
-    from app.services.demo import DEMO_TOTP_SECRET
-
     console.print(pyotp.TOTP(secret or DEMO_TOTP_SECRET).now())
 
 
@@ -136,10 +135,6 @@ def create_staff(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create a staff account and print its TOTP enrolment URI once."""
-    from app.errors import ValidationFailed
-    from app.i18n import gettext
-    from app.security.totp import provisioning_uri
-    from app.services.accounts import staff as staff_service
 
     async def work(session: AsyncSession) -> tuple[str, str]:
         created = await staff_service.create_staff(
@@ -167,8 +162,6 @@ def create_staff(
 @audit_cli.command("verify")
 def audit_verify() -> None:
     """Check the audit log's hash chain end to end."""
-    from app.services.audit import verify_chain
-
     report = _in_transaction(verify_chain)
     if report.ok:
         console.print(f"[green]audit chain intact: {report.entries} entries[/green]")
@@ -186,12 +179,6 @@ def rules_reevaluate(
 ) -> None:
     """Re-check stored profiles and open applications against a new policy version and list
     exactly whose status changes."""
-    from datetime import date
-
-    from rich.progress import Progress
-
-    from app.services.eligibility.reevaluation import reevaluate
-
     when = date.fromisoformat(as_of) if as_of else None
     with Progress(console=console) as bar:
         task = bar.add_task("re-evaluating", total=None)
@@ -205,8 +192,6 @@ def rules_reevaluate(
             )
 
         report = _in_transaction(work)
-    from app.services.eligibility.reevaluation import ReevaluationReport
-
     assert isinstance(report, ReevaluationReport)
     table = Table(title=f"{policy_id}: {old_version} → {new_version} at {report.as_of}")
     for col in ("subject", "id", "case", "before", "after"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -47,8 +48,6 @@ def _json_dumps(value: Any) -> str:
 
 def make_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
-        from pathlib import Path
-
         path = settings.database_url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)

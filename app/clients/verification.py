@@ -228,10 +228,6 @@ class DegreeVerification(Verified):
             return None
         return ranked[-1]
 
-    @property
-    def pending_cscse(self) -> tuple[DegreeRecord, ...]:
-        return tuple(d for d in self.degrees if d.foreign and d.cscse_status == "pending")
-
     def facts(self) -> dict[str, FactValue]:
         foreign = [d for d in self.degrees if d.foreign]
         facts: dict[str, FactValue] = {}

@@ -26,9 +26,6 @@ class IdKind(StrEnum):
     PASSPORT = "passport"
 
 
-class Language(StrEnum):
-    ZH = "zh"
-    EN = "en"
 
 
 class Role(StrEnum):

@@ -101,17 +101,6 @@ async def get_staff_for_user(session: AsyncSession, user_id: uuid.UUID) -> Staff
     return result.scalar_one_or_none()
 
 
-async def get_employer_user_for_user(
-    session: AsyncSession, user_id: uuid.UUID
-) -> EmployerUser | None:
-    result = await session.execute(
-        select(EmployerUser)
-        .where(EmployerUser.user_id == user_id)
-        .options(selectinload(EmployerUser.employer))
-    )
-    return result.scalar_one_or_none()
-
-
 def applicants_readable_by(principal: Principal) -> Select[Applicant]:
     """Applicants the caller may read: themselves; or, for staff who may view applicants, those
     with a case in the staff member's district.

@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 
 from app.models import (
     ApartmentProject,
+    Application,
     AuditChainHead,
     AuditEntry,
     Case,
@@ -24,7 +25,6 @@ from app.models import (
     Service,
     StaffMember,
 )
-from app.repositories import cases as cases_repo
 
 GENESIS_HASH = "0" * 64
 
@@ -152,10 +152,17 @@ _DISTRICT_OWNERS: dict[str, Any] = {
 
 async def district_of(session: AsyncSession, object_type: str, object_id: str) -> str | None:
     if object_type == "application":
+        # An application names its district through its service.
         try:
-            return await cases_repo.application_district(session, uuid.UUID(object_id))
+            application_id = uuid.UUID(object_id)
         except ValueError:
             return None
+        stmt = (
+            select(Service.district)
+            .join(Application, Application.service_id == Service.id)
+            .where(Application.id == application_id)
+        )
+        return (await session.execute(stmt)).scalar_one_or_none()
     model = _DISTRICT_OWNERS.get(object_type)
     if model is None:
         return None

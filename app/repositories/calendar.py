@@ -41,10 +41,6 @@ async def known_days(session: AsyncSession) -> set[date]:
     return set((await session.execute(select(CalendarDay.day))).scalars())
 
 
-async def years_present(session: AsyncSession) -> set[int]:
-    return {d.year for d in await known_days(session)}
-
-
 async def days_of_year(session: AsyncSession, year: int) -> list[CalendarDay]:
     stmt = (
         select(CalendarDay)

@@ -28,6 +28,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+import lark
+from celpy.celparser import CELParseError, CELParser
+from celpy.evaluation import celstr
+
+from app.rules import diskcache
+from app.rules.facts import FACTS
+
 if TYPE_CHECKING:
     import lark
 
@@ -203,8 +210,6 @@ def _expr_list(tree: lark.Tree[Any] | None, scope: frozenset[str]) -> tuple[Node
 
 
 def _convert(tree: Any, scope: frozenset[str]) -> Node:
-    import lark
-
     if isinstance(tree, lark.Token):
         raise CelError(f"unexpected token {tree!r}")
     rule = str(tree.data)
@@ -263,15 +268,11 @@ def _literal(token: Any) -> Lit:
     if kind == "BOOL_LIT":
         return Lit(text == "true")
     if kind in ("STRING_LIT", "MLSTRING_LIT"):
-        from celpy.evaluation import celstr
-
         return Lit(str(celstr(token)))
     raise CelError(f"unsupported literal {text} (null, bytes and uint are not used)")
 
 
 def _ident(name: str, scope: frozenset[str]) -> Node:
-    from app.rules.facts import FACTS
-
     if name in scope:
         return Var(name)
     if name in NAMESPACES or name == "facts":
@@ -286,8 +287,6 @@ def _ident(name: str, scope: frozenset[str]) -> Node:
 
 def _namespace(tree: Any) -> str | None:
     """The identifier a tree reduces to through single-child rules, if it is one."""
-    import lark
-
     node = tree
     while isinstance(node, lark.Tree) and str(node.data) != "ident" and len(node.children) == 1:
         node = node.children[0]
@@ -329,8 +328,6 @@ def _function(name: str, args: Any, scope: frozenset[str]) -> Node:
     if name == "has":
         arg_trees = [] if args is None else list(args.children)
         field = _has_field(arg_trees)
-        from app.rules.facts import FACTS
-
         if field not in FACTS or FACTS[field].derived:
             raise CelError(f"has(facts.{field}): not an entered fact")
         return Has(field)
@@ -343,8 +340,6 @@ def _function(name: str, args: Any, scope: frozenset[str]) -> Node:
 
 
 def _has_field(arg_trees: list[Any]) -> str:
-    import lark
-
     node = arg_trees[0] if len(arg_trees) == 1 else None
     while isinstance(node, lark.Tree) and len(node.children) == 1:
         node = node.children[0]
@@ -364,8 +359,6 @@ def _map(tree: Any, scope: frozenset[str]) -> MapLit:
 
 def parse(text: str) -> Node:
     """Parse one CEL expression with cel-python's parser into the engine's AST."""
-    from celpy.celparser import CELParseError, CELParser
-
     try:
         tree = CELParser().parse(text)
     except CELParseError as error:
@@ -421,9 +414,6 @@ def parse_many(texts: Iterable[str]) -> dict[str, Node]:
     Entries are keyed by the exact expression text under a stamp of the AST format and the
     vocabulary (an identifier resolves differently once a fact is added).
     """
-    from app.rules import diskcache
-    from app.rules.facts import FACTS
-
     stamp = f"{AST_FORMAT}:" + hashlib.sha256(",".join(FACTS).encode()).hexdigest()[:16]
     cached = diskcache.read("cel-ast", stamp)
     result: dict[str, Node] = {}
@@ -467,8 +457,6 @@ _FACT_TYPES = {
 
 
 def fact_type(name: str) -> str:
-    from app.rules.facts import FACTS
-
     return _FACT_TYPES[FACTS[name].type]
 
 

@@ -164,12 +164,6 @@ def _requirement(ev: Evaluation, leaf: Leaf) -> dict[str, Any]:
     return {"op": "expr", "value": cel.to_text(leaf.node, ev.params)}
 
 
-def result_name(value: Any) -> Result:
-    if value is UNKNOWN:
-        return "unknown"
-    return "true" if value else "false"
-
-
 def criteria(ev: Evaluation, lang: str) -> list[Criterion]:
     policy = ev.policy
     out = []

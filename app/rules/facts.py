@@ -78,12 +78,6 @@ class FactSpec(BaseModel):
     def codes(self) -> tuple[str, ...]:
         return tuple(value.code for value in self.values)
 
-    def value_label(self, code: str, lang: str) -> str:
-        for value in self.values:
-            if value.code == code:
-                return value.label.get(lang)
-        return code
-
 
 def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)

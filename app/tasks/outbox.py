@@ -46,6 +46,8 @@ from app.repositories.notifications import ClaimedMessage
 from app.services import notifications as notifications_service
 from app.services import wiring
 from app.services.notifications import EMAIL, INAPP, SMS, NotificationError
+from app.services.periodic import run_due
+from app.tasks.queue import run_queue_worker
 
 log = logging.getLogger(__name__)
 
@@ -336,8 +338,6 @@ async def tick(
 ) -> DeliveryReport:
     """One worker round: due case schedules (reminders, 容缺 expiry), then the outbox, so the
     messages a scheduled action produces go out in the same round."""
-    from app.services.periodic import run_due
-
     await run_due(sessionmaker)
     return await drain(sessionmaker, transports=transports, settings=settings)
 
@@ -435,8 +435,6 @@ async def _run_worker(settings: Settings, cfg: NotificationSettings) -> None:
         if settings.is_sqlite:
             await _run_polling_until_signal(sessionmaker, cfg)
             return
-        from app.tasks.queue import run_queue_worker
-
         async with open_transports(cfg, settings.outbox_dir) as transports:
 
             async def deliver() -> DeliveryReport:

@@ -30,7 +30,6 @@ from app.services.cases.deadlines import (
 )
 from app.services.cases.feedback import (
     RATING_FOLLOW_UP_DAYS,
-    action_label,
     public_status,
     rate,
 )
@@ -56,7 +55,6 @@ __all__ = [
     "RATING_FOLLOW_UP_DAYS",
     "act",
     "act_as_system",
-    "action_label",
     "actors_for",
     "add_note",
     "applicant_name",

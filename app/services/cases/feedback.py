@@ -30,7 +30,7 @@ from app.services.calendar import work_calendar
 from app.services.cases.context import load_case
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
 from app.services.cases.views import case_view, timeline
-from app.workflow.states import ACTION_LABELS, CaseAction, CaseStatus, status_label
+from app.workflow.states import CaseStatus, status_label
 from app.workflow.values import (
     local_date,
 )
@@ -110,7 +110,3 @@ async def rate(
     )
     await session.flush()
     return await case_view(session, principal, case.id, lang)
-
-
-def action_label(action: str, lang: str) -> str:
-    return gettext(lang, ACTION_LABELS[CaseAction(action)])

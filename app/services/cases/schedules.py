@@ -20,7 +20,6 @@ from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services import audit, notifications
 from app.services.cases import act_as_system, message_payload
-from app.services.settlement import verification as verification
 from app.workflow.errors import WorkflowError
 from app.workflow.states import CaseAction
 from app.workflow.values import FollowUp

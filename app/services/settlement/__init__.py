@@ -47,7 +47,6 @@ from app.services.settlement.parts import (
 )
 from app.services.settlement.routes import (
     change_route,
-    check_route,
     route_label,
     route_options,
     routes_for,
@@ -69,7 +68,6 @@ __all__ = [
     "bundle_service",
     "cancel_open_parts",
     "change_route",
-    "check_route",
     "choose_late_document",
     "dispatch",
     "is_bundle",

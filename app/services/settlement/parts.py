@@ -10,7 +10,7 @@ from typing import Any
 from app.domain.labels import DEPARTMENT
 from app.errors import NotFound
 from app.i18n import N_, gettext
-from app.models import Case, CaseEvent, Service
+from app.models import Case, CaseEvent
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
@@ -106,12 +106,6 @@ async def dispatch(session: AsyncSession, parent: Case, now: datetime) -> None:
     parent.deadline_date = max(due.values())
     await session.flush()
     await act_as_system(session, parent.id, CaseAction.DISPATCH, now=now)
-
-
-def _part_name(service: Service | None, code: str, lang: str) -> str:
-    if service is None:
-        return code
-    return service.name_zh if lang == "zh" else service.name_en
 
 
 async def on_part_changed(session: AsyncSession, part: Case, now: datetime) -> None:

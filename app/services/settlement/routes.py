@@ -41,13 +41,6 @@ def route_options(lang: str) -> list[tuple[str, str, None]]:
     return [(r.value, gettext(lang, ROUTE_LABELS[r]), None) for r in SettlementRoute]
 
 
-def check_route(route: str) -> SettlementRoute:
-    try:
-        return SettlementRoute(route)
-    except ValueError as exc:
-        raise ValidationFailed(N_("Choose one of the options.")) from exc
-
-
 async def routes_for(
     session: AsyncSession, principal: Principal, application_id: uuid.UUID, lang: str
 ) -> Any:
