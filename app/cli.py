@@ -16,7 +16,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.core.logging import configure_logging
+from app.core import logging as portal_logging
 from app.db import make_engine, make_sessionmaker
 from app.errors import ValidationFailed
 from app.i18n import gettext
@@ -72,7 +72,7 @@ def serve(
 ) -> None:
     """Serve the portal with uvicorn (httptools, uvloop)."""
     # uvicorn's own loggers propagate to our JSON handler rather than printing plain text.
-    configure_logging(get_settings().log_level)
+    portal_logging.configure_logging(get_settings().log_level)
     uvicorn.run(
         "app.asgi:app",
         host=host,

@@ -26,8 +26,6 @@ class IdKind(StrEnum):
     PASSPORT = "passport"
 
 
-
-
 class Role(StrEnum):
     WINDOW_CLERK = "window_clerk"
     REVIEWER = "reviewer"

@@ -62,3 +62,12 @@ def negotiate(accept_language: str | None, default: str = DEFAULT_LANGUAGE) -> s
         if primary in LANGUAGES and (best is None or q > best[0]):
             best = (q, primary)
     return best[1] if best else default
+
+
+def localized(source: object, field: str, lang: str) -> str:
+    """The reader's text of a field kept in both languages: ``<field>_zh`` or ``<field>_en``,
+    an attribute (catalog rows) or a key (material entries). Any language other than Chinese
+    reads the English text."""
+    key = f"{field}_{'zh' if lang == 'zh' else 'en'}"
+    value = source[key] if isinstance(source, Mapping) else getattr(source, key)
+    return str(value)

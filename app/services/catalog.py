@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app.domain.enums import Department, District
 from app.domain.fields import EXTRA_FIELDS
 from app.errors import NotFound
+from app.i18n import localized
 from app.models import Service
 from app.models.base import utcnow
 from app.repositories import catalog as catalog_repo
@@ -218,8 +219,8 @@ def service_view(service: Service, lang: str) -> ServiceView:
         district=service.district,
         department=service.department,
         policy_id=service.policy_id,
-        name=service.name_zh if lang == "zh" else service.name_en,
-        description=service.description_zh if lang == "zh" else service.description_en,
+        name=localized(service, "name", lang),
+        description=localized(service, "description", lang),
         time_limit_days=service.time_limit_days,
         facts=[str(q["fact"]) for q in service.form if "fact" in q],
         materials=list(service.materials),

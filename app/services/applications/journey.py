@@ -13,7 +13,7 @@ from app.domain.fields import EXTRA_FIELDS, SPOUSE_FIELD, field_error
 from app.domain.identity import normalize_uscc
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, localized
 from app.models import (
     Application,
     Case,
@@ -82,7 +82,7 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
         status=app.status,
         service_id=service.id,
         service_code=service.code,
-        service_name=service.name_zh if lang == "zh" else service.name_en,
+        service_name=localized(service, "name", lang),
         district=service.district,
         questions=questions,
         unanswered=[

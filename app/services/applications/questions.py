@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from app.domain.fields import EXTRA_FIELDS
-from app.i18n import gettext
+from app.i18n import gettext, localized
 from app.models import (
     Application,
     Service,
@@ -99,13 +99,10 @@ def questions_for(
         out.append(
             QuestionView(
                 fact=fact,
-                label=spec.label.zh if lang == "zh" else spec.label.en,
-                help=spec.help.zh if lang == "zh" else spec.help.en,
+                label=spec.label.get(lang),
+                help=spec.help.get(lang),
                 type=spec.type,
-                values=[
-                    {"value": v.code, "label": v.label.zh if lang == "zh" else v.label.en}
-                    for v in spec.values
-                ],
+                values=[{"value": v.code, "label": v.label.get(lang)} for v in spec.values],
                 answer=answers.get(fact),
             )
         )
@@ -123,7 +120,7 @@ def material_statuses(
             MaterialStatus(
                 code=code,
                 kind=str(m.get("kind") or "other"),
-                name=str(m["name_zh"] if lang == "zh" else m["name_en"]),
+                name=str(localized(m, "name", lang)),
                 key=bool(m.get("key")),
                 needed=material_needed(m, app.answers, covered),
                 document_id=uuid.UUID(doc) if doc else None,

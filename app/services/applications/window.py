@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
-from app.i18n import N_
+from app.i18n import N_, localized
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
@@ -272,7 +272,7 @@ async def filing_form(
     materials = [
         MaterialRow(
             str(m["code"]),
-            str(m["name_zh"] if lang == "zh" else m["name_en"]),
+            str(localized(m, "name", lang)),
             bool(m.get("key")),
             str(m.get("kind") or "other"),
         )

@@ -12,6 +12,7 @@ from app.domain.principal import Principal
 from app.errors import (
     NotFound,
 )
+from app.i18n import localized
 from app.models import (
     Case,
     Service,
@@ -89,7 +90,7 @@ def message_payload(case: Case, service: Service, lang: str) -> dict[str, Any]:
     return {
         "url": f"{get_settings().base_url.rstrip('/')}/cases/{case.id}",
         "case_number": case.number,
-        "service_name": service.name_zh if lang == "zh" else service.name_en,
+        "service_name": localized(service, "name", lang),
         "deadline": case.deadline_date,
         "case_id": str(case.id),
     }

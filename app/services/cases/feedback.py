@@ -11,7 +11,7 @@ from app.errors import (
     Conflict,
     NotFound,
 )
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, localized
 from app.models import (
     FollowUpTask,
     Rating,
@@ -53,7 +53,7 @@ async def public_status(session: AsyncSession, number: str, code: str, lang: str
     deadline = exact_deadline(case, calendar, await pauses_of(session, case), local_date(utcnow()))
     return PublicStatus(
         number=case.number,
-        service_name=service.name_zh if lang == "zh" else service.name_en,
+        service_name=localized(service, "name", lang),
         status=case.status,
         status_label=gettext(lang, status_label(CaseStatus(case.status))),
         deadline=translated_deadline(deadline, lang),

@@ -16,7 +16,7 @@ from typing import Any
 from app.domain.enums import Permission, Role
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, localized
 from app.models import Case, CaseSchedule, FollowUpTask, Rating
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
@@ -70,9 +70,7 @@ async def verification_tasks(
                 case_version=case.version,
                 case_status=case.status,
                 case_status_label=gettext(lang, status_label(CaseStatus(case.status))),
-                service_name=(service.name_zh if lang == "zh" else service.name_en)
-                if service
-                else "",
+                service_name=(localized(service, "name", lang)) if service else "",
                 applicant_name=applicant.full_name if applicant else None,
                 due_on=task.due_on,
                 due=task.due_on <= today,
@@ -225,7 +223,7 @@ async def follow_ups_page(session: AsyncSession, principal: Principal, lang: str
         "tasks": await open_follow_ups(session, principal),
         "by_service": [
             {
-                "name": (services[r["key"]].name_zh if lang == "zh" else services[r["key"]].name_en)
+                "name": localized(services[r["key"]], "name", lang)
                 if r["key"] in services
                 else str(r["key"]),
                 "count": r["count"],

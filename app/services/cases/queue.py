@@ -13,7 +13,7 @@ from app.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, localized
 from app.models import (
     Case,
 )
@@ -110,9 +110,7 @@ async def queue(
             QueueItem(
                 id=case.id,
                 number=case.number,
-                service_name=(service.name_zh if lang == "zh" else service.name_en)
-                if service
-                else "",
+                service_name=(localized(service, "name", lang)) if service else "",
                 status=case.status,
                 status_label=gettext(lang, status_label(CaseStatus(case.status))),
                 deadline=translated_deadline(deadline, lang),
@@ -131,7 +129,7 @@ async def queue_services(
     if principal.district is None:
         return []
     return [
-        (str(s.id), s.name_zh if lang == "zh" else s.name_en)
+        (str(s.id), localized(s, "name", lang))
         for s in await catalog_repo.list_active(session, principal.district)
     ]
 

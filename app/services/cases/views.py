@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from app.domain.principal import Principal
-from app.i18n import gettext
+from app.i18n import gettext, localized
 from app.models import (
     Case,
     CaseEvent,
@@ -83,10 +83,7 @@ async def case_view(
         actions = [a for a in actions if CaseAction(a) not in NOT_ON_PARTS]
     staff_view = principal.staff_id is not None
     docs = []
-    material_names = {
-        str(m["code"]): str(m["name_zh"] if lang == "zh" else m["name_en"])
-        for m in service.materials
-    }
+    material_names = {str(m["code"]): str(localized(m, "name", lang)) for m in service.materials}
     for cd in await cases_repo.case_documents(session, case.id):
         docs.append(
             {
@@ -104,7 +101,7 @@ async def case_view(
         version=case.version,
         service_id=service.id,
         service_code=service.code,
-        service_name=service.name_zh if lang == "zh" else service.name_en,
+        service_name=localized(service, "name", lang),
         district=case.district,
         department=case.department,
         channel=case.channel,
@@ -178,7 +175,7 @@ async def new_case_view(
         version=case.version,
         service_id=service.id,
         service_code=service.code,
-        service_name=service.name_zh if lang == "zh" else service.name_en,
+        service_name=localized(service, "name", lang),
         district=case.district,
         department=case.department,
         channel=case.channel,

@@ -89,7 +89,7 @@ def known_answers(raw: object) -> dict[str, Any]:
 
 
 def fact_labels(names: list[str], lang: str) -> list[str]:
-    return [_label(FACTS[n].label, lang) if n in FACTS else n for n in names]
+    return [FACTS[n].label.get(lang) if n in FACTS else n for n in names]
 
 
 async def save_profile(session: AsyncSession, principal: Principal, facts: dict[str, Any]) -> None:
@@ -107,10 +107,6 @@ async def save_profile(session: AsyncSession, principal: Principal, facts: dict[
             detail={"facts": sorted(facts)},
         )
         await session.flush()
-
-
-def _label(obj: Any, lang: str) -> str:
-    return str(obj.zh if lang == "zh" else obj.en)
 
 
 def step(
@@ -147,10 +143,10 @@ def step(
     questions = [
         Question(
             fact=n,
-            label=_label(FACTS[n].label, lang),
-            help=_label(FACTS[n].help, lang),
+            label=FACTS[n].label.get(lang),
+            help=FACTS[n].help.get(lang),
             type=FACTS[n].type,
-            values=[{"value": v.code, "label": _label(v.label, lang)} for v in FACTS[n].values],
+            values=[{"value": v.code, "label": v.label.get(lang)} for v in FACTS[n].values],
         )
         for n in wanted
     ]
@@ -160,7 +156,7 @@ def step(
         skipped_json=json.dumps(dict.fromkeys(sorted(skip), True)),
         questions=questions,
         answered=[
-            {"label": _label(FACTS[k].label, lang), "value": str(v)}
+            {"label": FACTS[k].label.get(lang), "value": str(v)}
             for k, v in facts.items()
             if k in FACTS
         ],

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from app.errors import FieldError, NotFound, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, localized
 from app.models.base import utcnow
 from app.rules import FACTS, FactError, UnknownPolicyError, load_library, validate_facts
 from app.workflow.values import local_date
@@ -77,7 +77,7 @@ def list_policies(lang: str) -> list[dict[str, Any]]:
             {
                 "policy_id": info.policy_id,
                 "district": info.district,
-                "title": info.title.zh if lang == "zh" else info.title.en,
+                "title": info.title.get(lang),
                 "current_version": latest.version,
                 "valid_from": latest.valid_from.isoformat(),
                 "valid_to": latest.valid_to.isoformat() if latest.valid_to else None,
@@ -124,7 +124,7 @@ def _localize(value: Any, lang: str) -> Any:
             out = {
                 k: _localize(v, lang) for k, v in value.items() if k not in ("text_zh", "text_en")
             }
-            out["text"] = value["text_zh"] if lang == "zh" else value["text_en"]
+            out["text"] = localized(value, "text", lang)
             out["quote_zh"] = value["text_zh"]
             return out
         return {k: _localize(v, lang) for k, v in value.items()}
@@ -152,13 +152,10 @@ def fact_vocabulary(lang: str) -> list[dict[str, Any]]:
         {
             "name": spec.name,
             "type": spec.type,
-            "label": spec.label.zh if lang == "zh" else spec.label.en,
-            "help": spec.help.zh if lang == "zh" else spec.help.en,
+            "label": spec.label.get(lang),
+            "help": spec.help.get(lang),
             "category": spec.category,
-            "values": [
-                {"code": v.code, "label": v.label.zh if lang == "zh" else v.label.en}
-                for v in spec.values
-            ],
+            "values": [{"code": v.code, "label": v.label.get(lang)} for v in spec.values],
             "derived": spec.derived,
         }
         for spec in FACTS.values()

@@ -9,6 +9,7 @@ from typing import Any
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import PermissionDenied
+from app.i18n import localized
 from app.models import Case, Enrolment
 from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
@@ -77,9 +78,9 @@ async def notify_enrollee(
         template=template,
         payload={
             "case_number": case.number,
-            "service_name": service.name_zh if lang == "zh" else service.name_en,
+            "service_name": localized(service, "name", lang),
             **extra,
-            **({"reason": reason.zh if lang == "zh" else reason.en} if reason else {}),
+            **({"reason": reason.get(lang)} if reason else {}),
         },
         language=lang,
         dedup_key=dedup or f"enrolment:{enrolment.id}:{template}",

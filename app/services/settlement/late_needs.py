@@ -11,7 +11,7 @@ from typing import Any
 
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, localized
 from app.models import Case, CaseDocument
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
@@ -93,7 +93,7 @@ async def late_needs(session: AsyncSession, case: Case, lang: str) -> LateNeeds 
             {
                 "code": code,
                 "kind": str(m.get("kind") or "other"),
-                "name": str(m["name_zh"] if lang == "zh" else m["name_en"]),
+                "name": str(localized(m, "name", lang)),
                 "name_zh": str(m["name_zh"]),
                 "name_en": str(m["name_en"]),
                 # Chosen (just uploaded) but not yet sent with the answers.

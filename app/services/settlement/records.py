@@ -169,9 +169,7 @@ def fact_names(system: str) -> tuple[str, ...]:
 def manual_fields(lang: str) -> dict[str, list[tuple[str, str]]]:
     """Per system, the facts staff may type in during an outage, with their labels."""
     return {
-        system.value: [
-            (name, FACTS[name].label.zh if lang == "zh" else FACTS[name].label.en) for name in names
-        ]
+        system.value: [(name, FACTS[name].label.get(lang)) for name in names]
         for system, names in SYSTEM_FACTS.items()
     }
 
