@@ -100,10 +100,10 @@ def plan(answers: Mapping[str, Any], *, housing_recommended: bool) -> tuple[Part
     return tuple(wanted)
 
 
-DONE: frozenset[CaseStatus] = frozenset({S.APPROVED, S.RESULT_ISSUED, S.CLOSED})
-FAILED: frozenset[CaseStatus] = frozenset(
-    {S.REJECTED, S.NOT_ACCEPTED, S.TERMINATED, S.CANCELLED, S.WITHDRAWN, S.REVOKED}
-)
+# A part whose approval stands lets the parts after it start.
+DONE: frozenset[CaseStatus] = S.APPROVAL_STANDS
+# A part that ended without a standing approval: the parts after it are cancelled.
+FAILED: frozenset[CaseStatus] = S.FINAL - S.APPROVAL_STANDS
 # Open parts that a failed dependency or an ended bundle stops (the table allows CANCEL there).
 CANCELLABLE: frozenset[CaseStatus] = frozenset(
     {S.WAITING, S.ACCEPTED, S.IN_REVIEW, S.REVIEW_SUPPLEMENT_REQUESTED}
