@@ -178,3 +178,10 @@ class UnknownPendingItems(WorkflowInvalid):
     def __init__(self, action: CaseAction, unknown: tuple[str, ...]) -> None:
         super().__init__(action, unknown=list(unknown))
         self.unknown = unknown
+
+
+class NotOnBundlePart(WorkflowInvalid):
+    """人才落户一件事: the result is handed out, and the application withdrawn, on the bundle."""
+
+    code = "not_on_bundle_part"
+    message = N_("This is one step of a bundle: its result is handed out once, on the bundle.")
