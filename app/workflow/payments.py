@@ -76,6 +76,12 @@ class EnrolmentEvent(StrEnum):
     COMPLETE = "complete"  # every month of the schedule paid, or the total cap reached
 
 
+# What finance staff may do to an enrolment by hand (the API's ``{action}``); completing is
+# the cycle's to find.
+STAFF_ENROLMENT_EVENTS: frozenset[EnrolmentEvent] = frozenset(
+    {EnrolmentEvent.SUSPEND, EnrolmentEvent.RESUME, EnrolmentEvent.TERMINATE}
+)
+
 ENROLMENTS: Lifecycle[EnrolmentStatus, EnrolmentEvent] = Lifecycle(
     EnrolmentStatus,
     EnrolmentEvent,

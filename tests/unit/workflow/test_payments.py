@@ -10,6 +10,7 @@ from app.workflow.payments import (
     CYCLES,
     ENROLMENTS,
     ENTITLEMENTS,
+    STAFF_ENROLMENT_EVENTS,
     CycleEvent,
     EnrolmentEvent,
     EnrolmentStatus,
@@ -51,12 +52,14 @@ def test_a_cycle_goes_maker_checker_bank_in_that_order() -> None:
 
 
 def test_the_staff_actions_parse_from_their_names() -> None:
-    """The finance pages post suspend, resume or terminate."""
+    """The finance API posts suspend, resume or terminate; completing is not theirs."""
+    assert {e.value for e in STAFF_ENROLMENT_EVENTS} == {"suspend", "resume", "terminate"}
     assert [EnrolmentEvent(a) for a in ("suspend", "resume", "terminate")] == [
         EnrolmentEvent.SUSPEND,
         EnrolmentEvent.RESUME,
         EnrolmentEvent.TERMINATE,
     ]
+    assert EnrolmentEvent.COMPLETE not in STAFF_ENROLMENT_EVENTS
 
 
 def test_an_ended_enrolment_stays_ended_and_resume_needs_a_suspension() -> None:
