@@ -5,6 +5,10 @@ module decides, from the parts' statuses alone, which waiting part may start, wh
 cancelled because a step before it failed, and whether the parent is finished or failed. It
 reads no clock and no database: the service layer applies the answers through the ordinary
 workflow (``transitions.apply``) so every move is an event with a version check.
+
+A part is a case: its statuses are ``CaseStatus`` and its moves the case table narrowed to what
+a part can do (``PART_TRANSITIONS``); ``check_part_action`` refuses the actions that belong to
+the bundle, and ``transitions.apply`` does the rest.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from typing import Any
 
 from app.i18n import N_
 from app.workflow.calendar import WorkCalendar
+from app.workflow.errors import NotOnBundlePart
 from app.workflow.states import CaseAction, CaseStatus
+from app.workflow.transitions import TRANSITIONS
 
 S = CaseStatus
+A = CaseAction
 
 # The catalog code of the bundle service.
 BUNDLE_SERVICE = "settlement_bundle"
@@ -100,14 +107,65 @@ def plan(answers: Mapping[str, Any], *, housing_recommended: bool) -> tuple[Part
     return tuple(wanted)
 
 
-DONE: frozenset[CaseStatus] = frozenset({S.APPROVED, S.RESULT_ISSUED, S.CLOSED})
-FAILED: frozenset[CaseStatus] = frozenset(
-    {S.REJECTED, S.NOT_ACCEPTED, S.TERMINATED, S.CANCELLED, S.WITHDRAWN, S.REVOKED}
-)
+# A part whose approval stands lets the parts after it start.
+DONE: frozenset[CaseStatus] = S.APPROVAL_STANDS
+# A part that ended without a standing approval: the parts after it are cancelled.
+FAILED: frozenset[CaseStatus] = S.FINAL - S.APPROVAL_STANDS
 # Open parts that a failed dependency or an ended bundle stops (the table allows CANCEL there).
 CANCELLABLE: frozenset[CaseStatus] = frozenset(
     {S.WAITING, S.ACCEPTED, S.IN_REVIEW, S.REVIEW_SUPPLEMENT_REQUESTED}
 )
+# The bundle before the window accepted it: its route may still be corrected.
+ROUTE_CHANGEABLE: frozenset[CaseStatus] = frozenset(
+    {S.SUBMITTED, S.AWAITING_DATA, S.SUPPLEMENT_REQUESTED}
+)
+
+# --- The part's own lifecycle ----------------------------------------------------------------
+
+# The result is handed out once, on the bundle, and the applicant withdraws the whole bundle.
+NOT_ON_PARTS: frozenset[CaseAction] = frozenset(
+    {A.ISSUE_RESULT, A.CLOSE, A.WITHDRAW, A.REQUEST_EMPLOYER_CONFIRMATION}
+)
+# Moves the bundle logic makes on the parent only. Only the system may take them, so no person
+# can take them on a part; the bundle logic never does.
+PARENT_ONLY: frozenset[CaseAction] = frozenset(
+    {A.WAIT_FOR_DATA, A.RECEIVE_DATA, A.DISPATCH, A.COMPLETE_PARTS, A.FAIL_PART}
+)
+# A part is accepted by the dispatch, never with documents to follow (容缺), so the moves on
+# pending materials never pass their guard there.
+_NO_PENDING_MATERIALS: frozenset[CaseAction] = frozenset(
+    {A.ACCEPT_WITH_PENDING_MATERIALS, A.RECEIVE_PENDING_MATERIALS, A.EXPIRE_PENDING_MATERIALS}
+)
+# A part starts accepted when its step can start at once, else waiting for its dependency.
+PART_STARTS: frozenset[CaseStatus] = frozenset({S.ACCEPTED, S.WAITING})
+
+
+def _part_transitions() -> dict[tuple[CaseStatus, CaseAction], CaseStatus]:
+    """The case table from the part's starts, without the moves a part never makes."""
+    barred = NOT_ON_PARTS | PARENT_ONLY | _NO_PENDING_MATERIALS
+    table: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {}
+    todo, seen = list(PART_STARTS), set(PART_STARTS)
+    while todo:
+        status = todo.pop()
+        for (src, action), dst in TRANSITIONS.items():
+            if src is status and action not in barred:
+                table[(src, action)] = dst
+                if dst not in seen:
+                    seen.add(dst)
+                    todo.append(dst)
+    return dict(sorted(table.items()))
+
+
+PART_TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = _part_transitions()
+PART_STATUSES: frozenset[CaseStatus] = PART_STARTS | frozenset(PART_TRANSITIONS.values())
+# A part's final statuses: the case's, as far as a part can reach them.
+PART_FINAL: frozenset[CaseStatus] = PART_STATUSES & S.FINAL
+
+
+def check_part_action(action: CaseAction) -> None:
+    """Refuses, on a part, an action that belongs to the bundle (``NotOnBundlePart``)."""
+    if action in NOT_ON_PARTS:
+        raise NotOnBundlePart(action)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Typed refusals of the case workflow.
+"""Typed refusals of the case workflow and of the other status lifecycles.
 
 Each error has a stable ``code`` (for API clients and tests) and an English ``message`` msgid that
 the caller translates; the details travel as attributes, not inside the message, so a translated
@@ -10,6 +10,7 @@ or unusable request (422).
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import ClassVar
 
 from app.i18n import N_
@@ -22,7 +23,8 @@ class WorkflowError(Exception):
     code: ClassVar[str] = "workflow_error"
     message: ClassVar[str] = N_("This action cannot be done on this case.")
 
-    def __init__(self, action: CaseAction, **details: Detail) -> None:
+    # ``action`` is the case action refused, or the event refused by another lifecycle.
+    def __init__(self, action: CaseAction | StrEnum, **details: Detail) -> None:
         super().__init__(f"{self.code}: {action}")
         self.action = action
         self._details = details
@@ -178,3 +180,107 @@ class UnknownPendingItems(WorkflowInvalid):
     def __init__(self, action: CaseAction, unknown: tuple[str, ...]) -> None:
         super().__init__(action, unknown=list(unknown))
         self.unknown = unknown
+
+
+class NotOnBundlePart(WorkflowInvalid):
+    """人才落户一件事: the result is handed out, and the application withdrawn, on the bundle."""
+
+    code = "not_on_bundle_part"
+    message = N_("This is one step of a bundle: its result is handed out once, on the bundle.")
+
+
+# --- Status lifecycles besides the case's own (``app.workflow.lifecycle``) -------------------
+
+
+class InvalidStatusChange(WorkflowConflict):
+    """A move the lifecycle's table does not allow from the row's current status.
+
+    One subclass per lifecycle, so each refusal reads in terms of its own thing.
+    """
+
+    code = "invalid_status_change"
+    message = N_("This change is not possible in the current status.")
+    lifecycle: ClassVar[str] = ""
+
+    def __init__(self, current_status: StrEnum, event: StrEnum) -> None:
+        super().__init__(event, lifecycle=self.lifecycle, current_status=str(current_status))
+        self.current_status = current_status
+        self.event = event
+
+
+class InvalidApplicationChange(InvalidStatusChange):
+    code = "application_submitted"
+    message = N_("This application has been submitted and can no longer be changed.")
+    lifecycle = "application"
+
+
+class InvalidFactCheckChange(InvalidStatusChange):
+    code = "fact_check_answered"
+    message = N_("This system has already answered; there is nothing to enter.")
+    lifecycle = "fact_check"
+
+
+class InvalidScheduleChange(InvalidStatusChange):
+    code = "schedule_not_pending"
+    message = N_("This reminder or scheduled action has already been carried out or cancelled.")
+    lifecycle = "schedule"
+
+
+class InvalidCommitmentCheckChange(InvalidStatusChange):
+    code = "commitment_check_closed"
+    message = N_("This verification task has already been closed. Reload the list.")
+    lifecycle = "commitment_check"
+
+
+class InvalidFollowUpChange(InvalidStatusChange):
+    code = "follow_up_recorded"
+    message = N_("This follow-up has already been recorded. Reload the list.")
+    lifecycle = "follow_up"
+
+
+class InvalidCycleChange(InvalidStatusChange):
+    code = "invalid_cycle_step"
+    message = N_("This step is not possible in the payment cycle's current status.")
+    lifecycle = "payment_cycle"
+
+
+class InvalidEnrolmentChange(InvalidStatusChange):
+    code = "invalid_enrolment_change"
+    message = N_("This change is not possible in the enrolment's current status.")
+    lifecycle = "enrolment"
+
+
+class InvalidEntitlementChange(InvalidStatusChange):
+    code = "invalid_entitlement_change"
+    message = N_("This payment has already been settled or carried forward.")
+    lifecycle = "entitlement"
+
+
+class InvalidUnitChange(InvalidStatusChange):
+    code = "invalid_unit_change"
+    message = N_("This change is not possible in the apartment's current status.")
+    lifecycle = "apartment_unit"
+
+
+class InvalidWaitlistChange(InvalidStatusChange):
+    code = "invalid_waitlist_change"
+    message = N_("This change is not possible for this place on the waiting list.")
+    lifecycle = "waitlist_entry"
+
+
+class InvalidOfferChange(InvalidStatusChange):
+    code = "offer_not_open"
+    message = N_("This offer is no longer open.")
+    lifecycle = "apartment_offer"
+
+
+class InvalidLeaseChange(InvalidStatusChange):
+    code = "lease_ended"
+    message = N_("This lease has already ended.")
+    lifecycle = "lease"
+
+
+class InvalidOutboxChange(InvalidStatusChange):
+    code = "message_settled"
+    message = N_("This message has already been sent or given up on.")
+    lifecycle = "outbox_message"

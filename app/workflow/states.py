@@ -7,11 +7,18 @@ timeline and the buttons read in the applicant's or the clerk's language.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 from app.i18n import N_
 
 
 class CaseStatus(StrEnum):
+    """The values stored in ``service_case.status`` (and an event's from/to status).
+
+    The named sets below the members are the one definition of each group of statuses; they are
+    filled in after the class because the members do not exist yet inside its body.
+    """
+
     SUBMITTED = "submitted"
     AWAITING_EMPLOYER = "awaiting_employer"  # 待单位确认
     SUPPLEMENT_REQUESTED = "supplement_requested"  # 补正 before acceptance (一次性告知)
@@ -32,6 +39,35 @@ class CaseStatus(StrEnum):
     IN_PROGRESS = "in_progress"  # parts dispatched to the departments
     WAITING = "waiting"  # a part whose earlier step is not approved yet
     CANCELLED = "cancelled"  # a part stopped because an earlier step failed or the bundle ended
+
+    # Handling has ended: every reminder and scheduled action is dropped on entry, the case is
+    # closed (``closed_at``) and leaves the "mine" queue. Only CLOSED leads on, to REVOKED (a
+    # 告知承诺 found untrue on verification): a final status only ever leads to another one.
+    FINAL: ClassVar[frozenset[CaseStatus]]
+    # An approval stands: a bundle part counts as done, subsidy payments may start, and a
+    # 告知承诺 verification task stays open through them.
+    APPROVAL_STANDS: ClassVar[frozenset[CaseStatus]]
+    # The result has been handed over (出件): the applicant may rate the service.
+    RESULT_HANDED_OVER: ClassVar[frozenset[CaseStatus]]
+    # Decided or ended: the working-day clock has stopped for good, so no deadline is shown,
+    # and a bundle part here no longer holds up its bundle. Wider than FINAL by the approval
+    # statuses, which still lead on (result, closing, revocation) but owe no more deadline.
+    SETTLED: ClassVar[frozenset[CaseStatus]]
+    # Waiting for the applicant's supplement (补正): the clock stands still.
+    PAUSED: ClassVar[frozenset[CaseStatus]]
+    # Accepted and not paused: the clock runs, so only these can fall behind their deadline.
+    RUNNING_CLOCK: ClassVar[frozenset[CaseStatus]]
+
+
+_S = CaseStatus
+CaseStatus.FINAL = frozenset(
+    {_S.NOT_ACCEPTED, _S.REJECTED, _S.WITHDRAWN, _S.TERMINATED, _S.REVOKED, _S.CLOSED, _S.CANCELLED}
+)
+CaseStatus.APPROVAL_STANDS = frozenset({_S.APPROVED, _S.RESULT_ISSUED, _S.CLOSED})
+CaseStatus.RESULT_HANDED_OVER = frozenset({_S.RESULT_ISSUED, _S.CLOSED})
+CaseStatus.SETTLED = _S.FINAL | _S.APPROVAL_STANDS
+CaseStatus.PAUSED = frozenset({_S.SUPPLEMENT_REQUESTED, _S.REVIEW_SUPPLEMENT_REQUESTED})
+CaseStatus.RUNNING_CLOCK = frozenset({_S.ACCEPTED, _S.IN_REVIEW, _S.IN_PROGRESS})
 
 
 class CaseAction(StrEnum):

@@ -139,27 +139,15 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
 # whose step can start at once begin accepted, which the table reaches anyway).
 START_STATUSES: frozenset[CaseStatus] = frozenset({S.SUBMITTED, S.WAITING})
 
-# Statuses that end the case's handling: every reminder and scheduled action is dropped on entry.
-# CLOSED still admits REVOKE (a 告知承诺 found untrue on verification), hence not "no way out".
-FINAL_STATUSES: frozenset[CaseStatus] = frozenset(
-    {S.NOT_ACCEPTED, S.REJECTED, S.WITHDRAWN, S.TERMINATED, S.REVOKED, S.CLOSED, S.CANCELLED}
-)
-
-# Statuses in which an approval stands: a 告知承诺 verification task stays open through them and
-# is dropped when the case leaves them (revocation, or the approval lapsing otherwise).
-APPROVAL_STANDS: frozenset[CaseStatus] = frozenset({S.APPROVED, S.RESULT_ISSUED, S.CLOSED})
-
-PAUSED_STATUSES: frozenset[CaseStatus] = frozenset(
-    {S.SUPPLEMENT_REQUESTED, S.REVIEW_SUPPLEMENT_REQUESTED}
-)
-
-# Statuses in which the working-day clock runs (accepted and not paused): only these can fall
-# behind their deadline, so only these are escalated.
-RUNNING_CLOCK_STATUSES: frozenset[CaseStatus] = frozenset({S.ACCEPTED, S.IN_REVIEW, S.IN_PROGRESS})
+# The groups of statuses are defined once, on ``CaseStatus``; these names stay for their callers.
+FINAL_STATUSES: frozenset[CaseStatus] = S.FINAL
+APPROVAL_STANDS: frozenset[CaseStatus] = S.APPROVAL_STANDS
+PAUSED_STATUSES: frozenset[CaseStatus] = S.PAUSED
+RUNNING_CLOCK_STATUSES: frozenset[CaseStatus] = S.RUNNING_CLOCK
 
 # Statuses in which a clock or a pause interval is open; leaving them for anything but intake
 # stops it. A pause before acceptance is recorded too; deadlines ignore days before acceptance.
-_CLOCK_OPEN: frozenset[CaseStatus] = PAUSED_STATUSES | RUNNING_CLOCK_STATUSES
+_CLOCK_OPEN: frozenset[CaseStatus] = S.PAUSED | S.RUNNING_CLOCK
 
 
 class Need(Enum):
@@ -359,9 +347,9 @@ def _clock_effects(
     out: list[SideEffect] = []
     if action in _CLOCK_STARTING:
         out.append(StartClock(today))
-    if dst in PAUSED_STATUSES and src not in PAUSED_STATUSES:
+    if dst in S.PAUSED and src not in S.PAUSED:
         out.append(PauseClock(today))
-    elif src in PAUSED_STATUSES and dst in (S.SUBMITTED, S.IN_REVIEW):
+    elif src in S.PAUSED and dst in (S.SUBMITTED, S.IN_REVIEW):
         out.append(ResumeClock(today))
     elif src in _CLOCK_OPEN and dst not in _CLOCK_OPEN:
         out.append(StopClock(today))
@@ -393,12 +381,12 @@ def _follow_up_effects(
             out.append(CancelScheduled(FollowUp.PENDING_MATERIALS))
         case A.APPROVE_ON_COMMITMENT if p.due_on is not None:
             out.append(CreateVerificationTask(p.due_on))
-    if after.status in FINAL_STATUSES and before.status not in FINAL_STATUSES:
+    if closes(before.status, after.status):
         out.append(CancelScheduled(None))
     if (
         before.approved_on_commitment
-        and before.status in APPROVAL_STANDS
-        and after.status not in APPROVAL_STANDS
+        and before.status in S.APPROVAL_STANDS
+        and after.status not in S.APPROVAL_STANDS
     ):
         out.append(CancelScheduled(FollowUp.COMMITMENT_VERIFICATION))
     return out
@@ -468,6 +456,15 @@ def allowed_actions(
             continue
         allowed.append(action)
     return allowed
+
+
+def closes(before: CaseStatus, after: CaseStatus) -> bool:
+    """Whether a move from ``before`` to ``after`` closes the case (sets ``closed_at``).
+
+    Entering any final status closes it; moving between final ones (CLOSED to REVOKED) does
+    not, so the case keeps the moment its handling ended.
+    """
+    return after in S.FINAL and before not in S.FINAL
 
 
 def actions_from(status: CaseStatus) -> list[CaseAction]:
