@@ -18,6 +18,9 @@ means "ask again later" and is what the durable job waits on.
 
 Lookups are POSTs with the identity number in the body, never in the URL, so ID numbers do not
 end up in access logs along the way.
+
+Why one module of this length: four small clients over one resilience layer and one answer
+vocabulary; a reader checks each system's mapping against the others side by side.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ Names an expression may use:
 
 The parser is cel-python's Lark grammar; parsing is slow (grammar build ~0.5 s, ~0.5 ms per
 expression), so parsed ASTs are cached on disk by expression text (see :func:`parse_many`).
+
+Why one module of this length: the grammar walk, the typed AST and the type checker share
+every node class and must agree node by node; split, each half would re-import the other.
 """
 
 from __future__ import annotations

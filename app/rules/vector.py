@@ -11,6 +11,9 @@ The same three-valued semantics as :mod:`app.rules.scalar`, row by row:
 Constants stay numpy/Python scalars and broadcast. A construct with no vectorised form raises
 :class:`VectorUnsupported` at compile time; the library then keeps that policy on the scalar path
 (no policy shipped today needs it, and a test says so).
+
+Why one module of this length: one compiler with one case per AST node; its halves would share
+every column helper and the dispatch table.
 """
 
 from __future__ import annotations
