@@ -11,7 +11,9 @@ from fastapi.templating import Jinja2Templates
 
 from app.config import PROJECT_ROOT, get_settings
 from app.core.csrf import CSRF_COOKIE, csrf_token
+from app.core.navigation import header_navigation, staff_administration
 from app.domain import labels
+from app.domain.enums import Permission
 from app.i18n import gettext
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
@@ -20,6 +22,10 @@ templates.env.globals["labels"] = labels.ALL
 templates.env.globals["options"] = lambda values: [
     (v["value"], v["label"], v.get("hint")) for v in values
 ]
+# Pages show links by what the caller may open, never by role names (see app/core/navigation.py).
+templates.env.globals["header_navigation"] = header_navigation
+templates.env.globals["staff_administration"] = staff_administration
+templates.env.globals["Permission"] = Permission
 
 
 def language(request: Request) -> str:

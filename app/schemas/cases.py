@@ -4,11 +4,45 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.workflow.states import CaseAction, ResultDelivery
+from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
+
+if TYPE_CHECKING:
+    from app.rules.results import Status as EligibilityStatus
+
+# The pages ask the views below questions instead of comparing status strings themselves, so
+# statuses are named in Python beside the workflow's vocabularies and never in templates/.
+
+# The applicant rates the service (好差评) once the result is out, as the rating service allows.
+_RATEABLE: frozenset[CaseStatus] = frozenset({CaseStatus.RESULT_ISSUED, CaseStatus.CLOSED})
+# A bundle's settlement route can only be changed before the bundle is accepted.
+_ROUTE_CHANGEABLE: frozenset[CaseStatus] = frozenset(
+    {CaseStatus.SUBMITTED, CaseStatus.AWAITING_DATA, CaseStatus.SUPPLEMENT_REQUESTED}
+)
+# Where the staff case page offers the acceptance receipt (受理回执) for printing, as it always
+# has; REVIEW_SUPPLEMENT_REQUESTED and IN_PROGRESS are past acceptance too but were never listed.
+_RECEIPT_PRINTABLE: frozenset[CaseStatus] = frozenset(
+    {
+        CaseStatus.ACCEPTED,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.APPROVED,
+        CaseStatus.RESULT_ISSUED,
+        CaseStatus.CLOSED,
+    }
+)
+# Verdicts of the rules engine (``app.rules.results.Status``), as stored in ``eligibility``.
+_ELIGIBLE: Final[EligibilityStatus] = "eligible"
+_INELIGIBLE: Final[EligibilityStatus] = "ineligible"
+# TODO(vocab): outside-system answers get a StrEnum in app/workflow; swap it in here. In these
+# the answer is still to come (the worker keeps asking), so staff may enter the data by hand.
+_OUTSTANDING_VERIFICATION_STATUSES: frozenset[str] = frozenset({"pending", "unavailable"})
+
+
+def _verdict(result: dict[str, Any] | None) -> object:
+    return result.get("status") if result else None
 
 
 class _In(BaseModel):
@@ -69,6 +103,14 @@ class ApplicationRead(BaseModel):
     verifications: list[VerificationView] = Field(
         default_factory=list, description="Records fetched from outside systems (免提交)"
     )
+
+    @property
+    def appears_eligible(self) -> bool:
+        return _verdict(self.eligibility) == _ELIGIBLE
+
+    @property
+    def appears_ineligible(self) -> bool:
+        return _verdict(self.eligibility) == _INELIGIBLE
 
 
 class NoteCreate(_In):
@@ -143,6 +185,27 @@ class CaseRead(BaseModel):
     route: str | None = None
     route_label: str | None = None
 
+    @property
+    def can_rate(self) -> bool:
+        """The applicant may rate the service now: the result is out and not rated yet."""
+        return self.status in _RATEABLE and self.rating is None
+
+    @property
+    def route_changeable(self) -> bool:
+        return self.status in _ROUTE_CHANGEABLE
+
+    @property
+    def receipt_printable(self) -> bool:
+        return self.status in _RECEIPT_PRINTABLE
+
+    @property
+    def appears_eligible(self) -> bool:
+        return _verdict(self.eligibility) == _ELIGIBLE
+
+    @property
+    def appears_ineligible(self) -> bool:
+        return _verdict(self.eligibility) == _INELIGIBLE
+
 
 class BundlePart(BaseModel):
     id: uuid.UUID
@@ -179,6 +242,11 @@ class VerificationView(BaseModel):
     next_attempt_at: datetime | None = None
     note: str | None = None
     manual: bool = False
+
+    @property
+    def is_outstanding(self) -> bool:
+        """The system has not answered for good yet; it is asked again until it does."""
+        return self.status in _OUTSTANDING_VERIFICATION_STATUSES
 
 
 class SubmitResult(BaseModel):

@@ -2,11 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Layout = Literal["studio", "one_bed", "two_bed", "three_bed"]
+# What staff may set a unit to by hand; offered and leased follow the unit's offer and lease.
+HandSetUnitStatus = Literal["available", "maintenance"]
+
+# TODO(vocab): the unit, offer and lease statuses get StrEnums in app/workflow; swap them in
+# here. The pages ask the views below instead of comparing these strings themselves.
+_HAND_SET_UNIT_STATUSES: frozenset[str] = frozenset(get_args(HandSetUnitStatus))
+_UNIT_ON_OFFER: Final = "offered"
+_OFFER_OPEN: Final = "open"
+_LEASE_ACTIVE: Final = "active"
+_LEASE_ENDED: Final = "ended"
 
 
 class _In(BaseModel):
@@ -53,7 +63,7 @@ class UnitUpdate(_In):
     layout: Layout | None = None
     market_rent_cny: int | None = Field(default=None, gt=0, le=100_000)
     talent_rent_cny: int | None = Field(default=None, gt=0, le=100_000)
-    status: Literal["available", "maintenance"] | None = None
+    status: HandSetUnitStatus | None = None
 
 
 class UnitRead(BaseModel):
@@ -67,6 +77,15 @@ class UnitRead(BaseModel):
     market_rent_cny: int
     talent_rent_cny: int
     status: str
+
+    @property
+    def is_on_offer(self) -> bool:
+        return self.status == _UNIT_ON_OFFER
+
+    @property
+    def status_set_by_hand(self) -> bool:
+        """Staff may change the status themselves (not while the unit is on offer or let)."""
+        return self.status in _HAND_SET_UNIT_STATUSES
 
 
 class ImportReport(BaseModel):
@@ -108,6 +127,11 @@ class OfferRead(BaseModel):
     respond_by: date
     offered_at: datetime
 
+    @property
+    def awaiting_answer(self) -> bool:
+        """The applicant can still accept or decline the offer."""
+        return self.status == _OFFER_OPEN
+
 
 class LeaseRead(BaseModel):
     id: uuid.UUID
@@ -124,6 +148,14 @@ class LeaseRead(BaseModel):
     inspection_condition: str | None = None
     deposit_deduction_cny: int | None = None
     inspection_note: str | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == _LEASE_ACTIVE
+
+    @property
+    def has_ended(self) -> bool:
+        return self.status == _LEASE_ENDED
 
 
 class RenewalTerms(_In):

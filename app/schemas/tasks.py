@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# TODO(vocab): the verification task's statuses and outcomes get StrEnums in app/workflow; swap
+# them in here. The case page asks the view below instead of comparing these strings itself.
+_CHECK_PENDING: Final = "pending"
+_OUTCOME_VERIFIED: Final = "verified"
+_OUTCOME_REVOKED: Final = "revoked"
 
 
 class _In(BaseModel):
@@ -36,6 +43,20 @@ class CommitmentCheck(BaseModel):
     outcome: str | None  # verified | revoked
     note: str | None
     done_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == _CHECK_PENDING
+
+    @property
+    def checked_out(self) -> bool:
+        """The commitment was found true and the approval stands."""
+        return self.outcome == _OUTCOME_VERIFIED
+
+    @property
+    def found_untrue(self) -> bool:
+        """The commitment was found untrue and the approval revoked."""
+        return self.outcome == _OUTCOME_REVOKED
 
 
 class VerificationConfirm(_In):
