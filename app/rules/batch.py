@@ -25,6 +25,7 @@ from app.rules.timeutil import split_dates, whole_months_array, whole_years_arra
 from app.rules.vector import BoolCol, Col, NumCol, SetCol, StrCol, StringTable, VCtx
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_MISSING_ORDINAL = 0
 Ymd = tuple[Any, Any, Any]
 STATUS_NAMES: tuple[Status, Status, Status] = ("ineligible", "eligible", "unknown")
 
@@ -191,9 +192,11 @@ class ProfileColumns(_Columns):
             except ValueError:
                 self._convert_slowly(spec, raw)  # raises, naming the rows
                 raise
-            ordinal_of[None] = _EPOCH_ORDINAL - 1
+            # 0 is no date's ordinal (date.min is 1), so it can mark a missing value; the day
+            # before the epoch, used before, is a real birth date (1969-12-31).
+            ordinal_of[None] = _MISSING_ORDINAL
             ordinals = np.fromiter(map(ordinal_of.__getitem__, raw), np.int64, self.n)
-            mask = ordinals != _EPOCH_ORDINAL - 1
+            mask = ordinals != _MISSING_ORDINAL
             days = (np.where(mask, ordinals, _EPOCH_ORDINAL) - _EPOCH_ORDINAL).astype(
                 "datetime64[D]"
             )
