@@ -53,9 +53,10 @@ from app.models import (
 from app.repositories import audit as audit_repo
 from app.repositories import notifications as notifications_repo
 from app.repositories.calendar import CURRENT_REVISION
-
-# The follow-up group of 告知承诺 verification tasks (``FollowUp.COMMITMENT_VERIFICATION``).
-VERIFICATION_FOLLOW_UP = "commitment_verification"
+from app.workflow.applications import ApplicationStatus
+from app.workflow.schedules import ScheduleKind, ScheduleStatus
+from app.workflow.tasks import FollowUpStatus
+from app.workflow.values import FollowUp
 
 # Applications -------------------------------------------------------------------------------
 
@@ -352,7 +353,7 @@ async def get_application_by_key(
 async def list_drafts(session: AsyncSession, principal: Principal) -> list[Application]:
     stmt = (
         applications_readable_by(principal)
-        .where(Application.status == "draft")
+        .where(Application.status == ApplicationStatus.DRAFT)
         .order_by(Application.updated_at.desc())
     )
     return list((await session.execute(stmt)).scalars())
@@ -454,12 +455,12 @@ async def pending_schedules(
     """Open schedules of one follow-up group; None: every reminder and scheduled action, but
     not verification tasks, which are only ever named by their own group."""
     stmt = select(CaseSchedule).where(
-        CaseSchedule.case_id == case_id, CaseSchedule.status == "pending"
+        CaseSchedule.case_id == case_id, CaseSchedule.status == ScheduleStatus.PENDING
     )
     if follow_up is None:
-        stmt = stmt.where(CaseSchedule.kind != "verification")
-    elif follow_up == VERIFICATION_FOLLOW_UP:
-        stmt = stmt.where(CaseSchedule.kind == "verification")
+        stmt = stmt.where(CaseSchedule.kind != ScheduleKind.VERIFICATION)
+    elif follow_up == FollowUp.COMMITMENT_VERIFICATION:
+        stmt = stmt.where(CaseSchedule.kind == ScheduleKind.VERIFICATION)
     else:
         stmt = stmt.where(CaseSchedule.follow_up == follow_up)
     return list((await session.execute(stmt)).scalars())
@@ -581,7 +582,7 @@ async def open_follow_ups(
     stmt = (
         select(FollowUpTask, Rating)
         .join(Rating, Rating.id == FollowUpTask.rating_id)
-        .where(FollowUpTask.district == district, FollowUpTask.status == "open")
+        .where(FollowUpTask.district == district, FollowUpTask.status == FollowUpStatus.OPEN)
         .order_by(FollowUpTask.due_date, FollowUpTask.id)
     )
     if department is not None:
@@ -638,9 +639,9 @@ async def due_schedule_ids(session: AsyncSession, day: date) -> list[uuid.UUID]:
     stmt = (
         select(CaseSchedule.id)
         .where(
-            CaseSchedule.status == "pending",
+            CaseSchedule.status == ScheduleStatus.PENDING,
             CaseSchedule.due_on <= day,
-            CaseSchedule.kind.in_(("action", "reminder")),
+            CaseSchedule.kind.in_(sorted(ScheduleKind.RUN_BY_WORKER)),
         )
         .order_by(CaseSchedule.due_on)
         .limit(500)
@@ -677,8 +678,8 @@ async def open_verifications(
         .join(CaseSchedule, CaseSchedule.case_id == Case.id)
         .where(
             Case.department == department,
-            CaseSchedule.kind == "verification",
-            CaseSchedule.status == "pending",
+            CaseSchedule.kind == ScheduleKind.VERIFICATION,
+            CaseSchedule.status == ScheduleStatus.PENDING,
         )
         .order_by(CaseSchedule.due_on, Case.number)
     )
@@ -693,7 +694,7 @@ async def lock_verification(
         cases_readable_by(principal)
         .add_columns(CaseSchedule)
         .join(CaseSchedule, CaseSchedule.case_id == Case.id)
-        .where(CaseSchedule.id == task_id, CaseSchedule.kind == "verification")
+        .where(CaseSchedule.id == task_id, CaseSchedule.kind == ScheduleKind.VERIFICATION)
         .with_for_update(of=CaseSchedule)
         .execution_options(populate_existing=True)
     )
@@ -704,7 +705,7 @@ async def lock_verification(
 async def verifications_of(session: AsyncSession, case_id: uuid.UUID) -> list[CaseSchedule]:
     stmt = (
         select(CaseSchedule)
-        .where(CaseSchedule.case_id == case_id, CaseSchedule.kind == "verification")
+        .where(CaseSchedule.case_id == case_id, CaseSchedule.kind == ScheduleKind.VERIFICATION)
         .order_by(CaseSchedule.due_on)
     )
     return list((await session.execute(stmt)).scalars())

@@ -22,17 +22,9 @@ from app.models import (
     WaitlistEntry,
 )
 from app.models.base import utcnow
-
-# Cases that can still lead to a holding (or hold one): ended ones never flag a household.
-_CLOSED_CASE_STATUSES = (
-    "not_accepted",
-    "rejected",
-    "closed",
-    "withdrawn",
-    "terminated",
-    "revoked",
-    "cancelled",
-)
+from app.workflow.applications import ApplicationStatus
+from app.workflow.housing import LeaseStatus, OfferStatus, UnitStatus, WaitlistStatus
+from app.workflow.states import CaseStatus
 
 
 async def get_project(
@@ -79,7 +71,7 @@ async def lock_allocation(session: AsyncSession, district: str) -> None:
 async def lock_available_units(session: AsyncSession, district: str) -> list[ApartmentUnit]:
     stmt = (
         select(ApartmentUnit)
-        .where(ApartmentUnit.district == district, ApartmentUnit.status == "available")
+        .where(ApartmentUnit.district == district, ApartmentUnit.status == UnitStatus.AVAILABLE)
         .order_by(ApartmentUnit.talent_rent_cny, ApartmentUnit.id)
         .with_for_update(skip_locked=True)
     )
@@ -103,11 +95,13 @@ async def entry_for_case(session: AsyncSession, case_id: uuid.UUID) -> WaitlistE
 async def active_household_entries(session: AsyncSession, applicant_id: uuid.UUID) -> int:
     stmt = select(WaitlistEntry.id).where(
         WaitlistEntry.applicant_id == applicant_id,
-        WaitlistEntry.status.in_(("waiting", "offered")),
+        WaitlistEntry.status.in_(sorted(WaitlistStatus.ON_LIST)),
     )
     waiting = len(list((await session.execute(stmt)).scalars()))
     leases = await session.execute(
-        select(Lease.id).where(Lease.applicant_id == applicant_id, Lease.status == "active")
+        select(Lease.id).where(
+            Lease.applicant_id == applicant_id, Lease.status == LeaseStatus.ACTIVE
+        )
     )
     return waiting + len(list(leases.scalars()))
 
@@ -117,7 +111,7 @@ async def ranked_waitlist(
 ) -> list[WaitlistEntry]:
     stmt = (
         select(WaitlistEntry)
-        .where(WaitlistEntry.district == district, WaitlistEntry.status == "waiting")
+        .where(WaitlistEntry.district == district, WaitlistEntry.status == WaitlistStatus.WAITING)
         .order_by(WaitlistEntry.score.desc(), WaitlistEntry.joined_at, WaitlistEntry.id)
     )
     if lock:
@@ -178,7 +172,7 @@ async def waiting_entries_for_applicant(
     session: AsyncSession, applicant_id: uuid.UUID
 ) -> list[WaitlistEntry]:
     stmt = select(WaitlistEntry).where(
-        WaitlistEntry.applicant_id == applicant_id, WaitlistEntry.status == "waiting"
+        WaitlistEntry.applicant_id == applicant_id, WaitlistEntry.status == WaitlistStatus.WAITING
     )
     return list((await session.execute(stmt)).scalars())
 
@@ -186,14 +180,14 @@ async def waiting_entries_for_applicant(
 async def lapsed_offers(session: AsyncSession, today: date) -> list[ApartmentOffer]:
     stmt = (
         select(ApartmentOffer)
-        .where(ApartmentOffer.status == "open", ApartmentOffer.respond_by < today)
+        .where(ApartmentOffer.status == OfferStatus.OPEN, ApartmentOffer.respond_by < today)
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars())
 
 
 async def leases_ending_by(session: AsyncSession, day: date) -> list[Lease]:
-    stmt = select(Lease).where(Lease.status == "active", Lease.ends_on <= day)
+    stmt = select(Lease).where(Lease.status == LeaseStatus.ACTIVE, Lease.ends_on <= day)
     return list((await session.execute(stmt)).scalars())
 
 
@@ -262,7 +256,8 @@ async def open_housing_cases_naming(
         .where(
             Case.district == district,
             Service.code == "talent_apartment",
-            Case.status.not_in(_CLOSED_CASE_STATUSES),
+            # Ended cases never lead to a holding, so they never flag a household.
+            Case.status.not_in(sorted(CaseStatus.FINAL)),
         )
     )
     by_applicant = (
@@ -306,7 +301,7 @@ async def lease_in_district(
 async def open_offers_for_entry(session: AsyncSession, entry_id: uuid.UUID) -> list[ApartmentOffer]:
     stmt = (
         select(ApartmentOffer)
-        .where(ApartmentOffer.entry_id == entry_id, ApartmentOffer.status == "open")
+        .where(ApartmentOffer.entry_id == entry_id, ApartmentOffer.status == OfferStatus.OPEN)
         .with_for_update()
     )
     return list((await session.execute(stmt)).scalars())
@@ -320,7 +315,7 @@ async def answers_submitted_after(
         select(Application.answers)
         .where(
             Application.applicant_id == applicant_id,
-            Application.status == "submitted",
+            Application.status == ApplicationStatus.SUBMITTED,
             Application.submitted_at > after,
         )
         .order_by(Application.submitted_at)

@@ -19,10 +19,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Applicant, InAppMessage, OutboxMessage, User
+from app.workflow.outbox import OUTBOX, OutboxEvent, OutboxStatus
 
-PENDING = "pending"
-SENT = "sent"
-FAILED = "failed"
+# Rows move only in UPDATEs guarded by ``status = pending``: the guard is the table's check, so
+# each new status is the move the table makes from pending.
+_SENT = OUTBOX.advance(OutboxStatus.PENDING, OutboxEvent.DELIVER)
+_FAILED = OUTBOX.advance(OutboxStatus.PENDING, OutboxEvent.GIVE_UP)
 _ERROR_MAX = 500
 
 
@@ -111,7 +113,7 @@ async def add_outbox_rows(session: AsyncSession, rows: Sequence[Mapping[str, obj
 
 def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
-        OutboxMessage.status == PENDING,
+        OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.next_attempt_at <= now,
         or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until <= now),
     )
@@ -123,7 +125,7 @@ async def fail_exhausted(session: AsyncSession, *, now: datetime, max_attempts: 
         update(OutboxMessage)
         .where(_due(now), OutboxMessage.attempts >= max_attempts)
         .values(
-            status=FAILED,
+            status=_FAILED,
             locked_until=None,
             last_error=func.coalesce(OutboxMessage.last_error, "delivery did not complete"),
         )
@@ -184,8 +186,8 @@ async def mark_sent(session: AsyncSession, message_id: uuid.UUID, *, now: dateti
     # way, and the channels deduplicate by outbox id.
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.status == PENDING)
-        .values(status=SENT, sent_at=now, locked_until=None, last_error=None)
+        .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+        .values(status=_SENT, sent_at=now, locked_until=None, last_error=None)
     )
 
 
@@ -200,14 +202,14 @@ async def record_failure(
     Only the holder of the current lease may do so; returns False when the lease was lost."""
     values: dict[str, object] = {"locked_until": None, "last_error": error[:_ERROR_MAX]}
     if retry_at is None:
-        values["status"] = FAILED
+        values["status"] = _FAILED
     else:
         values["next_attempt_at"] = retry_at
     result = await session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == claimed.id,
-            OutboxMessage.status == PENDING,
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.locked_until == claimed.lease,
         )
         .values(**values)
@@ -222,7 +224,7 @@ async def release(session: AsyncSession, claimed: Sequence[ClaimedMessage]) -> N
             update(OutboxMessage)
             .where(
                 OutboxMessage.id == msg.id,
-                OutboxMessage.status == PENDING,
+                OutboxMessage.status == OutboxStatus.PENDING,
                 OutboxMessage.locked_until == msg.lease,
             )
             .values(locked_until=None, attempts=OutboxMessage.attempts - 1)

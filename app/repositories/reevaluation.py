@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Applicant, Application, Case, Service
-
-_CLOSED = ("closed", "withdrawn", "not_accepted", "rejected", "terminated", "revoked")
+from app.workflow.states import CaseStatus
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ async def subjects_for_policy(session: AsyncSession, policy_id: str) -> list[Sub
         select(Application.id, Case.number, Application.answers)
         .join(Case, Case.application_id == Application.id)
         .join(Service, Service.id == Case.service_id)
-        .where(Service.policy_id == policy_id, Case.status.not_in(_CLOSED))
+        .where(Service.policy_id == policy_id, Case.status.not_in(sorted(CaseStatus.FINAL)))
     )
     for application_id, number, answers in cases:
         out.append(Subject("application", application_id, number, dict(answers)))

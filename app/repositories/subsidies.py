@@ -19,6 +19,8 @@ from app.models import (
     Lease,
     PaymentCycle,
 )
+from app.workflow.housing import LeaseStatus
+from app.workflow.payments import EnrolmentStatus, EntitlementStatus
 
 
 async def enrolment_for_case(session: AsyncSession, case_id: uuid.UUID) -> Enrolment | None:
@@ -34,7 +36,7 @@ async def get_enrolment(session: AsyncSession, enrolment_id: uuid.UUID) -> Enrol
 async def active_enrolments(session: AsyncSession, district: str) -> list[Enrolment]:
     stmt = (
         select(Enrolment)
-        .where(Enrolment.district == district, Enrolment.status == "active")
+        .where(Enrolment.district == district, Enrolment.status == EnrolmentStatus.ACTIVE)
         .order_by(Enrolment.starts_on, Enrolment.id)
     )
     return list((await session.execute(stmt)).scalars())
@@ -108,8 +110,8 @@ async def failed_uncarried(session: AsyncSession, district: str) -> list[Entitle
         .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
         .where(
             Enrolment.district == district,
-            Entitlement.status == "failed",
-            Enrolment.status == "active",
+            Entitlement.status == EntitlementStatus.FAILED,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
         )
     )
     return list((await session.execute(stmt)).scalars())
@@ -145,7 +147,10 @@ async def pending_amounts(session: AsyncSession, district: str) -> dict[uuid.UUI
     stmt = (
         select(Entitlement.enrolment_id, func.sum(Entitlement.amount_cny))
         .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
-        .where(Enrolment.district == district, Entitlement.status.in_(("due", "failed")))
+        .where(
+            Enrolment.district == district,
+            Entitlement.status.in_(sorted(EntitlementStatus.UNSETTLED)),
+        )
         .group_by(Entitlement.enrolment_id)
     )
     return {eid: int(total) for eid, total in await session.execute(stmt)}
@@ -159,7 +164,7 @@ async def in_talent_apartment(
     for start in range(0, len(applicant_ids), 1000):
         stmt = select(Lease.applicant_id).where(
             Lease.applicant_id.in_(applicant_ids[start : start + 1000]),
-            Lease.status == "active",
+            Lease.status == LeaseStatus.ACTIVE,
             Lease.starts_on < before,
         )
         found.update((await session.execute(stmt)).scalars())

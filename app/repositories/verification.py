@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import FactVerification
+from app.workflow.applications import FactCheckStatus
 
 
 async def for_application(
@@ -37,7 +38,7 @@ async def due_for_retry(session: AsyncSession, now: datetime, limit: int = 100) 
     stmt = (
         select(FactVerification.id)
         .where(
-            FactVerification.status.in_(("pending", "unavailable")),
+            FactVerification.status.in_(sorted(FactCheckStatus.OUTSTANDING)),
             FactVerification.next_attempt_at <= now,
         )
         .order_by(FactVerification.next_attempt_at)

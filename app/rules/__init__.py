@@ -34,7 +34,15 @@ from app.rules.facts import (
     validate_facts,
 )
 from app.rules.loader import PolicyLoadError
-from app.rules.results import ClauseRef, Criterion, Hint, PolicyResult, Receipt, Status
+from app.rules.results import (
+    ClauseRef,
+    Criterion,
+    DecisionStatus,
+    Hint,
+    PolicyResult,
+    Receipt,
+    Status,
+)
 
 __all__ = [
     "ENGINE_VERSION",
@@ -43,6 +51,7 @@ __all__ = [
     "BatchValidationError",
     "ClauseRef",
     "Criterion",
+    "DecisionStatus",
     "FactError",
     "FactSpec",
     "FactsValidation",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,6 +13,18 @@ from app.rules.facts import Text
 
 Status = Literal["eligible", "ineligible", "unknown"]
 Result = Literal["true", "false", "unknown"]
+
+
+class DecisionStatus(StrEnum):
+    """The values of :data:`Status` as names, for code that acts on a decision's status.
+
+    Results keep the ``Status`` literal (their JSON and validation are unchanged); a member is
+    the ``str`` it names, so it compares equal to a result's status and to a stored one.
+    """
+
+    ELIGIBLE = "eligible"
+    INELIGIBLE = "ineligible"
+    UNKNOWN = "unknown"
 
 
 class _Out(BaseModel):

@@ -64,10 +64,10 @@ async def work_calendar(
     return calendar
 
 
-# Accepted and not paused: the deadline runs on the calendar. A bundle's own deadline is the
-# latest of its parts' and follows from them; paused cases get theirs when the clock resumes.
-_RUNNING_CLOCK = (CaseStatus.ACCEPTED.value, CaseStatus.IN_REVIEW.value)
-_BUNDLE_RUNNING = CaseStatus.IN_PROGRESS.value
+# Of the statuses whose clock runs (``CaseStatus.RUNNING_CLOCK``), the bundle's: its own
+# deadline is the latest of its parts' and follows from them. Paused cases get theirs when the
+# clock resumes.
+_BUNDLE_RUNNING = CaseStatus.IN_PROGRESS
 
 
 def forget_cached_calendar(session: AsyncSession) -> None:
@@ -79,9 +79,7 @@ async def recompute_open_deadlines(session: AsyncSession) -> int:
     the same computation acceptance uses (``Deadline``). Returns how many deadlines moved."""
     forget_cached_calendar(session)
     calendar = await work_calendar(session)
-    cases = await calendar_repo.cases_with_running_clock(
-        session, (*_RUNNING_CLOCK, _BUNDLE_RUNNING)
-    )
+    cases = await calendar_repo.cases_with_running_clock(session, sorted(CaseStatus.RUNNING_CLOCK))
     pauses = await calendar_repo.pauses_of(session, [c.id for c in cases])
     moved = 0
     for case in cases:

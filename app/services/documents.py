@@ -32,7 +32,6 @@ from app.schemas.documents import DocumentMark, DocumentRead, DocumentVerify
 from app.services import audit
 from app.storage import LocalStorage, TooLarge
 from app.workflow.states import CaseStatus
-from app.workflow.transitions import FINAL_STATUSES
 from app.workflow.values import local_date
 
 _STORED = "stored_files"
@@ -180,7 +179,7 @@ def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
 def can_verify(principal: Principal, case_status: str) -> bool:
     """Reviewers and window clerks check documents of cases still being handled."""
     allowed = principal.can(Permission.REVIEW_CASES) or principal.can(Permission.HANDLE_WINDOW)
-    return allowed and CaseStatus(case_status) not in FINAL_STATUSES
+    return allowed and CaseStatus(case_status) not in CaseStatus.FINAL
 
 
 async def marks_for_case(

@@ -37,6 +37,7 @@ from app.repositories import notifications as repo
 from app.repositories.notifications import Contact as Contact
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.messages import MessagePage, MessageRead
+from app.workflow.outbox import OutboxStatus
 
 INAPP = "inapp"
 EMAIL = "email"
@@ -513,7 +514,7 @@ async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[d
             "template": template,
             "language": lang,
             "payload": stored,
-            "status": repo.PENDING,
+            "status": OutboxStatus.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,
             "locked_until": None,

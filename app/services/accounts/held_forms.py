@@ -23,6 +23,7 @@ from app.repositories import held_forms as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.security.crypto import new_token, token_digest
 from app.services import protection
+from app.workflow.applications import ApplicationStatus
 
 HOLD_FOR = timedelta(hours=2)
 MAX_FIELDS = 100
@@ -40,7 +41,7 @@ async def can_hold(session: AsyncSession, application_id: uuid.UUID) -> bool:
     """Whether there is a draft to hold answers for (the same answer either way to the browser,
     which learns nothing from it)."""
     app = await cases_repo.get_application_by_id(session, application_id)
-    return app is not None and app.status == "draft"
+    return app is not None and app.status == ApplicationStatus.DRAFT
 
 
 async def hold(

@@ -42,6 +42,7 @@ from app.services.calendar import work_calendar
 from app.services.cases.context import employer_for, message_payload
 from app.services.cases.views import case_view, new_case_view
 from app.services.eligibility import fact_field_errors
+from app.workflow.applications import APPLICATIONS, ApplicationEvent, ApplicationStatus
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
@@ -119,7 +120,7 @@ async def start(
     app = Application(
         applicant_id=principal.applicant_id,
         service_id=service.id,
-        status="draft",
+        status=ApplicationStatus.DRAFT,
         answers={k: v for k, v in profile.items() if k in wanted},
         documents={},
         channel=channel,
@@ -145,7 +146,7 @@ async def start_fresh(
     app = Application(
         applicant_id=principal.applicant_id,
         service_id=service.id,
-        status="draft",
+        status=ApplicationStatus.DRAFT,
         answers={},
         documents={},
         channel=channel,
@@ -182,7 +183,7 @@ async def save(
     app = await cases_repo.get_application(session, principal, application_id, for_update=True)
     if app is None:
         raise NotFound()
-    if app.status != "draft":
+    if app.status != ApplicationStatus.DRAFT:
         raise Conflict(N_("This application has been submitted and can no longer be changed."))
     service = await _service(session, app.service_id)
     asked = set(asked_fields(service))
@@ -278,14 +279,14 @@ async def submit(
     )
     if replay is not None and replay.id != application_id:
         raise Conflict(N_("This Idempotency-Key was already used for another application."))
-    if replay is not None and replay.status == "submitted":
+    if replay is not None and replay.status == ApplicationStatus.SUBMITTED:
         case = await cases_repo.get_case_by_application(session, replay.id)
         assert case is not None
         return await _result(session, principal, case, lang, replayed=True, staff=filed_by)
     if found is None:
         raise NotFound()
     app, service = found
-    if app.status == "submitted":
+    if app.status == ApplicationStatus.SUBMITTED:
         # A double click with a fresh key: still one case.
         case = await cases_repo.get_case_by_application(session, app.id)
         assert case is not None
@@ -380,7 +381,8 @@ async def submit(
         number_prefix=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-",
         year=today.year,
         application={
-            "status": "submitted",
+            # A draft: a submitted one returned above.
+            "status": APPLICATIONS.advance(app.status, ApplicationEvent.SUBMIT),
             "submitted_at": now,
             "idempotency_key": idempotency_key,
             "declaration_at": now,

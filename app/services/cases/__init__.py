@@ -12,7 +12,6 @@ from app.services.cases.assignment import (
     can_reassign,
 )
 from app.services.cases.context import (
-    NOT_ON_PARTS,
     actors_for,
     applicant_name,
     capabilities,
@@ -51,7 +50,6 @@ from app.services.cases.views import (
 
 __all__ = [
     "CaseConflict",
-    "NOT_ON_PARTS",
     "RATING_FOLLOW_UP_DAYS",
     "act",
     "act_as_system",

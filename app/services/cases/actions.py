@@ -36,7 +36,6 @@ from app.schemas.cases import (
 from app.services import audit, notifications, service_types
 from app.services.calendar import work_calendar
 from app.services.cases.context import (
-    NOT_ON_PARTS,
     actors_for,
     applicant_name,
     capabilities,
@@ -46,6 +45,7 @@ from app.services.cases.context import (
 )
 from app.services.cases.deadlines import pauses_of
 from app.services.cases.views import case_view
+from app.workflow.bundle import check_part_action
 from app.workflow.calendar import WorkCalendar
 from app.workflow.deadlines import (
     Deadline,
@@ -56,10 +56,12 @@ from app.workflow.errors import (
     WorkflowError,
     WorkflowForbidden,
 )
-from app.workflow.states import ActorRole, CaseAction, CaseStatus
+from app.workflow.schedules import SCHEDULES, ScheduleEvent, ScheduleKind
+from app.workflow.states import ActorRole, CaseAction
 from app.workflow.transitions import (
     ACTION_RULES,
     apply,
+    closes,
 )
 from app.workflow.values import (
     ActionPayload,
@@ -146,10 +148,12 @@ async def act(
     """Applies one workflow action. Of two people acting at once exactly one wins; the other
     gets 409 with the case's current status and version."""
     case, service = await load_case(session, principal, case_id)
-    if case.parent_id is not None and request.action in NOT_ON_PARTS:
-        raise ValidationFailed(
-            N_("This is one step of a bundle: its result is handed out once, on the bundle.")
-        )
+    if case.parent_id is not None:
+        # Checked before the actor is picked: on a part these actions are nobody's to take.
+        try:
+            check_part_action(request.action)
+        except WorkflowError as exc:
+            raise _workflow_error(exc) from exc
     actor = _pick_actor(principal, case, request.action)
     now = utcnow()
     try:
@@ -201,7 +205,8 @@ async def _persist(
         values["decision_reason"] = event.reason
     if action is CaseAction.ISSUE_RESULT and event.delivery:
         values["result_channel"] = event.delivery.value
-    if after.status in _ENDED:
+    # The status before the move is the event's: ``case`` is refreshed only further down.
+    if closes(event.from_status, after.status):
         values["closed_at"] = now
     if (
         principal is not None
@@ -264,15 +269,6 @@ async def _persist(
         },
     )
     await session.flush()
-
-
-_ENDED = (
-    CaseStatus.CLOSED,
-    CaseStatus.WITHDRAWN,
-    CaseStatus.NOT_ACCEPTED,
-    CaseStatus.TERMINATED,
-    CaseStatus.CANCELLED,
-)
 
 
 async def _carry_out(
@@ -348,7 +344,7 @@ async def _carry_out(
                 session.add(
                     CaseSchedule(
                         case_id=case.id,
-                        kind="reminder",
+                        kind=ScheduleKind.REMINDER,
                         follow_up=effect.follow_up.value,
                         due_on=day,
                     )
@@ -357,7 +353,7 @@ async def _carry_out(
             session.add(
                 CaseSchedule(
                     case_id=case.id,
-                    kind="action",
+                    kind=ScheduleKind.ACTION,
                     action=effect.action.value,
                     follow_up=effect.follow_up.value,
                     due_on=effect.on,
@@ -366,13 +362,13 @@ async def _carry_out(
         elif isinstance(effect, CancelScheduled):
             follow_up = effect.follow_up.value if effect.follow_up else None
             for row in await cases_repo.pending_schedules(session, case.id, follow_up):
-                row.status = "cancelled"
+                row.status = SCHEDULES.advance(row.status, ScheduleEvent.CANCEL)
                 row.done_at = utcnow()
         elif isinstance(effect, CreateVerificationTask):
             session.add(
                 CaseSchedule(
                     case_id=case.id,
-                    kind="verification",
+                    kind=ScheduleKind.VERIFICATION,
                     follow_up=FollowUp.COMMITMENT_VERIFICATION.value,
                     due_on=effect.due_on,
                 )

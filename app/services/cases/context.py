@@ -21,7 +21,7 @@ from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.workflow.states import ActorRole, CaseAction, CaseStatus
+from app.workflow.states import ActorRole, CaseStatus
 from app.workflow.values import (
     Actor,
     CaseSnapshot,
@@ -105,17 +105,6 @@ async def load_case(
     service = await catalog_repo.get(session, case.service_id)
     assert service is not None
     return case, service
-
-
-# A bundle's result is handed out once, on the bundle; its parts are not withdrawn one by one.
-NOT_ON_PARTS = frozenset(
-    {
-        CaseAction.ISSUE_RESULT,
-        CaseAction.CLOSE,
-        CaseAction.WITHDRAW,
-        CaseAction.REQUEST_EMPLOYER_CONFIRMATION,
-    }
-)
 
 
 async def staff_name(session: AsyncSession, staff_id: uuid.UUID | None) -> str | None:

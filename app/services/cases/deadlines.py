@@ -29,26 +29,12 @@ async def pauses_of(session: AsyncSession, case: Case) -> tuple[Pause, ...]:
     return tuple(Pause(p.started_on, p.ended_on) for p in await cases_repo.pauses(session, case.id))
 
 
-# Decided or ended cases have no deadline to show.
-_NO_DEADLINE = frozenset(
-    {
-        CaseStatus.APPROVED,
-        CaseStatus.REJECTED,
-        CaseStatus.RESULT_ISSUED,
-        CaseStatus.CLOSED,
-        CaseStatus.WITHDRAWN,
-        CaseStatus.NOT_ACCEPTED,
-        CaseStatus.TERMINATED,
-        CaseStatus.REVOKED,
-    }
-)
-
-
 def stored_deadline(
     case: Case, calendar: WorkCalendar, today: date, *, provisional: bool
 ) -> DeadlineView | None:
     """From the stored deadline date: what queues show (pauses count once they end)."""
-    if CaseStatus(case.status) in _NO_DEADLINE:
+    # Decided or ended (SETTLED): the clock has stopped for good, so there is no deadline.
+    if CaseStatus(case.status) in CaseStatus.SETTLED:
         return None
     remaining = calendar.working_days_between(today, case.deadline_date)
     light = (
@@ -68,7 +54,7 @@ def exact_deadline(
     case: Case, calendar: WorkCalendar, pauses: tuple[Pause, ...], today: date
 ) -> DeadlineView | None:
     """The exact deadline, pauses included (case pages)."""
-    if CaseStatus(case.status) in _NO_DEADLINE:
+    if CaseStatus(case.status) in CaseStatus.SETTLED:
         return None
     if case.accepted_on is None:
         return stored_deadline(case, calendar, today, provisional=True)

@@ -70,7 +70,7 @@ async def rate(
     case, service = await load_case(session, principal, case_id)
     if principal.applicant_id != case.applicant_id:
         raise NotFound()
-    if case.status not in (CaseStatus.RESULT_ISSUED.value, CaseStatus.CLOSED.value):
+    if case.status not in CaseStatus.RESULT_HANDED_OVER:
         raise Conflict(N_("You can rate the service once the result has been issued."))
     if await cases_repo.rating_for(session, case.id) is not None:
         raise Conflict(N_("You have already rated this case. Thank you."))

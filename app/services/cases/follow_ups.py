@@ -34,7 +34,16 @@ from app.schemas.tasks import (
 )
 from app.services import audit
 from app.services import cases as cases_service
+from app.workflow.schedules import ScheduleStatus
 from app.workflow.states import CaseAction, CaseStatus, status_label
+from app.workflow.tasks import (
+    COMMITMENT_CHECKS,
+    FOLLOW_UPS,
+    OUTCOMES,
+    CommitmentEvent,
+    FollowUpEvent,
+    FollowUpStatus,
+)
 from app.workflow.values import local_date
 
 _ALREADY_DONE = N_("This verification task has already been closed. Reload the list.")
@@ -104,7 +113,7 @@ async def _open_task(
     if found is None or found[1].department != department:
         raise NotFound()
     task, case = found
-    if task.status != "pending":
+    if task.status != ScheduleStatus.PENDING:
         raise Conflict(_ALREADY_DONE)
     return task, case
 
@@ -114,13 +123,13 @@ async def _close(
     principal: Principal,
     task: CaseSchedule,
     case: Case,
-    outcome: str,
+    finding: CommitmentEvent,
     note: str,
     event: str,
 ) -> None:
     """Closes the verification task with what was found, recorded on the case's audit trail."""
-    task.status = "done"
-    task.outcome = outcome
+    task.status = COMMITMENT_CHECKS.advance(task.status, finding)
+    task.outcome = OUTCOMES[finding]
     task.note = note
     task.done_by_user_id = principal.user_id
     task.done_at = utcnow()
@@ -140,7 +149,15 @@ async def confirm(
 ) -> None:
     """The commitment checked out: the approval stands and the task is closed."""
     task, case = await _open_task(session, principal, task_id)
-    await _close(session, principal, task, case, "verified", data.note, "case.commitment_verified")
+    await _close(
+        session,
+        principal,
+        task,
+        case,
+        CommitmentEvent.CONFIRM,
+        data.note,
+        "case.commitment_verified",
+    )
 
 
 async def revoke(
@@ -166,7 +183,15 @@ async def revoke(
         lang,
     )
     # The revocation cancelled the open task; it is closed with what was found instead.
-    await _close(session, principal, task, case, "revoked", data.reason, "case.commitment_untrue")
+    await _close(
+        session,
+        principal,
+        task,
+        case,
+        CommitmentEvent.REVOKE,
+        data.reason,
+        "case.commitment_untrue",
+    )
     return view
 
 
@@ -249,9 +274,9 @@ async def resolve_follow_up(
     if found is None or (department is not None and found[0].department != department):
         raise NotFound()
     task, rating = found
-    if task.status != "open":
+    if task.status != FollowUpStatus.OPEN:
         raise Conflict(_FOLLOW_UP_DONE)
-    task.status = "resolved"
+    task.status = FOLLOW_UPS.advance(task.status, FollowUpEvent.RESOLVE)
     task.resolution = data.resolution
     task.resolved_at = utcnow()
     task.resolved_by_user_id = principal.user_id

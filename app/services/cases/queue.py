@@ -30,10 +30,6 @@ from app.services.calendar import work_calendar
 from app.services.cases.deadlines import stored_deadline, translated_deadline
 from app.services.cases.views import case_view
 from app.workflow.states import CaseStatus, status_label
-from app.workflow.transitions import (
-    FINAL_STATUSES,
-    RUNNING_CLOCK_STATUSES,
-)
 from app.workflow.values import (
     local_date,
 )
@@ -83,7 +79,7 @@ async def queue(
             today - timedelta(days=1) if light == "red" else calendar.add_working_days(today, 2)
         )
         # A decided, ended, paused or not yet accepted case has no running clock to be late on.
-        running = {s.value for s in RUNNING_CLOCK_STATUSES}
+        running = {s.value for s in CaseStatus.RUNNING_CLOCK}
         wanted = running if wanted is None else wanted & running
     rows = await cases_repo.queue(
         session,
@@ -94,7 +90,7 @@ async def queue(
         due_before=due_before,
         after=_decode_cursor(cursor),
         limit=limit + 1,
-        exclude_statuses={s.value for s in FINAL_STATUSES} if mine else (),
+        exclude_statuses={s.value for s in CaseStatus.FINAL} if mine else (),
         handled_by=principal.staff_id if mine else None,
         unpaused=light in ("amber", "red"),
     )

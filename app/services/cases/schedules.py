@@ -21,6 +21,7 @@ from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services import audit, notifications
 from app.services.cases import act_as_system, message_payload
 from app.workflow.errors import WorkflowError
+from app.workflow.schedules import SCHEDULES, ScheduleEvent, ScheduleKind, ScheduleStatus
 from app.workflow.states import CaseAction
 from app.workflow.values import FollowUp
 
@@ -45,22 +46,27 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], day: date, now
 
 async def _run_one(session: AsyncSession, schedule_id: uuid.UUID, now: datetime) -> bool:
     schedule = await cases_repo.lock_schedule(session, schedule_id)
-    if schedule is None or schedule.status != "pending":
+    if schedule is None or schedule.status != ScheduleStatus.PENDING:
         return False
     case = await cases_repo.get_case_fresh(session, schedule.case_id)
     if case is None:
-        schedule.status = "cancelled"
+        schedule.status = SCHEDULES.advance(schedule.status, ScheduleEvent.CANCEL)
         return False
-    if schedule.kind == "action" and schedule.action:
+    if schedule.kind == ScheduleKind.ACTION and schedule.action:
+        # Both outcomes are moves from pending, taken before acting: an action that ends the
+        # case (e.g. 容缺 expiry) cancels every pending schedule of it, this one included, yet
+        # this one did run.
+        ran = SCHEDULES.advance(schedule.status, ScheduleEvent.RUN)
+        dropped = SCHEDULES.advance(schedule.status, ScheduleEvent.CANCEL)
         try:
             await act_as_system(session, case.id, CaseAction(schedule.action), now)
         except WorkflowError:
-            schedule.status = "cancelled"  # the case moved on; nothing left to do
+            schedule.status = dropped  # the case moved on; nothing left to do
         else:
-            schedule.status = "done"
-    elif schedule.kind == "reminder":
+            schedule.status = ran
+    elif schedule.kind == ScheduleKind.REMINDER:
         await _remind(session, case.id, schedule)
-        schedule.status = "done"
+        schedule.status = SCHEDULES.advance(schedule.status, ScheduleEvent.RUN)
     else:
         # Verification tasks (告知承诺) are worked by staff; the schedule only surfaces them.
         return False

@@ -26,7 +26,6 @@ from app.services import service_types
 from app.services.applications.questions import display_answers
 from app.services.calendar import work_calendar
 from app.services.cases.context import (
-    NOT_ON_PARTS,
     actors_for,
     capabilities,
     load_case,
@@ -34,6 +33,7 @@ from app.services.cases.context import (
     staff_name,
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
+from app.workflow.bundle import NOT_ON_PARTS
 from app.workflow.states import CaseAction, CaseStatus, status_label
 from app.workflow.transitions import (
     allowed_actions,

@@ -11,7 +11,7 @@ from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.repositories import accounts as accounts_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.rules import FACTS, load_library, validate_facts
+from app.rules import FACTS, DecisionStatus, load_library, validate_facts
 from app.services import audit
 from app.services.eligibility import checked_facts, fact_field_errors, today
 
@@ -126,7 +126,7 @@ def step(
     # undecided policies wait for ranks ahead of one that only one of them needs.
     score: dict[str, float] = {}
     for r in results:
-        if r["status"] != "unknown":
+        if r["status"] != DecisionStatus.UNKNOWN:
             continue
         for rank, name in enumerate(r["missing_facts"]):
             score[name] = score.get(name, 0.0) + 1.0 / (1 + rank)

@@ -15,6 +15,7 @@ from app.errors import PermissionDenied
 from app.models.base import utcnow
 from app.repositories import housing_dashboard as dash_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.workflow.housing import UnitStatus
 
 # Changning's 14th five-year talent plan sets a binding target of 5,000 talent apartment units;
 # Yangpu's plan promises more apartments without a number.
@@ -65,9 +66,7 @@ async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
     budget, assumed = monthly_budget(district)
     return Dashboard(
         district=district,
-        units_by_status={
-            s: by_status.get(s, 0) for s in ("available", "offered", "leased", "maintenance")
-        },
+        units_by_status={s.value: by_status.get(s, 0) for s in UnitStatus},
         units_total=sum(by_status.values()),
         unit_target=PLAN_UNIT_TARGETS.get(district),
         waitlist_length=len(waits),

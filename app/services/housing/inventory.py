@@ -27,6 +27,7 @@ from app.schemas.housing import (
 )
 from app.services import audit
 from app.services.housing.policy import require_housing_staff
+from app.workflow.housing import UNITS, UnitStatus, staff_unit_event
 
 UNIT_COLUMNS = (
     "building",
@@ -117,7 +118,10 @@ async def import_units(
     for row in rows:
         session.add(
             ApartmentUnit(
-                project_id=project.id, district=district, status="available", **row.model_dump()
+                project_id=project.id,
+                district=district,
+                status=UnitStatus.AVAILABLE,
+                **row.model_dump(),
             )
         )
     await session.flush()
@@ -139,9 +143,9 @@ async def update_unit(
     unit = await housing_repo.lock_unit(session, unit_id)
     if unit is None or unit.district != district:
         raise NotFound()
-    if unit.status == "offered" and data.model_dump(exclude_none=True):
+    if unit.status == UnitStatus.OFFERED and data.model_dump(exclude_none=True):
         raise Conflict(N_("This unit is on offer; change it after the applicant has answered."))
-    if data.status is not None and data.status != unit.status and unit.status == "leased":
+    if data.status is not None and data.status != unit.status and unit.status == UnitStatus.LEASED:
         raise Conflict(N_("This unit is let; it can go into maintenance once the tenant leaves."))
     market = data.market_rent_cny or unit.market_rent_cny
     talent = data.talent_rent_cny or unit.talent_rent_cny
@@ -164,7 +168,11 @@ async def update_unit(
     }
     unit.market_rent_cny, unit.talent_rent_cny = market, talent
     unit.layout = data.layout or unit.layout
-    unit.status = data.status or unit.status
+    # After the two checks above only available and maintenance are left, which staff move
+    # between freely; the table still names the move.
+    event = staff_unit_event(unit.status, data.status) if data.status else None
+    if event is not None:
+        unit.status = UNITS.advance(unit.status, event)
     await session.flush()
     await audit.record(
         session,

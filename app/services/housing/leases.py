@@ -23,7 +23,7 @@ from app.repositories import catalog as catalog_repo
 from app.repositories import housing as housing_repo
 from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.rules import load_library
+from app.rules import DecisionStatus, load_library
 from app.schemas.housing import (
     LeaseRead,
     MoveOutRecord,
@@ -33,6 +33,7 @@ from app.schemas.housing import (
 from app.services import audit, notifications
 from app.services.housing.inventory import unit_view
 from app.services.housing.policy import LeaseRules, lease_rules, require_housing_staff, years_after
+from app.workflow.housing import LEASES, UNITS, LeaseEvent, LeaseStatus, UnitEvent
 from app.workflow.values import local_date
 
 
@@ -137,7 +138,7 @@ async def propose_renewal(
     """Housing staff (for the operator) set the next term's rent, at most the policy's yearly
     rise above the current rent; the tenant then accepts or lets the lease end."""
     lease, unit = await _staff_lease(session, principal, lease_id)
-    if lease.status != "active":
+    if lease.status != LeaseStatus.ACTIVE:
         raise Conflict(N_("Only an active lease can be renewed."))
     rules = lease_rules(unit.district)
     await _renewed_end(session, lease, rules)
@@ -187,7 +188,7 @@ async def renew_lease(
     """The tenant accepts the renewal terms staff proposed: one more term at that rent, within
     the policy's longest stay, if the tenant still qualifies for the apartment policy."""
     lease = await _lease_for_applicant(session, principal, lease_id)
-    if lease.status != "active":
+    if lease.status != LeaseStatus.ACTIVE:
         raise Conflict(N_("Only an active lease can be renewed."))
     unit = await housing_repo.get_unit(session, lease.unit_id)
     assert unit is not None
@@ -242,7 +243,7 @@ async def _failed_conditions(session: AsyncSession, lease: Lease) -> list[dict[s
         lang: load_library().evaluate(facts, today, policy_ids=[service.policy_id], lang=lang)[0]
         for lang in ("zh", "en")
     }
-    if results["en"].status != "ineligible":
+    if DecisionStatus(results["en"].status) is not DecisionStatus.INELIGIBLE:
         return None
     failed = {lang: [c for c in r.criteria if c.result == "false"] for lang, r in results.items()}
     # Top-level conditions name the reason; a failed option of a group that still holds
@@ -256,7 +257,7 @@ async def request_move_out(
 ) -> LeaseRead:
     """The tenant gives the date they will leave; staff inspect and end the lease then."""
     lease = await _lease_for_applicant(session, principal, lease_id)
-    if lease.status != "active":
+    if lease.status != LeaseStatus.ACTIVE:
         raise Conflict(N_("This lease has already ended."))
     today = local_date(utcnow())
     if not (today < on <= lease.ends_on):
@@ -291,7 +292,7 @@ async def move_out(
     """Housing staff record the move-out inspection on the lease (condition, what is kept from
     the deposit and why); the lease ends and the unit goes back to the available pool."""
     lease, unit = await _staff_lease(session, principal, lease_id)
-    if lease.status != "active":
+    if not LEASES.allows(lease.status, LeaseEvent.END):
         raise Conflict(N_("This lease has already ended."))
     if record.deposit_deduction_cny > lease.deposit_cny:
         raise ValidationFailed(
@@ -304,14 +305,14 @@ async def move_out(
                 )
             ]
         )
-    lease.status = "ended"
+    lease.status = LEASES.advance(lease.status, LeaseEvent.END)
     lease.ended_on = local_date(utcnow())
     lease.inspection_condition = record.condition
     lease.deposit_deduction_cny = record.deposit_deduction_cny
     lease.inspection_note = record.note
     lease.inspected_by = principal.user_id
     lease.renewal_rent_cny = lease.renewal_proposed_at = lease.renewal_proposed_by = None
-    unit.status = "available"
+    unit.status = UNITS.advance(unit.status, UnitEvent.VACATE)
     offer = await session.get(ApartmentOffer, lease.offer_id)
     if offer is not None:
         await housing_repo.release_household(session, offer.entry_id)

@@ -23,14 +23,24 @@ from app.schemas.housing import (
 from app.services import audit
 from app.services.housing.inventory import unit_view
 from app.services.housing.policy import DEPOSIT_MONTHS, lease_rules, years_after
+from app.workflow.housing import (
+    OFFERS,
+    UNITS,
+    WAITLIST,
+    OfferEvent,
+    UnitEvent,
+    WaitlistEvent,
+    WaitlistStatus,
+    after_decline,
+)
 from app.workflow.values import local_date
 
 
 def _after_decline(entry: WaitlistEntry) -> None:
     """A decline (or a lapsed offer) counts; at the policy's maximum the entry leaves the list."""
     entry.declines += 1
-    removed = entry.declines >= lease_rules(entry.district).max_declines
-    entry.status = "removed" if removed else "waiting"
+    event = after_decline(entry.declines, lease_rules(entry.district).max_declines)
+    entry.status = WAITLIST.advance(entry.status, event)
 
 
 async def expire_offers(session: AsyncSession, today: date) -> int:
@@ -41,10 +51,10 @@ async def expire_offers(session: AsyncSession, today: date) -> int:
         entry = await housing_repo.get_entry(session, offer.entry_id)
         if unit is None or entry is None:
             continue
-        offer.status, offer.decided_at = "expired", utcnow()
-        unit.status = "available"
+        offer.status, offer.decided_at = OFFERS.advance(offer.status, OfferEvent.EXPIRE), utcnow()
+        unit.status = UNITS.advance(unit.status, UnitEvent.RELEASE)
         _after_decline(entry)
-        if entry.status == "removed":
+        if entry.status == WaitlistStatus.REMOVED:
             await housing_repo.release_household(session, entry.id)
         expired += 1
     await session.flush()
@@ -65,7 +75,7 @@ async def accept_offer(
     session: AsyncSession, principal: Principal, offer_id: uuid.UUID
 ) -> LeaseRead:
     offer, entry = await _offer_for_applicant(session, principal, offer_id)
-    if offer.status != "open":
+    if not OFFERS.allows(offer.status, OfferEvent.ACCEPT):
         raise Conflict(N_("This offer is no longer open."), extra={"offer_status": offer.status})
     today = local_date(utcnow())
     if offer.respond_by < today:
@@ -83,9 +93,9 @@ async def accept_offer(
         deposit_cny=unit.talent_rent_cny * DEPOSIT_MONTHS,
     )
     session.add(lease)
-    offer.status, offer.decided_at = "accepted", utcnow()
-    unit.status = "leased"
-    entry.status = "housed"
+    offer.status, offer.decided_at = OFFERS.advance(offer.status, OfferEvent.ACCEPT), utcnow()
+    unit.status = UNITS.advance(unit.status, UnitEvent.LET)
+    entry.status = WAITLIST.advance(entry.status, WaitlistEvent.HOUSE)
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -112,14 +122,14 @@ async def accept_offer(
 
 async def decline_offer(session: AsyncSession, principal: Principal, offer_id: uuid.UUID) -> None:
     offer, entry = await _offer_for_applicant(session, principal, offer_id)
-    if offer.status != "open":
+    if not OFFERS.allows(offer.status, OfferEvent.DECLINE):
         raise Conflict(N_("This offer is no longer open."), extra={"offer_status": offer.status})
     unit = await housing_repo.lock_unit(session, offer.unit_id)
     assert unit is not None
-    offer.status, offer.decided_at = "declined", utcnow()
-    unit.status = "available"
+    offer.status, offer.decided_at = OFFERS.advance(offer.status, OfferEvent.DECLINE), utcnow()
+    unit.status = UNITS.advance(unit.status, UnitEvent.RELEASE)
     _after_decline(entry)
-    if entry.status == "removed":
+    if entry.status == WaitlistStatus.REMOVED:
         await housing_repo.release_household(session, entry.id)
     await session.flush()
     await audit.record(

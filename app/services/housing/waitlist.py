@@ -31,6 +31,15 @@ from app.services import audit
 from app.services.calendar import work_calendar
 from app.services.housing.inventory import unit_view
 from app.services.housing.policy import require_housing_staff
+from app.workflow.housing import (
+    OFFERS,
+    UNITS,
+    WAITLIST,
+    OfferEvent,
+    UnitEvent,
+    WaitlistEvent,
+    WaitlistStatus,
+)
 from app.workflow.values import local_date
 
 
@@ -103,14 +112,14 @@ async def leave_waitlist(session: AsyncSession, case: Case) -> None:
     """A revoked approval takes a still-waiting household off the list (an open offer lapses
     and its unit goes back); a lease already signed ends only through the move-out."""
     entry = await housing_repo.entry_for_case(session, case.id)
-    if entry is None or entry.status not in ("waiting", "offered"):
+    if entry is None or entry.status not in WaitlistStatus.ON_LIST:
         return
     for offer in await housing_repo.open_offers_for_entry(session, entry.id):
         unit = await housing_repo.lock_unit(session, offer.unit_id)
-        offer.status, offer.decided_at = "expired", utcnow()
+        offer.status, offer.decided_at = OFFERS.advance(offer.status, OfferEvent.EXPIRE), utcnow()
         if unit is not None:
-            unit.status = "available"
-    entry.status = "removed"
+            unit.status = UNITS.advance(unit.status, UnitEvent.RELEASE)
+    entry.status = WAITLIST.advance(entry.status, WaitlistEvent.REMOVE)
     await housing_repo.release_household(session, entry.id)
     await session.flush()
 
@@ -222,8 +231,8 @@ async def allocation_round(
             continue
         queue.remove(entry)
         offer = ApartmentOffer(unit_id=unit.id, entry_id=entry.id, respond_by=respond_by)
-        unit.status = "offered"
-        entry.status = "offered"
+        unit.status = UNITS.advance(unit.status, UnitEvent.OFFER)
+        entry.status = WAITLIST.advance(entry.status, WaitlistEvent.OFFER)
         session.add(offer)
         await session.flush()
         offers.append(

@@ -26,6 +26,13 @@ from app.services.payments.common import (
     require_permission,
 )
 from app.services.payments.cycles import CycleRead, cycle_view, load_cycle
+from app.workflow.payments import (
+    BANK_RESULTS,
+    ENTITLEMENTS,
+    EntitlementEvent,
+    EntitlementStatus,
+    PaymentCycleStatus,
+)
 
 
 async def batch_file(session: AsyncSession, principal: Principal, cycle_id: uuid.UUID) -> str:
@@ -34,7 +41,7 @@ async def batch_file(session: AsyncSession, principal: Principal, cycle_id: uuid
     if not (principal.can(Permission.PREPARE_PAYMENTS) or principal.can(Permission.CHECK_PAYMENTS)):
         raise PermissionDenied()
     cycle = await load_cycle(session, principal, cycle_id)
-    if cycle.status not in ("approved", "reconciled"):
+    if cycle.status not in PaymentCycleStatus.EXPORTABLE:
         raise Conflict(N_("Only an approved cycle can be exported."))
     settings = get_settings()
     columns = settings.payment_batch_columns
@@ -85,14 +92,14 @@ async def reconcile(
     a row for an entitlement already settled, changes nothing."""
     require_permission(principal, Permission.PREPARE_PAYMENTS)
     cycle = await load_cycle(session, principal, cycle_id)
-    if cycle.status not in ("approved", "reconciled"):
+    if cycle.status not in PaymentCycleStatus.EXPORTABLE:
         raise Conflict(N_("Only an approved cycle can be reconciled."))
     digest = hashlib.sha256(csv_text.encode()).hexdigest()
     if cycle.result_file_sha256 == digest:
         return await cycle_view(session, cycle)
     entitlements = {e.id: e for e in await subsidies_repo.entitlements(session, cycle.id)}
     problems: list[FieldError] = []
-    updates: list[tuple[Entitlement, str, str, str]] = []
+    updates: list[tuple[Entitlement, EntitlementEvent, str, str]] = []
     for line, row in enumerate(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))), start=2):
         try:
             ent = entitlements[uuid.UUID((row.get("entitlement_id") or "").strip())]
@@ -107,7 +114,7 @@ async def reconcile(
             )
             continue
         status = (row.get("status") or "").strip()
-        if status not in ("paid", "failed"):
+        if status not in BANK_RESULTS:
             problems.append(
                 FieldError(
                     f"row {line}",
@@ -120,18 +127,18 @@ async def reconcile(
         updates.append(
             (
                 ent,
-                status,
+                EntitlementEvent(status),
                 (row.get("reference") or "").strip()[:60],
                 (row.get("reason") or "").strip()[:200],
             )
         )
     if problems:
         raise ValidationFailed(field_errors=problems)
-    for ent, status, reference, reason in updates:
-        if ent.status != "due":
+    for ent, event, reference, reason in updates:
+        if not ENTITLEMENTS.allows(ent.status, event):
             continue  # already settled by an earlier file
-        ent.status, ent.bank_reference = status, reference or None
-        if status == "failed":
+        ent.status, ent.bank_reference = ENTITLEMENTS.advance(ent.status, event), reference or None
+        if event is EntitlementEvent.FAILED:
             ent.failure_reason = reason or None
             continue
         enrolment = await subsidies_repo.get_enrolment(session, ent.enrolment_id)
@@ -150,8 +157,11 @@ async def reconcile(
             dedup=f"payment:{ent.id}",
         )
     cycle.result_file_sha256 = digest
-    if all(e.status != "due" for e in entitlements.values()):
-        cycle.status, cycle.reconciled_at = "reconciled", utcnow()
+    if all(e.status != EntitlementStatus.DUE for e in entitlements.values()):
+        # Assigned rather than moved through CYCLES: a later result file for a cycle already
+        # reconciled (a correction from the bank) records when it was reconciled again, and
+        # reconciled -> reconciled is no move of the table.
+        cycle.status, cycle.reconciled_at = PaymentCycleStatus.RECONCILED, utcnow()
     await audit.record(
         session,
         "subsidy.reconciled",

@@ -18,7 +18,7 @@ from app.models import Enrolment, Entitlement, PaymentCycle
 from app.models.base import utcnow
 from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
-from app.rules import Text, load_library
+from app.rules import DecisionStatus, Text, load_library
 from app.rules.lapsing import condition_ids
 from app.services import audit
 from app.services.payments.common import (
@@ -28,7 +28,16 @@ from app.services.payments.common import (
     notify_enrollee,
     require_permission,
 )
-from app.services.settlement.records import CONFIRMED
+from app.workflow.applications import FactCheckStatus
+from app.workflow.payments import (
+    CYCLES,
+    ENROLMENTS,
+    ENTITLEMENTS,
+    CycleEvent,
+    EnrolmentEvent,
+    EntitlementEvent,
+    PaymentCycleStatus,
+)
 
 
 class CycleRead(BaseModel):
@@ -95,7 +104,10 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
             # Caps on months and on the total; an enrolment with a payment still unsettled
             # stays open until the bank has paid it.
             if not pending.get(enrolment.id):
-                enrolment.status, enrolment.status_reason = "ended", "schedule completed"
+                enrolment.status, enrolment.status_reason = (
+                    ENROLMENTS.advance(enrolment.status, EnrolmentEvent.COMPLETE),
+                    "schedule completed",
+                )
             continue
         due.append((enrolment, index))
     statuses, checked = _recheck(due, facts, month)
@@ -103,7 +115,7 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         # Only the conditions that can lapse (still employed in the district, no home bought,
         # not in a talent apartment, ...) are re-checked, as of this month; windows that
         # applied when applying (back less than a year) are not.
-        if statuses[enrolment.id] != "eligible":
+        if statuses[enrolment.id] != DecisionStatus.ELIGIBLE:
             await _lapse(session, principal, enrolment, facts.get(enrolment.id, {}), month, index)
             continue
         paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
@@ -129,7 +141,7 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
                 carried_from_id=entitlement.id,
             )
         )
-        entitlement.status = "carried"
+        entitlement.status = ENTITLEMENTS.advance(entitlement.status, EntitlementEvent.CARRY)
     await session.flush()
     await audit.record(
         session,
@@ -153,7 +165,10 @@ async def _current_facts(
     applicants = list({e.applicant_id for e in enrolments})
     leased = await subsidies_repo.in_talent_apartment(session, applicants, add_months(month, 1))
     insured = await subsidies_repo.later_social_insurance(
-        session, [e.id for e in enrolments], OutsideSystem.SOCIAL_INSURANCE.value, tuple(CONFIRMED)
+        session,
+        [e.id for e in enrolments],
+        OutsideSystem.SOCIAL_INSURANCE.value,
+        tuple(sorted(FactCheckStatus.CONFIRMED)),
     )
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for e in enrolments:
@@ -212,8 +227,10 @@ async def _lapse(
         zh="；".join(f.message.zh for f in found.failed),
         en="; ".join(f.message.en for f in found.failed),
     )
-    ended = found.status == "ineligible"
-    enrolment.status = "ended" if ended else "suspended"
+    ended = DecisionStatus(found.status) is DecisionStatus.INELIGIBLE
+    enrolment.status = ENROLMENTS.advance(
+        enrolment.status, EnrolmentEvent.TERMINATE if ended else EnrolmentEvent.SUSPEND
+    )
     prefix = "no longer eligible" if ended else "cannot be checked"
     enrolment.status_reason = f"{prefix} ({ids}): {reason.zh} / {reason.en}"[:500]
     await notify_enrollee(
@@ -252,9 +269,10 @@ async def load_cycle(
 async def review(session: AsyncSession, principal: Principal, cycle_id: uuid.UUID) -> CycleRead:
     require_permission(principal, Permission.PREPARE_PAYMENTS)
     cycle = await load_cycle(session, principal, cycle_id)
-    if cycle.status == "computed":
+    # Reviewing twice changes nothing: only a computed cycle takes the review.
+    if CYCLES.allows(cycle.status, CycleEvent.REVIEW):
         cycle.status, cycle.maker_user_id, cycle.reviewed_at = (
-            "reviewed",
+            CYCLES.advance(cycle.status, CycleEvent.REVIEW),
             principal.user_id,
             utcnow(),
         )
@@ -273,13 +291,13 @@ async def approve(session: AsyncSession, principal: Principal, cycle_id: uuid.UU
     """The checker must not be the maker (four eyes); approving twice changes nothing."""
     require_permission(principal, Permission.CHECK_PAYMENTS)
     cycle = await load_cycle(session, principal, cycle_id)
-    if cycle.status == "computed":
+    if cycle.status == PaymentCycleStatus.COMPUTED:
         raise Conflict(N_("A finance maker must review this cycle before it is approved."))
     if cycle.maker_user_id == principal.user_id:
         raise PermissionDenied(N_("The person who prepared a payment cycle cannot approve it."))
-    if cycle.status == "reviewed":
+    if CYCLES.allows(cycle.status, CycleEvent.APPROVE):
         cycle.status, cycle.checker_user_id, cycle.approved_at = (
-            "approved",
+            CYCLES.advance(cycle.status, CycleEvent.APPROVE),
             principal.user_id,
             utcnow(),
         )

@@ -28,6 +28,8 @@ from app.services.payments.common import (
     require_permission,
     schedule_from,
 )
+from app.workflow.payments import ENROLMENTS, STAFF_ENROLMENT_EVENTS, EnrolmentEvent
+from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
 
@@ -151,7 +153,7 @@ async def start_payments(
     if (
         service is None
         or service.code not in SUBSIDY_SERVICES
-        or case.status not in ("approved", "result_issued", "closed")
+        or case.status not in CaseStatus.APPROVAL_STANDS
     ):
         raise Conflict(N_("Payments can start once a subsidy application has been approved."))
     name = data.account_name.strip()
@@ -172,6 +174,14 @@ async def start_payments(
     return next(e for e in await my_subsidies(session, principal) if e.id == enrolment.id)
 
 
+# The notice the beneficiary gets for each change staff make.
+_NOTICES: dict[EnrolmentEvent, str] = {
+    EnrolmentEvent.SUSPEND: "subsidy.suspended",
+    EnrolmentEvent.RESUME: "subsidy.resumed",
+    EnrolmentEvent.TERMINATE: "subsidy.ended",
+}
+
+
 async def change_status(
     session: AsyncSession, principal: Principal, enrolment_id: uuid.UUID, action: str, reason: str
 ) -> EnrolmentRead:
@@ -185,22 +195,13 @@ async def change_status(
         raise ValidationFailed(
             field_errors=[FieldError("reason", "required", N_("Give a reason."))]
         )
-    transitions = {
-        "suspend": ("active", "suspended"),
-        "resume": ("suspended", "active"),
-        "terminate": (None, "ended"),
-    }
-    if action not in transitions:
+    if action not in STAFF_ENROLMENT_EVENTS:
         raise NotFound()
-    before, after = transitions[action]
-    if enrolment.status == "ended" or (before is not None and enrolment.status != before):
+    event = EnrolmentEvent(action)
+    if not ENROLMENTS.allows(enrolment.status, event):
         raise Conflict(N_("This change is not possible in the enrolment's current status."))
-    enrolment.status, enrolment.status_reason = after, reason
-    template = {
-        "suspend": "subsidy.suspended",
-        "resume": "subsidy.resumed",
-        "terminate": "subsidy.ended",
-    }[action]
+    enrolment.status, enrolment.status_reason = ENROLMENTS.advance(enrolment.status, event), reason
+    template = _NOTICES[event]
     await notify_enrollee(
         session,
         enrolment,

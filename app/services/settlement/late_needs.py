@@ -26,6 +26,7 @@ from app.services import cases as cases_service
 from app.services.applications import questions as application_questions
 from app.services.settlement import records
 from app.services.settlement.bundle import LIST_SEPARATOR, S, is_bundle
+from app.workflow.applications import FactCheckStatus
 from app.workflow.states import CaseAction
 from app.workflow.values import local_date
 
@@ -67,8 +68,7 @@ async def late_needs(session: AsyncSession, case: Case, lang: str) -> LateNeeds 
     failed = [
         r
         for r in rows
-        if r.status in (records.NO_RECORD, records.REJECTED)
-        and (submitted is None or r.updated_at >= submitted)
+        if r.status in FactCheckStatus.REFUSED and (submitted is None or r.updated_at >= submitted)
     ]
     if not failed:
         return None

@@ -16,7 +16,7 @@ from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import verification as verification_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.rules import load_library
+from app.rules import DecisionStatus, load_library
 from app.schemas.cases import BundlePart, BundleRef, VerificationView
 from app.services.applications import questions as application_questions
 from app.services.calendar import work_calendar
@@ -32,7 +32,7 @@ from app.workflow.bundle import (
     outcome,
     plan,
 )
-from app.workflow.states import CaseAction, status_label
+from app.workflow.states import ActorRole, CaseAction, status_label
 from app.workflow.values import ActionPayload, local_date
 
 
@@ -45,7 +45,7 @@ def _housing_recommended(answers: dict[str, Any], district: str, today: Any) -> 
     results = load_library().evaluate(
         application_questions.fact_answers(answers), today, policy_ids=policies
     )
-    return any(r.status != "ineligible" for r in results)
+    return any(DecisionStatus(r.status) is not DecisionStatus.INELIGIBLE for r in results)
 
 
 async def dispatch(session: AsyncSession, parent: Case, now: datetime) -> None:
@@ -98,7 +98,7 @@ async def dispatch(session: AsyncSession, parent: Case, now: datetime) -> None:
                 from_status=None,
                 to_status=part.status,
                 actor_user_id=None,
-                actor_role="system",
+                actor_role=ActorRole.SYSTEM.value,
                 detail={"bundle": str(parent.id), "depends_on": list(spec.depends_on)},
             )
         )
@@ -222,7 +222,8 @@ async def parts_view(session: AsyncSession, parent: Case, lang: str) -> list[Bun
                 department_label=gettext(lang, DEPARTMENT.get(part.department, part.department)),
                 status=part.status,
                 status_label=gettext(lang, status_label(S(part.status))),
-                due_on=None if S(part.status) in _ENDED_PART else part.deadline_date,
+                # Decided or ended (SETTLED): no due date left to keep.
+                due_on=None if S(part.status) in S.SETTLED else part.deadline_date,
                 depends_on=[
                     names.get(d, {}).get(lang, d) for d in (spec.depends_on if spec else ())
                 ],
@@ -230,11 +231,6 @@ async def parts_view(session: AsyncSession, parent: Case, lang: str) -> list[Bun
             )
         )
     return out
-
-
-_ENDED_PART = frozenset(
-    {S.APPROVED, S.REJECTED, S.CANCELLED, S.WITHDRAWN, S.NOT_ACCEPTED, S.CLOSED, S.RESULT_ISSUED}
-)
 
 
 async def bundle_ref(session: AsyncSession, part: Case, lang: str) -> BundleRef | None:

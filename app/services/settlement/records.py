@@ -27,6 +27,7 @@ from app.models.base import utcnow
 from app.repositories import verification as verification_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import FACTS
+from app.workflow.applications import FactCheckStatus
 
 log = logging.getLogger(__name__)
 
@@ -51,38 +52,14 @@ SYSTEM_FACTS: dict[OutsideSystem, tuple[str, ...]] = {
 }
 
 
-VERIFIED = "verified"
-
-
-MANUAL = "manual"
-
-
-PENDING = "pending"
-
-
-UNAVAILABLE = "unavailable"
-
-
-NO_RECORD = "no_record"
-
-
-REJECTED = "rejected"
-
-
-# Answers that stand for the facts; and states in which the facts are still to come.
-CONFIRMED = frozenset({VERIFIED, MANUAL})
-
-
-OUTSTANDING = frozenset({PENDING, UNAVAILABLE})
-
-
-STATUS_LABELS: dict[str, str] = {
-    VERIFIED: N_("Verified"),
-    MANUAL: N_("Entered by staff during an outage"),
-    PENDING: N_("Being fetched"),
-    UNAVAILABLE: N_("System unavailable: we will try again"),
-    NO_RECORD: N_("No record found: please answer and upload yourself"),
-    REJECTED: N_("Could not be checked: please answer and upload yourself"),
+_F = FactCheckStatus
+STATUS_LABELS: dict[FactCheckStatus, str] = {
+    _F.VERIFIED: N_("Verified"),
+    _F.MANUAL: N_("Entered by staff during an outage"),
+    _F.PENDING: N_("Being fetched"),
+    _F.UNAVAILABLE: N_("System unavailable: we will try again"),
+    _F.NO_RECORD: N_("No record found: please answer and upload yourself"),
+    _F.REJECTED: N_("Could not be checked: please answer and upload yourself"),
 }
 
 
@@ -150,7 +127,7 @@ async def request_all(session: AsyncSession, app: Application, applicant: Applic
                 application_id=app.id,
                 applicant_id=applicant.id,
                 system=system.value,
-                status=PENDING,
+                status=FactCheckStatus.PENDING,
                 facts={},
                 correlation_id=uuid.uuid4().hex,
                 next_attempt_at=now,
@@ -178,20 +155,20 @@ def hidden_facts(rows: list[FactVerification]) -> frozenset[str]:
     """Facts not to ask: verified ones, and those a system is still expected to provide."""
     hidden: set[str] = set()
     for row in rows:
-        if row.status in CONFIRMED:
+        if row.status in _F.CONFIRMED:
             hidden |= set(row.facts)
-        elif row.status in OUTSTANDING:
+        elif row.status in _F.OUTSTANDING:
             hidden |= set(SYSTEM_FACTS[OutsideSystem(row.system)])
     return frozenset(hidden)
 
 
 def covering_systems(rows: list[FactVerification]) -> frozenset[str]:
     """Systems whose answer stands (or is still expected) in place of their uploads."""
-    return frozenset(r.system for r in rows if r.status in CONFIRMED | OUTSTANDING)
+    return frozenset(r.system for r in rows if r.status in _F.CONFIRMED | _F.OUTSTANDING)
 
 
 def outstanding(rows: list[FactVerification]) -> list[FactVerification]:
-    return [r for r in rows if r.status in OUTSTANDING]
+    return [r for r in rows if r.status in _F.OUTSTANDING]
 
 
 def view(row: FactVerification, lang: str) -> dict[str, Any]:
@@ -199,12 +176,12 @@ def view(row: FactVerification, lang: str) -> dict[str, Any]:
         "system": row.system,
         "system_label": system_label(row.system, lang),
         "status": row.status,
-        "status_label": gettext(lang, STATUS_LABELS[row.status]),
-        "facts": dict(row.facts) if row.status in CONFIRMED else {},
+        "status_label": gettext(lang, STATUS_LABELS[_F(row.status)]),
+        "facts": dict(row.facts) if row.status in _F.CONFIRMED else {},
         "authority": row.authority,
         "source_reference": row.source_reference,
         "verified_at": row.verified_at,
-        "next_attempt_at": row.next_attempt_at if row.status in OUTSTANDING else None,
+        "next_attempt_at": row.next_attempt_at if row.status in _F.OUTSTANDING else None,
         "note": row.note,
-        "manual": row.status == MANUAL,
+        "manual": row.status == _F.MANUAL,
     }

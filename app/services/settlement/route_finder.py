@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.rules import load_library
+from app.rules import DecisionStatus, load_library
 from app.services.eligibility import checked_facts, today
 
 # Preference when several routes are open: the one with the fewest conditions left to prove
@@ -40,10 +40,12 @@ def find_routes(facts: Mapping[str, Any], lang: str, as_of: date | None = None) 
         )
     }
     routes = [results[p] for p in SETTLEMENT_POLICIES if p in results]
-    recommended = next((r["policy_id"] for r in routes if r["status"] == "eligible"), None)
+    recommended = next(
+        (r["policy_id"] for r in routes if r["status"] == DecisionStatus.ELIGIBLE), None
+    )
     score: dict[str, float] = {}
     for r in routes:
-        if r["status"] == "unknown":
+        if r["status"] == DecisionStatus.UNKNOWN:
             for rank, name in enumerate(r["missing_facts"]):
                 score[name] = score.get(name, 0.0) + 1.0 / (1 + rank)
     missing = [n for n, _ in sorted(score.items(), key=lambda kv: -kv[1])]

@@ -16,18 +16,21 @@ from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.rules import DecisionStatus
 from app.schemas.cases import QuestionView
 from app.services import audit
 from app.services.applications import journey as application_journey
 from app.services.applications import questions as application_questions
-from app.services.settlement.bundle import S, is_bundle
+from app.services.settlement.bundle import is_bundle
 from app.services.settlement.late_needs import recheck_eligibility
 from app.services.settlement.route_finder import find_routes
 from app.workflow.bundle import (
+    ROUTE_CHANGEABLE,
     ROUTE_LABELS,
     ROUTE_POLICIES,
     SettlementRoute,
 )
+from app.workflow.states import ActorRole
 
 
 def route_label(route: str | None, lang: str) -> str | None:
@@ -69,7 +72,7 @@ async def change_route(
     service = await catalog_repo.get(session, case.service_id)
     if service is None or not is_bundle(service):
         raise NotFound()
-    if case.status not in (S.SUBMITTED, S.AWAITING_DATA, S.SUPPLEMENT_REQUESTED):
+    if case.status not in ROUTE_CHANGEABLE:
         raise Conflict(N_("The route can only be changed before the bundle is accepted."))
     problems = []
     chosen = None
@@ -95,7 +98,7 @@ async def change_route(
             from_status=case.status,
             to_status=case.status,
             actor_user_id=principal.user_id,
-            actor_role="window_clerk",
+            actor_role=ActorRole.WINDOW_CLERK.value,
             reason=reason.strip()[:2000],
             detail={"from": before, "to": chosen.value},
         )
@@ -111,10 +114,10 @@ async def change_route(
     await session.flush()
 
 
-_ROUTE_HINTS = {
-    "eligible": N_("Open to you on what we know so far."),
-    "unknown": N_("May be open to you: the questions of this route decide."),
-    "ineligible": N_("Not open to you: {reason}"),
+_ROUTE_HINTS: dict[DecisionStatus, str] = {
+    DecisionStatus.ELIGIBLE: N_("Open to you on what we know so far."),
+    DecisionStatus.UNKNOWN: N_("May be open to you: the questions of this route decide."),
+    DecisionStatus.INELIGIBLE: N_("Not open to you: {reason}"),
 }
 
 
@@ -133,5 +136,5 @@ def explain_routes(questions: list[QuestionView], answers: Mapping[str, Any], la
         status = str(verdict["status"])
         failed = [c for c in verdict["criteria"] if c.get("result") == "false"]
         reason = str(failed[0]["message"]) if failed else ""
-        option["hint"] = gettext(lang, _ROUTE_HINTS[status]).format(reason=reason)
+        option["hint"] = gettext(lang, _ROUTE_HINTS[DecisionStatus(status)]).format(reason=reason)
         option["status"] = status

@@ -43,16 +43,10 @@ from app.rules import validate_facts
 from app.services import audit, protection
 from app.services.settlement.lifecycle import after_verification
 from app.services.settlement.records import (
-    CONFIRMED,
-    MANUAL,
-    NO_RECORD,
-    OUTSTANDING,
-    REJECTED,
     SYSTEM_FACTS,
-    UNAVAILABLE,
-    VERIFIED,
     clients,
 )
+from app.workflow.applications import FACT_CHECKS, FactCheckEvent, FactCheckStatus
 
 log = logging.getLogger(__name__)
 _MAX_RETRY_SECONDS = 3600.0
@@ -162,11 +156,11 @@ async def _store(
 ) -> bool:
     row = await verification_repo.get_by_id(session, job.verification_id, for_update=True)
     # Another worker (or staff by hand) got there first: their answer stands.
-    if row is None or row.status not in OUTSTANDING or row.attempts != job.attempts:
+    if row is None or row.status not in FactCheckStatus.OUTSTANDING or row.attempts != job.attempts:
         return False
     row.attempts += 1
     if isinstance(answer, Verified):
-        row.status = VERIFIED
+        row.status = FACT_CHECKS.advance(row.status, FactCheckEvent.SYSTEM_VERIFIED)
         row.facts = dict(answer.facts())
         row.authority = answer.authority[:60]
         row.source_reference = answer.source_reference[:100]
@@ -174,13 +168,18 @@ async def _store(
         row.next_attempt_at = None
         row.last_error = None
     elif isinstance(answer, SystemUnavailable):
-        row.status = UNAVAILABLE
+        row.status = FACT_CHECKS.advance(row.status, FactCheckEvent.SYSTEM_UNAVAILABLE)
         row.last_error = answer.code[:60]
         row.next_attempt_at = now + timedelta(
             seconds=_retry_delay(row.attempts, answer.retry_after)
         )
     else:
-        row.status = NO_RECORD if isinstance(answer, NoRecord) else REJECTED
+        refusal = (
+            FactCheckEvent.SYSTEM_NO_RECORD
+            if isinstance(answer, NoRecord)
+            else FactCheckEvent.SYSTEM_REJECTED
+        )
+        row.status = FACT_CHECKS.advance(row.status, refusal)
         if not isinstance(answer, NoRecord | Rejected):
             log.warning("unexpected verification failure", extra={"code": answer.code})
         row.last_error = answer.code[:60]
@@ -198,7 +197,7 @@ async def _store(
 
 
 async def _after_answer(session: AsyncSession, row: FactVerification) -> None:
-    if row.status in CONFIRMED and row.facts:
+    if row.status in FactCheckStatus.CONFIRMED and row.facts:
         app = await cases_repo.get_application_by_id(session, row.application_id)
         if app is not None:
             app.answers = {**app.answers, **row.facts}
@@ -227,7 +226,7 @@ async def enter_manually(
     row = await verification_repo.get(session, case.application_id, system, for_update=True)
     if row is None:
         raise NotFound()
-    if row.status not in OUTSTANDING:
+    if not FACT_CHECKS.allows(row.status, FactCheckEvent.ENTERED_MANUALLY):
         raise Conflict(N_("This system has already answered; there is nothing to enter."))
     problems = [
         FieldError(name, "not_from_system", N_("This system does not provide this information."))
@@ -249,7 +248,7 @@ async def enter_manually(
         )
     if problems:
         raise ValidationFailed(field_errors=problems)
-    row.status = MANUAL
+    row.status = FACT_CHECKS.advance(row.status, FactCheckEvent.ENTERED_MANUALLY)
     row.facts = given
     row.note = note.strip()[:2000]
     row.entered_by_user_id = principal.user_id
