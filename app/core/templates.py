@@ -15,6 +15,7 @@ from app.core.navigation import header_navigation, staff_administration
 from app.domain import labels
 from app.domain.enums import Permission
 from app.i18n import gettext
+from app.rules import Provenance
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 templates.env.globals["quote"] = quote
@@ -26,6 +27,9 @@ templates.env.globals["options"] = lambda values: [
 templates.env.globals["header_navigation"] = header_navigation
 templates.env.globals["staff_administration"] = staff_administration
 templates.env.globals["Permission"] = Permission
+# Pages ask whether a value is an assumption (``spec.status is assumed``) instead of comparing
+# the word; the vocabulary is the rules' own.
+templates.env.tests["assumed"] = lambda value: value == Provenance.ASSUMED
 
 
 def language(request: Request) -> str:

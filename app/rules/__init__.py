@@ -40,6 +40,7 @@ from app.rules.results import (
     DecisionStatus,
     Hint,
     PolicyResult,
+    Provenance,
     Receipt,
     Status,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "ClauseRef",
     "Criterion",
     "DecisionStatus",
+    "Provenance",
     "FactError",
     "FactSpec",
     "FactsValidation",

@@ -27,6 +27,14 @@ class DecisionStatus(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Provenance(StrEnum):
+    """Where a policy version's or a parameter's value comes from: a cited source, or an
+    assumption staff must confirm (shown as such, never as official)."""
+
+    SOURCED = "sourced"
+    ASSUMED = "assumed"
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -24,6 +24,8 @@ from datetime import date, timedelta
 from functools import cache
 from types import MappingProxyType
 
+import chinese_calendar
+
 _ONE_DAY = timedelta(days=1)
 
 
@@ -147,16 +149,12 @@ class CalendarDay:
 @cache
 def chinese_calendar_years() -> range:
     """The years the installed ``chinese_calendar`` release knows (2004-2026 in 1.11.0)."""
-    import chinese_calendar
-
     years = {d.year for d in chinese_calendar.holidays}
     return range(min(years), max(years) + 1)
 
 
 def chinese_calendar_days(years: Iterable[int]) -> list[CalendarDay]:
     """Every holiday and make-up working day of ``years`` in date order, with names."""
-    import chinese_calendar
-
     wanted = set(years)
     supported = chinese_calendar_years()
     for year in sorted(wanted):

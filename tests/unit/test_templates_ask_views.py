@@ -25,32 +25,9 @@ COMPARING = {"eq", "ne", "in", "notin"}
 # Jinja tests and ``selectattr``/``rejectattr`` tests that compare with a value.
 COMPARING_TESTS = {"eq", "equalto", "==", "ne", "!=", "in", "sameas"}
 
-# Comparisons left in place because the page gets a plain dict, or a model defined in a service,
-# that a service must first give the property named here (app/services is not this change's).
-# Each entry: (template, comparison as reported) -> where the view is built, what it should say.
-WAITING_FOR_SERVICES: dict[tuple[str, str], str] = {
-    ("staff/finance.html", "c.status == 'computed'"): (
-        "app/services/subsidies.py:CycleRead (list_cycles): awaiting_review"
-    ),
-    ("staff/finance.html", "c.status == 'reviewed'"): (
-        "app/services/subsidies.py:CycleRead (list_cycles): awaiting_checker"
-    ),
-    ("staff/finance.html", "c.status in ('approved', 'reconciled')"): (
-        "app/services/subsidies.py:CycleRead (list_cycles): bank_file_ready"
-    ),
-    ("public/calculator.html", "r.version_status == 'assumed'"): (
-        "app/services/calculator.py:step (result dicts): version_assumed"
-    ),
-    ("public/policies.html", "p.version_status == 'assumed'"): (
-        "app/services/eligibility.py:list_policies (dicts): version_assumed"
-    ),
-    ("public/policy.html", "status == 'assumed'"): (
-        "app/services/eligibility.py:get_policy (dicts): assumed, on each spec and parameter"
-    ),
-    ("public/policy.html", "spec.status == 'assumed'"): (
-        "app/services/eligibility.py:get_policy (dicts): assumed, on each spec"
-    ),
-}
+# Comparisons a page may still make because its view lacks the property, with where the view is
+# built: none today, and the list may only shrink.
+WAITING_FOR_SERVICES: dict[tuple[str, str], str] = {}
 
 
 def _templates() -> list[Path]:

@@ -4,6 +4,12 @@ the conditions that can lapse), a finance maker reviews, a different finance che
 a batch file goes to the bank and the bank's result file is reconciled. Failed payments are
 carried to the next cycle. Every step is idempotent: running it twice changes nothing."""
 
+from app.schemas.payments import (
+    CycleRead,
+    EnrolmentCreate,
+    EnrolmentRead,
+    EntitlementRead,
+)
 from app.services.payments.bank_files import (
     batch_file,
     reconcile,
@@ -20,7 +26,6 @@ from app.services.payments.common import (
     schedule_from,
 )
 from app.services.payments.cycles import (
-    CycleRead,
     approve,
     cycle_view,
     generate_cycle,
@@ -30,9 +35,6 @@ from app.services.payments.cycles import (
 )
 from app.services.payments.enrolments import (
     SUBSIDY_SERVICES,
-    EnrolmentCreate,
-    EnrolmentRead,
-    EntitlementRead,
     change_status,
     enrol,
     my_subsidies,

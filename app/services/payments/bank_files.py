@@ -17,6 +17,7 @@ from app.models import Entitlement
 from app.models.base import utcnow
 from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.schemas.payments import CycleRead
 from app.services import audit, protection
 from app.services.payments.common import (
     ACCOUNT_CONTEXT,
@@ -25,7 +26,7 @@ from app.services.payments.common import (
     notify_enrollee,
     require_permission,
 )
-from app.services.payments.cycles import CycleRead, cycle_view, load_cycle
+from app.services.payments.cycles import cycle_view, load_cycle
 from app.workflow.payments import (
     BANK_RESULTS,
     ENTITLEMENTS,

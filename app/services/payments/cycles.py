@@ -7,8 +7,6 @@ import uuid
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel
-
 from app.clients.verification import OutsideSystem
 from app.domain.enums import Permission
 from app.domain.principal import Principal
@@ -20,6 +18,7 @@ from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.rules import DecisionStatus, Text, load_library
 from app.rules.lapsing import condition_ids
+from app.schemas.payments import CycleRead
 from app.services import audit
 from app.services.payments.common import (
     add_months,
@@ -38,17 +37,6 @@ from app.workflow.payments import (
     EntitlementEvent,
     PaymentCycleStatus,
 )
-
-
-class CycleRead(BaseModel):
-    id: uuid.UUID
-    district: str
-    month: date
-    status: str
-    entitlements: int
-    total_cny: int
-    maker_user_id: uuid.UUID | None
-    checker_user_id: uuid.UUID | None
 
 
 async def cycle_view(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:

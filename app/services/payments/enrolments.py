@@ -4,9 +4,6 @@ and the recipient's own view."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
-
-from pydantic import BaseModel
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
@@ -18,6 +15,7 @@ from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.schemas.payments import EnrolmentCreate, EnrolmentRead, EntitlementRead
 from app.services import audit, protection
 from app.services.payments.common import (
     ACCOUNT_CONTEXT,
@@ -31,30 +29,6 @@ from app.services.payments.common import (
 from app.workflow.payments import ENROLMENTS, STAFF_ENROLMENT_EVENTS, EnrolmentEvent
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
-
-
-class EntitlementRead(BaseModel):
-    id: uuid.UUID
-    month: date
-    month_index: int
-    amount_cny: int
-    status: str
-    carried: bool
-
-
-class EnrolmentRead(BaseModel):
-    id: uuid.UUID
-    case_id: uuid.UUID
-    policy_id: str
-    schedule: list[int]
-    cap_total_cny: int
-    starts_on: date
-    months_paid: int
-    total_paid_cny: int
-    status: str
-    status_reason: str | None
-    bank_account_masked: str
-    payments: list[EntitlementRead]
 
 
 async def enrol(
@@ -129,12 +103,6 @@ async def my_subsidies(session: AsyncSession, principal: Principal) -> list[Enro
             )
         )
     return out
-
-
-class EnrolmentCreate(BaseModel):
-    case_id: uuid.UUID
-    account_name: str
-    bank_account: str
 
 
 SUBSIDY_SERVICES = ("rent_subsidy", "returnee_apartment_subsidy")
