@@ -24,6 +24,7 @@ from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import documents as documents_repo
+from app.repositories import submissions as submissions_repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.rules import validate_facts
 from app.schemas.cases import (
@@ -274,7 +275,7 @@ async def submit(
 ) -> SubmitResult:
     """Opens the case. The same Idempotency-Key (or a second click) returns the same case."""
     assert principal.applicant_id is not None
-    found, replay, calendar_revision = await cases_repo.applications_for_submit(
+    found, replay, calendar_revision = await submissions_repo.applications_for_submit(
         session, principal, application_id, idempotency_key
     )
     if replay is not None and replay.id != application_id:
@@ -374,7 +375,7 @@ async def submit(
         case_id=case.id,
         contact=notifications.Contact("applicant", principal.email, principal.mobile),
     )
-    await cases_repo.open_case(
+    await submissions_repo.open_case(
         session,
         case,
         app,

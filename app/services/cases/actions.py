@@ -28,6 +28,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories import follow_ups as follow_ups_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import (
     CaseActionRequest,
@@ -361,7 +362,7 @@ async def _carry_out(
             )
         elif isinstance(effect, CancelScheduled):
             follow_up = effect.follow_up.value if effect.follow_up else None
-            for row in await cases_repo.pending_schedules(session, case.id, follow_up):
+            for row in await follow_ups_repo.pending_schedules(session, case.id, follow_up):
                 row.status = SCHEDULES.advance(row.status, ScheduleEvent.CANCEL)
                 row.done_at = utcnow()
         elif isinstance(effect, CreateVerificationTask):

@@ -19,6 +19,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories import follow_ups as follow_ups_repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.schemas.cases import (
     CaseRead,
@@ -72,7 +73,7 @@ async def rate(
         raise NotFound()
     if case.status not in CaseStatus.RESULT_HANDED_OVER:
         raise Conflict(N_("You can rate the service once the result has been issued."))
-    if await cases_repo.rating_for(session, case.id) is not None:
+    if await follow_ups_repo.rating_for(session, case.id) is not None:
         raise Conflict(N_("You have already rated this case. Thank you."))
     rating = Rating(
         case_id=case.id,

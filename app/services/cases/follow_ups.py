@@ -22,6 +22,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories import follow_ups as follow_ups_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import CaseActionRequest, CaseRead
 from app.schemas.tasks import (
@@ -65,7 +66,7 @@ async def verification_tasks(
 ) -> list[VerificationTaskRead]:
     department = _verifier(principal)
     today = local_date(utcnow())
-    rows = await cases_repo.open_verifications(session, principal, department)
+    rows = await follow_ups_repo.open_verifications(session, principal, department)
     services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
     out = []
     for task, case in rows:
@@ -100,7 +101,7 @@ async def case_checks(
         CommitmentCheck(
             due_on=t.due_on, status=t.status, outcome=t.outcome, note=t.note, done_at=t.done_at
         )
-        for t in await cases_repo.verifications_of(session, case.id)
+        for t in await follow_ups_repo.verifications_of(session, case.id)
     ]
 
 
@@ -108,7 +109,7 @@ async def _open_task(
     session: AsyncSession, principal: Principal, task_id: uuid.UUID
 ) -> tuple[CaseSchedule, Case]:
     department = _verifier(principal)
-    found = await cases_repo.lock_verification(session, principal, task_id)
+    found = await follow_ups_repo.lock_verification(session, principal, task_id)
     # Another department's task is as invisible as one that does not exist.
     if found is None or found[1].department != department:
         raise NotFound()
@@ -231,7 +232,7 @@ def _follow_up_read(task: FollowUpTask, rating: Rating, number: str) -> FollowUp
 
 async def open_follow_ups(session: AsyncSession, principal: Principal) -> list[FollowUpRead]:
     district, department = _supervised(principal)
-    rows = await cases_repo.open_follow_ups(session, district, department)
+    rows = await follow_ups_repo.open_follow_ups(session, district, department)
     numbers = await cases_repo.case_numbers(session, {t.case_id for t, _r in rows})
     return [_follow_up_read(t, r, numbers.get(t.case_id, "")) for t, r in rows]
 
@@ -239,7 +240,7 @@ async def open_follow_ups(session: AsyncSession, principal: Principal) -> list[F
 async def follow_ups_page(session: AsyncSession, principal: Principal, lang: str) -> dict[str, Any]:
     """Open call-backs, and rating averages per service, department and window."""
     district, _department = _supervised(principal)
-    summary = await cases_repo.rating_summary(session, district)
+    summary = await follow_ups_repo.rating_summary(session, district)
     services = {s.id: s for s in await catalog_repo.list_active(session, district)}
     names = await cases_repo.staff_names(
         session, {r["window"] for r in summary["window"] if r["window"]}
@@ -269,7 +270,7 @@ async def resolve_follow_up(
 ) -> FollowUpRead:
     """Records the outcome of the call-back once; a second attempt is a conflict."""
     district, department = _supervised(principal)
-    found = await cases_repo.lock_follow_up(session, district, task_id)
+    found = await follow_ups_repo.lock_follow_up(session, district, task_id)
     # Another department's task is as invisible as one that does not exist.
     if found is None or (department is not None and found[0].department != department):
         raise NotFound()

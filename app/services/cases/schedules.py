@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories import follow_ups as follow_ups_repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services import audit, notifications
 from app.services.cases import act_as_system, message_payload
@@ -32,7 +33,7 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], day: date, now
     """Carries out the case schedules due on ``day`` (reminders, 容缺 expiry, commitment checks),
     one transaction each, so one failure does not hold back the rest."""
     async with sessionmaker() as session:
-        due = await cases_repo.due_schedule_ids(session, day)
+        due = await follow_ups_repo.due_schedule_ids(session, day)
     done = 0
     for schedule_id in due:
         try:
@@ -45,7 +46,7 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], day: date, now
 
 
 async def _run_one(session: AsyncSession, schedule_id: uuid.UUID, now: datetime) -> bool:
-    schedule = await cases_repo.lock_schedule(session, schedule_id)
+    schedule = await follow_ups_repo.lock_schedule(session, schedule_id)
     if schedule is None or schedule.status != ScheduleStatus.PENDING:
         return False
     case = await cases_repo.get_case_fresh(session, schedule.case_id)

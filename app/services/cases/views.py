@@ -16,6 +16,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories import follow_ups as follow_ups_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import (
     CaseRead,
@@ -116,7 +117,7 @@ async def case_view(
         allowed_actions=actions,
         documents=docs,
     )
-    rating = await cases_repo.rating_for(session, case.id)
+    rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None:
