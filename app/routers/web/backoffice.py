@@ -21,7 +21,7 @@ from app.core.access import (
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
-from app.core.forms import error_list, errors_of, parse_form, settle_failure
+from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on
 from app.core.templates import language, redirect, render
 from app.core.uploads import refuse_oversize, scanned_files
 from app.db import SessionDep
@@ -165,33 +165,28 @@ async def _document_marks(
     }
 
 
-async def _case_failed(
-    request: Request,
+def _case_form(
     session: SessionDep,
     principal: CurrentStaff,
     case_id: uuid.UUID,
-    exc: AppError,
     lang: str,
     *,
     with_marks: bool = False,
     with_assignment: bool = False,
     **extra: object,
-) -> HTMLResponse:
-    """The case page again with the error summary, once the failed action's work is undone."""
-    await settle_failure(session, exc)
-    view = await cases_service.case_view(session, principal, case_id, lang)
-    return render(
-        request,
-        "staff/case.html",
-        {
+) -> FormPage:
+    """The case page, read again for the error summary once the failed action's work is undone."""
+
+    async def case_page() -> PageContext:
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return {
             **_case_context(view, lang),
             **(await _document_marks(session, principal, view) if with_marks else {}),
             **(await _assignment(session, principal, view) if with_assignment else {}),
-            "errors": errors_of(exc, lang),
             **extra,
-        },
-        status_code=exc.status_code,
-    )
+        }
+
+    return FormPage("staff/case.html", case_page)
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/verify", dependencies=[Csrf])
@@ -218,21 +213,13 @@ async def verify_document(
                 N_("Confirm that you have checked the document against the original."),
             )
         )
-    try:
+    page = _case_form(
+        session, principal, case_id, lang, with_marks=True, failed_document=str(document_id)
+    )
+    with shown_on(page):
         if parsed is None or problems:
             raise ValidationFailed(field_errors=problems)
         await documents_service.verify_for_case(session, principal, case_id, document_id, parsed)
-    except AppError as exc:
-        return await _case_failed(
-            request,
-            session,
-            principal,
-            case_id,
-            exc,
-            lang,
-            with_marks=True,
-            failed_document=str(document_id),
-        )
     return redirect(request, f"/staff/cases/{case_id}?done=document_verified")
 
 
@@ -257,16 +244,10 @@ async def act(
         "tracking_number": (form.get("tracking_number") or None),
     }
     parsed, problems = parse_form(CaseActionRequest, data)
-    try:
+    with shown_on(_case_form(session, principal, case_id, lang, failed_action=data["action"])):
         if parsed is None:
-            from app.errors import ValidationFailed
-
             raise ValidationFailed(field_errors=problems)
         await cases_service.act(session, principal, case_id, parsed, lang)
-    except AppError as exc:
-        return await _case_failed(
-            request, session, principal, case_id, exc, lang, failed_action=data["action"]
-        )
     return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
 
 
@@ -316,7 +297,16 @@ async def reassign(
 ) -> Response:
     """Hands the case to a colleague of its department (approvers and district admins)."""
     lang = language(request)
-    try:
+    page = _case_form(
+        session,
+        principal,
+        case_id,
+        lang,
+        with_marks=True,
+        with_assignment=True,
+        failed_action="reassign",
+    )
+    with shown_on(page):
         try:
             target = uuid.UUID(staff_id)
         except ValueError:
@@ -326,18 +316,6 @@ async def reassign(
                 ]
             ) from None
         await cases_service.assign(session, principal, case_id, target, lang)
-    except AppError as exc:
-        return await _case_failed(
-            request,
-            session,
-            principal,
-            case_id,
-            exc,
-            lang,
-            with_marks=True,
-            with_assignment=True,
-            failed_action="reassign",
-        )
     return redirect(request, f"/staff/cases/{case_id}?done=reassigned")
 
 
@@ -391,21 +369,20 @@ async def window_find(
     id_kind: Annotated[str, Form()] = "resident_id",
     id_number: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
-    lang = language(request)
-    try:
-        found = await window_service.find(session, principal, id_kind, id_number)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return render(
-            request,
+    values = {"id_number": id_number, "id_kind": id_kind}
+
+    def find_page(exc: AppError) -> FormPage:
+        # Nobody with that number is an answer, not a failure: the page offers to register them
+        # (the lookup stays in the audit log: NotFoundAudited keeps its writes).
+        not_found = exc.status_code == 404
+        return FormPage(
             "staff/window.html",
-            {
-                "errors": errors_of(exc, lang),
-                "values": {"id_number": id_number, "id_kind": id_kind},
-                "not_found": exc.status_code == 404,
-            },
-            status_code=200 if exc.status_code == 404 else exc.status_code,
+            {"values": values, "not_found": not_found},
+            status_code=200 if not_found else None,
         )
+
+    with shown_on(find_page):
+        found = await window_service.find(session, principal, id_kind, id_number)
     return redirect(request, f"/staff/window/applicants/{found.id}")
 
 
@@ -425,24 +402,17 @@ async def window_register(
         DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
     )
     parsed, problems = parse_form(model, data)
-    try:
+    page = FormPage(
+        "staff/window.html",
+        {
+            "register": applicant_type,
+            "values": {k: v for k, v in data.items() if k != "password"},
+        },
+    )
+    with shown_on(page):
         if parsed is None:
-            from app.errors import ValidationFailed
-
             raise ValidationFailed(field_errors=problems)
         applicant_id = await window_service.register_walk_in(session, principal, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return render(
-            request,
-            "staff/window.html",
-            {
-                "errors": errors_of(exc, lang),
-                "register": applicant_type,
-                "values": {k: v for k, v in data.items() if k != "password"},
-            },
-            status_code=exc.status_code,
-        )
     return redirect(request, f"/staff/window/applicants/{applicant_id}")
 
 
@@ -486,7 +456,16 @@ async def window_file(
     answers = fact_values(form, [q.fact for q in filing.questions])
     scans = scanned_files(form, filing.materials)
     due_raw = form.get("pending_due_on")
-    try:
+
+    async def filing_page() -> PageContext:
+        desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
+        return {
+            "desk": desk,
+            "form": filing,
+            "values": {q.fact: form.get(q.fact) for q in filing.questions},
+        }
+
+    with shown_on(FormPage("staff/window_file.html", filing_page)):
         case_id = await window_service.file_and_accept(
             session,
             principal,
@@ -498,20 +477,6 @@ async def window_file(
             idempotency_key=str(form.get("idempotency_key") or uuid.uuid4().hex),
             pending_due_on=_date_or_none(due_raw),
             lang=lang,
-        )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
-        return render(
-            request,
-            "staff/window_file.html",
-            {
-                "desk": desk,
-                "form": filing,
-                "errors": errors_of(exc, lang),
-                "values": {q.fact: form.get(q.fact) for q in filing.questions},
-            },
-            status_code=exc.status_code,
         )
     return redirect(request, f"/staff/cases/{case_id}/receipt")
 
@@ -538,28 +503,17 @@ async def resolve_follow_up(
     """Records what came of the call-back (回访) to the applicant."""
     lang = language(request)
     parsed, problems = parse_form(FollowUpResolve, {"resolution": resolution})
-    try:
+
+    async def follow_ups_page() -> PageContext:
+        data = await tasks_service.follow_ups_page(session, principal, lang)
+        return {**data, "failed_task": str(task_id), "values": {"resolution": resolution}}
+
+    # Each task on the page has its own form: errors point at that task's fields.
+    page = FormPage("staff/follow_ups.html", follow_ups_page, field_id=lambda f: f"{f}-{task_id}")
+    with shown_on(page):
         if parsed is None:
             raise ValidationFailed(field_errors=problems)
         await tasks_service.resolve_follow_up(session, principal, task_id, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        data = await tasks_service.follow_ups_page(session, principal, lang)
-        errors = [
-            {**e, "field": f"{e['field']}-{task_id}" if e["field"] else ""}
-            for e in errors_of(exc, lang)
-        ]
-        return render(
-            request,
-            "staff/follow_ups.html",
-            {
-                **data,
-                "errors": errors,
-                "failed_task": str(task_id),
-                "values": {"resolution": resolution},
-            },
-            status_code=exc.status_code,
-        )
     return redirect(request, "/staff/follow-ups?done=resolved")
 
 
@@ -574,34 +528,25 @@ async def verifications(request: Request, principal: Approver, session: SessionD
     )
 
 
-async def _verification_failed(
+def _verification_form(
     request: Request,
     principal: Principal,
     session: SessionDep,
-    exc: AppError,
     task_id: uuid.UUID,
     form: str,
     values: dict[str, str],
-) -> HTMLResponse:
+) -> FormPage:
     """The list again with the failed form open; field errors point at that task's fields."""
-    lang = language(request)
-    await settle_failure(session, exc)
-    errors = [
-        {**e, "field": f"{e['field']}-{task_id}" if e["field"] else ""}
-        for e in errors_of(exc, lang)
-    ]
-    return render(
-        request,
-        "staff/verifications.html",
-        {
-            "tasks": await tasks_service.verification_tasks(session, principal, lang),
-            "errors": errors,
+
+    async def tasks_page() -> PageContext:
+        return {
+            "tasks": await tasks_service.verification_tasks(session, principal, language(request)),
             "failed_task": str(task_id),
             "failed_form": form,
             "values": values,
-        },
-        status_code=exc.status_code,
-    )
+        }
+
+    return FormPage("staff/verifications.html", tasks_page, field_id=lambda f: f"{f}-{task_id}")
 
 
 @router.post("/verifications/{task_id}/verified", dependencies=[Csrf])
@@ -613,14 +558,11 @@ async def commitment_verified(
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     parsed, problems = parse_form(VerificationConfirm, {"note": note})
-    try:
+    page = _verification_form(request, principal, session, task_id, "verified", {"note": note})
+    with shown_on(page):
         if parsed is None:
             raise ValidationFailed(field_errors=problems)
         await tasks_service.confirm(session, principal, task_id, parsed)
-    except AppError as exc:
-        return await _verification_failed(
-            request, principal, session, exc, task_id, "verified", {"note": note}
-        )
     return redirect(request, "/staff/verifications?done=verified")
 
 
@@ -647,14 +589,10 @@ async def revoke_on_verification(
                 N_("Confirm that the approval is to be revoked."),
             )
         )
-    try:
+    with shown_on(_verification_form(request, principal, session, task_id, "revoke", values)):
         if parsed is None or problems:
             raise ValidationFailed(field_errors=problems)
         await tasks_service.revoke(session, principal, task_id, parsed, language(request))
-    except AppError as exc:
-        return await _verification_failed(
-            request, principal, session, exc, task_id, "revoke", values
-        )
     return redirect(request, "/staff/verifications?done=revoked")
 
 
@@ -679,10 +617,8 @@ async def enter_verified_facts(
     names = list(verification_service.fact_names(system))
     facts = {k: v for k, v in fact_values(form, names).items() if v is not None}
     note = str(form.get("note") or "")
-    try:
+    with shown_on(_case_form(session, principal, case_id, lang)):
         await verification_service.enter_manually(session, principal, case_id, system, facts, note)
-    except AppError as exc:
-        return await _case_failed(request, session, principal, case_id, exc, lang)
     return redirect(request, f"/staff/cases/{case_id}?done=verified")
 
 
@@ -696,10 +632,6 @@ async def change_route(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     lang = language(request)
-    try:
+    with shown_on(_case_form(session, principal, case_id, lang, failed_action="route")):
         await bundles_service.change_route(session, principal, case_id, route, reason, lang)
-    except AppError as exc:
-        return await _case_failed(
-            request, session, principal, case_id, exc, lang, failed_action="route"
-        )
     return redirect(request, f"/staff/cases/{case_id}?done=route")
