@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CaseStaff, require_permission
 from app.core.templates import language
 from app.db import SessionDep
 from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
+from app.routers.access import CaseStaff, require_permission
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.tasks import (
     FollowUpRead,

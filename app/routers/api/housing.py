@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import CurrentApplicant, HousingStaff
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
+from app.routers.access import CurrentApplicant, HousingStaff
 from app.schemas.housing import (
     AllocationRequest,
     ImportReport,

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Body, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.db import SessionDep
+from app.routers.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.services import subsidies as subsidies_service
 from app.services.subsidies import CycleRead, EnrolmentCreate, EnrolmentRead
 

@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.core.access import require_permission
 from app.core.templates import language
-from app.core.uploads import refuse_oversize, scanned_files
+from app.core.uploads import refuse_oversize
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
 from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
+from app.routers.access import require_permission
+from app.routers.scans import scanned_files
 from app.schemas.accounts import ApplicantRead, Registration
 from app.schemas.cases import DeadlineView
 from app.services import staff as staff_service

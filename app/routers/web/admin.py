@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import require_permission
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, error_list, errors_of, parse_form, shown_on
 from app.core.templates import language, redirect, render
@@ -20,6 +19,7 @@ from app.domain.principal import Principal
 from app.errors import AppError, FieldError, ValidationFailed
 from app.i18n import N_
 from app.models.base import utcnow
+from app.routers.access import require_permission
 from app.services import admin as admin_service
 from app.services.admin import AuditFilter, CalendarDayUpdate, ServiceUpdate
 from app.services.audit import ChainReport

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from app.core.access import ApplicantOrSignedOut, CurrentApplicant
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
@@ -23,6 +22,7 @@ from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.domain.fields import EXTRA_FIELDS
 from app.errors import ValidationFailed
 from app.i18n import N_
+from app.routers.access import ApplicantOrSignedOut, CurrentApplicant
 from app.rules import FACTS
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.documents import DocumentRead

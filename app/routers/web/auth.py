@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.core.access import SESSION_COOKIE, CurrentUser, PublicPage
+from app.core.access import SESSION_COOKIE
 from app.core.csrf import csrf_protect, rotate_csrf
 from app.core.forms import FormPage, error_list, parse_form, shown_on
 from app.core.middleware import LANG_COOKIE
@@ -14,6 +14,7 @@ from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
 from app.errors import FieldError
 from app.i18n import N_
+from app.routers.access import CurrentUser, PublicPage
 from app.routers.web.public import safe_next
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.services import accounts as accounts_service

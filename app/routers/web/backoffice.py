@@ -11,24 +11,25 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import (
+from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
+from app.core.facts_form import fact_values
+from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on
+from app.core.templates import language, redirect, render
+from app.core.uploads import refuse_oversize
+from app.db import SessionDep
+from app.domain.enums import Department, Permission
+from app.domain.principal import Principal
+from app.errors import AppError, FieldError, ValidationFailed
+from app.i18n import N_
+from app.routers.access import (
     CaseStaff,
     CurrentStaff,
     DocumentVerifier,
     WindowClerk,
     require_permission,
 )
-from app.core.csrf import csrf_protect
-from app.core.downloads import file_response
-from app.core.facts_form import fact_values
-from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on
-from app.core.templates import language, redirect, render
-from app.core.uploads import refuse_oversize, scanned_files
-from app.db import SessionDep
-from app.domain.enums import Department, Permission
-from app.domain.principal import Principal
-from app.errors import AppError, FieldError, ValidationFailed
-from app.i18n import N_
+from app.routers.scans import scanned_files
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import CurrentEmployer
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, shown_on
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
+from app.routers.access import CurrentEmployer
 from app.schemas.cases import CaseActionRequest
 from app.services import cases as cases_service
 from app.workflow.states import CaseAction

@@ -10,14 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import (
-    CurrentApplicant,
-    CurrentStaff,
-    DashboardViewer,
-    HousingStaff,
-    PaymentMaker,
-    PaymentStaff,
-)
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, error_list, errors_of, parse_form, shown_on
 from app.core.templates import language, redirect, render
@@ -25,6 +17,14 @@ from app.core.uploads import read_upload
 from app.db import SessionDep
 from app.errors import AppError, FieldError, ValidationFailed
 from app.i18n import N_
+from app.routers.access import (
+    CurrentApplicant,
+    CurrentStaff,
+    DashboardViewer,
+    HousingStaff,
+    PaymentMaker,
+    PaymentStaff,
+)
 from app.schemas.housing import MoveOutRecord, ProjectCreate, RenewalTerms, UnitUpdate
 from app.services import cases as cases_service
 from app.services import housing as housing_service
