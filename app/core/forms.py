@@ -87,12 +87,22 @@ def parse_form(model: type[M], data: Mapping[str, Any]) -> tuple[M | None, list[
         return None, field_errors_from(exc.errors())
 
 
-def validate_form(model: type[M], data: Mapping[str, Any]) -> M:
+def sent_fields(form: Mapping[str, Any], *names: str) -> dict[str, Any]:
+    """The named fields as the form sent them; one it did not send is missing, as a key left
+    out of a JSON body is."""
+    return {name: form.get(name) for name in names if name in form}
+
+
+def validate_form(model: type[M], data: Mapping[str, Any], *, also: Sequence[FieldError] = ()) -> M:
     """Posted fields validated by the form's input schema, which its API route validates JSON or
     a query with: the same rules give the same field errors, raised as ValidationFailed so a
-    page shows them the way it shows any failure (``shown_on``)."""
+    page shows them the way it shows any failure (``shown_on``).
+
+    ``also``: problems only the page has (a confirmation box), reported with the schema's.
+    """
     parsed, problems = parse_form(model, data)
-    if parsed is None:
+    problems += also
+    if parsed is None or problems:
         raise ValidationFailed(field_errors=problems)
     return parsed
 

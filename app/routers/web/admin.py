@@ -11,7 +11,15 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
-from app.core.forms import FormPage, PageContext, error_list, errors_of, parse_form, shown_on
+from app.core.forms import (
+    FormPage,
+    PageContext,
+    error_list,
+    errors_of,
+    parse_form,
+    shown_on,
+    validate_form,
+)
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.enums import Permission
@@ -282,7 +290,6 @@ async def service_save(
     data: dict[str, object] = {k: values[k] for k in (*_TEXTS, *_FLAGS)}
     if editable:
         data["materials"] = [{**m, "when": m["when"] or None} for m in materials]
-    parsed, problems = parse_form(ServiceUpdate, data)
 
     def row_input(field: str) -> str:
         # "materials.2.when" names the form's third chosen row: point at its own input.
@@ -305,7 +312,6 @@ async def service_save(
         field_id=row_input,
     )
     with shown_on(page):
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await admin_service.update_service(session, principal, service_id, parsed)
+        update = validate_form(ServiceUpdate, data)
+        await admin_service.update_service(session, principal, service_id, update)
     return redirect(request, f"/staff/admin/services?saved={service.code}")

@@ -14,7 +14,7 @@ from starlette.datastructures import FormData
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
-from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on
+from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on, validate_form
 from app.core.templates import language, redirect, render, secure_cookies
 from app.core.uploads import UploadForm, read_upload
 from app.db import SessionDep
@@ -483,22 +483,19 @@ async def send_supplement(
 
 @router.post("/cases/{case_id}/withdraw", dependencies=[Csrf])
 async def withdraw(
-    case_id: uuid.UUID,
-    request: Request,
-    principal: CurrentApplicant,
-    session: SessionDep,
-    version: Annotated[int, Form()],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
-    await cases_service.act(
-        session,
-        principal,
-        case_id,
-        CaseActionRequest(
-            action=CaseAction.WITHDRAW, expected_version=max(version, 1), reason=reason or None
-        ),
-        language(request),
+    form = await request.form()
+    # The API's action body: the same checks of the version and the reason.
+    action = validate_form(
+        CaseActionRequest,
+        {
+            "action": CaseAction.WITHDRAW,
+            "expected_version": form.get("version"),
+            "reason": form.get("reason") or None,
+        },
     )
+    await cases_service.act(session, principal, case_id, action, language(request))
     return redirect(request, f"/cases/{case_id}?done=withdrawn")
 
 

@@ -4,17 +4,16 @@ printable receipts, follow-up tasks."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
-from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on
+from app.core.forms import FormPage, PageContext, parse_form, sent_fields, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import refuse_oversize
 from app.db import SessionDep
@@ -33,6 +32,7 @@ from app.routers.scans import scanned_files
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify
+from app.schemas.forms import QueueFilters, WindowFiling
 from app.schemas.tasks import FollowUpResolve, VerificationConfirm, VerificationRevoke
 from app.services import bundles as bundles_service
 from app.services import cases as cases_service
@@ -40,7 +40,7 @@ from app.services import documents as documents_service
 from app.services import tasks as tasks_service
 from app.services import verification as verification_service
 from app.services import window as window_service
-from app.workflow.states import ACTION_LABELS, STATUS_LABELS, CaseStatus
+from app.workflow.states import ACTION_LABELS, STATUS_LABELS
 from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
@@ -51,54 +51,53 @@ CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_
 
 
 @router.get("/cases", response_class=HTMLResponse)
-async def queue(
-    request: Request,
-    principal: CaseStaff,
-    session: SessionDep,
-    status: Annotated[str, Query(max_length=40)] = "",
-    light: Annotated[str, Query(max_length=10)] = "",
-    mine: Annotated[str, Query(max_length=5)] = "",
-    department: Annotated[str, Query(max_length=40)] = "",
-    service: Annotated[str, Query(max_length=40)] = "",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> HTMLResponse:
-    """The district queue; ``mine`` narrows it to my cases (我的办件), ``light`` to escalations."""
+async def queue(request: Request, principal: CaseStaff, session: SessionDep) -> HTMLResponse:
+    """The district queue; ``mine`` narrows it to my cases (我的办件), ``light`` to escalations.
+
+    The filters are the API's (QueueFilters); the page's service select is named ``service``.
+    """
     lang = language(request)
+    query = request.query_params
     filters = {
-        "status": status,
-        "light": light,
-        "mine": "1" if mine else "",
-        "department": department,
-        "service": service,
+        "status": query.get("status", ""),
+        "light": query.get("light", ""),
+        "mine": "1" if query.get("mine") else "",
+        "department": query.get("department", ""),
+        "service": query.get("service", ""),
     }
-    problems = _queue_filter_problems(filters)
-    context: dict[str, object] = {
+    context: PageContext = {
         "filters": filters,
         "statuses": STATUS_LABELS,
         "departments": list(Department),
         "services": await cases_service.queue_services(session, principal, lang),
     }
-    if problems:
-        return render(
-            request,
-            "staff/queue.html",
+    unfiltered = FormPage(
+        "staff/queue.html",
+        {**context, "page": QueuePage(items=[], next_cursor=None)},
+        field_id=lambda field: "service" if field == "service_id" else field,
+    )
+    with shown_on(unfiltered):
+        chosen = validate_form(
+            QueueFilters,
             {
-                **context,
-                "page": QueuePage(items=[], next_cursor=None),
-                "errors": error_list(lang, problems),
+                "status": query.getlist("status"),
+                "light": filters["light"],
+                "mine": query.get("mine", ""),
+                "department": filters["department"],
+                "service_id": filters["service"],
+                "cursor": query.get("cursor"),
             },
-            status_code=422,
         )
     page = await cases_service.queue(
         session,
         principal,
         lang,
-        statuses=[status] if status else None,
-        department=department or None,
-        service_id=uuid.UUID(service) if service else None,
-        light=light or None,
-        mine=bool(mine),
-        cursor=cursor,
+        statuses=[s.value for s in chosen.status] or None,
+        department=chosen.department.value if chosen.department else None,
+        service_id=chosen.service_id,
+        light=chosen.light,
+        mine=chosen.mine,
+        cursor=chosen.cursor,
     )
     next_query = (
         urlencode({**{k: v for k, v in filters.items() if v}, "cursor": page.next_cursor})
@@ -106,25 +105,6 @@ async def queue(
         else None
     )
     return render(request, "staff/queue.html", {**context, "page": page, "next_query": next_query})
-
-
-def _queue_filter_problems(filters: dict[str, str]) -> list[FieldError]:
-    """Filters come from the page's own selects; anything else is named, not ignored."""
-    problems = []
-    if filters["status"] and filters["status"] not in {s.value for s in CaseStatus}:
-        problems.append(FieldError("status", "invalid", N_("Choose a status from the list.")))
-    if filters["light"] not in ("", "amber", "red"):
-        problems.append(FieldError("light", "invalid", N_("Choose a deadline from the list.")))
-    if filters["department"] and filters["department"] not in {d.value for d in Department}:
-        problems.append(
-            FieldError("department", "invalid", N_("Choose a department from the list."))
-        )
-    if filters["service"]:
-        try:
-            uuid.UUID(filters["service"])
-        except ValueError:
-            problems.append(FieldError("service", "invalid", N_("Choose a service from the list.")))
-    return problems
 
 
 def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
@@ -203,11 +183,9 @@ async def verify_document(
 ) -> Response:
     """Marks a case document as checked against the original (confirmed by a checkbox)."""
     lang = language(request)
-    parsed, problems = parse_form(
-        DocumentVerify, {"valid_from": valid_from or None, "valid_to": valid_to or None}
-    )
+    unconfirmed: list[FieldError] = []
     if not confirm:
-        problems.append(
+        unconfirmed.append(
             FieldError(
                 "confirm",
                 "required",
@@ -218,9 +196,12 @@ async def verify_document(
         session, principal, case_id, lang, with_marks=True, failed_document=str(document_id)
     )
     with shown_on(page):
-        if parsed is None or problems:
-            raise ValidationFailed(field_errors=problems)
-        await documents_service.verify_for_case(session, principal, case_id, document_id, parsed)
+        marks = validate_form(
+            DocumentVerify,
+            {"valid_from": valid_from or None, "valid_to": valid_to or None},
+            also=unconfirmed,
+        )
+        await documents_service.verify_for_case(session, principal, case_id, document_id, marks)
     return redirect(request, f"/staff/cases/{case_id}?done=document_verified")
 
 
@@ -244,11 +225,9 @@ async def act(
         "delivery": (form.get("delivery") or None),
         "tracking_number": (form.get("tracking_number") or None),
     }
-    parsed, problems = parse_form(CaseActionRequest, data)
     with shown_on(_case_form(session, principal, case_id, lang, failed_action=data["action"])):
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await cases_service.act(session, principal, case_id, parsed, lang)
+        action = validate_form(CaseActionRequest, data)
+        await cases_service.act(session, principal, case_id, action, lang)
     return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
 
 
@@ -402,7 +381,6 @@ async def window_register(
     model: type[DomesticRegistration | OverseasRegistration] = (
         DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
     )
-    parsed, problems = parse_form(model, data)
     page = FormPage(
         "staff/window.html",
         {
@@ -411,9 +389,8 @@ async def window_register(
         },
     )
     with shown_on(page):
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        applicant_id = await window_service.register_walk_in(session, principal, parsed)
+        registration = validate_form(model, data)
+        applicant_id = await window_service.register_walk_in(session, principal, registration)
     return redirect(request, f"/staff/window/applicants/{applicant_id}")
 
 
@@ -454,9 +431,15 @@ async def window_file(
     refuse_oversize(request)
     form = await request.form(max_files=30, max_fields=200)
     filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
-    answers = fact_values(form, [q.fact for q in filing.questions])
-    scans = scanned_files(form, filing.materials)
-    due_raw = form.get("pending_due_on")
+    fields: dict[str, object] = {
+        "service_id": service_id,
+        "answers": fact_values(form, [q.fact for q in filing.questions]),
+        "original_seen": [str(v) for v in form.getlist("original_seen")],
+        "pending_due_on": form.get("pending_due_on"),
+        # The hidden key made when the form was shown: a second post of it (a double click, a
+        # reload) answers with the case the first one opened, as the API's Idempotency-Key does.
+        **sent_fields(form, "idempotency_key"),
+    }
 
     async def filing_page() -> PageContext:
         desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
@@ -467,16 +450,17 @@ async def window_file(
         }
 
     with shown_on(FormPage("staff/window_file.html", filing_page)):
+        data = validate_form(WindowFiling, fields)
         case_id = await window_service.file_and_accept(
             session,
             principal,
             applicant_id,
-            service_id=service_id,
-            answers=answers,
-            scans=scans,
-            originals_seen={str(v) for v in form.getlist("original_seen")},
-            idempotency_key=str(form.get("idempotency_key") or uuid.uuid4().hex),
-            pending_due_on=_date_or_none(due_raw),
+            service_id=data.service_id,
+            answers=data.answers,
+            scans=scanned_files(form, filing.materials),
+            originals_seen=set(data.original_seen),
+            idempotency_key=data.idempotency_key,
+            pending_due_on=data.pending_due_on,
             lang=lang,
         )
     return redirect(request, f"/staff/cases/{case_id}/receipt")
@@ -503,7 +487,6 @@ async def resolve_follow_up(
 ) -> Response:
     """Records what came of the call-back (回访) to the applicant."""
     lang = language(request)
-    parsed, problems = parse_form(FollowUpResolve, {"resolution": resolution})
 
     async def follow_ups_page() -> PageContext:
         data = await tasks_service.follow_ups_page(session, principal, lang)
@@ -512,9 +495,8 @@ async def resolve_follow_up(
     # Each task on the page has its own form: errors point at that task's fields.
     page = FormPage("staff/follow_ups.html", follow_ups_page, field_id=lambda f: f"{f}-{task_id}")
     with shown_on(page):
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await tasks_service.resolve_follow_up(session, principal, task_id, parsed)
+        outcome = validate_form(FollowUpResolve, {"resolution": resolution})
+        await tasks_service.resolve_follow_up(session, principal, task_id, outcome)
     return redirect(request, "/staff/follow-ups?done=resolved")
 
 
@@ -558,12 +540,10 @@ async def commitment_verified(
     session: SessionDep,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    parsed, problems = parse_form(VerificationConfirm, {"note": note})
     page = _verification_form(request, principal, session, task_id, "verified", {"note": note})
     with shown_on(page):
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await tasks_service.confirm(session, principal, task_id, parsed)
+        checked = validate_form(VerificationConfirm, {"note": note})
+        await tasks_service.confirm(session, principal, task_id, checked)
     return redirect(request, "/staff/verifications?done=verified")
 
 
@@ -579,29 +559,17 @@ async def revoke_on_verification(
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     values = {"reason": reason, "clause": clause}
-    parsed, problems = parse_form(
-        VerificationRevoke, {"expected_version": expected_version, **values}
-    )
+    unconfirmed: list[FieldError] = []
     if not confirm:
-        problems.append(
-            FieldError(
-                "confirm",
-                "required",
-                N_("Confirm that the approval is to be revoked."),
-            )
+        unconfirmed.append(
+            FieldError("confirm", "required", N_("Confirm that the approval is to be revoked."))
         )
     with shown_on(_verification_form(request, principal, session, task_id, "revoke", values)):
-        if parsed is None or problems:
-            raise ValidationFailed(field_errors=problems)
-        await tasks_service.revoke(session, principal, task_id, parsed, language(request))
+        revocation = validate_form(
+            VerificationRevoke, {"expected_version": expected_version, **values}, also=unconfirmed
+        )
+        await tasks_service.revoke(session, principal, task_id, revocation, language(request))
     return redirect(request, "/staff/verifications?done=revoked")
-
-
-def _date_or_none(raw: object) -> date | None:
-    try:
-        return date.fromisoformat(raw) if isinstance(raw, str) and raw else None
-    except ValueError:
-        return None
 
 
 @router.post("/cases/{case_id}/verifications/{system}", dependencies=[Csrf])

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
-from app.core.forms import FormPage, PageContext, shown_on
+from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.routers.access import CurrentEmployer
@@ -34,25 +33,19 @@ async def _cases_context(session: SessionDep, principal: CurrentEmployer, lang: 
 
 @router.post("/cases/{case_id}", dependencies=[Depends(csrf_protect)])
 async def answer(
-    case_id: uuid.UUID,
-    request: Request,
-    principal: CurrentEmployer,
-    session: SessionDep,
-    decision: Annotated[str, Form()] = "",
-    version: Annotated[int, Form()] = 0,
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    case_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
 ) -> Response:
     lang = language(request)
-    action = CaseAction.CONFIRM_EMPLOYMENT if decision == "confirm" else CaseAction.DENY_EMPLOYMENT
+    form = await request.form()
+    confirmed = form.get("decision") == "confirm"
+    data = {
+        "action": CaseAction.CONFIRM_EMPLOYMENT if confirmed else CaseAction.DENY_EMPLOYMENT,
+        "expected_version": form.get("version"),
+        "reason": form.get("reason") or None,
+    }
     page = FormPage("employer/cases.html", lambda: _cases_context(session, principal, lang))
     with shown_on(page):
-        await cases_service.act(
-            session,
-            principal,
-            case_id,
-            CaseActionRequest(
-                action=action, expected_version=max(version, 1), reason=reason or None
-            ),
-            lang,
-        )
+        # The API's action body: the same checks of the version and the reason.
+        action = validate_form(CaseActionRequest, data)
+        await cases_service.act(session, principal, case_id, action, lang)
     return redirect(request, "/employer/cases?done=1")

@@ -4,18 +4,17 @@ allocation, finance cycles and the district dashboard."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
-from app.core.forms import FormPage, PageContext, error_list, errors_of, parse_form, shown_on
+from app.core.forms import FormPage, PageContext, sent_fields, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import read_upload
 from app.db import SessionDep
-from app.errors import AppError, FieldError, ValidationFailed
+from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.routers.access import (
     CurrentApplicant,
@@ -25,7 +24,15 @@ from app.routers.access import (
     PaymentMaker,
     PaymentStaff,
 )
-from app.schemas.housing import MoveOutRecord, ProjectCreate, RenewalTerms, UnitUpdate
+from app.schemas.forms import CycleCreate, PreferencesUpdate, SubsidyEnrolment
+from app.schemas.housing import (
+    AllocationRequest,
+    MoveOutRecord,
+    MoveOutRequest,
+    ProjectCreate,
+    RenewalTerms,
+    UnitUpdate,
+)
 from app.services import cases as cases_service
 from app.services import housing as housing_service
 from app.services import housing_dashboard
@@ -133,28 +140,17 @@ async def save_preferences(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
-    layouts = [str(v) for v in form.getlist("layouts")]
-    try:
-        projects = [uuid.UUID(str(v)) for v in form.getlist("projects")]
-        if any(x not in LAYOUT_LABELS for x in layouts):
-            raise ValueError
-    except ValueError:
-        exc: AppError = ValidationFailed(
-            field_errors=[
-                FieldError(
-                    "projects", "invalid", N_("Choose from the projects and layouts listed.")
-                )
-            ]
-        )
-        return render(
-            request,
-            "applicant/housing.html",
-            {**await _my_context(request, principal, session), "errors": errors_of(exc, lang)},
-            status_code=422,
-        )
     with shown_on(_my_page(request, principal, session)):
-        await housing_service.set_preferences(session, principal, projects, layouts)
+        chosen = validate_form(
+            PreferencesUpdate,
+            {
+                "projects": [str(v) for v in form.getlist("projects")],
+                "layouts": [str(v) for v in form.getlist("layouts")],
+            },
+        )
+        await housing_service.set_preferences(
+            session, principal, chosen.projects, list(chosen.layouts)
+        )
     return redirect(request, "/housing?done=preferences")
 
 
@@ -164,18 +160,11 @@ async def request_move_out(
     request: Request,
     principal: CurrentApplicant,
     session: SessionDep,
-    move_out_on: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
+    form = await request.form()
     with shown_on(_my_page(request, principal, session)):
-        try:
-            day = date.fromisoformat(move_out_on.strip())
-        except ValueError:
-            raise ValidationFailed(
-                field_errors=[
-                    FieldError("move_out_on", "date_parsing", N_("Enter a date as YYYY-MM-DD."))
-                ]
-            ) from None
-        await housing_service.request_move_out(session, principal, lease_id, day)
+        data = validate_form(MoveOutRequest, sent_fields(form, "move_out_on"))
+        await housing_service.request_move_out(session, principal, lease_id, data.move_out_on)
     return redirect(request, "/housing?done=move_out")
 
 
@@ -184,15 +173,14 @@ async def start_payments(
     request: Request,
     principal: CurrentApplicant,
     session: SessionDep,
-    case_id: Annotated[uuid.UUID, Form()],
-    account_name: Annotated[str, Form(max_length=100)] = "",
-    bank_account: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
+    form = await request.form()
     with shown_on(_my_page(request, principal, session)):
+        data = validate_form(
+            SubsidyEnrolment, sent_fields(form, "case_id", "account_name", "bank_account")
+        )
         await subsidies_service.start_payments(
-            session,
-            principal,
-            EnrolmentCreate(case_id=case_id, account_name=account_name, bank_account=bank_account),
+            session, principal, EnrolmentCreate(**data.model_dump())
         )
     return redirect(request, "/housing?done=enrolled")
 
@@ -218,6 +206,10 @@ async def _staff_context(
     }
 
 
+def _staff_page(request: Request, principal: CurrentStaff, session: SessionDep) -> FormPage:
+    return FormPage("staff/housing.html", lambda: _staff_context(request, principal, session))
+
+
 @router.get("/staff/housing", response_class=HTMLResponse)
 async def staff_housing(
     request: Request, principal: HousingStaff, session: SessionDep
@@ -231,18 +223,9 @@ async def create_project(
 ) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k) or "") for k in ("name_zh", "name_en", "address", "operator")}
-    parsed, problems = parse_form(ProjectCreate, fields)
-    if parsed is None:
-        return render(
-            request,
-            "staff/housing.html",
-            {
-                **await _staff_context(request, principal, session),
-                "errors": error_list(language(request), problems),
-            },
-            status_code=422,
-        )
-    await housing_service.create_project(session, principal, parsed)
+    with shown_on(_staff_page(request, principal, session)):
+        project = validate_form(ProjectCreate, fields)
+    await housing_service.create_project(session, principal, project)
     return redirect(request, "/staff/housing?done=project")
 
 
@@ -250,8 +233,7 @@ async def create_project(
 async def import_units(
     project_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
-    page = FormPage("staff/housing.html", lambda: _staff_context(request, principal, session))
-    with shown_on(page):
+    with shown_on(_staff_page(request, principal, session)):
         upload = await read_upload(request)
         try:
             text = (await upload.file.read()).decode("utf-8-sig")
@@ -266,9 +248,12 @@ async def allocate(
     request: Request,
     principal: HousingStaff,
     session: SessionDep,
-    respond_within_days: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> Response:
-    await housing_service.allocation_round(session, principal, respond_within_days)
+    form = await request.form()
+    with shown_on(_staff_page(request, principal, session)):
+        # The API's body: a field not sent is the default of 5 working days.
+        round_ = validate_form(AllocationRequest, sent_fields(form, "respond_within_days"))
+    await housing_service.allocation_round(session, principal, round_.respond_within_days)
     return redirect(request, "/staff/housing?done=allocated")
 
 
@@ -301,24 +286,14 @@ async def edit_unit(
     unit_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
     raw = {k: str(form.get(k) or "").strip() for k in UNIT_FIELDS}
-    parsed, problems = parse_form(UnitUpdate, {k: v for k, v in raw.items() if v})
-    if parsed is None:
-        return render(
-            request,
-            "staff/housing_unit.html",
-            {
-                **await _unit_context(principal, session, unit_id, raw),
-                "errors": error_list(lang, problems),
-            },
-            status_code=422,
-        )
     page = FormPage(
         "staff/housing_unit.html", lambda: _unit_context(principal, session, unit_id, raw)
     )
     with shown_on(page):
-        await housing_service.update_unit(session, principal, unit_id, parsed)
+        # An empty field leaves the unit's value as it is.
+        changes = validate_form(UnitUpdate, {k: v for k, v in raw.items() if v})
+        await housing_service.update_unit(session, principal, unit_id, changes)
     return redirect(request, "/staff/housing?done=unit")
 
 
@@ -374,21 +349,10 @@ async def propose_renewal(
     lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
     raw = {"monthly_rent_cny": str(form.get("monthly_rent_cny") or "").strip()}
-    parsed, problems = parse_form(RenewalTerms, raw)
-    if parsed is None:
-        return render(
-            request,
-            "staff/housing_lease.html",
-            {
-                **await _lease_context(request, principal, session, lease_id, raw),
-                "errors": error_list(lang, problems),
-            },
-            status_code=422,
-        )
     with shown_on(_lease_page(request, principal, session, lease_id, raw)):
-        await housing_service.propose_renewal(session, principal, lease_id, parsed.monthly_rent_cny)
+        terms = validate_form(RenewalTerms, raw)
+        await housing_service.propose_renewal(session, principal, lease_id, terms.monthly_rent_cny)
     return redirect(request, f"/staff/housing/leases/{lease_id}?done=renewal")
 
 
@@ -397,31 +361,21 @@ async def record_move_out(
     lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
     raw = {
         k: str(form.get(k) or "").strip() for k in ("condition", "deposit_deduction_cny", "note")
     }
-    parsed, problems = parse_form(MoveOutRecord, {k: v for k, v in raw.items() if v})
+    unconfirmed: list[FieldError] = []
     if not form.get("confirm"):
-        problems.append(
+        unconfirmed.append(
             FieldError(
                 "confirm",
                 "required",
                 N_("Confirm that the lease ends and the unit becomes available again."),
             )
         )
-    if parsed is None or problems:
-        return render(
-            request,
-            "staff/housing_lease.html",
-            {
-                **await _lease_context(request, principal, session, lease_id, raw),
-                "errors": error_list(lang, problems),
-            },
-            status_code=422,
-        )
     with shown_on(_lease_page(request, principal, session, lease_id, raw)):
-        await housing_service.move_out(session, principal, lease_id, parsed)
+        record = validate_form(MoveOutRecord, {k: v for k, v in raw.items() if v}, also=unconfirmed)
+        await housing_service.move_out(session, principal, lease_id, record)
     return redirect(request, f"/staff/housing/leases/{lease_id}?done=moved_out")
 
 
@@ -453,6 +407,10 @@ async def _finance_context(
     return {"cycles": cycles, "notice": request.query_params.get("done")}
 
 
+def _finance_page(request: Request, principal: CurrentStaff, session: SessionDep) -> FormPage:
+    return FormPage("staff/finance.html", lambda: _finance_context(request, principal, session))
+
+
 @router.get("/staff/finance", response_class=HTMLResponse)
 async def finance(request: Request, principal: PaymentStaff, session: SessionDep) -> HTMLResponse:
     return render(
@@ -465,27 +423,11 @@ async def generate(
     request: Request,
     principal: PaymentMaker,
     session: SessionDep,
-    month: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        day = date.fromisoformat(month + "-01" if len(month) == 7 else month)
-    except ValueError:
-        from app.errors import FieldError, ValidationFailed
-        from app.i18n import N_
-
-        exc = ValidationFailed(
-            field_errors=[FieldError("month", "date_parsing", N_("Enter a month as YYYY-MM."))]
-        )
-        return render(
-            request,
-            "staff/finance.html",
-            {
-                **await _finance_context(request, principal, session),
-                "errors": errors_of(exc, language(request)),
-            },
-            status_code=422,
-        )
-    await subsidies_service.generate_cycle(session, principal, day)
+    form = await request.form()
+    with shown_on(_finance_page(request, principal, session)):
+        cycle = validate_form(CycleCreate, {"month": form.get("month") or ""})
+    await subsidies_service.generate_cycle(session, principal, cycle.month)
     return redirect(request, "/staff/finance?done=generated")
 
 
@@ -493,8 +435,7 @@ async def generate(
 async def cycle_step(
     cycle_id: uuid.UUID, step: str, request: Request, principal: PaymentStaff, session: SessionDep
 ) -> Response:
-    page = FormPage("staff/finance.html", lambda: _finance_context(request, principal, session))
-    with shown_on(page):
+    with shown_on(_finance_page(request, principal, session)):
         if step == "review":
             await subsidies_service.review(session, principal, cycle_id)
         elif step == "approve":
