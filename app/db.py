@@ -113,23 +113,37 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request: commit after the handler, roll back on any error.
 
-    Services only flush; nothing else commits.
+    Services only flush; nothing else commits, and no router rolls back: a page that answers a
+    failed post with its form again raises too (app.core.forms.PageError).
     """
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
         try:
             yield session
         except AppError as exc:
-            if exc.preserve_writes:
-                await session.commit()
-            else:
-                await session.rollback()
+            await _settle(session, exc)
             raise
         except BaseException:
             await session.rollback()
             raise
         else:
             await session.commit()
+
+
+async def _settle(session: AsyncSession, exc: AppError) -> None:
+    """Undo the failed work, except writes the error asks to keep (failed-login counts and
+    audited lookups); then whatever the error's answer reads (AppError.after_settle) runs in a
+    transaction of its own, committed like a request's."""
+    if exc.preserve_writes:
+        await session.commit()
+    else:
+        await session.rollback()
+    try:
+        await exc.after_settle()
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
 
 
 # scope="function" commits before the response is sent, so a failed commit is never a 200.

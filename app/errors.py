@@ -56,6 +56,14 @@ class AppError(Exception):
         self.extra = extra or {}
         super().__init__(self.detail or self.title)
 
+    async def after_settle(self) -> None:
+        """Runs once the request scope has settled the failed transaction (rolled back, or
+        committed for ``preserve_writes``), in a transaction of its own that the scope commits.
+
+        The answer to most errors needs nothing more. A form page shown again reads here what it
+        lists (app.core.forms.PageError), so it never shows work that was just undone.
+        """
+
 
 class ValidationFailed(AppError):
     status_code = 422

@@ -12,6 +12,7 @@ import hmac
 from fastapi import Request
 
 from app.config import get_settings
+from app.core.uploads import refuse_oversize
 from app.errors import CsrfFailed
 from app.security.crypto import new_token
 
@@ -44,8 +45,6 @@ async def csrf_protect(request: Request) -> None:
     seed = request.cookies.get(CSRF_COOKIE)
     if request.headers.get("content-type", "").startswith("multipart/"):
         # Refuse an oversize upload before parsing it just to read the token.
-        from app.core.uploads import refuse_oversize
-
         refuse_oversize(request)
     # The first parse is cached for the handler, so the limits are set here.
     form = await request.form(max_files=30, max_fields=300)

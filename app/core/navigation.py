@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 from app.domain.enums import Permission, UserKind
 from app.domain.principal import Principal
-from app.errors import PermissionDenied
 from app.i18n import N_
-from app.services.housing import require_housing_staff
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +61,7 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
         NavItem("/staff/window", N_("Service window"), (Permission.HANDLE_WINDOW,)),
         NavItem("/staff/verifications", N_("Commitment checks"), (Permission.APPROVE_CASES,)),
     ]
-    if _housing_officer(principal):
+    if principal.handles_housing:
         items.append(NavItem("/staff/housing", N_("Talent apartments")))
     items.append(
         NavItem(
@@ -99,12 +97,3 @@ def staff_administration(principal: Principal) -> list[NavItem]:
 
 def _any(principal: Principal, permissions: tuple[Permission, ...]) -> bool:
     return any(principal.can(p) for p in permissions)
-
-
-def _housing_officer(principal: Principal) -> bool:
-    """The talent-apartment pages' own gate, which goes by department as well as role."""
-    try:
-        require_housing_staff(principal)
-    except PermissionDenied:
-        return False
-    return True

@@ -3,55 +3,21 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any, get_args
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic_core.core_schema import ErrorType
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.forms import PageError, field_errors_from, page_error_response
 from app.core.templates import language, redirect, render
-from app.errors import AppError, FieldError, NotFound
+from app.errors import AppError, FieldError, NotFound, ValidationFailed
 from app.i18n import N_, gettext
-from app.schemas import UNION_TAGS
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE_BASE = "https://talent.example.gov.cn/problems/"
-
-# Pydantic error types mapped to our translatable messages.
-_PYDANTIC_MESSAGES: dict[str, str] = {
-    "missing": N_("This field is required."),
-    "string_too_short": N_("This is too short."),
-    "string_too_long": N_("This is too long."),
-    "string_pattern_mismatch": N_("This is not in the expected format."),
-    "string_type": N_("Enter text."),
-    "int_parsing": N_("Enter a whole number."),
-    "int_type": N_("Enter a whole number."),
-    "float_parsing": N_("Enter a number."),
-    "bool_parsing": N_("Choose yes or no."),
-    "date_parsing": N_("Enter a real date in the format YYYY-MM-DD."),
-    "date_from_datetime_parsing": N_("Enter a real date in the format YYYY-MM-DD."),
-    "enum": N_("Choose one of the listed options."),
-    "literal_error": N_("Choose one of the listed options."),
-    "extra_forbidden": N_("This field is not recognised."),
-    "json_invalid": N_("The request body is not valid JSON."),
-    "model_attributes_type": N_("The request body must be a JSON object."),
-    "dict_type": N_("This must be a JSON object."),
-    "list_type": N_("This must be a list."),
-    "greater_than_equal": N_("This number is too small."),
-    "less_than_equal": N_("This number is too large."),
-    "value_error": N_("This value is not valid."),
-    "uuid_parsing": N_("This is not a valid reference number."),
-    "uuid_type": N_("This is not a valid reference number."),
-    "union_tag_not_found": N_("This field is required."),
-    "union_tag_invalid": N_("Choose one of: {expected_tags}."),
-}
-# Pydantic's own error types; any other type comes from our validators, whose message is a msgid.
-_PYDANTIC_TYPES: frozenset[str] = frozenset(get_args(ErrorType))
-_UNKNOWN_MESSAGE = N_("This value is not valid.")
 
 
 def _is_api(request: Request) -> bool:
@@ -60,33 +26,6 @@ def _is_api(request: Request) -> bool:
 
 def validation_field_errors(exc: RequestValidationError) -> list[FieldError]:
     return field_errors_from(exc.errors())
-
-
-def field_errors_from(errors: Sequence[Any]) -> list[FieldError]:
-    """Pydantic error dicts (request or model validation) as translatable field errors."""
-    out: list[FieldError] = []
-    for err in errors:
-        loc = [
-            str(p)
-            for p in err.get("loc", ())
-            if p not in ("body", "query", "path", "form") and p not in UNION_TAGS
-        ]
-        kind = str(err.get("type", "value_error"))
-        ctx = err.get("ctx") or {}
-        if kind.startswith("union_tag_") and (tag := str(ctx.get("discriminator", "")).strip("'")):
-            # The union's tag field is what is missing or wrong, not the body as a whole.
-            loc.append(tag)
-        if kind in _PYDANTIC_MESSAGES:
-            message = _PYDANTIC_MESSAGES[kind]
-        elif kind in _PYDANTIC_TYPES:
-            message = _UNKNOWN_MESSAGE  # never pydantic's English text
-        else:
-            message = str(err.get("msg", ""))  # PydanticCustomError: the template is our msgid
-        if kind == "value_error" and "email" in str(err.get("msg", "")).lower():
-            message = N_("Enter an email address in the correct format, like name@example.com.")
-        params = {k: v for k, v in ctx.items() if isinstance(v, str | int | float)}
-        out.append(FieldError(".".join(loc) or "body", kind, message, params))
-    return out
 
 
 def problem_response(request: Request, exc: AppError) -> Response:
@@ -164,10 +103,13 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, AppError)
         return problem_response(request, exc)
 
+    async def on_page_error(request: Request, exc: Exception) -> Response:
+        # A failed form post: its page again with the error summary (app.core.forms.shown_on).
+        assert isinstance(exc, PageError)
+        return page_error_response(request, exc)
+
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        from app.errors import ValidationFailed
-
         return problem_response(
             request, ValidationFailed(field_errors=validation_field_errors(exc))
         )
@@ -187,6 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return server_error_response(request)
 
     app.add_exception_handler(AppError, on_app_error)
+    app.add_exception_handler(PageError, on_page_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_crash)

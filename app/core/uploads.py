@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from fastapi import Request
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from app.config import get_settings
 from app.errors import FieldError, PayloadTooLarge, ValidationFailed
 from app.i18n import N_
-from app.services.applications.window import ScannedFile
 
 _MULTIPART_SLACK = 64 * 1024  # boundaries and the small text fields around the file
 CHUNK = 64 * 1024
@@ -22,16 +20,6 @@ CHUNK = 64 * 1024
 async def read_chunks(upload: UploadFile) -> AsyncIterator[bytes]:
     while data := await upload.read(CHUNK):
         yield data
-
-
-def scanned_files(form: FormData, materials: Iterable[Any]) -> list[ScannedFile]:
-    """The window clerk's scans: an optional ``file_<code>`` part per material of the service."""
-    scans = []
-    for m in materials:
-        upload = form.get(f"file_{m.code}")
-        if isinstance(upload, UploadFile) and upload.filename:
-            scans.append(ScannedFile(m.code, m.kind, upload.filename, read_chunks(upload)))
-    return scans
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from app.domain.enums import Permission, UserKind
+from app.domain.enums import Department, Permission, Role, UserKind
 
 
 @dataclass(frozen=True)
@@ -28,3 +28,27 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    @property
+    def handles_housing(self) -> bool:
+        """Talent apartments are handled by the housing department's reviewers and approvers
+        and by district admins: the gate goes by department as well as role."""
+        if self.staff_id is None or self.district is None:
+            return False
+        housing_officer = self.department == Department.HOUSING.value and bool(
+            {Role.REVIEWER.value, Role.APPROVER.value} & set(self.roles)
+        )
+        return housing_officer or Role.DISTRICT_ADMIN.value in self.roles
+
+    @property
+    def views_housing_dashboard(self) -> bool:
+        """The housing dashboard is read by housing, finance and the talent office, and by
+        whoever manages the district's staff."""
+        if self.staff_id is None or self.district is None:
+            return False
+        return self.department in _DASHBOARD_DEPARTMENTS or self.can(Permission.MANAGE_STAFF)
+
+
+_DASHBOARD_DEPARTMENTS = frozenset(
+    {Department.HOUSING.value, Department.FINANCE.value, Department.TALENT_OFFICE.value}
+)

@@ -4,8 +4,8 @@ import uuid
 
 from fastapi import APIRouter
 
-from app.core.access import CurrentUser
 from app.db import SessionDep
+from app.routers.access import CurrentUser
 from app.schemas.accounts import AccountRead, ApplicantRead, LanguageUpdate
 from app.services import accounts as accounts_service
 from app.services.accounts import staff as staff_service

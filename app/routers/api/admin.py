@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from app.core.access import require_permission
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
+from app.routers.access import require_permission
 from app.services import admin as admin_service
 from app.services.admin import (
     AdminServiceRead,

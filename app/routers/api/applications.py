@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request, status
 
-from app.core.access import CurrentApplicant, public_api
+from app.core.access import public_api
 from app.core.ratelimit import RateLimit
 from app.core.templates import language
 from app.db import SessionDep
+from app.routers.access import CurrentApplicant
 from app.schemas.cases import (
     ApplicationCreate,
     ApplicationRead,

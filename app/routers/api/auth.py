@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, status
 
-from app.core.access import CurrentUser, public_api
+from app.core.access import public_api
 from app.core.ratelimit import RateLimit
 from app.db import SessionDep
+from app.routers.access import CurrentUser
 from app.schemas.accounts import AccountRead, LoginRequest, RefreshRequest, Registration, TokenPair
 from app.services import accounts as accounts_service
 

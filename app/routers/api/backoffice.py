@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CaseStaff, require_permission
 from app.core.templates import language
 from app.db import SessionDep
-from app.domain.enums import Department, Permission
+from app.domain.enums import Permission
 from app.domain.principal import Principal
+from app.routers.access import CaseStaff, require_permission
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
+from app.schemas.forms import QueueFilters
 from app.schemas.tasks import (
     FollowUpRead,
     FollowUpResolve,
@@ -23,7 +24,6 @@ from app.schemas.tasks import (
 )
 from app.services import cases as cases_service
 from app.services.cases import follow_ups as tasks_service
-from app.workflow.states import CaseStatus
 
 router = APIRouter(prefix="/api/v1/staff", tags=["back office"])
 Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
@@ -40,33 +40,21 @@ async def queue(
     request: Request,
     principal: CaseStaff,
     session: SessionDep,
-    department: Department | None = None,
-    status: Annotated[list[CaseStatus] | None, Query()] = None,
-    service_id: uuid.UUID | None = None,
-    light: str | None = Query(
-        default=None,
-        pattern="^(amber|red)$",
-        description="The escalation list: running cases due within 2 working days, or overdue",
-    ),
-    mine: bool = Query(
-        default=False,
-        description="Only my open cases: first responsible (首问负责) or assigned to me",
-    ),
-    cursor: str | None = Query(default=None, max_length=200),
-    limit: int = Query(default=50, ge=1, le=200),
+    filters: Annotated[QueueFilters, Query()],
 ) -> QueuePage:
-    """Cases of the caller's district, by deadline, in keyset pages (``next_cursor``)."""
+    """Cases of the caller's district, by deadline, in keyset pages (``next_cursor``); the
+    filters are the queue page's (QueueFilters)."""
     return await cases_service.queue(
         session,
         principal,
         language(request),
-        department=department.value if department else None,
-        statuses=[s.value for s in status] if status else None,
-        service_id=service_id,
-        light=light,
-        mine=mine,
-        cursor=cursor,
-        limit=limit,
+        department=filters.department.value if filters.department else None,
+        statuses=[s.value for s in filters.status] or None,
+        service_id=filters.service_id,
+        light=filters.light,
+        mine=filters.mine,
+        cursor=filters.cursor,
+        limit=filters.limit,
     )
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from app.core.access import require_permission
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
+from app.routers.access import require_permission
 from app.schemas.documents import DocumentMark, DocumentVerify
 from app.services import documents as documents_service
 

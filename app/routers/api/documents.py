@@ -5,10 +5,10 @@ import uuid
 from fastapi import APIRouter, Request, status
 from fastapi.responses import FileResponse
 
-from app.core.access import CurrentApplicant
 from app.core.downloads import file_response
 from app.core.uploads import UPLOAD_OPENAPI, read_upload
 from app.db import SessionDep
+from app.routers.access import CurrentApplicant
 from app.schemas.documents import DocumentRead
 from app.services import documents as documents_service
 

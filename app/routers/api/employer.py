@@ -6,9 +6,9 @@ import uuid
 
 from fastapi import APIRouter, Request
 
-from app.core.access import CurrentEmployer
 from app.core.templates import language
 from app.db import SessionDep
+from app.routers.access import CurrentEmployer
 from app.schemas.cases import CaseActionRequest, CaseRead
 from app.services import cases as cases_service
 

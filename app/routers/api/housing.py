@@ -4,15 +4,16 @@ applicants."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CurrentApplicant, HousingStaff
 from app.db import SessionDep
 from app.errors import NotFound
 from app.i18n import N_
+from app.routers.access import CurrentApplicant, HousingStaff
+from app.schemas.forms import PreferencesUpdate
 from app.schemas.housing import (
     AllocationRequest,
     ImportReport,
@@ -154,14 +155,6 @@ async def update_unit(
     """Layout, rents (talent rent at most 90% of market) and available/maintenance status; the
     status of an offered or let unit does not change here."""
     return await housing_service.update_unit(session, principal, unit_id, data)
-
-
-class PreferencesUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    projects: list[uuid.UUID] = Field(default_factory=list, max_length=20)
-    layouts: list[Literal["studio", "one_bed", "two_bed", "three_bed"]] = Field(
-        default_factory=list, max_length=4
-    )
 
 
 @router.get("/my/housing/preferences")

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.core.access import CurrentUser
 from app.db import SessionDep
+from app.routers.access import CurrentUser
 from app.schemas.messages import MessagePage, MessageRead
 from app.services import notifications as notifications_service
 

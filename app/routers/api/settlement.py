@@ -9,11 +9,12 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import CaseStaff, CurrentApplicant, WindowClerk, public_api
+from app.core.access import public_api
 from app.core.ratelimit import RateLimit
 from app.core.templates import language
 from app.db import SessionDep
 from app.domain.enums import District
+from app.routers.access import CaseStaff, CurrentApplicant, WindowClerk
 from app.schemas.cases import ApplicationRead, CaseRead, QuestionView
 from app.services import cases as cases_service
 from app.services import settlement as bundles_service

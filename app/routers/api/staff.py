@@ -6,10 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.access import require_permission
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
+from app.routers.access import require_permission
 from app.schemas.accounts import ApplicantRead, EmployerRead, FullIdRead, StaffRead
 from app.services.accounts import staff as staff_service
 

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, status
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict
 
-from app.core.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.db import SessionDep
+from app.routers.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
+from app.schemas.forms import CycleCreate, SubsidyEnrolment
 from app.services import payments as subsidies_service
 from app.services.payments import CycleRead, EnrolmentCreate, EnrolmentRead
 
 router = APIRouter(prefix="/api/v1", tags=["subsidies"])
-
-
-class CycleCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    month: date
 
 
 @router.get("/my/subsidies")
@@ -31,9 +26,11 @@ async def my_subsidies(principal: CurrentApplicant, session: SessionDep) -> list
 
 @router.post("/my/subsidies", status_code=status.HTTP_201_CREATED)
 async def start_payments(
-    data: EnrolmentCreate, principal: CurrentApplicant, session: SessionDep
+    data: SubsidyEnrolment, principal: CurrentApplicant, session: SessionDep
 ) -> EnrolmentRead:
-    return await subsidies_service.start_payments(session, principal, data)
+    return await subsidies_service.start_payments(
+        session, principal, EnrolmentCreate(**data.model_dump())
+    )
 
 
 @router.post("/finance/cycles", status_code=status.HTTP_201_CREATED)

@@ -4,7 +4,6 @@ the window pages (``app/services/window.py``)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -13,22 +12,35 @@ from fastapi import APIRouter, Depends, Header, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from app.core.access import require_permission
+from app.core.forms import validate_form
 from app.core.templates import language
-from app.core.uploads import refuse_oversize, scanned_files
+from app.core.uploads import refuse_oversize
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
-from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
+from app.routers.access import require_permission
+from app.routers.scans import scanned_files
 from app.schemas.accounts import ApplicantRead, Registration
 from app.schemas.cases import DeadlineView
+from app.schemas.forms import (
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    IDEMPOTENCY_KEY_MIN_LENGTH,
+    WindowFiling,
+)
 from app.services.accounts import staff as staff_service
 from app.services.applications import window as window_service
 
 router = APIRouter(prefix="/api/v1/staff/window", tags=["one window"])
 Clerk = Annotated[Principal, Depends(require_permission(Permission.HANDLE_WINDOW))]
-IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=8, max_length=100)]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=IDEMPOTENCY_KEY_MIN_LENGTH,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+    ),
+]
 
 
 class WalkInLookup(BaseModel):
@@ -104,10 +116,6 @@ FILING_OPENAPI: dict[str, Any] = {
 }
 
 
-def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed(field_errors=[FieldError(field, "invalid", message)])
-
-
 @router.post(
     "/applicants/{applicant_id}/filings",
     status_code=status.HTTP_201_CREATED,
@@ -126,33 +134,30 @@ async def file_for_walk_in(
     lang = language(request)
     refuse_oversize(request)
     form = await request.form(max_files=30, max_fields=200)
-    try:
-        service_id = uuid.UUID(str(form.get("service_id") or ""))
-    except ValueError as exc:
-        raise _invalid("service_id", N_("Choose a service.")) from exc
-    try:
-        answers = json.loads(str(form.get("answers") or "{}"))
-    except ValueError as exc:
-        raise _invalid("answers", N_("Send the answers as a JSON object.")) from exc
-    if not isinstance(answers, dict):
-        raise _invalid("answers", N_("Send the answers as a JSON object."))
-    due_raw = str(form.get("pending_due_on") or "").strip()
-    try:
-        pending_due_on = date.fromisoformat(due_raw) if due_raw else None
-    except ValueError as exc:
-        raise _invalid("pending_due_on", N_("Enter a real date in the format YYYY-MM-DD.")) from exc
-    filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
-    scans = scanned_files(form, filing.materials)
+    # The window page's schema; the answers come as one JSON field, the key as a header.
+    data = validate_form(
+        WindowFiling,
+        {
+            "service_id": form.get("service_id"),
+            "answers": form.get("answers"),
+            "original_seen": [str(v) for v in form.getlist("original_seen")],
+            "pending_due_on": form.get("pending_due_on"),
+            "idempotency_key": idempotency_key,
+        },
+    )
+    filing = await window_service.filing_form(
+        session, principal, applicant_id, data.service_id, lang
+    )
     case_id = await window_service.file_and_accept(
         session,
         principal,
         applicant_id,
-        service_id=service_id,
-        answers=answers,
-        scans=scans,
-        originals_seen={str(v) for v in form.getlist("original_seen")},
-        idempotency_key=idempotency_key,
-        pending_due_on=pending_due_on,
+        service_id=data.service_id,
+        answers=data.answers,
+        scans=scanned_files(form, filing.materials),
+        originals_seen=set(data.original_seen),
+        idempotency_key=data.idempotency_key,
+        pending_due_on=data.pending_due_on,
         lang=lang,
     )
     return FilingRead(case_id=case_id, receipt_url=f"/api/v1/staff/window/cases/{case_id}/receipt")

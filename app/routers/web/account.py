@@ -3,9 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.core.access import CurrentUser
 from app.core.templates import render
 from app.db import SessionDep
+from app.routers.access import CurrentUser
 from app.services import accounts as accounts_service
 
 router = APIRouter(tags=["pages"])

@@ -10,9 +10,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import require_permission
 from app.core.csrf import csrf_protect
-from app.core.forms import error_list, errors_of, parse_form, settle_failure
+from app.core.forms import (
+    FormPage,
+    PageContext,
+    error_list,
+    errors_of,
+    parse_form,
+    shown_on,
+    validate_form,
+)
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.enums import Permission
@@ -20,6 +27,7 @@ from app.domain.principal import Principal
 from app.errors import AppError, FieldError, ValidationFailed
 from app.i18n import N_
 from app.models.base import utcnow
+from app.routers.access import require_permission
 from app.services import admin as admin_service
 from app.services.admin import AuditFilter, CalendarDayUpdate, ServiceUpdate
 from app.services.audit import ChainReport
@@ -105,7 +113,7 @@ _WEEKDAYS = (
 
 async def _calendar_context(
     request: Request, principal: Principal, session: SessionDep, year: int
-) -> dict[str, object]:
+) -> PageContext:
     days = await admin_service.calendar_year(session, principal, year)
     months: dict[int, list[object]] = {}
     for d in days:
@@ -127,7 +135,7 @@ async def calendar_page(
     this_year = local_date(utcnow()).year
     if year is None or not admin_service.MIN_YEAR <= year <= admin_service.MAX_YEAR:
         year = this_year
-    context = await _calendar_context(request, principal, session, year)
+    context = dict(await _calendar_context(request, principal, session, year))
     saved = request.query_params.get("saved")
     if saved:
         context["saved"] = {"day": saved, "moved": request.query_params.get("moved", "0")}
@@ -145,7 +153,6 @@ async def calendar_save(
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Saves one day after the admin confirms that open deadlines will be recomputed."""
-    lang = language(request)
     values = {"day": day, "kind": kind, "note": note}
     problems: list[FieldError] = []
     parsed_day: date | None = None
@@ -168,7 +175,13 @@ async def calendar_save(
             )
         )
     year = parsed_day.year if parsed_day else local_date(utcnow()).year
-    try:
+    if not admin_service.MIN_YEAR <= year <= admin_service.MAX_YEAR:
+        year = local_date(utcnow()).year
+
+    async def calendar_page() -> PageContext:
+        return {**await _calendar_context(request, principal, session, year), "values": values}
+
+    with shown_on(FormPage("staff/admin_calendar.html", calendar_page)):
         if problems or parsed_day is None:
             raise ValidationFailed(field_errors=problems)
         saved = await admin_service.set_calendar_day(
@@ -177,13 +190,6 @@ async def calendar_save(
             parsed_day,
             CalendarDayUpdate(is_workday=kind == "workday", note=note or None),
         )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        if not admin_service.MIN_YEAR <= year <= admin_service.MAX_YEAR:
-            year = local_date(utcnow()).year
-        context = await _calendar_context(request, principal, session, year)
-        context.update(errors=errors_of(exc, lang), values=values)
-        return render(request, "staff/admin_calendar.html", context, status_code=exc.status_code)
     return redirect(
         request,
         f"/staff/admin/calendar?year={saved.day.year}&saved={saved.day.isoformat()}"
@@ -271,7 +277,6 @@ async def service_save(
     service_id: uuid.UUID, request: Request, principal: DistrictAdmin, session: SessionDep
 ) -> Response:
     """Saves the whole form; on any error nothing changes and the form shows what to fix."""
-    lang = language(request)
     service = await admin_service.get_service(session, principal, service_id)
     form = await request.form()
     editable = not _is_bundle(service)
@@ -285,32 +290,28 @@ async def service_save(
     data: dict[str, object] = {k: values[k] for k in (*_TEXTS, *_FLAGS)}
     if editable:
         data["materials"] = [{**m, "when": m["when"] or None} for m in materials]
-    parsed, problems = parse_form(ServiceUpdate, data)
-    try:
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await admin_service.update_service(session, principal, service_id, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        errors = errors_of(exc, lang)
-        for e in errors:
-            # "materials.2.when" names the form's third chosen row: point at its own input.
-            parts = e["field"].split(".")
-            if len(parts) == 3 and parts[0] == "materials" and parts[1].isdigit():
-                index = int(parts[1])
-                if index < len(codes):
-                    e["field"] = f"{parts[2]}_{codes[index]}"
-        current = [{"code": m["code"], "key": m["key"], "when": m["when"]} for m in materials]
-        return render(
-            request,
-            "staff/admin_service.html",
-            {
-                "service": service,
-                "values": values,
-                "materials": _material_choices(current) if editable else [],
-                "editable_materials": editable,
-                "errors": errors,
-            },
-            status_code=exc.status_code,
-        )
+
+    def row_input(field: str) -> str:
+        # "materials.2.when" names the form's third chosen row: point at its own input.
+        parts = field.split(".")
+        if len(parts) == 3 and parts[0] == "materials" and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(codes):
+                return f"{parts[2]}_{codes[index]}"
+        return field
+
+    current = [{"code": m["code"], "key": m["key"], "when": m["when"]} for m in materials]
+    page = FormPage(
+        "staff/admin_service.html",
+        {
+            "service": service,
+            "values": values,
+            "materials": _material_choices(current) if editable else [],
+            "editable_materials": editable,
+        },
+        field_id=row_input,
+    )
+    with shown_on(page):
+        update = validate_form(ServiceUpdate, data)
+        await admin_service.update_service(session, principal, service_id, update)
     return redirect(request, f"/staff/admin/services?saved={service.code}")

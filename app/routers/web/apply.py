@@ -11,18 +11,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
-from app.core.access import ApplicantOrSignedOut, CurrentApplicant
 from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.facts_form import fact_values
-from app.core.forms import error_list, errors_of, parse_form, settle_failure
+from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on, validate_form
 from app.core.templates import language, redirect, render, secure_cookies
 from app.core.uploads import UploadForm, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.domain.fields import EXTRA_FIELDS
-from app.errors import AppError, ValidationFailed
+from app.errors import ValidationFailed
 from app.i18n import N_
+from app.routers.access import ApplicantOrSignedOut, CurrentApplicant
 from app.rules import FACTS
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.documents import DocumentRead
@@ -91,10 +91,10 @@ async def questions(
     if token:
         response = await _restore_held(request, session, principal, app.id, token, lang)
         if response is not None:
-            response.delete_cookie(HELD_COOKIE, path=HELD_PATH)
+            _drop_held_cookie(response)
             return response
     view = await applications_service.application_view(session, app, lang)
-    return _questions_page(request, view, page, errors=[], values=None)
+    return render(request, "applicant/questions.html", _questions_context(view, page, values=None))
 
 
 # The token of answers posted after the sign-in expired (see app.services.held_forms). Lax, so
@@ -120,59 +120,49 @@ async def _restore_held(
     view = await applications_service.application_view(session, app, lang)
     chunk = _chunk(view, held.page)
     posted = FormData([(name, value) for name, value in held.fields])
-    try:
+    raw = {q.fact: posted.get(q.fact) for q in chunk}
+
+    async def used_up() -> PageContext:
+        # Undoing the failed save undid the release too: the held answers are used up all the
+        # same, and shown again with the problems, exactly as a signed-in post would have been.
+        await held_forms_service.discard(session, token)
+        return _questions_context(view, held.page, values=raw)
+
+    with shown_on(FormPage("applicant/questions.html", used_up, finish=_drop_held_cookie)):
         await applications_service.save(
             session, principal, application_id, fact_values(posted, [q.fact for q in chunk]), {}
         )
-    except AppError as exc:
-        # Shown again with the problems, exactly as a signed-in post would have been.
-        await settle_failure(session, exc)
-        await held_forms_service.discard(session, token)
-        raw = {q.fact: posted.get(q.fact) for q in chunk}
-        return _questions_page(
-            request,
-            view,
-            held.page,
-            errors=errors_of(exc, lang),
-            values=raw,
-            status_code=exc.status_code,
-        )
     view = await applications_service.application_view(session, app, lang)
-    return _questions_page(request, view, held.page, errors=[], values=None, restored=True)
+    return render(
+        request,
+        "applicant/questions.html",
+        _questions_context(view, held.page, values=None, restored=True),
+    )
+
+
+def _drop_held_cookie(response: Response) -> None:
+    response.delete_cookie(HELD_COOKIE, path=HELD_PATH)
 
 
 def _chunk(view: Any, page: int) -> list[Any]:
     return list(view.questions[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE])
 
 
-def _questions_page(
-    request: Request,
-    view: Any,
-    page: int,
-    *,
-    errors: list[dict[str, str]],
-    values: dict[str, Any] | None,
-    status_code: int = 200,
-    restored: bool = False,
-) -> HTMLResponse:
+def _questions_context(
+    view: Any, page: int, *, values: dict[str, Any] | None, restored: bool = False
+) -> dict[str, Any]:
     pages = _page_count(view)
     page = min(max(page, 1), pages)
     chunk = view.questions[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE]
     shown = values if values is not None else {q.fact: q.answer for q in chunk}
-    return render(
-        request,
-        "applicant/questions.html",
-        {
-            "app": view,
-            "page": page,
-            "pages": pages,
-            "chunk": chunk,
-            "errors": errors,
-            "values": shown,
-            "restored": restored,
-        },
-        status_code=status_code,
-    )
+    return {
+        "app": view,
+        "page": page,
+        "pages": pages,
+        "chunk": chunk,
+        "values": shown,
+        "restored": restored,
+    }
 
 
 @router.post("/applications/{application_id}/questions/{page}", dependencies=[Csrf])
@@ -192,19 +182,9 @@ async def save_questions(
     chunk = view.questions[(page - 1) * QUESTIONS_PER_PAGE : page * QUESTIONS_PER_PAGE]
     form = await request.form()
     answers = fact_values(form, [q.fact for q in chunk])
-    try:
+    raw = {q.fact: form.get(q.fact) for q in chunk}
+    with shown_on(FormPage("applicant/questions.html", _questions_context(view, page, values=raw))):
         await applications_service.save(session, principal, application_id, answers, {})
-    except AppError as exc:
-        await settle_failure(session, exc)
-        raw = {q.fact: form.get(q.fact) for q in chunk}
-        return _questions_page(
-            request,
-            view,
-            page,
-            errors=errors_of(exc, lang),
-            values=raw,
-            status_code=exc.status_code,
-        )
     if form.get("later") or page >= pages:
         return redirect(request, f"/applications/{application_id}?saved=1")
     return redirect(request, f"/applications/{application_id}/questions/{page + 1}")
@@ -250,12 +230,16 @@ async def documents_page(
 ) -> HTMLResponse:
     app = await applications_service.get_owned(session, principal, application_id)
     view = await applications_service.application_view(session, app, language(request))
-    wallet = await documents_service.list_documents(session, principal)
     return render(
-        request,
-        "applicant/documents.html",
-        {"app": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS},
+        request, "applicant/documents.html", await _documents_context(session, principal, view)
     )
+
+
+async def _documents_context(
+    session: SessionDep, principal: CurrentApplicant, view: Any
+) -> PageContext:
+    wallet = await documents_service.list_documents(session, principal)
+    return {"app": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS}
 
 
 @router.post("/applications/{application_id}/documents", dependencies=[Csrf])
@@ -270,22 +254,11 @@ async def choose_documents(
         raw = form.get(f"doc_{m.code}")
         if isinstance(raw, str):
             chosen[m.code] = _uuid_or_none(raw)
-    try:
+    page = FormPage(
+        "applicant/documents.html", lambda: _documents_context(session, principal, view)
+    )
+    with shown_on(page):
         await applications_service.save(session, principal, application_id, {}, chosen)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        wallet = await documents_service.list_documents(session, principal)
-        return render(
-            request,
-            "applicant/documents.html",
-            {
-                "app": view,
-                "wallet": wallet,
-                "kinds": DOCUMENT_KIND_LABELS,
-                "errors": errors_of(exc, language(request)),
-            },
-            status_code=exc.status_code,
-        )
     return redirect(request, f"/applications/{application_id}?saved=1")
 
 
@@ -310,26 +283,18 @@ async def upload_for_application(
     """Upload into the wallet and attach to one requirement of this application."""
     lang = language(request)
     app = await applications_service.get_owned(session, principal, application_id)
-    try:
+
+    async def documents_page() -> PageContext:
+        # Read again: the rollback expired the application read before it.
+        again = await applications_service.get_owned(session, principal, application_id)
+        view = await applications_service.application_view(session, again, lang)
+        return await _documents_context(session, principal, view)
+
+    with shown_on(FormPage("applicant/documents.html", documents_page)):
         upload = await read_upload(request)
         requirement = upload.fields.get("requirement", "")
         doc = await _store(session, principal, upload, default_kind="other")
         await applications_service.save(session, principal, app.id, {}, {requirement: doc.id})
-    except AppError as exc:
-        await settle_failure(session, exc)
-        view = await applications_service.application_view(session, app, lang)
-        wallet = await documents_service.list_documents(session, principal)
-        return render(
-            request,
-            "applicant/documents.html",
-            {
-                "app": view,
-                "wallet": wallet,
-                "kinds": DOCUMENT_KIND_LABELS,
-                "errors": errors_of(exc, lang),
-            },
-            status_code=exc.status_code,
-        )
     return redirect(request, f"/applications/{application_id}/documents")
 
 
@@ -357,7 +322,13 @@ async def submit(
     sensitive_consent: Annotated[str, Form()] = "",
 ) -> Response:
     lang = language(request)
-    try:
+
+    async def check_page() -> PageContext:
+        app = await applications_service.get_owned(session, principal, application_id)
+        view = await applications_service.application_view(session, app, lang)
+        return {"app": view, "idempotency_key": idempotency_key, "pages": _page_count(view)}
+
+    with shown_on(FormPage("applicant/check.html", check_page)):
         result = await applications_service.submit(
             session,
             principal,
@@ -366,21 +337,6 @@ async def submit(
             declaration=bool(declaration),
             sensitive_consent=bool(sensitive_consent),
             lang=lang,
-        )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        app = await applications_service.get_owned(session, principal, application_id)
-        view = await applications_service.application_view(session, app, lang)
-        return render(
-            request,
-            "applicant/check.html",
-            {
-                "app": view,
-                "idempotency_key": idempotency_key,
-                "errors": errors_of(exc, lang),
-                "pages": _page_count(view),
-            },
-            status_code=exc.status_code,
         )
     return render(request, "applicant/confirmation.html", {"result": result})
 
@@ -400,59 +356,47 @@ async def case_page(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> HTMLResponse:
     lang = language(request)
-    return await _case_page(request, session, principal, case_id, lang, errors=[], values=None)
+    return render(
+        request,
+        "applicant/case.html",
+        await _case_context(request, session, principal, case_id, lang, values=None),
+    )
 
 
-async def _case_page(
+async def _case_context(
     request: Request,
     session: SessionDep,
     principal: CurrentApplicant,
     case_id: uuid.UUID,
     lang: str,
     *,
-    errors: list[dict[str, str]],
     values: dict[str, Any] | None,
-    status_code: int = 200,
-) -> HTMLResponse:
+) -> PageContext:
     view = await cases_service.case_view(session, principal, case_id, lang)
     wallet = await documents_service.list_documents(session, principal)
     late = await bundles_service.late_needs_for(session, principal, case_id, lang)
-    return render(
-        request,
-        "applicant/case.html",
-        {
-            "case": view,
-            "wallet": wallet,
-            "kinds": DOCUMENT_KIND_LABELS,
-            "notice": request.query_params.get("done"),
-            "late": late,
-            "late_values": values if values is not None else {},
-            "errors": errors,
-        },
-        status_code=status_code,
-    )
+    return {
+        "case": view,
+        "wallet": wallet,
+        "kinds": DOCUMENT_KIND_LABELS,
+        "notice": request.query_params.get("done"),
+        "late": late,
+        "late_values": values if values is not None else {},
+    }
 
 
-async def _case_failed(
+def _case_form(
     request: Request,
     session: SessionDep,
     principal: CurrentApplicant,
     case_id: uuid.UUID,
-    exc: AppError,
     lang: str,
     values: dict[str, Any] | None = None,
-) -> HTMLResponse:
-    """The case page again with the error summary, once the failed step's work is undone."""
-    await settle_failure(session, exc)
-    return await _case_page(
-        request,
-        session,
-        principal,
-        case_id,
-        lang,
-        errors=errors_of(exc, lang),
-        values=values,
-        status_code=exc.status_code,
+) -> FormPage:
+    """The case page, read again for the error summary once the failed step's work is undone."""
+    return FormPage(
+        "applicant/case.html",
+        lambda: _case_context(request, session, principal, case_id, lang, values=values),
     )
 
 
@@ -474,7 +418,8 @@ async def send_late_details(
         if picked is not None:
             chosen[m["code"]] = picked
     version = form.get("version")
-    try:
+    raw_values = {name: form.get(name) for name in facts}
+    with shown_on(_case_form(request, session, principal, case_id, lang, raw_values)):
         await bundles_service.answer_late_needs(
             session,
             principal,
@@ -484,9 +429,6 @@ async def send_late_details(
             expected_version=_version(version, 1),
             lang=lang,
         )
-    except AppError as exc:
-        raw_values = {name: form.get(name) for name in facts}
-        return await _case_failed(request, session, principal, case_id, exc, lang, raw_values)
     return redirect(request, f"/cases/{case_id}?done=supplement")
 
 
@@ -496,14 +438,12 @@ async def upload_late_document(
 ) -> Response:
     """One asked-for document uploaded into the wallet and chosen for its line of the notice."""
     lang = language(request)
-    try:
+    with shown_on(_case_form(request, session, principal, case_id, lang)):
         upload = await read_upload(request)
         doc = await _store(session, principal, upload, default_kind="other")
         await bundles_service.choose_late_document(
             session, principal, case_id, upload.fields.get("requirement", ""), doc.id
         )
-    except AppError as exc:
-        return await _case_failed(request, session, principal, case_id, exc, lang)
     return redirect(request, f"/cases/{case_id}#details")
 
 
@@ -514,7 +454,12 @@ async def send_supplement(
     """Uploads the requested document and tells the office it has been sent."""
     lang = language(request)
     view = await cases_service.case_view(session, principal, case_id, lang)
-    try:
+
+    async def case_page() -> PageContext:
+        wallet = await documents_service.list_documents(session, principal)
+        return {"case": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS}
+
+    with shown_on(FormPage("applicant/case.html", case_page)):
         if await bundles_service.late_needs_for(session, principal, case_id, lang):
             # The questions of the notice are answered with their own form, all at once.
             raise ValidationFailed(N_("Answer the questions and choose the documents listed."))
@@ -533,41 +478,24 @@ async def send_supplement(
             ),
             lang,
         )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        wallet = await documents_service.list_documents(session, principal)
-        return render(
-            request,
-            "applicant/case.html",
-            {
-                "case": view,
-                "wallet": wallet,
-                "kinds": DOCUMENT_KIND_LABELS,
-                "errors": errors_of(exc, lang),
-            },
-            status_code=exc.status_code,
-        )
     return redirect(request, f"/cases/{case_id}?done=supplement")
 
 
 @router.post("/cases/{case_id}/withdraw", dependencies=[Csrf])
 async def withdraw(
-    case_id: uuid.UUID,
-    request: Request,
-    principal: CurrentApplicant,
-    session: SessionDep,
-    version: Annotated[int, Form()],
-    reason: Annotated[str, Form(max_length=2000)] = "",
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
-    await cases_service.act(
-        session,
-        principal,
-        case_id,
-        CaseActionRequest(
-            action=CaseAction.WITHDRAW, expected_version=max(version, 1), reason=reason or None
-        ),
-        language(request),
+    form = await request.form()
+    # The API's action body: the same checks of the version and the reason.
+    action = validate_form(
+        CaseActionRequest,
+        {
+            "action": CaseAction.WITHDRAW,
+            "expected_version": form.get("version"),
+            "reason": form.get("reason") or None,
+        },
     )
+    await cases_service.act(session, principal, case_id, action, language(request))
     return redirect(request, f"/cases/{case_id}?done=withdrawn")
 
 
@@ -609,29 +537,21 @@ async def rate(
 async def wallet(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> HTMLResponse:
+    return render(request, "applicant/wallet.html", await _wallet_context(session, principal))
+
+
+async def _wallet_context(session: SessionDep, principal: CurrentApplicant) -> PageContext:
     docs = await documents_service.list_documents(session, principal)
-    return render(
-        request, "applicant/wallet.html", {"documents": docs, "kinds": DOCUMENT_KIND_LABELS}
-    )
+    return {"documents": docs, "kinds": DOCUMENT_KIND_LABELS}
 
 
 @router.post("/wallet", dependencies=[Csrf])
 async def wallet_upload(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
-    lang = language(request)
-    try:
+    with shown_on(FormPage("applicant/wallet.html", lambda: _wallet_context(session, principal))):
         upload = await read_upload(request)
         await _store(session, principal, upload, default_kind="")
-    except AppError as exc:
-        await settle_failure(session, exc)
-        docs = await documents_service.list_documents(session, principal)
-        return render(
-            request,
-            "applicant/wallet.html",
-            {"documents": docs, "kinds": DOCUMENT_KIND_LABELS, "errors": errors_of(exc, lang)},
-            status_code=exc.status_code,
-        )
     return redirect(request, "/wallet?uploaded=1")
 
 

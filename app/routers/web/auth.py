@@ -5,15 +5,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.core.access import SESSION_COOKIE, CurrentUser, PublicPage
+from app.core.access import SESSION_COOKIE
 from app.core.csrf import csrf_protect, rotate_csrf
-from app.core.forms import error_list, errors_of, parse_form, settle_failure
+from app.core.forms import FormPage, error_list, parse_form, shown_on
 from app.core.middleware import LANG_COOKIE
 from app.core.ratelimit import RateLimit
 from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
-from app.errors import AppError, FieldError
+from app.errors import FieldError
 from app.i18n import N_
+from app.routers.access import CurrentUser, PublicPage
 from app.routers.web.public import safe_next
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.services import accounts as accounts_service
@@ -88,15 +89,11 @@ async def register_submit(
     if parsed is None:
         context["errors"] = error_list(language(request), problems)
         return render(request, "public/register.html", context, status_code=422)
-    try:
+    with shown_on(FormPage("public/register.html", context)):
         user = await accounts_service.register_applicant(session, parsed, channel="web")
         issued = await accounts_service.login(
             session, parsed.email, parsed.password, None, kind="web"
         )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        context["errors"] = errors_of(exc, language(request))
-        return render(request, "public/register.html", context, status_code=exc.status_code)
     rotate_csrf(request)
     response = redirect(request, "/account?registered=1")
     _set_login_cookie(response, issued.token, user.language)
@@ -135,14 +132,11 @@ async def login_submit(
     if missing:
         context["errors"] = error_list(lang, missing)
         return render(request, "public/login.html", context, status_code=422)
-    try:
+    # A wrong password or code keeps its failed-attempt count (preserve_writes).
+    with shown_on(FormPage("public/login.html", context)):
         issued = await accounts_service.login(
             session, email, password, totp_code or None, kind="web"
         )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        context["errors"] = errors_of(exc, lang)
-        return render(request, "public/login.html", context, status_code=exc.status_code)
     rotate_csrf(request)
     default = "/staff" if issued.user.kind == "staff" else "/account"
     response = redirect(request, safe_next(next, default) if next != "/account" else default)

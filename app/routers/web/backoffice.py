@@ -4,34 +4,43 @@ printable receipts, follow-up tasks."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import (
+from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
+from app.core.facts_form import fact_values
+from app.core.forms import (
+    FormPage,
+    PageContext,
+    error_list,
+    parse_form,
+    sent_fields,
+    shown_on,
+    validate_form,
+)
+from app.core.templates import language, redirect, render
+from app.core.uploads import refuse_oversize
+from app.db import SessionDep
+from app.domain.enums import Department, Permission
+from app.domain.principal import Principal
+from app.errors import AppError, FieldError, ValidationFailed
+from app.i18n import N_
+from app.routers.access import (
     CaseStaff,
     CurrentStaff,
     DocumentVerifier,
     WindowClerk,
     require_permission,
 )
-from app.core.csrf import csrf_protect
-from app.core.downloads import file_response
-from app.core.facts_form import fact_values
-from app.core.forms import error_list, errors_of, parse_form, settle_failure
-from app.core.templates import language, redirect, render
-from app.core.uploads import refuse_oversize, scanned_files
-from app.db import SessionDep
-from app.domain.enums import Department, Permission
-from app.domain.principal import Principal
-from app.errors import AppError, FieldError, ValidationFailed
-from app.i18n import N_
+from app.routers.scans import scanned_files
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify
+from app.schemas.forms import QueueFilters, WindowFiling
 from app.schemas.tasks import FollowUpResolve, VerificationConfirm, VerificationRevoke
 from app.services import cases as cases_service
 from app.services import documents as documents_service
@@ -40,7 +49,7 @@ from app.services.applications import window as window_service
 from app.services.cases import follow_ups as tasks_service
 from app.services.settlement import records as settlement_records
 from app.services.settlement import verification as verification_service
-from app.workflow.states import ACTION_LABELS, STATUS_LABELS, CaseStatus
+from app.workflow.states import ACTION_LABELS, STATUS_LABELS
 from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
@@ -51,54 +60,53 @@ CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_
 
 
 @router.get("/cases", response_class=HTMLResponse)
-async def queue(
-    request: Request,
-    principal: CaseStaff,
-    session: SessionDep,
-    status: Annotated[str, Query(max_length=40)] = "",
-    light: Annotated[str, Query(max_length=10)] = "",
-    mine: Annotated[str, Query(max_length=5)] = "",
-    department: Annotated[str, Query(max_length=40)] = "",
-    service: Annotated[str, Query(max_length=40)] = "",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-) -> HTMLResponse:
-    """The district queue; ``mine`` narrows it to my cases (我的办件), ``light`` to escalations."""
+async def queue(request: Request, principal: CaseStaff, session: SessionDep) -> HTMLResponse:
+    """The district queue; ``mine`` narrows it to my cases (我的办件), ``light`` to escalations.
+
+    The filters are the API's (QueueFilters); the page's service select is named ``service``.
+    """
     lang = language(request)
+    query = request.query_params
     filters = {
-        "status": status,
-        "light": light,
-        "mine": "1" if mine else "",
-        "department": department,
-        "service": service,
+        "status": query.get("status", ""),
+        "light": query.get("light", ""),
+        "mine": "1" if query.get("mine") else "",
+        "department": query.get("department", ""),
+        "service": query.get("service", ""),
     }
-    problems = _queue_filter_problems(filters)
-    context: dict[str, object] = {
+    context: PageContext = {
         "filters": filters,
         "statuses": STATUS_LABELS,
         "departments": list(Department),
         "services": await cases_service.queue_services(session, principal, lang),
     }
-    if problems:
-        return render(
-            request,
-            "staff/queue.html",
+    unfiltered = FormPage(
+        "staff/queue.html",
+        {**context, "page": QueuePage(items=[], next_cursor=None)},
+        field_id=lambda field: "service" if field == "service_id" else field,
+    )
+    with shown_on(unfiltered):
+        chosen = validate_form(
+            QueueFilters,
             {
-                **context,
-                "page": QueuePage(items=[], next_cursor=None),
-                "errors": error_list(lang, problems),
+                "status": query.getlist("status"),
+                "light": filters["light"],
+                "mine": query.get("mine", ""),
+                "department": filters["department"],
+                "service_id": filters["service"],
+                "cursor": query.get("cursor"),
             },
-            status_code=422,
         )
     page = await cases_service.queue(
         session,
         principal,
         lang,
-        statuses=[status] if status else None,
-        department=department or None,
-        service_id=uuid.UUID(service) if service else None,
-        light=light or None,
-        mine=bool(mine),
-        cursor=cursor,
+        statuses=[s.value for s in chosen.status] or None,
+        department=chosen.department.value if chosen.department else None,
+        service_id=chosen.service_id,
+        light=chosen.light,
+        mine=chosen.mine,
+        cursor=chosen.cursor,
     )
     next_query = (
         urlencode({**{k: v for k, v in filters.items() if v}, "cursor": page.next_cursor})
@@ -106,25 +114,6 @@ async def queue(
         else None
     )
     return render(request, "staff/queue.html", {**context, "page": page, "next_query": next_query})
-
-
-def _queue_filter_problems(filters: dict[str, str]) -> list[FieldError]:
-    """Filters come from the page's own selects; anything else is named, not ignored."""
-    problems = []
-    if filters["status"] and filters["status"] not in {s.value for s in CaseStatus}:
-        problems.append(FieldError("status", "invalid", N_("Choose a status from the list.")))
-    if filters["light"] not in ("", "amber", "red"):
-        problems.append(FieldError("light", "invalid", N_("Choose a deadline from the list.")))
-    if filters["department"] and filters["department"] not in {d.value for d in Department}:
-        problems.append(
-            FieldError("department", "invalid", N_("Choose a department from the list."))
-        )
-    if filters["service"]:
-        try:
-            uuid.UUID(filters["service"])
-        except ValueError:
-            problems.append(FieldError("service", "invalid", N_("Choose a service from the list.")))
-    return problems
 
 
 def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
@@ -166,33 +155,28 @@ async def _document_marks(
     }
 
 
-async def _case_failed(
-    request: Request,
+def _case_form(
     session: SessionDep,
     principal: CurrentStaff,
     case_id: uuid.UUID,
-    exc: AppError,
     lang: str,
     *,
     with_marks: bool = False,
     with_assignment: bool = False,
     **extra: object,
-) -> HTMLResponse:
-    """The case page again with the error summary, once the failed action's work is undone."""
-    await settle_failure(session, exc)
-    view = await cases_service.case_view(session, principal, case_id, lang)
-    return render(
-        request,
-        "staff/case.html",
-        {
+) -> FormPage:
+    """The case page, read again for the error summary once the failed action's work is undone."""
+
+    async def case_page() -> PageContext:
+        view = await cases_service.case_view(session, principal, case_id, lang)
+        return {
             **_case_context(view, lang),
             **(await _document_marks(session, principal, view) if with_marks else {}),
             **(await _assignment(session, principal, view) if with_assignment else {}),
-            "errors": errors_of(exc, lang),
             **extra,
-        },
-        status_code=exc.status_code,
-    )
+        }
+
+    return FormPage("staff/case.html", case_page)
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/verify", dependencies=[Csrf])
@@ -208,32 +192,25 @@ async def verify_document(
 ) -> Response:
     """Marks a case document as checked against the original (confirmed by a checkbox)."""
     lang = language(request)
-    parsed, problems = parse_form(
-        DocumentVerify, {"valid_from": valid_from or None, "valid_to": valid_to or None}
-    )
+    unconfirmed: list[FieldError] = []
     if not confirm:
-        problems.append(
+        unconfirmed.append(
             FieldError(
                 "confirm",
                 "required",
                 N_("Confirm that you have checked the document against the original."),
             )
         )
-    try:
-        if parsed is None or problems:
-            raise ValidationFailed(field_errors=problems)
-        await documents_service.verify_for_case(session, principal, case_id, document_id, parsed)
-    except AppError as exc:
-        return await _case_failed(
-            request,
-            session,
-            principal,
-            case_id,
-            exc,
-            lang,
-            with_marks=True,
-            failed_document=str(document_id),
+    page = _case_form(
+        session, principal, case_id, lang, with_marks=True, failed_document=str(document_id)
+    )
+    with shown_on(page):
+        marks = validate_form(
+            DocumentVerify,
+            {"valid_from": valid_from or None, "valid_to": valid_to or None},
+            also=unconfirmed,
         )
+        await documents_service.verify_for_case(session, principal, case_id, document_id, marks)
     return redirect(request, f"/staff/cases/{case_id}?done=document_verified")
 
 
@@ -257,17 +234,9 @@ async def act(
         "delivery": (form.get("delivery") or None),
         "tracking_number": (form.get("tracking_number") or None),
     }
-    parsed, problems = parse_form(CaseActionRequest, data)
-    try:
-        if parsed is None:
-            from app.errors import ValidationFailed
-
-            raise ValidationFailed(field_errors=problems)
-        await cases_service.act(session, principal, case_id, parsed, lang)
-    except AppError as exc:
-        return await _case_failed(
-            request, session, principal, case_id, exc, lang, failed_action=data["action"]
-        )
+    with shown_on(_case_form(session, principal, case_id, lang, failed_action=data["action"])):
+        action = validate_form(CaseActionRequest, data)
+        await cases_service.act(session, principal, case_id, action, lang)
     return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
 
 
@@ -284,8 +253,6 @@ async def add_note(
     parsed, problems = parse_form(NoteCreate, {"body": body, "to_applicant": bool(to_applicant)})
     if parsed is None:
         view = await cases_service.case_view(session, principal, case_id, lang)
-        from app.core.forms import error_list
-
         return render(
             request,
             "staff/case.html",
@@ -317,7 +284,16 @@ async def reassign(
 ) -> Response:
     """Hands the case to a colleague of its department (approvers and district admins)."""
     lang = language(request)
-    try:
+    page = _case_form(
+        session,
+        principal,
+        case_id,
+        lang,
+        with_marks=True,
+        with_assignment=True,
+        failed_action="reassign",
+    )
+    with shown_on(page):
         try:
             target = uuid.UUID(staff_id)
         except ValueError:
@@ -327,18 +303,6 @@ async def reassign(
                 ]
             ) from None
         await cases_service.assign(session, principal, case_id, target, lang)
-    except AppError as exc:
-        return await _case_failed(
-            request,
-            session,
-            principal,
-            case_id,
-            exc,
-            lang,
-            with_marks=True,
-            with_assignment=True,
-            failed_action="reassign",
-        )
     return redirect(request, f"/staff/cases/{case_id}?done=reassigned")
 
 
@@ -392,21 +356,20 @@ async def window_find(
     id_kind: Annotated[str, Form()] = "resident_id",
     id_number: Annotated[str, Form(max_length=30)] = "",
 ) -> Response:
-    lang = language(request)
-    try:
-        found = await window_service.find(session, principal, id_kind, id_number)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return render(
-            request,
+    values = {"id_number": id_number, "id_kind": id_kind}
+
+    def find_page(exc: AppError) -> FormPage:
+        # Nobody with that number is an answer, not a failure: the page offers to register them
+        # (the lookup stays in the audit log: NotFoundAudited keeps its writes).
+        not_found = exc.status_code == 404
+        return FormPage(
             "staff/window.html",
-            {
-                "errors": errors_of(exc, lang),
-                "values": {"id_number": id_number, "id_kind": id_kind},
-                "not_found": exc.status_code == 404,
-            },
-            status_code=200 if exc.status_code == 404 else exc.status_code,
+            {"values": values, "not_found": not_found},
+            status_code=200 if not_found else None,
         )
+
+    with shown_on(find_page):
+        found = await window_service.find(session, principal, id_kind, id_number)
     return redirect(request, f"/staff/window/applicants/{found.id}")
 
 
@@ -425,25 +388,16 @@ async def window_register(
     model: type[DomesticRegistration | OverseasRegistration] = (
         DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
     )
-    parsed, problems = parse_form(model, data)
-    try:
-        if parsed is None:
-            from app.errors import ValidationFailed
-
-            raise ValidationFailed(field_errors=problems)
-        applicant_id = await window_service.register_walk_in(session, principal, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return render(
-            request,
-            "staff/window.html",
-            {
-                "errors": errors_of(exc, lang),
-                "register": applicant_type,
-                "values": {k: v for k, v in data.items() if k != "password"},
-            },
-            status_code=exc.status_code,
-        )
+    page = FormPage(
+        "staff/window.html",
+        {
+            "register": applicant_type,
+            "values": {k: v for k, v in data.items() if k != "password"},
+        },
+    )
+    with shown_on(page):
+        registration = validate_form(model, data)
+        applicant_id = await window_service.register_walk_in(session, principal, registration)
     return redirect(request, f"/staff/window/applicants/{applicant_id}")
 
 
@@ -484,35 +438,37 @@ async def window_file(
     refuse_oversize(request)
     form = await request.form(max_files=30, max_fields=200)
     filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
-    answers = fact_values(form, [q.fact for q in filing.questions])
-    scans = scanned_files(form, filing.materials)
-    due_raw = form.get("pending_due_on")
-    try:
+    fields: dict[str, object] = {
+        "service_id": service_id,
+        "answers": fact_values(form, [q.fact for q in filing.questions]),
+        "original_seen": [str(v) for v in form.getlist("original_seen")],
+        "pending_due_on": form.get("pending_due_on"),
+        # The hidden key made when the form was shown: a second post of it (a double click, a
+        # reload) answers with the case the first one opened, as the API's Idempotency-Key does.
+        **sent_fields(form, "idempotency_key"),
+    }
+
+    async def filing_page() -> PageContext:
+        desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
+        return {
+            "desk": desk,
+            "form": filing,
+            "values": {q.fact: form.get(q.fact) for q in filing.questions},
+        }
+
+    with shown_on(FormPage("staff/window_file.html", filing_page)):
+        data = validate_form(WindowFiling, fields)
         case_id = await window_service.file_and_accept(
             session,
             principal,
             applicant_id,
-            service_id=service_id,
-            answers=answers,
-            scans=scans,
-            originals_seen={str(v) for v in form.getlist("original_seen")},
-            idempotency_key=str(form.get("idempotency_key") or uuid.uuid4().hex),
-            pending_due_on=_date_or_none(due_raw),
+            service_id=data.service_id,
+            answers=data.answers,
+            scans=scanned_files(form, filing.materials),
+            originals_seen=set(data.original_seen),
+            idempotency_key=data.idempotency_key,
+            pending_due_on=data.pending_due_on,
             lang=lang,
-        )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
-        return render(
-            request,
-            "staff/window_file.html",
-            {
-                "desk": desk,
-                "form": filing,
-                "errors": errors_of(exc, lang),
-                "values": {q.fact: form.get(q.fact) for q in filing.questions},
-            },
-            status_code=exc.status_code,
         )
     return redirect(request, f"/staff/cases/{case_id}/receipt")
 
@@ -538,29 +494,16 @@ async def resolve_follow_up(
 ) -> Response:
     """Records what came of the call-back (回访) to the applicant."""
     lang = language(request)
-    parsed, problems = parse_form(FollowUpResolve, {"resolution": resolution})
-    try:
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await tasks_service.resolve_follow_up(session, principal, task_id, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
+
+    async def follow_ups_page() -> PageContext:
         data = await tasks_service.follow_ups_page(session, principal, lang)
-        errors = [
-            {**e, "field": f"{e['field']}-{task_id}" if e["field"] else ""}
-            for e in errors_of(exc, lang)
-        ]
-        return render(
-            request,
-            "staff/follow_ups.html",
-            {
-                **data,
-                "errors": errors,
-                "failed_task": str(task_id),
-                "values": {"resolution": resolution},
-            },
-            status_code=exc.status_code,
-        )
+        return {**data, "failed_task": str(task_id), "values": {"resolution": resolution}}
+
+    # Each task on the page has its own form: errors point at that task's fields.
+    page = FormPage("staff/follow_ups.html", follow_ups_page, field_id=lambda f: f"{f}-{task_id}")
+    with shown_on(page):
+        outcome = validate_form(FollowUpResolve, {"resolution": resolution})
+        await tasks_service.resolve_follow_up(session, principal, task_id, outcome)
     return redirect(request, "/staff/follow-ups?done=resolved")
 
 
@@ -575,34 +518,25 @@ async def verifications(request: Request, principal: Approver, session: SessionD
     )
 
 
-async def _verification_failed(
+def _verification_form(
     request: Request,
     principal: Principal,
     session: SessionDep,
-    exc: AppError,
     task_id: uuid.UUID,
     form: str,
     values: dict[str, str],
-) -> HTMLResponse:
+) -> FormPage:
     """The list again with the failed form open; field errors point at that task's fields."""
-    lang = language(request)
-    await settle_failure(session, exc)
-    errors = [
-        {**e, "field": f"{e['field']}-{task_id}" if e["field"] else ""}
-        for e in errors_of(exc, lang)
-    ]
-    return render(
-        request,
-        "staff/verifications.html",
-        {
-            "tasks": await tasks_service.verification_tasks(session, principal, lang),
-            "errors": errors,
+
+    async def tasks_page() -> PageContext:
+        return {
+            "tasks": await tasks_service.verification_tasks(session, principal, language(request)),
             "failed_task": str(task_id),
             "failed_form": form,
             "values": values,
-        },
-        status_code=exc.status_code,
-    )
+        }
+
+    return FormPage("staff/verifications.html", tasks_page, field_id=lambda f: f"{f}-{task_id}")
 
 
 @router.post("/verifications/{task_id}/verified", dependencies=[Csrf])
@@ -613,15 +547,10 @@ async def commitment_verified(
     session: SessionDep,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    parsed, problems = parse_form(VerificationConfirm, {"note": note})
-    try:
-        if parsed is None:
-            raise ValidationFailed(field_errors=problems)
-        await tasks_service.confirm(session, principal, task_id, parsed)
-    except AppError as exc:
-        return await _verification_failed(
-            request, principal, session, exc, task_id, "verified", {"note": note}
-        )
+    page = _verification_form(request, principal, session, task_id, "verified", {"note": note})
+    with shown_on(page):
+        checked = validate_form(VerificationConfirm, {"note": note})
+        await tasks_service.confirm(session, principal, task_id, checked)
     return redirect(request, "/staff/verifications?done=verified")
 
 
@@ -637,33 +566,17 @@ async def revoke_on_verification(
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     values = {"reason": reason, "clause": clause}
-    parsed, problems = parse_form(
-        VerificationRevoke, {"expected_version": expected_version, **values}
-    )
+    unconfirmed: list[FieldError] = []
     if not confirm:
-        problems.append(
-            FieldError(
-                "confirm",
-                "required",
-                N_("Confirm that the approval is to be revoked."),
-            )
+        unconfirmed.append(
+            FieldError("confirm", "required", N_("Confirm that the approval is to be revoked."))
         )
-    try:
-        if parsed is None or problems:
-            raise ValidationFailed(field_errors=problems)
-        await tasks_service.revoke(session, principal, task_id, parsed, language(request))
-    except AppError as exc:
-        return await _verification_failed(
-            request, principal, session, exc, task_id, "revoke", values
+    with shown_on(_verification_form(request, principal, session, task_id, "revoke", values)):
+        revocation = validate_form(
+            VerificationRevoke, {"expected_version": expected_version, **values}, also=unconfirmed
         )
+        await tasks_service.revoke(session, principal, task_id, revocation, language(request))
     return redirect(request, "/staff/verifications?done=revoked")
-
-
-def _date_or_none(raw: object) -> date | None:
-    try:
-        return date.fromisoformat(raw) if isinstance(raw, str) and raw else None
-    except ValueError:
-        return None
 
 
 @router.post("/cases/{case_id}/verifications/{system}", dependencies=[Csrf])
@@ -680,10 +593,8 @@ async def enter_verified_facts(
     names = list(settlement_records.fact_names(system))
     facts = {k: v for k, v in fact_values(form, names).items() if v is not None}
     note = str(form.get("note") or "")
-    try:
+    with shown_on(_case_form(session, principal, case_id, lang)):
         await verification_service.enter_manually(session, principal, case_id, system, facts, note)
-    except AppError as exc:
-        return await _case_failed(request, session, principal, case_id, exc, lang)
     return redirect(request, f"/staff/cases/{case_id}?done=verified")
 
 
@@ -697,10 +608,6 @@ async def change_route(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     lang = language(request)
-    try:
+    with shown_on(_case_form(session, principal, case_id, lang, failed_action="route")):
         await bundles_service.change_route(session, principal, case_id, route, reason, lang)
-    except AppError as exc:
-        return await _case_failed(
-            request, session, principal, case_id, exc, lang, failed_action="route"
-        )
     return redirect(request, f"/staff/cases/{case_id}?done=route")

@@ -4,13 +4,19 @@ allocation, finance cycles and the district dashboard."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import (
+from app.core.csrf import csrf_protect
+from app.core.forms import FormPage, PageContext, sent_fields, shown_on, validate_form
+from app.core.templates import language, redirect, render
+from app.core.uploads import read_upload
+from app.db import SessionDep
+from app.errors import FieldError, NotFound, ValidationFailed
+from app.i18n import N_
+from app.routers.access import (
     CurrentApplicant,
     CurrentStaff,
     DashboardViewer,
@@ -18,14 +24,15 @@ from app.core.access import (
     PaymentMaker,
     PaymentStaff,
 )
-from app.core.csrf import csrf_protect
-from app.core.forms import error_list, errors_of, parse_form, settle_failure
-from app.core.templates import language, redirect, render
-from app.core.uploads import read_upload
-from app.db import SessionDep
-from app.errors import AppError, FieldError, ValidationFailed
-from app.i18n import N_
-from app.schemas.housing import MoveOutRecord, ProjectCreate, RenewalTerms, UnitUpdate
+from app.schemas.forms import CycleCreate, PreferencesUpdate, SubsidyEnrolment
+from app.schemas.housing import (
+    AllocationRequest,
+    MoveOutRecord,
+    MoveOutRequest,
+    ProjectCreate,
+    RenewalTerms,
+    UnitUpdate,
+)
 from app.services import cases as cases_service
 from app.services import housing as housing_service
 from app.services import payments as subsidies_service
@@ -64,13 +71,9 @@ CONDITION_LABELS = {
 # Applicant ------------------------------------------------------------------------------------
 
 
-async def _my_page(
-    request: Request,
-    principal: CurrentApplicant,
-    session: SessionDep,
-    errors: list[dict[str, str]] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
+async def _my_context(
+    request: Request, principal: CurrentApplicant, session: SessionDep
+) -> PageContext:
     lang = language(request)
     housing = await housing_service.my_housing(session, principal)
     preferences = await housing_service.my_preferences(session, principal)
@@ -85,28 +88,26 @@ async def _my_page(
         and c.eligibility
         and "rent" in str(c.eligibility.get("policy_id", ""))
     ]
-    return render(
-        request,
-        "applicant/housing.html",
-        {
-            "housing": housing,
-            "preferences": preferences,
-            "layouts": LAYOUT_LABELS,
-            "statuses": STATUS_LABELS,
-            "subsidies": subsidies,
-            "payable": payable,
-            "errors": errors or [],
-            "notice": request.query_params.get("done"),
-        },
-        status_code=status_code,
-    )
+    return {
+        "housing": housing,
+        "preferences": preferences,
+        "layouts": LAYOUT_LABELS,
+        "statuses": STATUS_LABELS,
+        "subsidies": subsidies,
+        "payable": payable,
+        "notice": request.query_params.get("done"),
+    }
+
+
+def _my_page(request: Request, principal: CurrentApplicant, session: SessionDep) -> FormPage:
+    return FormPage("applicant/housing.html", lambda: _my_context(request, principal, session))
 
 
 @router.get("/housing", response_class=HTMLResponse)
 async def my_housing(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> HTMLResponse:
-    return await _my_page(request, principal, session)
+    return render(request, "applicant/housing.html", await _my_context(request, principal, session))
 
 
 @router.post("/housing/offers/{offer_id}", dependencies=[Csrf])
@@ -117,16 +118,11 @@ async def answer_offer(
     session: SessionDep,
     decision: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
+    with shown_on(_my_page(request, principal, session)):
         if decision == "accept":
             await housing_service.accept_offer(session, principal, offer_id)
         else:
             await housing_service.decline_offer(session, principal, offer_id)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _my_page(
-            request, principal, session, errors_of(exc, language(request)), exc.status_code
-        )
     return redirect(request, f"/housing?done={'accepted' if decision == 'accept' else 'declined'}")
 
 
@@ -134,13 +130,8 @@ async def answer_offer(
 async def renew(
     lease_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
-    try:
+    with shown_on(_my_page(request, principal, session)):
         await housing_service.renew_lease(session, principal, lease_id)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _my_page(
-            request, principal, session, errors_of(exc, language(request)), exc.status_code
-        )
     return redirect(request, "/housing?done=renewed")
 
 
@@ -149,26 +140,17 @@ async def save_preferences(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
-    layouts = [str(v) for v in form.getlist("layouts")]
-    try:
-        projects = [uuid.UUID(str(v)) for v in form.getlist("projects")]
-        if any(x not in LAYOUT_LABELS for x in layouts):
-            raise ValueError
-    except ValueError:
-        exc: AppError = ValidationFailed(
-            field_errors=[
-                FieldError(
-                    "projects", "invalid", N_("Choose from the projects and layouts listed.")
-                )
-            ]
+    with shown_on(_my_page(request, principal, session)):
+        chosen = validate_form(
+            PreferencesUpdate,
+            {
+                "projects": [str(v) for v in form.getlist("projects")],
+                "layouts": [str(v) for v in form.getlist("layouts")],
+            },
         )
-        return await _my_page(request, principal, session, errors_of(exc, lang), 422)
-    try:
-        await housing_service.set_preferences(session, principal, projects, layouts)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _my_page(request, principal, session, errors_of(exc, lang), exc.status_code)
+        await housing_service.set_preferences(
+            session, principal, chosen.projects, list(chosen.layouts)
+        )
     return redirect(request, "/housing?done=preferences")
 
 
@@ -178,22 +160,11 @@ async def request_move_out(
     request: Request,
     principal: CurrentApplicant,
     session: SessionDep,
-    move_out_on: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    lang = language(request)
-    try:
-        try:
-            day = date.fromisoformat(move_out_on.strip())
-        except ValueError:
-            raise ValidationFailed(
-                field_errors=[
-                    FieldError("move_out_on", "date_parsing", N_("Enter a date as YYYY-MM-DD."))
-                ]
-            ) from None
-        await housing_service.request_move_out(session, principal, lease_id, day)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _my_page(request, principal, session, errors_of(exc, lang), exc.status_code)
+    form = await request.form()
+    with shown_on(_my_page(request, principal, session)):
+        data = validate_form(MoveOutRequest, sent_fields(form, "move_out_on"))
+        await housing_service.request_move_out(session, principal, lease_id, data.move_out_on)
     return redirect(request, "/housing?done=move_out")
 
 
@@ -202,20 +173,14 @@ async def start_payments(
     request: Request,
     principal: CurrentApplicant,
     session: SessionDep,
-    case_id: Annotated[uuid.UUID, Form()],
-    account_name: Annotated[str, Form(max_length=100)] = "",
-    bank_account: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    try:
-        await subsidies_service.start_payments(
-            session,
-            principal,
-            EnrolmentCreate(case_id=case_id, account_name=account_name, bank_account=bank_account),
+    form = await request.form()
+    with shown_on(_my_page(request, principal, session)):
+        data = validate_form(
+            SubsidyEnrolment, sent_fields(form, "case_id", "account_name", "bank_account")
         )
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _my_page(
-            request, principal, session, errors_of(exc, language(request)), exc.status_code
+        await subsidies_service.start_payments(
+            session, principal, EnrolmentCreate(**data.model_dump())
         )
     return redirect(request, "/housing?done=enrolled")
 
@@ -223,39 +188,33 @@ async def start_payments(
 # Staff: housing -------------------------------------------------------------------------------
 
 
-async def _staff_page(
-    request: Request,
-    principal: CurrentStaff,
-    session: SessionDep,
-    errors: list[dict[str, str]] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
+async def _staff_context(
+    request: Request, principal: CurrentStaff, session: SessionDep
+) -> PageContext:
     units = await housing_service.list_units(session, principal, None)
     waitlist = await housing_service.waitlist(session, principal)
     projects = await housing_service.list_projects(session, principal)
     leases = await housing_service.district_leases(session, principal)
-    return render(
-        request,
-        "staff/housing.html",
-        {
-            "units": units,
-            "waitlist": waitlist,
-            "projects": projects,
-            "leases": leases,
-            "layouts": LAYOUT_LABELS,
-            "statuses": STATUS_LABELS,
-            "errors": errors or [],
-            "notice": request.query_params.get("done"),
-        },
-        status_code=status_code,
-    )
+    return {
+        "units": units,
+        "waitlist": waitlist,
+        "projects": projects,
+        "leases": leases,
+        "layouts": LAYOUT_LABELS,
+        "statuses": STATUS_LABELS,
+        "notice": request.query_params.get("done"),
+    }
+
+
+def _staff_page(request: Request, principal: CurrentStaff, session: SessionDep) -> FormPage:
+    return FormPage("staff/housing.html", lambda: _staff_context(request, principal, session))
 
 
 @router.get("/staff/housing", response_class=HTMLResponse)
 async def staff_housing(
     request: Request, principal: HousingStaff, session: SessionDep
 ) -> HTMLResponse:
-    return await _staff_page(request, principal, session)
+    return render(request, "staff/housing.html", await _staff_context(request, principal, session))
 
 
 @router.post("/staff/housing/projects", dependencies=[Csrf])
@@ -264,12 +223,9 @@ async def create_project(
 ) -> Response:
     form = await request.form()
     fields = {k: str(form.get(k) or "") for k in ("name_zh", "name_en", "address", "operator")}
-    parsed, problems = parse_form(ProjectCreate, fields)
-    if parsed is None:
-        return await _staff_page(
-            request, principal, session, error_list(language(request), problems), 422
-        )
-    await housing_service.create_project(session, principal, parsed)
+    with shown_on(_staff_page(request, principal, session)):
+        project = validate_form(ProjectCreate, fields)
+    await housing_service.create_project(session, principal, project)
     return redirect(request, "/staff/housing?done=project")
 
 
@@ -277,20 +233,13 @@ async def create_project(
 async def import_units(
     project_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
-    try:
+    with shown_on(_staff_page(request, principal, session)):
         upload = await read_upload(request)
-        text = (await upload.file.read()).decode("utf-8-sig")
+        try:
+            text = (await upload.file.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationFailed(N_("The file must be UTF-8 text (CSV).")) from None
         await housing_service.import_units(session, principal, project_id, text)
-    except (AppError, UnicodeDecodeError) as exc:
-        if not isinstance(exc, AppError):
-            from app.errors import ValidationFailed
-            from app.i18n import N_
-
-            exc = ValidationFailed(N_("The file must be UTF-8 text (CSV)."))
-        await settle_failure(session, exc)
-        return await _staff_page(
-            request, principal, session, errors_of(exc, language(request)), exc.status_code
-        )
     return redirect(request, "/staff/housing?done=imported")
 
 
@@ -299,41 +248,37 @@ async def allocate(
     request: Request,
     principal: HousingStaff,
     session: SessionDep,
-    respond_within_days: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> Response:
-    await housing_service.allocation_round(session, principal, respond_within_days)
+    form = await request.form()
+    with shown_on(_staff_page(request, principal, session)):
+        # The API's body: a field not sent is the default of 5 working days.
+        round_ = validate_form(AllocationRequest, sent_fields(form, "respond_within_days"))
+    await housing_service.allocation_round(session, principal, round_.respond_within_days)
     return redirect(request, "/staff/housing?done=allocated")
 
 
-async def _unit_page(
-    request: Request,
+async def _unit_context(
     principal: HousingStaff,
     session: SessionDep,
     unit_id: uuid.UUID,
-    errors: list[dict[str, str]] | None = None,
     values: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
+) -> PageContext:
     unit = await housing_service.staff_unit(session, principal, unit_id)
-    return render(
-        request,
-        "staff/housing_unit.html",
-        {
-            "unit": unit,
-            "layouts": LAYOUT_LABELS,
-            "statuses": STATUS_LABELS,
-            "errors": errors or [],
-            "values": values or unit.model_dump(mode="json"),
-        },
-        status_code=status_code,
-    )
+    return {
+        "unit": unit,
+        "layouts": LAYOUT_LABELS,
+        "statuses": STATUS_LABELS,
+        "values": values or unit.model_dump(mode="json"),
+    }
 
 
 @router.get("/staff/housing/units/{unit_id}", response_class=HTMLResponse)
 async def unit_page(
     unit_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> HTMLResponse:
-    return await _unit_page(request, principal, session, unit_id)
+    return render(
+        request, "staff/housing_unit.html", await _unit_context(principal, session, unit_id)
+    )
 
 
 @router.post("/staff/housing/units/{unit_id}", dependencies=[Csrf])
@@ -341,51 +286,50 @@ async def edit_unit(
     unit_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
     raw = {k: str(form.get(k) or "").strip() for k in UNIT_FIELDS}
-    parsed, problems = parse_form(UnitUpdate, {k: v for k, v in raw.items() if v})
-    if parsed is None:
-        return await _unit_page(
-            request, principal, session, unit_id, error_list(lang, problems), raw, 422
-        )
-    try:
-        await housing_service.update_unit(session, principal, unit_id, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _unit_page(
-            request, principal, session, unit_id, errors_of(exc, lang), raw, exc.status_code
-        )
+    page = FormPage(
+        "staff/housing_unit.html", lambda: _unit_context(principal, session, unit_id, raw)
+    )
+    with shown_on(page):
+        # An empty field leaves the unit's value as it is.
+        changes = validate_form(UnitUpdate, {k: v for k, v in raw.items() if v})
+        await housing_service.update_unit(session, principal, unit_id, changes)
     return redirect(request, "/staff/housing?done=unit")
 
 
 UNIT_FIELDS = ("layout", "market_rent_cny", "talent_rent_cny", "status")
 
 
-async def _lease_page(
+async def _lease_context(
     request: Request,
     principal: HousingStaff,
     session: SessionDep,
     lease_id: uuid.UUID,
-    errors: list[dict[str, str]] | None = None,
     values: dict[str, str] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
+) -> PageContext:
     lease = await housing_service.staff_lease(session, principal, lease_id)
-    return render(
-        request,
+    return {
+        "lease": lease,
+        "conditions": CONDITION_LABELS,
+        "statuses": STATUS_LABELS,
+        "max_rent": lease.monthly_rent_cny
+        * (100 + housing_service.lease_rules(principal.district or "").max_rent_rise_percent)
+        // 100,
+        "values": values or {},
+        "notice": request.query_params.get("done"),
+    }
+
+
+def _lease_page(
+    request: Request,
+    principal: HousingStaff,
+    session: SessionDep,
+    lease_id: uuid.UUID,
+    values: dict[str, str],
+) -> FormPage:
+    return FormPage(
         "staff/housing_lease.html",
-        {
-            "lease": lease,
-            "conditions": CONDITION_LABELS,
-            "statuses": STATUS_LABELS,
-            "max_rent": lease.monthly_rent_cny
-            * (100 + housing_service.lease_rules(principal.district or "").max_rent_rise_percent)
-            // 100,
-            "errors": errors or [],
-            "values": values or {},
-            "notice": request.query_params.get("done"),
-        },
-        status_code=status_code,
+        lambda: _lease_context(request, principal, session, lease_id, values),
     )
 
 
@@ -393,7 +337,11 @@ async def _lease_page(
 async def lease_page(
     lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> HTMLResponse:
-    return await _lease_page(request, principal, session, lease_id)
+    return render(
+        request,
+        "staff/housing_lease.html",
+        await _lease_context(request, principal, session, lease_id),
+    )
 
 
 @router.post("/staff/housing/leases/{lease_id}/renewal-terms", dependencies=[Csrf])
@@ -401,20 +349,10 @@ async def propose_renewal(
     lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
     raw = {"monthly_rent_cny": str(form.get("monthly_rent_cny") or "").strip()}
-    parsed, problems = parse_form(RenewalTerms, raw)
-    if parsed is None:
-        return await _lease_page(
-            request, principal, session, lease_id, error_list(lang, problems), raw, 422
-        )
-    try:
-        await housing_service.propose_renewal(session, principal, lease_id, parsed.monthly_rent_cny)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _lease_page(
-            request, principal, session, lease_id, errors_of(exc, lang), raw, exc.status_code
-        )
+    with shown_on(_lease_page(request, principal, session, lease_id, raw)):
+        terms = validate_form(RenewalTerms, raw)
+        await housing_service.propose_renewal(session, principal, lease_id, terms.monthly_rent_cny)
     return redirect(request, f"/staff/housing/leases/{lease_id}?done=renewal")
 
 
@@ -423,30 +361,21 @@ async def record_move_out(
     lease_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
     form = await request.form()
-    lang = language(request)
     raw = {
         k: str(form.get(k) or "").strip() for k in ("condition", "deposit_deduction_cny", "note")
     }
-    parsed, problems = parse_form(MoveOutRecord, {k: v for k, v in raw.items() if v})
+    unconfirmed: list[FieldError] = []
     if not form.get("confirm"):
-        problems.append(
+        unconfirmed.append(
             FieldError(
                 "confirm",
                 "required",
                 N_("Confirm that the lease ends and the unit becomes available again."),
             )
         )
-    if parsed is None or problems:
-        return await _lease_page(
-            request, principal, session, lease_id, error_list(lang, problems), raw, 422
-        )
-    try:
-        await housing_service.move_out(session, principal, lease_id, parsed)
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _lease_page(
-            request, principal, session, lease_id, errors_of(exc, lang), raw, exc.status_code
-        )
+    with shown_on(_lease_page(request, principal, session, lease_id, raw)):
+        record = validate_form(MoveOutRecord, {k: v for k, v in raw.items() if v}, also=unconfirmed)
+        await housing_service.move_out(session, principal, lease_id, record)
     return redirect(request, f"/staff/housing/leases/{lease_id}?done=moved_out")
 
 
@@ -471,25 +400,22 @@ async def dashboard_csv(principal: DashboardViewer, session: SessionDep) -> Resp
 # Staff: finance -------------------------------------------------------------------------------
 
 
-async def _finance_page(
-    request: Request,
-    principal: CurrentStaff,
-    session: SessionDep,
-    errors: list[dict[str, str]] | None = None,
-    status_code: int = 200,
-) -> HTMLResponse:
+async def _finance_context(
+    request: Request, principal: CurrentStaff, session: SessionDep
+) -> PageContext:
     cycles = await subsidies_service.list_cycles(session, principal)
-    return render(
-        request,
-        "staff/finance.html",
-        {"cycles": cycles, "errors": errors or [], "notice": request.query_params.get("done")},
-        status_code=status_code,
-    )
+    return {"cycles": cycles, "notice": request.query_params.get("done")}
+
+
+def _finance_page(request: Request, principal: CurrentStaff, session: SessionDep) -> FormPage:
+    return FormPage("staff/finance.html", lambda: _finance_context(request, principal, session))
 
 
 @router.get("/staff/finance", response_class=HTMLResponse)
 async def finance(request: Request, principal: PaymentStaff, session: SessionDep) -> HTMLResponse:
-    return await _finance_page(request, principal, session)
+    return render(
+        request, "staff/finance.html", await _finance_context(request, principal, session)
+    )
 
 
 @router.post("/staff/finance/cycles", dependencies=[Csrf])
@@ -497,21 +423,11 @@ async def generate(
     request: Request,
     principal: PaymentMaker,
     session: SessionDep,
-    month: Annotated[str, Form()] = "",
 ) -> Response:
-    try:
-        day = date.fromisoformat(month + "-01" if len(month) == 7 else month)
-    except ValueError:
-        from app.errors import FieldError, ValidationFailed
-        from app.i18n import N_
-
-        exc = ValidationFailed(
-            field_errors=[FieldError("month", "date_parsing", N_("Enter a month as YYYY-MM."))]
-        )
-        return await _finance_page(
-            request, principal, session, errors_of(exc, language(request)), 422
-        )
-    await subsidies_service.generate_cycle(session, principal, day)
+    form = await request.form()
+    with shown_on(_finance_page(request, principal, session)):
+        cycle = validate_form(CycleCreate, {"month": form.get("month") or ""})
+    await subsidies_service.generate_cycle(session, principal, cycle.month)
     return redirect(request, "/staff/finance?done=generated")
 
 
@@ -519,7 +435,7 @@ async def generate(
 async def cycle_step(
     cycle_id: uuid.UUID, step: str, request: Request, principal: PaymentStaff, session: SessionDep
 ) -> Response:
-    try:
+    with shown_on(_finance_page(request, principal, session)):
         if step == "review":
             await subsidies_service.review(session, principal, cycle_id)
         elif step == "approve":
@@ -529,14 +445,7 @@ async def cycle_step(
             text = (await upload.file.read()).decode("utf-8-sig")
             await subsidies_service.reconcile(session, principal, cycle_id, text)
         else:
-            from app.errors import NotFound
-
             raise NotFound()
-    except AppError as exc:
-        await settle_failure(session, exc)
-        return await _finance_page(
-            request, principal, session, errors_of(exc, language(request)), exc.status_code
-        )
     return redirect(request, f"/staff/finance?done={step}")
 
 

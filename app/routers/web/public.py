@@ -5,7 +5,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.core.access import PublicPage
 from app.core.csrf import csrf_protect
 from app.core.forms import errors_of
 from app.core.middleware import LANG_COOKIE
@@ -14,6 +13,7 @@ from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import LANGUAGES
+from app.routers.access import PublicPage
 from app.services import cases as cases_service
 from app.services import catalog as catalog_service
 

@@ -7,13 +7,13 @@ import json
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from app.core.access import PublicPage
 from app.core.csrf import csrf_protect
 from app.core.facts_form import fact_values
 from app.core.forms import errors_of
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.errors import AppError
+from app.routers.access import PublicPage
 from app.services import eligibility as eligibility_service
 from app.services.eligibility import calculator as calculator_service
 

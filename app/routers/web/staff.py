@@ -3,10 +3,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from app.core.access import StaffHome
 from app.core.templates import render
 from app.db import SessionDep
 from app.domain.enums import Permission
+from app.routers.access import StaffHome
 from app.services import accounts as accounts_service
 from app.services.accounts import staff as staff_service
 

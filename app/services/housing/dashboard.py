@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from app.config import get_settings
-from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import PermissionDenied
 from app.models.base import utcnow
@@ -48,12 +47,7 @@ class Dashboard:
 
 
 def require_dashboard_viewer(principal: Principal) -> str:
-    if principal.district is None or principal.staff_id is None:
-        raise PermissionDenied()
-    if not (
-        principal.department in ("housing", "finance", "talent_office")
-        or principal.can(Permission.MANAGE_STAFF)
-    ):
+    if not principal.views_housing_dashboard or principal.district is None:
         raise PermissionDenied()
     return principal.district
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import date
 
-from app.domain.enums import Department, Role
 from app.domain.principal import Principal
 from app.errors import Conflict, PermissionDenied
 from app.i18n import N_
@@ -38,12 +37,7 @@ def lease_rules(district: str, day: date | None = None) -> LeaseRules:
 
 def require_housing_staff(principal: Principal) -> str:
     """The officer's district; PermissionDenied for anyone not handling talent apartments."""
-    if principal.staff_id is None or principal.district is None:
-        raise PermissionDenied()
-    housing_officer = principal.department == Department.HOUSING.value and bool(
-        {Role.REVIEWER.value, Role.APPROVER.value} & set(principal.roles)
-    )
-    if not (housing_officer or Role.DISTRICT_ADMIN.value in principal.roles):
+    if not principal.handles_housing or principal.district is None:
         raise PermissionDenied()
     return principal.district
 
