@@ -36,10 +36,12 @@ from app.routers.web import apply as web_apply
 from app.routers.web import auth as web_auth
 from app.routers.web import backoffice as web_backoffice
 from app.routers.web import employer as web_employer
+from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import housing as web_housing
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
+from app.routers.web import window as web_window
 from app.rules import load_library
 from app.services import wiring
 from app.tasks.outbox import start_inprocess_worker, stop_inprocess_worker
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_staff.router,
         web_apply.router,
         web_backoffice.router,
+        web_window.router,
+        web_follow_ups.router,
         web_rules.router,
         web_employer.router,
         web_housing.router,

@@ -1,5 +1,5 @@
-"""Staff pages: the district queue, the case page with its actions, one-window intake,
-printable receipts, follow-up tasks."""
+"""Staff case pages: the queue by deadline, a case with its actions by role, documents, notes,
+claims and reassignment, and a bundle's outside records and route."""
 
 from __future__ import annotations
 
@@ -18,16 +18,14 @@ from app.core.forms import (
     PageContext,
     error_list,
     parse_form,
-    sent_fields,
     shown_on,
     validate_form,
 )
 from app.core.templates import language, redirect, render
-from app.core.uploads import refuse_oversize
 from app.db import SessionDep
 from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
-from app.errors import AppError, FieldError, ValidationFailed
+from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.routers.access import (
     CaseStaff,
@@ -36,12 +34,9 @@ from app.routers.access import (
     WindowClerk,
     require_permission,
 )
-from app.routers.scans import scanned_files
-from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest, CaseRead, NoteCreate, QueuePage
 from app.schemas.documents import DocumentVerify
-from app.schemas.forms import QueueFilters, WindowFiling
-from app.schemas.tasks import FollowUpResolve, VerificationConfirm, VerificationRevoke
+from app.schemas.forms import QueueFilters
 from app.services import cases as cases_service
 from app.services import documents as documents_service
 from app.services import settlement as bundles_service
@@ -53,9 +48,17 @@ from app.workflow.states import ACTION_LABELS, STATUS_LABELS
 from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
+
+
 Csrf = Depends(csrf_protect)
+
+
 Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CASES))]
+
+
 Supervisor = Annotated[Principal, Depends(require_permission(Permission.FOLLOW_UP_RATINGS))]
+
+
 CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_CASES))]
 
 
@@ -341,242 +344,6 @@ async def receipt(
 ) -> HTMLResponse:
     data = await window_service.receipt(session, principal, case_id, language(request))
     return render(request, "staff/receipt.html", {"r": data})
-
-
-@router.get("/window", response_class=HTMLResponse)
-async def window(request: Request, principal: WindowClerk, session: SessionDep) -> HTMLResponse:
-    return render(request, "staff/window.html", {})
-
-
-@router.post("/window/find", dependencies=[Csrf])
-async def window_find(
-    request: Request,
-    principal: WindowClerk,
-    session: SessionDep,
-    id_kind: Annotated[str, Form()] = "resident_id",
-    id_number: Annotated[str, Form(max_length=30)] = "",
-) -> Response:
-    values = {"id_number": id_number, "id_kind": id_kind}
-
-    def find_page(exc: AppError) -> FormPage:
-        # Nobody with that number is an answer, not a failure: the page offers to register them
-        # (the lookup stays in the audit log: NotFoundAudited keeps its writes).
-        not_found = exc.status_code == 404
-        return FormPage(
-            "staff/window.html",
-            {"values": values, "not_found": not_found},
-            status_code=200 if not_found else None,
-        )
-
-    with shown_on(find_page):
-        found = await window_service.find(session, principal, id_kind, id_number)
-    return redirect(request, f"/staff/window/applicants/{found.id}")
-
-
-@router.post("/window/register/{applicant_type}", dependencies=[Csrf])
-async def window_register(
-    applicant_type: str, request: Request, principal: WindowClerk, session: SessionDep
-) -> Response:
-    """Registers a walk-in with their consent given at the window."""
-    lang = language(request)
-    form = await request.form()
-    data: dict[str, object] = {
-        k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)
-    }
-    data["consent_personal_info"] = "consent_personal_info" in form
-    data["language"] = str(form.get("language") or lang)
-    model: type[DomesticRegistration | OverseasRegistration] = (
-        DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
-    )
-    page = FormPage(
-        "staff/window.html",
-        {
-            "register": applicant_type,
-            "values": {k: v for k, v in data.items() if k != "password"},
-        },
-    )
-    with shown_on(page):
-        registration = validate_form(model, data)
-        applicant_id = await window_service.register_walk_in(session, principal, registration)
-    return redirect(request, f"/staff/window/applicants/{applicant_id}")
-
-
-@router.get("/window/applicants/{applicant_id}", response_class=HTMLResponse)
-async def window_applicant(
-    applicant_id: uuid.UUID, request: Request, principal: WindowClerk, session: SessionDep
-) -> HTMLResponse:
-    data = await window_service.applicant_desk(session, principal, applicant_id, language(request))
-    return render(request, "staff/window_applicant.html", {"desk": data})
-
-
-@router.get("/window/applicants/{applicant_id}/services/{service_id}", response_class=HTMLResponse)
-async def window_service_form(
-    applicant_id: uuid.UUID,
-    service_id: uuid.UUID,
-    request: Request,
-    principal: WindowClerk,
-    session: SessionDep,
-) -> HTMLResponse:
-    lang = language(request)
-    desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
-    form = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
-    return render(
-        request, "staff/window_file.html", {"desk": desk, "form": form, "values": form.answers}
-    )
-
-
-@router.post("/window/applicants/{applicant_id}/services/{service_id}", dependencies=[Csrf])
-async def window_file(
-    applicant_id: uuid.UUID,
-    service_id: uuid.UUID,
-    request: Request,
-    principal: WindowClerk,
-    session: SessionDep,
-) -> Response:
-    """Files the service for the walk-in with scanned documents, marks originals seen, accepts."""
-    lang = language(request)
-    refuse_oversize(request)
-    form = await request.form(max_files=30, max_fields=200)
-    filing = await window_service.filing_form(session, principal, applicant_id, service_id, lang)
-    fields: dict[str, object] = {
-        "service_id": service_id,
-        "answers": fact_values(form, [q.fact for q in filing.questions]),
-        "original_seen": [str(v) for v in form.getlist("original_seen")],
-        "pending_due_on": form.get("pending_due_on"),
-        # The hidden key made when the form was shown: a second post of it (a double click, a
-        # reload) answers with the case the first one opened, as the API's Idempotency-Key does.
-        **sent_fields(form, "idempotency_key"),
-    }
-
-    async def filing_page() -> PageContext:
-        desk = await window_service.applicant_desk(session, principal, applicant_id, lang)
-        return {
-            "desk": desk,
-            "form": filing,
-            "values": {q.fact: form.get(q.fact) for q in filing.questions},
-        }
-
-    with shown_on(FormPage("staff/window_file.html", filing_page)):
-        data = validate_form(WindowFiling, fields)
-        case_id = await window_service.file_and_accept(
-            session,
-            principal,
-            applicant_id,
-            service_id=data.service_id,
-            answers=data.answers,
-            scans=scanned_files(form, filing.materials),
-            originals_seen=set(data.original_seen),
-            idempotency_key=data.idempotency_key,
-            pending_due_on=data.pending_due_on,
-            lang=lang,
-        )
-    return redirect(request, f"/staff/cases/{case_id}/receipt")
-
-
-@router.get("/follow-ups", response_class=HTMLResponse)
-async def follow_ups(request: Request, principal: Supervisor, session: SessionDep) -> HTMLResponse:
-    """好差评: poor ratings to call back about, and the ratings per service, department, window."""
-    data = await tasks_service.follow_ups_page(session, principal, language(request))
-    return render(
-        request,
-        "staff/follow_ups.html",
-        {**data, "notice": request.query_params.get("done"), "values": {}},
-    )
-
-
-@router.post("/follow-ups/{task_id}/resolve", dependencies=[Csrf])
-async def resolve_follow_up(
-    task_id: uuid.UUID,
-    request: Request,
-    principal: Supervisor,
-    session: SessionDep,
-    resolution: Annotated[str, Form(max_length=4000)] = "",
-) -> Response:
-    """Records what came of the call-back (回访) to the applicant."""
-    lang = language(request)
-
-    async def follow_ups_page() -> PageContext:
-        data = await tasks_service.follow_ups_page(session, principal, lang)
-        return {**data, "failed_task": str(task_id), "values": {"resolution": resolution}}
-
-    # Each task on the page has its own form: errors point at that task's fields.
-    page = FormPage("staff/follow_ups.html", follow_ups_page, field_id=lambda f: f"{f}-{task_id}")
-    with shown_on(page):
-        outcome = validate_form(FollowUpResolve, {"resolution": resolution})
-        await tasks_service.resolve_follow_up(session, principal, task_id, outcome)
-    return redirect(request, "/staff/follow-ups?done=resolved")
-
-
-@router.get("/verifications", response_class=HTMLResponse)
-async def verifications(request: Request, principal: Approver, session: SessionDep) -> HTMLResponse:
-    """告知承诺: approvals on commitment the approver's department still has to check."""
-    tasks = await tasks_service.verification_tasks(session, principal, language(request))
-    return render(
-        request,
-        "staff/verifications.html",
-        {"tasks": tasks, "notice": request.query_params.get("done"), "values": {}},
-    )
-
-
-def _verification_form(
-    request: Request,
-    principal: Principal,
-    session: SessionDep,
-    task_id: uuid.UUID,
-    form: str,
-    values: dict[str, str],
-) -> FormPage:
-    """The list again with the failed form open; field errors point at that task's fields."""
-
-    async def tasks_page() -> PageContext:
-        return {
-            "tasks": await tasks_service.verification_tasks(session, principal, language(request)),
-            "failed_task": str(task_id),
-            "failed_form": form,
-            "values": values,
-        }
-
-    return FormPage("staff/verifications.html", tasks_page, field_id=lambda f: f"{f}-{task_id}")
-
-
-@router.post("/verifications/{task_id}/verified", dependencies=[Csrf])
-async def commitment_verified(
-    task_id: uuid.UUID,
-    request: Request,
-    principal: Approver,
-    session: SessionDep,
-    note: Annotated[str, Form(max_length=2000)] = "",
-) -> Response:
-    page = _verification_form(request, principal, session, task_id, "verified", {"note": note})
-    with shown_on(page):
-        checked = validate_form(VerificationConfirm, {"note": note})
-        await tasks_service.confirm(session, principal, task_id, checked)
-    return redirect(request, "/staff/verifications?done=verified")
-
-
-@router.post("/verifications/{task_id}/revoke", dependencies=[Csrf])
-async def revoke_on_verification(
-    task_id: uuid.UUID,
-    request: Request,
-    principal: Approver,
-    session: SessionDep,
-    expected_version: Annotated[str, Form(max_length=12)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    clause: Annotated[str, Form(max_length=500)] = "",
-    confirm: Annotated[str, Form(max_length=3)] = "",
-) -> Response:
-    values = {"reason": reason, "clause": clause}
-    unconfirmed: list[FieldError] = []
-    if not confirm:
-        unconfirmed.append(
-            FieldError("confirm", "required", N_("Confirm that the approval is to be revoked."))
-        )
-    with shown_on(_verification_form(request, principal, session, task_id, "revoke", values)):
-        revocation = validate_form(
-            VerificationRevoke, {"expected_version": expected_version, **values}, also=unconfirmed
-        )
-        await tasks_service.revoke(session, principal, task_id, revocation, language(request))
-    return redirect(request, "/staff/verifications?done=revoked")
 
 
 @router.post("/cases/{case_id}/verifications/{system}", dependencies=[Csrf])
