@@ -38,9 +38,11 @@ from app.routers.web import backoffice as web_backoffice
 from app.routers.web import employer as web_employer
 from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import housing as web_housing
+from app.routers.web import my_cases as web_my_cases
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
+from app.routers.web import wallet as web_wallet
 from app.routers.web import window as web_window
 from app.rules import load_library
 from app.services import wiring
@@ -116,6 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_account.router,
         web_staff.router,
         web_apply.router,
+        web_my_cases.router,
+        web_wallet.router,
         web_backoffice.router,
         web_window.router,
         web_follow_ups.router,
