@@ -15,7 +15,6 @@ from app.core.forms import (
     FormPage,
     PageContext,
     error_list,
-    errors_of,
     parse_form,
     shown_on,
     validate_form,
@@ -24,7 +23,7 @@ from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import AppError, FieldError, ValidationFailed
+from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.models.base import utcnow
 from app.routers.access import require_permission
@@ -60,11 +59,8 @@ async def _audit_page(
     if filters is None:
         context["errors"] = error_list(language(request), problems)
         return render(request, "staff/audit.html", context, status_code=422)
-    try:
+    with shown_on(FormPage("staff/audit.html", context)):
         context["page"] = await admin_service.read_audit(session, principal, filters)
-    except AppError as exc:
-        context["errors"] = errors_of(exc, language(request))
-        return render(request, "staff/audit.html", context, status_code=exc.status_code)
     context["query"] = filters.query()
     return render(request, "staff/audit.html", context)
 

@@ -6,12 +6,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.core.csrf import csrf_protect
-from app.core.forms import errors_of
+from app.core.forms import FormPage, shown_on
 from app.core.middleware import LANG_COOKIE
 from app.core.ratelimit import RateLimit
 from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
-from app.errors import AppError
 from app.i18n import LANGUAGES
 from app.routers.access import PublicPage
 from app.services import cases as cases_service
@@ -96,13 +95,6 @@ async def status_lookup(
 
 async def _lookup(request: Request, session: SessionDep, number: str, code: str) -> HTMLResponse:
     lang = language(request)
-    try:
+    with shown_on(FormPage("public/status.html", {"values": {"number": number}}, status_code=404)):
         status = await cases_service.public_status(session, number, code, lang)
-    except AppError as exc:
-        return render(
-            request,
-            "public/status.html",
-            {"errors": errors_of(exc, lang), "values": {"number": number}},
-            status_code=404,
-        )
     return render(request, "public/status.html", {"status": status, "values": {"number": number}})

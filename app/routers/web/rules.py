@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
 from app.core.facts_form import fact_values
-from app.core.forms import errors_of
+from app.core.forms import FormPage, shown_on
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.errors import AppError
@@ -56,21 +56,15 @@ async def calculator_answer(
     district_raw = form.get("district")
     district = district_raw if district_raw in ("yangpu", "changning") else None
     skip = set(_skipped(form.get("skipped"))) | set(skipped)
-    try:
-        eligibility_service.checked_facts(facts)
-    except AppError as exc:
+
+    def answers_page(_: AppError) -> FormPage:
         view = calculator_service.step(known, district, lang, skip=skip, ask=asked)
-        return render(
-            request,
-            "public/calculator.html",
-            {
-                "view": view,
-                "district": district,
-                "errors": errors_of(exc, lang),
-                "values": {n: form.get(n) for n in asked},
-            },
-            status_code=422,
-        )
+        values = {n: form.get(n) for n in asked}
+        context = {"view": view, "district": district, "values": values}
+        return FormPage("public/calculator.html", context, status_code=422)
+
+    with shown_on(answers_page):
+        eligibility_service.checked_facts(facts)
     if form.get("save") and principal is not None and principal.applicant_id:
         await calculator_service.save_profile(session, principal, facts)
         return redirect(request, "/calculator?saved=1")
