@@ -31,9 +31,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import lark
-from celpy.celparser import CELParseError, CELParser
-from celpy.evaluation import celstr
+if TYPE_CHECKING:
+    import lark
 
 from app.rules import diskcache
 from app.rules.facts import FACTS
@@ -213,6 +212,10 @@ def _expr_list(tree: lark.Tree[Any] | None, scope: frozenset[str]) -> tuple[Node
 
 
 def _convert(tree: Any, scope: frozenset[str]) -> Node:
+    # celpy and lark take about 150 ms to import; a warm AST cache never parses, so start-up
+    # (bench/rules.py, cold start) imports them only when an expression must be parsed.
+    import lark
+
     if isinstance(tree, lark.Token):
         raise CelError(f"unexpected token {tree!r}")
     rule = str(tree.data)
@@ -262,6 +265,10 @@ def _convert(tree: Any, scope: frozenset[str]) -> Node:
 
 
 def _literal(token: Any) -> Lit:
+    # celpy and lark take about 150 ms to import; a warm AST cache never parses, so start-up
+    # (bench/rules.py, cold start) imports them only when an expression must be parsed.
+    from celpy.evaluation import celstr
+
     kind = token.type
     text = str(token)
     if kind == "INT_LIT":
@@ -290,6 +297,10 @@ def _ident(name: str, scope: frozenset[str]) -> Node:
 
 def _namespace(tree: Any) -> str | None:
     """The identifier a tree reduces to through single-child rules, if it is one."""
+    # celpy and lark take about 150 ms to import; a warm AST cache never parses, so start-up
+    # (bench/rules.py, cold start) imports them only when an expression must be parsed.
+    import lark
+
     node = tree
     while isinstance(node, lark.Tree) and str(node.data) != "ident" and len(node.children) == 1:
         node = node.children[0]
@@ -343,6 +354,10 @@ def _function(name: str, args: Any, scope: frozenset[str]) -> Node:
 
 
 def _has_field(arg_trees: list[Any]) -> str:
+    # celpy and lark take about 150 ms to import; a warm AST cache never parses, so start-up
+    # (bench/rules.py, cold start) imports them only when an expression must be parsed.
+    import lark
+
     node = arg_trees[0] if len(arg_trees) == 1 else None
     while isinstance(node, lark.Tree) and len(node.children) == 1:
         node = node.children[0]
@@ -362,6 +377,10 @@ def _map(tree: Any, scope: frozenset[str]) -> MapLit:
 
 def parse(text: str) -> Node:
     """Parse one CEL expression with cel-python's parser into the engine's AST."""
+    # celpy and lark take about 150 ms to import; a warm AST cache never parses, so start-up
+    # (bench/rules.py, cold start) imports them only when an expression must be parsed.
+    from celpy.celparser import CELParseError, CELParser
+
     try:
         tree = CELParser().parse(text)
     except CELParseError as error:

@@ -75,6 +75,18 @@ def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycles(graph) == [["app.a", "app.b", "app.c"]]
 
 
+# Third-party modules imported where they are first needed, each with the reason in a comment
+# there: the CEL parser (celpy, lark) costs about 150 ms at start-up, which a warm AST cache
+# never needs (the rules' cold-start target, bench/rules.py). No module of app/ is among them.
+LAZY_THIRD_PARTY = {("app/rules/cel.py", "lark"), ("app/rules/cel.py", "celpy")}
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    if isinstance(node, ast.ImportFrom):
+        return [node.module or ""]
+    return [alias.name for alias in node.names]
+
+
 def test_no_import_is_hidden_inside_a_function() -> None:
     hidden = [
         f"{path.relative_to(APP.parent)}:{node.lineno} {ast.unparse(node)}"
@@ -83,6 +95,10 @@ def test_no_import_is_hidden_inside_a_function() -> None:
         if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef)
         for node in ast.walk(function)
         if isinstance(node, ast.Import | ast.ImportFrom)
+        and any(
+            (str(path.relative_to(APP.parent)), name.split(".")[0]) not in LAZY_THIRD_PARTY
+            for name in _imported(node)
+        )
     ]
     assert sorted(set(hidden)) == []
 
