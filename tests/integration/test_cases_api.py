@@ -14,24 +14,6 @@ from app.models import FollowUpTask
 from tests import factories as f
 
 PDF = b"%PDF-1.7\n% test\n%%EOF\n"
-RENT_ANSWERS: dict[str, Any] = {
-    "birth_date": "1996-05-01",
-    "highest_degree": "master",
-    "degree_country": "GB",
-    "graduation_date": "2025-07-01",
-    "return_date": "2025-09-01",
-    "employer_district": "changning",
-    "employment_start_date": "2025-10-01",
-    "social_insurance_months_in_district": 12,
-    "social_insurance_base_multiple": 1.5,
-    "annual_salary_cny": 300000,
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-    "talent_programs": [],
-    "professional_title": "none",
-    "hukou": "other",
-    "monthly_rent_cny": 4500,
-}
 
 
 async def service_id(client: httpx.AsyncClient, district: str, code: str) -> str:
@@ -64,7 +46,7 @@ async def submitted_rent_case(
     client: httpx.AsyncClient, district: str = "changning"
 ) -> tuple[f.ApiUser, dict[str, Any]]:
     user, draft = await new_draft(client, district, "rent_subsidy")
-    answers = dict(RENT_ANSWERS, employer_district=district)
+    answers = f.renting_returnee_profile(employer_district=district)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
@@ -160,7 +142,7 @@ class TestApplying:
             f"/api/v1/applications/{draft['id']}",
             headers=user.headers,
             json={
-                "answers": RENT_ANSWERS,
+                "answers": f.renting_returnee_profile(),
                 "documents": await rent_documents(client, user),
             },
         )
@@ -208,7 +190,7 @@ class TestSubmissionWrites:
             r = await client.patch(
                 f"/api/v1/applications/{draft['id']}",
                 headers=user.headers,
-                json={"answers": RENT_ANSWERS, "documents": docs},
+                json={"answers": f.renting_returnee_profile(), "documents": docs},
             )
             assert r.status_code == 200, r.text
             drafts.append((user, draft["id"]))
@@ -447,7 +429,9 @@ async def case_awaiting_employer(
     uscc, hr_email = await f.create_employer_with_hr(sm, district="changning", name=employer_name)
     user, draft = await new_draft(client, "changning", "talent_apartment")
     answers = {
-        k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
+        k: v
+        for k, v in f.renting_returnee_profile().items()
+        if k in {q["fact"] for q in draft["questions"]}
     }
     answers.update(
         marital_status="single",
@@ -560,7 +544,7 @@ class TestReviewFindings:
             await client.patch(
                 f"/api/v1/applications/{draft['id']}",
                 headers=user.headers,
-                json={"answers": RENT_ANSWERS, "documents": docs},
+                json={"answers": f.renting_returnee_profile(), "documents": docs},
             )
             ids.append(draft["id"])
             r = await client.post(
@@ -841,7 +825,7 @@ async def walk_in_filed_by(
             principal,
             applicant_id,
             service_id=sid,
-            answers=dict(RENT_ANSWERS),
+            answers=f.renting_returnee_profile(),
             scans=scans,
             originals_seen={s.requirement for s in scans},
             idempotency_key=uuid.uuid4().hex,

@@ -559,7 +559,7 @@ class TestPolicyRules:
         )
         assert r.status_code == 200, r.text
         # On a later application the tenant answers that they now work in Yangpu.
-        from tests.integration.test_cases_api import RENT_ANSWERS, service_id
+        from tests.integration.test_cases_api import service_id
 
         sid = await service_id(client, "changning", "rent_subsidy")
         draft = (
@@ -570,7 +570,7 @@ class TestPolicyRules:
         r = await client.patch(
             f"/api/v1/applications/{draft['id']}",
             headers=user.headers,
-            json={"answers": dict(RENT_ANSWERS, employer_district="yangpu")},
+            json={"answers": f.renting_returnee_profile(employer_district="yangpu")},
         )
         assert r.status_code == 200, r.text
         await f.submit_application(client, user, draft["id"])

@@ -238,24 +238,12 @@ class TestSuspension:
         assert templates == {"subsidy.suspended", "subsidy.resumed"}
 
 
-RETURNEE_ANSWERS = {
-    "birth_date": "1995-04-01",
-    "highest_degree": "doctorate",
-    "degree_country": "US",
-    "university_world_rank": 50,
-    "overseas_degree_verified": True,
-    "employer_district": "changning",
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-}
-
-
 async def approved_returnee(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], return_date: date
 ) -> tuple[Any, str]:
     """An approved Changning returnee (3+3) case."""
     user, draft = await new_draft(client, "changning", "returnee_apartment_subsidy")
-    answers = {**RETURNEE_ANSWERS, "return_date": return_date.isoformat()}
+    answers = f.apartment_returnee_profile(return_date=return_date.isoformat())
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
