@@ -93,3 +93,28 @@ async def isolated_db(request: pytest.FixtureRequest, app: FastAPI) -> AsyncIter
         yield problems
     if problems:
         pytest.fail("; ".join(dict.fromkeys(problems)), pytrace=False)
+
+
+# Where isolated_db is used, and where not.
+#
+# Used (module-wide) by the integration modules whose tests go through the app and its
+# services: admin_services, audit, auth_api, cases_api, documents, eligibility_api,
+# held_answers, housing, isolation, notifications, outbox_worker, reevaluation,
+# sessions_and_pages, settlement_bundle, subsidies, window_api. Without it they read what
+# earlier tests left: the department queues and their paging, scheduler runs over every due
+# case, deliveries of every pending outbox message (batches of 500, leases over the whole
+# backlog), a district's waiting list, payment cycles and budgets, the audit log an auditor
+# pages through, catalog services an admin edits. In them, ``shared_db`` marks the tests that
+# need transactions of their own: concurrent requests, sessions or workers racing for a lock
+# or a unique key, a background or separate worker process.
+#
+# Left out:
+# - test_admin_calendar: the worker keeps the calendar it read by revision number
+#   (app.services.calendar), and a rollback takes the revision back, so the next edit would
+#   reuse a number for other days; these tests commit and put the days back themselves.
+# - test_db_connections, test_migrations: engines and databases of their own; nothing goes
+#   through the app's sessionmaker.
+# - test_security: dumps the database file (or pg_dump) to look for plaintext, which needs
+#   committed rows, and builds app instances and a uvicorn server of its own on the database.
+# - test_settlement_routes, test_verification_clients: write nothing to the database.
+# - tests/browser: the portal runs in a server process of its own, with its own connections.

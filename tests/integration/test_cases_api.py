@@ -7,11 +7,14 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import FollowUpTask
 from tests import factories as f
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
 
 PDF = b"%PDF-1.7\n% test\n%%EOF\n"
 
@@ -134,6 +137,9 @@ class TestApplying:
         fields = {e["field"] for e in r.json()["errors"]}
         assert fields == {"birth_date", "shoe_size"}
 
+    @pytest.mark.shared_db(
+        reason="two submissions at once race on the idempotency key in transactions of their own"
+    )
     async def test_double_submit_with_one_key_gives_one_case(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -172,6 +178,9 @@ class TestApplying:
 
 
 class TestSubmissionWrites:
+    @pytest.mark.shared_db(
+        reason="submissions at once lock the case counter and audit tip, each in its transaction"
+    )
     async def test_concurrent_submissions_get_consecutive_numbers_notices_and_audit(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -311,6 +320,7 @@ class TestJourney:
             "result_issued",
         ]
 
+    @pytest.mark.shared_db(reason="two approvals at once race in transactions of their own")
     async def test_two_approvers_at_once_one_wins(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 AS_OF = date(2026, 11, 22)
 
 

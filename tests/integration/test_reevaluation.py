@@ -7,10 +7,13 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.reevaluation import reevaluate
 from tests import factories as f
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
 
 RETURNEE = f.settlement_returnee_profile(
     return_date="2022-09-01", employment_start_date="2022-10-01"

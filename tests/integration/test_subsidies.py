@@ -48,6 +48,8 @@ from tests.integration.test_cases_api import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 
 async def approve(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], district: str, case_id: str
@@ -734,6 +736,7 @@ class TestDashboardBudget:
 
 
 class TestConcurrentGeneration:
+    @pytest.mark.shared_db(reason="two cycle generations at once race in transactions of their own")
     async def test_two_concurrent_generations_make_one_cycle(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

@@ -8,10 +8,13 @@ import uuid
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
 from tests.integration.test_cases_api import PDF, service_id, staff
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
 
 SCANS = ("id_document", "degree_certificate", "overseas_degree_verification", "employment_contract")
 
