@@ -87,6 +87,130 @@ def overseas_payload(**overrides: Any) -> dict[str, Any]:
     return data
 
 
+# --- Applicant fact profiles -------------------------------------------------------------
+# The answers the tests give about an applicant (degree, dates, district, insurance, housing),
+# kept here so a profile that several tests use is written once. Each call returns a new dict,
+# so a test may change its copy. Overrides replace a fact where it stands, keeping the order
+# (some requests send the answers as a JSON string), and add new facts at the end.
+
+
+def _profile(facts: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    return {**facts, **overrides}
+
+
+def renting_returnee_profile(**overrides: Any) -> dict[str, Any]:
+    """A master's graduate of a UK university, back since September 2025, employed in
+    Changning for a year (12 months insured there), renting for 4,500 a month and owning no
+    home: the rent subsidy's applicant."""
+    return _profile(
+        {
+            "birth_date": "1996-05-01",
+            "highest_degree": "master",
+            "degree_country": "GB",
+            "graduation_date": "2025-07-01",
+            "return_date": "2025-09-01",
+            "employer_district": "changning",
+            "employment_start_date": "2025-10-01",
+            "social_insurance_months_in_district": 12,
+            "social_insurance_base_multiple": 1.5,
+            "annual_salary_cny": 300000,
+            "owns_home_in_shanghai": False,
+            "has_other_housing_benefit": False,
+            "talent_programs": [],
+            "professional_title": "none",
+            "hukou": "other",
+            "monthly_rent_cny": 4500,
+        },
+        overrides,
+    )
+
+
+def top_returnee_profile(**overrides: Any) -> dict[str, Any]:
+    """A Chinese doctor of a world top-40 UK university (verified), born 1994, employed in
+    Changning and owning no home; the return date is the test's to choose."""
+    return _profile(
+        {
+            "highest_degree": "doctorate",
+            "degree_country": "GB",
+            "university_world_rank": 40,
+            "overseas_degree_verified": True,
+            "owns_home_in_shanghai": False,
+            "has_other_housing_benefit": False,
+            "employer_district": "changning",
+            "birth_date": "1994-04-01",
+            "nationality": "CN",
+            "hukou": "other",
+        },
+        overrides,
+    )
+
+
+def settlement_returnee_profile(
+    *, return_date: str, employment_start_date: str, **overrides: Any
+) -> dict[str, Any]:
+    """A master of a UK university after 400 days abroad (verified), born 1995, employed in
+    Changning on the base social insurance: the returnee settlement's applicant, back and
+    employed on the given dates."""
+    return _profile(
+        {
+            "highest_degree": "master",
+            "degree_country": "GB",
+            "study_abroad_days": 400,
+            "return_date": return_date,
+            "overseas_degree_verified": True,
+            "employer_district": "changning",
+            "employment_start_date": employment_start_date,
+            "social_insurance_base_multiple": 1.0,
+            "birth_date": "1995-01-01",
+        },
+        overrides,
+    )
+
+
+def apartment_returnee_profile(**overrides: Any) -> dict[str, Any]:
+    """A doctor of a world top-50 US university (verified), born 1995, employed in Changning
+    and owning no home: the returnee apartment subsidy's applicant, back on the test's date."""
+    return _profile(
+        {
+            "birth_date": "1995-04-01",
+            "highest_degree": "doctorate",
+            "degree_country": "US",
+            "university_world_rank": 50,
+            "overseas_degree_verified": True,
+            "employer_district": "changning",
+            "owns_home_in_shanghai": False,
+            "has_other_housing_benefit": False,
+        },
+        overrides,
+    )
+
+
+def insured_in_changning_profile(months: int, **overrides: Any) -> dict[str, Any]:
+    """A master working in Changning, insured there for ``months``, with no home and no other
+    housing benefit: the facts the rent subsidy turns on."""
+    return _profile(
+        {
+            "employer_district": "changning",
+            "social_insurance_months_in_district": months,
+            "owns_home_in_shanghai": False,
+            "has_other_housing_benefit": False,
+            "highest_degree": "master",
+        },
+        overrides,
+    )
+
+
+def as_typed(profile: dict[str, Any]) -> dict[str, Any]:
+    """The profile as a person types it into the form's text fields: numbers as text; yes/no
+    answers and lists stay as they are (they are ticked, not typed)."""
+    return {
+        fact: str(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for fact, value in profile.items()
+    }
+
+
 @dataclass
 class ApiUser:
     email: str

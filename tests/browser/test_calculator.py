@@ -9,20 +9,11 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import shot
 from tests.browser.journeys import answer
+from tests.factories import as_typed, top_returnee_profile
 
-RETURNEE = {
-    "highest_degree": "doctorate",
-    "degree_country": "GB",
-    "university_world_rank": "40",
-    "overseas_degree_verified": True,
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-    "employer_district": "changning",
-    "birth_date": "1994-04-01",
-    "nationality": "CN",
-    "hukou": "other",
-    "return_date": (date.today() - timedelta(days=90)).isoformat(),
-}
+RETURNEE = as_typed(
+    top_returnee_profile(return_date=(date.today() - timedelta(days=90)).isoformat())
+)
 
 
 def _run(page: Page, server: str) -> None:

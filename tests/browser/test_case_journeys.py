@@ -19,26 +19,11 @@ from tests.browser.journeys import (
     upload_materials,
     upload_pdf,
 )
-from tests.factories import resident_id
+from tests.factories import as_typed, renting_returnee_profile, resident_id
 
 PASSWORD = "Journey-Tested-2026"
-RENT = {
-    "birth_date": "1996-05-01",
-    "highest_degree": "master",
-    "degree_country": "GB",
-    "graduation_date": "2025-07-01",
-    "return_date": "2025-09-01",
-    "employment_start_date": "2025-10-01",
-    "social_insurance_months_in_district": "12",
-    "social_insurance_base_multiple": "1.5",
-    "annual_salary_cny": "300000",
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-    "talent_programs": [],
-    "professional_title": "none",
-    "hukou": "other",
-    "monthly_rent_cny": "4500",
-}
+# Typed into the question pages; the district is each journey's own.
+RENT = as_typed(renting_returnee_profile())
 
 
 def _register(page: Page, server: str) -> str:

@@ -19,25 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import shot
 from tests.browser.journeys import sign_in, staff_page
-
-RENT = {
-    "birth_date": "1996-05-01",
-    "highest_degree": "master",
-    "degree_country": "GB",
-    "graduation_date": "2025-07-01",
-    "return_date": "2025-09-01",
-    "employer_district": "changning",
-    "employment_start_date": "2025-10-01",
-    "social_insurance_months_in_district": 12,
-    "social_insurance_base_multiple": 1.5,
-    "annual_salary_cny": 300000,
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-    "talent_programs": [],
-    "professional_title": "none",
-    "hukou": "other",
-    "monthly_rent_cny": 4500,
-}
+from tests.factories import renting_returnee_profile
 
 
 def _staff_token(base: str, email: str) -> dict[str, str]:
@@ -75,7 +57,9 @@ def _approved_rent_case(base: str) -> tuple[str, str]:
     draft = httpx.post(base + "/api/v1/applications", json={"service_id": sid}, headers=me).json()
     assert (
         httpx.patch(
-            base + f"/api/v1/applications/{draft['id']}", headers=me, json={"answers": RENT}
+            base + f"/api/v1/applications/{draft['id']}",
+            headers=me,
+            json={"answers": renting_returnee_profile()},
         ).status_code
         == 200
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -13,6 +14,8 @@ from app.models import AuditEntry
 from tests import factories as f
 from tests.integration.test_audit import page_login
 from tests.integration.test_cases_api import staff
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
 
 CODE = "skills_subsidy"
 

@@ -15,6 +15,8 @@ from app.models import AuditEntry
 from app.services.audit import verify_chain
 from tests import factories as f
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 
 class TestAuditLog:
     async def test_logins_are_audited_and_the_chain_verifies(

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 
 class TestRegister:
     async def test_domestic_applicant_is_created_with_masked_id(

@@ -7,31 +7,16 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import FollowUpTask
 from tests import factories as f
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 PDF = b"%PDF-1.7\n% test\n%%EOF\n"
-RENT_ANSWERS: dict[str, Any] = {
-    "birth_date": "1996-05-01",
-    "highest_degree": "master",
-    "degree_country": "GB",
-    "graduation_date": "2025-07-01",
-    "return_date": "2025-09-01",
-    "employer_district": "changning",
-    "employment_start_date": "2025-10-01",
-    "social_insurance_months_in_district": 12,
-    "social_insurance_base_multiple": 1.5,
-    "annual_salary_cny": 300000,
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-    "talent_programs": [],
-    "professional_title": "none",
-    "hukou": "other",
-    "monthly_rent_cny": 4500,
-}
 
 
 async def service_id(client: httpx.AsyncClient, district: str, code: str) -> str:
@@ -64,7 +49,7 @@ async def submitted_rent_case(
     client: httpx.AsyncClient, district: str = "changning"
 ) -> tuple[f.ApiUser, dict[str, Any]]:
     user, draft = await new_draft(client, district, "rent_subsidy")
-    answers = dict(RENT_ANSWERS, employer_district=district)
+    answers = f.renting_returnee_profile(employer_district=district)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
@@ -152,6 +137,9 @@ class TestApplying:
         fields = {e["field"] for e in r.json()["errors"]}
         assert fields == {"birth_date", "shoe_size"}
 
+    @pytest.mark.shared_db(
+        reason="two submissions at once race on the idempotency key in transactions of their own"
+    )
     async def test_double_submit_with_one_key_gives_one_case(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -160,7 +148,7 @@ class TestApplying:
             f"/api/v1/applications/{draft['id']}",
             headers=user.headers,
             json={
-                "answers": RENT_ANSWERS,
+                "answers": f.renting_returnee_profile(),
                 "documents": await rent_documents(client, user),
             },
         )
@@ -190,6 +178,9 @@ class TestApplying:
 
 
 class TestSubmissionWrites:
+    @pytest.mark.shared_db(
+        reason="submissions at once lock the case counter and audit tip, each in its transaction"
+    )
     async def test_concurrent_submissions_get_consecutive_numbers_notices_and_audit(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -208,7 +199,7 @@ class TestSubmissionWrites:
             r = await client.patch(
                 f"/api/v1/applications/{draft['id']}",
                 headers=user.headers,
-                json={"answers": RENT_ANSWERS, "documents": docs},
+                json={"answers": f.renting_returnee_profile(), "documents": docs},
             )
             assert r.status_code == 200, r.text
             drafts.append((user, draft["id"]))
@@ -329,6 +320,7 @@ class TestJourney:
             "result_issued",
         ]
 
+    @pytest.mark.shared_db(reason="two approvals at once race in transactions of their own")
     async def test_two_approvers_at_once_one_wins(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -447,7 +439,9 @@ async def case_awaiting_employer(
     uscc, hr_email = await f.create_employer_with_hr(sm, district="changning", name=employer_name)
     user, draft = await new_draft(client, "changning", "talent_apartment")
     answers = {
-        k: v for k, v in RENT_ANSWERS.items() if k in {q["fact"] for q in draft["questions"]}
+        k: v
+        for k, v in f.renting_returnee_profile().items()
+        if k in {q["fact"] for q in draft["questions"]}
     }
     answers.update(
         marital_status="single",
@@ -560,7 +554,7 @@ class TestReviewFindings:
             await client.patch(
                 f"/api/v1/applications/{draft['id']}",
                 headers=user.headers,
-                json={"answers": RENT_ANSWERS, "documents": docs},
+                json={"answers": f.renting_returnee_profile(), "documents": docs},
             )
             ids.append(draft["id"])
             r = await client.post(
@@ -841,7 +835,7 @@ async def walk_in_filed_by(
             principal,
             applicant_id,
             service_id=sid,
-            answers=dict(RENT_ANSWERS),
+            answers=f.renting_returnee_profile(),
             scans=scans,
             originals_seen={s.requirement for s in scans},
             idempotency_key=uuid.uuid4().hex,

@@ -11,6 +11,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tests import factories as f
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 AS_OF = date(2026, 11, 22)
 
 
@@ -31,27 +35,13 @@ async def check(
     return result  # type: ignore[no-any-return]
 
 
-RETURNEE = {
-    "highest_degree": "doctorate",
-    "degree_country": "GB",
-    "university_world_rank": 40,
-    "overseas_degree_verified": True,
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-    "employer_district": "changning",
-    "birth_date": "1994-04-01",
-    "nationality": "CN",
-    "hukou": "other",
-}
-
-
 class TestWorkedExamples:
     async def test_recent_returnee_gets_the_3_plus_3_schedule(
         self, client: httpx.AsyncClient
     ) -> None:
         result = await check(
             client,
-            {**RETURNEE, "return_date": months_ago(3)},
+            f.top_returnee_profile(return_date=months_ago(3)),
             "changning.returnee_apartment_subsidy",
         )
         assert result["status"] == "eligible"
@@ -67,7 +57,7 @@ class TestWorkedExamples:
     ) -> None:
         result = await check(
             client,
-            {**RETURNEE, "return_date": months_ago(14)},
+            f.top_returnee_profile(return_date=months_ago(14)),
             "changning.returnee_apartment_subsidy",
         )
         assert result["status"] == "ineligible"
@@ -293,7 +283,6 @@ class TestCalculatorPage:
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         from app.models.accounts import Applicant, User
-        from tests import factories as f
         from tests.integration.test_sessions_and_pages import _register_via_pages
 
         payload = f.domestic_payload()

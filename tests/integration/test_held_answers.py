@@ -10,12 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import AuthSession, HeldForm
 from app.models.base import utcnow
 from tests import factories as f
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
 
 
 def csrf_of(html: str) -> str:

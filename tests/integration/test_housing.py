@@ -25,6 +25,8 @@ from app.services import protection
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, staff, submitted_rent_case
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 HEADER = "building,number,layout,area_sqm,floor,market_rent_cny,talent_rent_cny\n"
 
 
@@ -134,6 +136,9 @@ class TestAllocation:
             await session.rollback()
         assert blocked
 
+    @pytest.mark.shared_db(
+        reason="concurrent acceptances and allocation rounds race in transactions of their own"
+    )
     async def test_fifty_concurrent_acceptances_of_the_last_unit_make_one_lease(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -559,7 +564,7 @@ class TestPolicyRules:
         )
         assert r.status_code == 200, r.text
         # On a later application the tenant answers that they now work in Yangpu.
-        from tests.integration.test_cases_api import RENT_ANSWERS, service_id
+        from tests.integration.test_cases_api import service_id
 
         sid = await service_id(client, "changning", "rent_subsidy")
         draft = (
@@ -570,7 +575,7 @@ class TestPolicyRules:
         r = await client.patch(
             f"/api/v1/applications/{draft['id']}",
             headers=user.headers,
-            json={"answers": dict(RENT_ANSWERS, employer_district="yangpu")},
+            json={"answers": f.renting_returnee_profile(employer_district="yangpu")},
         )
         assert r.status_code == 200, r.text
         await f.submit_application(client, user, draft["id"])
@@ -912,6 +917,7 @@ class TestHouseholdOnApproval:
             await pages.aclose()
         assert "重复家庭" in shown.text and a_case["case"]["number"] in shown.text
 
+    @pytest.mark.shared_db(reason="two approvals at once race in transactions of their own")
     async def test_two_approvals_of_one_household_at_once_make_one_entry(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

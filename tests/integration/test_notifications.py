@@ -20,6 +20,8 @@ from app.services import notifications
 from app.tasks.outbox import deliver_due
 from tests.support import outbox as ob
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 
 @pytest.fixture(scope="module", autouse=True)
 def messages_api(app: FastAPI) -> None:

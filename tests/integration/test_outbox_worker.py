@@ -41,6 +41,8 @@ from tests.support import outbox as ob
 from tests.support.sms_gateway import SmsGateway, running_gateway
 from tests.support.smtp_sink import SmtpSink, running_sink
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 Maker = async_sessionmaker[AsyncSession]
 
 
@@ -269,6 +271,9 @@ class TestClaims:
         row = (await ob.outbox_rows(sessionmaker, [msg.id]))[msg.id]
         assert (row.status, row.attempts) == ("sent", 2)
 
+    @pytest.mark.shared_db(
+        reason="parallel workers claim with SKIP LOCKED in transactions of their own"
+    )
     async def test_parallel_workers_never_take_the_same_message(
         self, client: httpx.AsyncClient, sessionmaker: Maker, sms_on: None
     ) -> None:
@@ -291,6 +296,9 @@ class TestClaims:
 
 
 class TestRunners:
+    @pytest.mark.shared_db(
+        reason="the worker polls in a background task beside the test's own sessions"
+    )
     async def test_inprocess_worker_delivers_and_stops(
         self, app: FastAPI, client: httpx.AsyncClient, sessionmaker: Maker
     ) -> None:
@@ -352,6 +360,7 @@ def _stop(proc: subprocess.Popen[bytes], sig: int) -> None:
 
 
 class TestKilledWorker:
+    @pytest.mark.shared_db(reason="a worker process of its own must read the committed messages")
     async def test_killed_mid_batch_then_restarted_loses_and_repeats_nothing(
         self,
         client: httpx.AsyncClient,

@@ -7,22 +7,17 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.services.eligibility.reevaluation import reevaluate
 from tests import factories as f
 
-RETURNEE = {
-    "highest_degree": "master",
-    "degree_country": "GB",
-    "study_abroad_days": 400,
-    "return_date": "2022-09-01",
-    "overseas_degree_verified": True,
-    "employer_district": "changning",
-    "employment_start_date": "2022-10-01",
-    "social_insurance_base_multiple": 1.0,
-    "birth_date": "1995-01-01",
-}
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
+RETURNEE = f.settlement_returnee_profile(
+    return_date="2022-09-01", employment_start_date="2022-10-01"
+)
 
 
 class TestReevaluate:

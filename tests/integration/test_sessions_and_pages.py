@@ -14,6 +14,8 @@ from app.models.base import utcnow
 from app.services import accounts as accounts_service
 from tests import factories as f
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 
 def _csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)

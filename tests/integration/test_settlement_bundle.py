@@ -24,6 +24,8 @@ from simulator.data import PEOPLE_LIST
 from tests import factories as f
 from tests.support.simulator import RunningSimulator, running_simulator
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 PDF = b"%PDF-1.7\n% test\n%%EOF\n"
 SYSTEMS = ("identity", "social_insurance", "degrees", "hukou")
 
@@ -376,6 +378,9 @@ class TestBundle:
         sent = await templates_sent(sessionmaker, user.account["user_id"])
         assert "case.fail_part" in sent
 
+    @pytest.mark.shared_db(
+        reason="two verification rounds run at once, each in transactions of its own"
+    )
     async def test_an_outage_makes_the_case_wait_and_it_completes_when_the_system_returns(
         self,
         client: httpx.AsyncClient,

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import httpx
 
-RETURNEE = {
-    "highest_degree": "master",
-    "degree_country": "GB",
-    "university_world_rank": 30,
-    "study_abroad_days": 400,
-    "return_date": "2026-05-01",
-    "overseas_degree_verified": True,
-    "employer_district": "changning",
-    "employment_start_date": "2026-06-01",
-    "social_insurance_months": 6,
-    "social_insurance_base_multiple": 1.0,
-    "birth_date": "1995-01-01",
-    "talent_programs": [],
-    "professional_title": "none",
-    "annual_salary_cny": 200000,
-    "residence_permit_years": 0,
-    "residence_permit_social_insurance_years": 0,
-    "skill_level": 0,
-    "pays_income_tax_in_shanghai": True,
-    "hukou": "other",
-    "contract_end_date": "2029-06-01",
-    "university_cn_tier": "other",
-}
+from tests import factories as f
+
+RETURNEE = f.settlement_returnee_profile(
+    return_date="2026-05-01",
+    employment_start_date="2026-06-01",
+    university_world_rank=30,
+    social_insurance_months=6,
+    talent_programs=[],
+    professional_title="none",
+    annual_salary_cny=200000,
+    residence_permit_years=0,
+    residence_permit_social_insurance_years=0,
+    skill_level=0,
+    pays_income_tax_in_shanghai=True,
+    hukou="other",
+    contract_end_date="2029-06-01",
+    university_cn_tier="other",
+)
 
 
 class TestRoutes:

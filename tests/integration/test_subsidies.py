@@ -48,6 +48,8 @@ from tests.integration.test_cases_api import (
     upload,
 )
 
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 
 async def approve(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], district: str, case_id: str
@@ -238,24 +240,12 @@ class TestSuspension:
         assert templates == {"subsidy.suspended", "subsidy.resumed"}
 
 
-RETURNEE_ANSWERS = {
-    "birth_date": "1995-04-01",
-    "highest_degree": "doctorate",
-    "degree_country": "US",
-    "university_world_rank": 50,
-    "overseas_degree_verified": True,
-    "employer_district": "changning",
-    "owns_home_in_shanghai": False,
-    "has_other_housing_benefit": False,
-}
-
-
 async def approved_returnee(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], return_date: date
 ) -> tuple[Any, str]:
     """An approved Changning returnee (3+3) case."""
     user, draft = await new_draft(client, "changning", "returnee_apartment_subsidy")
-    answers = {**RETURNEE_ANSWERS, "return_date": return_date.isoformat()}
+    answers = f.apartment_returnee_profile(return_date=return_date.isoformat())
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
@@ -746,6 +736,7 @@ class TestDashboardBudget:
 
 
 class TestConcurrentGeneration:
+    @pytest.mark.shared_db(reason="two cycle generations at once race in transactions of their own")
     async def test_two_concurrent_generations_make_one_cycle(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

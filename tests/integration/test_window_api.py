@@ -8,10 +8,13 @@ import uuid
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
-from tests.integration.test_cases_api import PDF, RENT_ANSWERS, service_id, staff
+from tests.integration.test_cases_api import PDF, service_id, staff
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
 
 SCANS = ("id_document", "degree_certificate", "overseas_degree_verification", "employment_contract")
 
@@ -24,7 +27,7 @@ async def _file(
         headers={**clerk, "Idempotency-Key": key},
         data={
             "service_id": sid,
-            "answers": json.dumps(dict(RENT_ANSWERS, employer_district="yangpu")),
+            "answers": json.dumps(f.renting_returnee_profile(employer_district="yangpu")),
             "original_seen": ["id_document", "degree_certificate"],
         },
         files={f"file_{code}": (f"{code}.pdf", PDF, "application/pdf") for code in SCANS},

@@ -24,6 +24,7 @@ from app.rules import (
 from app.rules.facts import advance
 from app.rules.samples import random_profile
 from app.rules.timeutil import whole_months
+from tests.factories import insured_in_changning_profile
 from tests.unit.rules.profiles import AS_OF, RETURNEE
 
 APARTMENT = "changning.returnee_apartment_subsidy"
@@ -329,13 +330,7 @@ def test_policy_metadata_lists_versions_parameters_and_clauses() -> None:
 
 
 def test_assumed_numbers_are_flagged_where_they_decide() -> None:
-    facts = {
-        "employer_district": "changning",
-        "social_insurance_months_in_district": 2,
-        "owns_home_in_shanghai": False,
-        "has_other_housing_benefit": False,
-        "highest_degree": "master",
-    }
+    facts = insured_in_changning_profile(2)
     result = _evaluate(facts, "changning.rent_subsidy")
     flagged = {c.id: c.assumed for c in result.criteria if c.assumed}
     assert flagged == {"insured_in_changning": ["min_district_insured_months"]}

@@ -5,24 +5,13 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from app.rules import PolicyLibrary, StatusChange, compare_libraries, compare_versions, load_library
 from app.rules.loader import package_directory
+from tests.factories import insured_in_changning_profile
 
 AS_OF = date(2026, 11, 22)
 RENT = "changning.rent_subsidy@2021-11-12.yaml"
-
-
-def _profile(months: int, **extra: Any) -> dict[str, Any]:
-    return {
-        "employer_district": "changning",
-        "social_insurance_months_in_district": months,
-        "owns_home_in_shanghai": False,
-        "has_other_housing_benefit": False,
-        "highest_degree": "master",
-        **extra,
-    }
 
 
 def _draft(tmp_path: Path) -> PolicyLibrary:
@@ -39,7 +28,12 @@ def _draft(tmp_path: Path) -> PolicyLibrary:
 
 
 def test_lowering_a_threshold_reports_exactly_the_profiles_it_admits(tmp_path: Path) -> None:
-    profiles = [_profile(2), _profile(4), _profile(5, owns_home_in_shanghai=True), _profile(8)]
+    profiles = [
+        insured_in_changning_profile(2),
+        insured_in_changning_profile(4),
+        insured_in_changning_profile(5, owns_home_in_shanghai=True),
+        insured_in_changning_profile(8),
+    ]
     changes = compare_libraries(
         load_library(), _draft(tmp_path), profiles, AS_OF, ["changning.rent_subsidy"]
     )
@@ -56,7 +50,7 @@ def test_lowering_a_threshold_reports_exactly_the_profiles_it_admits(tmp_path: P
 
 
 def test_unchanged_libraries_report_nothing() -> None:
-    profiles = [_profile(2), _profile(8), {}]
+    profiles = [insured_in_changning_profile(2), insured_in_changning_profile(8), {}]
     assert compare_libraries(load_library(), load_library(), profiles, AS_OF) == []
 
 
