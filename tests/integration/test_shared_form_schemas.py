@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Application
 from tests import factories as f
-from tests.integration.test_cases_api import PDF, RENT_ANSWERS, service_id
+from tests.integration.test_cases_api import PDF, service_id
 from tests.integration.test_housing import _page_session
 from tests.integration.test_window_api import SCANS
 
@@ -41,9 +41,9 @@ def _scans() -> dict[str, tuple[str, bytes, str]]:
 
 
 def _page_answers() -> dict[str, Any]:
-    """RENT_ANSWERS as the window page's question fields post them."""
+    """f.renting_returnee_profile() as the window page's question fields post them."""
     answers: dict[str, Any] = {"talent_programs__present": "1"}
-    for name, value in {**RENT_ANSWERS, "employer_district": "yangpu"}.items():
+    for name, value in {**f.renting_returnee_profile(), "employer_district": "yangpu"}.items():
         if isinstance(value, bool):
             answers[name] = "yes" if value else "no"
         elif not isinstance(value, list):
