@@ -1,0 +1,269 @@
+"""The messages the portal sends, one template per event: a subject and a body, each an English
+msgid with named placeholders, translated into the recipient's language at delivery (see
+``notifications``)."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from app.i18n import N_
+
+
+@dataclass(frozen=True)
+class Template:
+    subject: str  # msgid
+    body: str  # msgid
+
+    def placeholders(self) -> frozenset[str]:
+        names = set()
+        for text in (self.subject, self.body):
+            names |= {
+                field for _lit, field, _spec, _conv in string.Formatter().parse(text) if field
+            }
+        return frozenset(names)
+
+
+# Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
+# applicant_name, amount, period; an optional `url` adds a "Details" line to email and SMS.
+TEMPLATES: dict[str, Template] = {
+    "case.message": Template(
+        N_("Message about your case {case_number}"),
+        N_("The department handling {service_name} ({case_number}) writes: {reason}"),
+    ),
+    "case.reminder": Template(
+        N_("Reminder: {case_number}"),
+        N_(
+            "A reminder about your application for {service_name} ({case_number}): "
+            "please provide {items} by {deadline}."
+        ),
+    ),
+    "case.submitted": Template(
+        N_("Application received: {case_number}"),
+        N_(
+            "We have received your application for {service_name}. Your case number is "
+            "{case_number}. We will let you know when it has been accepted."
+        ),
+    ),
+    "case.accept": Template(
+        N_("Application accepted: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been accepted. "
+            "We promise to complete it by {deadline}."
+        ),
+    ),
+    "case.accept_with_pending_materials": Template(
+        N_("Application accepted, materials to follow: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been accepted before all "
+            "materials were provided. Please provide the following by {deadline}: {items}."
+        ),
+    ),
+    "case.not_accept": Template(
+        N_("Application not accepted: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) was not accepted. Reason: {reason}"
+        ),
+    ),
+    "case.request_supplement": Template(
+        N_("More materials needed: {case_number}"),
+        N_(
+            "To continue with your application for {service_name} ({case_number}), please "
+            "provide the following by {deadline}: {items}."
+        ),
+    ),
+    "case.receive_supplement": Template(
+        N_("Materials received: {case_number}"),
+        N_(
+            "We have received the materials you provided for {service_name} ({case_number}). "
+            "Processing continues."
+        ),
+    ),
+    "case.start_review": Template(
+        N_("Application under review: {case_number}"),
+        N_("Your application for {service_name} ({case_number}) is now being reviewed."),
+    ),
+    "case.approve": Template(
+        N_("Application approved: {case_number}"),
+        N_("Your application for {service_name} ({case_number}) has been approved."),
+    ),
+    "case.approve_on_commitment": Template(
+        N_("Approved on your commitment: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been approved on the basis "
+            "of your written commitment. What you committed to may be checked later; if it is "
+            "not true, the approval can be revoked."
+        ),
+    ),
+    "case.reject": Template(
+        N_("Application not approved: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) was not approved. Reason: {reason}"
+        ),
+    ),
+    "case.issue_result": Template(
+        N_("Result issued: {case_number}"),
+        N_(
+            "The result of your application for {service_name} ({case_number}) has been "
+            "issued. Sign in to see how to receive it."
+        ),
+    ),
+    "case.close": Template(
+        N_("Case closed: {case_number}"),
+        N_("Your case for {service_name} ({case_number}) has been closed."),
+    ),
+    "case.withdraw": Template(
+        N_("Application withdrawn: {case_number}"),
+        N_("Your application for {service_name} ({case_number}) has been withdrawn as you asked."),
+    ),
+    "case.expire_pending_materials": Template(
+        N_("Application ended, materials not received: {case_number}"),
+        N_(
+            "The materials for your application for {service_name} ({case_number}) were not "
+            "received by {deadline}, so the application has ended. You are welcome to apply "
+            "again."
+        ),
+    ),
+    "case.revoke": Template(
+        N_("Decision revoked: {case_number}"),
+        N_(
+            "The decision on your application for {service_name} ({case_number}) has been "
+            "revoked. Reason: {reason}"
+        ),
+    ),
+    # 人才落户一件事
+    "case.wait_for_data": Template(
+        N_("Waiting for records from another office: {case_number}"),
+        N_(
+            "We have received your application for {service_name} ({case_number}). We are "
+            "still waiting for your records from another government system; we keep asking and "
+            "will continue as soon as they arrive. You do not need to do anything."
+        ),
+    ),
+    "case.receive_data": Template(
+        N_("Records received: {case_number}"),
+        N_(
+            "The records we were waiting for have arrived. Your application for {service_name} "
+            "({case_number}) now goes to the window for acceptance."
+        ),
+    ),
+    "case.dispatch": Template(
+        N_("Sent to the departments: {case_number}"),
+        N_(
+            "Your application for {service_name} ({case_number}) has been accepted and sent to "
+            "every department involved. We expect to complete it by {deadline}."
+        ),
+    ),
+    "case.release": Template(
+        N_("Next step started: {case_number}"),
+        N_("The step {service_name} ({case_number}) has started. It is due by {deadline}."),
+    ),
+    "case.cancel": Template(
+        N_("Step cancelled: {case_number}"),
+        N_("The step {service_name} ({case_number}) has been cancelled. Reason: {reason}"),
+    ),
+    "case.complete_parts": Template(
+        N_("Ready to collect: {case_number}"),
+        N_(
+            "Every department has finished your application for {service_name} ({case_number}). "
+            "The result is ready to be handed over at the window, or sent to you by post."
+        ),
+    ),
+    "case.fail_part": Template(
+        N_("Application not approved: {case_number}"),
+        N_(
+            "A key step of your application for {service_name} ({case_number}) was not "
+            "approved, so the steps after it have been stopped. Reason: {reason}. You may ask "
+            "for an administrative reconsideration within 60 days, or apply again under another "
+            "route if the route finder shows one open to you."
+        ),
+    ),
+    "case.request_employer_confirmation": Template(
+        N_("Please confirm an employee's application: {case_number}"),
+        N_(
+            "{applicant_name} has applied for {service_name} ({case_number}) and named your "
+            "organisation as employer. Please sign in to the portal and confirm the employment "
+            "details by {deadline}."
+        ),
+    ),
+    "case.employer_reminder": Template(
+        N_("Reminder: please confirm an employee's application by {deadline}"),
+        N_(
+            "{applicant_name} is waiting for your organisation to confirm the employment "
+            "details for their application for {service_name} ({case_number}). Please sign in "
+            "to the portal and confirm or deny them by {deadline}; the application cannot go "
+            "ahead until you answer."
+        ),
+    ),
+    "case.employer_confirmation_requested": Template(
+        N_("Employer asked to confirm: {case_number}"),
+        N_(
+            "We have asked your employer to confirm your employment for your application for "
+            "{service_name} ({case_number}). We will let you know when they answer."
+        ),
+    ),
+    "case.confirm_employment": Template(
+        N_("Employer confirmed: {case_number}"),
+        N_(
+            "Your employer has confirmed your employment for your application for "
+            "{service_name} ({case_number})."
+        ),
+    ),
+    "case.deny_employment": Template(
+        N_("Employer did not confirm: {case_number}"),
+        N_(
+            "Your employer did not confirm your employment for your application for "
+            "{service_name} ({case_number}). Reason: {reason}"
+        ),
+    ),
+    "case.receive_pending_materials": Template(
+        N_("Materials received: {case_number}"),
+        N_(
+            "We have received the materials still to follow for your application for "
+            "{service_name} ({case_number})."
+        ),
+    ),
+    "rating.follow_up": Template(
+        N_("How did we do? {case_number}"),
+        N_(
+            "Your case for {service_name} ({case_number}) is complete. Please take a minute to "
+            "rate our service."
+        ),
+    ),
+    "lease.renewal": Template(
+        N_("Your talent apartment lease ends on {deadline}"),
+        N_(
+            "Your talent apartment lease ends on {deadline}. If you still qualify you can renew "
+            "it for another year; sign in to renew or to arrange moving out."
+        ),
+    ),
+    "lease.renewal_terms": Template(
+        N_("Renewal terms for your talent apartment"),
+        N_(
+            "The operator offers to renew your talent apartment lease, which ends on "
+            "{deadline}, at {amount} yuan a month. Sign in to accept the renewal."
+        ),
+    ),
+    "subsidy.suspended": Template(
+        N_("Subsidy suspended: {case_number}"),
+        N_("Payments of {service_name} ({case_number}) are suspended. Reason: {reason}"),
+    ),
+    "subsidy.resumed": Template(
+        N_("Subsidy resumed: {case_number}"),
+        N_("Payments of {service_name} ({case_number}) resume. Note: {reason}"),
+    ),
+    "subsidy.ended": Template(
+        N_("Subsidy ended: {case_number}"),
+        N_(
+            "Payments of {service_name} ({case_number}) have ended because a condition is no "
+            "longer met: {reason}. Contact the department if this is wrong."
+        ),
+    ),
+    "subsidy.payment": Template(
+        N_("Subsidy paid: {case_number}"),
+        N_(
+            "{amount} yuan of {service_name} for {period} has been paid to your bank account "
+            "({case_number})."
+        ),
+    ),
+}
