@@ -44,18 +44,7 @@ async def queue(
 ) -> QueuePage:
     """Cases of the caller's district, by deadline, in keyset pages (``next_cursor``); the
     filters are the queue page's (QueueFilters)."""
-    return await cases_service.queue(
-        session,
-        principal,
-        language(request),
-        department=filters.department.value if filters.department else None,
-        statuses=[s.value for s in filters.status] or None,
-        service_id=filters.service_id,
-        light=filters.light,
-        mine=filters.mine,
-        cursor=filters.cursor,
-        limit=filters.limit,
-    )
+    return await cases_service.queue(session, principal, language(request), filters)
 
 
 @router.get("/cases/{case_id}")

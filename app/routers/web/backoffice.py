@@ -100,17 +100,7 @@ async def queue(request: Request, principal: CaseStaff, session: SessionDep) -> 
                 "cursor": query.get("cursor"),
             },
         )
-    page = await cases_service.queue(
-        session,
-        principal,
-        lang,
-        statuses=[s.value for s in chosen.status] or None,
-        department=chosen.department.value if chosen.department else None,
-        service_id=chosen.service_id,
-        light=chosen.light,
-        mine=chosen.mine,
-        cursor=chosen.cursor,
-    )
+    page = await cases_service.queue(session, principal, lang, chosen)
     next_query = (
         urlencode({**{k: v for k, v in filters.items() if v}, "cursor": page.next_cursor})
         if page.next_cursor

@@ -26,6 +26,7 @@ from app.schemas.cases import (
     QueueItem,
     QueuePage,
 )
+from app.schemas.forms import QueueFilters
 from app.services.calendar import work_calendar
 from app.services.cases.deadlines import stored_deadline, translated_deadline
 from app.services.cases.views import case_view
@@ -56,14 +57,7 @@ async def queue(
     session: AsyncSession,
     principal: Principal,
     lang: str,
-    *,
-    department: str | None = None,
-    statuses: list[str] | None = None,
-    service_id: uuid.UUID | None = None,
-    light: str | None = None,
-    mine: bool = False,
-    cursor: str | None = None,
-    limit: int = 50,
+    filters: QueueFilters,
 ) -> QueuePage:
     """The district's cases by deadline. ``mine``: the caller's open cases, those they are
     first responsible for (首问负责) or assigned to; ``light`` (amber, red): the escalation list,
@@ -72,9 +66,10 @@ async def queue(
         raise PermissionDenied()
     calendar = await work_calendar(session)
     today = local_date(utcnow())
+    light, mine, limit = filters.light, filters.mine, filters.limit
     due_before = None
-    wanted: set[str] | None = set(statuses) if statuses else None
-    if light in ("amber", "red"):
+    wanted: set[str] | None = {s.value for s in filters.status} or None
+    if light is not None:
         due_before = (
             today - timedelta(days=1) if light == "red" else calendar.add_working_days(today, 2)
         )
@@ -84,15 +79,15 @@ async def queue(
     rows = await cases_repo.queue(
         session,
         principal,
-        department=department,
+        department=filters.department.value if filters.department else None,
         statuses=wanted,
-        service_id=service_id,
+        service_id=filters.service_id,
         due_before=due_before,
-        after=_decode_cursor(cursor),
+        after=_decode_cursor(filters.cursor),
         limit=limit + 1,
         exclude_statuses={s.value for s in CaseStatus.FINAL} if mine else (),
         handled_by=principal.staff_id if mine else None,
-        unpaused=light in ("amber", "red"),
+        unpaused=light is not None,
     )
     services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
     names = await cases_repo.staff_names(
