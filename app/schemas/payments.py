@@ -35,12 +35,6 @@ class EnrolmentRead(BaseModel):
     payments: list[EntitlementRead]
 
 
-class EnrolmentCreate(BaseModel):
-    case_id: uuid.UUID
-    account_name: str
-    bank_account: str
-
-
 class CycleRead(BaseModel):
     id: uuid.UUID
     district: str

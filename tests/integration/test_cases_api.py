@@ -811,6 +811,7 @@ async def walk_in_filed_by(
     clerk: dict[str, str],
 ) -> dict[str, Any]:
     """A walk-in's rent subsidy filed and accepted at the window by ``clerk`` (一窗通办)."""
+    from app.schemas.forms import WindowFiling
     from app.services import accounts as accounts_service
     from app.services.applications import window as window_service
 
@@ -830,17 +831,14 @@ async def walk_in_filed_by(
                 ("employment_contract", "employment_contract"),
             )
         ]
-        case_id = await window_service.file_and_accept(
-            session,
-            principal,
-            applicant_id,
+        filing = WindowFiling(
             service_id=sid,
             answers=f.renting_returnee_profile(),
-            scans=scans,
-            originals_seen={s.requirement for s in scans},
+            original_seen=[s.requirement for s in scans],
             idempotency_key=uuid.uuid4().hex,
-            pending_due_on=None,
-            lang="zh",
+        )
+        case_id = await window_service.file_and_accept(
+            session, principal, applicant_id, filing, scans, "zh"
         )
     r = await client.get(f"/api/v1/staff/cases/{case_id}", headers=clerk)
     assert r.status_code == 200, r.text

@@ -13,7 +13,7 @@ from app.db import SessionDep
 from app.routers.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.schemas.forms import CycleCreate, SubsidyEnrolment
 from app.services import payments as subsidies_service
-from app.services.payments import CycleRead, EnrolmentCreate, EnrolmentRead
+from app.services.payments import CycleRead, EnrolmentRead
 
 router = APIRouter(prefix="/api/v1", tags=["subsidies"])
 
@@ -28,9 +28,7 @@ async def my_subsidies(principal: CurrentApplicant, session: SessionDep) -> list
 async def start_payments(
     data: SubsidyEnrolment, principal: CurrentApplicant, session: SessionDep
 ) -> EnrolmentRead:
-    return await subsidies_service.start_payments(
-        session, principal, EnrolmentCreate(**data.model_dump())
-    )
+    return await subsidies_service.start_payments(session, principal, data)
 
 
 @router.post("/finance/cycles", status_code=status.HTTP_201_CREATED)

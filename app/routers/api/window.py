@@ -149,16 +149,7 @@ async def file_for_walk_in(
         session, principal, applicant_id, data.service_id, lang
     )
     case_id = await window_service.file_and_accept(
-        session,
-        principal,
-        applicant_id,
-        service_id=data.service_id,
-        answers=data.answers,
-        scans=scanned_files(form, filing.materials),
-        originals_seen=set(data.original_seen),
-        idempotency_key=data.idempotency_key,
-        pending_due_on=data.pending_due_on,
-        lang=lang,
+        session, principal, applicant_id, data, scanned_files(form, filing.materials), lang
     )
     return FilingRead(case_id=case_id, receipt_url=f"/api/v1/staff/window/cases/{case_id}/receipt")
 

@@ -37,7 +37,6 @@ from app.services import cases as cases_service
 from app.services import housing as housing_service
 from app.services import payments as subsidies_service
 from app.services.housing import dashboard as housing_dashboard
-from app.services.payments import EnrolmentCreate
 
 router = APIRouter(tags=["housing pages"])
 Csrf = Depends(csrf_protect)
@@ -179,9 +178,7 @@ async def start_payments(
         data = validate_form(
             SubsidyEnrolment, sent_fields(form, "case_id", "account_name", "bank_account")
         )
-        await subsidies_service.start_payments(
-            session, principal, EnrolmentCreate(**data.model_dump())
-        )
+        await subsidies_service.start_payments(session, principal, data)
     return redirect(request, "/housing?done=enrolled")
 
 

@@ -150,15 +150,6 @@ async def window_file(
     with shown_on(FormPage("staff/window_file.html", filing_page)):
         data = validate_form(WindowFiling, fields)
         case_id = await window_service.file_and_accept(
-            session,
-            principal,
-            applicant_id,
-            service_id=data.service_id,
-            answers=data.answers,
-            scans=scanned_files(form, filing.materials),
-            originals_seen=set(data.original_seen),
-            idempotency_key=data.idempotency_key,
-            pending_due_on=data.pending_due_on,
-            lang=lang,
+            session, principal, applicant_id, data, scanned_files(form, filing.materials), lang
         )
     return redirect(request, f"/staff/cases/{case_id}/receipt")

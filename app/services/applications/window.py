@@ -24,6 +24,7 @@ from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import ApplicantRead, DomesticRegistration, OverseasRegistration
 from app.schemas.cases import CaseActionRequest
+from app.schemas.forms import WindowFiling
 from app.services import accounts as accounts_service
 from app.services import audit, protection
 from app.services import cases as cases_service
@@ -104,15 +105,13 @@ async def file_and_accept(
     session: AsyncSession,
     clerk: Principal,
     applicant_id: uuid.UUID,
-    *,
-    service_id: uuid.UUID,
-    answers: dict[str, Any],
+    filing: WindowFiling,
     scans: list[ScannedFile],
-    originals_seen: set[str],
-    idempotency_key: str,
-    pending_due_on: date | None,
     lang: str,
 ) -> uuid.UUID:
+    """Files the service for the walk-in and accepts it at once (the same key twice: one case)."""
+    service_id, answers, idempotency_key = filing.service_id, filing.answers, filing.idempotency_key
+    originals_seen, pending_due_on = set(filing.original_seen), filing.pending_due_on
     _require_clerk(clerk)
     service = await catalog_service.get_service(session, service_id, lang)
     if service.district != clerk.district:

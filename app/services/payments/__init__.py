@@ -6,7 +6,6 @@ carried to the next cycle. Every step is idempotent: running it twice changes no
 
 from app.schemas.payments import (
     CycleRead,
-    EnrolmentCreate,
     EnrolmentRead,
     EntitlementRead,
 )
@@ -44,7 +43,6 @@ from app.services.payments.enrolments import (
 __all__ = [
     "ACCOUNT_CONTEXT",
     "CycleRead",
-    "EnrolmentCreate",
     "EnrolmentRead",
     "EntitlementRead",
     "SUBSIDY_SERVICES",

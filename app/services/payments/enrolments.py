@@ -15,7 +15,8 @@ from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.schemas.payments import EnrolmentCreate, EnrolmentRead, EntitlementRead
+from app.schemas.forms import SubsidyEnrolment
+from app.schemas.payments import EnrolmentRead, EntitlementRead
 from app.services import audit, protection
 from app.services.payments.common import (
     ACCOUNT_CONTEXT,
@@ -109,7 +110,7 @@ SUBSIDY_SERVICES = ("rent_subsidy", "returnee_apartment_subsidy")
 
 
 async def start_payments(
-    session: AsyncSession, principal: Principal, data: EnrolmentCreate
+    session: AsyncSession, principal: Principal, data: SubsidyEnrolment
 ) -> EnrolmentRead:
     """The applicant gives the account to pay into once their subsidy case is approved."""
     if principal.applicant_id is None:
