@@ -1,10 +1,6 @@
 """Accounts: applicants' registration and sign-in, sessions and consents, staff, held forms."""
 
 from app.services.accounts.users import (
-    ERR_EMAIL_TAKEN,
-    ERR_ID_TAKEN,
-    ConsentView,
-    IssuedLogin,
     account_view,
     applicant_view,
     build_principal,
@@ -12,7 +8,6 @@ from app.services.accounts.users import (
     login,
     logout,
     password_problems,
-    principal_of,
     refresh,
     register_applicant,
     registered_account,
@@ -22,10 +17,6 @@ from app.services.accounts.users import (
 )
 
 __all__ = [
-    "ConsentView",
-    "ERR_EMAIL_TAKEN",
-    "ERR_ID_TAKEN",
-    "IssuedLogin",
     "account_view",
     "applicant_view",
     "build_principal",
@@ -33,7 +24,6 @@ __all__ = [
     "login",
     "logout",
     "password_problems",
-    "principal_of",
     "refresh",
     "register_applicant",
     "registered_account",

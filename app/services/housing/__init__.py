@@ -3,13 +3,11 @@ leases. A unit is never offered or leased twice: row locks serialise the decisio
 unique indexes make a second open offer or active lease impossible even if code goes wrong."""
 
 from app.services.housing.inventory import (
-    UNIT_COLUMNS,
     create_project,
     import_units,
     list_projects,
     list_units,
     staff_unit,
-    unit_view,
     update_unit,
 )
 from app.services.housing.leases import (
@@ -28,34 +26,25 @@ from app.services.housing.offers import (
     expire_offers,
 )
 from app.services.housing.policy import (
-    DEPOSIT_MONTHS,
-    LeaseRules,
     lease_rules,
     require_housing_staff,
-    years_after,
 )
 from app.services.housing.waitlist import (
     allocation_round,
-    household_flags,
     join_waitlist,
     leave_waitlist,
     my_preferences,
-    score_components,
     set_preferences,
     waitlist,
 )
 
 __all__ = [
-    "DEPOSIT_MONTHS",
-    "LeaseRules",
-    "UNIT_COLUMNS",
     "accept_offer",
     "allocation_round",
     "create_project",
     "decline_offer",
     "district_leases",
     "expire_offers",
-    "household_flags",
     "import_units",
     "join_waitlist",
     "lease_rules",
@@ -70,12 +59,9 @@ __all__ = [
     "renew_lease",
     "request_move_out",
     "require_housing_staff",
-    "score_components",
     "set_preferences",
     "staff_lease",
     "staff_unit",
-    "unit_view",
     "update_unit",
     "waitlist",
-    "years_after",
 ]
