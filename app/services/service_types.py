@@ -97,33 +97,41 @@ _GENERIC = ServiceType()
 
 
 @dataclass
-class _Registry:
+class Registry:
+    """The service types of a process. Static configuration, filled once at start-up, never
+    shared state between requests."""
+
     types: list[ServiceType] = field(default_factory=list)
     installed: bool = False
 
+    def register(self, service_type: ServiceType) -> None:
+        if not any(type(t) is type(service_type) for t in self.types):
+            self.types.append(service_type)
 
-_registry = _Registry()
+    def for_service(self, service: Service) -> ServiceType:
+        """The service's type, or the generic one. Refuses to answer before the types are
+        installed: a process that forgot ``install()`` would silently skip their hooks."""
+        if not self.installed:
+            raise RuntimeError(
+                "service types are not installed: call app.services.wiring.install()"
+            )
+        matching = [t for t in self.types if t.handles(service)]
+        if len(matching) > 1:
+            names = ", ".join(t.name for t in matching)
+            raise RuntimeError(f"service {service.code} is claimed by several types: {names}")
+        return matching[0] if matching else _GENERIC
+
+
+REGISTRY = Registry()
 
 
 def register(service_type: ServiceType) -> None:
-    if not any(type(t) is type(service_type) for t in _registry.types):
-        _registry.types.append(service_type)
+    REGISTRY.register(service_type)
 
 
 def mark_installed() -> None:
-    _registry.installed = True
+    REGISTRY.installed = True
 
 
 def for_service(service: Service) -> ServiceType:
-    """The service's type, or the generic one. Refuses to answer before the types are
-    installed: a process that forgot ``install()`` would silently skip their hooks."""
-    if not _registry.installed:
-        raise RuntimeError("service types are not installed: call app.services.wiring.install()")
-    for service_type in _registry.types:
-        if service_type.handles(service):
-            return service_type
-    return _GENERIC
-
-
-def registered() -> tuple[ServiceType, ...]:
-    return tuple(_registry.types)
+    return REGISTRY.for_service(service)
