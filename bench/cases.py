@@ -77,6 +77,7 @@ def setup(url: str, n_cases: int, n_submits: int) -> dict[str, object]:
         StaffMember,
         User,
     )
+    from app.rules import samples
     from app.security.crypto import token_digest
     from app.services import protection
 
@@ -200,23 +201,7 @@ def setup(url: str, n_cases: int, n_submits: int) -> dict[str, object]:
             conn.execute(insert(CaseEvent), batch_events)
 
         # Drafts ready to submit, and bearer tokens for their applicants and for one clerk.
-        answers = {
-            "birth_date": "1996-05-01",
-            "highest_degree": "master",
-            "degree_country": "GB",
-            "graduation_date": "2025-07-01",
-            "return_date": "2025-09-01",
-            "employer_district": "changning",
-            "employment_start_date": "2025-10-01",
-            "social_insurance_months_in_district": 12,
-            "social_insurance_base_multiple": 1.5,
-            "annual_salary_cny": 300000,
-            "owns_home_in_shanghai": False,
-            "has_other_housing_benefit": False,
-            "talent_programs": [],
-            "professional_title": "none",
-            "hukou": "other",
-        }
+        answers = samples.renting_returnee()
         drafts, tokens, sessions = [], [], []
         for i in range(n_submits):
             applicant = applicants[i]

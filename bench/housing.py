@@ -45,29 +45,13 @@ def setup(url: str, n: int) -> None:
 
     asyncio.run(_load_reference_data())
     from app.models import Applicant, Application, Case, Enrolment, Service, User
+    from app.rules import samples
     from app.services import protection
 
     engine = create_engine(get_settings().sync_database_url)
     now = datetime.now(UTC)
     account = protection.cipher().encrypt("6222020200112233445", "subsidy.bank_account")
-    answers = {
-        "birth_date": "1996-05-01",
-        "highest_degree": "master",
-        "degree_country": "GB",
-        "graduation_date": "2025-07-01",
-        "return_date": "2025-09-01",
-        "employer_district": "changning",
-        "employment_start_date": "2025-10-01",
-        "social_insurance_months_in_district": 12,
-        "social_insurance_base_multiple": 1.5,
-        "annual_salary_cny": 300000,
-        "owns_home_in_shanghai": False,
-        "has_other_housing_benefit": False,
-        "talent_programs": [],
-        "professional_title": "none",
-        "hukou": "other",
-        "monthly_rent_cny": 4500,
-    }
+    answers = samples.renting_returnee()
     with engine.begin() as conn:
         service = conn.execute(
             select(Service.id).where(

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.identity import resident_id_check_char, uscc_check_char
 from app.models.base import utcnow
+from app.rules import samples
 from app.workflow.values import local_date
 
 PASSWORD = "Tested-Talent-2026!"
@@ -99,30 +100,8 @@ def _profile(facts: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]
 
 
 def renting_returnee_profile(**overrides: Any) -> dict[str, Any]:
-    """A master's graduate of a UK university, back since September 2025, employed in
-    Changning for a year (12 months insured there), renting for 4,500 a month and owning no
-    home: the rent subsidy's applicant."""
-    return _profile(
-        {
-            "birth_date": "1996-05-01",
-            "highest_degree": "master",
-            "degree_country": "GB",
-            "graduation_date": "2025-07-01",
-            "return_date": "2025-09-01",
-            "employer_district": "changning",
-            "employment_start_date": "2025-10-01",
-            "social_insurance_months_in_district": 12,
-            "social_insurance_base_multiple": 1.5,
-            "annual_salary_cny": 300000,
-            "owns_home_in_shanghai": False,
-            "has_other_housing_benefit": False,
-            "talent_programs": [],
-            "professional_title": "none",
-            "hukou": "other",
-            "monthly_rent_cny": 4500,
-        },
-        overrides,
-    )
+    """The rent subsidy's typical applicant (app.rules.samples.renting_returnee)."""
+    return _profile(samples.renting_returnee(), overrides)
 
 
 def top_returnee_profile(**overrides: Any) -> dict[str, Any]:

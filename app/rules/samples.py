@@ -1,4 +1,5 @@
-"""Plausible random applicant profiles, for the benchmark and the differential tests.
+"""Applicant profiles for the benchmarks and tests: one named typical applicant, and plausible
+random profiles for the differential tests.
 
 Values cluster around the policies' thresholds (ranks near 50/100/500, months near 6/12/24,
 multiples near 1/1.5/2/3) so that random profiles exercise both sides of most conditions, and
@@ -12,6 +13,31 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.rules.facts import FACTS, INPUT_FACTS
+
+
+def renting_returnee() -> dict[str, Any]:
+    """A master's graduate of a UK university, back since September 2025, employed in
+    Changning for a year (12 months insured there), renting for 4,500 a month and owning no
+    home: a rent subsidy's typical applicant. A new dict on every call."""
+    return {
+        "birth_date": "1996-05-01",
+        "highest_degree": "master",
+        "degree_country": "GB",
+        "graduation_date": "2025-07-01",
+        "return_date": "2025-09-01",
+        "employer_district": "changning",
+        "employment_start_date": "2025-10-01",
+        "social_insurance_months_in_district": 12,
+        "social_insurance_base_multiple": 1.5,
+        "annual_salary_cny": 300000,
+        "owns_home_in_shanghai": False,
+        "has_other_housing_benefit": False,
+        "talent_programs": [],
+        "professional_title": "none",
+        "hukou": "other",
+        "monthly_rent_cny": 4500,
+    }
+
 
 _NUMBERS: dict[str, tuple[float, float]] = {
     "housing_area_per_person_sqm": (0.0, 40.0),
