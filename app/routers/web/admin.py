@@ -14,12 +14,10 @@ from app.core.csrf import csrf_protect
 from app.core.forms import (
     FormPage,
     PageContext,
-    error_list,
-    parse_form,
     shown_on,
     validate_form,
 )
-from app.core.templates import language, redirect, render
+from app.core.templates import redirect, render
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
@@ -55,11 +53,8 @@ async def _audit_page(
         "page": None,
         "tz": SHANGHAI,
     }
-    filters, problems = parse_form(AuditFilter, {k: v for k, v in values.items() if v})
-    if filters is None:
-        context["errors"] = error_list(language(request), problems)
-        return render(request, "staff/audit.html", context, status_code=422)
     with shown_on(FormPage("staff/audit.html", context)):
+        filters = validate_form(AuditFilter, {k: v for k, v in values.items() if v})
         context["page"] = await admin_service.read_audit(session, principal, filters)
     context["query"] = filters.query()
     return render(request, "staff/audit.html", context)

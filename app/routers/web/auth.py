@@ -7,12 +7,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.access import SESSION_COOKIE
 from app.core.csrf import csrf_protect, rotate_csrf
-from app.core.forms import FormPage, error_list, parse_form, shown_on
+from app.core.forms import FormPage, shown_on, validate_form
 from app.core.middleware import LANG_COOKIE
 from app.core.ratelimit import RateLimit
 from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
-from app.errors import FieldError
+from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.routers.access import CurrentUser, PublicPage
 from app.routers.web.public import safe_next
@@ -49,15 +49,9 @@ async def register_choose(
     applicant_type: Annotated[str, Form()] = "",
 ) -> Response:
     if applicant_type not in ("domestic", "overseas"):
-        errors = error_list(
-            language(request),
-            [
-                FieldError(
-                    "applicant_type", "required", N_("Choose how you will prove who you are.")
-                )
-            ],
-        )
-        return render(request, "public/register_start.html", {"errors": errors}, status_code=422)
+        with shown_on(FormPage("public/register_start.html")):
+            choice = N_("Choose how you will prove who you are.")
+            raise ValidationFailed(field_errors=[FieldError("applicant_type", "required", choice)])
     return redirect(request, f"/register/{applicant_type}")
 
 
@@ -84,12 +78,9 @@ async def register_submit(
     model: type[DomesticRegistration | OverseasRegistration] = (
         DomesticRegistration if applicant_type == "domestic" else OverseasRegistration
     )
-    parsed, problems = parse_form(model, data)
     context: dict[str, object] = {"applicant_type": applicant_type, "values": _safe_values(data)}
-    if parsed is None:
-        context["errors"] = error_list(language(request), problems)
-        return render(request, "public/register.html", context, status_code=422)
     with shown_on(FormPage("public/register.html", context)):
+        parsed = validate_form(model, data)
         user = await accounts_service.register_applicant(session, parsed, channel="web")
         issued = await accounts_service.login(
             session, parsed.email, parsed.password, None, kind="web"
@@ -122,18 +113,16 @@ async def login_submit(
     totp_code: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=500)] = "/account",
 ) -> Response:
-    lang = language(request)
     context: dict[str, object] = {"next": safe_next(next, "/account"), "values": {"email": email}}
     missing = []
     if not email.strip():
         missing.append(FieldError("email", "required", N_("Enter your email address.")))
     if not password:
         missing.append(FieldError("password", "required", N_("Enter your password.")))
-    if missing:
-        context["errors"] = error_list(lang, missing)
-        return render(request, "public/login.html", context, status_code=422)
     # A wrong password or code keeps its failed-attempt count (preserve_writes).
     with shown_on(FormPage("public/login.html", context)):
+        if missing:
+            raise ValidationFailed(field_errors=missing)
         issued = await accounts_service.login(
             session, email, password, totp_code or None, kind="web"
         )

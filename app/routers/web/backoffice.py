@@ -16,8 +16,6 @@ from app.core.facts_form import fact_values
 from app.core.forms import (
     FormPage,
     PageContext,
-    error_list,
-    parse_form,
     shown_on,
     validate_form,
 )
@@ -243,19 +241,9 @@ async def add_note(
     to_applicant: Annotated[str, Form()] = "",
 ) -> Response:
     lang = language(request)
-    parsed, problems = parse_form(NoteCreate, {"body": body, "to_applicant": bool(to_applicant)})
-    if parsed is None:
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
-            request,
-            "staff/case.html",
-            {
-                **_case_context(view, lang),
-                "errors": error_list(lang, problems),
-            },
-            status_code=422,
-        )
-    await cases_service.add_note(session, principal, case_id, parsed, lang)
+    with shown_on(_case_form(session, principal, case_id, lang)):
+        parsed = validate_form(NoteCreate, {"body": body, "to_applicant": bool(to_applicant)})
+        await cases_service.add_note(session, principal, case_id, parsed, lang)
     return redirect(request, f"/staff/cases/{case_id}?done=note")
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
 from app.core.facts_form import fact_values
-from app.core.forms import FormPage, PageContext, error_list, parse_form, shown_on, validate_form
+from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import read_upload
 from app.db import SessionDep
@@ -205,25 +205,11 @@ async def rate(
     lang = language(request)
     form = await request.form()
     comment = form.get("comment")
-    data, problems = parse_form(
-        RatingCreate,
-        {
-            "score": form.get("score") or None,
-            "comment": comment if isinstance(comment, str) and comment.strip() else None,
-        },
-    )
-    if data is None:
-        view = await cases_service.case_view(session, principal, case_id, lang)
-        return render(
-            request,
-            "applicant/case.html",
-            {
-                "case": view,
-                "wallet": [],
-                "kinds": DOCUMENT_KIND_LABELS,
-                "errors": error_list(lang, problems),
-            },
-            status_code=422,
-        )
-    await cases_service.rate(session, principal, case_id, data, lang)
+    sent = {
+        "score": form.get("score") or None,
+        "comment": comment if isinstance(comment, str) and comment.strip() else None,
+    }
+    with shown_on(_case_form(request, session, principal, case_id, lang)):
+        data = validate_form(RatingCreate, sent)
+        await cases_service.rate(session, principal, case_id, data, lang)
     return redirect(request, f"/cases/{case_id}?done=rated")
