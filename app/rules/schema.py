@@ -21,6 +21,19 @@ District = Literal["yangpu", "changning", "shanghai", "national"]
 Confidence = Literal["high", "medium", "low"]
 ParamType = Literal["int", "double", "bool", "string", "list<string>", "list<int>", "list<double>"]
 ParamScalar = bool | int | float | str | list[str] | list[int] | list[float]
+EdgeClass = Literal[
+    "route_access",
+    "durations_from_dates",
+    "windows_counted_strictly",
+    "dates_in_the_future",
+    "outputs_of_a_non_eligible_result",
+    "three_valued_sums",
+    "citations_and_dates",
+    "assumptions_flagged",
+    "explanations_a_citizen_understands",
+    "requests_refused_cleanly",
+]
+"""The classes of rule errors a review found (issue 13); a test case names the ones it guards."""
 
 
 class _Strict(BaseModel):
@@ -289,6 +302,9 @@ class TestCase(_Strict):
     # A payment cycle's re-check instead of the application: only the lapsing conditions in
     # force in this month of the schedule; ``status`` and ``conditions`` are theirs.
     lapsing_month: int | None = Field(default=None, ge=1)
+    # Which class of past errors this case guards against; tests/unit/rules/edge_classes/ runs
+    # the cases of each class and requires them on every policy the class touches.
+    classes: tuple[EdgeClass, ...] = ()
 
 
 class TestFile(_Strict):
