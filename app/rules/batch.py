@@ -8,7 +8,7 @@ refuses is refused here too (with its index).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,7 +21,13 @@ from app.rules.compiled import CompiledPolicy, TreeNode
 from app.rules.facts import FACTS, FactError, FactSpec, FactValue, _convert, validate_facts
 from app.rules.results import Status
 from app.rules.scalar import UNKNOWN
-from app.rules.timeutil import split_dates, whole_months_array, whole_years_array
+from app.rules.timeutil import (
+    exact_months_array,
+    split_dates,
+    term_months_array,
+    whole_months_array,
+    whole_years_array,
+)
 from app.rules.vector import BoolCol, Col, NumCol, SetCol, StrCol, StringTable, VCtx
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -64,15 +70,24 @@ class _Columns(vector.FactSource):
         raise NotImplementedError
 
     def _derived(self, spec: FactSpec) -> Col:
-        base = spec.derived_from or spec.name
-        ymd, mask = self.dates(base)
-        if spec.name == "age":
-            values = whole_years_array(ymd, self.as_of)
-        elif spec.name == "contract_months_remaining":
-            values = whole_months_array(self.as_of, ymd)
-        else:
-            values = whole_months_array(ymd, self.as_of)
+        ymd, mask = self.dates(spec.derived_from or spec.name)
+        start, end = ymd, self.as_of
+        if spec.derivation == "between":
+            end, second_mask = self.dates(spec.derived_to or spec.name)
+            mask = mask & second_mask
+        elif spec.derivation == "until":
+            start, end = self.as_of, ymd
+        values = _MEASURE_ARRAYS[spec.measure or "whole_months"](start, end)
         return NumCol(np.asarray(values, dtype=np.float64), mask)
+
+
+_MEASURE_ARRAYS: Mapping[str, Callable[[Ymd, Ymd], npt.NDArray[Any]]] = {
+    "whole_years": whole_years_array,
+    "whole_months": whole_months_array,
+    "exact_months": exact_months_array,
+    "term_months": term_months_array,
+}
+"""The vectorised twin of :data:`app.rules.facts.MEASURES`, key by key."""
 
 
 def _ymd_of(day: date) -> Ymd:

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from app.rules import cel, scalar, vector
 from app.rules.cel import CelError, TypeChecker
-from app.rules.facts import FACTS, TIME_FACTS, FactValue, base_fact, derive
+from app.rules.facts import FACTS, TIME_FACTS, FactValue, base_facts, derive
 from app.rules.scalar import UNKNOWN
 from app.rules.schema import Atomic, Condition, Formula, Group, Parameter, PolicyFile
 from app.rules.shapes import Shape, shape_of
@@ -130,9 +130,9 @@ class CompiledPolicy:
     def __post_init__(self) -> None:
         changes = {v.valid_from for p in self.spec.parameters.values() for v in p.values}
         self.param_changes: tuple[date, ...] = tuple(sorted(changes))
-        names = {base_fact(n) for leaf in self.leaves for n in leaf.facts}
+        names = {b for leaf in self.leaves for n in leaf.facts for b in base_facts(n)}
         outputs = (f for f in self.formulas.values() if f.spec.output)
-        names |= {base_fact(n) for f in outputs for n in f.facts}
+        names |= {b for f in outputs for n in f.facts for b in base_facts(n)}
         self.facts_used: frozenset[str] = frozenset(names)
         """Entered facts the version can read (bases of derived facts included)."""
         self._calc_fns = {name: f.fn for name, f in self.formulas.items()}

@@ -23,7 +23,7 @@ from typing import Any
 
 from app.rules import cel
 from app.rules.compiled import CompiledPolicy, Evaluation, Leaf, Template, TreeNode, combine
-from app.rules.facts import FACT_ORDER, FACTS, VALUE_LABELS, Text, base_fact, to_json_value
+from app.rules.facts import FACT_ORDER, FACTS, VALUE_LABELS, Text, base_facts, to_json_value
 from app.rules.results import ClauseRef, Criterion, Result
 from app.rules.scalar import UNKNOWN
 from app.rules.shapes import Comparison, Flag, Includes, Membership
@@ -238,7 +238,7 @@ def ordered_facts(names: frozenset[str]) -> list[str]:
     """Entered facts behind ``names`` in vocabulary order (memoised: few distinct sets occur)."""
     hit = _ORDERED.get(names)
     if hit is None:
-        hit = tuple(sorted({base_fact(n) for n in names}, key=FACT_ORDER.__getitem__))
+        hit = tuple(sorted({b for n in names for b in base_facts(n)}, key=FACT_ORDER.__getitem__))
         if len(_ORDERED) < 4096:
             _ORDERED[names] = hit
     return list(hit)
@@ -268,7 +268,9 @@ def missing_facts(ev: Evaluation, outputs_unknown: Sequence[str]) -> list[str]:
             veto = combine(policy.tree, forced) is False
             forced[index] = True
             clincher = combine(policy.tree, forced) is True
-            for name in {base_fact(n) for n in ev.touched[index]}:
+            known = ev.ctx.facts
+            unknown = {b for n in ev.touched[index] for b in base_facts(n) if b not in known}
+            for name in unknown:
                 score = ranked.setdefault(name, [0, 0, 0, 99])
                 score[0] -= veto
                 score[1] -= clincher

@@ -11,7 +11,7 @@ left out (unknown) whenever the date they are computed from is unknown.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from importlib import resources
 from typing import Any, Literal
@@ -19,10 +19,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from app.rules.timeutil import whole_months, whole_years
+from app.rules.timeutil import exact_months, term_months, whole_months, whole_years
 
 FactType = Literal["bool", "int", "number", "string", "enum", "country", "date", "list"]
 Advance = Literal["months", "years"]
+Derivation = Literal["since", "until", "between"]
+Measure = Literal["whole_years", "whole_months", "exact_months", "term_months"]
 FactValue = bool | int | float | str | date | tuple[str, ...]
 
 
@@ -67,12 +69,29 @@ class FactSpec(BaseModel):
     unit: Text | None = None
     step: float = 1.0
     derived_from: str | None = None
+    derived_to: str | None = None
+    derivation: Derivation | None = None
+    measure: Measure | None = None
     advances: Advance | None = None
     gap: Text | None = None
 
     @property
     def derived(self) -> bool:
         return self.derived_from is not None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The entered facts this one is computed from (itself when entered)."""
+        if self.derived_from is None:
+            return (self.name,)
+        return (
+            (self.derived_from,)
+            if self.derived_to is None
+            else (
+                self.derived_from,
+                self.derived_to,
+            )
+        )
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -94,7 +113,10 @@ def _load_vocabulary() -> tuple[FactSpec, ...]:
             EnumValue(code=item["code"], label=_t(item["zh"], item["en"]))
             for item in entry.get("values", ())
         )
-        specs.append(FactSpec.model_validate(entry))
+        spec = FactSpec.model_validate(entry)
+        if spec.derived and (spec.derivation is None or spec.measure is None):
+            raise ValueError(f"derived fact {spec.name} needs a derivation and a measure")
+        specs.append(spec)
     return tuple(specs)
 
 
@@ -108,41 +130,55 @@ VALUE_LABELS: Mapping[str, Mapping[str, Text]] = {
 """The fact vocabulary, in questionnaire order."""
 
 TIME_FACTS: frozenset[str] = frozenset(
-    spec.name for spec in _SPECS if spec.derived or spec.advances
+    spec.name for spec in _SPECS if spec.derivation in ("since", "until") or spec.advances
 )
-"""Facts that change with the calendar alone (derived from dates, or counters that advance)."""
+"""Facts that change with the calendar alone (measured from a date to the evaluation date, or
+counters that advance); a period between two entered dates does not."""
 DERIVED_FACTS: tuple[str, ...] = tuple(spec.name for spec in _SPECS if spec.derived)
 INPUT_FACTS: tuple[str, ...] = tuple(spec.name for spec in _SPECS if not spec.derived)
 FACT_ORDER: Mapping[str, int] = {name: index for index, name in enumerate(FACTS)}
 
 
 def base_fact(name: str) -> str:
-    """The entered fact a derived fact is computed from (the fact itself otherwise)."""
+    """The (first) entered fact a derived fact is computed from (the fact itself otherwise)."""
     return FACTS[name].derived_from or name
+
+
+def base_facts(name: str) -> tuple[str, ...]:
+    """Every entered fact a derived fact is computed from (the fact itself otherwise)."""
+    return FACTS[name].sources
+
+
+MEASURES: Mapping[str, Callable[[date, date], int | float]] = {
+    "whole_years": whole_years,
+    "whole_months": whole_months,
+    "exact_months": exact_months,
+    "term_months": term_months,
+}
+"""How each derived fact measures its period: the one definition both engines follow."""
 
 
 def derive(facts: Mapping[str, FactValue], as_of: date) -> dict[str, FactValue]:
     """Entered facts plus the derived ones that can be computed at ``as_of``."""
     result = dict(facts)
-    birth = facts.get("birth_date")
-    if isinstance(birth, date):
-        result["age"] = whole_years(birth, as_of)
-    for name, source in _MONTH_DERIVED:
-        start = facts.get(source)
-        if isinstance(start, date):
-            result[name] = whole_months(start, as_of)
-    contract_end = facts.get("contract_end_date")
-    if isinstance(contract_end, date):
-        result["contract_months_remaining"] = whole_months(as_of, contract_end)
+    for spec in _DERIVED_SPECS:
+        first = facts.get(spec.derived_from or "")
+        if not isinstance(first, date):
+            continue
+        if spec.derivation == "between":
+            second = facts.get(spec.derived_to or "")
+            if not isinstance(second, date):
+                continue
+            start, end = first, second
+        elif spec.derivation == "until":
+            start, end = as_of, first
+        else:
+            start, end = first, as_of
+        result[spec.name] = MEASURES[spec.measure or "whole_months"](start, end)
     return result
 
 
-_MONTH_DERIVED: tuple[tuple[str, str], ...] = (
-    ("months_since_graduation", "graduation_date"),
-    ("months_since_return", "return_date"),
-    ("employment_months", "employment_start_date"),
-    ("months_since_certificate", "certificate_date"),
-)
+_DERIVED_SPECS: tuple[FactSpec, ...] = tuple(spec for spec in _SPECS if spec.derived)
 
 
 def advance(facts: Mapping[str, FactValue], months: int) -> dict[str, FactValue]:

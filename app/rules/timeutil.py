@@ -7,14 +7,20 @@ fails on month ends; the conventions live here once:
   when ``b`` is the last day of its month (so 31 Jan -> 28 Feb counts as one month);
 - intervals running backwards are negative and symmetric:
   ``whole_months(b, a) == -whole_months(a, b)``;
-- a person born on 29 February has their birthday on 1 March in common years.
+- a person born on 29 February has their birthday on 1 March in common years;
+- *exact* months add the part month as a fraction (days elapsed in it over its length), so that
+  a window "within N months" is ``exact_months(start, day) <= N`` and is N exactly on the N-month
+  anniversary and no later: whole months alone, compared with ``<=``, admit a person for almost a
+  whole month after the window has closed;
+- a period that *includes* its end date (a labour contract running to its last day) is measured
+  to the day after that date, so a contract from 1 Jan 2025 to 31 Dec 2026 lasts 24 months.
 """
 
 from __future__ import annotations
 
 import calendar
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +59,35 @@ def add_months(day: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(day.day, days_in_month(year, month)))
+
+
+def exact_months(start: date, end: date) -> float:
+    """Months from ``start`` to ``end``, the part month as a fraction; negative when earlier."""
+    if end < start:
+        return -exact_months(end, start)
+    months = whole_months(start, end)
+    anchor = add_months(start, months)
+    if anchor >= end:
+        return float(months)
+    following = add_months(start, months + 1)
+    return months + (end - anchor).days / (following - anchor).days
+
+
+def months_at_least(start: date, end: date, months: int) -> bool:
+    """Whether ``end`` is at least ``months`` months after ``start`` (the anniversary counts)."""
+    return add_months(start, months) <= end
+
+
+def within_months(start: date, day: date, months: int, *, inclusive: bool = True) -> bool:
+    """Whether ``day`` falls in the ``months`` after ``start``; ``inclusive`` admits the
+    anniversary itself (民法典 art. 1259: 以内 includes the number, 不满 does not)."""
+    limit = add_months(start, months)
+    return start <= day and (day <= limit if inclusive else day < limit)
+
+
+def term_months(start: date, last_day: date) -> int:
+    """Whole months of a period that runs from ``start`` up to and including ``last_day``."""
+    return whole_months(start, last_day + timedelta(days=1))
 
 
 def split_dates(days: npt.NDArray[np.datetime64]) -> Ymd:
@@ -105,3 +140,47 @@ def _months_forward(start: Ymd, end: Ymd) -> IntArray:
     short = (ed < sd) & (ed != _month_length(ey, em))
     result: IntArray = months - short
     return result
+
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def to_days(ymd: Ymd) -> npt.NDArray[np.datetime64]:
+    """``datetime64[D]`` of year, month and day arrays (the inverse of :func:`split_dates`)."""
+    year, month, day = ymd
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days: npt.NDArray[np.datetime64] = months.astype("datetime64[D]") + (day - 1).astype(
+        "timedelta64[D]"
+    )
+    return days
+
+
+def add_months_array(ymd: Ymd, months: IntArray) -> Ymd:
+    """Vectorised :func:`add_months`."""
+    year, month, day = ymd
+    index = year * 12 + month - 1 + months
+    new_year, new_month = index // 12, index % 12 + 1
+    return new_year, new_month, np.minimum(day, _month_length(new_year, new_month))
+
+
+def exact_months_array(start: Ymd, end: Ymd) -> FloatArray:
+    """Vectorised :func:`exact_months`; the same float operations, so row by row identical."""
+    whole = whole_months_array(start, end)
+    backwards = _key(end) < _key(start)
+    # Measure forwards from the earlier date, then restore the sign, as the scalar version does.
+    early = tuple(np.where(backwards, e, s) for s, e in zip(start, end, strict=True))
+    late = tuple(np.where(backwards, s, e) for s, e in zip(start, end, strict=True))
+    months = np.abs(whole)
+    anchor = to_days(add_months_array(early, months))  # type: ignore[arg-type]
+    following = to_days(add_months_array(early, months + 1))  # type: ignore[arg-type]
+    elapsed = (to_days(late) - anchor).astype(np.int64)  # type: ignore[arg-type]
+    span = (following - anchor).astype(np.int64)
+    part = np.where(elapsed > 0, elapsed / np.maximum(span, 1), 0.0)
+    result: FloatArray = np.where(backwards, -(months + part), months + part)
+    return result
+
+
+def term_months_array(start: Ymd, last_day: Ymd) -> IntArray:
+    """Vectorised :func:`term_months`."""
+    after = split_dates(to_days(last_day) + np.timedelta64(1, "D"))
+    return whole_months_array(start, after)

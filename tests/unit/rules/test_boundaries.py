@@ -38,6 +38,8 @@ DATE_OF = {
     "months_since_certificate": "certificate_date",
     "contract_months_remaining": "contract_end_date",
 }
+EXACT = frozenset(name for name in DATE_OF if FACTS[name].measure == "exact_months")
+"""Facts measured in exact months: a window on them is checked a day either side of its end."""
 
 
 def _comparisons() -> Iterator[tuple[CompiledPolicy, cel.Node, Comparison]]:
@@ -93,6 +95,9 @@ def test_threshold(policy: CompiledPolicy, node: cel.Node, shape: Comparison) ->
     day = _day(policy)
     params = policy.params_at(day)
     bound = policy.fn_for(shape.bound)(policy.context({}, params))
+    if fact in EXACT:
+        _check_exact_window(policy, node, shape, fact, bound, day)
+        return
     step = 1 if spec.type == "int" else 0.5
     checked = 0
     for value in (bound - step, bound, bound + step):
@@ -109,12 +114,43 @@ def test_threshold(policy: CompiledPolicy, node: cel.Node, shape: Comparison) ->
     assert checked >= 2
 
 
+def _check_exact_window(
+    policy: CompiledPolicy,
+    node: cel.Node,
+    shape: Comparison,
+    fact: str,
+    bound: float,
+    day: date,
+) -> None:
+    """The bound is reached on the anniversary day exactly: the day before and the day after
+    fall on either side of it, so ``<=`` admits the anniversary and ``<`` does not."""
+    params = policy.params_at(day)
+    anniversary = add_months(day, -int(bound)) if bound == int(bound) else None
+    assert anniversary is not None, f"{fact} compared with a part month: {bound}"
+    values = []
+    for shift in (1, 0, -1):  # a later event date is a smaller elapsed time
+        facts = derive({DATE_OF[fact]: anniversary + timedelta(days=shift)}, day)
+        value = facts[fact]
+        assert isinstance(value, float)
+        values.append(value)
+        result = policy.fn_for(node)(policy.context(facts, params))
+        assert result == OPS[shape.op](value, bound), (value, bound)
+    assert values[0] < bound == values[1] < values[2]
+
+
 @pytest.mark.parametrize("fact", sorted(set(DATE_OF) - {"age", "contract_months_remaining"}))
 def test_month_counters_turn_over_on_the_anniversary_day(fact: str) -> None:
     day = date(2026, 11, 22)
     start = add_months(day, -12)
     assert derive({DATE_OF[fact]: start}, day)[fact] == 12
-    assert derive({DATE_OF[fact]: start + timedelta(days=1)}, day)[fact] == 11
+    later = derive({DATE_OF[fact]: start + timedelta(days=1)}, day)[fact]
+    assert isinstance(later, int | float)
+    if fact in EXACT:
+        # 2025-11-23 to 2026-11-22: 11 whole months to 2026-10-23, then 30 of the 31 days of
+        # the month that runs to 2026-11-23.
+        assert later == 11 + 30 / 31
+    else:
+        assert later == 11
 
 
 def test_age_turns_over_on_the_birthday_and_leap_day_birthdays_on_1_march() -> None:

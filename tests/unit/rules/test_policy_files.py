@@ -80,7 +80,11 @@ def test_an_open_ended_version_followed_by_another_is_an_overlap(tmp_path: Path)
             "pass.en\n  Field required",
         ),
         ("highest_degree in params.eligible_degrees", "highest_degre in [1]", "unknown fact"),
-        ("months_since_return < params.return_window_months", "months_since_return < 12.0", "int"),
+        (
+            "months_since_return < params.return_window_months",
+            "months_since_return < 12",
+            "double < int",
+        ),
         ('"回国{actual}个月', '"回国{months_abroad}个月', "unknown template field"),
         ("value: 45000}", "value: 45000.5}", "not a int"),
         (
