@@ -181,6 +181,7 @@ class SocialInsuranceRecord(Verified):
     social_insurance_months: int
     social_insurance_months_in_district: int
     social_insurance_base_multiple: float | None
+    social_insurance_base_multiple_36_of_48: float | None = None
     employer_uscc: str | None
     employer_name: str | None
     employer_district: Literal["yangpu", "changning", "other_shanghai"] | None
@@ -190,6 +191,7 @@ class SocialInsuranceRecord(Verified):
             social_insurance_months=self.social_insurance_months,
             social_insurance_months_in_district=self.social_insurance_months_in_district,
             social_insurance_base_multiple=self.social_insurance_base_multiple,
+            social_insurance_base_multiple_36_of_48=self.social_insurance_base_multiple_36_of_48,
             employer_district=self.employer_district,
         )
 
@@ -572,7 +574,9 @@ def summarise_contributions(
 
     Months are counted once even when two employers paid for the same month. The base multiple is
     averaged over the months paid in the twelve months before ``as_of`` (the vocabulary's "last
-    12 months"); with none paid in that window it is unknown rather than zero.
+    12 months"); with none paid in that window it is unknown rather than zero. The multiple
+    reached in at least 36 of the last 48 months (居转户, points base bonus) is the 36th highest
+    monthly multiple in that window, and 0 when fewer than 36 months were paid.
     """
     all_months: set[int] = set()
     district_months: set[int] = set()
@@ -586,6 +590,10 @@ def summarise_contributions(
             multiples[month] = max(multiples.get(month, 0.0), period.base_multiple)
     last = as_of.year * 12 + as_of.month - 2  # the month before as_of
     window = [multiples[m] for m in range(last - 11, last + 1) if m in multiples]
+    long_window = sorted(
+        (multiples[m] for m in range(last - 47, last + 1) if m in multiples), reverse=True
+    )
+    sustained = long_window[35] if len(long_window) >= 36 else 0.0
     current = next((p for p in sorted(periods, key=lambda p: p.to_month) if p.ongoing), None)
     employer_district: str | None = None
     if current is not None:
@@ -596,6 +604,7 @@ def summarise_contributions(
         "social_insurance_months": len(all_months),
         "social_insurance_months_in_district": len(district_months),
         "social_insurance_base_multiple": round(sum(window) / len(window), 2) if window else None,
+        "social_insurance_base_multiple_36_of_48": round(sustained, 2),
         "employer_uscc": current.employer_uscc if current else None,
         "employer_name": current.employer_name if current else None,
         "employer_district": employer_district,

@@ -144,6 +144,8 @@ class TestSocialInsurance:
             "social_insurance_months": 27 + yangpu_months,
             "social_insurance_months_in_district": yangpu_months,
             "social_insurance_base_multiple": 2.8,
+            # Yangpu's 2.8x runs from 2021-11: more than 36 of the last 48 months.
+            "social_insurance_base_multiple_36_of_48": 2.8,
             "employer_district": "yangpu",
         }
         assert yangpu.employer_name == "杨浦滨江数字研究院"
@@ -163,6 +165,8 @@ class TestSocialInsurance:
         assert result.facts() == {
             "social_insurance_months": 124,
             "social_insurance_months_in_district": 0,
+            # nothing paid since 2024-12: no multiple was reached in 36 of the last 48 months
+            "social_insurance_base_multiple_36_of_48": 0.0,
         }
 
     def test_gaps_and_overlaps_count_each_month_once(self) -> None:
@@ -188,6 +192,31 @@ class TestSocialInsurance:
         assert summary["social_insurance_months_in_district"] == 3 + 9
         assert summary["social_insurance_base_multiple"] == 2.0  # only 2025-09 .. 2026-05
         assert summary["employer_district"] == "yangpu"
+        # 17 months paid in the last 48: no multiple was held for 36 of them
+        assert summary["social_insurance_base_multiple_36_of_48"] == 0.0
+
+    def test_the_multiple_held_in_36_of_the_last_48_months_is_the_36th_highest(self) -> None:
+        def period(frm: str, to: str, multiple: float) -> ContributionPeriod:
+            return ContributionPeriod(
+                employer_uscc="X",
+                employer_name="X",
+                district="yangpu",
+                from_month=frm,
+                to_month=to,
+                ongoing=to == "2026-05",
+                monthly_base_cny=0,
+                base_multiple=multiple,
+            )
+
+        # the last 48 months before June 2026 run 2022-06 .. 2026-05
+        periods = (
+            period("2022-06", "2024-05", 3.2),  # 24 months at 3.2
+            period("2024-06", "2025-05", 2.1),  # 12 at 2.1: the 36th highest
+            period("2025-06", "2026-05", 1.0),  # 12 at 1.0
+        )
+        summary = summarise_contributions(periods, district="yangpu", as_of=date(2026, 6, 15))
+        assert summary["social_insurance_base_multiple_36_of_48"] == 2.1
+        assert summary["social_insurance_base_multiple"] == 1.0
 
 
 class TestDegrees:

@@ -39,6 +39,7 @@ SYSTEM_FACTS: dict[OutsideSystem, tuple[str, ...]] = {
         "social_insurance_months",
         "social_insurance_months_in_district",
         "social_insurance_base_multiple",
+        "social_insurance_base_multiple_36_of_48",
         "employer_district",
     ),
     OutsideSystem.DEGREES: (
