@@ -275,7 +275,7 @@ class Evidence:
     """What backs one dated value: its basis and, for a sourced value, the rows or article text
     that contain it (the review page quotes them)."""
 
-    status: Literal["sourced", "assumed", "none"]
+    basis: Literal["sourced", "assumed", "none"]
     source: Source | None
     rows: tuple[FactLine, ...]
     article_text: str | None
