@@ -91,6 +91,7 @@ def staff_administration(principal: Principal) -> list[NavItem]:
         NavItem("/staff/audit", N_("Audit log"), (Permission.READ_AUDIT,)),
         NavItem("/staff/admin/services", N_("Service catalog"), (Permission.MANAGE_STAFF,)),
         NavItem("/staff/admin/calendar", N_("Holiday calendar"), (Permission.MANAGE_STAFF,)),
+        NavItem("/staff/admin/policies", N_("Policy review"), (Permission.REVIEW_POLICIES,)),
     ]
     return [item for item in items if _any(principal, item.permissions)]
 

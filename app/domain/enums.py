@@ -52,6 +52,8 @@ class Permission(StrEnum):
     CHECK_PAYMENTS = "check_payments"
     # 好差评: call back after a poor rating and record the outcome (the department's supervisor).
     FOLLOW_UP_RATINGS = "follow_up_ratings"
+    # Read every policy parameter with its source or assumption before a version goes live.
+    REVIEW_POLICIES = "review_policies"
 
 
 class ConsentPurpose(StrEnum):
@@ -113,9 +115,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_EMPLOYERS,
             Permission.HANDLE_CASES,
             Permission.FOLLOW_UP_RATINGS,
+            Permission.REVIEW_POLICIES,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT}),
+    # Policies hold no personal data: auditors may read the review pages too.
+    Role.AUDITOR: frozenset(
+        {Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT, Permission.REVIEW_POLICIES}
+    ),
     Role.SYSADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_STAFF}),
 }
 

@@ -1,6 +1,8 @@
 """Small command line for policy authors: ``python -m app.rules <command>``.
 
-- ``check``: load every policy file, run every YAML case, report coverage gaps;
+- ``check``: load every policy file, run every YAML case, report coverage gaps, then every
+  value or citation its source does not back (app/rules/audit.py), with counts per kind and
+  policy; exits 1 on any problem;
 - ``assumptions``: list the versions and parameters that are assumptions (what staff must
   confirm first);
 - ``warm-cache``: parse every expression once so the next cold start skips the CEL parser
@@ -12,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 
+from app.rules.audit import audit_library, summary
 from app.rules.engine import load_library
 from app.rules.testing import condition_coverage, read_test_files, run_case
 
@@ -34,6 +37,13 @@ def _check() -> int:
                 if not {"true", "false"} <= got:
                     failures += 1
                     sys.stdout.write(f"UNCOVERED {info.policy_id}: {atomic.id} {sorted(got)}\n")
+    unbacked = audit_library(library)
+    for finding in unbacked:
+        failures += 1
+        sys.stdout.write(finding.line + "\n")
+    for kind, counts in sorted(summary(unbacked).items()):
+        per_policy = ", ".join(f"{policy} {n}" for policy, n in sorted(counts.items()))
+        sys.stdout.write(f"{kind}: {sum(counts.values())} ({per_policy})\n")
     cases = sum(len(f.cases) for f in files)
     sys.stdout.write(f"{cases} cases, {failures} problems\n")
     return 1 if failures else 0

@@ -43,7 +43,9 @@ class _Strict(BaseModel):
 
 
 class Document(_Strict):
-    """An issuing document. ``number`` is the 文号; null when no source gave it."""
+    """An issuing document. ``number`` is the 文号; null when no source gave it. ``text`` names
+    the document's full text kept in the package (``sources/<file>.txt`` under app/rules) when
+    we have it, so ``python -m app.rules check`` can find each cited article and quote in it."""
 
     title: Text
     issuer: Text
@@ -51,6 +53,7 @@ class Document(_Strict):
     issued: date | None = None
     url: str | None = None
     note: Text | None = None
+    text: str | None = Field(default=None, pattern=r"^sources/[a-z0-9][a-z0-9._-]*\.txt$")
 
 
 class Source(_Strict):

@@ -123,6 +123,7 @@ class TestStaffNavigation:
             "/staff/audit",
             "/staff/admin/services",
             "/staff/admin/calendar",
+            "/staff/admin/policies",
         }
 
     @pytest.mark.parametrize("build", [staff_navigation, staff_administration])
@@ -172,6 +173,7 @@ class TestStaffNavigation:
             "Audit log",
             "Service catalog",
             "Holiday calendar",
+            "Policy review",
         ]
 
     @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Back-office administration pages: the audit log for auditors; the holiday calendar and the
-service catalog for district admins."""
+service catalog for district admins; the policy review pages for both."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.core.forms import (
     shown_on,
     validate_form,
 )
-from app.core.templates import redirect, render
+from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
@@ -29,11 +29,13 @@ from app.services import admin as admin_service
 from app.services.admin import AuditFilter, CalendarDayUpdate, ServiceUpdate
 from app.services.audit import ChainReport
 from app.services.catalog import shipped_materials
+from app.services.eligibility import review as review_service
 from app.workflow.values import SHANGHAI, local_date
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Auditor = Annotated[Principal, Depends(require_permission(Permission.READ_AUDIT))]
 DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_STAFF))]
+PolicyReviewer = Annotated[Principal, Depends(require_permission(Permission.REVIEW_POLICIES))]
 Csrf = Depends(csrf_protect)
 
 _AUDIT_FILTERS = ("action", "date_from", "date_to", "case_number", "before_seq")
@@ -306,3 +308,19 @@ async def service_save(
         update = validate_form(ServiceUpdate, data)
         await admin_service.update_service(session, principal, service_id, update)
     return redirect(request, f"/staff/admin/services?saved={service.code}")
+
+
+@router.get("/admin/policies", response_class=HTMLResponse)
+async def policies_page(request: Request, principal: PolicyReviewer) -> HTMLResponse:
+    """Every policy with its parameter counts and what the source check found."""
+    policies = review_service.list_policies(principal, language(request))
+    return render(request, "staff/admin_policies.html", {"policies": policies})
+
+
+@router.get("/admin/policies/{policy_id}", response_class=HTMLResponse)
+async def policy_review_page(
+    policy_id: str, request: Request, principal: PolicyReviewer
+) -> HTMLResponse:
+    """Each version's parameters: values over time, source or assumption, covering cases."""
+    policy = review_service.review(principal, policy_id, language(request))
+    return render(request, "staff/admin_policy.html", {"policy": policy})
