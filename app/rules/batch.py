@@ -343,5 +343,7 @@ def evaluate(
             values, mask = vector.materialise(col, formula.kind, n, source.strings)
             if formula.spec.when == "not_ineligible":
                 mask = mask & (codes != 0)
+            elif formula.spec.when == "eligible":
+                mask = mask & (codes == 1)
             outputs[name] = OutputColumn(formula.kind, values, mask)
     return codes, outputs
