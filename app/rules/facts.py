@@ -51,7 +51,10 @@ class FactSpec(BaseModel):
     ``advances`` marks counters that keep growing while nothing else changes (the applicant keeps
     paying social insurance, holding the permit, working): the date search of the hints moves them
     forward with the calendar. ``gap`` is the phrase a numeric-gap hint uses, with ``{delta}`` and
-    ``{district}`` placeholders.
+    ``{district}`` placeholders. ``changeable: false`` marks what a person cannot be asked to
+    change (birth date, nationality, hukou, the university and degree already obtained, days
+    already used): hints never propose it. ``value_labels`` name the codes of an int-coded fact
+    (skill level 0 = none, 1 = senior technician...) wherever a value is shown.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -69,10 +72,17 @@ class FactSpec(BaseModel):
     derived_from: str | None = None
     advances: Advance | None = None
     gap: Text | None = None
+    changeable: bool = True
+    value_labels: tuple[tuple[int, Text], ...] = ()
 
     @property
     def derived(self) -> bool:
         return self.derived_from is not None
+
+    @property
+    def can_change(self) -> bool:
+        """Whether a hint may propose a new value (derived facts move only with time)."""
+        return self.changeable and not self.derived
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -94,6 +104,10 @@ def _load_vocabulary() -> tuple[FactSpec, ...]:
             EnumValue(code=item["code"], label=_t(item["zh"], item["en"]))
             for item in entry.get("values", ())
         )
+        entry["value_labels"] = tuple(
+            (int(item["code"]), _t(item["zh"], item["en"]))
+            for item in entry.get("value_labels", ())
+        )
         specs.append(FactSpec.model_validate(entry))
     return tuple(specs)
 
@@ -106,6 +120,10 @@ VALUE_LABELS: Mapping[str, Mapping[str, Text]] = {
     spec.name: {value.code: value.label for value in spec.values} for spec in _SPECS if spec.values
 }
 """The fact vocabulary, in questionnaire order."""
+INT_LABELS: Mapping[str, Mapping[int, Text]] = {
+    spec.name: dict(spec.value_labels) for spec in _SPECS if spec.value_labels
+}
+"""Names of the codes of int-coded facts (skill levels), shown instead of the bare number."""
 
 TIME_FACTS: frozenset[str] = frozenset(
     spec.name for spec in _SPECS if spec.derived or spec.advances
