@@ -164,14 +164,18 @@ _MONTH_DERIVED: tuple[tuple[str, str], ...] = (
 
 
 def advance(facts: Mapping[str, FactValue], months: int) -> dict[str, FactValue]:
-    """Entered counters after ``months`` more months of the same situation."""
+    """Entered counters after ``months`` more months of the same situation.
+
+    A counter stops at its vocabulary maximum: a date a hint announces can be checked by
+    entering the counters of that day, which validation would refuse beyond it."""
     result = dict(facts)
     for name, value in facts.items():
-        kind = FACTS[name].advances
-        if kind == "months" and isinstance(value, int):
-            result[name] = value + months
-        elif kind == "years" and isinstance(value, float):
-            result[name] = value + months / 12
+        spec = FACTS[name]
+        top = spec.maximum if spec.maximum is not None else float("inf")
+        if spec.advances == "months" and isinstance(value, int):
+            result[name] = int(min(value + months, top))
+        elif spec.advances == "years" and isinstance(value, float):
+            result[name] = min(value + months / 12, top)
     return result
 
 
