@@ -240,10 +240,12 @@ class TimelineColumns(_Columns):
         if isinstance(value, bool):
             return BoolCol(value, not value)
         if isinstance(value, int | float):
+            # Counters stop at their vocabulary maximum, as facts.advance does.
+            top = spec.maximum if spec.maximum is not None else np.inf
             if spec.advances == "months":
-                return NumCol(float(value) + self.months, True)
+                return NumCol(np.minimum(float(value) + self.months, top), True)
             if spec.advances == "years":
-                return NumCol(float(value) + self.months / 12, True)
+                return NumCol(np.minimum(float(value) + self.months / 12, top), True)
             return NumCol(float(value), True)
         if isinstance(value, tuple):
             bits = sum(1 << spec.codes.index(code) for code in value)
@@ -358,5 +360,7 @@ def evaluate(
             values, mask = vector.materialise(col, formula.kind, n, source.strings)
             if formula.spec.when == "not_ineligible":
                 mask = mask & (codes != 0)
+            elif formula.spec.when == "eligible":
+                mask = mask & (codes == 1)
             outputs[name] = OutputColumn(formula.kind, values, mask)
     return codes, outputs

@@ -246,13 +246,16 @@ class PolicyLibrary:
         outputs: dict[str, Any] = {}
         unknown_outputs: list[str] = []
         for name in policy.outputs:
-            if policy.formulas[name].spec.when == "not_ineligible" and ev.outcome is False:
+            when = policy.formulas[name].spec.when
+            if when != "always" and ev.outcome is False:
                 outputs[name] = None
                 continue
             value = ev.output(name)
             if value is UNKNOWN:
+                # Still computed while the result is open: the facts it needs are worth asking.
                 unknown_outputs.append(name)
-            outputs[name] = explain.json_value(value)
+            granted = when != "eligible" or ev.outcome is True
+            outputs[name] = explain.json_value(value) if granted else None
         missing = [] if ev.outcome is False else explain.missing_facts(ev, unknown_outputs)
         found_hints = []
         if ev.outcome is False:

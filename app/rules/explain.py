@@ -15,15 +15,25 @@ Ordering of ``missing_facts`` (the questionnaire asks the first one first):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
+
+from babel import Locale
 
 from app.rules import cel
 from app.rules.compiled import CompiledPolicy, Evaluation, Leaf, Template, TreeNode, combine
-from app.rules.facts import FACT_ORDER, FACTS, VALUE_LABELS, Text, base_facts, to_json_value
+from app.rules.facts import (
+    FACT_ORDER,
+    FACTS,
+    INT_LABELS,
+    VALUE_LABELS,
+    Text,
+    base_facts,
+    to_json_value,
+)
 from app.rules.results import ClauseRef, Criterion, Result
 from app.rules.scalar import UNKNOWN
 from app.rules.shapes import Comparison, Flag, Includes, Membership
@@ -38,12 +48,51 @@ DISTRICT_NAMES: Mapping[str, Text] = {
 
 # --- values in messages ---------------------------------------------------------------------------
 
+# Hong Kong, Macao and Taiwan are regions of China: named so in both languages, whatever the
+# locale data calls them.
+_REGIONS: Mapping[str, Text] = {
+    "HK": Text(zh="中国香港", en="Hong Kong, China"),
+    "MO": Text(zh="中国澳门", en="Macao, China"),
+    "TW": Text(zh="中国台湾", en="Taiwan, China"),
+}
+
+
+@cache
+def _territories(lang: str) -> Mapping[str, str]:
+    # Read on first use: the locale data costs tens of milliseconds the cold start need not pay.
+    names: Mapping[str, str] = Locale.parse("zh_Hans_CN" if lang == "zh" else "en").territories
+    return names
+
+
+def country_name(code: str, lang: str) -> str:
+    """A country or region by name (``GB`` -> 英国 / United Kingdom); an unknown code as is."""
+    region = _REGIONS.get(code)
+    if region is not None:
+        return region.get(lang)
+    return _territories(lang).get(code, code)
+
+
+def format_number(value: float, lang: str) -> str:
+    """Thousands separators from 10,000 on (four-digit amounts stay as official texts write
+    them); a whole double without its ``.0``; at most two decimals."""
+    if isinstance(value, float) and not value.is_integer():
+        text = f"{value:.2f}".rstrip("0")
+        whole, _, fraction = text.partition(".")
+        return (f"{int(whole):,}" if abs(value) >= 10_000 else whole) + "." + fraction
+    number = int(value)
+    return f"{number:,}" if abs(number) >= 10_000 else str(number)
+
 
 def format_value(value: Any, lang: str, fact: str | None = None) -> str:
     kind = type(value)
     if kind is int:
-        return str(value)
+        numbered = INT_LABELS.get(fact or "")
+        named = numbered.get(value) if numbered else None
+        return named.get(lang) if named is not None else format_number(value, lang)
     if kind is str:
+        spec = FACTS.get(fact or "")
+        if spec is not None and spec.type == "country":
+            return country_name(value, lang)
         labels = VALUE_LABELS.get(fact or "")
         text = labels.get(value) if labels else None
         return text.get(lang) if text is not None else str(value)
@@ -52,15 +101,30 @@ def format_value(value: Any, lang: str, fact: str | None = None) -> str:
     if isinstance(value, bool):
         return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.2f}".rstrip("0")
+        if value.is_integer() and fact in INT_LABELS:
+            return format_value(int(value), lang, fact)
+        return format_number(value, lang)
     if isinstance(value, list | tuple):
         separator = "、" if lang == "zh" else ", "
         return separator.join(format_value(v, lang, fact) for v in value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+        # Several facts behind one condition: each by its label and value, never as JSON.
+        if len(value) == 1:
+            ((name, only),) = value.items()
+            return format_value(only, lang, name if name in FACTS else None)
+        return ("；" if lang == "zh" else "; ").join(
+            f"{_label(name, lang)}{'：' if lang == 'zh' else ': '}"
+            f"{format_value(item, lang, name if name in FACTS else None)}"
+            for name, item in value.items()
+        )
     return str(value)
+
+
+def _label(name: str, lang: str) -> str:
+    spec = FACTS.get(name)
+    return spec.label.get(lang) if spec is not None else name
 
 
 _PLAIN = frozenset({int, float, str, bool})
@@ -177,7 +241,7 @@ def criteria(ev: Evaluation, lang: str) -> list[Criterion]:
             result: Result = "unknown"
         else:
             missing = []
-            message = _render(ev, leaf.templates[(value, lang)], lang, actual, required, fact)
+            message = render_message(ev, leaf, bool(value), lang, actual, required, fact)
             result = "true" if value else "false"
         out.append(
             Criterion(
@@ -193,6 +257,23 @@ def criteria(ev: Evaluation, lang: str) -> list[Criterion]:
             )
         )
     return out
+
+
+def render_message(
+    ev: Evaluation,
+    leaf: Leaf,
+    passed: bool,
+    lang: str,
+    actual: Any,
+    required: Mapping[str, Any],
+    fact: str | None,
+) -> str:
+    """The condition's pass or fail message with the applicant's values filled in."""
+    template = leaf.templates[(passed, lang)]
+    ahead = _negative_duration(ev, template, fact)
+    if ahead is not None:
+        return _ahead_message(*ahead, passed, lang)
+    return _render(ev, template, lang, actual, required, fact)
 
 
 def _render(
@@ -219,7 +300,49 @@ def _render(
             out.append(format_value(ev.output(field[5:]), lang))
         else:
             out.append(format_value(ev.facts.get(field, UNKNOWN), lang, field))
-    return "".join(out)
+    text = "".join(out)
+    # Templates may open with a value ("{actual}: non-Shanghai origin"); a sentence still
+    # starts with a capital.
+    return text[:1].upper() + text[1:] if lang == "en" and text[:1].islower() else text
+
+
+# A duration measured from a date reads backwards when the date is still ahead (graduation
+# expected in 3 months is -3 months since graduation) and a contract that has ended has negative
+# months left: such a value is said in words, never as a negative number.
+_AHEAD: Mapping[str, Text] = {
+    "months_since_graduation": Text(zh="距毕业还有{n}个月", en="graduation is {n} months away"),
+    "months_since_return": Text(
+        zh="回国日期在{n}个月之后", en="the return date is {n} months away"
+    ),
+    "months_since_certificate": Text(
+        zh="证书日期在{n}个月之后", en="the certificate date is {n} months away"
+    ),
+    "employment_months": Text(zh="{n}个月后才入职", en="the job starts in {n} months"),
+    "contract_months_remaining": Text(
+        zh="劳动合同已于{n}个月前到期", en="the labour contract ended {n} months ago"
+    ),
+}
+
+
+def _negative_duration(
+    ev: Evaluation, template: Template, subject: str | None
+) -> tuple[str, float] | None:
+    for _, field in template:
+        name = subject if field in ("actual", "required") else field
+        if name is not None and name in _AHEAD:
+            value = ev.facts.get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+                return name, float(-value)
+    return None
+
+
+def _ahead_message(fact: str, months: float, passed: bool, lang: str) -> str:
+    phrase = _AHEAD[fact].get(lang).replace("{n}", format_number(months, lang))
+    if lang == "zh":
+        return phrase + ("，符合此项条件" if passed else "，不符合此项条件")
+    return (
+        phrase[:1].upper() + phrase[1:] + (": condition met" if passed else ": condition not met")
+    )
 
 
 def missing_message(missing: Sequence[str], lang: str) -> str:

@@ -53,7 +53,10 @@ class FactSpec(BaseModel):
     ``advances`` marks counters that keep growing while nothing else changes (the applicant keeps
     paying social insurance, holding the permit, working): the date search of the hints moves them
     forward with the calendar. ``gap`` is the phrase a numeric-gap hint uses, with ``{delta}`` and
-    ``{district}`` placeholders.
+    ``{district}`` placeholders. ``changeable: false`` marks what a person cannot be asked to
+    change (birth date, nationality, hukou, the university and degree already obtained, days
+    already used): hints never propose it. ``value_labels`` name the codes of an int-coded fact
+    (skill level 0 = none, 1 = senior technician...) wherever a value is shown.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -74,6 +77,8 @@ class FactSpec(BaseModel):
     measure: Measure | None = None
     advances: Advance | None = None
     gap: Text | None = None
+    changeable: bool = True
+    value_labels: tuple[tuple[int, Text], ...] = ()
 
     @property
     def derived(self) -> bool:
@@ -84,14 +89,14 @@ class FactSpec(BaseModel):
         """The entered facts this one is computed from (itself when entered)."""
         if self.derived_from is None:
             return (self.name,)
-        return (
-            (self.derived_from,)
-            if self.derived_to is None
-            else (
-                self.derived_from,
-                self.derived_to,
-            )
-        )
+        if self.derived_to is None:
+            return (self.derived_from,)
+        return (self.derived_from, self.derived_to)
+
+    @property
+    def can_change(self) -> bool:
+        """Whether a hint may propose a new value (derived facts move only with time)."""
+        return self.changeable and not self.derived
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -113,6 +118,10 @@ def _load_vocabulary() -> tuple[FactSpec, ...]:
             EnumValue(code=item["code"], label=_t(item["zh"], item["en"]))
             for item in entry.get("values", ())
         )
+        entry["value_labels"] = tuple(
+            (int(item["code"]), _t(item["zh"], item["en"]))
+            for item in entry.get("value_labels", ())
+        )
         spec = FactSpec.model_validate(entry)
         if spec.derived and (spec.derivation is None or spec.measure is None):
             raise ValueError(f"derived fact {spec.name} needs a derivation and a measure")
@@ -128,6 +137,10 @@ VALUE_LABELS: Mapping[str, Mapping[str, Text]] = {
     spec.name: {value.code: value.label for value in spec.values} for spec in _SPECS if spec.values
 }
 """The fact vocabulary, in questionnaire order."""
+INT_LABELS: Mapping[str, Mapping[int, Text]] = {
+    spec.name: dict(spec.value_labels) for spec in _SPECS if spec.value_labels
+}
+"""Names of the codes of int-coded facts (skill levels), shown instead of the bare number."""
 
 TIME_FACTS: frozenset[str] = frozenset(
     spec.name for spec in _SPECS if spec.derivation in ("since", "until") or spec.advances
@@ -137,11 +150,6 @@ counters that advance); a period between two entered dates does not."""
 DERIVED_FACTS: tuple[str, ...] = tuple(spec.name for spec in _SPECS if spec.derived)
 INPUT_FACTS: tuple[str, ...] = tuple(spec.name for spec in _SPECS if not spec.derived)
 FACT_ORDER: Mapping[str, int] = {name: index for index, name in enumerate(FACTS)}
-
-
-def base_fact(name: str) -> str:
-    """The (first) entered fact a derived fact is computed from (the fact itself otherwise)."""
-    return FACTS[name].derived_from or name
 
 
 def base_facts(name: str) -> tuple[str, ...]:
@@ -182,14 +190,18 @@ _DERIVED_SPECS: tuple[FactSpec, ...] = tuple(spec for spec in _SPECS if spec.der
 
 
 def advance(facts: Mapping[str, FactValue], months: int) -> dict[str, FactValue]:
-    """Entered counters after ``months`` more months of the same situation."""
+    """Entered counters after ``months`` more months of the same situation.
+
+    A counter stops at its vocabulary maximum: a date a hint announces can be checked by
+    entering the counters of that day, which validation would refuse beyond it."""
     result = dict(facts)
     for name, value in facts.items():
-        kind = FACTS[name].advances
-        if kind == "months" and isinstance(value, int):
-            result[name] = value + months
-        elif kind == "years" and isinstance(value, float):
-            result[name] = value + months / 12
+        spec = FACTS[name]
+        top = spec.maximum if spec.maximum is not None else float("inf")
+        if spec.advances == "months" and isinstance(value, int):
+            result[name] = int(min(value + months, top))
+        elif spec.advances == "years" and isinstance(value, float):
+            result[name] = min(value + months / 12, top)
     return result
 
 

@@ -7,7 +7,12 @@ Two searches:
   that satisfies it: a numeric gap, or a set of allowed values. ``all`` needs every child, ``any``
   the cheapest; up to three cheapest options are kept, each applied to the facts and re-evaluated.
   Only options the re-evaluation confirms are returned. Derived facts (age, months since…) cannot
-  be changed by the applicant, so they only appear through the date search.
+  be changed by the applicant, so they only appear through the date search; nor can what the
+  vocabulary marks ``changeable: false`` (birth date, nationality, hukou, the university and
+  degree already obtained, days already used): an option needing such a change is dropped, so
+  a hint only ever asks for what a person can do (wait, earn, insure, obtain a certificate).
+  An option that needs everything a cheaper confirmed option needs, and more, is dropped too:
+  no hint repeats the same change.
 - *Waiting.* If a false condition depends on time, the policy is evaluated month by month for ten
   years with counters advanced (social insurance months, permit years…) and derived ages and
   months recomputed, using the version and parameters in force at each date (the numpy timeline
@@ -160,6 +165,9 @@ class _Search:
 
     def change(self, node: cel.Node, target: bool, condition: str) -> Change | None:
         shape = self.ev.policy.shape(node)
+        fact_of = shape.fact if isinstance(shape, Flag | Includes) else None
+        if fact_of is not None and not FACTS[fact_of].can_change:
+            return None
         if isinstance(shape, Flag):
             wanted = shape.expected if target else not shape.expected
             return self._allowed(shape.fact, [wanted], condition)
@@ -168,7 +176,7 @@ class _Search:
         if shape is None or not isinstance(shape.subject, cel.Fact):
             return None
         fact = shape.subject.name
-        if FACTS[fact].derived:
+        if not FACTS[fact].can_change:
             return None
         if isinstance(shape, Membership):
             values = list(self.value(shape.values))
@@ -220,10 +228,8 @@ def _message(change: Change, district: str) -> Text:
     if change.kind == "allowed_values":
         zh_values = format_value(change.target, "zh", change.fact)
         en_values = format_value(change.target, "en", change.fact)
-        return Text(
-            zh=f"{spec.label.zh}需为：{zh_values}",
-            en=f"{spec.label.en} must be: {en_values}",
-        )
+        label_en = spec.label.en[:1].upper() + spec.label.en[1:]
+        return Text(zh=f"{spec.label.zh}需为：{zh_values}", en=f"{label_en} must be: {en_values}")
     delta = change.target - (change.current or 0)
     unit = spec.unit or Text(zh="", en="")
     if spec.gap is not None and delta > 0:
@@ -235,29 +241,39 @@ def _message(change: Change, district: str) -> Text:
                 text = text.replace("{" + key + "}", format_value(value, lang))
             return text
 
-        return Text(zh=fill(spec.gap.zh, "zh"), en=fill(spec.gap.en, "en"))
-    now_zh, now_en = format_value(change.current, "zh"), format_value(change.current, "en")
-    to_zh, to_en = format_value(change.target, "zh"), format_value(change.target, "en")
+        english = fill(spec.gap.en, "en")
+        return Text(zh=fill(spec.gap.zh, "zh"), en=english[:1].upper() + english[1:])
+    fact = change.fact
+    now_zh, now_en = (
+        format_value(change.current, "zh", fact),
+        format_value(change.current, "en", fact),
+    )
+    to_zh, to_en = format_value(change.target, "zh", fact), format_value(change.target, "en", fact)
+    if change.current is not None:
+        now_zh, now_en = f"{now_zh}{unit.zh}", f"{now_en} {unit.en}".rstrip()
+    label_en = spec.label.en[:1].upper() + spec.label.en[1:]
     if delta > 0:
         return Text(
             zh=f"{spec.label.zh}需达到{to_zh}{unit.zh}（目前{now_zh}）",
-            en=f"{spec.label.en}: needs {to_en} {unit.en} (now {now_en})".replace("  ", " "),
+            en=f"{label_en}: needs {to_en} {unit.en} (now {now_en})".replace("  ", " "),
         )
     return Text(
         zh=f"{spec.label.zh}需不超过{to_zh}{unit.zh}（目前{now_zh}）",
-        en=f"{spec.label.en}: must be at most {to_en} {unit.en} (now {now_en})".replace("  ", " "),
+        en=f"{label_en}: must be at most {to_en} {unit.en} (now {now_en})".replace("  ", " "),
     )
 
 
 def value_hints(ev: Evaluation, entered: dict[str, FactValue], lang: str) -> list[Hint]:
     hints: list[Hint] = []
     option = 0
+    confirmed: list[frozenset[tuple[str, str]]] = []
     for plan in _Search(ev).tree(ev.policy.tree, True):
-        if not plan.changes:
+        if not plan.changes or any(key <= plan.key for key in confirmed):
             continue
         outcome = _verify(ev, plan)
         if outcome is False:
             continue
+        confirmed.append(plan.key)
         option += 1
         status = "unknown" if outcome is UNKNOWN else "eligible"
         for change in plan.changes:

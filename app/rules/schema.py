@@ -188,13 +188,19 @@ class Continuation(_Strict):
 
 
 class Formula(_Strict):
-    """A named CEL formula; ``output: true`` exposes it in results."""
+    """A named CEL formula; ``output: true`` exposes it in results.
+
+    ``when`` says in which results an output has a value (null otherwise): ``always``
+    (explanatory: points, years required), ``not_ineligible`` (eligible or still open: a score
+    that ranks an application) or ``eligible`` (it grants something: an amount, a route, a permit
+    class, so a person who does not qualify is never shown one).
+    """
 
     expr: str
     label: Text
     unit: Text | None = None
     output: bool = False
-    when: Literal["always", "not_ineligible"] = "not_ineligible"
+    when: Literal["always", "not_ineligible", "eligible"] = "not_ineligible"
     note: Text | None = None
 
 

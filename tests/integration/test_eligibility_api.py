@@ -49,7 +49,9 @@ class TestWorkedExamples:
         # policy-facts.md §6 (S36-S38): a doctorate gets 4,000 x3 then 3,000 x3, and months 7-12
         # at the first-quarter rate when stably employed in Changning; at most 45,000 in all.
         assert outputs["monthly_schedule_cny"] == [4000] * 3 + [3000] * 3 + [4000] * 6  # type: ignore[index]
-        assert outputs["total_cny"] == 45000  # type: ignore[index]
+        # Only months 1-6 are certain; 45,000 is the "up to" total.
+        assert outputs["total_cny"] == 21000  # type: ignore[index]
+        assert outputs["max_total_cny"] == 45000  # type: ignore[index]
         assert result["receipt"]["policy_id"] == "changning.returnee_apartment_subsidy"  # type: ignore[index]
 
     async def test_returned_14_months_ago_is_outside_the_one_year_window(

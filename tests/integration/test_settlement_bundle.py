@@ -748,7 +748,8 @@ class TestBundle:
         assert degrees["status"] == "rejected"
         items = mine["timeline"][-1]["items"]
         assert "最高学历学位证书 / Certificate of the highest degree" in items
-        assert any(i.startswith("最高学历学位 / ") for i in items)
+        # The fact is 最高学历 (大专 is a 学历, not a 学位).
+        assert any(i.startswith("最高学历 / ") for i in items)
         # Nothing the other systems confirmed is asked again.
         assert not any(i.startswith("本市社保累计缴纳月数") for i in items)
         await web_login(client, user)

@@ -42,13 +42,16 @@ def mask_name(name: str) -> str:
 
 
 def schedule_from(outputs: dict[str, Any]) -> tuple[list[int], int]:
-    """The monthly amounts and the total cap from a policy's outputs."""
+    """The monthly amounts and the total cap from a policy's outputs.
+
+    The cap is the "up to" total where a policy gives one beside the certain part (Changning's
+    months 7-12 are paid only while employed there; each payment cycle checks that)."""
     if isinstance(outputs.get("monthly_schedule_cny"), list):
         schedule = [int(x) for x in outputs["monthly_schedule_cny"]]
     else:
         amount = int(outputs.get("monthly_amount_cny") or 0)
         schedule = [amount] * int(outputs.get("max_months") or 0)
-    cap = int(outputs.get("total_cny") or sum(schedule))
+    cap = int(outputs.get("max_total_cny") or outputs.get("total_cny") or sum(schedule))
     return schedule, cap
 
 

@@ -267,12 +267,17 @@ def _status_on(facts: dict[str, Any], policy_id: str, day: date) -> str:
 
 def test_outputs_of_an_ineligible_result_are_withheld_unless_always_shown() -> None:
     apartment = _evaluate({**RETURNEE, "owns_home_in_shanghai": True}, APARTMENT)
-    assert apartment.outputs == {"monthly_schedule_cny": None, "total_cny": None}
+    assert apartment.outputs == {
+        "monthly_schedule_cny": None,
+        "total_cny": None,
+        "max_total_cny": None,
+    }
     permit = _evaluate(
         {"nationality": "CN", "work_permit_points": 88}, "national.foreign_work_permit"
     )
     assert permit.status == "ineligible"
-    assert permit.outputs == {"points": 88, "class": "A"}
+    # The points explain the decision; the class would grant a permit a citizen cannot have.
+    assert permit.outputs == {"points": 88, "class": None}
 
 
 def test_receipt_reproduces_the_decision() -> None:
@@ -322,7 +327,7 @@ def test_policy_metadata_lists_versions_parameters_and_clauses() -> None:
     info = load_library().get(APARTMENT)
     assert info.title.zh == "留学回国人员过渡期人才公寓租赁支持"
     (version,) = info.versions
-    assert version.outputs == ["monthly_schedule_cny", "total_cny"]
+    assert version.outputs == ["monthly_schedule_cny", "total_cny", "max_total_cny"]
     cap = version.spec.parameters["total_cap"]
     assert (cap.status, cap.values[0].value, cap.source.confidence) == ("sourced", 45000, "high")  # type: ignore[union-attr]
     assert version.spec.atomics()[2].clause.text_zh == "毕业于世界排名前100名高校"

@@ -18,7 +18,9 @@ def test_recent_doctorate_gets_the_3_plus_3_schedule_capped_at_45000() -> None:
     schedule = result["outputs"]["monthly_schedule_cny"]
     assert len(schedule) == 12
     assert schedule[:6] == [4000, 4000, 4000, 3000, 3000, 3000]
-    assert result["outputs"]["total_cny"] == 45000
+    # Months 1-6 are certain; months 7-12 only while employed in Changning: 45,000 is "up to".
+    assert result["outputs"]["total_cny"] == 21000
+    assert result["outputs"]["max_total_cny"] == 45000
     assert result["missing_facts"] == []
 
 

@@ -20,7 +20,7 @@ CATALOG_OUTPUTS = {
     "shanghai.youth_station": {"max_days_this_stay"},
     "shanghai.skills_subsidy": {"amount_cny"},
     "national.foreign_work_permit": {"points", "class"},
-    "changning.returnee_apartment_subsidy": {"monthly_schedule_cny", "total_cny"},
+    "changning.returnee_apartment_subsidy": {"monthly_schedule_cny", "total_cny", "max_total_cny"},
     "changning.talent_apartment": {
         "priority_score",
         "degree_score",
