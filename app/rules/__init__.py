@@ -17,6 +17,7 @@ from app.rules.engine import (
     BatchResult,
     PolicyInfo,
     PolicyLibrary,
+    PolicyNotInDistrictError,
     PolicyNotInForceError,
     PolicyVersionInfo,
     ReceiptMismatchError,
@@ -26,6 +27,9 @@ from app.rules.engine import (
 )
 from app.rules.facts import (
     FACTS,
+    SUPPORTED_FROM,
+    SUPPORTED_TO,
+    AsOfOutOfRangeError,
     FactError,
     FactSpec,
     FactsValidation,
@@ -48,6 +52,9 @@ from app.rules.results import (
 __all__ = [
     "ENGINE_VERSION",
     "FACTS",
+    "SUPPORTED_FROM",
+    "SUPPORTED_TO",
+    "AsOfOutOfRangeError",
     "BatchResult",
     "BatchValidationError",
     "ClauseRef",
@@ -63,6 +70,7 @@ __all__ = [
     "PolicyInfo",
     "PolicyLibrary",
     "PolicyLoadError",
+    "PolicyNotInDistrictError",
     "PolicyNotInForceError",
     "PolicyResult",
     "PolicyVersionInfo",
