@@ -39,7 +39,11 @@ def fact_values(form: FormData, names: list[str]) -> dict[str, Any]:
         if kind is None:
             out[name] = text
         elif kind == "int":
-            out[name] = int(text) if text.lstrip("-").isdigit() else text
+            # int() refuses some digits isdigit() accepts ("²") and more than 4,300 of them.
+            try:
+                out[name] = int(text) if text.lstrip("-").isdigit() else text
+            except ValueError:
+                out[name] = text
         elif kind == "number":
             try:
                 out[name] = float(text) if "." in text else int(text)

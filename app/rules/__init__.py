@@ -17,6 +17,7 @@ from app.rules.engine import (
     BatchResult,
     PolicyInfo,
     PolicyLibrary,
+    PolicyNotInDistrictError,
     PolicyNotInForceError,
     PolicyVersionInfo,
     ReceiptMismatchError,
@@ -26,11 +27,16 @@ from app.rules.engine import (
 )
 from app.rules.facts import (
     FACTS,
+    SUPPORTED_FROM,
+    SUPPORTED_TO,
+    VALUE_LABELS,
+    AsOfOutOfRangeError,
     FactError,
     FactSpec,
     FactsValidation,
     FactsValidationError,
     Text,
+    check_as_of,
     validate_facts,
 )
 from app.rules.loader import PolicyLoadError
@@ -48,6 +54,10 @@ from app.rules.results import (
 __all__ = [
     "ENGINE_VERSION",
     "FACTS",
+    "SUPPORTED_FROM",
+    "SUPPORTED_TO",
+    "VALUE_LABELS",
+    "AsOfOutOfRangeError",
     "BatchResult",
     "BatchValidationError",
     "ClauseRef",
@@ -63,6 +73,7 @@ __all__ = [
     "PolicyInfo",
     "PolicyLibrary",
     "PolicyLoadError",
+    "PolicyNotInDistrictError",
     "PolicyNotInForceError",
     "PolicyResult",
     "PolicyVersionInfo",
@@ -72,6 +83,7 @@ __all__ = [
     "Status",
     "Text",
     "UnknownPolicyError",
+    "check_as_of",
     "compare_libraries",
     "compare_versions",
     "load_library",

@@ -18,7 +18,16 @@ import numpy.typing as npt
 
 from app.rules import cel, vector
 from app.rules.compiled import CompiledPolicy, TreeNode
-from app.rules.facts import FACTS, FactError, FactSpec, FactValue, _convert, validate_facts
+from app.rules.facts import (
+    FACTS,
+    HUKOU_HOLDERS,
+    ORDERED,
+    FactError,
+    FactSpec,
+    FactValue,
+    _convert,
+    validate_facts,
+)
 from app.rules.results import Status
 from app.rules.scalar import UNKNOWN
 from app.rules.timeutil import (
@@ -90,6 +99,11 @@ _MEASURE_ARRAYS: Mapping[str, Callable[[Ymd, Ymd], npt.NDArray[Any]]] = {
 """The vectorised twin of :data:`app.rules.facts.MEASURES`, key by key."""
 
 
+def _date_key(ymd: Ymd) -> Any:
+    year, month, day = ymd
+    return year * 10000 + month * 100 + day
+
+
 def _ymd_of(day: date) -> Ymd:
     return (np.int64(day.year), np.int64(day.month), np.int64(day.day))
 
@@ -115,6 +129,41 @@ class ProfileColumns(_Columns):
             # Build every present column now so that bad values fail the batch as a whole, like
             # validate_facts would for each profile, whichever policies are asked for.
             self.column(name) if FACTS[name].type != "date" else self.dates(name)
+        self._check_consistency(names, as_of)
+
+    def _check_consistency(self, names: set[str], as_of: date) -> None:
+        """Refuse the rows ``validate_facts(profile, as_of)`` refuses for facts that cannot all be
+        true; the comparisons find them column-wise, the scalar check names their errors."""
+        bad = np.zeros(self.n, dtype=bool)
+        for name in names:
+            spec = FACTS[name]
+            if spec.type == "date" and spec.future == "refused":
+                key, known = self._comparable(name)
+                bad |= known & (key > _date_key(_ymd_of(as_of)))
+        for low, high, _ in ORDERED:
+            if low in names and high in names:
+                (first, first_known), (second, second_known) = map(self._comparable, (low, high))
+                bad |= first_known & second_known & (first > second)
+        if "nationality" in names and "hukou" in names:
+            nationality, hukou = self.column("nationality"), self.column("hukou")
+            assert isinstance(nationality, StrCol) and isinstance(hukou, StrCol)
+            holders = [self.strings.code(code) for code in HUKOU_HOLDERS]
+            foreign = nationality.k & (nationality.codes != self.strings.code("CN"))
+            bad |= foreign & hukou.k & np.isin(hukou.codes, holders)
+        if bad.any():
+            rows = np.flatnonzero(bad).tolist()
+            raise BatchValidationError(
+                {i: validate_facts(self.profiles[i], as_of).errors for i in rows}
+            )
+
+    def _comparable(self, name: str) -> tuple[Any, Any]:
+        """Values that order as the facts do (dates as yyyymmdd keys), and the known mask."""
+        if FACTS[name].type == "date":
+            ymd, known = self.dates(name)
+            return _date_key(ymd), known
+        col = self.column(name)
+        assert isinstance(col, NumCol)
+        return col.v, col.k
 
     def _values(self, spec: FactSpec, allowed: tuple[type, ...]) -> list[Any]:
         raw = self._raw.get(spec.name)
@@ -153,7 +202,13 @@ class ProfileColumns(_Columns):
         if spec.type in ("int", "number"):
             allowed: tuple[type, ...] = (int,) if spec.type == "int" else (int, float)
             raw = self._values(spec, allowed)
-            values = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
+            try:
+                values = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
+            except OverflowError:
+                # An integer beyond any float (JSON numbers have no size limit).
+                self._convert_slowly(spec, raw)
+                raise
+
             mask = ~np.isnan(values)
             # A NaN given as a value would pass for unknown: count the Nones to tell them apart.
             bad = ~np.isfinite(values) & mask

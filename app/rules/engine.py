@@ -19,7 +19,14 @@ from pydantic import BaseModel, ConfigDict
 
 from app.rules import batch, explain, hints, lapsing, loader, vector
 from app.rules.compiled import CompiledPolicy
-from app.rules.facts import FactValue, Text, derive, require_valid, to_json_value
+from app.rules.facts import (
+    FactValue,
+    Text,
+    check_as_of,
+    derive,
+    require_valid,
+    to_json_value,
+)
 from app.rules.results import PolicyResult, Receipt, Status, build
 from app.rules.scalar import UNKNOWN
 from app.rules.schema import PolicyFile
@@ -36,6 +43,16 @@ class UnknownPolicyError(KeyError):
 
 class PolicyNotInForceError(LookupError):
     """The policy exists but no version of it is valid on the requested date."""
+
+
+class PolicyNotInDistrictError(LookupError):
+    """A policy asked for by id belongs to another district than the ``district`` filter: the
+    request contradicts itself, and answering without the policy would pass for "no result"."""
+
+    def __init__(self, policy_id: str, district: str) -> None:
+        super().__init__(f"{policy_id} is not a policy of {district} or of the whole city")
+        self.policy_id = policy_id
+        self.district = district
 
 
 class ReceiptMismatchError(ValueError):
@@ -189,7 +206,13 @@ class PolicyLibrary:
     def select(
         self, as_of: date, policy_ids: Sequence[str] | None = None, district: str | None = None
     ) -> list[CompiledPolicy]:
-        """Versions in force at ``as_of``; explicitly named policies must be in force."""
+        """Versions in force at ``as_of``; explicitly named policies must be in force and, with a
+        ``district``, belong to it or to the whole city (:class:`PolicyNotInDistrictError`).
+
+        Raises :class:`~app.rules.facts.AsOfOutOfRangeError` for an ``as_of`` the engine cannot
+        compute.
+        """
+        check_as_of(as_of)
         if district is not None and district not in DISTRICTS:
             raise ValueError(f"district must be one of {DISTRICTS}")
         chosen = []
@@ -201,6 +224,8 @@ class PolicyLibrary:
                 continue
             if district is None or policy.spec.district in (district, *SHARED):
                 chosen.append(policy)
+            elif policy_ids is not None:
+                raise PolicyNotInDistrictError(policy_id, district)
         return chosen
 
     # --- single path --------------------------------------------------------------------------
@@ -216,12 +241,15 @@ class PolicyLibrary:
         """Evaluate one applicant against one, some or all policies at ``as_of``.
 
         Raises :class:`~app.rules.facts.FactsValidationError` for invalid facts (see
-        :func:`~app.rules.facts.validate_facts`), :class:`UnknownPolicyError` and
-        :class:`PolicyNotInForceError` for policy ids that cannot be evaluated.
+        :func:`~app.rules.facts.validate_facts`, at ``as_of``: no past-only date after it),
+        :class:`~app.rules.facts.AsOfOutOfRangeError` for an ``as_of`` outside the supported
+        years, :class:`UnknownPolicyError`, :class:`PolicyNotInForceError` and
+        :class:`PolicyNotInDistrictError` for policy ids that cannot be evaluated.
         """
         if lang not in LANGS:
             raise ValueError(f"lang must be one of {LANGS}")
-        entered = require_valid(facts)
+        check_as_of(as_of)
+        entered = require_valid(facts, as_of)
         derived = derive(entered, as_of)
         fragments = _fragments(entered)
         return [
@@ -242,6 +270,7 @@ class PolicyLibrary:
 
         ``derived`` and ``fragments`` are what the caller already computed for the applicant.
         """
+        check_as_of(as_of)
         ev = policy.run(entered, as_of, derived)
         outputs: dict[str, Any] = {}
         unknown_outputs: list[str] = []
@@ -311,6 +340,7 @@ class PolicyLibrary:
         """The version in force on ``day``, else the last one that started before it (a benefit
         granted keeps being paid under its rules after they stop taking new applications)."""
         started = [v for v in self._all(policy_id) if v.spec.valid_from <= day]
+        check_as_of(day)
         chosen = self.version_at(policy_id, day) or (started[-1] if started else None)
         if chosen is None:
             raise PolicyNotInForceError(f"{policy_id} has no version on or before {day}")

@@ -56,7 +56,9 @@ class FactSpec(BaseModel):
     ``{district}`` placeholders. ``changeable: false`` marks what a person cannot be asked to
     change (birth date, nationality, hukou, the university and degree already obtained, days
     already used): hints never propose it. ``value_labels`` name the codes of an int-coded fact
-    (skill level 0 = none, 1 = senior technician...) wherever a value is shown.
+    (skill level 0 = none, 1 = senior technician...) wherever a value is shown. ``future`` says
+    whether a date may lie after the evaluation date (a contract's end, an expected graduation);
+    every other date is refused when it does.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -79,6 +81,7 @@ class FactSpec(BaseModel):
     gap: Text | None = None
     changeable: bool = True
     value_labels: tuple[tuple[int, Text], ...] = ()
+    future: Literal["allowed", "refused"] = "refused"
 
     @property
     def derived(self) -> bool:
@@ -207,13 +210,32 @@ def advance(facts: Mapping[str, FactValue], months: int) -> dict[str, FactValue]
 
 # --- validation -------------------------------------------------------------------------------
 
+SUPPORTED_FROM = date(1950, 1, 1)
+SUPPORTED_TO = date(2100, 12, 31)
+"""The evaluation dates (``as_of``) the engine answers for, both inclusive.
+
+The oldest policy in the library starts in 2017 and none is planned past this century, so outside
+these years there is nothing to decide, only arithmetic to break. The bounds keep every date the
+engine computes far inside what ``datetime.date`` and ``numpy.datetime64`` represent: the hints'
+eligible-from search looks ten years past ``as_of`` (``hints.HORIZON_MONTHS``), so it ends in
+2110 at the latest, where an ``as_of`` in 9999 used to step past ``date.max`` and crash.
+"""
+
 
 class FactError(BaseModel):
     """One reason a raw facts object was refused (the API answers 422 with these)."""
 
     model_config = ConfigDict(frozen=True)
 
-    code: Literal["unknown_fact", "derived_fact", "invalid_type", "invalid_value", "out_of_range"]
+    code: Literal[
+        "unknown_fact",
+        "derived_fact",
+        "invalid_type",
+        "invalid_value",
+        "out_of_range",
+        "future_date",
+        "contradiction",
+    ]
     field: str
     message: Text
 
@@ -232,6 +254,28 @@ class FactsValidationError(ValueError):
     def __init__(self, errors: tuple[FactError, ...]) -> None:
         super().__init__("; ".join(f"{e.field}: {e.message.en}" for e in errors))
         self.errors = errors
+
+
+class AsOfOutOfRangeError(ValueError):
+    """An evaluation date outside :data:`SUPPORTED_FROM`..:data:`SUPPORTED_TO`."""
+
+    field = "as_of"
+
+    def __init__(self, as_of: date) -> None:
+        self.as_of = as_of
+        low, high = SUPPORTED_FROM.isoformat(), SUPPORTED_TO.isoformat()
+        self.message = _t(
+            f"评估日期 {as_of.isoformat()} 超出可计算的范围（{low} 至 {high}）",
+            f"the evaluation date {as_of.isoformat()} is outside the dates the rules can "
+            f"compute ({low} to {high})",
+        )
+        super().__init__(self.message.en)
+
+
+def check_as_of(as_of: date) -> None:
+    """Raise :class:`AsOfOutOfRangeError` unless the engine can evaluate at ``as_of``."""
+    if not SUPPORTED_FROM <= as_of <= SUPPORTED_TO:
+        raise AsOfOutOfRangeError(as_of)
 
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -269,6 +313,15 @@ def _value_error(spec: FactSpec, value: object) -> FactError:
     )
 
 
+def _shown(value: float) -> str:
+    # An integer too large for a float (JSON allows any number of digits) cannot be formatted
+    # with ``g``; its first digits say enough.
+    try:
+        return f"{value:g}"
+    except OverflowError:
+        return f"{str(value)[:12]}…"
+
+
 def _range_error(spec: FactSpec, value: float) -> FactError:
     if spec.minimum is not None and spec.maximum is not None:
         bounds = f"{spec.minimum:g}–{spec.maximum:g}"
@@ -280,8 +333,8 @@ def _range_error(spec: FactSpec, value: float) -> FactError:
         code="out_of_range",
         field=spec.name,
         message=_t(
-            f"{spec.label.zh}超出范围（应 {bounds}）：{value:g}",
-            f"{spec.label.en} is out of range (must be {bounds}): {value:g}",
+            f"{spec.label.zh}超出范围（应 {bounds}）：{_shown(value)}",
+            f"{spec.label.en} is out of range (must be {bounds}): {_shown(value)}",
         ),
     )
 
@@ -301,7 +354,11 @@ def _convert(spec: FactSpec, raw: object) -> FactValue | FactError:
                 return _type_error(spec)
             number = int(raw)
         else:
-            number = float(raw)
+            try:
+                number = float(raw)
+            except OverflowError:
+                # Beyond any float, so beyond any bound the vocabulary gives.
+                return _range_error(spec, raw) if spec.maximum is not None else _type_error(spec)
         too_low = spec.minimum is not None and number < spec.minimum
         too_high = spec.maximum is not None and number > spec.maximum
         return _range_error(spec, number) if too_low or too_high else number
@@ -331,12 +388,118 @@ def _convert(spec: FactSpec, raw: object) -> FactValue | FactError:
     return raw
 
 
-def validate_facts(raw: Mapping[str, Any]) -> FactsValidation:
+ORDERED: tuple[tuple[str, str, Text | None], ...] = (
+    (
+        "residence_permit_social_insurance_years",
+        "residence_permit_years",
+        _t(
+            "持证期间的社保年限包含在持证年限之内",
+            "insurance while holding the permit is part of holding it",
+        ),
+    ),
+    (
+        "social_insurance_months_in_district",
+        "social_insurance_months",
+        _t(
+            "在本区缴纳的月数包含在本市累计月数之内",
+            "months insured in the district are months insured in Shanghai",
+        ),
+    ),
+    (
+        "employment_start_date",
+        "contract_end_date",
+        _t("劳动合同不能在入职之前截止", "a contract cannot end before the job began"),
+    ),
+    *(
+        ("birth_date", later, None)
+        for later in (
+            "graduation_date",
+            "return_date",
+            "employment_start_date",
+            "contract_end_date",
+            "certificate_date",
+        )
+    ),
+)
+"""Pairs of facts where the first can never exceed the second: one is part of the other, or
+happens after it. A profile breaking one is refused naming both facts, rather than decided."""
+
+HUKOU_HOLDERS = ("shanghai", "other")
+"""Hukou codes only a mainland PRC citizen holds: foreigners and Hong Kong, Macao and Taiwan
+residents (nationality other than CN) have no hukou."""
+
+
+def _shown_value(value: FactValue) -> str:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:g}"
+    return str(value)
+
+
+def _contradiction(names: tuple[str, str], zh: str, en: str) -> list[FactError]:
+    # Reported on both facts, so a form marks both fields: either may be the wrong one.
+    message = _t(zh, en)
+    return [FactError(code="contradiction", field=name, message=message) for name in names]
+
+
+def consistency_errors(facts: Mapping[str, FactValue], as_of: date | None) -> list[FactError]:
+    """Typed facts that cannot all be true: a past-only date after ``as_of`` (checked only when
+    ``as_of`` is given), a pair of :data:`ORDERED` facts out of order, a foreign nationality with a
+    hukou. Each error names every fact involved."""
+    errors: list[FactError] = []
+    if as_of is not None:
+        for name, value in facts.items():
+            spec = FACTS[name]
+            if isinstance(value, date) and spec.future == "refused" and value > as_of:
+                day, on = value.isoformat(), as_of.isoformat()
+                errors.append(
+                    FactError(
+                        code="future_date",
+                        field=name,
+                        message=_t(
+                            f"{spec.label.zh}（{day}）晚于评估日期 {on}，不能是将来的日期",
+                            f"{spec.label.en} ({day}) is after the evaluation date {on}; "
+                            "it cannot be in the future",
+                        ),
+                    )
+                )
+    for low, high, why in ORDERED:
+        first, second = facts.get(low), facts.get(high)
+        if first is None or second is None or not first > second:  # type: ignore[operator]
+            continue
+        a, b = FACTS[low], FACTS[high]
+        shown_a, shown_b = _shown_value(first), _shown_value(second)
+        dated = isinstance(first, date)
+        zh = f"{a.label.zh}（{shown_a}）不能{'晚于' if dated else '大于'}{b.label.zh}（{shown_b}）"
+        en = (
+            f"{a.label.en} ({shown_a}) cannot be {'later' if dated else 'greater'} than "
+            f"{b.label.en} ({shown_b})"
+        )
+        if why is not None:
+            zh, en = f"{zh}：{why.zh}", f"{en}: {why.en}"
+        errors += _contradiction((low, high), zh, en)
+    nationality, hukou = facts.get("nationality"), facts.get("hukou")
+    if nationality is not None and nationality != "CN" and hukou in HUKOU_HOLDERS:
+        n, h = FACTS["nationality"].label, FACTS["hukou"].label
+        held = VALUE_LABELS["hukou"][str(hukou)]
+        errors += _contradiction(
+            ("nationality", "hukou"),
+            f"{n.zh}为 {nationality}（非中国内地居民）时不可能持有{held.zh}：请核对{n.zh}和{h.zh}",
+            f"with {n.en} {nationality} (not a mainland PRC citizen) there is no {held.en}: "
+            f"check the {n.en} and the {h.en}",
+        )
+    return errors
+
+
+def validate_facts(raw: Mapping[str, Any], as_of: date | None = None) -> FactsValidation:
     """Check a raw JSON facts object against the vocabulary.
 
     Every problem is reported, not just the first, so one 422 answer lists them all. Derived facts
     are refused because the engine computes them from ``as_of``; accepting them would let a stale
-    age outlive its evaluation date.
+    age outlive its evaluation date. Facts that contradict each other are refused too (see
+    :func:`consistency_errors`), and with ``as_of`` given, dates after it that cannot be in the
+    future.
     """
     facts: dict[str, FactValue] = {}
     errors: list[FactError] = []
@@ -373,14 +536,15 @@ def validate_facts(raw: Mapping[str, Any]) -> FactsValidation:
             errors.append(converted)
         else:
             facts[name] = converted
+    errors += consistency_errors(facts, as_of)
     if errors:
         return FactsValidation(ok=False, errors=tuple(errors))
     return FactsValidation(ok=True, facts=facts)
 
 
-def require_valid(raw: Mapping[str, Any]) -> dict[str, FactValue]:
+def require_valid(raw: Mapping[str, Any], as_of: date | None = None) -> dict[str, FactValue]:
     """Typed facts, or :class:`FactsValidationError` listing every problem."""
-    validation = validate_facts(raw)
+    validation = validate_facts(raw, as_of)
     if validation.facts is None:
         raise FactsValidationError(validation.errors)
     return validation.facts

@@ -12,7 +12,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
-from app.rules.facts import FACTS, INPUT_FACTS
+from app.rules.facts import FACTS, HUKOU_HOLDERS, INPUT_FACTS, ORDERED
 
 
 def renting_returnee() -> dict[str, Any]:
@@ -102,4 +102,37 @@ def random_profile(rng: random.Random, as_of: date, presence: float = 0.85) -> d
             profile[name] = rng.choice(spec.codes)
         elif spec.type == "list":
             profile[name] = rng.sample(spec.codes, rng.choice([0, 0, 0, 1, 2]))
+    return consistent(profile, as_of)
+
+
+def consistent(profile: dict[str, Any], as_of: date) -> dict[str, Any]:
+    """``profile`` (raw, valid value by value) made acceptable as a whole at ``as_of``: past-only
+    dates after ``as_of`` moved to it, :data:`~app.rules.facts.ORDERED` pairs out of order
+    swapped (until none is: a swap can break another pair), a foreign national's hukou set to
+    none. Changes ``profile`` and returns it."""
+    changed = True
+    while changed:
+        changed = False
+        for name, value in profile.items():
+            spec = FACTS[name]
+            past_only = spec.type == "date" and spec.future == "refused"
+            if past_only and value is not None and _day(value) > as_of:
+                profile[name] = as_of.isoformat()
+        for low, high, _ in ORDERED:
+            first, second = profile.get(low), profile.get(high)
+            if first is None or second is None:
+                continue
+            if FACTS[low].type == "date":
+                first, second = _day(first), _day(second)
+            if first > second:
+                profile[low], profile[high] = profile[high], profile[low]
+                changed = True
+    nationality = profile.get("nationality")
+    foreign = isinstance(nationality, str) and nationality.upper() != "CN"
+    if foreign and profile.get("hukou") in HUKOU_HOLDERS:
+        profile["hukou"] = "none"
     return profile
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -64,7 +64,7 @@ async def calculator_answer(
         return FormPage("public/calculator.html", context, status_code=422)
 
     with shown_on(answers_page):
-        eligibility_service.checked_facts(facts)
+        eligibility_service.checked_facts(facts, eligibility_service.today())
     if form.get("save") and principal is not None and principal.applicant_id:
         await calculator_service.save_profile(session, principal, facts)
         return redirect(request, "/calculator?saved=1")

@@ -36,6 +36,7 @@ from app.services.applications.household import store_spouse_id
 from app.services.applications.questions import (
     asked_fields,
     evaluate,
+    fact_answers,
     material_statuses,
     questions_for,
 )
@@ -219,9 +220,12 @@ async def save(
     given = {
         k: v for k, v in answers.items() if k in asked and v is not None and k not in EXTRA_FIELDS
     }
-    checked = validate_facts(given)
-    if not checked.ok:
-        problems += fact_field_errors(checked.errors)
+    # Checked with the answers kept, on today's date: a birth date next year, or insured years
+    # beyond the permit years already given, is refused. Problems of kept answers alone are not
+    # this save's to report.
+    kept = {k: v for k, v in fact_answers(app.answers).items() if k not in answers}
+    checked = validate_facts({**kept, **given}, local_date(utcnow()))
+    problems += fact_field_errors(e for e in checked.errors if e.field in given)
     material_codes = {str(m["code"]) for m in service.materials}
     for code, doc_id in documents.items():
         if code not in material_codes:

@@ -1,6 +1,7 @@
 """Eligibility: checks against the rules, the public calculator, re-checks after a policy change."""
 
 from app.services.eligibility.checks import (
+    as_of_error,
     check,
     checked_facts,
     fact_field_errors,
@@ -11,6 +12,7 @@ from app.services.eligibility.checks import (
 )
 
 __all__ = [
+    "as_of_error",
     "check",
     "checked_facts",
     "fact_field_errors",

@@ -59,7 +59,7 @@ async def starting_facts(
     if applicant is None:
         return {}, []
     facts = dict(applicant.profile_facts)
-    dropped = [e.field for e in validate_facts(facts).errors]
+    dropped = [e.field for e in validate_facts(facts, today()).errors]
     return {k: v for k, v in facts.items() if k not in dropped}, dropped
 
 
@@ -80,7 +80,7 @@ def known_answers(raw: object) -> dict[str, Any]:
             ERR_ANSWERS_DAMAGED,
             field_errors=[FieldError("known", "invalid_answers", ERR_ANSWERS_UNREADABLE)],
         )
-    result = validate_facts(value)
+    result = validate_facts(value, today())
     if not result.ok:
         raise ValidationFailed(
             ERR_ANSWERS_DAMAGED, field_errors=fact_field_errors(result.errors, "known.")
@@ -94,7 +94,7 @@ def fact_labels(names: list[str], lang: str) -> list[str]:
 
 async def save_profile(session: AsyncSession, principal: Principal, facts: dict[str, Any]) -> None:
     assert principal.applicant_id is not None
-    checked_facts(facts)
+    checked_facts(facts, today())
     applicant = await accounts_repo.get_applicant_by_id(session, principal.applicant_id)
     if applicant is not None:
         applicant.profile_facts = {**applicant.profile_facts, **facts}

@@ -7,14 +7,28 @@ from datetime import date
 from typing import Any
 
 from app.errors import FieldError, NotFound, ValidationFailed
-from app.i18n import N_, localized
+from app.i18n import N_, gettext, localized
 from app.models.base import utcnow
-from app.rules import FACTS, FactError, UnknownPolicyError, load_library, validate_facts
+from app.rules import (
+    FACTS,
+    VALUE_LABELS,
+    AsOfOutOfRangeError,
+    FactError,
+    PolicyNotInDistrictError,
+    UnknownPolicyError,
+    check_as_of,
+    load_library,
+    validate_facts,
+)
 from app.workflow.values import local_date
 
 ERR_UNKNOWN_POLICY = N_("There is no policy with this id.")
 ERR_NO_SUCH_POLICY = N_("There is no policy with the id {id}.")
 ERR_NOT_IN_FORCE = N_("Policy {id} has no version in force on {date}.")
+ERR_NOT_IN_DISTRICT = N_(
+    "Policy {id} is neither a policy of the district asked for ({district}) nor of the whole "
+    "city: ask without the district, or without this policy."
+)
 
 
 def today() -> date:
@@ -35,12 +49,25 @@ def fact_field_errors(errors: Iterable[FactError], prefix: str = "") -> list[Fie
     ]
 
 
-def checked_facts(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Typed facts, or 422 naming every unknown fact and ill-typed value in both languages."""
-    result = validate_facts(raw)
+def checked_facts(raw: Mapping[str, Any], as_of: date | None = None) -> dict[str, Any]:
+    """Typed facts, or 422 naming every unknown fact, ill-typed value and contradiction in both
+    languages (with ``as_of``, also every past-only date after it)."""
+    result = validate_facts(raw, as_of)
     if not result.ok:
         raise ValidationFailed(field_errors=fact_field_errors(result.errors, "facts."))
     return dict(result.facts or {})
+
+
+def as_of_error(as_of: date) -> FieldError | None:
+    """The ``as_of`` field's error when the rules cannot evaluate on that date."""
+    try:
+        check_as_of(as_of)
+    except AsOfOutOfRangeError as exc:
+        message = exc.message
+        return FieldError(
+            exc.field, "out_of_range", message.en, localized={"zh": message.zh, "en": message.en}
+        )
+    return None
 
 
 def check(
@@ -53,18 +80,39 @@ def check(
 ) -> tuple[date, list[dict[str, Any]]]:
     library = load_library()
     when = as_of or today()
+    date_error = as_of_error(when)
+    if date_error is not None:
+        # Nothing else can be checked against a date the rules cannot compute.
+        raise ValidationFailed(field_errors=[date_error])
     known = set(library.policy_ids())
     problems = []
     for index, policy_id in enumerate(policy_ids or []):
         field = f"policies.{index}"
-        params = {"id": policy_id, "date": when.isoformat()}
+        params = {"id": policy_id, "date": when.isoformat(), "district": district}
         if policy_id not in known:
             problems.append(FieldError(field, "unknown_policy", ERR_NO_SUCH_POLICY, params))
         elif library.version_at(policy_id, when) is None:
             problems.append(FieldError(field, "policy_not_in_force", ERR_NOT_IN_FORCE, params))
+        elif district is not None:
+            try:
+                library.select(when, [policy_id], district)
+            except PolicyNotInDistrictError:
+                # The district by its name in each language, not its code.
+                names = VALUE_LABELS["employer_district"][district]
+                texts = {
+                    lang: gettext(
+                        lang, ERR_NOT_IN_DISTRICT, {**params, "district": names.get(lang)}
+                    )
+                    for lang in ("zh", "en")
+                }
+                problems.append(
+                    FieldError(
+                        field, "policy_not_in_district", texts["en"], params, localized=texts
+                    )
+                )
     if problems:
         raise ValidationFailed(field_errors=problems)
-    checked_facts(raw)
+    checked_facts(raw, when)
     results = library.evaluate(raw, when, policy_ids=policy_ids, district=district, lang=lang)
     return when, [r.model_dump(mode="json") for r in results]
 

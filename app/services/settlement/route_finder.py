@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.errors import ValidationFailed
 from app.rules import DecisionStatus, load_library
-from app.services.eligibility import checked_facts, today
+from app.services.eligibility import as_of_error, checked_facts, today
 
 # Preference when several routes are open: the one with the fewest conditions left to prove
 # first (talent introduction and returnee settlement are decided on documents; the points and
@@ -31,8 +32,11 @@ class RouteFinding:
 
 
 def find_routes(facts: Mapping[str, Any], lang: str, as_of: date | None = None) -> RouteFinding:
-    checked_facts(facts)
     when = as_of or today()
+    date_error = as_of_error(when)
+    if date_error is not None:
+        raise ValidationFailed(field_errors=[date_error])
+    checked_facts(facts, when)
     results = {
         r.policy_id: r.model_dump(mode="json")
         for r in load_library().evaluate(

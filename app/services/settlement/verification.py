@@ -47,6 +47,7 @@ from app.services.settlement.records import (
     clients,
 )
 from app.workflow.applications import FACT_CHECKS, FactCheckEvent, FactCheckStatus
+from app.workflow.values import local_date
 
 log = logging.getLogger(__name__)
 _MAX_RETRY_SECONDS = 3600.0
@@ -236,7 +237,7 @@ async def enter_manually(
     given = {k: v for k, v in facts.items() if v is not None and k in wanted}
     if not given:
         problems.append(FieldError("facts", "required", N_("Enter at least one value.")))
-    checked = validate_facts(given)
+    checked = validate_facts(given, local_date(utcnow()))
     if not checked.ok:
         problems += [
             FieldError(e.field, e.code, e.message.en, localized=e.message.model_dump())
