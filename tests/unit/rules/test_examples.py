@@ -41,6 +41,8 @@ def test_foreigner_with_88_points_is_class_a() -> None:
 
 def test_six_years_with_an_intermediate_title_is_one_year_short() -> None:
     facts = {
+        "nationality": "CN",
+        "hukou": "other",
         "residence_permit_years": 6,
         "residence_permit_social_insurance_years": 6,
         "professional_title": "intermediate",
