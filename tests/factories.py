@@ -127,11 +127,12 @@ def top_returnee_profile(**overrides: Any) -> dict[str, Any]:
 def settlement_returnee_profile(
     *, return_date: str, employment_start_date: str, **overrides: Any
 ) -> dict[str, Any]:
-    """A master of a UK university after 400 days abroad (verified), born 1995, employed in
-    Changning on the base social insurance: the returnee settlement's applicant, back and
-    employed on the given dates."""
+    """A Chinese master of a UK university after 400 days abroad (verified), born 1995,
+    employed in Changning on the base social insurance: the returnee settlement's applicant,
+    back and employed on the given dates."""
     return _profile(
         {
+            "nationality": "CN",
             "highest_degree": "master",
             "degree_country": "GB",
             "study_abroad_days": 400,

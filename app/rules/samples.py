@@ -70,11 +70,15 @@ _DATES: dict[str, tuple[int, int]] = {
     "graduation_date": (-8 * 365, 365),
     "return_date": (-5 * 365, 0),
     "employment_start_date": (-10 * 365, 0),
+    "contract_start_date": (-5 * 365, 0),
     "contract_end_date": (-60, 5 * 365),
     "certificate_date": (-3 * 365, 0),
 }
 _STRINGS: dict[str, list[str]] = {
-    "nationality": ["CN", "CN", "US", "GB", "DE", "JP", "FR"],
+    # Most applicants of the hukou and housing routes are Chinese citizens with a hukou
+    # elsewhere; the routes refuse everyone else, so a flat draw would rarely reach them.
+    "nationality": ["CN"] * 8 + ["US", "GB", "DE", "JP", "FR"],
+    "hukou": ["other"] * 5 + ["shanghai", "none"],
     "degree_country": ["CN", "US", "GB", "AU", "JP", "DE"],
     "university_name": ["复旦大学", "Peking University", "同济大学", "MIT", "Other University"],
 }

@@ -78,6 +78,8 @@ class TestWorkedExamples:
         self, client: httpx.AsyncClient
     ) -> None:
         facts = {
+            "nationality": "CN",
+            "hukou": "other",
             "residence_permit_years": 6,
             "residence_permit_social_insurance_years": 6,
             "professional_title": "intermediate",

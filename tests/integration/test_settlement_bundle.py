@@ -39,6 +39,7 @@ ANSWERS: dict[str, Any] = {
     "university_cn_tier": "other",
     "university_subject_rank": 40,
     "employment_start_date": "2022-07-01",
+    "contract_start_date": "2022-07-01",
     "contract_end_date": "2028-06-30",
     "pays_income_tax_in_shanghai": True,
     "annual_salary_cny": 600000,

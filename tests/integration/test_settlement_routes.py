@@ -19,6 +19,7 @@ RETURNEE = f.settlement_returnee_profile(
     skill_level=0,
     pays_income_tax_in_shanghai=True,
     hukou="other",
+    contract_start_date="2026-06-01",
     contract_end_date="2029-06-01",
     university_cn_tier="other",
 )

@@ -43,6 +43,8 @@ def test_foreigner_with_88_points_is_class_a() -> None:
 
 def test_six_years_with_an_intermediate_title_is_one_year_short() -> None:
     facts = {
+        "nationality": "CN",
+        "hukou": "other",
         "residence_permit_years": 6,
         "residence_permit_social_insurance_years": 6,
         "professional_title": "intermediate",
@@ -66,12 +68,16 @@ def test_six_years_with_an_intermediate_title_is_one_year_short() -> None:
 
 
 def test_omitting_the_birth_date_where_age_matters_is_unknown() -> None:
+    # An associate diploma (50), a 1.5x base (50) and 40 insured months (9) make 109 known
+    # points: the age points (5 to 30) decide. (The master with an intermediate title
+    # already has 259 points without the age, and is eligible: points only add.)
     facts = {
+        "nationality": "CN",
         "hukou": "other",
         "residence_permit_years": 3,
         "social_insurance_months": 40,
-        "highest_degree": "master",
-        "professional_title": "intermediate",
+        "highest_degree": "associate",
+        "professional_title": "none",
         "skill_level": 0,
         "social_insurance_base_multiple": 1.5,
     }
@@ -82,3 +88,5 @@ def test_omitting_the_birth_date_where_age_matters_is_unknown() -> None:
     assert _one({**facts, "birth_date": "1990-05-01"}, "shanghai.residence_points")["status"] == (
         "eligible"
     )
+    master = {**facts, "highest_degree": "master", "professional_title": "intermediate"}
+    assert _one(master, "shanghai.residence_points")["status"] == "eligible"

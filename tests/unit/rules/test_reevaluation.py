@@ -56,6 +56,8 @@ def test_unchanged_libraries_report_nothing() -> None:
 
 def test_two_versions_of_one_policy_compared_on_the_same_date() -> None:
     base = {
+        "nationality": "CN",
+        "hukou": "other",
         "birth_date": "1995-05-01",
         "highest_degree": "master",
         "degree_country": "GB",
@@ -63,6 +65,7 @@ def test_two_versions_of_one_policy_compared_on_the_same_date() -> None:
         "study_abroad_days": 365,
         "return_date": "2025-06-01",
         "employment_start_date": "2025-09-01",
+        "contract_start_date": "2025-09-01",
         "contract_end_date": "2028-08-31",
         "employer_district": "changning",
         "pays_income_tax_in_shanghai": True,
