@@ -34,7 +34,15 @@ import numpy.typing as npt
 from app.rules import batch, cel, vector
 from app.rules.compiled import CompiledPolicy, Evaluation, TreeNode, combine
 from app.rules.explain import DISTRICT_NAMES, format_value
-from app.rules.facts import FACTS, TIME_FACTS, FactValue, Text, advance, derive
+from app.rules.facts import (
+    FACTS,
+    TIME_FACTS,
+    FactValue,
+    Text,
+    advance,
+    consistency_errors,
+    derive,
+)
 from app.rules.results import Hint, build
 from app.rules.scalar import UNKNOWN
 from app.rules.shapes import NEGATE, Comparison, Flag, Includes, Membership
@@ -269,6 +277,9 @@ def value_hints(ev: Evaluation, entered: dict[str, FactValue], lang: str) -> lis
     confirmed: list[frozenset[tuple[str, str]]] = []
     for plan in _Search(ev).tree(ev.policy.tree, True):
         if not plan.changes or any(key <= plan.key for key in confirmed):
+            continue
+        if consistency_errors(apply(entered, plan), None):
+            # e.g. seven insured years while holding the permit for five: no one can do that
             continue
         outcome = _verify(ev, plan)
         if outcome is False:
