@@ -83,7 +83,7 @@ class TestWorkedExamples:
             "residence_permit_years": 6,
             "residence_permit_social_insurance_years": 6,
             "professional_title": "intermediate",
-            "social_insurance_base_multiple": 1.0,
+            "social_insurance_base_multiple_36_of_48": 1.0,
             "pays_income_tax_in_shanghai": True,
             "skill_level": 0,
         }

@@ -909,7 +909,7 @@ class TestBundleForm:
                 pages = -(-len(expected) // QUESTIONS_PER_PAGE)
                 for page in range(1, pages + 1):
                     html = (await client.get(f"/applications/{app_id}/questions/{page}")).text
-                    for name in re.findall(r'\bid="([a-z_]+)"', html):
+                    for name in re.findall(r'\bid="([a-z0-9_]+)"', html):
                         if name in known:
                             counts[name] = counts.get(name, 0) + 1
                 twice = {n for n, c in counts.items() if c > 1}

@@ -49,7 +49,7 @@ def test_six_years_with_an_intermediate_title_is_one_year_short() -> None:
         "residence_permit_social_insurance_years": 6,
         "professional_title": "intermediate",
         "skill_level": 0,
-        "social_insurance_base_multiple": 1.2,
+        "social_insurance_base_multiple_36_of_48": 1.2,
         "pays_income_tax_in_shanghai": True,
     }
     result = _one(facts, "shanghai.residence_to_hukou", lang="zh")
@@ -80,6 +80,7 @@ def test_omitting_the_birth_date_where_age_matters_is_unknown() -> None:
         "professional_title": "none",
         "skill_level": 0,
         "social_insurance_base_multiple": 1.5,
+        "social_insurance_base_multiple_36_of_48": 1.5,
     }
     result = _one(facts, "shanghai.residence_points")
     assert result["status"] == "unknown"
