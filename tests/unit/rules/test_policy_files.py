@@ -174,14 +174,16 @@ def test_metadata_serialises_with_the_file_format_names() -> None:
     info = load_library().get("national.foreign_work_permit").model_dump(mode="json")
     spec = info["versions"][0]["spec"]
     wage = spec["parameters"]["average_monthly_wage_cny"]
-    assert wage["values"][0] == {
+    by_date = {entry["from"]: entry for entry in wage["values"]}
+    assert by_date["2021-07-01"] == {
         "from": "2021-07-01",
         "value": 10338.0,
         "note": None,
         "source": None,
         "assumption": None,
     }
-    assert wage["values"][2]["source"]["confidence"] == "low"
+    assert by_date["2023-07-01"]["source"]["confidence"] == "low"
+    assert by_date["2017-04-01"]["assumption"]["date"] == "2026-12-06"
     first = spec["conditions"]["all"][0]
     assert set(first["messages"]) == {"pass", "fail"}
     assert info["title"] == {"zh": "外国人来华工作许可", "en": "Work permit for foreigners"}
