@@ -51,6 +51,7 @@ def test_a_satisfied_alternative_needs_no_answer_for_the_other() -> None:
 def test_missing_facts_put_decisive_questions_first() -> None:
     result = _evaluate({"highest_degree": "doctorate"}, APARTMENT)
     assert result.missing_facts == [
+        "nationality",
         "owns_home_in_shanghai",
         "has_other_housing_benefit",
         "degree_country",
@@ -325,7 +326,8 @@ def test_policy_metadata_lists_versions_parameters_and_clauses() -> None:
     assert version.outputs == ["monthly_schedule_cny", "total_cny"]
     cap = version.spec.parameters["total_cap"]
     assert (cap.status, cap.values[0].value, cap.source.confidence) == ("sourced", 45000, "high")  # type: ignore[union-attr]
-    assert version.spec.atomics()[2].clause.text_zh == "毕业于世界排名前100名高校"
+    clauses = {atomic.id: atomic.clause for atomic in version.spec.atomics()}
+    assert clauses["world_top_100"].text_zh == "毕业于世界排名前100名高校"
     assert len(version.content_sha256) == 64
 
 
@@ -339,6 +341,9 @@ def test_assumed_numbers_are_flagged_where_they_decide() -> None:
         "min_district_insured_months",
         "monthly_amounts",
     ]
+    # The returnee support's amounts are sourced; only "returnee" meaning a PRC citizen is assumed.
     apartment = _evaluate(RETURNEE, APARTMENT)
-    assert apartment.receipt.assumed_parameters == []
-    assert all(c.assumed == [] for c in apartment.criteria)
+    assert apartment.receipt.assumed_parameters == ["returnee_nationalities"]
+    assert {c.id: c.assumed for c in apartment.criteria if c.assumed} == {
+        "prc_citizen": ["returnee_nationalities"]
+    }
