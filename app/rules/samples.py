@@ -70,6 +70,7 @@ _DATES: dict[str, tuple[int, int]] = {
     "graduation_date": (-8 * 365, 365),
     "return_date": (-5 * 365, 0),
     "employment_start_date": (-10 * 365, 0),
+    "contract_start_date": (-5 * 365, 0),
     "contract_end_date": (-60, 5 * 365),
     "certificate_date": (-3 * 365, 0),
 }
