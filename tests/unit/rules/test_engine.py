@@ -72,16 +72,18 @@ def test_an_unknown_fact_is_never_defaulted() -> None:
 def test_derived_facts_follow_the_evaluation_date() -> None:
     facts = {
         "certificate_date": "2026-01-10",
-        "birth_date": "1965-12-01",
+        "birth_date": "1966-12-01",
         "social_insurance_months": 24,
         "certificate_level": 2,
     }
+    # Working age ends on reaching the retirement age (60, assumed): eligible the day before the
+    # 60th birthday, not on it.
     before = _evaluate(facts, "shanghai.skills_subsidy", as_of=date(2026, 11, 30))
     after = _evaluate(facts, "shanghai.skills_subsidy", as_of=date(2026, 12, 1))
     assert (before.status, after.status) == ("eligible", "ineligible")
     age = next(c for c in after.criteria if c.id == "working_age")
-    assert (age.actual, age.result) == ({"age": 61}, "false")
-    assert age.required == {"op": "expr", "value": "(age >= 16 && age <= 60)"}
+    assert (age.actual, age.result) == ({"age": 60}, "false")
+    assert age.required == {"op": "expr", "value": "(age >= 16 && age < 60)"}
 
 
 def test_derived_facts_cannot_be_entered() -> None:
