@@ -198,3 +198,24 @@ def test_assumptions_command_lists_assumed_versions(capsys: pytest.CaptureFixtur
         line for line in lines if line.startswith("shanghai.talent_introduction@2025-12-01 (whole")
     ]
     assert any(line.startswith("shanghai.talent_introduction@2025-12-01 (whole") for line in lines)
+
+
+def test_district_plan_clauses_cite_the_section_that_holds_the_text() -> None:
+    """Issue 13, citations: the Changning plan's housing text is 四(四)3 (not 四(三)3, which is
+    about talent projects) and Yangpu's exam-fee reimbursement is item 5 of the annex project
+    list (not 四(二), which is about platforms)."""
+    library = load_library()
+    for policy_id in ("changning.rent_subsidy", "changning.talent_apartment"):
+        (version,) = library.get(policy_id).versions
+        plan = {
+            a.clause.article
+            for a in version.spec.atomics()
+            if a.clause.document == "changning_plan"
+        }
+        assert plan == {"四(四)3 夯实人才住房保障机制"}, policy_id
+    (exam,) = library.get("yangpu.exam_fee_reimbursement").versions
+    assert {a.clause.article for a in exam.spec.atomics()} == {
+        "附件 项目清单 5 实施“杨浦工匠”培育工程"
+    }
+    rate = exam.spec.parameters["reimbursement_rate"].source
+    assert rate is not None and rate.clause == "附件 项目清单 5 实施“杨浦工匠”培育工程"
