@@ -337,15 +337,55 @@ def test_assumed_numbers_are_flagged_where_they_decide() -> None:
     facts = insured_in_changning_profile(2)
     result = _evaluate(facts, "changning.rent_subsidy")
     flagged = {c.id: c.assumed for c in result.criteria if c.assumed}
-    assert flagged == {"insured_in_changning": ["min_district_insured_months"]}
+    # No source states any of the rent subsidy's conditions but the one-or-the-other rule: each
+    # assumed condition names its parameter (issue 13, assumptions flagged).
+    assert flagged == {
+        "employed_in_changning": ["employer_district"],
+        "insured_in_changning": ["min_district_insured_months"],
+        "no_home_in_shanghai": ["required_home_ownership"],
+        "bachelor_or_higher": ["eligible_degrees"],
+    }
     assert result.receipt.assumed_parameters == [
+        "eligible_degrees",
+        "employer_district",
         "max_months",
         "min_district_insured_months",
         "monthly_amounts",
+        "required_home_ownership",
     ]
     # The returnee support's amounts are sourced; only "returnee" meaning a PRC citizen is assumed.
     apartment = _evaluate(RETURNEE, APARTMENT)
     assert apartment.receipt.assumed_parameters == ["returnee_nationalities"]
     assert {c.id: c.assumed for c in apartment.criteria if c.assumed} == {
         "prc_citizen": ["returnee_nationalities"]
+    }
+
+
+def test_unsourced_district_conditions_are_flagged_as_assumed() -> None:
+    """Issue 13, assumptions flagged: Yangpu's rent subsidy (employer in Yangpu, no home, which
+    programmes make high-level talent) and service card (senior title) state no conditions in
+    any source; each shows the parameter behind it in ``criteria[].assumed``."""
+    rent = _evaluate(
+        {
+            "employer_district": "yangpu",
+            "owns_home_in_shanghai": False,
+            "has_other_housing_benefit": False,
+            "talent_programs": ["shanghai_leading"],
+            "monthly_rent_cny": 3000,
+        },
+        "yangpu.rent_subsidy",
+    )
+    flagged = {c.id: c.assumed for c in rent.criteria if c.assumed}
+    assert flagged["employed_in_yangpu"] == ["employer_district"]
+    assert flagged["no_home_in_shanghai"] == ["required_home_ownership"]
+    assert flagged["high_level_talent"] == ["high_level_programmes"]
+    card = _evaluate(
+        {"employer_district": "yangpu", "talent_programs": [], "professional_title": "senior"},
+        "yangpu.service_card",
+    )
+    assert card.status == "eligible"
+    assert {c.id: c.assumed for c in card.criteria} == {
+        "employed_in_yangpu": ["employer_district"],
+        "talent_programme": ["programme_codes"],
+        "senior_title": ["senior_titles"],
     }
