@@ -148,8 +148,9 @@ def settlement_returnee_profile(
 
 
 def apartment_returnee_profile(**overrides: Any) -> dict[str, Any]:
-    """A doctor of a world top-50 US university (verified), born 1995, employed in Changning
-    and owning no home: the returnee apartment subsidy's applicant, back on the test's date."""
+    """A Chinese doctor of a world top-50 US university (verified), born 1995, employed in
+    Changning and owning no home: the returnee apartment subsidy's applicant, back on the test's
+    date."""
     return _profile(
         {
             "birth_date": "1995-04-01",
@@ -160,6 +161,7 @@ def apartment_returnee_profile(**overrides: Any) -> dict[str, Any]:
             "employer_district": "changning",
             "owns_home_in_shanghai": False,
             "has_other_housing_benefit": False,
+            "nationality": "CN",
         },
         overrides,
     )

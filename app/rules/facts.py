@@ -410,12 +410,18 @@ ORDERED: tuple[tuple[str, str, Text | None], ...] = (
         "contract_end_date",
         _t("劳动合同不能在入职之前截止", "a contract cannot end before the job began"),
     ),
+    (
+        "contract_start_date",
+        "contract_end_date",
+        _t("劳动合同不能在起始之前截止", "a contract cannot end before it starts"),
+    ),
     *(
         ("birth_date", later, None)
         for later in (
             "graduation_date",
             "return_date",
             "employment_start_date",
+            "contract_start_date",
             "contract_end_date",
             "certificate_date",
         )

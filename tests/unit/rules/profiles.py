@@ -7,6 +7,7 @@ from datetime import date
 AS_OF = date(2026, 11, 22)
 
 RETURNEE = {
+    "nationality": "CN",
     "highest_degree": "doctorate",
     "degree_country": "US",
     "university_world_rank": 30,
@@ -14,4 +15,5 @@ RETURNEE = {
     "owns_home_in_shanghai": False,
     "has_other_housing_benefit": False,
 }
-"""A doctorate from a world top-100 university back three months before ``AS_OF``, no home."""
+"""A PRC citizen with a doctorate from a world top-100 university back three months before
+``AS_OF``, no home."""

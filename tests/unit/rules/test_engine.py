@@ -51,6 +51,7 @@ def test_a_satisfied_alternative_needs_no_answer_for_the_other() -> None:
 def test_missing_facts_put_decisive_questions_first() -> None:
     result = _evaluate({"highest_degree": "doctorate"}, APARTMENT)
     assert result.missing_facts == [
+        "nationality",
         "owns_home_in_shanghai",
         "has_other_housing_benefit",
         "degree_country",
@@ -71,16 +72,18 @@ def test_an_unknown_fact_is_never_defaulted() -> None:
 def test_derived_facts_follow_the_evaluation_date() -> None:
     facts = {
         "certificate_date": "2026-01-10",
-        "birth_date": "1965-12-01",
+        "birth_date": "1966-12-01",
         "social_insurance_months": 24,
         "certificate_level": 2,
     }
+    # Working age ends on reaching the retirement age (60, assumed): eligible the day before the
+    # 60th birthday, not on it.
     before = _evaluate(facts, "shanghai.skills_subsidy", as_of=date(2026, 11, 30))
     after = _evaluate(facts, "shanghai.skills_subsidy", as_of=date(2026, 12, 1))
     assert (before.status, after.status) == ("eligible", "ineligible")
     age = next(c for c in after.criteria if c.id == "working_age")
-    assert (age.actual, age.result) == ({"age": 61}, "false")
-    assert age.required == {"op": "expr", "value": "(age >= 16 && age <= 60)"}
+    assert (age.actual, age.result) == ({"age": 60}, "false")
+    assert age.required == {"op": "expr", "value": "(age >= 16 && age < 60)"}
 
 
 def test_derived_facts_cannot_be_entered() -> None:
@@ -337,7 +340,8 @@ def test_policy_metadata_lists_versions_parameters_and_clauses() -> None:
     assert version.outputs == ["monthly_schedule_cny", "total_cny", "max_total_cny"]
     cap = version.spec.parameters["total_cap"]
     assert (cap.status, cap.values[0].value, cap.source.confidence) == ("sourced", 45000, "high")  # type: ignore[union-attr]
-    assert version.spec.atomics()[2].clause.text_zh == "毕业于世界排名前100名高校"
+    clauses = {atomic.id: atomic.clause for atomic in version.spec.atomics()}
+    assert clauses["world_top_100"].text_zh == "毕业于世界排名前100名高校"
     assert len(version.content_sha256) == 64
 
 
@@ -345,12 +349,55 @@ def test_assumed_numbers_are_flagged_where_they_decide() -> None:
     facts = insured_in_changning_profile(2)
     result = _evaluate(facts, "changning.rent_subsidy")
     flagged = {c.id: c.assumed for c in result.criteria if c.assumed}
-    assert flagged == {"insured_in_changning": ["min_district_insured_months"]}
+    # No source states any of the rent subsidy's conditions but the one-or-the-other rule: each
+    # assumed condition names its parameter (issue 13, assumptions flagged).
+    assert flagged == {
+        "employed_in_changning": ["employer_district"],
+        "insured_in_changning": ["min_district_insured_months"],
+        "no_home_in_shanghai": ["required_home_ownership"],
+        "bachelor_or_higher": ["eligible_degrees"],
+    }
     assert result.receipt.assumed_parameters == [
+        "eligible_degrees",
+        "employer_district",
         "max_months",
         "min_district_insured_months",
         "monthly_amounts",
+        "required_home_ownership",
     ]
+    # The returnee support's amounts are sourced; only "returnee" meaning a PRC citizen is assumed.
     apartment = _evaluate(RETURNEE, APARTMENT)
-    assert apartment.receipt.assumed_parameters == []
-    assert all(c.assumed == [] for c in apartment.criteria)
+    assert apartment.receipt.assumed_parameters == ["returnee_nationalities"]
+    assert {c.id: c.assumed for c in apartment.criteria if c.assumed} == {
+        "prc_citizen": ["returnee_nationalities"]
+    }
+
+
+def test_unsourced_district_conditions_are_flagged_as_assumed() -> None:
+    """Issue 13, assumptions flagged: Yangpu's rent subsidy (employer in Yangpu, no home, which
+    programmes make high-level talent) and service card (senior title) state no conditions in
+    any source; each shows the parameter behind it in ``criteria[].assumed``."""
+    rent = _evaluate(
+        {
+            "employer_district": "yangpu",
+            "owns_home_in_shanghai": False,
+            "has_other_housing_benefit": False,
+            "talent_programs": ["shanghai_leading"],
+            "monthly_rent_cny": 3000,
+        },
+        "yangpu.rent_subsidy",
+    )
+    flagged = {c.id: c.assumed for c in rent.criteria if c.assumed}
+    assert flagged["employed_in_yangpu"] == ["employer_district"]
+    assert flagged["no_home_in_shanghai"] == ["required_home_ownership"]
+    assert flagged["high_level_talent"] == ["high_level_programmes"]
+    card = _evaluate(
+        {"employer_district": "yangpu", "talent_programs": [], "professional_title": "senior"},
+        "yangpu.service_card",
+    )
+    assert card.status == "eligible"
+    assert {c.id: c.assumed for c in card.criteria} == {
+        "employed_in_yangpu": ["employer_district"],
+        "talent_programme": ["programme_codes"],
+        "senior_title": ["senior_titles"],
+    }

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from app.rules import PolicyLibrary, PolicyLoadError, load_library
 from app.rules.loader import package_directory, read_directory, sha256
@@ -174,14 +176,18 @@ def test_metadata_serialises_with_the_file_format_names() -> None:
     info = load_library().get("national.foreign_work_permit").model_dump(mode="json")
     spec = info["versions"][0]["spec"]
     wage = spec["parameters"]["average_monthly_wage_cny"]
-    assert wage["values"][0] == {
+    by_date = {entry["from"]: entry for entry in wage["values"]}
+    assert by_date["2021-07-01"] == {
         "from": "2021-07-01",
         "value": 10338.0,
         "note": None,
         "source": None,
         "assumption": None,
     }
-    assert wage["values"][2]["source"]["confidence"] == "low"
+    # no citable page gives the 2023 figure (policy-facts-2 §6): an assumption, not a source
+    assert by_date["2023-07-01"]["source"] is None
+    assert by_date["2023-07-01"]["assumption"]["reason"]["en"].startswith("Several payroll")
+    assert by_date["2017-04-01"]["assumption"]["date"] == "2026-12-06"
     first = spec["conditions"]["all"][0]
     assert set(first["messages"]) == {"pass", "fail"}
     assert info["title"] == {"zh": "外国人来华工作许可", "en": "Work permit for foreigners"}
@@ -196,3 +202,46 @@ def test_assumptions_command_lists_assumed_versions(capsys: pytest.CaptureFixtur
         line for line in lines if line.startswith("shanghai.talent_introduction@2025-12-01 (whole")
     ]
     assert any(line.startswith("shanghai.talent_introduction@2025-12-01 (whole") for line in lines)
+
+
+def test_district_plan_clauses_cite_the_section_that_holds_the_text() -> None:
+    """Issue 13, citations: the Changning plan's housing text is 四(四)3 (not 四(三)3, which is
+    about talent projects) and Yangpu's exam-fee reimbursement is item 5 of the annex project
+    list (not 四(二), which is about platforms)."""
+    library = load_library()
+    for policy_id in ("changning.rent_subsidy", "changning.talent_apartment"):
+        (version,) = library.get(policy_id).versions
+        plan = {
+            a.clause.article
+            for a in version.spec.atomics()
+            if a.clause.document == "changning_plan"
+        }
+        assert plan == {"四(四)3 夯实人才住房保障机制"}, policy_id
+    (exam,) = library.get("yangpu.exam_fee_reimbursement").versions
+    assert {a.clause.article for a in exam.spec.atomics()} == {
+        "附件 项目清单 5 实施“杨浦工匠”培育工程"
+    }
+    rate = exam.spec.parameters["reimbursement_rate"].source
+    assert rate is not None and rate.clause == "附件 项目清单 5 实施“杨浦工匠”培育工程"
+
+
+class _UniqueKeys(yaml.SafeLoader):
+    """A loader that refuses a key given twice in one mapping (YAML keeps the last silently)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        assert key not in seen, f"{key!r} twice at {key_node.start_mark}"
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeys.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+@pytest.mark.parametrize("path", sorted(POLICIES.glob("*.yaml")), ids=lambda p: p.name)
+def test_no_policy_or_test_file_gives_a_key_twice(path: Path) -> None:
+    # A case with two ``classes:`` lines silently lost the first one before this test.
+    yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeys)
