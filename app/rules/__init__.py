@@ -25,6 +25,7 @@ from app.rules.engine import (
     load_library,
     reproduce,
 )
+from app.rules.explain import format_value, output_lines
 from app.rules.facts import (
     FACTS,
     SUPPORTED_FROM,
@@ -52,6 +53,8 @@ from app.rules.results import (
 )
 
 __all__ = [
+    "format_value",
+    "output_lines",
     "ENGINE_VERSION",
     "FACTS",
     "SUPPORTED_FROM",

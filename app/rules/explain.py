@@ -36,6 +36,7 @@ from app.rules.facts import (
 )
 from app.rules.results import ClauseRef, Criterion, Result
 from app.rules.scalar import UNKNOWN
+from app.rules.schema import Formula
 from app.rules.shapes import Comparison, Flag, Includes, Membership
 
 DISTRICT_NAMES: Mapping[str, Text] = {
@@ -120,6 +121,43 @@ def format_value(value: Any, lang: str, fact: str | None = None) -> str:
             for name, item in value.items()
         )
     return str(value)
+
+
+def output_lines(
+    policy: CompiledPolicy, outputs: Mapping[str, Any], lang: str
+) -> list[tuple[str, str]]:
+    """Each output with a value as (label, text): codes by their names, numbers with their
+    unit and separators, a breakdown item by item. What a result page shows instead of keys."""
+    lines = []
+    for name, value in outputs.items():
+        spec = policy.spec.formulas.get(name)
+        if value is None or spec is None:
+            continue
+        lines.append((spec.label.get(lang), _output_text(spec, value, lang)))
+    return lines
+
+
+def _output_text(spec: Formula, value: Any, lang: str) -> str:
+    if isinstance(value, dict):
+        return ("；" if lang == "zh" else "; ").join(
+            f"{_named(spec, key, lang)}{'：' if lang == 'zh' else ': '}"
+            f"{_output_text(spec, item, lang)}"
+            for key, item in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return ("、" if lang == "zh" else ", ").join(_output_text(spec, v, lang) for v in value)
+    if isinstance(value, str):
+        return _named(spec, value, lang)
+    text = format_value(value, lang)
+    if spec.unit is None or isinstance(value, bool):
+        return text
+    unit = spec.unit.get(lang)
+    return f"{text}{unit}" if lang == "zh" else f"{text} {unit}"
+
+
+def _named(spec: Formula, code: str, lang: str) -> str:
+    label = spec.values.get(code)
+    return label.get(lang) if label is not None else code
 
 
 def _label(name: str, lang: str) -> str:
@@ -449,8 +487,27 @@ def requirement_texts(policy: CompiledPolicy, day: date, lang: str) -> dict[str,
         if isinstance(value, bool):
             out[leaf.atomic.id] = f"{label}：{shown}" if lang == "zh" else f"{label}: {shown}"
             continue
+        before = _before_the_event(fact, op, value, lang)
+        if before is not None:
+            out[leaf.atomic.id] = before
+            continue
         if unit is not None and not isinstance(value, list | str):
             shown = f"{shown}{unit.zh}" if lang == "zh" else f"{shown} {unit.en}"
         sep = "" if lang == "zh" else " "
         out[leaf.atomic.id] = f"{label}{sep}{words.get(lang)}{sep}{shown}"
     return out
+
+
+def _before_the_event(fact: str | None, op: str, value: Any, lang: str) -> str | None:
+    """Months since graduation "at least -12" in words: at most 12 months before graduation."""
+    spec = FACTS.get(fact or "")
+    if spec is None or spec.derivation != "since" or op not in (">=", ">"):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value >= 0:
+        return None
+    event = FACTS[spec.derived_from or ""].label.get(lang)
+    amount = format_value(-value, lang)
+    unit = spec.unit.get(lang) if spec.unit is not None else ""
+    if lang == "zh":
+        return f"距{event}{'不超过' if op == '>=' else '少于'}{amount}{unit}"
+    return f"{'at most' if op == '>=' else 'less than'} {amount} {unit} before the {event}"

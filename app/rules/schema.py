@@ -193,12 +193,14 @@ class Formula(_Strict):
     ``when`` says in which results an output has a value (null otherwise): ``always``
     (explanatory: points, years required), ``not_ineligible`` (eligible or still open: a score
     that ranks an application) or ``eligible`` (it grants something: an amount, a route, a permit
-    class, so a person who does not qualify is never shown one).
+    class, so a person who does not qualify is never shown one). ``values`` name the codes an
+    output can take (a route, a tier, the keys of a breakdown), so no code reaches a reader.
     """
 
     expr: str
     label: Text
     unit: Text | None = None
+    values: dict[str, Text] = Field(default_factory=dict)
     output: bool = False
     when: Literal["always", "not_ineligible", "eligible"] = "not_ineligible"
     note: Text | None = None

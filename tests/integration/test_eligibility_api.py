@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -273,6 +274,19 @@ class TestCalculatorPage:
         assert "Start the calculator again" in r.text
         if named:
             assert named in r.text
+
+    async def test_results_name_what_they_grant_and_the_answers_given(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """Outputs by label with codes named (class A, not ``class: A``); answers by name."""
+        form = await self._form(client, '{"nationality": "DE", "work_permit_points": 88}')
+        r = await client.post("/calculator", data=form, headers={"Accept-Language": "en"})
+        assert r.status_code == 200, r.text
+        text = html.unescape(r.text)
+        assert "class: A (foreign high-end talent)" in text and "points: 88" in text
+        assert "class: A;" not in text and "class: A<" not in text
+        assert "<dd>Germany</dd>" in text and "<dd>DE</dd>" not in text
+        assert "<dd>doctorate</dd>" in text
 
     async def test_tampered_question_names_are_not_asked(self, client: httpx.AsyncClient) -> None:
         form = await self._form(client, "{}")

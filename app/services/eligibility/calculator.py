@@ -11,7 +11,14 @@ from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.repositories import accounts as accounts_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.rules import FACTS, DecisionStatus, load_library, validate_facts
+from app.rules import (
+    FACTS,
+    DecisionStatus,
+    format_value,
+    load_library,
+    output_lines,
+    validate_facts,
+)
 from app.services import audit
 from app.services.eligibility import checked_facts, fact_field_errors, today
 
@@ -118,10 +125,13 @@ def step(
     ask: list[str] | None = None,
 ) -> CalculatorView:
     skip = skip or set()
-    results = [
-        r.model_dump(mode="json")
-        for r in load_library().evaluate(facts, today(), district=district, lang=lang)
-    ]
+    library = load_library()
+    results = []
+    for result in library.evaluate(facts, today(), district=district, lang=lang):
+        data = result.model_dump(mode="json")
+        policy = library.version(result.policy_id, result.policy_version)
+        data["output_lines"] = output_lines(policy, result.outputs, lang)
+        results.append(data)
     # Most decisive first: the engine orders each policy's missing facts; a fact that several
     # undecided policies wait for ranks ahead of one that only one of them needs.
     score: dict[str, float] = {}
@@ -156,7 +166,7 @@ def step(
         skipped_json=json.dumps(dict.fromkeys(sorted(skip), True)),
         questions=questions,
         answered=[
-            {"label": FACTS[k].label.get(lang), "value": str(v)}
+            {"label": FACTS[k].label.get(lang), "value": format_value(v, lang, k)}
             for k, v in facts.items()
             if k in FACTS
         ],

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from app.rules import FACTS, FactsValidationError, load_library
-from app.rules.explain import actual_required, render_message
+from app.rules.explain import actual_required, output_lines, render_message, requirement_texts
 from app.rules.facts import derive, require_valid
 from app.rules.results import PolicyResult
 from app.rules.testing import read_test_files
@@ -142,3 +142,45 @@ def test_explanations_a_citizen_understands(policy_id: str) -> None:
 @pytest.mark.parametrize("policy_id", sorted(policies_tagged("explanations_a_citizen_understands")))
 def test_tagged_cases_of_explanations_pass(policy_id: str) -> None:
     check_class("explanations_a_citizen_understands", policy_id, frozenset())
+
+
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_explanations_a_citizen_understands_in_outputs(policy_id: str) -> None:
+    """What a result grants or scores, as a result page shows it: by label, codes by name
+    (a route, a tier, a breakdown's items), numbers with separators and their unit."""
+    library = load_library()
+    bad = []
+    for name, facts, as_of in _fact_sets(policy_id):
+        for lang in ("zh", "en"):
+            try:
+                (result,) = library.evaluate(facts, as_of, policy_ids=[policy_id], lang=lang)
+            except FactsValidationError:
+                continue
+            policy = library.version(policy_id, result.policy_version)
+            for label, text in output_lines(policy, result.outputs, lang):
+                line = f"{label}: {text}"
+                for problem, pattern in (
+                    ("a code", _SNAKE),
+                    ("JSON", _JSON),
+                    ("a number without separators", _LONG_NUMBER),
+                ):
+                    if pattern.search(line):
+                        bad.append(f"{name} [{lang}]: {problem}: {line}")
+                if re.fullmatch(r"[a-z_]+", text):
+                    bad.append(f"{name} [{lang}]: a bare code: {line}")
+    assert bad == []
+
+
+@pytest.mark.parametrize("policy_id", POLICIES)
+def test_explanations_a_citizen_understands_in_requirements(policy_id: str) -> None:
+    """The requirement lines of the public policy pages: no negative duration ("at least -12
+    months since graduation" reads "at most 12 months before the graduation date"), no codes."""
+    library = load_library()
+    bad = []
+    for info in library.get(policy_id).versions:
+        policy = library.version(policy_id, info.version)
+        for lang in ("zh", "en"):
+            for condition, line in requirement_texts(policy, policy.spec.valid_from, lang).items():
+                if _NEGATIVE_DURATION.search(line) or _JSON.search(line):
+                    bad.append(f"{info.version} {condition} [{lang}]: {line}")
+    assert bad == []
