@@ -52,6 +52,9 @@ class Permission(StrEnum):
     CHECK_PAYMENTS = "check_payments"
     # 好差评: call back after a poor rating and record the outcome (the department's supervisor).
     FOLLOW_UP_RATINGS = "follow_up_ratings"
+    # The plans' indicators: record outside figures, confirm another's, write and approve the
+    # annual and mid-term evaluations (district admins; maker and checker are two people).
+    EVALUATE_INDICATORS = "evaluate_indicators"
 
 
 class ConsentPurpose(StrEnum):
@@ -113,6 +116,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.VIEW_EMPLOYERS,
             Permission.HANDLE_CASES,
             Permission.FOLLOW_UP_RATINGS,
+            Permission.EVALUATE_INDICATORS,
         }
     ),
     Role.AUDITOR: frozenset({Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT}),
