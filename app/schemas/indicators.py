@@ -150,4 +150,4 @@ class NarrativeUpdate(_In):
 
 
 class CorrectionRequest(_In):
-    reason: str = Field(min_length=5, max_length=1000)
+    reason: str = Field(min_length=2, max_length=1000)

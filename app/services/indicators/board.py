@@ -53,13 +53,13 @@ def figure(row: IndicatorValue) -> FigureRead:
     )
 
 
-def _chosen(rows: Sequence[IndicatorValue]) -> dict[tuple[int, int | None], IndicatorValue]:
+def _chosen(rows: Sequence[IndicatorValue]) -> dict[tuple[int, int], IndicatorValue]:
     """One figure per period: a confirmed recorded figure stands over a computed one (the
     district's count for a period before its records were on the portal), and the latest
     confirmed of several recorded ones (a correction) over the earlier."""
-    chosen: dict[tuple[int, int | None], IndicatorValue] = {}
+    chosen: dict[tuple[int, int], IndicatorValue] = {}
     for row in rows:
-        key = (row.year, row.quarter)
+        key = (row.year, row.quarter_key)
         held = chosen.get(key)
         if held is None or _rank(row) >= _rank(held):
             chosen[key] = row
@@ -76,8 +76,8 @@ def indicator_view(indicator: Indicator, rows: Sequence[IndicatorValue]) -> Indi
     computed_rows = [r for r in rows if r.origin == ValueOrigin.COMPUTED]
     main_rows = list(rows) if indicator.computed else [r for r in rows if r not in computed_rows]
     chosen = _chosen(main_rows)
-    yearly = [figure(chosen[k]) for k in sorted(chosen) if k[1] is None]
-    quarters = [figure(chosen[k]) for k in sorted(chosen) if k[1] is not None]
+    yearly = [figure(chosen[k]) for k in sorted(chosen) if not k[1]]
+    quarters = [figure(chosen[k]) for k in sorted(chosen) if k[1]]
     series: list[FigureRead] = []
     if indicator.baseline is not None:
         series.append(

@@ -4,6 +4,7 @@ the computed figures were last refreshed."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,10 +12,16 @@ from app.domain.principal import Principal
 from app.repositories import indicators as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.indicators import DistrictBoardRead, IndicatorRead, SnapshotRead
-from app.services.indicators import board, computed
+from app.services.indicators import board, computed, snapshots
 from app.services.indicators.definitions import BY_CODE
 from app.services.indicators.recording import require_evaluator
-from app.workflow.indicators import Progress, SnapshotStatus, ValueStatus
+from app.workflow.indicators import (
+    SNAPSHOTS,
+    Progress,
+    SnapshotEvent,
+    SnapshotStatus,
+    ValueStatus,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +116,35 @@ async def refresh_now(session: AsyncSession, principal: Principal) -> None:
     """The refresh button: the district's computed figures, worked out now."""
     district = require_evaluator(principal)
     await computed.refresh(session, district, trigger="on_demand", principal=principal)
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotPage:
+    snapshot: SnapshotRead
+    indicators: dict[str, IndicatorRead]
+    can_edit: bool
+    can_approve: bool  # the status allows it and the viewer did not write it
+    can_reopen: bool
+    can_publish: bool
+    can_correct: bool
+    wrote_it: bool
+
+
+async def snapshot_page(
+    session: AsyncSession, principal: Principal, snapshot_id: uuid.UUID
+) -> SnapshotPage:
+    row = await snapshots.get(session, principal, snapshot_id)
+    (view,) = await board.snapshot_reads(session, [row])
+    current = await board.district_board(session, row.district)
+    wrote = principal.user_id in {row.drafted_by, row.edited_by}
+    newest = await repo.latest_version(session, row.district, row.kind, row.year)
+    return SnapshotPage(
+        snapshot=view,
+        indicators={i.code: i for i in current.indicators},
+        can_edit=SNAPSHOTS.allows(row.status, SnapshotEvent.EDIT),
+        can_approve=SNAPSHOTS.allows(row.status, SnapshotEvent.APPROVE) and not wrote,
+        can_reopen=SNAPSHOTS.allows(row.status, SnapshotEvent.REOPEN),
+        can_publish=SNAPSHOTS.allows(row.status, SnapshotEvent.PUBLISH),
+        can_correct=SNAPSHOTS.is_final(row.status) and newest == row.version,
+        wrote_it=wrote,
+    )
