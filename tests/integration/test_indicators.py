@@ -387,3 +387,38 @@ class TestStaffAccess:
                 session, changning, SnapshotDraft(kind=SnapshotKind.ANNUAL, year=2024)
             )
         assert (await client.get(f"/staff/indicators/snapshots/{s.id}")).status_code == 404
+
+
+class TestStaffPages:
+    async def test_refresh_needs_its_confirmation_and_the_evaluation_page_shows(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        from tests.integration.test_held_answers import csrf_of
+
+        client.cookies.clear()
+        email = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["district_admin"], department="talent_office"
+        )
+        await page_login(client, email)
+        page = await client.get("/staff/indicators")
+        token = csrf_of(page.text)
+        r = await client.post("/staff/indicators/refresh", data={"csrf_token": token})
+        assert r.status_code == 422 and "error-summary" in r.text
+        r = await client.post(
+            "/staff/indicators/refresh", data={"csrf_token": token, "confirm": "yes"}
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith("done=refreshed")
+        r = await client.post(
+            "/staff/indicators/snapshots",
+            data={"csrf_token": token, "kind": "mid_term", "year": "2024"},
+        )
+        assert r.status_code == 422  # the mid-term evaluation is for 2023
+        r = await client.post(
+            "/staff/indicators/snapshots",
+            data={"csrf_token": token, "kind": "mid_term", "year": "2023"},
+        )
+        assert r.status_code == 303
+        page = await client.get(r.headers["location"])
+        assert page.status_code == 200 and "narrative_zh" in page.text
+        # The one who drafted it is told another admin approves it; no approve button for them.
+        assert "/approve" not in page.text
