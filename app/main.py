@@ -25,6 +25,7 @@ from app.routers.api import documents as api_documents
 from app.routers.api import eligibility as api_eligibility
 from app.routers.api import employer as api_employer
 from app.routers.api import housing as api_housing
+from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
@@ -38,6 +39,7 @@ from app.routers.web import backoffice as web_backoffice
 from app.routers.web import employer as web_employer
 from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import housing as web_housing
+from app.routers.web import indicators as web_indicators
 from app.routers.web import my_cases as web_my_cases
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_messages.router,
         api_employer.router,
         api_housing.router,
+        api_indicators.router,
         api_subsidies.router,
         api_settlement.router,
         api_settlement.bundles,
@@ -126,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_rules.router,
         web_employer.router,
         web_housing.router,
+        web_indicators.router,
         web_admin.router,
     ):
         app.include_router(router)

@@ -80,6 +80,9 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
     items.append(
         NavItem("/staff/follow-ups", N_("Ratings and follow-ups"), (Permission.FOLLOW_UP_RATINGS,))
     )
+    items.append(
+        NavItem("/staff/indicators", N_("Plan indicators"), (Permission.EVALUATE_INDICATORS,))
+    )
     return [item for item in items if not item.permissions or _any(principal, item.permissions)]
 
 

@@ -54,6 +54,9 @@ class Permission(StrEnum):
     FOLLOW_UP_RATINGS = "follow_up_ratings"
     # Read every policy parameter with its source or assumption before a version goes live.
     REVIEW_POLICIES = "review_policies"
+    # The plans' indicators: record outside figures, confirm another's, write and approve the
+    # annual and mid-term evaluations (district admins; maker and checker are two people).
+    EVALUATE_INDICATORS = "evaluate_indicators"
 
 
 class ConsentPurpose(StrEnum):
@@ -116,6 +119,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.HANDLE_CASES,
             Permission.FOLLOW_UP_RATINGS,
             Permission.REVIEW_POLICIES,
+            Permission.EVALUATE_INDICATORS,
         }
     ),
     # Policies hold no personal data: auditors may read the review pages too.

@@ -28,6 +28,12 @@ from app.models.housing import (
     SpouseIdentity,
     WaitlistEntry,
 )
+from app.models.indicators import (
+    IndicatorRefresh,
+    IndicatorSnapshot,
+    IndicatorSnapshotItem,
+    IndicatorValue,
+)
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.sessions import AuthSession, LoginThrottle
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
@@ -51,6 +57,10 @@ __all__ = [
     "CasePause",
     "CaseSchedule",
     "FollowUpTask",
+    "IndicatorRefresh",
+    "IndicatorSnapshot",
+    "IndicatorSnapshotItem",
+    "IndicatorValue",
     "InAppMessage",
     "OutboxMessage",
     "PaymentCycle",

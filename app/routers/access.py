@@ -118,6 +118,10 @@ DocumentVerifier = Annotated[
 ]
 PaymentMaker = Annotated[Principal, Depends(require_permission(Permission.PREPARE_PAYMENTS))]
 PaymentChecker = Annotated[Principal, Depends(require_permission(Permission.CHECK_PAYMENTS))]
+# District admins: the plans' indicators (figures, evaluations, refresh).
+IndicatorEvaluator = Annotated[
+    Principal, Depends(require_permission(Permission.EVALUATE_INDICATORS))
+]
 PaymentStaff = Annotated[
     Principal,
     Depends(require_permission(Permission.PREPARE_PAYMENTS, Permission.CHECK_PAYMENTS)),

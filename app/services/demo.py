@@ -15,6 +15,7 @@ from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
 from app.services.accounts import staff as staff_service
+from app.services.indicators import demo as indicator_demo
 
 DEMO_PASSWORD = "Demo-Talent-2026"
 # Fixed TOTP secret for demo staff so a tester can add it to an authenticator app.
@@ -40,6 +41,8 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("maker", "财务经办", Department.FINANCE, [Role.FINANCE_MAKER]),
     ("checker", "财务复核", Department.FINANCE, [Role.FINANCE_CHECKER]),
     ("admin", "区管理员", Department.TALENT_OFFICE, [Role.DISTRICT_ADMIN]),
+    # A second admin, so a recorded indicator figure and an evaluation have their checker.
+    ("admin2", "区管理员（复核）", Department.TALENT_OFFICE, [Role.DISTRICT_ADMIN]),
     ("auditor", "审计员", Department.TALENT_OFFICE, [Role.AUDITOR]),
 )
 
@@ -141,4 +144,5 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         if await accounts_repo.email_exists(session, reg.email):
             continue
         await accounts_service.register_applicant(session, reg, channel="demo")
+    await indicator_demo.load(session)
     return summary

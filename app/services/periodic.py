@@ -10,6 +10,7 @@ from app.models.base import utcnow
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services.cases import schedules
 from app.services.housing import leases, offers
+from app.services.indicators import computed as indicator_figures
 from app.services.settlement import verification
 from app.workflow.values import SHANGHAI, local_date
 
@@ -32,4 +33,9 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
         await offers.expire_offers(session, day)
     async with sessionmaker() as session, session.begin():
         await leases.remind_renewals(session, day)
+    # The plans' computed indicators, so the public page is never more than a round behind.
+    try:
+        await indicator_figures.run_scheduled(sessionmaker, day)
+    except Exception:
+        log.exception("indicator refresh failed")
     return done

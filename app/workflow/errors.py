@@ -284,3 +284,18 @@ class InvalidOutboxChange(InvalidStatusChange):
     code = "message_settled"
     message = N_("This message has already been sent or given up on.")
     lifecycle = "outbox_message"
+
+
+class InvalidIndicatorValueChange(InvalidStatusChange):
+    code = "indicator_value_settled"
+    message = N_("This figure has already been confirmed or rejected.")
+    lifecycle = "indicator_value"
+
+
+class InvalidSnapshotChange(InvalidStatusChange):
+    code = "snapshot_not_editable"
+    message = N_(
+        "This evaluation cannot be changed in its current status; a published one never "
+        "changes (publish a correction instead)."
+    )
+    lifecycle = "indicator_snapshot"

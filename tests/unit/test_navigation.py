@@ -118,6 +118,7 @@ class TestStaffNavigation:
             "/staff/housing",
             "/staff/finance",
             "/staff/follow-ups",
+            "/staff/indicators",
         }
         assert set(ADMIN_PAGES) == {
             "/staff/audit",

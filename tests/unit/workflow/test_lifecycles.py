@@ -13,6 +13,7 @@ from app.i18n import gettext
 from app.workflow import errors
 from app.workflow.applications import APPLICATIONS, FACT_CHECKS
 from app.workflow.housing import LEASES, OFFERS, UNITS, WAITLIST
+from app.workflow.indicators import SNAPSHOTS, VALUES
 from app.workflow.lifecycle import Lifecycle
 from app.workflow.outbox import OUTBOX
 from app.workflow.payments import CYCLES, ENROLMENTS, ENTITLEMENTS
@@ -35,6 +36,8 @@ LIFECYCLES: dict[str, AnyLifecycle] = {
     "commitment_check": COMMITMENT_CHECKS,
     "follow_up": FOLLOW_UPS,
     "outbox_message": OUTBOX,
+    "indicator_value": VALUES,
+    "indicator_snapshot": SNAPSHOTS,
 }
 ALL = pytest.mark.parametrize("lifecycle", LIFECYCLES.values(), ids=LIFECYCLES.keys())
 

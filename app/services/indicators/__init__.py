@@ -1,0 +1,1 @@
+"""The plans' indicators: definitions, computed and recorded figures, evaluations, the board."""
