@@ -230,6 +230,13 @@ def apply(entered: dict[str, FactValue], plan: Plan) -> dict[str, FactValue]:
     return changed
 
 
+def _number_agreed(english: str, count: float) -> str:
+    """English gap phrases are written for the plural: "1 more month", not "1 more months"."""
+    if count == 1:
+        return english.replace(" months", " month").replace("year(s)", "year")
+    return english.replace("year(s)", "years")
+
+
 def _message(change: Change, district: str) -> Text:
     spec = FACTS[change.fact]
     place = DISTRICT_NAMES[district]
@@ -237,7 +244,7 @@ def _message(change: Change, district: str) -> Text:
         zh_values = format_value(change.target, "zh", change.fact)
         en_values = format_value(change.target, "en", change.fact)
         label_en = spec.label.en[:1].upper() + spec.label.en[1:]
-        return Text(zh=f"{spec.label.zh}需为：{zh_values}", en=f"{label_en} must be: {en_values}")
+        return Text(zh=f"{spec.label.zh}需为：{zh_values}", en=f"{label_en}: must be {en_values}")
     delta = change.target - (change.current or 0)
     unit = spec.unit or Text(zh="", en="")
     if spec.gap is not None and delta > 0:
@@ -249,7 +256,7 @@ def _message(change: Change, district: str) -> Text:
                 text = text.replace("{" + key + "}", format_value(value, lang))
             return text
 
-        english = fill(spec.gap.en, "en")
+        english = _number_agreed(fill(spec.gap.en, "en"), delta)
         return Text(zh=fill(spec.gap.zh, "zh"), en=english[:1].upper() + english[1:])
     fact = change.fact
     now_zh, now_en = (

@@ -60,7 +60,7 @@ def test_six_years_with_an_intermediate_title_is_one_year_short() -> None:
         ("residence_permit_social_insurance_years", 6.0, 7.0),
     }
     assert "再持有《上海市居住证》1年" in [h["message"] for h in gaps]
-    assert "1 more year(s) holding the Shanghai Residence Permit" in [
+    assert "1 more year holding the Shanghai Residence Permit" in [
         h["messages"]["en"] for h in gaps
     ]
     waiting = [h for h in result["hints"] if h["kind"] == "eligible_from"]
