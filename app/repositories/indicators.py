@@ -63,6 +63,33 @@ async def returnee_settlements_completed(session: AsyncSession, district: str) -
     return done
 
 
+SKILLS_SUBSIDY_SERVICE = "skills_subsidy"
+HIGH_SKILL_LEVELS = frozenset({1, 2, 3})
+"""高技能人才: senior workers (level 3, 高级工), technicians (2) and senior technicians (1)."""
+
+
+async def high_skill_certifications(session: AsyncSession, district: str) -> list[datetime]:
+    """When each skills subsidy the district decided through the portal for a certificate at
+    level 3 or higher was completed: the newly certified high-skilled workers it has seen."""
+    stmt = (
+        select(Application.answers, func.coalesce(Case.closed_at, Case.updated_at))
+        .join(Service, Service.id == Case.service_id)
+        .join(Application, Application.id == Case.application_id)
+        .where(
+            Case.district == district,
+            Case.parent_id.is_(None),
+            Case.status.in_(sorted(CaseStatus.RESULT_HANDED_OVER)),
+            Service.code == SKILLS_SUBSIDY_SERVICE,
+        )
+    )
+    # The certificate's level is an answer (JSON), read here alike on both databases.
+    return [
+        at
+        for answers, at in await session.execute(stmt)
+        if answers.get("certificate_level") in HIGH_SKILL_LEVELS
+    ]
+
+
 # Figures -------------------------------------------------------------------------------------
 
 

@@ -170,6 +170,49 @@ class TestComputedFigures:
             assert i.code == "yangpu.8" and i.method == "recorded"
             assert "public security bureau" in (i.portal_part_en or "")
 
+    async def test_new_high_skill_certificates_move_the_portal_part(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        async with sessionmaker() as session, session.begin():
+            await computed.refresh(session, "changning", trigger="test")
+            before = await current_year_figure(session, "changning.8") or 0
+        # Skills subsidies completed for a level-2 and a level-3 certificate count; a level-4
+        # certificate is not a high skill, and a subsidy still in review is not done.
+        cases = [
+            (await submitted_rent_case(client, "changning"))[1]["case"]["id"] for _ in range(4)
+        ]
+        async with sessionmaker() as session, session.begin():
+            skills = (
+                await session.execute(
+                    select(Service.id).where(
+                        Service.district == "changning", Service.code == "skills_subsidy"
+                    )
+                )
+            ).scalar_one()
+            plan = [
+                (2, CaseStatus.CLOSED),
+                (3, CaseStatus.RESULT_ISSUED),
+                (4, CaseStatus.CLOSED),
+                (1, CaseStatus.IN_REVIEW),
+            ]
+            for case_id, (level, status) in zip(cases, plan, strict=True):
+                case = await session.get(Case, uuid.UUID(case_id))
+                assert case is not None
+                case.service_id = skills
+                case.status = status
+                case.closed_at = utcnow()
+                app = await session.get(Application, case.application_id)
+                assert app is not None
+                app.answers = {**app.answers, "certificate_level": level}
+        async with sessionmaker() as session, session.begin():
+            await computed.refresh(session, "changning", trigger="test")
+            assert await current_year_figure(session, "changning.8") == before + 2
+            i = (await board.district_board(session, "changning")).indicators[7]
+            assert i.code == "changning.8" and i.method == "recorded"
+            assert "HR bureau" in (i.portal_part_en or "")
+
     async def test_the_periodic_round_refreshes_and_records_when(
         self, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

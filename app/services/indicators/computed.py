@@ -35,6 +35,7 @@ class Query:
 QUERIES: dict[str, Query] = {
     "apartment_units_held": Query(repo.apartment_units_added, stock=True),
     "returnee_settlements_completed": Query(repo.returnee_settlements_completed, stock=False),
+    "high_skill_certifications": Query(repo.high_skill_certifications, stock=False),
 }
 
 

@@ -324,14 +324,18 @@ INDICATORS: tuple[Indicator, ...] = (
         1.7,
         False,
         _R,
-        "目前由区管理员从区人社局技能人才统计录入并复核；技能补贴服务记录证书等级后，门户将计算经门户"
-        "新取得高技能证书的人数。",
-        "Entered for now by a district admin from the HR bureau's skills statistics and "
-        "confirmed by a second admin; once the skills subsidies record the certificate's level, "
-        "the portal will count those newly certified through it.",
+        "由区管理员从区人社局技能人才统计录入并复核；门户只统计经本门户办结技能提升补贴、新取得高级工"
+        "（三级）及以上证书的人数（总数的一部分）。",
+        "Entered by a district admin from the HR bureau's skills statistics and confirmed by a "
+        "second admin. The portal counts only those whose skills subsidy for a new certificate "
+        "at level 3 (senior worker) or higher was completed through it (part of the total).",
         baseline=0,
         counts_new=True,
         baseline_source="新增高技能人才 1.7 万人（自2021年起累计）",
+        query="high_skill_certifications",
+        part_zh="经门户办结技能提升补贴、新取得高级工及以上证书：{n} 人（全区总数来自区人社局）",
+        part_en="New certificates at level 3 or higher with a skills subsidy completed through "
+        "the portal: {n} (the district total comes from the HR bureau)",
     ),
     Indicator(
         "changning",
