@@ -33,6 +33,7 @@ ACCOUNTS = {
         "/staff/cases",
         "/staff/housing",
         "/staff/follow-ups",
+        "/staff/indicators",
     ],
     "yangpu.auditor@demo.talent.gov.cn": ["/staff"],
     "sysadmin@demo.talent.gov.cn": ["/staff"],
