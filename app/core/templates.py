@@ -15,11 +15,13 @@ from app.core.navigation import header_navigation, staff_administration
 from app.domain import labels
 from app.domain.enums import Permission
 from app.i18n import gettext
-from app.rules import Provenance
+from app.rules import Provenance, country_choices
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 templates.env.globals["quote"] = quote
 templates.env.globals["labels"] = labels.ALL
+# Country questions offer names, never ISO codes; the value sent is the code.
+templates.env.globals["country_choices"] = country_choices
 templates.env.globals["options"] = lambda values: [
     (v["value"], v["label"], v.get("hint")) for v in values
 ]

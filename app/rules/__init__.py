@@ -25,7 +25,7 @@ from app.rules.engine import (
     load_library,
     reproduce,
 )
-from app.rules.explain import format_value, output_lines
+from app.rules.explain import country_choices, format_value, output_lines
 from app.rules.facts import (
     FACTS,
     SUPPORTED_FROM,
@@ -53,6 +53,7 @@ from app.rules.results import (
 )
 
 __all__ = [
+    "country_choices",
     "format_value",
     "output_lines",
     "ENGINE_VERSION",

@@ -65,6 +65,23 @@ def _territories(lang: str) -> Mapping[str, str]:
     return names
 
 
+@cache
+def country_choices(lang: str) -> tuple[tuple[str, str], ...]:
+    """(code, name) for a country question: China and its regions first, then every country by
+    name. Groupings (001, EU, UN...) are left out: only two-letter codes name a place."""
+    first = ("CN", "HK", "MO", "TW")
+    others = sorted(
+        (code for code in _territories(lang) if len(code) == 2 and code.isalpha()),
+        key=lambda code: country_name(code, lang),
+    )
+    skip = {*first, "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+    return tuple(
+        (code, country_name(code, lang))
+        for code in (*first, *others)
+        if code in first or code not in skip
+    )
+
+
 def country_name(code: str, lang: str) -> str:
     """A country or region by name (``GB`` -> 英国 / United Kingdom); an unknown code as is."""
     region = _REGIONS.get(code)

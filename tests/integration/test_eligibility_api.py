@@ -288,6 +288,15 @@ class TestCalculatorPage:
         assert "<dd>Germany</dd>" in text and "<dd>DE</dd>" not in text
         assert "<dd>doctorate</dd>" in text
 
+    async def test_a_country_is_chosen_by_name(self, client: httpx.AsyncClient) -> None:
+        page = await client.get("/calculator", headers={"Accept-Language": "en"})
+        text = html.unescape(page.text)
+        assert '<select class="select" id="nationality" name="nationality"' in text
+        assert '<option value="CN">China</option>' in text
+        assert '<option value="HK">Hong Kong, China</option>' in text
+        assert '<option value="DE">Germany</option>' in text
+        assert "ISO 3166" not in text and '<option value="001">' not in text
+
     async def test_tampered_question_names_are_not_asked(self, client: httpx.AsyncClient) -> None:
         form = await self._form(client, "{}")
         form["asked"] = ["shoe_size", "highest_degree"]
