@@ -71,6 +71,10 @@ def answer(page: Page, answers: dict[str, Any]) -> None:
                 loc = page.locator(f"#{fact}-{v}")
                 if loc.count():
                     loc.check()
+        elif kind == "country":
+            loc = page.locator(f"select#{fact}")
+            if loc.count():
+                loc.select_option(str(value).upper())
         else:
             loc = page.locator(f"input#{fact}")
             if loc.count():
