@@ -132,6 +132,38 @@ class TestNever500:
         assert r.status_code in (200, 422), (r.status_code, r.text[:300])
 
 
+ANSWERS = st.dictionaries(
+    st.sampled_from(sorted(FACTS)) | st.text(max_size=6), _json_value(), max_size=8
+)
+
+
+_DRAFTS: dict[int, tuple[f.ApiUser, dict[str, Any]]] = {}
+
+
+class TestAnswerSavesNever500:
+    @settings(
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(answers=ANSWERS)
+    async def test_random_answers_never_get_a_5xx(
+        self, client: httpx.AsyncClient, answers: dict[str, Any]
+    ) -> None:
+        # One applicant and draft for the whole run (the client fixture lives as long): each
+        # example saves onto what the earlier ones left, which is what a real client does.
+        if id(client) not in _DRAFTS:
+            _DRAFTS[id(client)] = await new_draft(client, "changning", "rent_subsidy")
+        user, draft = _DRAFTS[id(client)]
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            content=json.dumps({"answers": answers}),
+            headers={**user.headers, "content-type": "application/json"},
+        )
+        assert r.status_code in (200, 422), (r.status_code, r.text[:300])
+
+
 class TestAnswerSaves:
     async def _draft(self, client: httpx.AsyncClient) -> tuple[f.ApiUser, str, dict[str, Any]]:
         user, draft = await new_draft(client, "changning", "rent_subsidy")
