@@ -80,7 +80,9 @@ def serve(
         workers=workers,
         reload=reload,
         http="httptools",
-        proxy_headers=True,
+        # X-Forwarded-For is read by the app, and only from TALENT_TRUSTED_PROXIES
+        # (app/core/proxies.py); uvicorn's own reading trusts 127.0.0.1 by default.
+        proxy_headers=False,
         limit_concurrency=1000,
         timeout_keep_alive=5,
         log_config=None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,19 @@ class Settings(BaseSettings):
     login_lock_minutes: int = 15
     password_min_length: int = 8
     upload_max_bytes: int = 10 * 1024 * 1024
+    # Every request body is read in full, within these limits, before the request reaches
+    # authentication or the database (app/core/bodies.py): a slow or endless body holds a
+    # socket and a spool file, never a transaction. Uploads (multipart) may be upload_max_bytes
+    # plus their form fields; any other body (forms, JSON) body_max_bytes.
+    body_max_bytes: int = Field(default=1024 * 1024, ge=16 * 1024)
+    body_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    upload_read_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
+    # What one applicant may keep in the document wallet.
+    upload_quota_files: int = Field(default=100, ge=1)
+    upload_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=1024 * 1024)
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated IPs or CIDRs). Empty:
+    # the peer address is the client, whatever the request says (app/core/proxies.py).
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     privacy_notice_version: str = "2026-11"
     log_level: str = "INFO"
     # Outside systems for verified facts (免提交). Defaults are the simulator `make run` starts.
@@ -120,6 +134,20 @@ class Settings(BaseSettings):
     def _split_columns(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # a ValueError names the bad entry
         return value
 
     @field_validator("payment_batch_columns")

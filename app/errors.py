@@ -141,6 +141,32 @@ class PayloadTooLarge(AppError):
     default_detail = N_("The file must be smaller than {max_mb} MB.")
 
 
+class RequestTooLarge(AppError):
+    status_code = 413
+    code = "request_too_large"
+    title = N_("The request is too large")
+    default_detail = N_("A form or request body must be smaller than {max_kb} KB.")
+
+
+class RequestTimedOut(AppError):
+    status_code = 408
+    code = "request_timeout"
+    title = N_("The request took too long to arrive")
+    default_detail = N_(
+        "The request was not received within {seconds} seconds. Check the connection and try again."
+    )
+
+
+class UploadQuotaReached(AppError):
+    status_code = 409
+    code = "upload_quota_reached"
+    title = N_("Your document wallet is full")
+    default_detail = N_(
+        "Each applicant can upload at most {max_files} documents and {max_mb} MB in all, and "
+        "this upload would go over that limit. Contact the service centre if you need more."
+    )
+
+
 class UnsupportedMediaType(AppError):
     status_code = 415
     code = "unsupported_file_type"

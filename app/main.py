@@ -10,9 +10,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import PROJECT_ROOT, Settings, get_settings
+from app.core.bodies import BodyLimitMiddleware
 from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
 from app.core.problems import install_error_handlers
+from app.core.proxies import TrustedProxyMiddleware
 from app.db import make_engine, make_sessionmaker
 from app.routers import ops
 from app.routers.api import account as api_account
@@ -89,11 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     install_error_handlers(app)
+    # Innermost first: the body is read and bounded before any route, dependency or session;
+    # PortalMiddleware outside it gives its refusals the language and security headers.
+    app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(
         PortalMiddleware,
         default_language=settings.default_language,
         hsts=settings.is_production,
     )
+    app.add_middleware(TrustedProxyMiddleware, trusted=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in (
         ops.router,

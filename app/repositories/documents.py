@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain.principal import Principal
@@ -29,6 +29,15 @@ async def get_readable(
 ) -> Document | None:
     stmt = readable_by(principal).where(Document.id == document_id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def usage_of(session: AsyncSession, applicant_id: uuid.UUID) -> tuple[int, int]:
+    """How many documents an applicant keeps, and their bytes."""
+    stmt = select(func.count(Document.id), func.coalesce(func.sum(Document.size_bytes), 0)).where(
+        Document.owner_applicant_id == applicant_id, Document.deleted_at.is_(None)
+    )
+    count, size = (await session.execute(stmt)).one()
+    return int(count), int(size)
 
 
 async def get(session: AsyncSession, document_id: uuid.UUID) -> Document | None:

@@ -20,6 +20,7 @@ from app.errors import (
     PayloadTooLarge,
     PermissionDenied,
     UnsupportedMediaType,
+    UploadQuotaReached,
     ValidationFailed,
 )
 from app.i18n import N_
@@ -75,6 +76,25 @@ def document_view(doc: Document) -> DocumentRead:
     )
 
 
+def _quota_reached() -> UploadQuotaReached:
+    settings = get_settings()
+    return UploadQuotaReached(
+        params={
+            "max_files": settings.upload_quota_files,
+            "max_mb": settings.upload_quota_bytes // (1024 * 1024),
+        }
+    )
+
+
+async def _quota_room(session: AsyncSession, applicant_id: uuid.UUID) -> int:
+    """Bytes the applicant may still upload; refuses when the count or the bytes are used up."""
+    settings = get_settings()
+    count, size = await documents_repo.usage_of(session, applicant_id)
+    if count >= settings.upload_quota_files or size >= settings.upload_quota_bytes:
+        raise _quota_reached()
+    return settings.upload_quota_bytes - size
+
+
 async def upload(
     session: AsyncSession,
     principal: Principal,
@@ -103,11 +123,16 @@ async def upload(
         )
     if problems:
         raise ValidationFailed(field_errors=problems)
-    limit = max_bytes()
+    # The applicant's own uploads count against a quota; a clerk scanning papers at the window
+    # for them does not.
+    quota_room = await _quota_room(session, owner) if principal.applicant_id == owner else None
+    limit = max_bytes() if quota_room is None else min(max_bytes(), quota_room)
     try:
         stored = await storage().save(chunks, limit)
     except TooLarge as exc:
-        raise PayloadTooLarge(params={"max_mb": limit // (1024 * 1024)}) from exc
+        if quota_room is not None and limit < max_bytes():
+            raise _quota_reached() from exc
+        raise PayloadTooLarge(params={"max_mb": max_bytes() // (1024 * 1024)}) from exc
     content_type = sniff_type(stored.head)
     name = clean_filename(filename)
     if content_type is None or not name_matches_type(name, content_type):
