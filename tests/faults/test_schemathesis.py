@@ -68,6 +68,8 @@ def test_api_answers_without_5xx_and_as_documented(
             "--report-dir",
             str(tmp_path),
         ],
+        # st keeps a cache (.schemathesis/) in its working directory; not in the checkout.
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=140,
