@@ -8,7 +8,7 @@ SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install install-dev lint typecheck imports test-sqlite test-postgres \
-        test-browser browser-deps i18n bench clean
+        test-faults test-browser browser-deps i18n bench clean
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ run: install
 	$(VENV)/bin/talent-portal serve --host 127.0.0.1 --port 8000
 
 ## The whole suite: lint, types, architecture, SQLite, PostgreSQL, real browser.
-test: install-dev lint typecheck imports test-sqlite test-postgres test-browser
+test: install-dev lint typecheck imports test-sqlite test-postgres test-faults test-browser
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -55,6 +55,17 @@ test-postgres: install-dev
 	  echo "FAIL: PostgreSQL at $(PG_URL) is unreachable and CI=true requires it."; exit 1; \
 	else \
 	  echo; echo "!!!!! PostgreSQL unreachable at $(PG_URL): PostgreSQL tests SKIPPED !!!!!"; echo; \
+	fi
+
+## Faults on PostgreSQL: SIGKILL mid-transaction, dropped connections, a full upload disk,
+## races and schemathesis; real server processes on loopback. Figures: var/faults-summary.txt.
+test-faults: install-dev
+	@if $(PY) scripts/check_postgres.py "$(PG_URL)"; then \
+	  TEST_DATABASE_URL="$(PG_URL)" $(PY) -m pytest tests/faults -q -p no:cacheprovider; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "FAIL: PostgreSQL at $(PG_URL) is unreachable and CI=true requires it."; exit 1; \
+	else \
+	  echo; echo "!!!!! PostgreSQL unreachable at $(PG_URL): fault tests SKIPPED !!!!!"; echo; \
 	fi
 
 test-browser: install-dev

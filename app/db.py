@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.config import Settings
-from app.errors import AppError
+from app.errors import AppError, DatabaseUnavailable
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -123,11 +123,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except AppError as exc:
             await _settle(session, exc)
             raise
-        except BaseException:
+        except BaseException as exc:
             await session.rollback()
+            if _connection_lost(exc):
+                raise DatabaseUnavailable() from exc
             raise
         else:
-            await session.commit()
+            try:
+                await session.commit()
+            except DBAPIError as exc:
+                if _connection_lost(exc):
+                    raise DatabaseUnavailable() from exc
+                raise
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """The request's connection died under it (terminated backend, database restart): the
+    pool has invalidated it already, so the next request gets a new one; this one is answered
+    503 with Retry-After rather than 500."""
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 async def _settle(session: AsyncSession, exc: AppError) -> None:

@@ -167,6 +167,36 @@ class UploadQuotaReached(AppError):
     )
 
 
+class StorageFull(AppError):
+    """The upload disk ran out of space (ENOSPC, or a quota) while the file was written."""
+
+    status_code = 507
+    code = "storage_full"
+    title = N_("The document could not be stored")
+    default_detail = N_(
+        "There is no space left to store documents. Nothing was saved; try again later."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "60"})
+
+
+class DatabaseUnavailable(AppError):
+    """The connection to the database was lost during the request (the server restarted, or
+    an administrator ended the session): the transaction is gone, so retrying is safe."""
+
+    status_code = 503
+    code = "database_unavailable"
+    title = N_("The service is briefly unavailable")
+    default_detail = N_(
+        "The connection to the database was lost before your request was completed. Try "
+        "again in a few seconds."
+    )
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": "2"})
+
+
 class UnsupportedMediaType(AppError):
     status_code = 415
     code = "unsupported_file_type"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from app.errors import (
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    StorageFull,
     UnsupportedMediaType,
     UploadQuotaReached,
     ValidationFailed,
@@ -133,6 +135,11 @@ async def upload(
         if quota_room is not None and limit < max_bytes():
             raise _quota_reached() from exc
         raise PayloadTooLarge(params={"max_mb": max_bytes() // (1024 * 1024)}) from exc
+    except OSError as exc:
+        # The storage removed its partial file; no row was written yet.
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from exc
+        raise
     content_type = sniff_type(stored.head)
     name = clean_filename(filename)
     if content_type is None or not name_matches_type(name, content_type):
