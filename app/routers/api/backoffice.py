@@ -51,7 +51,9 @@ async def queue(
 async def get_case(
     case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> CaseRead:
-    return await cases_service.case_view(session, principal, case_id, language(request))
+    return await cases_service.case_view(
+        session, principal, case_id, language(request), audit_read=True
+    )
 
 
 @router.post("/cases/{case_id}/actions")
