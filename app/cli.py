@@ -167,6 +167,12 @@ def audit_verify() -> None:
     report = _in_transaction(verify_chain)
     if report.ok:
         console.print(f"[green]audit chain intact: {report.entries} entries[/green]")
+    elif report.missing_after is not None:
+        console.print(
+            f"[red]audit log cut short: {report.entries} entries, the chain head names "
+            f"{report.missing_after}; entries from {report.first_bad_seq} on are missing[/red]"
+        )
+        raise typer.Exit(1)
     else:
         console.print(f"[red]audit chain broken at entry {report.first_bad_seq}[/red]")
         raise typer.Exit(1)

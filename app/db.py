@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.config import Settings
-from app.errors import AppError, DatabaseUnavailable
+from app.errors import (
+    AppError,
+    AuthenticationRequired,
+    DatabaseUnavailable,
+    NotFound,
+    NotFoundAudited,
+    PermissionDenied,
+)
+from app.services import audit
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -121,7 +129,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         try:
             yield session
         except AppError as exc:
-            await _settle(session, exc)
+            await _settle(session, exc, request)
             raise
         except BaseException as exc:
             await session.rollback()
@@ -144,20 +152,48 @@ def _connection_lost(exc: BaseException) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-async def _settle(session: AsyncSession, exc: AppError) -> None:
+async def _settle(session: AsyncSession, exc: AppError, request: Request) -> None:
     """Undo the failed work, except writes the error asks to keep (failed-login counts and
-    audited lookups); then whatever the error's answer reads (AppError.after_settle) runs in a
-    transaction of its own, committed like a request's."""
+    audited lookups); then whatever the error's answer reads (AppError.after_settle) and the
+    audit entry of a refused request run in a transaction of their own, committed like a
+    request's."""
     if exc.preserve_writes:
         await session.commit()
     else:
         await session.rollback()
     try:
         await exc.after_settle()
+        await _audit_refusal(session, exc, request)
     except BaseException:
         await session.rollback()
         raise
     await session.commit()
+
+
+async def _audit_refusal(session: AsyncSession, exc: AppError, request: Request) -> None:
+    """Auditors see every refused request to a protected resource, with the user when known:
+    no sign-in (401), no permission (403), or a record the caller may not see (404 answers
+    a signed-in caller for another's record as for none). A 404 to a visitor who is not
+    signed in concerns nothing protected (protected routes answer them 401 first)."""
+    # A lookup that found no one is audited by the lookup itself.
+    if not isinstance(exc, AuthenticationRequired | PermissionDenied | NotFound) or isinstance(
+        exc, NotFoundAudited
+    ):
+        return
+    principal = getattr(request.state, "principal", None)
+    if isinstance(exc, NotFound) and principal is None:
+        return
+    route = request.scope.get("route")
+    await audit.record_refusal(
+        session,
+        principal=principal,
+        client_ip=request.client.host if request.client else None,
+        method=request.method,
+        path=request.url.path,
+        route=getattr(route, "path", None),
+        status=exc.status_code,
+        code=exc.code,
+    )
 
 
 # scope="function" commits before the response is sent, so a failed commit is never a 200.

@@ -1,7 +1,7 @@
 """All tables, imported here so Alembic's autogenerate sees the whole metadata."""
 
 from app.models.accounts import Applicant, Consent, Employer, EmployerUser, StaffMember, User
-from app.models.audit import AuditChainHead, AuditEntry
+from app.models.audit import AuditChainHead, AuditEntry, RefusalWindow
 from app.models.base import Base
 from app.models.cases import (
     Application,
@@ -65,6 +65,7 @@ __all__ = [
     "OutboxMessage",
     "PaymentCycle",
     "Rating",
+    "RefusalWindow",
     "SupplementRequest",
     "Applicant",
     "AuditChainHead",

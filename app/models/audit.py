@@ -54,3 +54,18 @@ class AuditChainHead(Base):
     # one statement can move the tip, keep the hash it replaced and return both to the INSERT
     # of the entry (PostgreSQL 15 has no RETURNING OLD).
     prev_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class RefusalWindow(Base):
+    """When a caller (user, or address when signed out) was last audited for a refused request
+    to a route, and how many refusals since went unrecorded: one entry per window keeps a
+    client that probes IDs from filling the audit log at the price of a request each."""
+
+    __tablename__ = "refusal_window"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column()
+    # Refusals inside the current window that wrote no entry.
+    suppressed: Mapped[int] = mapped_column(Integer, default=0)
+    # The previous window's count, reported by the entry that opened this one.
+    carried: Mapped[int] = mapped_column(Integer, default=0)

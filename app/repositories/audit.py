@@ -5,10 +5,22 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    String,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -22,6 +34,7 @@ from app.models import (
     Employer,
     Enrolment,
     PaymentCycle,
+    RefusalWindow,
     Service,
     StaffMember,
 )
@@ -124,6 +137,40 @@ def append_entries_sync(session: Session, entries: list[dict[str, Any]]) -> None
         .where(AuditChainHead.id == 1)
         .values(last_seq=last["seq"], last_hash=last["hash"], prev_hash=last["prev_hash"])
     )
+
+
+async def chain_head(session: AsyncSession) -> tuple[int, str]:
+    """The chain tip as committed (last sequence number and hash), unlocked."""
+    stmt = select(AuditChainHead.last_seq, AuditChainHead.last_hash).where(AuditChainHead.id == 1)
+    seq, digest = (await session.execute(stmt)).one()
+    return int(seq), str(digest)
+
+
+async def open_refusal_window(
+    session: AsyncSession, key: str, now: datetime, window: timedelta
+) -> int | None:
+    """Counts a refused request of ``key``; when it opens a new window (the first refusal, or
+    the first after ``window``) returns how many refusals the previous window left unrecorded,
+    otherwise None. One statement, so concurrent refusals count each other."""
+    dialect = session.get_bind().dialect.name
+    make_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    expired = RefusalWindow.started_at <= now - window
+    stmt = (
+        make_insert(RefusalWindow)
+        .values(key=key, started_at=now, suppressed=0, carried=0)
+        .on_conflict_do_update(
+            index_elements=[RefusalWindow.key],
+            # The right-hand sides read the row as it was (both databases).
+            set_={
+                "started_at": case((expired, now), else_=RefusalWindow.started_at),
+                "suppressed": case((expired, 0), else_=RefusalWindow.suppressed + 1),
+                "carried": case((expired, RefusalWindow.suppressed), else_=RefusalWindow.carried),
+            },
+        )
+        .returning(RefusalWindow.suppressed, RefusalWindow.carried)
+    )
+    suppressed, carried = (await session.execute(stmt)).one()
+    return int(carried) if suppressed == 0 else None
 
 
 async def iterate_entries(session: AsyncSession, batch: int = 1000) -> AsyncIterator[AuditEntry]:

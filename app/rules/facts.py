@@ -82,6 +82,8 @@ class FactSpec(BaseModel):
     changeable: bool = True
     value_labels: tuple[tuple[int, Text], ...] = ()
     future: Literal["allowed", "refused"] = "refused"
+    # The earliest plausible date (a birth date before 1900 is a typing slip, not a person).
+    earliest: date | None = None
 
     @property
     def derived(self) -> bool:
@@ -449,6 +451,28 @@ def _contradiction(names: tuple[str, str], zh: str, en: str) -> list[FactError]:
     return [FactError(code="contradiction", field=name, message=message) for name in names]
 
 
+def implausible_dates(facts: Mapping[str, FactValue]) -> list[FactError]:
+    """Dates before their fact's earliest plausible day (a birth date in 1850): refused where
+    a person enters them (``validate_facts(..., entered=True)``), not when the engine decides
+    on facts already kept."""
+    errors: list[FactError] = []
+    for name, value in facts.items():
+        earliest = FACTS[name].earliest
+        if isinstance(value, date) and earliest is not None and value < earliest:
+            label = FACTS[name].label
+            errors.append(
+                FactError(
+                    code="out_of_range",
+                    field=name,
+                    message=_t(
+                        f"{label.zh}（{value.isoformat()}）不能早于 {earliest.isoformat()}",
+                        f"{label.en} ({value.isoformat()}) cannot be before {earliest.isoformat()}",
+                    ),
+                )
+            )
+    return errors
+
+
 def consistency_errors(facts: Mapping[str, FactValue], as_of: date | None) -> list[FactError]:
     """Typed facts that cannot all be true: a past-only date after ``as_of`` (checked only when
     ``as_of`` is given), a pair of :data:`ORDERED` facts out of order, a foreign nationality with a
@@ -498,14 +522,17 @@ def consistency_errors(facts: Mapping[str, FactValue], as_of: date | None) -> li
     return errors
 
 
-def validate_facts(raw: Mapping[str, Any], as_of: date | None = None) -> FactsValidation:
+def validate_facts(
+    raw: Mapping[str, Any], as_of: date | None = None, *, entered: bool = False
+) -> FactsValidation:
     """Check a raw JSON facts object against the vocabulary.
 
     Every problem is reported, not just the first, so one 422 answer lists them all. Derived facts
     are refused because the engine computes them from ``as_of``; accepting them would let a stale
     age outlive its evaluation date. Facts that contradict each other are refused too (see
     :func:`consistency_errors`), and with ``as_of`` given, dates after it that cannot be in the
-    future.
+    future. ``entered``: the facts come from a person just now, so implausible dates are
+    refused as well (:func:`implausible_dates`).
     """
     facts: dict[str, FactValue] = {}
     errors: list[FactError] = []
@@ -543,6 +570,8 @@ def validate_facts(raw: Mapping[str, Any], as_of: date | None = None) -> FactsVa
         else:
             facts[name] = converted
     errors += consistency_errors(facts, as_of)
+    if entered:
+        errors += implausible_dates(facts)
     if errors:
         return FactsValidation(ok=False, errors=tuple(errors))
     return FactsValidation(ok=True, facts=facts)

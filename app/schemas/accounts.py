@@ -6,7 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from app.domain.identity import (
@@ -17,8 +25,13 @@ from app.domain.identity import (
     normalize_resident_id,
 )
 from app.i18n import N_
+from app.schemas.text import CleanInput, Line, clean_line
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(clean_line),
+]
 # Kept exactly as typed (spaces too), on every path: a password registered through one channel
 # must sign in through any other.
 Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=128)]
@@ -30,7 +43,7 @@ ERR_NATIONALITY = N_("Enter the nationality as a 2-letter country code, like US 
 ERR_CONSENT = N_("You must agree to the personal information notice to register.")
 
 
-class _Strict(BaseModel):
+class _Strict(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -116,7 +129,7 @@ Registration = Annotated[
 
 
 class LoginRequest(_Strict):
-    email: str = Field(max_length=254)
+    email: Line = Field(max_length=254)
     password: Password
     totp_code: str | None = Field(default=None, max_length=10)
 

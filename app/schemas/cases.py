@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def _verdict(result: dict[str, Any] | None) -> object:
     return result.get("status") if result else None
 
 
-class _In(BaseModel):
+class _In(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

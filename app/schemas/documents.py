@@ -5,6 +5,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from app.schemas.text import CleanInput
+
 
 class DocumentRead(BaseModel):
     id: uuid.UUID
@@ -21,7 +23,7 @@ class DocumentRead(BaseModel):
     created_at: datetime
 
 
-class DocumentVerify(BaseModel):
+class DocumentVerify(CleanInput):
     """Staff confirm a document against the original; they may record its validity dates."""
 
     model_config = ConfigDict(extra="forbid")

@@ -5,8 +5,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.text import CleanInput
 
-class EligibilityCheck(BaseModel):
+
+class EligibilityCheck(CleanInput):
     model_config = ConfigDict(extra="forbid")
     facts: dict[str, Any] = Field(description="Talent facts by name (see GET /api/v1/facts)")
     as_of: date | None = Field(default=None, description="Evaluation date; default today")

@@ -14,12 +14,13 @@ import uuid
 from datetime import date
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.domain.enums import Department
 from app.i18n import N_
 from app.schemas.housing import Layout
+from app.schemas.text import CleanInput, Line
 from app.workflow.states import CaseStatus
 
 # An API's Idempotency-Key header, or a page's hidden idempotency_key field (made when the form
@@ -42,7 +43,7 @@ def _choice(message: str) -> PydanticCustomError:
 # 一窗通办 ----------------------------------------------------------------------------------------
 
 
-class WindowFiling(BaseModel):
+class WindowFiling(CleanInput):
     """A service filed for a walk-in at the window (page or counter app), accepted at once.
 
     ``answers`` are talent facts by name: the page sends its question fields, the API a JSON
@@ -99,7 +100,7 @@ class WindowFiling(BaseModel):
 LIGHTS = ("amber", "red")
 
 
-class QueueFilters(BaseModel):
+class QueueFilters(CleanInput):
     """The district queue's filters: the page's selects (where "All" is empty) or the API's
     query. Unknown query parameters (``lang``) are left to others."""
 
@@ -169,7 +170,7 @@ class QueueFilters(BaseModel):
 LAYOUTS: tuple[str, ...] = get_args(Layout)
 
 
-class PreferencesUpdate(BaseModel):
+class PreferencesUpdate(CleanInput):
     """Projects and layouts the applicant would accept (none ticked: any)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -200,7 +201,7 @@ class PreferencesUpdate(BaseModel):
 # Finance ----------------------------------------------------------------------------------------
 
 
-class CycleCreate(BaseModel):
+class CycleCreate(CleanInput):
     """A month's payment cycle: ``YYYY-MM`` (the page's field) or any day of the month."""
 
     model_config = ConfigDict(extra="forbid")
@@ -219,9 +220,9 @@ class CycleCreate(BaseModel):
             raise PydanticCustomError("invalid_month", N_("Enter a month as YYYY-MM.")) from None
 
 
-class SubsidyEnrolment(BaseModel):
+class SubsidyEnrolment(CleanInput):
     """The account a beneficiary's rent subsidy is paid into, once their case is approved."""
 
     case_id: uuid.UUID
-    account_name: str = Field(max_length=100)
+    account_name: Line = Field(max_length=100)
     bank_account: str = Field(max_length=40)

@@ -6,6 +6,8 @@ from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.schemas.text import CleanInput, Line
+
 Layout = Literal["studio", "one_bed", "two_bed", "three_bed"]
 # What staff may set a unit to by hand; offered and leased follow the unit's offer and lease.
 HandSetUnitStatus = Literal["available", "maintenance"]
@@ -19,15 +21,15 @@ _LEASE_ACTIVE: Final = "active"
 _LEASE_ENDED: Final = "ended"
 
 
-class _In(BaseModel):
+class _In(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class ProjectCreate(_In):
-    name_zh: str = Field(min_length=1, max_length=200)
-    name_en: str = Field(min_length=1, max_length=200)
-    address: str = Field(min_length=1, max_length=300)
-    operator: str = Field(min_length=1, max_length=200)
+    name_zh: Line = Field(min_length=1, max_length=200)
+    name_en: Line = Field(min_length=1, max_length=200)
+    address: Line = Field(min_length=1, max_length=300)
+    operator: Line = Field(min_length=1, max_length=200)
 
 
 class ProjectRead(BaseModel):

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.text import CleanInput
 from app.workflow.indicators import Progress, SnapshotKind
 
 
@@ -119,7 +120,7 @@ class BoardRead(BaseModel):
 # Staff forms -----------------------------------------------------------------------------------
 
 
-class _In(BaseModel):
+class _In(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

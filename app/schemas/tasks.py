@@ -8,6 +8,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.text import CleanInput
+
 # TODO(vocab): the verification task's statuses and outcomes get StrEnums in app/workflow; swap
 # them in here. The case page asks the view below instead of comparing these strings itself.
 _CHECK_PENDING: Final = "pending"
@@ -15,7 +17,7 @@ _OUTCOME_VERIFIED: Final = "verified"
 _OUTCOME_REVOKED: Final = "revoked"
 
 
-class _In(BaseModel):
+class _In(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 

@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypedDict, Unpack
 
 from app.domain.principal import Principal
@@ -191,23 +191,76 @@ def _drop_pending(session: SyncSession) -> None:
     session.info.pop(_PENDING, None)
 
 
+# A refused request is audited once per caller, route and status in this window; the entry
+# that opens the next window says how many were left out meanwhile.
+REFUSAL_WINDOW = timedelta(minutes=1)
+
+
+async def record_refusal(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    client_ip: str | None,
+    method: str,
+    path: str,
+    route: str | None,
+    status: int,
+    code: str,
+) -> None:
+    """Queues an ``access.refused`` entry (who was refused what), unless this caller was
+    refused the same route with the same status within ``REFUSAL_WINDOW``. The window is kept
+    in the database, so it holds across workers and restarts."""
+    who = f"user:{principal.user_id}" if principal else f"ip:{client_ip or 'unknown'}"
+    key = f"{who}|{status}|{route or path}"[:200]
+    left_out = await audit_repo.open_refusal_window(session, key, utcnow(), REFUSAL_WINDOW)
+    if left_out is None:
+        return
+    detail: dict[str, Any] = {
+        "method": method,
+        "path": path[:300],
+        "status": status,
+        "code": code,
+        "ip": client_ip,
+    }
+    if left_out:
+        detail["refusals_not_recorded_before"] = left_out
+    await record(session, "access.refused", actor=principal, detail=detail)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     entries: int
     ok: bool
     first_bad_seq: int | None
+    # The chain head's last sequence number when the log holds fewer entries than it names
+    # (rows deleted from the end, or all of them): the hashes of what is left still chain.
+    missing_after: int | None = None
 
 
 async def verify_chain(session: AsyncSession) -> ChainReport:
+    """Walks the chain from the genesis hash, then compares where it ends with the chain head,
+    which every append moves: a log emptied or cut short from its end chains perfectly, and
+    only the head tells that entries are missing."""
+    # Read first: entries appended while the walk runs lie beyond it and are still checked.
+    head_seq, head_hash = await audit_repo.chain_head(session)
     prev = audit_repo.GENESIS_HASH
     count = 0
     expected_seq = 1
+    reached_head = head_seq == 0
     async for row in audit_repo.iterate_entries(session):
         entry = {name: getattr(row, name) for name in _HASHED}
         digest = _digest(prev, row.seq, entry, row.hash_version)
         if row.seq != expected_seq or row.prev_hash != prev or row.hash != digest:
             return ChainReport(entries=count, ok=False, first_bad_seq=row.seq)
+        if row.seq == head_seq:
+            if row.hash != head_hash:
+                return ChainReport(entries=count, ok=False, first_bad_seq=row.seq)
+            reached_head = True
         prev = row.hash
         expected_seq += 1
         count += 1
+    if not reached_head:
+        return ChainReport(
+            entries=count, ok=False, first_bad_seq=expected_seq, missing_after=head_seq
+        )
     return ChainReport(entries=count, ok=True, first_bad_seq=None)

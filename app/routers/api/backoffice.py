@@ -6,7 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from app.core.templates import language
 from app.db import SessionDep
@@ -22,6 +22,7 @@ from app.schemas.tasks import (
     VerificationRevoke,
     VerificationTaskRead,
 )
+from app.schemas.text import CleanInput
 from app.services import cases as cases_service
 from app.services.cases import follow_ups as tasks_service
 
@@ -30,7 +31,7 @@ Approver = Annotated[Principal, Depends(require_permission(Permission.APPROVE_CA
 Supervisor = Annotated[Principal, Depends(require_permission(Permission.FOLLOW_UP_RATINGS))]
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(CleanInput):
     model_config = ConfigDict(extra="forbid")
     staff_id: uuid.UUID | None = None  # None: claim for yourself
 
@@ -51,7 +52,9 @@ async def queue(
 async def get_case(
     case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> CaseRead:
-    return await cases_service.case_view(session, principal, case_id, language(request))
+    return await cases_service.case_view(
+        session, principal, case_id, language(request), audit_read=True
+    )
 
 
 @router.post("/cases/{case_id}/actions")

@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from app.db import SessionDep
 from app.errors import NotFound
@@ -30,6 +30,7 @@ from app.schemas.housing import (
     UnitUpdate,
     WaitlistRead,
 )
+from app.schemas.text import CleanInput
 from app.services import housing as housing_service
 
 router = APIRouter(prefix="/api/v1", tags=["housing"])
@@ -95,7 +96,7 @@ async def decline_offer(
     await housing_service.decline_offer(session, principal, offer_id)
 
 
-class RenewAccept(BaseModel):
+class RenewAccept(CleanInput):
     """Nothing to choose: a rent sent by the tenant is refused, the terms are staff's."""
 
     model_config = ConfigDict(extra="forbid")

@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.domain.enums import District
 from app.routers.access import CaseStaff, CurrentApplicant, WindowClerk
 from app.schemas.cases import ApplicationRead, CaseRead, QuestionView
+from app.schemas.text import CleanInput
 from app.services import cases as cases_service
 from app.services import settlement as bundles_service
 from app.services.applications import journey as applications_service
@@ -29,7 +30,7 @@ router = APIRouter(
 )
 
 
-class RouteQuery(BaseModel):
+class RouteQuery(CleanInput):
     model_config = ConfigDict(extra="forbid")
     facts: dict[str, Any] = Field(description="Talent facts by name")
     as_of: date | None = None
@@ -62,18 +63,18 @@ staff = APIRouter(prefix="/api/v1/staff/cases", tags=["settlement"])
 cases = APIRouter(prefix="/api/v1/cases", tags=["settlement"])
 
 
-class BundleStart(BaseModel):
+class BundleStart(CleanInput):
     model_config = ConfigDict(extra="forbid")
     district: District
 
 
-class ManualFacts(BaseModel):
+class ManualFacts(CleanInput):
     model_config = ConfigDict(extra="forbid")
     facts: dict[str, Any] = Field(description="Facts the system would have provided, by name")
     note: str = Field(max_length=2000, description="Where the data comes from, and why by hand")
 
 
-class RouteChange(BaseModel):
+class RouteChange(CleanInput):
     model_config = ConfigDict(extra="forbid")
     route: str
     reason: str = Field(max_length=2000)
@@ -95,7 +96,7 @@ class LateNeedsRead(BaseModel):
     items: list[str] = Field(description="The notice's lines, in Chinese and English")
 
 
-class LateAnswers(BaseModel):
+class LateAnswers(CleanInput):
     model_config = ConfigDict(extra="forbid")
     expected_version: int = Field(ge=1, description="The case version the answers were made on")
     answers: dict[str, Any] = Field(default_factory=dict, description="Each asked fact, by name")

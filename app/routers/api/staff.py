@@ -4,13 +4,14 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
 from app.routers.access import require_permission
 from app.schemas.accounts import ApplicantRead, EmployerRead, FullIdRead, StaffRead
+from app.schemas.text import CleanInput
 from app.services.accounts import staff as staff_service
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -21,13 +22,13 @@ ApplicantViewer = Annotated[Principal, Depends(require_permission(Permission.VIE
 FullIdViewer = Annotated[Principal, Depends(require_permission(Permission.VIEW_FULL_ID))]
 
 
-class IdLookup(BaseModel):
+class IdLookup(CleanInput):
     model_config = ConfigDict(extra="forbid")
     id_kind: IdKind
     id_number: str = Field(min_length=5, max_length=20)
 
 
-class RevealRequest(BaseModel):
+class RevealRequest(CleanInput):
     model_config = ConfigDict(extra="forbid")
     purpose: str = Field(min_length=2, max_length=200, description="Why the full number is needed")
 

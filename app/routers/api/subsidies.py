@@ -7,11 +7,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from app.db import SessionDep
 from app.routers.access import CurrentApplicant, PaymentChecker, PaymentMaker, PaymentStaff
 from app.schemas.forms import CycleCreate, SubsidyEnrolment
+from app.schemas.text import CleanInput
 from app.services import payments as subsidies_service
 from app.services.payments import CycleRead, EnrolmentRead
 
@@ -74,7 +75,7 @@ async def reconcile(
     return await subsidies_service.reconcile(session, principal, cycle_id, csv_text)
 
 
-class StatusChange(BaseModel):
+class StatusChange(CleanInput):
     model_config = ConfigDict(extra="forbid")
     reason: str
 

@@ -28,6 +28,7 @@ from app.schemas.forms import (
     IDEMPOTENCY_KEY_MIN_LENGTH,
     WindowFiling,
 )
+from app.schemas.text import CleanInput
 from app.services.accounts import staff as staff_service
 from app.services.applications import window as window_service
 
@@ -43,13 +44,13 @@ IdempotencyKey = Annotated[
 ]
 
 
-class WalkInLookup(BaseModel):
+class WalkInLookup(CleanInput):
     model_config = ConfigDict(extra="forbid")
     id_kind: IdKind = IdKind.RESIDENT_ID
     id_number: str = Field(min_length=1, max_length=30)
 
 
-class WalkInRequest(BaseModel):
+class WalkInRequest(CleanInput):
     """Either ``find`` (by 居民身份证 or passport number, through the blind index) or
     ``registration`` (a new applicant whose consent is given at the window)."""
 

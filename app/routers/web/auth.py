@@ -17,6 +17,7 @@ from app.i18n import N_
 from app.routers.access import CurrentUser, PublicPage
 from app.routers.web.public import safe_next
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
+from app.schemas.text import ERR_CONTROL, has_control_characters
 from app.services import accounts as accounts_service
 
 router = APIRouter(tags=["pages"])
@@ -117,6 +118,9 @@ async def login_submit(
     missing = []
     if not email.strip():
         missing.append(FieldError("email", "required", N_("Enter your email address.")))
+    elif has_control_characters(email):
+        # Refused here: a NUL byte would reach the database's lookup (an error on PostgreSQL).
+        missing.append(FieldError("email", "control_character", ERR_CONTROL))
     if not password:
         missing.append(FieldError("password", "required", N_("Enter your password.")))
     # A wrong password or code keeps its failed-attempt count (preserve_writes).

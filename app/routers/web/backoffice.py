@@ -122,7 +122,9 @@ def _case_context(view: CaseRead, lang: str) -> dict[str, object]:
 async def case_page(
     case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> HTMLResponse:
-    view = await cases_service.case_view(session, principal, case_id, language(request))
+    view = await cases_service.case_view(
+        session, principal, case_id, language(request), audit_read=True
+    )
     return render(
         request,
         "staff/case.html",

@@ -17,6 +17,7 @@ from app.i18n import N_
 from app.repositories import audit as audit_repo
 from app.repositories import cases as cases_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.schemas.text import CleanInput
 from app.services import audit
 from app.services.admin.services import require_permission
 from app.services.audit import ChainReport
@@ -36,7 +37,7 @@ class AuditRead(BaseModel):
     hash: str
 
 
-class AuditFilter(BaseModel):
+class AuditFilter(CleanInput):
     """What an auditor narrows the log to; dates are Shanghai calendar days, both inclusive."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -14,6 +14,7 @@ from app.i18n import N_
 from app.models import CalendarDay
 from app.repositories import calendar as calendar_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.schemas.text import CleanInput
 from app.services import audit
 from app.services import calendar as calendar_service
 from app.services.admin.services import require_permission
@@ -21,7 +22,7 @@ from app.services.admin.services import require_permission
 MIN_YEAR, MAX_YEAR = 2004, 2100
 
 
-class CalendarDayUpdate(BaseModel):
+class CalendarDayUpdate(CleanInput):
     model_config = ConfigDict(extra="forbid")
     is_workday: bool
     note: str | None = Field(default=None, max_length=200)

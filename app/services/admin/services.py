@@ -18,6 +18,7 @@ from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import cel
 from app.rules.facts import FACTS, validate_facts
+from app.schemas.text import CleanInput
 from app.services import audit
 from app.services import settlement as bundles
 from app.services.catalog import shipped_materials
@@ -33,7 +34,7 @@ class MaterialEdit(BaseModel):
     when: str | None = Field(default=None, max_length=200)
 
 
-class ServiceUpdate(BaseModel):
+class ServiceUpdate(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     name_zh: str | None = Field(default=None, min_length=1, max_length=200)
     name_en: str | None = Field(default=None, min_length=1, max_length=200)

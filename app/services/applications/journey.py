@@ -224,7 +224,7 @@ async def save(
     # beyond the permit years already given, is refused. Problems of kept answers alone are not
     # this save's to report.
     kept = {k: v for k, v in fact_answers(app.answers).items() if k not in answers}
-    checked = validate_facts({**kept, **given}, local_date(utcnow()))
+    checked = validate_facts({**kept, **given}, local_date(utcnow()), entered=True)
     problems += fact_field_errors(e for e in checked.errors if e.field in given)
     material_codes = {str(m["code"]) for m in service.materials}
     for code, doc_id in documents.items():

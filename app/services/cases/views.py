@@ -23,7 +23,7 @@ from app.schemas.cases import (
     NoteRead,
     TimelineEntry,
 )
-from app.services import service_types
+from app.services import audit, service_types
 from app.services.applications.questions import display_answers
 from app.services.calendar import work_calendar
 from app.services.cases.context import (
@@ -67,8 +67,16 @@ def timeline(events: list[CaseEvent], lang: str) -> list[TimelineEntry]:
 
 
 async def case_view(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, lang: str
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    lang: str,
+    *,
+    audit_read: bool = False,
 ) -> CaseRead:
+    """``audit_read``: the caller opens the case to read it (the staff case page, the API's
+    case read), so a staff reader is audited; the view an action answers with is not a read
+    of its own (the action is audited)."""
     case, service = await load_case(session, principal, case_id)
     calendar = await work_calendar(session)
     today = local_date(utcnow())
@@ -131,6 +139,16 @@ async def case_view(
         view.eligibility = None
     await service_types.for_service(service).extend_view(session, view, case, principal, lang)
     if staff_view:
+        if audit_read:
+            # Who read whose personal data (PIPL): the case's applicant, named by id.
+            await audit.record(
+                session,
+                "case.viewed",
+                actor=principal,
+                object_type="case",
+                object_id=case.id,
+                detail={"applicant": str(case.applicant_id)},
+            )
         applicant = await accounts_repo.get_applicant_readable(
             session, principal, case.applicant_id
         )

@@ -66,7 +66,7 @@ async def starting_facts(
     if applicant is None:
         return {}, []
     facts = dict(applicant.profile_facts)
-    dropped = [e.field for e in validate_facts(facts, today()).errors]
+    dropped = [e.field for e in validate_facts(facts, today(), entered=True).errors]
     return {k: v for k, v in facts.items() if k not in dropped}, dropped
 
 
@@ -87,7 +87,7 @@ def known_answers(raw: object) -> dict[str, Any]:
             ERR_ANSWERS_DAMAGED,
             field_errors=[FieldError("known", "invalid_answers", ERR_ANSWERS_UNREADABLE)],
         )
-    result = validate_facts(value, today())
+    result = validate_facts(value, today(), entered=True)
     if not result.ok:
         raise ValidationFailed(
             ERR_ANSWERS_DAMAGED, field_errors=fact_field_errors(result.errors, "known.")

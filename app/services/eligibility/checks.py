@@ -52,7 +52,7 @@ def fact_field_errors(errors: Iterable[FactError], prefix: str = "") -> list[Fie
 def checked_facts(raw: Mapping[str, Any], as_of: date | None = None) -> dict[str, Any]:
     """Typed facts, or 422 naming every unknown fact, ill-typed value and contradiction in both
     languages (with ``as_of``, also every past-only date after it)."""
-    result = validate_facts(raw, as_of)
+    result = validate_facts(raw, as_of, entered=True)
     if not result.ok:
         raise ValidationFailed(field_errors=fact_field_errors(result.errors, "facts."))
     return dict(result.facts or {})

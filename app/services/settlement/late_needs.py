@@ -226,7 +226,7 @@ async def answer_late_needs(
         for q in needs.questions
         if q.fact not in given
     ]
-    checked = validate_facts(given, local_date(utcnow()))
+    checked = validate_facts(given, local_date(utcnow()), entered=True)
     if not checked.ok:
         problems += [
             FieldError(e.field, e.code, e.message.en, localized=e.message.model_dump())

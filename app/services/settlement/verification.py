@@ -237,7 +237,7 @@ async def enter_manually(
     given = {k: v for k, v in facts.items() if v is not None and k in wanted}
     if not given:
         problems.append(FieldError("facts", "required", N_("Enter at least one value.")))
-    checked = validate_facts(given, local_date(utcnow()))
+    checked = validate_facts(given, local_date(utcnow()), entered=True)
     if not checked.ok:
         problems += [
             FieldError(e.field, e.code, e.message.en, localized=e.message.model_dump())
