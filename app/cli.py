@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
 from app.core import logging as portal_logging
+from app.core.http_protocol import BoundedHttpToolsProtocol
 from app.db import make_engine, make_sessionmaker
 from app.errors import ValidationFailed
 from app.i18n import gettext
@@ -79,7 +80,8 @@ def serve(
         port=port,
         workers=workers,
         reload=reload,
-        http="httptools",
+        # httptools with the request head bounded in size and time (app/core/http_protocol.py).
+        http=BoundedHttpToolsProtocol,
         # X-Forwarded-For is read by the app, and only from TALENT_TRUSTED_PROXIES
         # (app/core/proxies.py); uvicorn's own reading trusts 127.0.0.1 by default.
         proxy_headers=False,

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     # plus their form fields; any other body (forms, JSON) body_max_bytes.
     body_max_bytes: int = Field(default=1024 * 1024, ge=16 * 1024)
     body_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # The request line and headers, bounded by the server protocol before any app code runs
+    # (app/core/http_protocol.py): larger heads get 431, stalled ones 408.
+    max_request_head_bytes: int = Field(default=32 * 1024, ge=4 * 1024, le=1024 * 1024)
+    request_head_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     upload_read_timeout_seconds: float = Field(default=120.0, gt=0, le=3600)
     # What one applicant may keep in the document wallet.
     upload_quota_files: int = Field(default=100, ge=1)
