@@ -10,14 +10,18 @@ that declares too much. The application then reads the spooled copy.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from tempfile import SpooledTemporaryFile
 
+from fastapi.routing import iter_route_contexts
 from starlette.requests import Request
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.core.problems import problem_response
+from app.core.uploads import ACCEPTS_FILES
 from app.errors import AppError, PayloadTooLarge, RequestTimedOut, RequestTooLarge
 
 # Boundaries and the small text fields around an uploaded file.
@@ -40,6 +44,8 @@ class BodyLimitMiddleware:
         self.body_max = settings.body_max_bytes
         self.upload_timeout = settings.upload_read_timeout_seconds
         self.body_timeout = settings.body_read_timeout_seconds
+        # Read from the application's routes on the first multipart request.
+        self._upload_routes: list[tuple[re.Pattern[str], set[str]]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -50,7 +56,7 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)  # HTTP/1.1: no body at all
             return
         content_type = (_header(scope, b"content-type") or b"").lower()
-        if content_type.startswith(b"multipart/form-data"):
+        if content_type.startswith(b"multipart/form-data") and self._takes_files(scope):
             limit = self.upload_max + MULTIPART_SLACK
             timeout = self.upload_timeout
             too_large: AppError = PayloadTooLarge(params={"max_mb": self.upload_max // 2**20})
@@ -84,6 +90,22 @@ class BodyLimitMiddleware:
                 more = message.get("more_body", False)
             spool.seek(0)
             await self.app(scope, _replay(spool, size, receive), send)
+
+    def _takes_files(self, scope: Scope) -> bool:
+        """Whether the route the request is for declares that it takes files (an
+        ``openapi_extra`` with :data:`~app.core.uploads.ACCEPTS_FILES`)."""
+        if self._upload_routes is None:
+            # FastAPI keeps included routers nested: walk them for the full paths.
+            self._upload_routes = [
+                (compile_path(context.path)[0], set(context.methods or ()))
+                for context in iter_route_contexts(getattr(scope.get("app"), "routes", []))
+                if context.path is not None
+                and (getattr(context.route, "openapi_extra", None) or {}).get(ACCEPTS_FILES)
+            ]
+        path, method = scope.get("path", ""), scope.get("method", "")
+        return any(
+            method in methods and regex.match(path) for regex, methods in self._upload_routes
+        )
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, error: AppError) -> None:

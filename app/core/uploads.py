@@ -65,7 +65,14 @@ async def read_upload(request: Request) -> UploadForm:
     return UploadForm(upload, fields)
 
 
+ACCEPTS_FILES = "x-accepts-files"
+"""Marks a route that takes uploaded files: only such a route gets the upload size limit and
+read timeout (app/core/bodies.py); any other multipart body is held to the form limit."""
+FILES: dict[str, object] = {ACCEPTS_FILES: True}
+"""``openapi_extra`` of a page route that takes files (its documentation needs nothing more)."""
+
 UPLOAD_OPENAPI = {
+    ACCEPTS_FILES: True,
     "requestBody": {
         "required": True,
         "content": {
@@ -82,5 +89,5 @@ UPLOAD_OPENAPI = {
                 }
             }
         },
-    }
+    },
 }

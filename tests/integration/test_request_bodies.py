@@ -153,6 +153,23 @@ class TestHugeBodies:
         assert status == 413
         assert sent < 2 * 1024 * 1024
 
+    async def test_a_multipart_body_to_a_route_without_files_gets_the_form_limit(
+        self, app: FastAPI
+    ) -> None:
+        """Only routes that declare they take files (ACCEPTS_FILES) get the upload limit."""
+        async with serving(app) as (host, port):
+            head = (
+                f"POST /login HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n"
+            ).encode()
+            status, sent = await _send_chunked(
+                host, port, head, _multipart_start(), 50 * 1024 * 1024
+            )
+        report(f"chunked multipart to /login: {status} after {sent / 2**20:.1f} MB sent")
+        assert status == 413
+        assert sent < 2 * 1024 * 1024
+
     async def test_a_5mb_json_sign_in_is_413_problem_json(self, client: httpx.AsyncClient) -> None:
         body = b'{"email": "' + b"a" * (5 * 1024 * 1024) + b'@example.com", "password": "x"}'
         r = await client.post(

@@ -78,3 +78,23 @@ class TestRouteAccess:
             ):
                 unprotected.append(route.path)
         assert unprotected == []
+
+
+def test_every_route_that_reads_files_declares_it() -> None:
+    """The body limit gives the upload size only to routes marked ACCEPTS_FILES; a route that
+    reads an upload without the mark would refuse every real file at the form limit."""
+    import inspect
+
+    from app.core.uploads import ACCEPTS_FILES
+
+    unmarked = []
+    for context in _routes():
+        endpoint = getattr(context.route, "endpoint", None)
+        if endpoint is None:
+            continue
+        source = inspect.getsource(endpoint)
+        reads_files = "read_upload(" in source or "max_files=" in source
+        marked = (getattr(context.route, "openapi_extra", None) or {}).get(ACCEPTS_FILES)
+        if reads_files and not marked:
+            unmarked.append(context.path)
+    assert unmarked == []

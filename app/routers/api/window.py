@@ -14,7 +14,7 @@ from pydantic_core import PydanticCustomError
 
 from app.core.forms import validate_form
 from app.core.templates import language
-from app.core.uploads import refuse_oversize
+from app.core.uploads import ACCEPTS_FILES, refuse_oversize
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
@@ -89,6 +89,7 @@ class FilingRead(BaseModel):
 
 
 FILING_OPENAPI: dict[str, Any] = {
+    ACCEPTS_FILES: True,
     "requestBody": {
         "required": True,
         "content": {
@@ -113,7 +114,7 @@ FILING_OPENAPI: dict[str, Any] = {
                 }
             }
         },
-    }
+    },
 }
 
 

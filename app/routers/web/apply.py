@@ -14,7 +14,7 @@ from app.core.csrf import csrf_protect
 from app.core.facts_form import fact_values
 from app.core.forms import FormPage, PageContext, shown_on
 from app.core.templates import language, redirect, render, secure_cookies
-from app.core.uploads import read_upload
+from app.core.uploads import FILES, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.domain.fields import EXTRA_FIELDS
@@ -260,7 +260,9 @@ async def choose_documents(
     return redirect(request, f"/applications/{application_id}?saved=1")
 
 
-@router.post("/applications/{application_id}/documents/upload", dependencies=[Csrf])
+@router.post(
+    "/applications/{application_id}/documents/upload", dependencies=[Csrf], openapi_extra=FILES
+)
 async def upload_for_application(
     application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:

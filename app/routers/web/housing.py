@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, sent_fields, shown_on, validate_form
 from app.core.templates import language, redirect, render
-from app.core.uploads import read_upload
+from app.core.uploads import FILES, read_upload
 from app.db import SessionDep
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.i18n import N_
@@ -226,7 +226,7 @@ async def create_project(
     return redirect(request, "/staff/housing?done=project")
 
 
-@router.post("/staff/housing/projects/{project_id}/units", dependencies=[Csrf])
+@router.post("/staff/housing/projects/{project_id}/units", dependencies=[Csrf], openapi_extra=FILES)
 async def import_units(
     project_id: uuid.UUID, request: Request, principal: HousingStaff, session: SessionDep
 ) -> Response:
@@ -428,7 +428,7 @@ async def generate(
     return redirect(request, "/staff/finance?done=generated")
 
 
-@router.post("/staff/finance/cycles/{cycle_id}/{step}", dependencies=[Csrf])
+@router.post("/staff/finance/cycles/{cycle_id}/{step}", dependencies=[Csrf], openapi_extra=FILES)
 async def cycle_step(
     cycle_id: uuid.UUID, step: str, request: Request, principal: PaymentStaff, session: SessionDep
 ) -> Response:

@@ -13,7 +13,7 @@ from app.core.csrf import csrf_protect
 from app.core.facts_form import fact_values
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
-from app.core.uploads import read_upload
+from app.core.uploads import FILES, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.errors import ValidationFailed
@@ -128,7 +128,7 @@ async def send_late_details(
     return redirect(request, f"/cases/{case_id}?done=supplement")
 
 
-@router.post("/cases/{case_id}/details/upload", dependencies=[Csrf])
+@router.post("/cases/{case_id}/details/upload", dependencies=[Csrf], openapi_extra=FILES)
 async def upload_late_document(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
@@ -143,7 +143,7 @@ async def upload_late_document(
     return redirect(request, f"/cases/{case_id}#details")
 
 
-@router.post("/cases/{case_id}/supplement", dependencies=[Csrf])
+@router.post("/cases/{case_id}/supplement", dependencies=[Csrf], openapi_extra=FILES)
 async def send_supplement(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:

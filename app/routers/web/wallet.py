@@ -11,7 +11,7 @@ from app.core.csrf import csrf_protect
 from app.core.downloads import file_response
 from app.core.forms import FormPage, PageContext, shown_on
 from app.core.templates import redirect, render
-from app.core.uploads import UploadForm, read_upload
+from app.core.uploads import FILES, UploadForm, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.routers.access import CurrentApplicant
@@ -42,7 +42,7 @@ async def _wallet_context(session: SessionDep, principal: CurrentApplicant) -> P
     return {"documents": docs, "kinds": DOCUMENT_KIND_LABELS}
 
 
-@router.post("/wallet", dependencies=[Csrf])
+@router.post("/wallet", dependencies=[Csrf], openapi_extra=FILES)
 async def wallet_upload(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:

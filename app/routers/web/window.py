@@ -19,7 +19,7 @@ from app.core.forms import (
     validate_form,
 )
 from app.core.templates import language, redirect, render
-from app.core.uploads import refuse_oversize
+from app.core.uploads import FILES, refuse_oversize
 from app.db import SessionDep
 from app.errors import AppError
 from app.routers.access import (
@@ -116,7 +116,11 @@ async def window_service_form(
     )
 
 
-@router.post("/window/applicants/{applicant_id}/services/{service_id}", dependencies=[Csrf])
+@router.post(
+    "/window/applicants/{applicant_id}/services/{service_id}",
+    dependencies=[Csrf],
+    openapi_extra=FILES,
+)
 async def window_file(
     applicant_id: uuid.UUID,
     service_id: uuid.UUID,
