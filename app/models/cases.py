@@ -90,6 +90,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     first_responsible_staff_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_member.id"), index=True
     )
+    # 四眼原则: who started the review (or acted as reviewer since); they may not decide.
+    reviewer_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_member.id"))
     eligibility_status: Mapped[str | None] = mapped_column(String(20))
     eligibility_receipt: Mapped[dict[str, object] | None] = mapped_column(JSON)
     eligibility_result: Mapped[dict[str, object] | None] = mapped_column(JSON)

@@ -15,8 +15,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from app.domain.enums import Permission
+from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
 from app.models import (
     Application,
@@ -71,8 +72,20 @@ async def list_drafts(session: AsyncSession, principal: Principal) -> list[Appli
     return list((await session.execute(stmt)).scalars())
 
 
+def reaches_every_department(principal: Principal) -> bool:
+    """Staff who read every department's cases of their district: supervisors (audited when
+    they use it) and the 一窗通办 window, which files and receives for every department."""
+    if principal.can(Permission.OVERSEE_DEPARTMENTS):
+        return True
+    return (
+        principal.can(Permission.HANDLE_WINDOW)
+        and principal.department == Department.SERVICE_CENTER.value
+    )
+
+
 def cases_readable_by(principal: Principal) -> Select[Case]:
-    """Applicants: their own; staff: their district; employers: cases naming their employer."""
+    """Applicants: their own; staff: their district's cases of their department, and the
+    bundles one of whose parts is their department's; employers: cases naming their employer."""
     stmt = select(Case)
     if principal.applicant_id is not None:
         return stmt.where(Case.applicant_id == principal.applicant_id)
@@ -80,7 +93,20 @@ def cases_readable_by(principal: Principal) -> Select[Case]:
         # Separation of duties: auditors, finance and system administrators do not read cases.
         if not principal.can(Permission.HANDLE_CASES):
             return stmt.where(Case.id.is_(None))
-        return stmt.where(Case.district == principal.district)
+        stmt = stmt.where(Case.district == principal.district)
+        if reaches_every_department(principal):
+            return stmt
+        if not principal.department:
+            return stmt.where(Case.id.is_(None))
+        part = aliased(Case)
+        bundles_with_a_part_here = select(part.parent_id).where(
+            part.parent_id.is_not(None),
+            part.department == principal.department,
+            part.district == principal.district,
+        )
+        return stmt.where(
+            or_(Case.department == principal.department, Case.id.in_(bundles_with_a_part_here))
+        )
     if principal.employer_id is not None:
         return stmt.where(Case.employer_id == principal.employer_id)
     return stmt.where(Case.id.is_(None))
@@ -107,6 +133,11 @@ async def application_district(session: AsyncSession, application_id: uuid.UUID)
         .where(Application.id == application_id)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def part_departments(session: AsyncSession, parent_id: uuid.UUID) -> set[str]:
+    stmt = select(Case.department).where(Case.parent_id == parent_id).distinct()
+    return set((await session.execute(stmt)).scalars())
 
 
 async def parts_of(session: AsyncSession, parent_id: uuid.UUID) -> list[Case]:

@@ -175,6 +175,9 @@ class CaseRead(BaseModel):
     household_conflicts: list[str] = Field(default_factory=list)
     first_responsible: str | None = None
     assignee: str | None = None
+    # Staff only: 四眼原则. Who reviewed the case, and whether the service lets them decide too.
+    reviewer: str | None = None
+    reviewer_may_decide: bool = False
     rating: int | None = None
     notes: list[NoteRead] = Field(default_factory=list)
     # 人才落户一件事: on the bundle, each department's part and the verified data; on a part,
