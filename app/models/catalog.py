@@ -47,6 +47,9 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     # admin relaxes that for this service (shown on every case of it).
     reviewer_may_decide: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A benefit one person holds once at a time (one open application, one current enrolment),
+    # whichever district's service grants it; None for services applied for as often as needed.
+    benefit: Mapped[str | None] = mapped_column(String(40))
     # Set on the department steps of a bundle: they are never applied for on their own.
     part_of: Mapped[str | None] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(default=1)

@@ -27,11 +27,14 @@ from app.models import (
     CaseNote,
     CasePause,
     EmployerUser,
+    Enrolment,
     Service,
     StaffMember,
     User,
 )
 from app.workflow.applications import ApplicationStatus
+from app.workflow.payments import EnrolmentStatus
+from app.workflow.states import CaseStatus
 
 
 def applications_readable_by(principal: Principal) -> Select[Application]:
@@ -297,6 +300,30 @@ async def case_numbers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.
         return {}
     rows = await session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))
     return dict(rows.all())
+
+
+async def benefit_overlaps(session: AsyncSession, case: Case, benefit: str) -> list[str]:
+    """Numbers of the applicant's other cases for ``benefit`` (any district) that are open or
+    still paid: the overlap staff are shown on the case page. Joined through the service, so
+    cases from before cases carried their benefit are found too."""
+    current_enrolment = (
+        select(Enrolment.id)
+        .where(Enrolment.case_id == Case.id, Enrolment.status != EnrolmentStatus.ENDED)
+        .exists()
+    )
+    stmt = (
+        select(Case.number)
+        .join(Service, Service.id == Case.service_id)
+        .where(
+            Case.applicant_id == case.applicant_id,
+            Case.id != case.id,
+            Case.parent_id.is_(None),
+            Service.benefit == benefit,
+            or_(Case.status.not_in(sorted(CaseStatus.FINAL)), current_enrolment),
+        )
+        .order_by(Case.submitted_at, Case.number)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def notes(

@@ -158,6 +158,10 @@ async def case_view(
         view.assignee = await staff_name(session, case.assignee_staff_id)
         view.reviewer = await staff_name(session, case.reviewer_staff_id)
         view.reviewer_may_decide = service.reviewer_may_decide
+        if service.benefit is not None and case.parent_id is None:
+            view.benefit_overlaps = await cases_repo.benefit_overlaps(
+                session, case, service.benefit
+            )
     return view
 
 
