@@ -120,6 +120,18 @@ class Conflict(AppError):
     title = N_("This conflicts with existing information")
 
 
+class BenefitAlreadyHeld(Conflict):
+    """One benefit, one open application or current enrolment per person."""
+
+    code = "benefit_already_held"
+    title = N_("You already have this benefit or an application for it")
+    default_detail = N_(
+        "You already have an open application or a current payment for this benefit "
+        "(case {case}). One person holds it once at a time: you can apply again when that "
+        "case has ended (rejected, withdrawn or closed) and no payments are made from it."
+    )
+
+
 class CsrfFailed(AppError):
     status_code = 403
     code = "csrf_failed"

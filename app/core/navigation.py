@@ -74,7 +74,7 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
     # admins see the whole district's, a department's approvers their department's.
     if principal.can(Permission.FOLLOW_UP_RATINGS):
         escalations = "/staff/cases?light=red"
-        if not principal.can(Permission.MANAGE_STAFF):
+        if not principal.can(Permission.OVERSEE_DEPARTMENTS):
             escalations += f"&department={principal.department}"
         items.append(NavItem(escalations, N_("Escalations"), _CASES))
     items.append(
@@ -92,8 +92,12 @@ def staff_administration(principal: Principal) -> list[NavItem]:
         return []
     items = [
         NavItem("/staff/audit", N_("Audit log"), (Permission.READ_AUDIT,)),
-        NavItem("/staff/admin/services", N_("Service catalog"), (Permission.MANAGE_STAFF,)),
-        NavItem("/staff/admin/calendar", N_("Holiday calendar"), (Permission.MANAGE_STAFF,)),
+        NavItem("/staff/admin/services", N_("Service catalog"), (Permission.MANAGE_CATALOG,)),
+        NavItem(
+            "/staff/admin/calendar",
+            N_("Holiday calendar"),
+            (Permission.MANAGE_CATALOG, Permission.EDIT_CITY_CALENDAR),
+        ),
         NavItem("/staff/admin/policies", N_("Policy review"), (Permission.REVIEW_POLICIES,)),
     ]
     return [item for item in items if _any(principal, item.permissions)]

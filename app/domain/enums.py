@@ -35,6 +35,10 @@ class Role(StrEnum):
     DISTRICT_ADMIN = "district_admin"
     AUDITOR = "auditor"
     SYSADMIN = "sysadmin"
+    # 督办: reads and acts on the cases of every department of the district; each use audited.
+    SUPERVISOR = "supervisor"
+    # City level (市人才服务中心): keeps the one working-day calendar all districts count on.
+    CITY_ADMIN = "city_admin"
 
 
 class Permission(StrEnum):
@@ -57,6 +61,14 @@ class Permission(StrEnum):
     # The plans' indicators: record outside figures, confirm another's, write and approve the
     # annual and mid-term evaluations (district admins; maker and checker are two people).
     EVALUATE_INDICATORS = "evaluate_indicators"
+    # Cross-department oversight: without it a case is read and handled only by its department
+    # (and a bundle by the departments of its parts); every use on another department's case
+    # is written to the audit log.
+    OVERSEE_DEPARTMENTS = "oversee_departments"
+    # A district's service catalog is its admins' (not the system administrator's).
+    MANAGE_CATALOG = "manage_catalog"
+    # The working-day calendar is city-wide: one city-level role edits it.
+    EDIT_CITY_CALENDAR = "edit_city_calendar"
 
 
 class ConsentPurpose(StrEnum):
@@ -120,6 +132,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FOLLOW_UP_RATINGS,
             Permission.REVIEW_POLICIES,
             Permission.EVALUATE_INDICATORS,
+            # The district's supervisor in the workflow (escalations, revocations, poor ratings).
+            Permission.OVERSEE_DEPARTMENTS,
+            Permission.MANAGE_CATALOG,
         }
     ),
     # Policies hold no personal data: auditors may read the review pages too.
@@ -127,6 +142,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.VIEW_STAFF_HOME, Permission.READ_AUDIT, Permission.REVIEW_POLICIES}
     ),
     Role.SYSADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_STAFF}),
+    Role.SUPERVISOR: frozenset(
+        {
+            Permission.VIEW_STAFF_HOME,
+            Permission.VIEW_APPLICANTS,
+            Permission.VIEW_EMPLOYERS,
+            Permission.HANDLE_CASES,
+            Permission.FOLLOW_UP_RATINGS,
+            Permission.OVERSEE_DEPARTMENTS,
+        }
+    ),
+    Role.CITY_ADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.EDIT_CITY_CALENDAR}),
 }
 
 

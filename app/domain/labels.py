@@ -31,6 +31,8 @@ ROLE: dict[str, str] = {
     Role.DISTRICT_ADMIN: N_("District administrator"),
     Role.AUDITOR: N_("Auditor"),
     Role.SYSADMIN: N_("System administrator"),
+    Role.SUPERVISOR: N_("Cross-department supervisor"),
+    Role.CITY_ADMIN: N_("City calendar administrator"),
 }
 
 ALL = SimpleNamespace(district=DISTRICT, department=DEPARTMENT, role=ROLE)

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
+from app.models.base import Base, Timestamps, UUIDPrimaryKey, unique_where, utcnow
 
 
 class Application(UUIDPrimaryKey, Timestamps, Base):
@@ -50,6 +50,24 @@ class CaseCounter(Base):
     last_number: Mapped[int] = mapped_column(default=0)
 
 
+# A top-level case still open (not in a final status: app.workflow.states.CaseStatus.FINAL,
+# spelled out because models do not import the workflow; a unit test keeps the two alike).
+FINAL_CASE_STATUSES = (
+    "not_accepted",
+    "rejected",
+    "withdrawn",
+    "terminated",
+    "revoked",
+    "closed",
+    "cancelled",
+)
+OPEN_BENEFIT_CASE = (
+    "benefit IS NOT NULL AND parent_id IS NULL AND status NOT IN ("
+    + ", ".join(f"'{s}'" for s in FINAL_CASE_STATUSES)
+    + ")"
+)
+
+
 class Case(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "service_case"
     __table_args__ = (
@@ -61,6 +79,11 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
         Index("ix_case_queue_department", "district", "department", "deadline_date", "id"),
         # A bundle has each part once, however often the dispatch is retried.
         UniqueConstraint("parent_id", "bundle_part"),
+        # One benefit, one open application per person: a second submission for the same
+        # benefit while one is still undecided fails here, whatever raced it.
+        unique_where(
+            "uq_service_case_open_benefit", "applicant_id", "benefit", where=OPEN_BENEFIT_CASE
+        ),
     )
 
     number: Mapped[str] = mapped_column(String(30), unique=True)
@@ -90,6 +113,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     first_responsible_staff_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_member.id"), index=True
     )
+    # 四眼原则: who started the review (or acted as reviewer since); they may not decide.
+    reviewer_staff_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_member.id"))
     eligibility_status: Mapped[str | None] = mapped_column(String(20))
     eligibility_receipt: Mapped[dict[str, object] | None] = mapped_column(JSON)
     eligibility_result: Mapped[dict[str, object] | None] = mapped_column(JSON)
@@ -105,6 +130,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service_case.id"), index=True)
     # 人才落户一件事: which step of the parent bundle this case is (app.workflow.bundle.PARTS).
     bundle_part: Mapped[str | None] = mapped_column(String(40))
+    # The service's benefit (``Service.benefit``) when a person may hold it once at a time.
+    benefit: Mapped[str | None] = mapped_column(String(40))
 
 
 class CaseEvent(UUIDPrimaryKey, Base):

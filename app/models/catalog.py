@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -35,7 +43,13 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     allows_missing_materials: Mapped[bool] = mapped_column(default=False)  # 容缺受理
     allows_commitment: Mapped[bool] = mapped_column(default=False)  # 告知承诺
     needs_employer_confirmation: Mapped[bool] = mapped_column(default=False)
+    # 四眼原则: whoever reviewed a case does not approve or reject it, unless the district's
+    # admin relaxes that for this service (shown on every case of it).
+    reviewer_may_decide: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(default=True)
+    # A benefit one person holds once at a time (one open application, one current enrolment),
+    # whichever district's service grants it; None for services applied for as often as needed.
+    benefit: Mapped[str | None] = mapped_column(String(40))
     # Set on the department steps of a bundle: they are never applied for on their own.
     part_of: Mapped[str | None] = mapped_column(String(60))
     version: Mapped[int] = mapped_column(default=1)

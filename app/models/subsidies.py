@@ -14,11 +14,22 @@ from app.models.base import Base, Timestamps, UUIDPrimaryKey, unique_where, utcn
 
 class Enrolment(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "subsidy_enrolment"
+    __table_args__ = (
+        # One benefit paid once: a person holds one enrolment per benefit until it has ended
+        # (a suspended one may resume, so it still counts).
+        unique_where(
+            "uq_subsidy_enrolment_benefit",
+            "applicant_id",
+            "benefit",
+            where="benefit IS NOT NULL AND status <> 'ended'",
+        ),
+    )
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service_case.id"), unique=True)
     applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"), index=True)
     district: Mapped[str] = mapped_column(String(20), index=True)
     policy_id: Mapped[str] = mapped_column(String(80))
+    benefit: Mapped[str | None] = mapped_column(String(40))  # the service's, see Service.benefit
     schedule: Mapped[list[int]] = mapped_column(JSON)  # CNY per month, in order
     cap_total_cny: Mapped[int]
     starts_on: Mapped[date]  # first month paid

@@ -15,8 +15,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from app.domain.enums import Permission
+from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
 from app.models import (
     Application,
@@ -26,11 +27,14 @@ from app.models import (
     CaseNote,
     CasePause,
     EmployerUser,
+    Enrolment,
     Service,
     StaffMember,
     User,
 )
 from app.workflow.applications import ApplicationStatus
+from app.workflow.payments import EnrolmentStatus
+from app.workflow.states import CaseStatus
 
 
 def applications_readable_by(principal: Principal) -> Select[Application]:
@@ -71,8 +75,20 @@ async def list_drafts(session: AsyncSession, principal: Principal) -> list[Appli
     return list((await session.execute(stmt)).scalars())
 
 
+def reaches_every_department(principal: Principal) -> bool:
+    """Staff who read every department's cases of their district: supervisors (audited when
+    they use it) and the 一窗通办 window, which files and receives for every department."""
+    if principal.can(Permission.OVERSEE_DEPARTMENTS):
+        return True
+    return (
+        principal.can(Permission.HANDLE_WINDOW)
+        and principal.department == Department.SERVICE_CENTER.value
+    )
+
+
 def cases_readable_by(principal: Principal) -> Select[Case]:
-    """Applicants: their own; staff: their district; employers: cases naming their employer."""
+    """Applicants: their own; staff: their district's cases of their department, and the
+    bundles one of whose parts is their department's; employers: cases naming their employer."""
     stmt = select(Case)
     if principal.applicant_id is not None:
         return stmt.where(Case.applicant_id == principal.applicant_id)
@@ -80,7 +96,20 @@ def cases_readable_by(principal: Principal) -> Select[Case]:
         # Separation of duties: auditors, finance and system administrators do not read cases.
         if not principal.can(Permission.HANDLE_CASES):
             return stmt.where(Case.id.is_(None))
-        return stmt.where(Case.district == principal.district)
+        stmt = stmt.where(Case.district == principal.district)
+        if reaches_every_department(principal):
+            return stmt
+        if not principal.department:
+            return stmt.where(Case.id.is_(None))
+        part = aliased(Case)
+        bundles_with_a_part_here = select(part.parent_id).where(
+            part.parent_id.is_not(None),
+            part.department == principal.department,
+            part.district == principal.district,
+        )
+        return stmt.where(
+            or_(Case.department == principal.department, Case.id.in_(bundles_with_a_part_here))
+        )
     if principal.employer_id is not None:
         return stmt.where(Case.employer_id == principal.employer_id)
     return stmt.where(Case.id.is_(None))
@@ -107,6 +136,11 @@ async def application_district(session: AsyncSession, application_id: uuid.UUID)
         .where(Application.id == application_id)
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def part_departments(session: AsyncSession, parent_id: uuid.UUID) -> set[str]:
+    stmt = select(Case.department).where(Case.parent_id == parent_id).distinct()
+    return set((await session.execute(stmt)).scalars())
 
 
 async def parts_of(session: AsyncSession, parent_id: uuid.UUID) -> list[Case]:
@@ -266,6 +300,30 @@ async def case_numbers(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.
         return {}
     rows = await session.execute(select(Case.id, Case.number).where(Case.id.in_(ids)))
     return dict(rows.all())
+
+
+async def benefit_overlaps(session: AsyncSession, case: Case, benefit: str) -> list[str]:
+    """Numbers of the applicant's other cases for ``benefit`` (any district) that are open or
+    still paid: the overlap staff are shown on the case page. Joined through the service, so
+    cases from before cases carried their benefit are found too."""
+    current_enrolment = (
+        select(Enrolment.id)
+        .where(Enrolment.case_id == Case.id, Enrolment.status != EnrolmentStatus.ENDED)
+        .exists()
+    )
+    stmt = (
+        select(Case.number)
+        .join(Service, Service.id == Case.service_id)
+        .where(
+            Case.applicant_id == case.applicant_id,
+            Case.id != case.id,
+            Case.parent_id.is_(None),
+            Service.benefit == benefit,
+            or_(Case.status.not_in(sorted(CaseStatus.FINAL)), current_enrolment),
+        )
+        .order_by(Case.submitted_at, Case.number)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def notes(

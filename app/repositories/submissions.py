@@ -37,12 +37,15 @@ from app.models import (
     CaseDocument,
     CaseEvent,
     Consent,
+    Enrolment,
     OutboxMessage,
     Service,
 )
 from app.repositories import audit as audit_repo
 from app.repositories import notifications as notifications_repo
 from app.repositories.calendar import CURRENT_REVISION
+from app.workflow.payments import EnrolmentStatus
+from app.workflow.states import CaseStatus
 
 # Built once with bound parameters (the applicant's own rows only): every submission runs it.
 # The calendar's revision rides along, so the deadline needs no query of its own when this
@@ -56,6 +59,30 @@ _FOR_SUBMIT = (
     )
     .with_for_update(of=Application)
 )
+
+#: The unique index a second open case of the same person for the same benefit fails on.
+OPEN_BENEFIT_INDEX = "uq_service_case_open_benefit"
+
+
+async def benefit_held(session: AsyncSession, applicant_id: uuid.UUID, benefit: str) -> str | None:
+    """The number of a case by which the applicant holds ``benefit`` now: an open top-level
+    case for it, or one whose enrolment has not ended; None if there is none."""
+    open_case = select(Case.number).where(
+        Case.applicant_id == applicant_id,
+        Case.benefit == benefit,
+        Case.parent_id.is_(None),
+        Case.status.not_in(sorted(CaseStatus.FINAL)),
+    )
+    enrolled = (
+        select(Case.number)
+        .join(Enrolment, Enrolment.case_id == Case.id)
+        .where(
+            Enrolment.applicant_id == applicant_id,
+            Enrolment.benefit == benefit,
+            Enrolment.status != EnrolmentStatus.ENDED,
+        )
+    )
+    return (await session.execute(open_case.union(enrolled).limit(1))).scalar_one_or_none()
 
 
 class ForSubmit(NamedTuple):

@@ -18,6 +18,7 @@ from app.models import (
     FactVerification,
     Lease,
     PaymentCycle,
+    Service,
 )
 from app.workflow.housing import LeaseStatus
 from app.workflow.payments import EnrolmentStatus, EntitlementStatus
@@ -27,6 +28,44 @@ async def enrolment_for_case(session: AsyncSession, case_id: uuid.UUID) -> Enrol
     return (
         await session.execute(select(Enrolment).where(Enrolment.case_id == case_id))
     ).scalar_one_or_none()
+
+
+#: The unique index a second current enrolment of the same person for the same benefit fails on.
+BENEFIT_ENROLMENT_INDEX = "uq_subsidy_enrolment_benefit"
+
+
+async def enrolled_for_benefit(
+    session: AsyncSession, applicant_id: uuid.UUID, benefit: str
+) -> str | None:
+    """The number of the case whose enrolment for ``benefit`` has not ended, if any."""
+    stmt = (
+        select(Case.number)
+        .join(Enrolment, Enrolment.case_id == Case.id)
+        .where(
+            Enrolment.applicant_id == applicant_id,
+            Enrolment.benefit == benefit,
+            Enrolment.status != EnrolmentStatus.ENDED,
+        )
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def benefits_of(
+    session: AsyncSession, enrolment_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The benefit each enrolment pays, from its case's service (not the enrolment's own
+    column, which enrolments made before it existed may lack); a service that names no
+    benefit counts its policy as one."""
+    if not enrolment_ids:
+        return {}
+    stmt = (
+        select(Enrolment.id, func.coalesce(Service.benefit, Enrolment.policy_id))
+        .join(Case, Case.id == Enrolment.case_id)
+        .join(Service, Service.id == Case.service_id)
+        .where(Enrolment.id.in_(enrolment_ids))
+    )
+    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
 
 
 async def get_enrolment(session: AsyncSession, enrolment_id: uuid.UUID) -> Enrolment | None:

@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session as SyncSession
 
+from app.models.base import Base
+
 __all__ = [
     "AsyncSession",
     "IntegrityError",
@@ -23,6 +25,7 @@ __all__ = [
     "after_rollback",
     "async_sessionmaker",
     "before_commit",
+    "violates",
 ]
 
 Listener = Callable[[SyncSession], None]
@@ -42,3 +45,17 @@ before_commit = _on("before_commit")
 after_commit = _on("after_commit")
 #: Runs after every rollback.
 after_rollback = _on("after_rollback")
+
+
+def violates(exc: IntegrityError, index: str) -> bool:
+    """Whether ``exc`` is a row refused by the unique index named ``index``: PostgreSQL names
+    the index in its message, SQLite the index's columns."""
+    message = str(exc.orig)
+    if index in message:
+        return True
+    for table in Base.metadata.tables.values():
+        for ix in table.indexes:
+            if ix.name == index:
+                columns = ", ".join(f"{table.name}.{c.name}" for c in ix.columns)
+                return message.startswith("UNIQUE constraint failed") and columns in message
+    return False

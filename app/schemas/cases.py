@@ -174,8 +174,14 @@ class CaseRead(BaseModel):
     answers_display: list[dict[str, str]] = Field(default_factory=list)
     # Staff only: other apartment holdings or open cases of this household (applicant/spouse ID).
     household_conflicts: list[str] = Field(default_factory=list)
+    # Staff only: the applicant's other open or still-paid cases for the same benefit (one
+    # person holds it once at a time).
+    benefit_overlaps: list[str] = Field(default_factory=list)
     first_responsible: str | None = None
     assignee: str | None = None
+    # Staff only: 四眼原则. Who reviewed the case, and whether the service lets them decide too.
+    reviewer: str | None = None
+    reviewer_may_decide: bool = False
     rating: int | None = None
     notes: list[NoteRead] = Field(default_factory=list)
     # 人才落户一件事: on the bundle, each department's part and the verified data; on a part,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 from app.models import CalendarDay
@@ -77,11 +78,16 @@ def forget_cached_calendar(session: AsyncSession) -> None:
 async def recompute_open_deadlines(session: AsyncSession) -> int:
     """After a calendar edit, moves the stored deadline of every case whose clock runs, with
     the same computation acceptance uses (``Deadline``). Returns how many deadlines moved."""
+    return sum((await recompute_open_deadlines_by_district(session)).values())
+
+
+async def recompute_open_deadlines_by_district(session: AsyncSession) -> Counter[str]:
+    """As ``recompute_open_deadlines``, counting the moved deadlines per district."""
     forget_cached_calendar(session)
     calendar = await work_calendar(session)
     cases = await calendar_repo.cases_with_running_clock(session, sorted(CaseStatus.RUNNING_CLOCK))
     pauses = await calendar_repo.pauses_of(session, [c.id for c in cases])
-    moved = 0
+    moved: Counter[str] = Counter()
     for case in cases:
         if case.status == _BUNDLE_RUNNING or case.accepted_on is None:
             continue
@@ -93,7 +99,7 @@ async def recompute_open_deadlines(session: AsyncSession) -> int:
         ).due_on
         if due is not None and due != case.deadline_date:
             case.deadline_date = due
-            moved += 1
+            moved[case.district] += 1
     await session.flush()
     for case in cases:
         if case.status != _BUNDLE_RUNNING:
@@ -102,6 +108,6 @@ async def recompute_open_deadlines(session: AsyncSession) -> int:
         parts = await cases_repo.parts_of(session, case.id)
         if parts and max(p.deadline_date for p in parts) != case.deadline_date:
             case.deadline_date = max(p.deadline_date for p in parts)
-            moved += 1
+            moved[case.district] += 1
     await session.flush()
     return moved

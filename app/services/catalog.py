@@ -58,6 +58,9 @@ class ServiceSpec(BaseModel):
     # department steps are services of their own, marked with the bundle they belong to.
     bundle: bool = False
     part_of: str | None = None
+    # A benefit one person holds once at a time across the services that name it (one open
+    # application, one current enrolment): enforced at submission and by the database.
+    benefit: str | None = Field(default=None, max_length=40)
 
     @field_validator("facts")
     @classmethod
@@ -188,6 +191,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     allows_commitment=spec.allows_commitment,
                     needs_employer_confirmation=spec.needs_employer_confirmation,
                     part_of=spec.part_of,
+                    benefit=spec.benefit,
                 )
             )
             added += 1

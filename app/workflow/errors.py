@@ -86,6 +86,13 @@ class NotCaseParty(NotAllowed):
     message = N_("Only the applicant or the employer named on this case can do this.")
 
 
+class ReviewerCannotDecide(NotAllowed):
+    code = "reviewer_cannot_decide"
+    message = N_(
+        "You reviewed this case, so another approver must decide it (four-eyes principle)."
+    )
+
+
 class ActionNotOffered(WorkflowInvalid):
     code = "not_offered"
     message = N_("This service does not offer this option.")

@@ -35,6 +35,7 @@ from app.workflow.errors import (
     NotAllowed,
     NotCaseParty,
     PendingMaterialsNotDue,
+    ReviewerCannotDecide,
     StaleVersion,
     UnknownPendingItems,
     WorkflowError,
@@ -227,6 +228,8 @@ _ACCEPTING = frozenset({A.ACCEPT, A.ACCEPT_WITH_PENDING_MATERIALS})
 # Actions that start a case's clock: acceptance, and a bundle part released by its dependency.
 _CLOCK_STARTING = _ACCEPTING | {A.RELEASE}
 _NEEDS_PENDING = frozenset({A.RECEIVE_PENDING_MATERIALS, A.EXPIRE_PENDING_MATERIALS})
+# 四眼原则: the decisions the case's reviewer may not take themselves.
+DECISIONS = frozenset({A.APPROVE, A.APPROVE_ON_COMMITMENT, A.REJECT})
 
 
 def message_key(action: CaseAction) -> str:
@@ -246,6 +249,13 @@ def _check(
         actor.role is R.EMPLOYER and actor.id != case.employer_id
     ):
         raise NotCaseParty(actor.role, action)
+    if (
+        action in DECISIONS
+        and case.reviewed_by is not None
+        and actor.id == case.reviewed_by
+        and not service.reviewer_may_decide
+    ):
+        raise ReviewerCannotDecide(actor.role, action)
     target = TRANSITIONS.get((case.status, action))
     if target is None:
         raise InvalidTransition(case.status, action)

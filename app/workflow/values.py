@@ -40,6 +40,8 @@ class ServiceCapabilities:
     allows_missing_materials: bool = False  # 容缺受理
     allows_commitment: bool = False  # 告知承诺
     needs_employer_confirmation: bool = False
+    # 四眼原则 relaxed by an admin setting: the reviewer may also approve or reject.
+    reviewer_may_decide: bool = False
 
     def offers(self, capability: ServiceCapability) -> bool:
         match capability:
@@ -72,6 +74,7 @@ class CaseSnapshot:
     pending_materials: tuple[str, ...] = ()
     pending_due_on: date | None = None
     approved_on_commitment: bool = False  # 告知承诺: a verification task follows
+    reviewed_by: str | None = None  # the staff actor who reviewed the case (四眼原则)
 
 
 @dataclass(frozen=True, slots=True)

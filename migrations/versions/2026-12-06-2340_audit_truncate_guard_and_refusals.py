@@ -1,7 +1,7 @@
 """audit log: TRUNCATE refused on PostgreSQL; a window per caller and route for audited refusals
 
 Revision ID: 9e2b7c4d1a63
-Revises: c4e9a1f7d2b6
+Revises: 5b7e2d9c1a43
 Create Date: 2026-12-06 23:40:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "9e2b7c4d1a63"
-down_revision: str | None = "c4e9a1f7d2b6"
+down_revision: str | None = "5b7e2d9c1a43"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

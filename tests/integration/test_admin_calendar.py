@@ -1,4 +1,5 @@
-"""The holiday calendar edited by district admins; open deadlines follow the edit."""
+"""The city-wide holiday calendar, edited by the city calendar administrators (issue 14, item 4:
+no longer by a district's admins); open deadlines follow the edit."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from tests.integration.test_cases_api import act, staff, submitted_rent_case
 
 
 async def _admin(client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]) -> dict[str, str]:
-    return await staff(client, sm, "changning", ["district_admin"], "talent_office")
+    # Issue 14, item 4: a district admin may no longer edit the calendar every district uses.
+    return await staff(client, sm, "changning", ["city_admin"], "talent_office")
 
 
 class TestCalendarApi:
@@ -119,8 +121,9 @@ class TestCalendarPage:
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         client.cookies.clear()
+        # Issue 14, item 4: the editor is the city-level role, no longer a district admin.
         email = await f.create_staff(
-            sessionmaker, district="yangpu", roles=["district_admin"], department="talent_office"
+            sessionmaker, district="yangpu", roles=["city_admin"], department="talent_office"
         )
         await page_login(client, email)
         page = await client.get("/staff/admin/calendar", params={"year": 2026})

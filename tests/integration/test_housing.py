@@ -877,7 +877,9 @@ async def _through_to_approval(
     officer = await housing_staff(client, sm, "changning")
     r = await act(client, officer, case_id, r.json()["version"], "start_review")
     assert r.status_code == 200, r.text
-    return await act(client, officer, case_id, r.json()["version"], "approve")
+    # Four eyes (issue 14, item 2): whoever reviewed the case does not approve it.
+    checker = await housing_staff(client, sm, "changning")
+    return await act(client, checker, case_id, r.json()["version"], "approve")
 
 
 class TestHouseholdOnApproval:

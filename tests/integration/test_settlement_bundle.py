@@ -280,6 +280,12 @@ class TestBundle:
         hr = await staff(client, sessionmaker, ["reviewer", "approver"], "hr_bureau")
         police = await staff(client, sessionmaker, ["reviewer", "approver"], "public_security")
         education = await staff(client, sessionmaker, ["reviewer", "approver"], "education")
+        # Four eyes (issue 14, item 2): a second officer of each department approves what the
+        # first reviewed.
+        checkers = {
+            department: await staff(client, sessionmaker, ["approver"], department)
+            for department in ("hr_bureau", "public_security", "education", "housing")
+        }
 
         accepted = await act(client, window, case["id"], "accept")
         assert accepted["status"] == "in_progress"
@@ -298,14 +304,14 @@ class TestBundle:
         )
         assert parts["hukou_move_in"]["id"] in {i["id"] for i in r.json()["items"]}
 
-        def approve(headers: dict[str, str], part_id: str) -> Any:
+        def approve(headers: dict[str, str], part_id: str, department: str) -> Any:
             async def run() -> Any:
                 await act(client, headers, part_id, "start_review")
-                return await act(client, headers, part_id, "approve")
+                return await act(client, checkers[department], part_id, "approve")
 
             return run()
 
-        done = await approve(hr, parts["settlement_approval"]["id"])
+        done = await approve(hr, parts["settlement_approval"]["id"], "hr_bureau")
         assert done["bundle"]["number"] == case["number"]
         parent = await staff_case(client, window, case["id"])
         assert parts_by_code(parent)["hukou_move_in"]["status"] == "accepted"
@@ -321,17 +327,17 @@ class TestBundle:
         )
         assert r.status_code == 422
 
-        await approve(police, parts["hukou_move_in"]["id"])
+        await approve(police, parts["hukou_move_in"]["id"], "public_security")
         parent = await staff_case(client, window, case["id"])
         for code in ("residence_permit_cancellation", "social_insurance_update"):
             assert parts_by_code(parent)[code]["status"] == "accepted"
-        await approve(police, parts["residence_permit_cancellation"]["id"])
-        await approve(hr, parts["social_insurance_update"]["id"])
-        await approve(education, parts["school_enrolment"]["id"])
+        await approve(police, parts["residence_permit_cancellation"]["id"], "public_security")
+        await approve(hr, parts["social_insurance_update"]["id"], "hr_bureau")
+        await approve(education, parts["school_enrolment"]["id"], "education")
         parent = await staff_case(client, window, case["id"])
         assert parent["status"] == "in_progress"  # the housing department has not finished
         housing = await staff(client, sessionmaker, ["reviewer", "approver"], "housing")
-        await approve(housing, parts["housing_recommendation"]["id"])
+        await approve(housing, parts["housing_recommendation"]["id"], "housing")
 
         parent = await staff_case(client, window, case["id"])
         assert parent["status"] == "approved"
@@ -359,12 +365,14 @@ class TestBundle:
         case = await fill_and_submit(client, user, draft, route="returnee")
         window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
         hr = await staff(client, sessionmaker, ["reviewer", "approver"], "hr_bureau")
+        # Four eyes (issue 14, item 2): another approver decides what ``hr`` reviewed.
+        hr_checker = await staff(client, sessionmaker, ["approver"], "hr_bureau")
         accepted = await act(client, window, case["id"], "accept")
         approval = parts_by_code(accepted)["settlement_approval"]["id"]
         await act(client, hr, approval, "start_review")
         await act(
             client,
-            hr,
+            hr_checker,
             approval,
             "reject",
             reason="社保缴费基数未达到要求 / the social insurance base is below the requirement",

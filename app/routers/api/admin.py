@@ -23,7 +23,12 @@ from app.services.admin import (
 )
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
-DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_STAFF))]
+DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_CATALOG))]
+CalendarReader = Annotated[
+    Principal,
+    Depends(require_permission(Permission.MANAGE_CATALOG, Permission.EDIT_CITY_CALENDAR)),
+]
+CalendarEditor = Annotated[Principal, Depends(require_permission(Permission.EDIT_CITY_CALENDAR))]
 Auditor = Annotated[Principal, Depends(require_permission(Permission.READ_AUDIT))]
 
 
@@ -61,7 +66,7 @@ async def update_service(
 
 @router.get("/calendar")
 async def read_calendar(
-    principal: DistrictAdmin,
+    principal: CalendarReader,
     session: SessionDep,
     year: int = Query(ge=admin_service.MIN_YEAR, le=admin_service.MAX_YEAR),
 ) -> list[CalendarDayRead]:
@@ -71,10 +76,11 @@ async def read_calendar(
 
 @router.put("/calendar/{day}")
 async def set_calendar_day(
-    day: date, data: CalendarDayUpdate, principal: DistrictAdmin, session: SessionDep
+    day: date, data: CalendarDayUpdate, principal: CalendarEditor, session: SessionDep
 ) -> CalendarDaySaved:
-    """Mark a day as a holiday or a 调休 working day; deadlines of cases whose clock runs are
-    recomputed at once (``deadlines_moved`` says how many changed)."""
+    """City calendar administrators only (the calendar is city-wide): mark a day as a holiday
+    or a 调休 working day; deadlines of cases whose clock runs are recomputed at once
+    (``deadlines_moved`` says how many changed), and every district's audit log shows it."""
     return await admin_service.set_calendar_day(session, principal, day, data)
 
 

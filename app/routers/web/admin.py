@@ -34,7 +34,12 @@ from app.workflow.values import SHANGHAI, local_date
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Auditor = Annotated[Principal, Depends(require_permission(Permission.READ_AUDIT))]
-DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_STAFF))]
+DistrictAdmin = Annotated[Principal, Depends(require_permission(Permission.MANAGE_CATALOG))]
+CalendarReader = Annotated[
+    Principal,
+    Depends(require_permission(Permission.MANAGE_CATALOG, Permission.EDIT_CITY_CALENDAR)),
+]
+CalendarEditor = Annotated[Principal, Depends(require_permission(Permission.EDIT_CITY_CALENDAR))]
 PolicyReviewer = Annotated[Principal, Depends(require_permission(Permission.REVIEW_POLICIES))]
 Csrf = Depends(csrf_protect)
 
@@ -117,12 +122,13 @@ async def _calendar_context(
         "weekdays": _WEEKDAYS,
         "min_year": admin_service.MIN_YEAR,
         "max_year": admin_service.MAX_YEAR,
+        "can_edit": principal.can(Permission.EDIT_CITY_CALENDAR),
     }
 
 
 @router.get("/admin/calendar", response_class=HTMLResponse)
 async def calendar_page(
-    request: Request, principal: DistrictAdmin, session: SessionDep, year: int | None = None
+    request: Request, principal: CalendarReader, session: SessionDep, year: int | None = None
 ) -> HTMLResponse:
     """Holidays and 调休 working days of a year, and the form to correct a day."""
     this_year = local_date(utcnow()).year
@@ -138,7 +144,7 @@ async def calendar_page(
 @router.post("/admin/calendar", dependencies=[Csrf])
 async def calendar_save(
     request: Request,
-    principal: DistrictAdmin,
+    principal: CalendarEditor,
     session: SessionDep,
     day: Annotated[str, Form(max_length=10)] = "",
     kind: Annotated[str, Form(max_length=10)] = "",
@@ -231,6 +237,7 @@ def _service_values(service: admin_service.AdminServiceRead) -> dict[str, object
         "allows_missing_materials": service.allows_missing_materials,
         "allows_commitment": service.allows_commitment,
         "needs_employer_confirmation": service.needs_employer_confirmation,
+        "reviewer_may_decide": service.reviewer_may_decide,
         "is_active": service.is_active,
     }
 
@@ -260,6 +267,7 @@ _FLAGS = (
     "allows_missing_materials",
     "allows_commitment",
     "needs_employer_confirmation",
+    "reviewer_may_decide",
     "is_active",
 )
 _TEXTS = ("name_zh", "name_en", "description_zh", "description_en", "time_limit_days")

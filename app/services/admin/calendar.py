@@ -1,5 +1,14 @@
-"""The working-day calendar as district admins edit it: holidays and 调休 days; open deadlines
-follow an edit."""
+"""The working-day calendar: holidays and 调休 days; open deadlines follow an edit.
+
+One calendar for the whole city, not one per district. Holidays and 调休 make-up days are set
+by the State Council's annual notice and apply alike in every district of Shanghai; a district
+calendar would let two windows of the city promise different deadlines for the same time
+limit. So the calendar is edited only by a city-level role (``city_admin``, permission
+``EDIT_CITY_CALENDAR``); district admins read it but cannot change it, so an admin of one
+district can no longer move another district's deadlines. Because every edit moves deadlines
+in every district, it is written to the audit log once per district, naming the deadlines it
+moved there, so each district's auditor sees the change that applies to their cases.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,9 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.enums import Permission
+from app.domain.enums import District, Permission
 from app.domain.principal import Principal
-from app.errors import FieldError, ValidationFailed
+from app.errors import FieldError, PermissionDenied, ValidationFailed
 from app.i18n import N_
 from app.models import CalendarDay
 from app.repositories import calendar as calendar_repo
@@ -43,7 +52,10 @@ async def calendar_year(
     session: AsyncSession, principal: Principal, year: int
 ) -> list[CalendarDayRead]:
     """The year's days that differ from, or confirm, the Monday-to-Friday rule."""
-    require_permission(principal, Permission.MANAGE_STAFF)
+    if not (
+        principal.can(Permission.MANAGE_CATALOG) or principal.can(Permission.EDIT_CITY_CALENDAR)
+    ):
+        raise PermissionDenied()
     rows = await calendar_repo.days_of_year(session, year)
     return [CalendarDayRead.model_validate(r, from_attributes=True) for r in rows]
 
@@ -53,7 +65,7 @@ async def set_calendar_day(
 ) -> CalendarDaySaved:
     """Admins correct or add days (the package lags each January); their rows are never
     overwritten by the package sync. Deadlines of cases whose clock runs move at once."""
-    require_permission(principal, Permission.MANAGE_STAFF)
+    require_permission(principal, Permission.EDIT_CITY_CALENDAR)
     if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise ValidationFailed(
             field_errors=[
@@ -74,20 +86,23 @@ async def set_calendar_day(
     else:
         row.is_workday, row.source, row.note = data.is_workday, "admin", note
     await session.flush()
-    moved = await calendar_service.recompute_open_deadlines(session)
-    await audit.record(
-        session,
-        "calendar.updated",
-        actor=principal,
-        object_type="calendar_day",
-        object_id=day.isoformat(),
-        detail={
-            "is_workday": data.is_workday,
-            "note": note,
-            "before": before,
-            "deadlines_moved": moved,
-        },
-    )
+    moved_by_district = await calendar_service.recompute_open_deadlines_by_district(session)
+    moved = sum(moved_by_district.values())
+    for district in District:
+        await audit.record(
+            session,
+            "calendar.updated",
+            actor=principal,
+            object_type="calendar_day",
+            object_id=day.isoformat(),
+            district=district.value,
+            detail={
+                "is_workday": data.is_workday,
+                "note": note,
+                "before": before,
+                "deadlines_moved": moved_by_district.get(district.value, 0),
+            },
+        )
     return CalendarDaySaved(
         day=day, is_workday=row.is_workday, source=row.source, note=row.note, deadlines_moved=moved
     )

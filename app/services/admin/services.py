@@ -1,5 +1,6 @@
 """The service catalog as district admins edit it: names, time limits, 容缺/告知承诺, materials
-and the conditions that make a material apply, offered or not."""
+and the conditions that make a material apply, offered or not. The system administrator
+manages accounts only (MLPS three roles) and cannot edit a district's catalog."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ class ServiceUpdate(CleanInput):
     allows_missing_materials: bool | None = None
     allows_commitment: bool | None = None
     needs_employer_confirmation: bool | None = None
+    reviewer_may_decide: bool | None = None
     is_active: bool | None = None
     materials: list[MaterialEdit] | None = Field(default=None, max_length=30)
 
@@ -64,6 +66,7 @@ class AdminServiceRead(BaseModel):
     allows_missing_materials: bool
     allows_commitment: bool
     needs_employer_confirmation: bool
+    reviewer_may_decide: bool
     is_active: bool
     is_bundle_step: bool
     materials: list[dict[str, Any]]
@@ -85,6 +88,7 @@ def _admin_view(service: Service) -> AdminServiceRead:
         allows_missing_materials=service.allows_missing_materials,
         allows_commitment=service.allows_commitment,
         needs_employer_confirmation=service.needs_employer_confirmation,
+        reviewer_may_decide=service.reviewer_may_decide,
         is_active=service.is_active,
         is_bundle_step=service.part_of is not None,
         materials=list(service.materials),
@@ -170,7 +174,7 @@ def require_permission(principal: Principal, permission: Permission) -> None:
 
 async def list_services(session: AsyncSession, principal: Principal) -> list[AdminServiceRead]:
     """Every service of the admin's district, inactive ones included."""
-    require_permission(principal, Permission.MANAGE_STAFF)
+    require_permission(principal, Permission.MANAGE_CATALOG)
     rows = await catalog_repo.list_for_district(session, str(principal.district))
     return [_admin_view(s) for s in rows]
 
@@ -178,7 +182,7 @@ async def list_services(session: AsyncSession, principal: Principal) -> list[Adm
 async def get_service(
     session: AsyncSession, principal: Principal, service_id: uuid.UUID
 ) -> AdminServiceRead:
-    require_permission(principal, Permission.MANAGE_STAFF)
+    require_permission(principal, Permission.MANAGE_CATALOG)
     service = await catalog_repo.get(session, service_id)
     if service is None or service.district != principal.district:
         raise NotFound()
@@ -193,7 +197,7 @@ async def update_service(
 ) -> AdminServiceRead:
     """Edits a service of the admin's district. New applications use the edit; submitted
     cases keep what they were submitted under."""
-    require_permission(principal, Permission.MANAGE_STAFF)
+    require_permission(principal, Permission.MANAGE_CATALOG)
     service = await catalog_repo.get(session, service_id)
     if service is None or service.district != principal.district:
         raise NotFound()

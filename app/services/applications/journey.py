@@ -12,7 +12,7 @@ from app.config import get_settings
 from app.domain.fields import EXTRA_FIELDS, SPOUSE_FIELD, field_error
 from app.domain.identity import normalize_uscc
 from app.domain.principal import Principal
-from app.errors import Conflict, FieldError, NotFound, ValidationFailed
+from app.errors import BenefitAlreadyHeld, Conflict, FieldError, NotFound, ValidationFailed
 from app.i18n import N_, localized
 from app.models import (
     Application,
@@ -25,7 +25,7 @@ from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import documents as documents_repo
 from app.repositories import submissions as submissions_repo
-from app.repositories.unit_of_work import AsyncSession, IntegrityError
+from app.repositories.unit_of_work import AsyncSession, IntegrityError, violates
 from app.rules import validate_facts
 from app.schemas.cases import (
     ApplicationRead,
@@ -297,6 +297,12 @@ async def submit(
         assert case is not None
         return await _result(session, principal, case, lang, replayed=True, staff=filed_by)
     _check_available(service)
+    if service.benefit is not None:
+        # One benefit, one open application or current enrolment per person (in any
+        # district); the unique index on open cases stops what races past this check.
+        held = await submissions_repo.benefit_held(session, principal.applicant_id, service.benefit)
+        if held is not None:
+            raise BenefitAlreadyHeld(params={"case": held})
     problems: list[FieldError] = []
     if not declaration:
         problems.append(
@@ -358,6 +364,7 @@ async def submit(
         employer_id=employer_id,
         first_responsible_staff_id=filed_by.staff_id if filed_by else None,
         assignee_staff_id=filed_by.staff_id if filed_by else None,
+        benefit=service.benefit,
     )
     # Recorded first, so the submission's own statement can append it (on PostgreSQL).
     audit_entry = await audit.record_in_statement(
@@ -379,41 +386,52 @@ async def submit(
         case_id=case.id,
         contact=notifications.Contact("applicant", principal.email, principal.mobile),
     )
-    await submissions_repo.open_case(
-        session,
-        case,
-        app,
-        number_prefix=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-",
-        year=today.year,
-        application={
-            # A draft: a submitted one returned above.
-            "status": APPLICATIONS.advance(app.status, ApplicationEvent.SUBMIT),
-            "submitted_at": now,
-            "idempotency_key": idempotency_key,
-            "declaration_at": now,
-            "sensitive_consent_at": now,
-            "updated_at": now,
-        },
-        consent={
-            "user_id": principal.user_id,
-            "purpose": "sensitive_info",
-            "notice_version": get_settings().privacy_notice_version,
-            "channel": "window" if filed_by else app.channel,
-            "given_at": now,
-        },
-        event={
-            "occurred_at": now,
-            "action": "submit",
-            "from_status": None,
-            "to_status": CaseStatus.SUBMITTED.value,
-            "actor_user_id": (filed_by or principal).user_id,
-            "actor_role": "window_clerk" if filed_by else "applicant",
-            "detail": {"channel": case.channel},
-        },
-        documents={req: uuid.UUID(doc_id) for req, doc_id in (app.documents or {}).items()},
-        outbox=notice,
-        audit_entry=audit_entry,
-    )
+    try:
+        await submissions_repo.open_case(
+            session,
+            case,
+            app,
+            number_prefix=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-",
+            year=today.year,
+            application={
+                # A draft: a submitted one returned above.
+                "status": APPLICATIONS.advance(app.status, ApplicationEvent.SUBMIT),
+                "submitted_at": now,
+                "idempotency_key": idempotency_key,
+                "declaration_at": now,
+                "sensitive_consent_at": now,
+                "updated_at": now,
+            },
+            consent={
+                "user_id": principal.user_id,
+                "purpose": "sensitive_info",
+                "notice_version": get_settings().privacy_notice_version,
+                "channel": "window" if filed_by else app.channel,
+                "given_at": now,
+            },
+            event={
+                "occurred_at": now,
+                "action": "submit",
+                "from_status": None,
+                "to_status": CaseStatus.SUBMITTED.value,
+                "actor_user_id": (filed_by or principal).user_id,
+                "actor_role": "window_clerk" if filed_by else "applicant",
+                "detail": {"channel": case.channel},
+            },
+            documents={req: uuid.UUID(doc_id) for req, doc_id in (app.documents or {}).items()},
+            outbox=notice,
+            audit_entry=audit_entry,
+        )
+    except IntegrityError as exc:
+        if not violates(exc, submissions_repo.OPEN_BENEFIT_INDEX):
+            raise
+        # Another submission for the same benefit committed first (a double submission).
+        raise BenefitAlreadyHeld(
+            N_(
+                "You have just submitted another application for this benefit. One person "
+                "holds it once at a time: see your applications for its case number."
+            )
+        ) from exc
     await service_types.for_service(service).on_submitted(session, case)
     return await _result(session, principal, case, lang, replayed=False, staff=filed_by, code=code)
 

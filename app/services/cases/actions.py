@@ -40,6 +40,7 @@ from app.services.cases.context import (
     actors_for,
     applicant_name,
     capabilities,
+    handling_departments,
     load_case,
     message_payload,
     snapshot,
@@ -100,8 +101,10 @@ def _workflow_error(exc: WorkflowError) -> AppError:
     return err
 
 
-def _pick_actor(principal: Principal, case: Case, action: CaseAction) -> Actor:
-    actors = actors_for(principal, case)
+def _pick_actor(
+    principal: Principal, case: Case, action: CaseAction, departments: set[str]
+) -> Actor:
+    actors = actors_for(principal, case, departments)
     allowed = ACTION_RULES[action].roles
     for actor in actors:
         if actor.role in allowed:
@@ -155,7 +158,7 @@ async def act(
             check_part_action(request.action)
         except WorkflowError as exc:
             raise _workflow_error(exc) from exc
-    actor = _pick_actor(principal, case, request.action)
+    actor = _pick_actor(principal, case, request.action, await handling_departments(session, case))
     now = utcnow()
     try:
         result = apply(
@@ -216,6 +219,8 @@ async def _persist(
         and event.actor_role is ActorRole.WINDOW_CLERK
     ):
         values["first_responsible_staff_id"] = principal.staff_id
+    if principal is not None and principal.staff_id and event.actor_role is ActorRole.REVIEWER:
+        values["reviewer_staff_id"] = principal.staff_id
     if not await cases_repo.update_if_version(session, case.id, expected_version, values):
         current = await cases_repo.get_case_fresh(session, case.id)
         raise CaseConflict(

@@ -4,10 +4,11 @@ caller), its snapshot for the pure workflow, who the caller may act as, message 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from app.config import get_settings
-from app.domain.enums import Role
+from app.domain.enums import Permission, Role
 from app.domain.principal import Principal
 from app.errors import (
     NotFound,
@@ -21,6 +22,7 @@ from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.services import audit
 from app.workflow.states import ActorRole, CaseStatus
 from app.workflow.values import (
     Actor,
@@ -34,7 +36,11 @@ _STAFF_ACTOR_ROLES: dict[str, ActorRole] = {
     Role.REVIEWER: ActorRole.REVIEWER,
     Role.APPROVER: ActorRole.APPROVER,
     Role.DISTRICT_ADMIN: ActorRole.SUPERVISOR,
+    Role.SUPERVISOR: ActorRole.SUPERVISOR,
 }
+# Roles that decide for a department: they count only on a case of the caller's department
+# (or of a part of the bundle), unless the caller oversees every department.
+_DEPARTMENT_ROLES = frozenset({ActorRole.REVIEWER, ActorRole.APPROVER})
 
 
 def capabilities(service: Service) -> ServiceCapabilities:
@@ -42,6 +48,7 @@ def capabilities(service: Service) -> ServiceCapabilities:
         allows_missing_materials=service.allows_missing_materials,
         allows_commitment=service.allows_commitment,
         needs_employer_confirmation=service.needs_employer_confirmation,
+        reviewer_may_decide=service.reviewer_may_decide,
     )
 
 
@@ -56,22 +63,32 @@ def snapshot(case: Case) -> CaseSnapshot:
         pending_materials=tuple(case.pending_materials),
         pending_due_on=case.pending_due_date,
         approved_on_commitment=case.approved_on_commitment,
+        reviewed_by=str(case.reviewer_staff_id) if case.reviewer_staff_id else None,
     )
 
 
-def actors_for(principal: Principal, case: Case) -> list[Actor]:
-    """Every workflow identity the caller can act as on this case."""
+def actors_for(principal: Principal, case: Case, departments: Collection[str] = ()) -> list[Actor]:
+    """Every workflow identity the caller can act as on this case. ``departments``: those
+    that handle it (its own and, for a bundle, its parts'; see ``handling_departments``)."""
     if principal.applicant_id is not None:
         return [Actor(str(principal.applicant_id), ActorRole.APPLICANT)]
     if principal.employer_id is not None:
         return [Actor(str(principal.employer_id), ActorRole.EMPLOYER)]
     if principal.staff_id is not None:
+        own_department = principal.department in {case.department, *departments}
+        oversees = principal.can(Permission.OVERSEE_DEPARTMENTS)
+        roles = [_STAFF_ACTOR_ROLES[r] for r in principal.roles if r in _STAFF_ACTOR_ROLES]
         return [
-            Actor(str(principal.staff_id), _STAFF_ACTOR_ROLES[r])
-            for r in principal.roles
-            if r in _STAFF_ACTOR_ROLES
+            Actor(str(principal.staff_id), role)
+            for role in roles
+            if role not in _DEPARTMENT_ROLES or own_department or oversees
         ]
     return []
+
+
+async def handling_departments(session: AsyncSession, case: Case) -> set[str]:
+    """The case's department and, for a bundle, the departments of its parts."""
+    return {case.department} | await cases_repo.part_departments(session, case.id)
 
 
 async def employer_for(
@@ -104,7 +121,25 @@ async def load_case(
         raise NotFound()
     service = await catalog_repo.get(session, case.service_id)
     assert service is not None
+    await audit_oversight(session, principal, case)
     return case, service
+
+
+async def audit_oversight(session: AsyncSession, principal: Principal, case: Case) -> None:
+    """A supervisor's use of cross-department reach is written to the audit log: reading or
+    acting on a case no part of which belongs to their department."""
+    if principal.staff_id is None or not principal.can(Permission.OVERSEE_DEPARTMENTS):
+        return
+    if principal.department in await handling_departments(session, case):
+        return
+    await audit.record(
+        session,
+        "case.oversight_access",
+        actor=principal,
+        object_type="case",
+        object_id=case.id,
+        detail={"case_department": case.department, "own_department": principal.department},
+    )
 
 
 async def staff_name(session: AsyncSession, staff_id: uuid.UUID | None) -> str | None:

@@ -29,6 +29,7 @@ from app.services.calendar import work_calendar
 from app.services.cases.context import (
     actors_for,
     capabilities,
+    handling_departments,
     load_case,
     snapshot,
     staff_name,
@@ -84,7 +85,8 @@ async def case_view(
     events = await cases_repo.events(session, case.id)
     caps = capabilities(service)
     actions: list[str] = []
-    for actor in actors_for(principal, case):
+    departments = await handling_departments(session, case)
+    for actor in actors_for(principal, case, departments):
         for a in allowed_actions(snapshot(case), actor, caps):
             if a.value not in actions:
                 actions.append(a.value)
@@ -172,6 +174,12 @@ async def case_view(
             )
         view.first_responsible = await staff_name(session, case.first_responsible_staff_id)
         view.assignee = await staff_name(session, case.assignee_staff_id)
+        view.reviewer = await staff_name(session, case.reviewer_staff_id)
+        view.reviewer_may_decide = service.reviewer_may_decide
+        if service.benefit is not None and case.parent_id is None:
+            view.benefit_overlaps = await cases_repo.benefit_overlaps(
+                session, case, service.benefit
+            )
     return view
 
 

@@ -53,6 +53,26 @@ async def cycle_view(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
     )
 
 
+async def _once_per_benefit(
+    session: AsyncSession, due: list[tuple[Enrolment, int]]
+) -> tuple[list[tuple[Enrolment, int]], list[str]]:
+    """Each person is paid once per benefit a month, by their earliest enrolment for it, even
+    if two enrolments exist (made before the unique index did, or by any other fault): the
+    others are left out of the cycle and named for the maker's review."""
+    benefits = await subsidies_repo.benefits_of(session, [e.id for e, _i in due])
+    kept: list[tuple[Enrolment, int]] = []
+    seen: set[tuple[uuid.UUID, str]] = set()
+    duplicates: list[str] = []
+    for enrolment, index in sorted(due, key=lambda d: (d[0].starts_on, d[0].created_at, d[0].id)):
+        key = (enrolment.applicant_id, benefits.get(enrolment.id, enrolment.policy_id))
+        if key in seen:
+            duplicates.append(str(enrolment.id))
+            continue
+        seen.add(key)
+        kept.append((enrolment, index))
+    return kept, duplicates
+
+
 async def generate_cycle(session: AsyncSession, principal: Principal, month: date) -> CycleRead:
     """Computes the month's entitlements; a second call for the same month returns the cycle
     as it is (no second set of payments)."""
@@ -98,6 +118,7 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
                 )
             continue
         due.append((enrolment, index))
+    due, duplicates = await _once_per_benefit(session, due)
     statuses, checked = _recheck(due, facts, month)
     for enrolment, index in due:
         # Only the conditions that can lapse (still employed in the district, no home bought,
@@ -137,7 +158,11 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         actor=principal,
         object_type="payment_cycle",
         object_id=cycle.id,
-        detail={"month": month.isoformat()},
+        detail={
+            "month": month.isoformat(),
+            # Enrolments not paid because the person is paid for the same benefit already.
+            **({"duplicates_not_paid": duplicates} if duplicates else {}),
+        },
     )
     return await cycle_view(session, cycle)
 

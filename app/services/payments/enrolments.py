@@ -7,14 +7,21 @@ import uuid
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.errors import (
+    BenefitAlreadyHeld,
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from app.i18n import N_
 from app.models import Case, Enrolment
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import subsidies as subsidies_repo
-from app.repositories.unit_of_work import AsyncSession
+from app.repositories.unit_of_work import AsyncSession, IntegrityError, violates
 from app.schemas.forms import SubsidyEnrolment
 from app.schemas.payments import EnrolmentRead, EntitlementRead
 from app.services import audit, protection
@@ -54,11 +61,20 @@ async def enrol(
     schedule, cap = schedule_from(outputs if isinstance(outputs, dict) else {})
     service = await catalog_repo.get(session, case.service_id)
     assert service is not None and service.policy_id
+    if service.benefit is not None:
+        # Two approved cases for one benefit (one closed before the other was applied for)
+        # still make one enrolment; the unique index stops a concurrent second one.
+        held = await subsidies_repo.enrolled_for_benefit(
+            session, case.applicant_id, service.benefit
+        )
+        if held is not None:
+            raise BenefitAlreadyHeld(params={"case": held})
     enrolment = Enrolment(
         case_id=case.id,
         applicant_id=case.applicant_id,
         district=case.district,
         policy_id=service.policy_id,
+        benefit=service.benefit,
         schedule=schedule,
         cap_total_cny=cap,
         starts_on=add_months(first_of_month(local_date(utcnow())), 1),
@@ -67,7 +83,14 @@ async def enrol(
         bank_account_masked=mask_account(account),
     )
     session.add(enrolment)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if not violates(exc, subsidies_repo.BENEFIT_ENROLMENT_INDEX):
+            raise
+        raise BenefitAlreadyHeld(
+            N_("Payments for this benefit have just started through another case.")
+        ) from exc
     return enrolment
 
 
