@@ -38,6 +38,11 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("housing", "房管局审核员", Department.HOUSING, [Role.REVIEWER, Role.APPROVER]),
     ("police", "公安户政审核员", Department.PUBLIC_SECURITY, [Role.REVIEWER, Role.APPROVER]),
     ("education", "教育局审核员", Department.EDUCATION, [Role.REVIEWER, Role.APPROVER]),
+    # Whoever reviewed a case may not decide it (four eyes): a second decider per department.
+    ("housing2", "房管局审批员", Department.HOUSING, [Role.APPROVER]),
+    ("police2", "公安户政审批员", Department.PUBLIC_SECURITY, [Role.APPROVER]),
+    ("education2", "教育局审批员", Department.EDUCATION, [Role.APPROVER]),
+    ("supervisor", "督办", Department.TALENT_OFFICE, [Role.SUPERVISOR]),
     ("maker", "财务经办", Department.FINANCE, [Role.FINANCE_MAKER]),
     ("checker", "财务复核", Department.FINANCE, [Role.FINANCE_CHECKER]),
     ("admin", "区管理员", Department.TALENT_OFFICE, [Role.DISTRICT_ADMIN]),
@@ -82,6 +87,19 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
                 roles=[r.value for r in roles],
                 totp_secret=DEMO_TOTP_SECRET,
             )
+    city = "city.admin@demo.talent.gov.cn"
+    summary.staff.append((city, Role.CITY_ADMIN.value))
+    if not await accounts_repo.email_exists(session, city):
+        await staff_service.create_staff(
+            session,
+            email=city,
+            password=DEMO_PASSWORD,
+            full_name="市人才服务中心管理员",
+            district=District.YANGPU.value,
+            department=Department.TALENT_OFFICE.value,
+            roles=[Role.CITY_ADMIN.value],
+            totp_secret=DEMO_TOTP_SECRET,
+        )
     sysadmin = "sysadmin@demo.talent.gov.cn"
     summary.staff.append((sysadmin, Role.SYSADMIN.value))
     if not await accounts_repo.email_exists(session, sysadmin):

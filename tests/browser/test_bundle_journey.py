@@ -105,6 +105,10 @@ def test_bundle_from_records_and_route_to_the_departments(
         browser, server, "yangpu.approver@demo.talent.gov.cn", viewport
     )
     police_ctx, police = staff_page(browser, server, "yangpu.police@demo.talent.gov.cn", viewport)
+    # Whoever reviewed may not decide (four eyes): the bureau's second officer approves.
+    police2_ctx, police2 = staff_page(
+        browser, server, "yangpu.police2@demo.talent.gov.cn", viewport
+    )
     try:
         clerk.goto(server + "/staff/cases")
         clerk.get_by_role("link", name=number, exact=True).click()
@@ -128,15 +132,16 @@ def test_bundle_from_records_and_route_to_the_departments(
         police.get_by_role("link", name=f"{number}-2").click()
         expect(police.locator(".status-tag").first).to_have_text("已受理")
         act(police, "开始审核")
-        act(police, "批准")
-        shot(police, "45-move-in-approved")
+        police2.goto(police.url)
+        act(police2, "批准")
+        shot(police2, "45-move-in-approved")
 
         page.goto(case_url)
         table = page.locator("table", has=page.get_by_text("户口迁入"))
         expect(table).to_contain_text("已批准")
         shot(page, "46-bundle-progress")
     finally:
-        for ctx in (clerk_ctx, reviewer_ctx, approver_ctx, police_ctx):
+        for ctx in (clerk_ctx, reviewer_ctx, approver_ctx, police_ctx, police2_ctx):
             ctx.close()
 
 

@@ -103,7 +103,10 @@ def test_apply_online_supplement_approve_issue_and_rate(
     reviewer_ctx, reviewer = staff_page(
         browser, server, f"{district}.housing@demo.talent.gov.cn", viewport
     )
-    approver_ctx, approver = reviewer_ctx, reviewer  # the housing demo officer reviews and approves
+    # Whoever reviewed may not decide (four eyes): the department's second officer approves.
+    approver_ctx, approver = staff_page(
+        browser, server, f"{district}.housing2@demo.talent.gov.cn", viewport
+    )
     try:
         clerk.goto(server + "/staff/cases")
         clerk.get_by_role("link", name=number).click()
@@ -127,7 +130,7 @@ def test_apply_online_supplement_approve_issue_and_rate(
         page.get_by_role("button", name="提交材料").click()
         expect(page.get_by_text("已通知受理部门")).to_be_visible()
 
-        approver.reload()
+        approver.goto(reviewer.url)
         act(approver, "批准")
         clerk.reload()
         act(clerk, "出件")
@@ -147,7 +150,7 @@ def test_apply_online_supplement_approve_issue_and_rate(
     finally:
         clerk_ctx.close()
         reviewer_ctx.close()
-        del approver_ctx
+        approver_ctx.close()
 
 
 def test_window_clerk_serves_a_walk_in_overseas_applicant(
