@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.core.access import SESSION_COOKIE
+from app.core.access import session_cookie
 from app.core.csrf import csrf_protect, rotate_csrf
 from app.core.forms import FormPage, shown_on, validate_form
 from app.core.middleware import LANG_COOKIE
@@ -25,7 +25,7 @@ _limit = Depends(RateLimit("login", "rate_limit_login"))
 
 def _set_login_cookie(response: Response, token: str, lang: str) -> None:
     response.set_cookie(
-        SESSION_COOKIE, token, httponly=True, samesite="lax", secure=secure_cookies(), path="/"
+        session_cookie(), token, httponly=True, samesite="lax", secure=secure_cookies(), path="/"
     )
     response.set_cookie(
         LANG_COOKIE,
@@ -138,5 +138,8 @@ async def logout(request: Request, principal: CurrentUser, session: SessionDep) 
     await accounts_service.logout(session, principal)
     rotate_csrf(request)
     response = redirect(request, "/?signed_out=1")
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    # A __Host- cookie is only replaced by one with the same attributes (Secure, Path=/).
+    response.delete_cookie(
+        session_cookie(), path="/", secure=secure_cookies(), httponly=True, samesite="lax"
+    )
     return response
