@@ -97,13 +97,14 @@ class InvalidCredentials(AppError):
 
 
 class AccountLocked(AppError):
+    """Sign-in from this client is paused for a while after failed attempts (growing delays)."""
+
     preserve_writes = True
-    status_code = 423
-    code = "account_locked"
+    status_code = 429
+    code = "login_delayed"
     title = N_("Too many failed sign-in attempts")
     default_detail = N_(
-        "Sign-in is paused for this account after too many failed attempts. "
-        "Try again after {minutes} minutes."
+        "Sign-in is paused after several failed attempts. Try again in {seconds} seconds."
     )
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, status
+from fastapi import APIRouter, Body, Depends, Request, status
 
 from app.core.access import public_api
-from app.core.ratelimit import RateLimit
+from app.core.ratelimit import RateLimit, client_address
 from app.db import SessionDep
 from app.routers.access import CurrentUser
 from app.schemas.accounts import AccountRead, LoginRequest, RefreshRequest, Registration, TokenPair
@@ -27,9 +27,14 @@ async def register(data: Annotated[Registration, Body()], session: SessionDep) -
 
 
 @router.post("/login", dependencies=[Depends(public_api), _login_limit])
-async def login(data: LoginRequest, session: SessionDep) -> TokenPair:
+async def login(request: Request, data: LoginRequest, session: SessionDep) -> TokenPair:
     issued = await accounts_service.login(
-        session, data.email, data.password, data.totp_code, kind="api"
+        session,
+        data.email,
+        data.password,
+        data.totp_code,
+        kind="api",
+        client=client_address(request),
     )
     assert issued.refresh_token is not None
     return TokenPair(

@@ -9,7 +9,7 @@ from app.core.access import session_cookie
 from app.core.csrf import csrf_protect, rotate_csrf
 from app.core.forms import FormPage, shown_on, validate_form
 from app.core.middleware import LANG_COOKIE
-from app.core.ratelimit import RateLimit
+from app.core.ratelimit import RateLimit, client_address
 from app.core.templates import language, redirect, render, secure_cookies
 from app.db import SessionDep
 from app.errors import FieldError, ValidationFailed
@@ -83,7 +83,12 @@ async def register_submit(
         parsed = validate_form(model, data)
         user = await accounts_service.register_applicant(session, parsed, channel="web")
         issued = await accounts_service.login(
-            session, parsed.email, parsed.password, None, kind="web"
+            session,
+            parsed.email,
+            parsed.password,
+            None,
+            kind="web",
+            client=client_address(request),
         )
     rotate_csrf(request)
     response = redirect(request, "/account?registered=1")
@@ -124,7 +129,7 @@ async def login_submit(
         if missing:
             raise ValidationFailed(field_errors=missing)
         issued = await accounts_service.login(
-            session, email, password, totp_code or None, kind="web"
+            session, email, password, totp_code or None, kind="web", client=client_address(request)
         )
     rotate_csrf(request)
     default = "/staff" if issued.user.kind == "staff" else "/account"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,7 @@ ERR_ID_TAKEN = N_(
 )
 # Re-checking a session on every request costs a write; refresh its idle clock at most this often.
 _TOUCH_INTERVAL = timedelta(seconds=60)
+_ACCOUNT_WINDOW = timedelta(hours=1)
 
 
 def password_problems(password: str, email: str, field: str = "password") -> list[FieldError]:
@@ -150,16 +152,46 @@ class IssuedLogin:
     user: User
 
 
-async def _register_failure(
-    session: AsyncSession, throttle: LoginThrottle | None, key: str, now: datetime
-) -> None:
+def _source_wait(throttle: LoginThrottle | None, now: datetime) -> int:
+    if throttle is None or throttle.locked_until is None or throttle.locked_until <= now:
+        return 0
+    return max(1, math.ceil((throttle.locked_until - now).total_seconds()))
+
+
+def _account_wait(throttle: LoginThrottle | None, now: datetime) -> int:
     settings = get_settings()
-    if throttle is None:
-        throttle = LoginThrottle(key=key, failures=0, first_failure_at=now)
-        session.add(throttle)
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+    if throttle is None or throttle.first_failure_at is None:
+        return 0
+    window_end = throttle.first_failure_at + _ACCOUNT_WINDOW
+    if throttle.failures < settings.login_account_failures_per_hour or window_end <= now:
+        return 0
+    return max(1, math.ceil((window_end - now).total_seconds()))
+
+
+async def _register_failure(
+    session: AsyncSession,
+    source: LoginThrottle | None,
+    account: LoginThrottle | None,
+    keys: tuple[str, str],
+    now: datetime,
+) -> None:
+    """Counts a failure for the client address (growing delays) and for the account (hourly)."""
+    settings = get_settings()
+    source_key, account_key = keys
+    if source is None:
+        source = LoginThrottle(key=source_key, failures=0, first_failure_at=now)
+        session.add(source)
+    source.failures += 1
+    beyond = source.failures - settings.login_max_failures
+    if beyond >= 0:
+        delay = settings.login_delay_base_seconds * 2 ** min(beyond, 30)
+        source.locked_until = now + timedelta(seconds=min(delay, settings.login_delay_max_seconds))
+    if account is None:
+        account = LoginThrottle(key=account_key, failures=0, first_failure_at=now)
+        session.add(account)
+    if account.first_failure_at is None or now - account.first_failure_at >= _ACCOUNT_WINDOW:
+        account.failures, account.first_failure_at = 0, now
+    account.failures += 1
     await session.flush()
 
 
@@ -170,28 +202,34 @@ async def login(
     totp_code: str | None,
     *,
     kind: str,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> IssuedLogin:
     """Checks the credentials and opens a session.
 
     Unknown accounts take the same path and the same time as known ones (a dummy hash is
-    verified) and lock the same way, so neither answers nor timing reveal who is registered.
+    verified) and are delayed the same way, so neither answers nor timing reveal who is
+    registered. Failures delay the client address they came from, growing with each one
+    (``client`` is the caller's address); no hard lock exists that a stranger could renew to
+    keep the owner out. An applicant account also waits once it has had too many failures in
+    an hour from all addresses together; a staff account never does (it needs a TOTP code too).
     """
-    settings = get_settings()
     now = now or utcnow()
     email = email.strip().lower()
-    key = protection.login_key(email)
-    throttle = await sessions_repo.get_throttle(session, key, for_update=True)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        await audit.record(session, "auth.login_locked", detail={"key": key[:12]})
-        raise AccountLocked(params={"minutes": settings.login_lock_minutes})
-    if throttle and throttle.locked_until and throttle.locked_until <= now:
-        throttle.failures, throttle.locked_until = 0, None
-
+    keys = (protection.login_source_key(email, client or "unknown"), protection.login_key(email))
+    source = await sessions_repo.get_throttle(session, keys[0], for_update=True)
+    account = await sessions_repo.get_throttle(session, keys[1], for_update=True)
     user = await accounts_repo.get_user_by_email(session, email)
+    wait = _source_wait(source, now)
+    if user is None or user.kind != UserKind.STAFF.value:
+        wait = max(wait, _account_wait(account, now))
+    if wait:
+        await audit.record(session, "auth.login_delayed", detail={"key": keys[1][:12]})
+        raise AccountLocked(params={"seconds": wait}, headers={"Retry-After": str(wait)})
+
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        await _register_failure(session, throttle, key, now)
+        await _register_failure(session, source, account, keys, now)
         await audit.record(
             session,
             "auth.login_failed",
@@ -210,15 +248,16 @@ async def login(
             else None
         )
         if step is None:
-            await _register_failure(session, throttle, key, now)
+            await _register_failure(session, source, account, keys, now)
             await audit.record(
                 session, "auth.login_failed", actor_user_id=user.id, detail={"reason": "totp"}
             )
             raise InvalidCredentials()
         user.totp_last_step = step
 
-    if throttle is not None:
-        throttle.failures, throttle.locked_until, throttle.first_failure_at = 0, None, None
+    for throttle in (source, account):
+        if throttle is not None:
+            throttle.failures, throttle.locked_until, throttle.first_failure_at = 0, None, None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = now
