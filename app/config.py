@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # they also need a TOTP code, so password guesses alone never hold them.
     login_account_failures_per_hour: int = Field(default=100, ge=1)
     password_min_length: int = 8
+    # A password-reset link sent by email works once, for this long.
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
     upload_max_bytes: int = 10 * 1024 * 1024
     privacy_notice_version: str = "2026-11"
     log_level: str = "INFO"

@@ -85,6 +85,14 @@ class AuthenticationRequired(AppError):
     default_detail = N_("You need to sign in to continue.")
 
 
+class SessionRevoked(AuthenticationRequired):
+    """A refresh token that was already replaced came back: its whole login was revoked, and
+    the revocation (with its audit entry) must survive this refusal."""
+
+    preserve_writes = True
+    default_detail = N_("Your session has ended. Please sign in again.")
+
+
 class InvalidCredentials(AppError):
     preserve_writes = True
     status_code = 401

@@ -35,7 +35,12 @@ from app.models.indicators import (
     IndicatorValue,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
-from app.models.sessions import AuthSession, LoginThrottle
+from app.models.sessions import (
+    AuthSession,
+    LoginThrottle,
+    PasswordResetToken,
+    RetiredRefreshToken,
+)
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
 
@@ -82,6 +87,8 @@ __all__ = [
     "Employer",
     "EmployerUser",
     "LoginThrottle",
+    "PasswordResetToken",
+    "RetiredRefreshToken",
     "StaffMember",
     "User",
 ]

@@ -266,4 +266,20 @@ TEMPLATES: dict[str, Template] = {
             "({case_number})."
         ),
     ),
+    "account.password_reset": Template(
+        N_("Reset your password"),
+        N_(
+            "Someone asked to reset the password of your Talent Services Portal account. To "
+            "choose a new password, open the link below before {deadline}; it works once. "
+            "If it was not you, ignore this message: your password stays as it is."
+        ),
+    ),
+    "account.password_changed": Template(
+        N_("Your password was changed"),
+        N_(
+            "The password of your Talent Services Portal account was changed and every "
+            "sign-in was ended. If it was not you, reset your password at once and tell a "
+            "service window."
+        ),
+    ),
 }

@@ -9,6 +9,7 @@ from app.core.ratelimit import RateLimit, client_address
 from app.db import SessionDep
 from app.routers.access import CurrentUser
 from app.schemas.accounts import AccountRead, LoginRequest, RefreshRequest, Registration, TokenPair
+from app.schemas.forms import PasswordChange, PasswordReset, PasswordResetRequest
 from app.services import accounts as accounts_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -54,3 +55,36 @@ async def refresh(data: RefreshRequest, session: SessionDep) -> TokenPair:
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(principal: CurrentUser, session: SessionDep) -> None:
     await accounts_service.logout(session, principal)
+
+
+@router.post("/password", dependencies=[_login_limit])
+async def change_password(
+    data: PasswordChange, principal: CurrentUser, session: SessionDep
+) -> TokenPair:
+    """Changes the caller's password with the current one. Every login of the account ends,
+    this one too; the answer is a new token pair to continue with."""
+    issued = await accounts_service.change_password(session, principal, data, kind="api")
+    assert issued.refresh_token is not None
+    return TokenPair(
+        access_token=issued.token, refresh_token=issued.refresh_token, expires_in=issued.expires_in
+    )
+
+
+@router.post(
+    "/password/forgot",
+    status_code=status.HTTP_202_ACCEPTED,
+    dependencies=[Depends(public_api), _login_limit],
+)
+async def forgot_password(data: PasswordResetRequest, session: SessionDep) -> None:
+    """Emails a reset link if an account has the address; the answer is the same either way."""
+    await accounts_service.request_reset(session, data)
+
+
+@router.post(
+    "/password/reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(public_api), _login_limit],
+)
+async def reset_password(data: PasswordReset, session: SessionDep) -> None:
+    """Sets a new password with the token from a reset link; every login of the account ends."""
+    await accounts_service.reset_password(session, data)

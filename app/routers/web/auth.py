@@ -4,7 +4,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
+from app.config import get_settings
 from app.core.access import session_cookie
 from app.core.csrf import csrf_protect, rotate_csrf
 from app.core.forms import FormPage, shown_on, validate_form
@@ -17,6 +19,7 @@ from app.i18n import N_
 from app.routers.access import CurrentUser, PublicPage
 from app.routers.web.public import safe_next
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
+from app.schemas.forms import PasswordChange, PasswordReset, PasswordResetRequest
 from app.services import accounts as accounts_service
 
 router = APIRouter(tags=["pages"])
@@ -148,3 +151,70 @@ async def logout(request: Request, principal: CurrentUser, session: SessionDep) 
         session_cookie(), path="/", secure=secure_cookies(), httponly=True, samesite="lax"
     )
     return response
+
+
+def _posted(form: FormData) -> dict[str, object]:
+    return {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
+
+
+def _password_context(**extra: object) -> dict[str, object]:
+    return {"password_min_length": get_settings().password_min_length, **extra}
+
+
+@router.get("/account/password", response_class=HTMLResponse)
+async def change_password_form(request: Request, principal: CurrentUser) -> HTMLResponse:
+    return render(request, "public/change_password.html", _password_context())
+
+
+@router.post("/account/password", dependencies=[Depends(csrf_protect), _limit])
+async def change_password(
+    request: Request, principal: CurrentUser, session: SessionDep
+) -> Response:
+    data = _posted(await request.form())
+    with shown_on(FormPage("public/change_password.html", _password_context())):
+        parsed = validate_form(PasswordChange, data)
+        issued = await accounts_service.change_password(session, principal, parsed, kind="web")
+    # Every login of the account ended, this one too; the browser continues in a new one.
+    rotate_csrf(request)
+    response = redirect(request, "/account?password_changed=1")
+    _set_login_cookie(response, issued.token, issued.user.language)
+    return response
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+async def forgot_password_form(request: Request, principal: PublicPage) -> HTMLResponse:
+    context = {"sent": "sent" in request.query_params}
+    return render(
+        request,
+        "public/forgot_password.html",
+        context | {"minutes": get_settings().password_reset_minutes},
+    )
+
+
+@router.post("/forgot-password", dependencies=[Depends(csrf_protect), _limit])
+async def forgot_password(request: Request, principal: PublicPage, session: SessionDep) -> Response:
+    data = _posted(await request.form())
+    context: dict[str, object] = {"values": {"email": data.get("email", "")}}
+    with shown_on(FormPage("public/forgot_password.html", context)):
+        parsed = validate_form(PasswordResetRequest, data)
+        await accounts_service.request_reset(session, parsed)
+    # The same answer whether or not an account has the address.
+    return redirect(request, "/forgot-password?sent=1")
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+async def reset_password_form(
+    request: Request, principal: PublicPage, token: str = ""
+) -> HTMLResponse:
+    context = _password_context(token=token[:200], done="done" in request.query_params)
+    return render(request, "public/reset_password.html", context)
+
+
+@router.post("/reset-password", dependencies=[Depends(csrf_protect), _limit])
+async def reset_password(request: Request, principal: PublicPage, session: SessionDep) -> Response:
+    data = _posted(await request.form())
+    context = _password_context(token=str(data.get("token", ""))[:200])
+    with shown_on(FormPage("public/reset_password.html", context)):
+        parsed = validate_form(PasswordReset, data)
+        await accounts_service.reset_password(session, parsed)
+    return redirect(request, "/reset-password?done=1")

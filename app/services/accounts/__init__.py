@@ -1,5 +1,6 @@
 """Accounts: applicants' registration and sign-in, sessions and consents, staff, held forms."""
 
+from app.services.accounts.credentials import change_password, request_reset, reset_password
 from app.services.accounts.users import (
     account_view,
     applicant_view,
@@ -20,6 +21,7 @@ __all__ = [
     "account_view",
     "applicant_view",
     "build_principal",
+    "change_password",
     "consent_history",
     "login",
     "logout",
@@ -27,6 +29,8 @@ __all__ = [
     "refresh",
     "register_applicant",
     "registered_account",
+    "request_reset",
+    "reset_password",
     "resolve",
     "set_language",
     "staff_view",

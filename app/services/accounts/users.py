@@ -24,10 +24,19 @@ from app.errors import (
     AuthenticationRequired,
     FieldError,
     InvalidCredentials,
+    SessionRevoked,
     ValidationFailed,
 )
 from app.i18n import N_
-from app.models import Applicant, AuthSession, Consent, LoginThrottle, StaffMember, User
+from app.models import (
+    Applicant,
+    AuthSession,
+    Consent,
+    LoginThrottle,
+    RetiredRefreshToken,
+    StaffMember,
+    User,
+)
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import sessions as sessions_repo
@@ -261,7 +270,7 @@ async def login(
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = now
-    issued = await _open_session(session, user, kind, now)
+    issued = await open_session(session, user, kind, now)
     await audit.record(
         session,
         "auth.login",
@@ -273,7 +282,7 @@ async def login(
     return issued
 
 
-async def _open_session(session: AsyncSession, user: User, kind: str, now: datetime) -> IssuedLogin:
+async def open_session(session: AsyncSession, user: User, kind: str, now: datetime) -> IssuedLogin:
     settings = get_settings()
     token = new_token()
     if kind == "web":
@@ -304,18 +313,35 @@ async def _open_session(session: AsyncSession, user: User, kind: str, now: datet
 async def refresh(
     session: AsyncSession, refresh_token: str, now: datetime | None = None
 ) -> IssuedLogin:
-    """Rotates both tokens; the old refresh token stops working at once."""
+    """Rotates both tokens; the old refresh token stops working at once.
+
+    The login's row is the token family: a refresh token it replaced is kept (as a digest),
+    and when one of those comes back, someone else holds a copy of the family, so the whole
+    login is revoked (OAuth 2.0 Security BCP, refresh token rotation)."""
     settings = get_settings()
     now = now or utcnow()
-    row = await sessions_repo.get_by_refresh_hash(
-        session, token_digest(refresh_token), for_update=True
-    )
+    presented = token_digest(refresh_token)
+    row = await sessions_repo.get_by_refresh_hash(session, presented, for_update=True)
+    if row is None:
+        family = await sessions_repo.family_of_retired_refresh(session, presented)
+        if family is not None:
+            revoked = await sessions_repo.revoke(session, family[0], now)
+            await audit.record(
+                session,
+                "auth.refresh_reused",
+                actor_user_id=family[1],
+                object_type="session",
+                object_id=family[0],
+                detail={"revoked": revoked},
+            )
+            raise SessionRevoked()
     if row is None or row.kind != "api" or row.revoked_at is not None or row.expires_at <= now:
         raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
     user = await accounts_repo.get_user(session, row.user_id)
     if user is None or not user.is_active:
         raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
     token, new_refresh = new_token(), new_token()
+    session.add(RetiredRefreshToken(refresh_hash=presented, session_id=row.id, retired_at=now))
     row.token_hash = token_digest(token)
     row.refresh_hash = token_digest(new_refresh)
     row.token_expires_at = now + timedelta(minutes=settings.access_token_minutes)
