@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     password_min_length: int = 8
     # A password-reset link sent by email works once, for this long.
     password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # The link that confirms a new applicant's email address works once, for this long.
+    email_confirmation_hours: int = Field(default=48, ge=1, le=14 * 24)
     upload_max_bytes: int = 10 * 1024 * 1024
     privacy_notice_version: str = "2026-11"
     log_level: str = "INFO"

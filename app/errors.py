@@ -85,6 +85,19 @@ class AuthenticationRequired(AppError):
     default_detail = N_("You need to sign in to continue.")
 
 
+class EmailNotConfirmed(AppError):
+    """The password was right, but the applicant has not yet opened the link sent to confirm
+    the email address (so the answer tells nothing the caller did not know)."""
+
+    status_code = 403
+    code = "email_not_confirmed"
+    title = N_("Confirm your email address first")
+    default_detail = N_(
+        "Open the link we sent to your email address to finish registration, then sign in. "
+        "If the link has expired, register again with the same email address to get a new one."
+    )
+
+
 class SessionRevoked(AuthenticationRequired):
     """A refresh token that was already replaced came back: its whole login was revoked, and
     the revocation (with its audit entry) must survive this refusal."""

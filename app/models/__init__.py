@@ -37,6 +37,7 @@ from app.models.indicators import (
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.sessions import (
     AuthSession,
+    EmailConfirmation,
     LoginThrottle,
     PasswordResetToken,
     RetiredRefreshToken,
@@ -86,6 +87,7 @@ __all__ = [
     "Consent",
     "Employer",
     "EmployerUser",
+    "EmailConfirmation",
     "LoginThrottle",
     "PasswordResetToken",
     "RetiredRefreshToken",

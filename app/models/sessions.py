@@ -51,6 +51,19 @@ class PasswordResetToken(UUIDPrimaryKey, Base):
     used_at: Mapped[datetime | None]
 
 
+class EmailConfirmation(UUIDPrimaryKey, Base):
+    """The link sent to a new applicant's email address: only its SHA-256 digest is stored; it
+    works once, until ``expires_at``."""
+
+    __tablename__ = "email_confirmation"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class LoginThrottle(Base):
     """Failed-login counter keyed by a hash of the login name, known account or not.
 

@@ -9,7 +9,14 @@ from datetime import datetime
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuthSession, LoginThrottle, PasswordResetToken, RetiredRefreshToken, User
+from app.models import (
+    AuthSession,
+    EmailConfirmation,
+    LoginThrottle,
+    PasswordResetToken,
+    RetiredRefreshToken,
+    User,
+)
 from app.repositories.accounts import Party, party_query
 
 
@@ -137,3 +144,12 @@ async def use_up_reset_tokens(session: AsyncSession, user_id: uuid.UUID, at: dat
         .values(used_at=at)
         .execution_options(synchronize_session=False)
     )
+
+
+async def get_email_confirmation(
+    session: AsyncSession, token_hash: str, *, for_update: bool = False
+) -> EmailConfirmation | None:
+    stmt = select(EmailConfirmation).where(EmailConfirmation.token_hash == token_hash)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -8,7 +8,14 @@ from app.core.access import public_api
 from app.core.ratelimit import RateLimit, client_address
 from app.db import SessionDep
 from app.routers.access import CurrentUser
-from app.schemas.accounts import AccountRead, LoginRequest, RefreshRequest, Registration, TokenPair
+from app.schemas.accounts import (
+    EmailConfirmationRequest,
+    LoginRequest,
+    RefreshRequest,
+    Registration,
+    RegistrationAccepted,
+    TokenPair,
+)
 from app.schemas.forms import PasswordChange, PasswordReset, PasswordResetRequest
 from app.services import accounts as accounts_service
 
@@ -18,13 +25,28 @@ _login_limit = Depends(RateLimit("login", "rate_limit_login"))
 
 @router.post(
     "/register",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(public_api), _login_limit],
 )
-async def register(data: Annotated[Registration, Body()], session: SessionDep) -> AccountRead:
-    """Registers an applicant (domestic with 居民身份证, or overseas with a passport)."""
-    user = await accounts_service.register_applicant(session, data, channel="api")
-    return await accounts_service.registered_account(session, user)
+async def register(
+    data: Annotated[Registration, Body()], session: SessionDep
+) -> RegistrationAccepted:
+    """Registers an applicant (domestic with 居民身份证, or overseas with a passport). The answer
+    is the same whether or not the email address or ID number is registered already: a message
+    goes to the address, with a link to confirm it (POST /confirm-email) for a new account, or
+    telling the owner of an existing one about the attempt."""
+    await accounts_service.register(session, data, channel="api")
+    return RegistrationAccepted()
+
+
+@router.post(
+    "/confirm-email",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[Depends(public_api), _login_limit],
+)
+async def confirm_email(data: EmailConfirmationRequest, session: SessionDep) -> None:
+    """Confirms a new account's email address with the token from the emailed link."""
+    await accounts_service.confirm_email(session, data.token)
 
 
 @router.post("/login", dependencies=[Depends(public_api), _login_limit])

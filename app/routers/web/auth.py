@@ -58,6 +58,11 @@ async def register_choose(
     return redirect(request, f"/register/{applicant_type}")
 
 
+@router.get("/register/sent", response_class=HTMLResponse)
+async def register_sent(request: Request, principal: PublicPage) -> HTMLResponse:
+    return render(request, "public/register_sent.html")
+
+
 @router.get("/register/{applicant_type}", response_class=HTMLResponse)
 async def register_form(
     request: Request, applicant_type: Literal["domestic", "overseas"], principal: PublicPage
@@ -84,19 +89,9 @@ async def register_submit(
     context: dict[str, object] = {"applicant_type": applicant_type, "values": _safe_values(data)}
     with shown_on(FormPage("public/register.html", context)):
         parsed = validate_form(model, data)
-        user = await accounts_service.register_applicant(session, parsed, channel="web")
-        issued = await accounts_service.login(
-            session,
-            parsed.email,
-            parsed.password,
-            None,
-            kind="web",
-            client=client_address(request),
-        )
-    rotate_csrf(request)
-    response = redirect(request, "/account?registered=1")
-    _set_login_cookie(response, issued.token, user.language)
-    return response
+        await accounts_service.register(session, parsed, channel="web")
+    # The same page whether or not the email address or ID number was registered already.
+    return redirect(request, "/register/sent")
 
 
 def _safe_values(data: dict[str, object]) -> dict[str, object]:
@@ -218,3 +213,21 @@ async def reset_password(request: Request, principal: PublicPage, session: Sessi
         parsed = validate_form(PasswordReset, data)
         await accounts_service.reset_password(session, parsed)
     return redirect(request, "/reset-password?done=1")
+
+
+@router.get("/confirm-email", response_class=HTMLResponse)
+async def confirm_email_form(
+    request: Request, principal: PublicPage, token: str = ""
+) -> HTMLResponse:
+    # A button, not the link itself, confirms: mail scanners that open links change nothing.
+    context = {"token": token[:200], "done": "done" in request.query_params}
+    return render(request, "public/confirm_email.html", context)
+
+
+@router.post("/confirm-email", dependencies=[Depends(csrf_protect), _limit])
+async def confirm_email(request: Request, principal: PublicPage, session: SessionDep) -> Response:
+    data = _posted(await request.form())
+    token = str(data.get("token", ""))[:200]
+    with shown_on(FormPage("public/confirm_email.html", {"token": token})):
+        await accounts_service.confirm_email(session, token)
+    return redirect(request, "/confirm-email?done=1")

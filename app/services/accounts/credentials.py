@@ -149,6 +149,9 @@ async def reset_password(
     if problems:
         raise ValidationFailed(field_errors=problems)
     revoked = await _set_password(session, user, data.new_password, now)
+    # The link reached the mailbox, which is what confirming the address proves.
+    if user.email_verified_at is None:
+        user.email_verified_at = now
     await audit.record(
         session,
         "account.password_reset",

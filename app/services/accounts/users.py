@@ -10,9 +10,6 @@ from typing import Any
 
 from app.config import get_settings
 from app.domain.enums import (
-    ApplicantType,
-    ConsentPurpose,
-    IdKind,
     Role,
     UserKind,
     permissions_for,
@@ -22,16 +19,15 @@ from app.domain.principal import Principal
 from app.errors import (
     AccountLocked,
     AuthenticationRequired,
+    EmailNotConfirmed,
     FieldError,
     InvalidCredentials,
     SessionRevoked,
-    ValidationFailed,
 )
 from app.i18n import N_
 from app.models import (
     Applicant,
     AuthSession,
-    Consent,
     LoginThrottle,
     RetiredRefreshToken,
     StaffMember,
@@ -45,20 +41,13 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import (
     AccountRead,
     ApplicantRead,
-    DomesticRegistration,
     EmployerRead,
-    OverseasRegistration,
     StaffRead,
 )
 from app.security import passwords, totp
 from app.security.crypto import new_token, token_digest
 from app.services import audit, protection
 
-ERR_EMAIL_TAKEN = N_("An account with this email address already exists. Sign in instead.")
-ERR_ID_TAKEN = N_(
-    "An account is already registered with this ID or passport number. Sign in instead, "
-    "or ask at a service window if you cannot."
-)
 # Re-checking a session on every request costs a write; refresh its idle clock at most this often.
 _TOUCH_INTERVAL = timedelta(seconds=60)
 _ACCOUNT_WINDOW = timedelta(hours=1)
@@ -84,72 +73,6 @@ def password_problems(password: str, email: str, field: str = "password") -> lis
             )
         ]
     return []
-
-
-async def register_applicant(
-    session: AsyncSession,
-    data: DomesticRegistration | OverseasRegistration,
-    *,
-    channel: str,
-    registered_by: Principal | None = None,
-) -> User:
-    problems = password_problems(data.password, data.email)
-    if await accounts_repo.email_exists(session, data.email):
-        problems.append(FieldError("email", "email_taken", ERR_EMAIL_TAKEN))
-    if isinstance(data, DomesticRegistration):
-        kind, number, nationality = IdKind.RESIDENT_ID, data.id_number, "CN"
-        id_field = "id_number"
-    else:
-        kind, number, nationality = IdKind.PASSPORT, data.passport_number, data.nationality
-        id_field = "passport_number"
-    index = protection.id_index(kind, number)
-    if await accounts_repo.id_index_exists(session, index):
-        problems.append(FieldError(id_field, "id_taken", ERR_ID_TAKEN))
-    if problems:
-        raise ValidationFailed(field_errors=problems)
-
-    user = User(
-        email=data.email,
-        password_hash=passwords.hash_password(data.password),
-        kind=UserKind.APPLICANT.value,
-        language=data.language,
-    )
-    session.add(user)
-    await session.flush()
-    applicant = Applicant(
-        user_id=user.id,
-        applicant_type=(
-            ApplicantType.DOMESTIC if kind is IdKind.RESIDENT_ID else ApplicantType.OVERSEAS
-        ).value,
-        full_name=data.full_name,
-        id_kind=kind.value,
-        id_number_enc=protection.encrypt_id(number),
-        id_number_index=index,
-        id_number_masked=protection.mask_id(kind, number),
-        nationality=nationality,
-        mobile=data.mobile,
-        profile_facts={},
-    )
-    session.add(applicant)
-    session.add(
-        Consent(
-            user_id=user.id,
-            purpose=ConsentPurpose.PERSONAL_INFO.value,
-            notice_version=get_settings().privacy_notice_version,
-            channel=channel,
-        )
-    )
-    await session.flush()
-    await audit.record(
-        session,
-        "account.registered",
-        actor=registered_by,
-        actor_user_id=user.id if registered_by is None else None,
-        object_type="applicant",
-        object_id=applicant.id,
-        detail={"channel": channel},
-    )
-    return user
 
 
 @dataclass(frozen=True)
@@ -264,6 +187,8 @@ async def login(
             raise InvalidCredentials()
         user.totp_last_step = step
 
+    if user.kind == UserKind.APPLICANT.value and user.email_verified_at is None:
+        raise EmailNotConfirmed()
     for throttle in (source, account):
         if throttle is not None:
             throttle.failures, throttle.locked_until, throttle.first_failure_at = 0, None, None
@@ -508,9 +433,3 @@ async def consent_history(session: AsyncSession, principal: Principal) -> list[C
         ConsentView(r.purpose, r.notice_version, r.channel, r.given_at, r.withdrawn_at)
         for r in rows
     ]
-
-
-async def registered_account(session: AsyncSession, user: User) -> AccountRead:
-    """The new account as its owner sees it, right after registration."""
-    principal = await build_principal(session, user, session_id=uuid.uuid4())
-    return await account_view(session, principal)

@@ -1,4 +1,4 @@
-"""password reset tokens and retired refresh tokens (issue 14, item 8)
+"""password reset and email confirmation tokens, retired refresh tokens (issue 14, items 8, 9)
 
 Revision ID: 5b8d2e6f1a47
 Revises: c4e9a1f7d2b6
@@ -55,8 +55,38 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "email_confirmation",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["user.id"], name=op.f("fk_email_confirmation_user_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_confirmation")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_email_confirmation_token_hash")),
+    )
+    op.create_index(
+        op.f("ix_email_confirmation_user_id"), "email_confirmation", ["user_id"], unique=False
+    )
+    with op.batch_alter_table("user") as batch:
+        batch.add_column(
+            sa.Column(
+                "email_verified_at", app.models.base.UTCDateTime(timezone=True), nullable=True
+            )
+        )
+    # Accounts made before confirmation existed keep signing in.
+    op.execute('UPDATE "user" SET email_verified_at = created_at')
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("user") as batch:
+        batch.drop_column("email_verified_at")
+    op.drop_index(op.f("ix_email_confirmation_user_id"), table_name="email_confirmation")
+    op.drop_table("email_confirmation")
     op.drop_index(op.f("ix_retired_refresh_token_session_id"), table_name="retired_refresh_token")
     op.drop_table("retired_refresh_token")
     op.drop_index(op.f("ix_password_reset_token_user_id"), table_name="password_reset_token")
