@@ -77,9 +77,21 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # Failed sign-ins per account and client address before delays start; each further failure
+    # doubles the delay from the base up to the cap. Nothing locks an account: a delay only
+    # holds the address that failed, so a stranger's guesses cannot keep the owner out.
     login_max_failures: int = 10
-    login_lock_minutes: int = 15
+    login_delay_base_seconds: int = Field(default=30, ge=1)
+    login_delay_max_seconds: int = Field(default=900, ge=1)
+    # Failures per account per hour from all addresses together (ASVS 2.2.1: at most 100);
+    # beyond it an applicant account waits for the hour to end. Staff accounts are exempt:
+    # they also need a TOTP code, so password guesses alone never hold them.
+    login_account_failures_per_hour: int = Field(default=100, ge=1)
     password_min_length: int = 8
+    # A password-reset link sent by email works once, for this long.
+    password_reset_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    # The link that confirms a new applicant's email address works once, for this long.
+    email_confirmation_hours: int = Field(default=48, ge=1, le=14 * 24)
     upload_max_bytes: int = 10 * 1024 * 1024
     # Every request body is read in full, within these limits, before the request reaches
     # authentication or the database (app/core/bodies.py): a slow or endless body holds a

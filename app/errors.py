@@ -85,6 +85,27 @@ class AuthenticationRequired(AppError):
     default_detail = N_("You need to sign in to continue.")
 
 
+class EmailNotConfirmed(AppError):
+    """The password was right, but the applicant has not yet opened the link sent to confirm
+    the email address (so the answer tells nothing the caller did not know)."""
+
+    status_code = 403
+    code = "email_not_confirmed"
+    title = N_("Confirm your email address first")
+    default_detail = N_(
+        "Open the link we sent to your email address to finish registration, then sign in. "
+        "If the link has expired, register again with the same email address to get a new one."
+    )
+
+
+class SessionRevoked(AuthenticationRequired):
+    """A refresh token that was already replaced came back: its whole login was revoked, and
+    the revocation (with its audit entry) must survive this refusal."""
+
+    preserve_writes = True
+    default_detail = N_("Your session has ended. Please sign in again.")
+
+
 class InvalidCredentials(AppError):
     preserve_writes = True
     status_code = 401
@@ -97,13 +118,14 @@ class InvalidCredentials(AppError):
 
 
 class AccountLocked(AppError):
+    """Sign-in from this client is paused for a while after failed attempts (growing delays)."""
+
     preserve_writes = True
-    status_code = 423
-    code = "account_locked"
+    status_code = 429
+    code = "login_delayed"
     title = N_("Too many failed sign-in attempts")
     default_detail = N_(
-        "Sign-in is paused for this account after too many failed attempts. "
-        "Try again after {minutes} minutes."
+        "Sign-in is paused after several failed attempts. Try again in {seconds} seconds."
     )
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 import httpx
 import pyotp
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.identity import resident_id_check_char, uscc_check_char
+from app.models import OutboxMessage, User
 from app.models.base import utcnow
 from app.rules import samples
 from app.workflow.values import local_date
@@ -207,16 +209,51 @@ class ApiUser:
 
 
 async def register_and_login(client: httpx.AsyncClient, payload: dict[str, Any]) -> ApiUser:
+    """Registers through the API, confirms the email address with the emailed link (read from
+    the outbox) and signs in; ``account`` is what /api/v1/me answers."""
     r = await client.post("/api/v1/auth/register", json=payload)
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
+    await confirm_email(client, payload["email"])
     tokens = await login(client, payload["email"], payload["password"])
+    me = await client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert me.status_code == 200, me.text
     return ApiUser(
         payload["email"],
         payload["password"],
         tokens["access_token"],
         tokens["refresh_token"],
-        r.json(),
+        me.json(),
     )
+
+
+async def emailed_token(
+    client: httpx.AsyncClient, email: str, template: str = "account.confirm_email"
+) -> str:
+    """The token of the newest link of ``template`` (the email confirmation, a password reset)
+    waiting in the outbox for the account with ``email``, as the mail will carry it."""
+    transport = client._transport
+    assert isinstance(transport, httpx.ASGITransport), "an in-process client"
+    sessionmaker: async_sessionmaker[AsyncSession] = transport.app.state.sessionmaker  # type: ignore[attr-defined]
+    async with sessionmaker() as session:
+        stmt = (
+            select(OutboxMessage.payload)
+            .join(User, User.id == OutboxMessage.recipient_user_id)
+            .where(User.email == email.strip().lower(), OutboxMessage.template == template)
+            .order_by(OutboxMessage.created_at.desc())
+            .limit(1)
+        )
+        payload = (await session.execute(stmt)).scalar_one()
+    url = payload["params"]["url"]  # type: ignore[index]
+    return str(url).split("token=", 1)[1]
+
+
+async def confirm_email(client: httpx.AsyncClient, email: str) -> None:
+    """Opens the link the registration emailed, as its owner would."""
+    token = await emailed_token(client, email)
+    r = await client.post("/api/v1/auth/confirm-email", json={"token": token})
+    assert r.status_code == 204, r.text
 
 
 async def login(

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
-SESSION_COOKIE = "tp_session"
+from app.config import get_settings
+
 ACCESS_ATTR = "__access__"
 
 
@@ -31,13 +32,29 @@ def mark(level: str) -> Callable[[F], F]:
     return deco
 
 
+def secure_cookies() -> bool:
+    settings = get_settings()
+    return settings.is_production or settings.base_url.startswith("https://")
+
+
+def cookie_name(name: str) -> str:
+    """Over https a cookie is named ``__Host-<name>``: browsers then accept it only with Secure,
+    Path=/ and no Domain, so a sibling subdomain or a plain-http page cannot plant or shadow it.
+    Plain http (development, tests) cannot carry the prefix, so the name is ``tp_<name>``."""
+    return f"__Host-{name}" if secure_cookies() else f"tp_{name}"
+
+
+def session_cookie() -> str:
+    return cookie_name("session")
+
+
 def caller_token(request: Request) -> tuple[str | None, str]:
     """The caller's session token and its kind: the bearer token under /api, else the cookie."""
     if request.url.path.startswith("/api/"):
         header = request.headers.get("authorization", "")
         scheme, _, value = header.partition(" ")
         return (value.strip() if scheme.lower() == "bearer" and value.strip() else None), "api"
-    return request.cookies.get(SESSION_COOKIE), "web"
+    return request.cookies.get(session_cookie()), "web"
 
 
 @mark("public")

@@ -45,3 +45,8 @@ class RateLimit:
 
 def reset_rate_limits() -> None:
     _limiter.cache_clear()
+
+
+def client_address(request: Request) -> str | None:
+    """The caller's address as the per-client limits see it (sign-in delays key on it too)."""
+    return request.client.host if request.client else None

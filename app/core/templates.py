@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from app.config import PROJECT_ROOT, get_settings
-from app.core.csrf import CSRF_COOKIE, csrf_token
+from app.core.access import secure_cookies as secure_cookies
+from app.core.csrf import csrf_cookie, csrf_token
 from app.core.navigation import header_navigation, staff_administration
 from app.domain import labels
 from app.domain.enums import Permission
@@ -73,18 +74,13 @@ def apply_cookies(request: Request, response: Response) -> None:
     """Writes cookies that the request decided on (CSRF seed) to whichever response goes out."""
     if getattr(request.state, "set_csrf_cookie", False):
         response.set_cookie(
-            CSRF_COOKIE,
+            csrf_cookie(),
             request.state.csrf_seed,
             httponly=True,
             samesite="lax",
             secure=secure_cookies(),
             path="/",
         )
-
-
-def secure_cookies() -> bool:
-    settings = get_settings()
-    return settings.is_production or settings.base_url.startswith("https://")
 
 
 def redirect(request: Request, url: str) -> RedirectResponse:

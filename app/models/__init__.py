@@ -35,7 +35,13 @@ from app.models.indicators import (
     IndicatorValue,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
-from app.models.sessions import AuthSession, LoginThrottle
+from app.models.sessions import (
+    AuthSession,
+    EmailConfirmation,
+    LoginThrottle,
+    PasswordResetToken,
+    RetiredRefreshToken,
+)
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
 
@@ -82,7 +88,10 @@ __all__ = [
     "Consent",
     "Employer",
     "EmployerUser",
+    "EmailConfirmation",
     "LoginThrottle",
+    "PasswordResetToken",
+    "RetiredRefreshToken",
     "StaffMember",
     "User",
 ]

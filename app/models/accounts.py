@@ -27,6 +27,9 @@ class User(UUIDPrimaryKey, Timestamps, Base):
     # Last accepted TOTP time step, so a code cannot be replayed within its window.
     totp_last_step: Mapped[int | None]
     last_login_at: Mapped[datetime | None]
+    # When the owner proved the mailbox is theirs (the link sent at registration). An applicant
+    # signs in only once it is set; staff and employer users are made by an administrator.
+    email_verified_at: Mapped[datetime | None]
 
     applicant: Mapped[Applicant | None] = relationship(back_populates="user", lazy="raise")
     staff: Mapped[StaffMember | None] = relationship(back_populates="user", lazy="raise")

@@ -27,6 +27,43 @@ class AuthSession(UUIDPrimaryKey, Base):
     revoked_at: Mapped[datetime | None]
 
 
+class RetiredRefreshToken(Base):
+    """A refresh token that a refresh replaced. The login's row is its token family: when a
+    retired token comes back, someone holds a copy, so the whole login is revoked."""
+
+    __tablename__ = "retired_refresh_token"
+
+    refresh_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("auth_session.id"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PasswordResetToken(UUIDPrimaryKey, Base):
+    """A password-reset link sent by email: only its SHA-256 digest is stored; it works once,
+    until ``expires_at``."""
+
+    __tablename__ = "password_reset_token"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class EmailConfirmation(UUIDPrimaryKey, Base):
+    """The link sent to a new applicant's email address: only its SHA-256 digest is stored; it
+    works once, until ``expires_at``."""
+
+    __tablename__ = "email_confirmation"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
 class LoginThrottle(Base):
     """Failed-login counter keyed by a hash of the login name, known account or not.
 

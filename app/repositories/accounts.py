@@ -91,6 +91,11 @@ async def id_index_exists(session: AsyncSession, index: str) -> bool:
     return result.first() is not None
 
 
+async def user_id_by_id_index(session: AsyncSession, index: str) -> uuid.UUID | None:
+    stmt = select(Applicant.user_id).where(Applicant.id_number_index == index)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
 async def get_applicant_for_user(session: AsyncSession, user_id: uuid.UUID) -> Applicant | None:
     result = await session.execute(select(Applicant).where(Applicant.user_id == user_id))
     return result.scalar_one_or_none()

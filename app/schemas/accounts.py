@@ -138,6 +138,17 @@ class RefreshRequest(_Strict):
     refresh_token: str = Field(min_length=10, max_length=200)
 
 
+class RegistrationAccepted(BaseModel):
+    """The one answer to every registration that passes the form's own checks, whether or not
+    the email address or ID number was registered already: a message went to the address."""
+
+    status: Literal["confirmation_sent"] = "confirmation_sent"
+
+
+class EmailConfirmationRequest(_Strict):
+    token: str = Field(min_length=1, max_length=200)
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str

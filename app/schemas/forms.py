@@ -14,11 +14,12 @@ import uuid
 from datetime import date
 from typing import Any, Literal, get_args
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, EmailStr, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from app.domain.enums import Department
 from app.i18n import N_
+from app.schemas.accounts import Password
 from app.schemas.housing import Layout
 from app.schemas.text import CleanInput, Line
 from app.workflow.states import CaseStatus
@@ -226,3 +227,40 @@ class SubsidyEnrolment(CleanInput):
     case_id: uuid.UUID
     account_name: Line = Field(max_length=100)
     bank_account: str = Field(max_length=40)
+
+
+# Passwords --------------------------------------------------------------------------------------
+
+
+class PasswordChange(CleanInput):
+    """A signed-in user's new password, given with the current one (ASVS 6.2.2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+    new_password_confirm: Password
+
+
+class PasswordResetRequest(CleanInput):
+    """ "Forgot password": the address to send a reset link to. The answer is the same whether
+    or not an account has it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str) -> str:
+        return v.strip().lower()
+
+
+class PasswordReset(CleanInput):
+    """A new password set with the token from a reset link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)
+    new_password: Password
+    new_password_confirm: Password

@@ -161,6 +161,8 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         summary.applicants.append(reg.email)
         if await accounts_repo.email_exists(session, reg.email):
             continue
-        await accounts_service.register_applicant(session, reg, channel="demo")
+        await accounts_service.register_applicant(
+            session, reg, channel="demo", email_confirmed=True
+        )
     await indicator_demo.load(session)
     return summary

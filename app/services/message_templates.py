@@ -266,4 +266,45 @@ TEMPLATES: dict[str, Template] = {
             "({case_number})."
         ),
     ),
+    "account.password_reset": Template(
+        N_("Reset your password"),
+        N_(
+            "Someone asked to reset the password of your Talent Services Portal account. To "
+            "choose a new password, open the link below before {deadline}; it works once. "
+            "If it was not you, ignore this message: your password stays as it is."
+        ),
+    ),
+    "account.password_changed": Template(
+        N_("Your password was changed"),
+        N_(
+            "The password of your Talent Services Portal account was changed and every "
+            "sign-in was ended. If it was not you, reset your password at once and tell a "
+            "service window."
+        ),
+    ),
+    "account.confirm_email": Template(
+        N_("Confirm your email address"),
+        N_(
+            "To finish registering with the Talent Services Portal, open the link below "
+            "before {deadline}; it works once. If you did not register, ignore this message."
+        ),
+    ),
+    "account.registration_attempt_email": Template(
+        N_("Someone tried to register with your email address"),
+        N_(
+            "Someone tried to register a new Talent Services Portal account with your email "
+            "address, which already has an account, so no account was made. If it was you, "
+            "sign in instead; if you forgot your password, you can reset it with the link "
+            "below. If it was not you, you need not do anything."
+        ),
+    ),
+    "account.registration_attempt_id": Template(
+        N_("Someone tried to register with your ID number"),
+        N_(
+            "Someone tried to register a new Talent Services Portal account with the ID or "
+            "passport number of your account, so no account was made. If it was you, sign in "
+            "to your account instead; if you forgot your password, you can reset it with the "
+            "link below. If it was not you, please tell a service window."
+        ),
+    ),
 }

@@ -49,3 +49,8 @@ def mask_id(kind: IdKind, number: str) -> str:
 
 def login_key(email: str) -> str:
     return cipher().blind_index(email.strip().lower(), "login")
+
+
+def login_source_key(email: str, client: str) -> str:
+    """Key of the failed sign-ins for one login name from one client address."""
+    return cipher().blind_index(f"{email.strip().lower()}|{client}", "login-source")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +38,27 @@ def sign_in(page: Page, server: str, email: str, password: str, totp: bool = Fal
                 time.sleep(30 - time.time() % 30 + 0.5)
         raise AssertionError("staff sign-in failed")
     page.locator("button[type=submit]").last.click()
+
+
+def emailed_link(server: str, email: str, template: str = "account.confirm_email") -> str:
+    """The newest link of ``template`` mailed to ``email``, read from the outbox in the portal's
+    database (the browser server's SQLite file), as the mail will carry it."""
+    with sqlite3.connect(os.environ["TALENT_BROWSER_DB"]) as db:
+        row = db.execute(
+            'SELECT o.payload FROM outbox_message o JOIN "user" u ON u.id = o.recipient_user_id '
+            "WHERE u.email = ? AND o.template = ? ORDER BY o.created_at DESC LIMIT 1",
+            (email.lower(), template),
+        ).fetchone()
+    assert row is not None, f"no {template} mail for {email}"
+    return server + json.loads(row[0])["params"]["url"]
+
+
+def confirm_and_sign_in(page: Page, server: str, email: str, password: str) -> None:
+    """A new applicant opens the confirmation link from the email, then signs in."""
+    page.goto(emailed_link(server, email))
+    page.locator("form[action='/confirm-email'] button[type=submit]").click()
+    expect(page.locator(".panel-confirmation")).to_be_visible()
+    sign_in(page, server, email, password)
 
 
 def staff_page(

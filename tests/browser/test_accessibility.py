@@ -10,7 +10,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from tests.browser.journeys import staff_page
+from tests.browser.journeys import confirm_and_sign_in, staff_page
 from tests.factories import resident_id
 
 AXE = Axe()
@@ -21,6 +21,11 @@ PUBLIC = [
     "/register/domestic",
     "/register/overseas",
     "/login",
+    "/register/sent",
+    "/confirm-email?token=x",
+    "/forgot-password",
+    "/forgot-password?sent=1",
+    "/reset-password?token=x",
     "/calculator",
     "/policies",
     "/policies/changning.returnee_apartment_subsidy",
@@ -67,8 +72,9 @@ def test_applicant_and_staff_pages(browser: Browser, server: str) -> None:
     page.locator("#password").fill("Accessible-Tested-2026")
     page.locator("#consent_personal_info-input").check()
     page.locator("button[type=submit]").last.click()
+    confirm_and_sign_in(page, server, email, "Accessible-Tested-2026")
     found = {}
-    for path in ["/account", "/services", "/cases", "/wallet"]:
+    for path in ["/account", "/account/password", "/services", "/cases", "/wallet"]:
         page.goto(server + path)
         if problems := violations(page):
             found[path] = problems

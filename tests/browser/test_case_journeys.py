@@ -13,6 +13,7 @@ from tests.browser.conftest import VIEWPORTS, shot
 from tests.browser.journeys import (
     act,
     answer,
+    confirm_and_sign_in,
     sign_in,
     staff_page,
     to_declaration,
@@ -36,7 +37,9 @@ def _register(page: Page, server: str) -> str:
     page.locator("#password").fill(PASSWORD)
     page.locator("#consent_personal_info-input").check()
     page.get_by_role("button", name="创建账户").click()
-    expect(page.get_by_text("账户已创建")).to_be_visible()
+    expect(page.get_by_text("请查收电子邮件")).to_be_visible()
+    confirm_and_sign_in(page, server, email, PASSWORD)
+    expect(page.get_by_role("heading", name="我的账户")).to_be_visible()
     return email
 
 

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import shot
+from tests.browser.journeys import emailed_link
 from tests.factories import bad_check_digit, resident_id
 
 PASSWORD = "Browser-Tested-2026"
@@ -48,7 +49,15 @@ def test_applicant_registers_signs_out_and_in_and_switches_language(
     page.get_by_label("设置密码").fill(PASSWORD)
     page.get_by_label("我已阅读个人信息保护告知书").check()
     page.get_by_role("button", name="创建账户").click()
+    # Signed in once the email address is confirmed by the emailed link (issue 14, item 9).
+    expect(page.get_by_text("请查收电子邮件")).to_be_visible()
+    page.goto(emailed_link(server, email))
+    page.get_by_role("button", name="确认并完成注册").click()
     expect(page.get_by_text("账户已创建")).to_be_visible()
+    page.get_by_role("link", name="登录", exact=True).last.click()
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
     expect(page.get_by_text(number[:3] + "*" * 11 + number[-4:])).to_be_visible()
     expect(page.get_by_text(number, exact=True)).to_have_count(0)
     shot(page, "03-account-created-zh")

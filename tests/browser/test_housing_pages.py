@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import shot
-from tests.browser.journeys import sign_in, staff_page
+from tests.browser.journeys import emailed_link, sign_in, staff_page
 from tests.factories import renting_returnee_profile
 
 
@@ -47,7 +47,10 @@ def _approved_rent_case(base: str) -> tuple[str, str]:
     from tests.factories import domestic_payload
 
     payload = domestic_payload(email=email, password="Housing-Tested-2026")
-    assert httpx.post(base + "/api/v1/auth/register", json=payload).status_code == 201
+    assert httpx.post(base + "/api/v1/auth/register", json=payload).status_code == 202
+    token = emailed_link(base, email).split("token=", 1)[1]
+    confirmed = httpx.post(base + "/api/v1/auth/confirm-email", json={"token": token})
+    assert confirmed.status_code == 204
     token = httpx.post(
         base + "/api/v1/auth/login", json={"email": email, "password": payload["password"]}
     ).json()

@@ -310,10 +310,10 @@ class TestCalculatorPage:
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         from app.models.accounts import Applicant, User
-        from tests.integration.test_sessions_and_pages import _register_via_pages
+        from tests.integration.test_sessions_and_pages import _sign_up_via_pages
 
         payload = f.domestic_payload()
-        await _register_via_pages(client, payload)
+        await _sign_up_via_pages(client, payload)
         async with sessionmaker() as session, session.begin():
             user = (
                 await session.execute(select(User).filter_by(email=payload["email"]))

@@ -31,19 +31,59 @@ async def _register_via_pages(client: httpx.AsyncClient, payload: dict[str, str]
     return await client.post("/register/domestic", data=form)
 
 
+async def _confirm_via_pages(client: httpx.AsyncClient, email: str) -> httpx.Response:
+    """Opens the emailed confirmation link and presses its button."""
+    token = await f.emailed_token(client, email)
+    page = await client.get(f"/confirm-email?token={token}")
+    return await client.post(
+        "/confirm-email", data={"token": token, "csrf_token": _csrf(page.text)}
+    )
+
+
+async def _sign_in_via_pages(
+    client: httpx.AsyncClient, email: str, password: str
+) -> httpx.Response:
+    page = await client.get("/login")
+    return await client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": _csrf(page.text)}
+    )
+
+
+async def _sign_up_via_pages(client: httpx.AsyncClient, payload: dict[str, str]) -> httpx.Response:
+    """What a new applicant does on the pages: registers, opens the confirmation link from the
+    email, signs in. Returns the sign-in's answer."""
+    registered = await _register_via_pages(client, payload)
+    assert registered.status_code == 303, registered.text
+    assert (await _confirm_via_pages(client, payload["email"])).status_code == 303
+    return await _sign_in_via_pages(client, payload["email"], payload["password"])
+
+
 class TestPageRegistration:
-    async def test_register_signs_in_with_a_safe_cookie(self, client: httpx.AsyncClient) -> None:
+    async def test_register_confirm_then_sign_in_with_a_safe_cookie(
+        self, client: httpx.AsyncClient
+    ) -> None:
         payload = f.domestic_payload()
         r = await _register_via_pages(client, payload)
         assert r.status_code == 303
-        assert r.headers["location"] == "/account?registered=1"
+        assert r.headers["location"] == "/register/sent"
+        # Not signed in until the email address is confirmed (issue 14, item 9).
+        assert not any(h.startswith("tp_session=") for h in r.headers.get_list("set-cookie"))
+        assert "请查收电子邮件" in (await client.get(r.headers["location"])).text
+        early = await _sign_in_via_pages(client, payload["email"], payload["password"])
+        assert early.status_code == 403
+        assert "请打开我们发送到您电子邮箱的链接完成注册" in early.text
+        confirmed = await _confirm_via_pages(client, payload["email"])
+        assert confirmed.status_code == 303
+        assert "账户已创建" in (await client.get(confirmed.headers["location"])).text
+        r = await _sign_in_via_pages(client, payload["email"], payload["password"])
+        assert r.status_code == 303
         cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("tp_session="))
         assert "HttpOnly" in cookie
         assert "SameSite=lax" in cookie
         account = await client.get(r.headers["location"])
         assert account.status_code == 200
-        assert "账户已创建" in account.text
         assert payload["id_number"] not in account.text
+        assert payload["id_number"][-4:] in account.text
 
     async def test_errors_are_summarised_and_nothing_is_stored(
         self, client: httpx.AsyncClient
@@ -68,7 +108,7 @@ class TestPageRegistration:
 
     async def test_sign_in_rotates_the_session(self, client: httpx.AsyncClient) -> None:
         payload = f.domestic_payload()
-        await _register_via_pages(client, payload)
+        await _sign_up_via_pages(client, payload)
         first = client.cookies.get("tp_session")
         page = await client.get("/login")
         assert page.status_code == 303  # already signed in
@@ -90,7 +130,8 @@ class TestPageRegistration:
     ) -> None:
         password = " Violet-Tram-Harbour "
         by_api = f.domestic_payload(password=password)
-        assert (await client.post("/api/v1/auth/register", json=by_api)).status_code == 201
+        assert (await client.post("/api/v1/auth/register", json=by_api)).status_code == 202
+        await f.confirm_email(client, by_api["email"])
         login_page = await client.get("/login")
         r = await client.post(
             "/login",
@@ -104,7 +145,7 @@ class TestPageRegistration:
         client.cookies.clear()
 
         by_page = f.domestic_payload(password=password)
-        assert (await _register_via_pages(client, by_page)).status_code == 303
+        assert (await _sign_up_via_pages(client, by_page)).status_code == 303
         client.cookies.clear()
         for payload in (by_api, by_page):
             exact = {"email": payload["email"], "password": password}
@@ -113,7 +154,7 @@ class TestPageRegistration:
             assert (await client.post("/api/v1/auth/login", json=trimmed)).status_code == 401
 
     async def test_logout_revokes_the_cookie_server_side(self, client: httpx.AsyncClient) -> None:
-        await _register_via_pages(client, f.domestic_payload())
+        await _sign_up_via_pages(client, f.domestic_payload())
         token = client.cookies.get("tp_session")
         account = await client.get("/account")
         r = await client.post("/logout", data={"csrf_token": _csrf(account.text)})
@@ -128,6 +169,7 @@ class TestSessionTimeouts:
     ) -> None:
         payload = f.domestic_payload()
         await client.post("/api/v1/auth/register", json=payload)
+        await f.confirm_email(client, payload["email"])
         now = utcnow()
         async with sessionmaker() as session, session.begin():
             issued = await accounts_service.login(
@@ -212,7 +254,7 @@ class TestLogs:
 class TestCalculatorProfile:
     async def test_saved_answers_prefill_the_calculator(self, client: httpx.AsyncClient) -> None:
         payload = f.domestic_payload()
-        await _register_via_pages(client, payload)
+        await _sign_up_via_pages(client, payload)
         page = await client.get("/calculator")
         assert page.status_code == 200
         form = {

@@ -18,5 +18,10 @@ async def account(request: Request, principal: CurrentUser, session: SessionDep)
     return render(
         request,
         "applicant/account.html",
-        {"account": view, "consents": consents, "registered": "registered" in request.query_params},
+        {
+            "account": view,
+            "consents": consents,
+            "registered": "registered" in request.query_params,
+            "password_changed": "password_changed" in request.query_params,
+        },
     )

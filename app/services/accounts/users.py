@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -9,9 +10,6 @@ from typing import Any
 
 from app.config import get_settings
 from app.domain.enums import (
-    ApplicantType,
-    ConsentPurpose,
-    IdKind,
     Role,
     UserKind,
     permissions_for,
@@ -21,12 +19,20 @@ from app.domain.principal import Principal
 from app.errors import (
     AccountLocked,
     AuthenticationRequired,
+    EmailNotConfirmed,
     FieldError,
     InvalidCredentials,
-    ValidationFailed,
+    SessionRevoked,
 )
 from app.i18n import N_
-from app.models import Applicant, AuthSession, Consent, LoginThrottle, StaffMember, User
+from app.models import (
+    Applicant,
+    AuthSession,
+    LoginThrottle,
+    RetiredRefreshToken,
+    StaffMember,
+    User,
+)
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import sessions as sessions_repo
@@ -35,22 +41,16 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import (
     AccountRead,
     ApplicantRead,
-    DomesticRegistration,
     EmployerRead,
-    OverseasRegistration,
     StaffRead,
 )
 from app.security import passwords, totp
 from app.security.crypto import new_token, token_digest
 from app.services import audit, protection
 
-ERR_EMAIL_TAKEN = N_("An account with this email address already exists. Sign in instead.")
-ERR_ID_TAKEN = N_(
-    "An account is already registered with this ID or passport number. Sign in instead, "
-    "or ask at a service window if you cannot."
-)
 # Re-checking a session on every request costs a write; refresh its idle clock at most this often.
 _TOUCH_INTERVAL = timedelta(seconds=60)
+_ACCOUNT_WINDOW = timedelta(hours=1)
 
 
 def password_problems(password: str, email: str, field: str = "password") -> list[FieldError]:
@@ -75,72 +75,6 @@ def password_problems(password: str, email: str, field: str = "password") -> lis
     return []
 
 
-async def register_applicant(
-    session: AsyncSession,
-    data: DomesticRegistration | OverseasRegistration,
-    *,
-    channel: str,
-    registered_by: Principal | None = None,
-) -> User:
-    problems = password_problems(data.password, data.email)
-    if await accounts_repo.email_exists(session, data.email):
-        problems.append(FieldError("email", "email_taken", ERR_EMAIL_TAKEN))
-    if isinstance(data, DomesticRegistration):
-        kind, number, nationality = IdKind.RESIDENT_ID, data.id_number, "CN"
-        id_field = "id_number"
-    else:
-        kind, number, nationality = IdKind.PASSPORT, data.passport_number, data.nationality
-        id_field = "passport_number"
-    index = protection.id_index(kind, number)
-    if await accounts_repo.id_index_exists(session, index):
-        problems.append(FieldError(id_field, "id_taken", ERR_ID_TAKEN))
-    if problems:
-        raise ValidationFailed(field_errors=problems)
-
-    user = User(
-        email=data.email,
-        password_hash=passwords.hash_password(data.password),
-        kind=UserKind.APPLICANT.value,
-        language=data.language,
-    )
-    session.add(user)
-    await session.flush()
-    applicant = Applicant(
-        user_id=user.id,
-        applicant_type=(
-            ApplicantType.DOMESTIC if kind is IdKind.RESIDENT_ID else ApplicantType.OVERSEAS
-        ).value,
-        full_name=data.full_name,
-        id_kind=kind.value,
-        id_number_enc=protection.encrypt_id(number),
-        id_number_index=index,
-        id_number_masked=protection.mask_id(kind, number),
-        nationality=nationality,
-        mobile=data.mobile,
-        profile_facts={},
-    )
-    session.add(applicant)
-    session.add(
-        Consent(
-            user_id=user.id,
-            purpose=ConsentPurpose.PERSONAL_INFO.value,
-            notice_version=get_settings().privacy_notice_version,
-            channel=channel,
-        )
-    )
-    await session.flush()
-    await audit.record(
-        session,
-        "account.registered",
-        actor=registered_by,
-        actor_user_id=user.id if registered_by is None else None,
-        object_type="applicant",
-        object_id=applicant.id,
-        detail={"channel": channel},
-    )
-    return user
-
-
 @dataclass(frozen=True)
 class IssuedLogin:
     session_id: uuid.UUID
@@ -150,16 +84,46 @@ class IssuedLogin:
     user: User
 
 
-async def _register_failure(
-    session: AsyncSession, throttle: LoginThrottle | None, key: str, now: datetime
-) -> None:
+def _source_wait(throttle: LoginThrottle | None, now: datetime) -> int:
+    if throttle is None or throttle.locked_until is None or throttle.locked_until <= now:
+        return 0
+    return max(1, math.ceil((throttle.locked_until - now).total_seconds()))
+
+
+def _account_wait(throttle: LoginThrottle | None, now: datetime) -> int:
     settings = get_settings()
-    if throttle is None:
-        throttle = LoginThrottle(key=key, failures=0, first_failure_at=now)
-        session.add(throttle)
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
+    if throttle is None or throttle.first_failure_at is None:
+        return 0
+    window_end = throttle.first_failure_at + _ACCOUNT_WINDOW
+    if throttle.failures < settings.login_account_failures_per_hour or window_end <= now:
+        return 0
+    return max(1, math.ceil((window_end - now).total_seconds()))
+
+
+async def _register_failure(
+    session: AsyncSession,
+    source: LoginThrottle | None,
+    account: LoginThrottle | None,
+    keys: tuple[str, str],
+    now: datetime,
+) -> None:
+    """Counts a failure for the client address (growing delays) and for the account (hourly)."""
+    settings = get_settings()
+    source_key, account_key = keys
+    if source is None:
+        source = LoginThrottle(key=source_key, failures=0, first_failure_at=now)
+        session.add(source)
+    source.failures += 1
+    beyond = source.failures - settings.login_max_failures
+    if beyond >= 0:
+        delay = settings.login_delay_base_seconds * 2 ** min(beyond, 30)
+        source.locked_until = now + timedelta(seconds=min(delay, settings.login_delay_max_seconds))
+    if account is None:
+        account = LoginThrottle(key=account_key, failures=0, first_failure_at=now)
+        session.add(account)
+    if account.first_failure_at is None or now - account.first_failure_at >= _ACCOUNT_WINDOW:
+        account.failures, account.first_failure_at = 0, now
+    account.failures += 1
     await session.flush()
 
 
@@ -170,28 +134,34 @@ async def login(
     totp_code: str | None,
     *,
     kind: str,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> IssuedLogin:
     """Checks the credentials and opens a session.
 
     Unknown accounts take the same path and the same time as known ones (a dummy hash is
-    verified) and lock the same way, so neither answers nor timing reveal who is registered.
+    verified) and are delayed the same way, so neither answers nor timing reveal who is
+    registered. Failures delay the client address they came from, growing with each one
+    (``client`` is the caller's address); no hard lock exists that a stranger could renew to
+    keep the owner out. An applicant account also waits once it has had too many failures in
+    an hour from all addresses together; a staff account never does (it needs a TOTP code too).
     """
-    settings = get_settings()
     now = now or utcnow()
     email = email.strip().lower()
-    key = protection.login_key(email)
-    throttle = await sessions_repo.get_throttle(session, key, for_update=True)
-    if throttle and throttle.locked_until and throttle.locked_until > now:
-        await audit.record(session, "auth.login_locked", detail={"key": key[:12]})
-        raise AccountLocked(params={"minutes": settings.login_lock_minutes})
-    if throttle and throttle.locked_until and throttle.locked_until <= now:
-        throttle.failures, throttle.locked_until = 0, None
-
+    keys = (protection.login_source_key(email, client or "unknown"), protection.login_key(email))
+    source = await sessions_repo.get_throttle(session, keys[0], for_update=True)
+    account = await sessions_repo.get_throttle(session, keys[1], for_update=True)
     user = await accounts_repo.get_user_by_email(session, email)
+    wait = _source_wait(source, now)
+    if user is None or user.kind != UserKind.STAFF.value:
+        wait = max(wait, _account_wait(account, now))
+    if wait:
+        await audit.record(session, "auth.login_delayed", detail={"key": keys[1][:12]})
+        raise AccountLocked(params={"seconds": wait}, headers={"Retry-After": str(wait)})
+
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        await _register_failure(session, throttle, key, now)
+        await _register_failure(session, source, account, keys, now)
         await audit.record(
             session,
             "auth.login_failed",
@@ -210,19 +180,22 @@ async def login(
             else None
         )
         if step is None:
-            await _register_failure(session, throttle, key, now)
+            await _register_failure(session, source, account, keys, now)
             await audit.record(
                 session, "auth.login_failed", actor_user_id=user.id, detail={"reason": "totp"}
             )
             raise InvalidCredentials()
         user.totp_last_step = step
 
-    if throttle is not None:
-        throttle.failures, throttle.locked_until, throttle.first_failure_at = 0, None, None
+    if user.kind == UserKind.APPLICANT.value and user.email_verified_at is None:
+        raise EmailNotConfirmed()
+    for throttle in (source, account):
+        if throttle is not None:
+            throttle.failures, throttle.locked_until, throttle.first_failure_at = 0, None, None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = now
-    issued = await _open_session(session, user, kind, now)
+    issued = await open_session(session, user, kind, now)
     await audit.record(
         session,
         "auth.login",
@@ -234,7 +207,7 @@ async def login(
     return issued
 
 
-async def _open_session(session: AsyncSession, user: User, kind: str, now: datetime) -> IssuedLogin:
+async def open_session(session: AsyncSession, user: User, kind: str, now: datetime) -> IssuedLogin:
     settings = get_settings()
     token = new_token()
     if kind == "web":
@@ -265,18 +238,35 @@ async def _open_session(session: AsyncSession, user: User, kind: str, now: datet
 async def refresh(
     session: AsyncSession, refresh_token: str, now: datetime | None = None
 ) -> IssuedLogin:
-    """Rotates both tokens; the old refresh token stops working at once."""
+    """Rotates both tokens; the old refresh token stops working at once.
+
+    The login's row is the token family: a refresh token it replaced is kept (as a digest),
+    and when one of those comes back, someone else holds a copy of the family, so the whole
+    login is revoked (OAuth 2.0 Security BCP, refresh token rotation)."""
     settings = get_settings()
     now = now or utcnow()
-    row = await sessions_repo.get_by_refresh_hash(
-        session, token_digest(refresh_token), for_update=True
-    )
+    presented = token_digest(refresh_token)
+    row = await sessions_repo.get_by_refresh_hash(session, presented, for_update=True)
+    if row is None:
+        family = await sessions_repo.family_of_retired_refresh(session, presented)
+        if family is not None:
+            revoked = await sessions_repo.revoke(session, family[0], now)
+            await audit.record(
+                session,
+                "auth.refresh_reused",
+                actor_user_id=family[1],
+                object_type="session",
+                object_id=family[0],
+                detail={"revoked": revoked},
+            )
+            raise SessionRevoked()
     if row is None or row.kind != "api" or row.revoked_at is not None or row.expires_at <= now:
         raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
     user = await accounts_repo.get_user(session, row.user_id)
     if user is None or not user.is_active:
         raise AuthenticationRequired(N_("Your session has ended. Please sign in again."))
     token, new_refresh = new_token(), new_token()
+    session.add(RetiredRefreshToken(refresh_hash=presented, session_id=row.id, retired_at=now))
     row.token_hash = token_digest(token)
     row.refresh_hash = token_digest(new_refresh)
     row.token_expires_at = now + timedelta(minutes=settings.access_token_minutes)
@@ -443,9 +433,3 @@ async def consent_history(session: AsyncSession, principal: Principal) -> list[C
         ConsentView(r.purpose, r.notice_version, r.channel, r.given_at, r.withdrawn_at)
         for r in rows
     ]
-
-
-async def registered_account(session: AsyncSession, user: User) -> AccountRead:
-    """The new account as its owner sees it, right after registration."""
-    principal = await build_principal(session, user, session_id=uuid.uuid4())
-    return await account_view(session, principal)

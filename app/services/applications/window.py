@@ -53,11 +53,18 @@ async def find(session: AsyncSession, clerk: Principal, id_kind: str, number: st
 async def register_walk_in(
     session: AsyncSession, clerk: Principal, data: DomesticRegistration | OverseasRegistration
 ) -> uuid.UUID:
-    """The walk-in's consent is recorded with channel ``window`` and the clerk in the audit log."""
+    """The walk-in's consent is recorded with channel ``window`` and the clerk in the audit log.
+
+    The clerk is told if the email address or ID number is taken: a clerk can find applicants
+    by ID number anyway, and serves the person in front of them. The ID was checked at the
+    window, the email address was not (a typo would hand the online account to a stranger's
+    mailbox), so the walk-in confirms it by the emailed link before signing in online; the
+    clerk serves them at the window meanwhile."""
     _require_clerk(clerk)
     user = await accounts_service.register_applicant(
         session, data, channel="window", registered_by=clerk
     )
+    await accounts_service.send_confirmation(session, user)
     applicant = await accounts_repo.get_applicant_for_user(session, user.id)
     assert applicant is not None
     return applicant.id
