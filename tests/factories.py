@@ -208,12 +208,16 @@ class ApiUser:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-async def register_and_login(client: httpx.AsyncClient, payload: dict[str, Any]) -> ApiUser:
+async def register_and_login(
+    client: httpx.AsyncClient,
+    payload: dict[str, Any],
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> ApiUser:
     """Registers through the API, confirms the email address with the emailed link (read from
     the outbox) and signs in; ``account`` is what /api/v1/me answers."""
     r = await client.post("/api/v1/auth/register", json=payload)
     assert r.status_code == 202, r.text
-    await confirm_email(client, payload["email"])
+    await confirm_email(client, payload["email"], sessionmaker)
     tokens = await login(client, payload["email"], payload["password"])
     me = await client.get(
         "/api/v1/me", headers={"Authorization": f"Bearer {tokens['access_token']}"}
@@ -229,13 +233,22 @@ async def register_and_login(client: httpx.AsyncClient, payload: dict[str, Any])
 
 
 async def emailed_token(
-    client: httpx.AsyncClient, email: str, template: str = "account.confirm_email"
+    client: httpx.AsyncClient,
+    email: str,
+    template: str = "account.confirm_email",
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
 ) -> str:
     """The token of the newest link of ``template`` (the email confirmation, a password reset)
-    waiting in the outbox for the account with ``email``, as the mail will carry it."""
-    transport = client._transport
-    assert isinstance(transport, httpx.ASGITransport), "an in-process client"
-    sessionmaker: async_sessionmaker[AsyncSession] = transport.app.state.sessionmaker  # type: ignore[attr-defined]
+    waiting in the outbox for the account with ``email``, as the mail will carry it. A client
+    of a real server passes the served app's ``sessionmaker``, or carries it as the client's
+    ``portal_sessionmaker``."""
+    if sessionmaker is None:
+        sessionmaker = getattr(client, "portal_sessionmaker", None)
+    if sessionmaker is None:
+        transport = client._transport
+        assert isinstance(transport, httpx.ASGITransport), "an in-process client"
+        sessionmaker = transport.app.state.sessionmaker  # type: ignore[attr-defined]
+    assert sessionmaker is not None
     async with sessionmaker() as session:
         stmt = (
             select(OutboxMessage.payload)
@@ -249,9 +262,13 @@ async def emailed_token(
     return str(url).split("token=", 1)[1]
 
 
-async def confirm_email(client: httpx.AsyncClient, email: str) -> None:
+async def confirm_email(
+    client: httpx.AsyncClient,
+    email: str,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+) -> None:
     """Opens the link the registration emailed, as its owner would."""
-    token = await emailed_token(client, email)
+    token = await emailed_token(client, email, sessionmaker=sessionmaker)
     r = await client.post("/api/v1/auth/confirm-email", json={"token": token})
     assert r.status_code == 204, r.text
 

@@ -165,10 +165,12 @@ def portal(app: Any, database_url: str) -> Iterator[tuple[Process, str]]:
 
 
 @pytest.fixture
-async def http(portal: tuple[Process, str]) -> AsyncIterator[httpx.AsyncClient]:
-    """A client of the real server; the integration tests' helpers take it as their client."""
+async def http(portal: tuple[Process, str], app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the real server; the integration tests' helpers take it as their client
+    (registration reads the emailed confirmation link from the suite's database)."""
     _, base = portal
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        c.portal_sessionmaker = app.state.sessionmaker  # type: ignore[attr-defined]
         yield c
 
 

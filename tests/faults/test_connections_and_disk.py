@@ -132,7 +132,11 @@ async def test_disk_full_while_storing_an_upload(
     server.start()
     try:
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-            user = await f.register_and_login(client, f.domestic_payload())
+            user = await f.register_and_login(
+                client,
+                f.domestic_payload(),
+                app.state.sessionmaker,  # type: ignore[attr-defined]
+            )
             big = b"%PDF-1.4\n" + b"0" * (600 * 1024)
             answers = {}
             for lang in ("zh", "en"):

@@ -52,8 +52,9 @@ async def test_double_approval_of_a_case(
     user, draft = await ready_draft(http)
     case = (await submit(base, user, draft, uuid.uuid4().hex)).json()["case"]  # type: ignore[union-attr]
     clerk = await staff(http, sessionmaker, "changning", ["window_clerk"], "service_center")
-    reviewer = await staff(http, sessionmaker, "changning", ["reviewer"], "hr_bureau")
-    approver = await staff(http, sessionmaker, "changning", ["approver"], "hr_bureau")
+    # The rent subsidy is the housing department's (department scope, item 1).
+    reviewer = await staff(http, sessionmaker, "changning", ["reviewer"], "housing")
+    approver = await staff(http, sessionmaker, "changning", ["approver"], "housing")
     r = await act(http, clerk, case["id"], 1, "accept")
     r = await act(http, reviewer, case["id"], r.json()["version"], "start_review")
     version = r.json()["version"]

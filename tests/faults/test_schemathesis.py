@@ -27,7 +27,9 @@ def tokens(portal: tuple[Process, str]) -> dict[str, dict[str, str]]:
         engine = make_engine(get_settings())
         try:
             async with httpx.AsyncClient(base_url=base, timeout=30) as c:
-                applicant = await f.register_and_login(c, f.domestic_payload())
+                applicant = await f.register_and_login(
+                    c, f.domestic_payload(), make_sessionmaker(engine)
+                )
                 email = await f.create_staff(
                     make_sessionmaker(engine), district="changning", roles=["reviewer", "approver"]
                 )

@@ -123,7 +123,7 @@ class TestHugeBodies:
             serving(app) as (host, port),
             httpx.AsyncClient(base_url=f"http://{host}:{port}") as client,
         ):
-            user = await f.register_and_login(client, f.domestic_payload())
+            user = await f.register_and_login(client, f.domestic_payload(), app.state.sessionmaker)
             before = _stored_files()
             status, sent = await _send_chunked(
                 host,
@@ -229,7 +229,7 @@ class TestSlowBodies:
             base = f"http://{host}:{port}"
             async with httpx.AsyncClient(base_url=base, timeout=30) as client:
                 payload = f.domestic_payload()
-                user = await f.register_and_login(client, payload)
+                user = await f.register_and_login(client, payload, app.state.sessionmaker)
                 stop = asyncio.Event()
                 # More slow uploads than the PostgreSQL pool has connections (10 + 10 overflow).
                 trickles = [
@@ -279,7 +279,9 @@ class TestSlowBodies:
         try:
             async with serving(quick) as (host, port):
                 async with httpx.AsyncClient(base_url=f"http://{host}:{port}") as client:
-                    user = await f.register_and_login(client, f.domestic_payload())
+                    user = await f.register_and_login(
+                        client, f.domestic_payload(), quick.state.sessionmaker
+                    )
                 stop = asyncio.Event()
                 started = time.perf_counter()
                 task = asyncio.create_task(_trickle(host, port, user.access_token, stop))
