@@ -55,6 +55,9 @@ class Settings(BaseSettings):
         ),
     )
     db_pool_size: int = 10
+    # How long a request waits for a pooled connection before it is answered 503 (the pool holds
+    # db_pool_size connections plus as many overflow ones).
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # A pooled connection idle longer than this is pinged before use (one that was in use a
     # moment ago is not: with asyncpg a ping is three round trips).
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0)

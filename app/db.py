@@ -11,6 +11,7 @@ import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -76,7 +77,7 @@ def make_engine(settings: Settings) -> AsyncEngine:
         json_deserializer=orjson.loads,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_timeout=10,
+        pool_timeout=settings.db_pool_timeout_seconds,
         hide_parameters=True,
     )
     _ping_idle_connections(engine, settings.db_ping_after_idle_seconds)
@@ -133,7 +134,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
         except BaseException as exc:
             await session.rollback()
-            if _connection_lost(exc):
+            if _connection_lost(exc) or isinstance(exc, PoolTimeout):
                 raise DatabaseUnavailable() from exc
             raise
         else:
@@ -148,7 +149,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 def _connection_lost(exc: BaseException) -> bool:
     """The request's connection died under it (terminated backend, database restart): the
     pool has invalidated it already, so the next request gets a new one; this one is answered
-    503 with Retry-After rather than 500."""
+    503 with Retry-After rather than 500. So is a request that waited db_pool_timeout_seconds
+    for a connection of a full pool (PoolTimeout): nothing was done, a retry is safe."""
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 

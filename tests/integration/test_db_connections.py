@@ -69,3 +69,37 @@ class TestIdleConnections:
             await _pid(engine)
         assert failed.value.connection_invalidated
         assert await _pid(engine) != first
+
+
+class TestFullPool:
+    async def test_a_request_that_cannot_get_a_connection_is_503_not_500(
+        self, database_url: str
+    ) -> None:
+        """Every pooled connection busy (1 + 1 overflow here, held by other work): a request
+        waits db_pool_timeout_seconds, then is answered 503 with Retry-After, nothing done."""
+        import httpx
+
+        from app.config import get_settings
+        from app.main import create_app
+
+        settings = get_settings().model_copy(
+            update={
+                "database_url": database_url,
+                "db_pool_size": 1,
+                "db_pool_timeout_seconds": 0.3,
+            }
+        )
+        app = create_app(settings)
+        engine: AsyncEngine = app.state.engine
+        held = [await engine.connect(), await engine.connect()]
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                r = await client.get("/api/v1/services", params={"district": "changning"})
+            assert r.status_code == 503, r.text
+            assert r.headers["retry-after"] == "2"
+            assert r.json()["code"] == "database_unavailable"
+        finally:
+            for conn in held:
+                await conn.close()
+            await engine.dispose()
