@@ -18,8 +18,9 @@ from app.repositories import sessions as sessions_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.forms import PasswordChange, PasswordReset, PasswordResetRequest
 from app.security import passwords
-from app.security.crypto import new_token, token_digest
+from app.security.crypto import token_digest
 from app.services import audit, notifications
+from app.services.accounts.links import email_link
 from app.services.accounts.users import IssuedLogin, open_session, password_problems
 
 ERR_CURRENT_PASSWORD = N_("Your current password is not correct.")
@@ -100,26 +101,14 @@ async def request_reset(
     user = await accounts_repo.get_user_by_email(session, data.email)
     if user is None or not user.is_active:
         return
-    token = new_token()
-    row = PasswordResetToken(
-        user_id=user.id,
-        token_hash=token_digest(token),
-        created_at=now,
-        expires_at=now + timedelta(minutes=get_settings().password_reset_minutes),
-    )
-    session.add(row)
-    await session.flush()
-    # Email only: the link must reach the mailbox, not the message centre of a session that
-    # may be someone else's.
-    await notifications.enqueue(
+    await email_link(
         session,
-        read_back=False,
-        recipient_user_id=user.id,
+        user,
+        PasswordResetToken,
+        lifetime=timedelta(minutes=get_settings().password_reset_minutes),
         template="account.password_reset",
-        payload={"deadline": row.expires_at, "url": f"/reset-password?token={token}"},
-        language=user.language,
-        dedup_key=f"password_reset:{row.id}",
-        channels=[notifications.EMAIL],
+        path="/reset-password",
+        now=now,
     )
     await audit.record(
         session,

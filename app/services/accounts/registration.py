@@ -26,8 +26,9 @@ from app.repositories import sessions as sessions_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import DomesticRegistration, OverseasRegistration
 from app.security import passwords
-from app.security.crypto import new_token, token_digest
+from app.security.crypto import token_digest
 from app.services import audit, notifications, protection
+from app.services.accounts.links import email_link
 from app.services.accounts.users import password_problems
 
 ERR_EMAIL_TAKEN = N_("An account with this email address already exists. Sign in instead.")
@@ -186,25 +187,14 @@ async def send_confirmation(
     session: AsyncSession, user: User, *, now: datetime | None = None
 ) -> None:
     """Emails the owner of a new account a single-use link that confirms the address."""
-    now = now or utcnow()
-    token = new_token()
-    row = EmailConfirmation(
-        user_id=user.id,
-        token_hash=token_digest(token),
-        created_at=now,
-        expires_at=now + timedelta(hours=get_settings().email_confirmation_hours),
-    )
-    session.add(row)
-    await session.flush()
-    await notifications.enqueue(
+    await email_link(
         session,
-        read_back=False,
-        recipient_user_id=user.id,
+        user,
+        EmailConfirmation,
+        lifetime=timedelta(hours=get_settings().email_confirmation_hours),
         template="account.confirm_email",
-        payload={"deadline": row.expires_at, "url": f"/confirm-email?token={token}"},
-        language=user.language,
-        dedup_key=f"confirm_email:{row.id}",
-        channels=[notifications.EMAIL],
+        path="/confirm-email",
+        now=now or utcnow(),
     )
 
 
