@@ -132,6 +132,14 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     bundle_part: Mapped[str | None] = mapped_column(String(40))
     # The service's benefit (``Service.benefit``) when a person may hold it once at a time.
     benefit: Mapped[str | None] = mapped_column(String(40))
+    # A one-off money decision: the amount the approver decided, in whole yuan. The payments
+    # room turns it into one payable entitlement when the case is approved.
+    decided_amount_cny: Mapped[int | None]
+    # An organisation's own application (exam-fee batch claims, studios, bases, rewards): the
+    # organisation that files and is paid. A person's case leaves it empty.
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("employer.id"), index=True
+    )
 
 
 class CaseEvent(UUIDPrimaryKey, Base):
