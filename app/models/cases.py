@@ -137,9 +137,7 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     decided_amount_cny: Mapped[int | None]
     # An organisation's own application (exam-fee batch claims, studios, bases, rewards): the
     # organisation that files and is paid. A person's case leaves it empty.
-    organisation_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("employer.id"), index=True
-    )
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employer.id"), index=True)
 
 
 class CaseEvent(UUIDPrimaryKey, Base):
