@@ -83,6 +83,7 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
     items.append(
         NavItem("/staff/indicators", N_("Plan indicators"), (Permission.EVALUATE_INDICATORS,))
     )
+    items.append(NavItem("/staff/records", N_("Records retention"), (Permission.MANAGE_RECORDS,)))
     return [item for item in items if not item.permissions or _any(principal, item.permissions)]
 
 

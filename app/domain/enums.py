@@ -39,6 +39,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     # City level (市人才服务中心): keeps the one working-day calendar all districts count on.
     CITY_ADMIN = "city_admin"
+    # 档案管理员: the district's records: legal holds, destruction lists (four eyes).
+    RECORDS_OFFICER = "records_officer"
 
 
 class Permission(StrEnum):
@@ -69,6 +71,8 @@ class Permission(StrEnum):
     MANAGE_CATALOG = "manage_catalog"
     # The working-day calendar is city-wide: one city-level role edits it.
     EDIT_CITY_CALENDAR = "edit_city_calendar"
+    # Records retention: review and approve destruction lists, place and release legal holds.
+    MANAGE_RECORDS = "manage_records"
 
 
 class ConsentPurpose(StrEnum):
@@ -153,6 +157,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.CITY_ADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.EDIT_CITY_CALENDAR}),
+    # Case numbers, services, dates and results only: no case file, no personal data.
+    Role.RECORDS_OFFICER: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_RECORDS}),
 }
 
 

@@ -35,6 +35,7 @@ from app.models.indicators import (
     IndicatorValue,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
+from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.sessions import (
     AuthSession,
     EmailConfirmation,
@@ -68,6 +69,9 @@ __all__ = [
     "IndicatorSnapshotItem",
     "IndicatorValue",
     "InAppMessage",
+    "DestructionList",
+    "DestructionListItem",
+    "LegalHold",
     "OutboxMessage",
     "PaymentCycle",
     "Rating",

@@ -52,6 +52,9 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     benefit: Mapped[str | None] = mapped_column(String(40))
     # Set on the department steps of a bundle: they are never applied for on their own.
     part_of: Mapped[str | None] = mapped_column(String(60))
+    # Retention rules per result, as the district's admins set them; None: the shipped rule
+    # set the catalog names for the service (app/catalog/retention.yaml).
+    retention: Mapped[dict[str, object] | None] = mapped_column(JSON)
     version: Mapped[int] = mapped_column(default=1)
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.retention import RetentionView
 from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
@@ -183,6 +184,8 @@ class CaseRead(BaseModel):
     reviewer: str | None = None
     reviewer_may_decide: bool = False
     rating: int | None = None
+    # Once decided: until when the case is kept and under which rule (records retention).
+    retention: RetentionView | None = None
     notes: list[NoteRead] = Field(default_factory=list)
     # 人才落户一件事: on the bundle, each department's part and the verified data; on a part,
     # the bundle it belongs to.

@@ -61,6 +61,8 @@ class ServiceSpec(BaseModel):
     # A benefit one person holds once at a time across the services that name it (one open
     # application, one current enrolment): enforced at submission and by the database.
     benefit: str | None = Field(default=None, max_length=40)
+    # The retention rule set (app/catalog/retention.yaml) the district's admins start from.
+    retention: str = "standard"
 
     @field_validator("facts")
     @classmethod
@@ -99,10 +101,18 @@ def shipped_materials() -> dict[str, MaterialSpec]:
 
 
 @lru_cache(maxsize=1)
+def shipped_retention_sets() -> dict[str, dict[str, dict[str, Any]]]:
+    """The named retention rule sets, as written (``app.services.retention.rules`` reads them)."""
+    return dict(_read_yaml("retention.yaml"))
+
+
+@lru_cache(maxsize=1)
 def shipped_services() -> tuple[ServiceSpec, ...]:
     specs = tuple(ServiceSpec.model_validate(s) for s in _read_yaml("services.yaml"))
     materials = shipped_materials()
     for spec in specs:
+        if spec.retention not in shipped_retention_sets():
+            raise ValueError(f"service {spec.code}: unknown retention set {spec.retention}")
         unknown = [m for m in spec.materials if m not in materials]
         if unknown:
             raise ValueError(f"service {spec.code}: unknown materials {unknown}")

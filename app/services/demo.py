@@ -49,6 +49,9 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     # A second admin, so a recorded indicator figure and an evaluation have their checker.
     ("admin2", "区管理员（复核）", Department.TALENT_OFFICE, [Role.DISTRICT_ADMIN]),
     ("auditor", "审计员", Department.TALENT_OFFICE, [Role.AUDITOR]),
+    # Destruction lists need two records officers: one submits, the other approves.
+    ("records", "档案管理员", Department.TALENT_OFFICE, [Role.RECORDS_OFFICER]),
+    ("records2", "档案管理员（复核）", Department.TALENT_OFFICE, [Role.RECORDS_OFFICER]),
 )
 
 _DISTRICT_NAMES = {District.YANGPU: "杨浦", District.CHANGNING: "长宁"}

@@ -11,6 +11,7 @@ from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services.cases import schedules
 from app.services.housing import leases, offers
 from app.services.indicators import computed as indicator_figures
+from app.services.retention import lists as retention_lists
 from app.services.settlement import verification
 from app.workflow.values import SHANGHAI, local_date
 
@@ -38,4 +39,7 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
         await indicator_figures.run_scheduled(sessionmaker, day)
     except Exception:
         log.exception("indicator refresh failed")
+    # Records retention: each district's cases whose retention has ended, onto its draft
+    # destruction list for the records officers (each district in a transaction of its own).
+    await retention_lists.run_due(sessionmaker, day)
     return done

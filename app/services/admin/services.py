@@ -19,10 +19,12 @@ from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import cel
 from app.rules.facts import FACTS, validate_facts
+from app.schemas.retention import RetentionRuleEdit, RetentionRuleRead
 from app.schemas.text import CleanInput
 from app.services import audit
 from app.services import settlement as bundles
 from app.services.catalog import shipped_materials
+from app.services.retention import rules as retention_rules
 
 
 class MaterialEdit(BaseModel):
@@ -48,6 +50,8 @@ class ServiceUpdate(CleanInput):
     reviewer_may_decide: bool | None = None
     is_active: bool | None = None
     materials: list[MaterialEdit] | None = Field(default=None, max_length=30)
+    # Retention rules by result (or "default"); the results not named keep their rule.
+    retention: dict[str, RetentionRuleEdit] | None = Field(default=None, max_length=8)
 
 
 class AdminServiceRead(BaseModel):
@@ -70,6 +74,9 @@ class AdminServiceRead(BaseModel):
     is_active: bool
     is_bundle_step: bool
     materials: list[dict[str, Any]]
+    retention: list[RetentionRuleRead]
+    # False while the shipped rule set applies (its figures may be marked assumed).
+    retention_customised: bool
     version: int
 
 
@@ -92,6 +99,8 @@ def _admin_view(service: Service) -> AdminServiceRead:
         is_active=service.is_active,
         is_bundle_step=service.part_of is not None,
         materials=list(service.materials),
+        retention=retention_rules.rules_read(service),
+        retention_customised=service.retention is not None,
         version=service.version,
     )
 
@@ -167,6 +176,26 @@ def _material_rows(edits: list[MaterialEdit]) -> list[dict[str, object]]:
     return rows
 
 
+def _retention(edits: dict[str, RetentionRuleEdit]) -> dict[str, object]:
+    """The service's whole rule set: a rule per result named, and the default for the rest."""
+    problems = [
+        FieldError(f"retention.{key}", "unknown_result", N_("Choose a result from the list."))
+        for key in edits
+        if key not in retention_rules.RULE_KEYS
+    ]
+    if retention_rules.DEFAULT not in edits:
+        problems.append(
+            FieldError(
+                "retention.default",
+                "required",
+                N_("Give the rule for the results without a rule of their own."),
+            )
+        )
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    return {key: retention_rules.stored_rule(edit) for key, edit in edits.items()}
+
+
 def require_permission(principal: Principal, permission: Permission) -> None:
     if not principal.can(permission):
         raise PermissionDenied()
@@ -201,7 +230,9 @@ async def update_service(
     service = await catalog_repo.get(session, service_id)
     if service is None or service.district != principal.district:
         raise NotFound()
-    changes = data.model_dump(exclude_none=True, exclude={"materials"})
+    changes = data.model_dump(exclude_none=True, exclude={"materials", "retention"})
+    if data.retention is not None:
+        changes["retention"] = _retention(data.retention)
     if data.materials is not None:
         if bundles.is_bundle(service):
             # The bundle's materials are those of each settlement route's own service.

@@ -35,6 +35,7 @@ from app.services.cases.context import (
     staff_name,
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
+from app.services.retention import rules as retention_rules
 from app.workflow.bundle import NOT_ON_PARTS
 from app.workflow.states import CaseAction, CaseStatus, status_label
 from app.workflow.transitions import (
@@ -129,6 +130,7 @@ async def case_view(
     )
     rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
+    view.retention = await retention_rules.retention_view(session, case, service, lang)
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None:
         view.notes = [
