@@ -119,6 +119,7 @@ class TestStaffNavigation:
             "/staff/finance",
             "/staff/follow-ups",
             "/staff/indicators",
+            "/staff/records",
         }
         assert set(ADMIN_PAGES) == {
             "/staff/audit",
