@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import JSON, LargeBinary, String, Text, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -364,3 +365,59 @@ class TestScope:
         # The list is finished here so the district's next test starts without an open list.
         closer = await records_officer(client, sessionmaker, DISTRICT)
         assert (await client.post(f"{base}/approval", headers=closer)).status_code == 200
+
+
+@pytest.mark.usefixtures("isolated_db")
+class TestRetentionRulesAdmin:
+    async def test_district_admins_edit_the_rules_of_their_services(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        admin = await staff(client, sessionmaker, "yangpu", ["district_admin"], "talent_office")
+        services = (await client.get("/api/v1/admin/services", headers=admin)).json()
+        youth = next(s for s in services if s["code"] == "youth_station")
+        assert youth["retention_customised"] is False
+        shipped = {r["result"]: r for r in youth["retention"]}
+        assert shipped["default"]["assumed"] is True and shipped["approved"]["years"] == 10
+        settlement = next(s for s in services if s["code"] == "returnee_settlement")
+        approved = next(r for r in settlement["retention"] if r["result"] == "approved")
+        assert approved["disposal"] == "archive" and approved["years"] is None
+
+        rules = {
+            "approved": {
+                "keeps": ["case", "decision"],
+                "years": 5,
+                "runs_from": "decision_date",
+                "disposal": "destroy",
+                "source": "区档案馆意见（2026）",
+            },
+            "default": {"keeps": ["case"], "years": 2, "disposal": "destroy", "assumed": True},
+        }
+        url = f"/api/v1/admin/services/{youth['id']}"
+        r = await client.patch(url, headers=admin, json={"retention": rules})
+        assert r.status_code == 200, r.text
+        saved = {row["result"]: row for row in r.json()["retention"]}
+        assert r.json()["retention_customised"] is True
+        assert saved["approved"]["years"] == 5 and saved["approved"]["assumed"] is False
+        assert set(saved) == {"approved", "default"}
+
+        no_years = {"default": {"keeps": ["case"], "disposal": "destroy"}}
+        r = await client.patch(url, headers=admin, json={"retention": no_years})
+        assert r.status_code == 422
+        assert {e["field"] for e in r.json()["errors"]} == {"retention.default"}
+        unknown = {**rules, "accepted": rules["default"]}
+        r = await client.patch(url, headers=admin, json={"retention": unknown})
+        assert r.status_code == 422
+        assert {e["field"] for e in r.json()["errors"]} == {"retention.accepted"}
+        r = await client.patch(
+            url, headers=admin, json={"retention": {"approved": rules["approved"]}}
+        )
+        assert r.status_code == 422  # no default
+
+        other = await staff(client, sessionmaker, "changning", ["district_admin"], "talent_office")
+        assert (
+            await client.patch(url, headers=other, json={"retention": rules})
+        ).status_code == 404
+        officer = await records_officer(client, sessionmaker, "yangpu")
+        assert (
+            await client.patch(url, headers=officer, json={"retention": rules})
+        ).status_code == 403
