@@ -8,6 +8,7 @@ import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 CHUNK = 64 * 1024
 
@@ -22,6 +23,20 @@ class StoredFile:
     size: int
     sha256: str
     head: bytes  # first bytes, for content sniffing
+
+
+class DocumentStore(Protocol):
+    """What the portal asks of a document store. ``LocalStorage`` is the one shipped; an
+    object-storage backend (S3-compatible, e.g. MinIO inside the government cloud) implements
+    the same calls with its API: ``save`` as a multipart upload under a generated key,
+    ``delete`` as a delete of every version of the key (a versioned bucket keeps old versions,
+    which a destruction must not leave behind), ``exists`` as a head request."""
+
+    async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> StoredFile: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
 
 
 class LocalStorage:

@@ -22,6 +22,7 @@ from app.repositories import retention as retention_repo
 from app.repositories.unit_of_work import AsyncSession, SyncSession, after_commit, after_rollback
 from app.services import audit
 from app.services.documents import storage
+from app.storage import DocumentStore
 from app.workflow.retention import DestructionItemStatus, result_of
 from app.workflow.states import CaseStatus
 
@@ -37,7 +38,8 @@ def _delete_files(session: SyncSession) -> None:
     # Only now: a destruction rolled back must still find its documents' files.
     keys: list[str] = session.info.pop(_FILES, [])
     if keys:
-        store = storage()
+        # Through the store's interface, so an object-storage backend deletes its objects too.
+        store: DocumentStore = storage()
         for key in keys:
             store.delete(key)
 
