@@ -7,7 +7,9 @@ import uuid
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
+from app.i18n import N_
 from app.schemas.text import CleanInput, Text
 from app.workflow.retention import Disposal, RecordPart, RetentionAnchor
 
@@ -31,6 +33,9 @@ class RetentionView(BaseModel):
     on_hold: bool = False
 
 
+ERR_YEARS = N_("Give the number of years the record is kept before it is destroyed.")
+
+
 class RetentionRuleEdit(CleanInput):
     """One result's rule as a district admin sets it."""
 
@@ -45,7 +50,7 @@ class RetentionRuleEdit(CleanInput):
     @model_validator(mode="after")
     def _years_match_disposal(self) -> RetentionRuleEdit:
         if self.disposal is Disposal.DESTROY and self.years is None:
-            raise ValueError("a record to destroy needs its years")
+            raise PydanticCustomError("years_required", ERR_YEARS)
         if self.disposal is Disposal.ARCHIVE:
             self.years = None
         return self

@@ -276,6 +276,8 @@ async def retention_save(
         parts = field.split(".")
         if len(parts) == 3 and parts[0] == "retention":
             return f"{parts[1]}_{'from' if parts[2] == 'runs_from' else parts[2]}"
+        if len(parts) == 2 and parts[0] == "retention":
+            return f"{parts[1]}_years"  # the rule as a whole: its years are what is missing
         return field
 
     page = FormPage(
