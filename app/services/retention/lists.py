@@ -135,8 +135,17 @@ async def _new_list(session: AsyncSession, district: str, today: date) -> Destru
     return listing
 
 
+# The Shanghai day this process last proposed: the worker's round runs every few seconds, the
+# proposal (a pass over the district's closed cases) once a day. Another worker process doing it
+# too adds nothing: a case already on a list is not proposed again.
+_proposed_on: dict[str, date] = {}
+
+
 async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date) -> int:
-    """The worker's round: each district's proposal in a transaction of its own."""
+    """The worker's round: once a day, each district's proposal in a transaction of its own."""
+    if _proposed_on.get("day") == today:
+        return 0
+    _proposed_on["day"] = today
     proposed = 0
     for district in District:
         try:
