@@ -12,7 +12,6 @@ from alembic import op
 
 import app.models.base
 
-
 revision: str = "4e2b9d7a1c63"
 down_revision: str | None = "7c1a9e3d5b20"
 branch_labels: str | Sequence[str] | None = None
@@ -127,7 +126,6 @@ def upgrade() -> None:
 
     with op.batch_alter_table("service", schema=None) as batch_op:
         batch_op.add_column(sa.Column("retention", sa.JSON(), nullable=True))
-
 
 
 def downgrade() -> None:
