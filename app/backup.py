@@ -10,7 +10,7 @@ the files before it touches anything and the counts and the audit chain after.
 A backup is a directory::
 
     talent-backup-20261207T020000Z/
-      manifest.json
+      manifest.json, manifest.json.sha256
       database.dump | database.sqlite3
       documents/<key[:2]>/<key>
 """
@@ -38,6 +38,7 @@ from app.services.audit import ChainReport, verify_chain
 
 FORMAT = 1
 MANIFEST = "manifest.json"
+DIGEST = "manifest.json.sha256"
 DOCUMENTS = "documents"
 CHUNK = 1024 * 1024
 
@@ -196,6 +197,8 @@ def backup(settings: Settings, destination: Path) -> Report:
         "documents": documents,
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
+    # The manifest's own digest: a manifest edited by hand (or cut short) is refused too.
+    (directory / DIGEST).write_text(sha256_of(directory / MANIFEST) + "\n", "utf-8")
     report.database_bytes = dump.stat().st_size
     report.documents = len(documents)
     report.document_bytes = sum(d["size"] for d in documents)
@@ -205,10 +208,15 @@ def backup(settings: Settings, destination: Path) -> Report:
 
 
 def read_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / MANIFEST
-    if not path.is_file():
-        raise BackupError(f"no {MANIFEST} in {directory}")
-    manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    path, digest = directory / MANIFEST, directory / DIGEST
+    if not path.is_file() or not digest.is_file():
+        raise BackupError(f"no {MANIFEST} with its {DIGEST} in {directory}")
+    if digest.read_text("utf-8").strip() != sha256_of(path):
+        raise BackupError(f"checksum mismatch: {MANIFEST} was changed after the backup")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    except ValueError as exc:
+        raise BackupError(f"{MANIFEST} is not valid JSON") from exc
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
     return manifest

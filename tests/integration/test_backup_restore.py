@@ -142,6 +142,12 @@ class TestRestoreDrill:
         (extra / backups.DOCUMENTS / "zz" / "planted").write_bytes(b"not ours")
         with pytest.raises(backups.BackupError, match="not in the manifest"):
             backups.check(extra)
+        edited = tmp_path / "edited"
+        shutil.copytree(made, edited)
+        manifest = edited / backups.MANIFEST
+        manifest.write_text(manifest.read_text("utf-8").replace('"format"', '"format" '))
+        with pytest.raises(backups.BackupError, match="manifest.json was changed"):
+            backups.check(edited)
         (made / "database.sqlite3").unlink(missing_ok=True)
         (made / "database.dump").unlink(missing_ok=True)
         with pytest.raises(backups.BackupError, match="missing"):
