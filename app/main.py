@@ -26,6 +26,7 @@ from app.routers.api import case_documents as api_case_documents
 from app.routers.api import documents as api_documents
 from app.routers.api import eligibility as api_eligibility
 from app.routers.api import employer as api_employer
+from app.routers.api import grants as api_grants
 from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_housing.router,
         api_indicators.router,
         api_subsidies.router,
+        api_grants.router,
         api_settlement.router,
         api_settlement.bundles,
         api_settlement.staff,

@@ -52,6 +52,9 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     benefit: Mapped[str | None] = mapped_column(String(40))
     # Set on the department steps of a bundle: they are never applied for on their own.
     part_of: Mapped[str | None] = mapped_column(String(60))
+    # How an approved case is paid through finance (``app.workflow.grants.PaymentKind``):
+    # "one_off" for one payment of the decided amount; None when finance pays nothing.
+    payment: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(default=1)
 
 

@@ -184,13 +184,13 @@ async def answers_for_enrolments(
 async def pending_amounts(session: AsyncSession, district: str) -> dict[uuid.UUID, int]:
     """Computed but unsettled amounts per enrolment (due, or failed and not yet carried)."""
     stmt = (
-        select(Entitlement.enrolment_id, func.sum(Entitlement.amount_cny))
+        select(Enrolment.id, func.sum(Entitlement.amount_cny))
         .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
         .where(
             Enrolment.district == district,
             Entitlement.status.in_(sorted(EntitlementStatus.UNSETTLED)),
         )
-        .group_by(Entitlement.enrolment_id)
+        .group_by(Enrolment.id)
     )
     return {eid: int(total) for eid, total in await session.execute(stmt)}
 

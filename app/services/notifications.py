@@ -298,6 +298,15 @@ async def enqueue(
     return await repo.insert_outbox_rows(session, rows)
 
 
+async def enqueue_many(session: AsyncSession, notices: list[Notice]) -> None:
+    """Many events at once (a payment run's notices), each with its recipient's ``contact``
+    given so nothing is looked up per notice; written in one statement, skipping repeats."""
+    rows: list[dict[str, object]] = []
+    for notice in notices:
+        rows.extend(await outbox_rows(session, **notice))
+    await repo.add_outbox_rows(session, rows)
+
+
 def message_view(msg: InAppMessage) -> MessageRead:
     return MessageRead(
         id=msg.id,
