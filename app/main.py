@@ -41,6 +41,7 @@ from app.routers.web import auth as web_auth
 from app.routers.web import backoffice as web_backoffice
 from app.routers.web import employer as web_employer
 from app.routers.web import follow_ups as web_follow_ups
+from app.routers.web import grants as web_grants
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
 from app.routers.web import my_cases as web_my_cases
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_rules.router,
         web_employer.router,
         web_housing.router,
+        web_grants.router,
         web_indicators.router,
         web_admin.router,
     ):

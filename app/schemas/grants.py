@@ -37,6 +37,9 @@ class GrantAccount(CleanInput):
     bank_account: str = Field(max_length=40)
 
 
+ONE_OFF_LINE = "one_off"
+
+
 class CycleLine(BaseModel):
     """One line of a payment run: a month of a rent subsidy or a one-off grant."""
 
@@ -48,6 +51,10 @@ class CycleLine(BaseModel):
     amount_cny: int
     status: str
     carried: bool
+
+    @property
+    def is_one_off(self) -> bool:
+        return self.kind == ONE_OFF_LINE
 
 
 class CycleLines(BaseModel):

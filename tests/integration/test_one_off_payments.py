@@ -31,7 +31,9 @@ from app.models import (
 )
 from app.services.payments import grants as grants_service
 from tests import factories as f
+from tests.integration.test_audit import page_login
 from tests.integration.test_cases_api import act, new_draft, staff, submitted_exam_fee_case, upload
+from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_subsidies import result_file
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -402,3 +404,69 @@ class TestConcurrentRuns:
             assert grant.status == "paid"
             [line] = await lines_of(sessionmaker, grant.id)
             assert line.status == "paid"
+
+
+class TestPages:
+    async def test_the_approver_decides_the_amount_the_person_gives_the_account_finance_sees(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, exam = await submitted_exam_fee_case(client)
+        case_id, number = exam["case"]["id"], exam["case"]["number"]
+        clerk = await staff(client, sessionmaker, "yangpu", ["window_clerk"], "service_center")
+        reviewer = await staff(client, sessionmaker, "yangpu", ["reviewer"], "hr_bureau")
+        r = await act(client, clerk, case_id, 1, "accept")
+        r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
+        version = r.json()["version"]
+        approver = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["approver"], department="hr_bureau"
+        )
+        client.cookies.clear()
+        await page_login(client, approver)
+        page = await client.get(f"/staff/cases/{case_id}")
+        assert 'name="amount_cny"' in page.text and 'value="450"' in page.text
+        form = {
+            "csrf_token": csrf_of(page.text),
+            "action": "approve",
+            "expected_version": str(version),
+            "amount_cny": "451",
+        }
+        refused = await client.post(f"/staff/cases/{case_id}/actions", data=form)
+        assert refused.status_code == 422
+        assert 'href="#amount_cny"' in refused.text and "450" in refused.text
+        done = await client.post(
+            f"/staff/cases/{case_id}/actions", data={**form, "amount_cny": "300"}
+        )
+        assert done.status_code == 303, done.text
+        assert (await grant_of(sessionmaker, case_id)).amount_cny == 300
+
+        client.cookies.clear()
+        await web_login(client, user)
+        page = await client.get("/payments")
+        assert page.status_code == 200 and number in page.text
+        action = f"/payments/{case_id}/account"
+        assert f'action="{action}"' in page.text
+        bad = await client.post(
+            action,
+            data={"csrf_token": csrf_of(page.text), "account_name": "王", "bank_account": "12"},
+        )
+        assert bad.status_code == 422 and 'href="#bank_account"' in bad.text
+        assert (await grant_of(sessionmaker, case_id)).status == "awaiting_account"
+        good = await client.post(
+            action,
+            data={"csrf_token": csrf_of(page.text), "account_name": "王", "bank_account": ACCOUNT},
+        )
+        assert good.status_code == 303
+        assert (await grant_of(sessionmaker, case_id)).status == "ready"
+
+        maker, _checker = await finance(client, sessionmaker)
+        cycle = await compute(client, maker, next_month())
+        client.cookies.clear()
+        finance_staff = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["finance_maker"], department="finance"
+        )
+        await page_login(client, finance_staff)
+        listing = await client.get("/staff/finance")
+        assert f'href="/staff/finance/cycles/{cycle["id"]}"' in listing.text
+        lines = await client.get(f"/staff/finance/cycles/{cycle['id']}")
+        assert lines.status_code == 200
+        assert number in lines.text and "300" in lines.text and "一次性补贴" in lines.text
