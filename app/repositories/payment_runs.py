@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy import bindparam, case, func, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -26,6 +26,7 @@ from app.models import (
     Service,
     User,
 )
+from app.models.base import UTCDateTime
 from app.workflow.grants import GrantStatus
 from app.workflow.payments import EntitlementStatus
 
@@ -96,6 +97,23 @@ async def line_states(session: AsyncSession, cycle_id: uuid.UUID) -> dict[uuid.U
     return {r[0]: LineState(*r) for r in await session.execute(stmt)}
 
 
+_SETTLE_PG = text(
+    "UPDATE subsidy_entitlement AS e"
+    " SET status = u.status, bank_reference = u.ref, failure_reason = u.reason"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:statuses AS text[]), CAST(:refs AS text[]),"
+    " CAST(:reasons AS text[])) AS u(id, status, ref, reason)"
+    " WHERE e.id = u.id AND e.status = :due"
+)
+_CREDIT_PG = text(
+    "UPDATE subsidy_enrolment AS n"
+    " SET total_paid_cny = n.total_paid_cny + u.amount, months_paid = n.months_paid + u.months,"
+    " updated_at = :now"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:amounts AS integer[]), CAST(:months AS integer[]))"
+    " AS u(id, amount, months)"
+    " WHERE n.id = u.id"
+).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
 async def settle_lines(
     session: AsyncSession, settled: Sequence[tuple[uuid.UUID, str, str | None, str | None]]
 ) -> None:
@@ -104,6 +122,21 @@ async def settle_lines(
     if not settled:
         return
     conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        # One UPDATE ... FROM unnest(arrays) per chunk: a join, not a statement per line.
+        for start in range(0, len(settled), 20_000):
+            chunk = settled[start : start + 20_000]
+            await conn.execute(
+                _SETTLE_PG,
+                {
+                    "ids": [c[0] for c in chunk],
+                    "statuses": [c[1] for c in chunk],
+                    "refs": [c[2] for c in chunk],
+                    "reasons": [c[3] for c in chunk],
+                    "due": EntitlementStatus.DUE.value,
+                },
+            )
+        return
     stmt = (
         update(Entitlement)
         .where(
@@ -127,21 +160,44 @@ async def settle_lines(
 async def credit_enrolments(
     session: AsyncSession, paid: Sequence[tuple[uuid.UUID, int]], now: datetime
 ) -> None:
-    """Adds each paid month to its enrolment's totals (one executemany, in chunks)."""
+    """Adds each paid month to its enrolment's totals: a month carried from a failed payment
+    and the current one may both be paid by one file, so the lines are summed per enrolment
+    first (an UPDATE ... FROM joins each row once)."""
     if not paid:
         return
+    sums: dict[uuid.UUID, list[int]] = {}
+    for enrolment_id, amount in paid:
+        entry = sums.setdefault(enrolment_id, [0, 0])
+        entry[0] += amount
+        entry[1] += 1
+    totals = [(e, amount, months) for e, (amount, months) in sums.items()]
     conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        for start in range(0, len(totals), 20_000):
+            chunk = totals[start : start + 20_000]
+            await conn.execute(
+                _CREDIT_PG,
+                {
+                    "ids": [c[0] for c in chunk],
+                    "amounts": [c[1] for c in chunk],
+                    "months": [c[2] for c in chunk],
+                    "now": now,
+                },
+            )
+        return
     stmt = (
         update(Enrolment)
         .where(Enrolment.id == bindparam("enrolment"))
         .values(
             total_paid_cny=Enrolment.total_paid_cny + bindparam("amount"),
-            months_paid=Enrolment.months_paid + 1,
+            months_paid=Enrolment.months_paid + bindparam("months"),
             updated_at=now,
         )
     )
-    for start in range(0, len(paid), 10_000):
-        params = [{"enrolment": e, "amount": a} for e, a in paid[start : start + 10_000]]
+    for start in range(0, len(totals), 10_000):
+        params = [
+            {"enrolment": e, "amount": a, "months": m} for e, a, m in totals[start : start + 10_000]
+        ]
         await conn.execute(stmt, params)
 
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -130,6 +130,13 @@ async def entitlements_with_enrolments(
         .order_by(Entitlement.created_at)
     )
     return [(e, n) for e, n in await session.execute(stmt)]
+
+
+async def add_entitlements(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """A month's entitlements as rows, in batches of one multi-row INSERT each."""
+    conn = await session.connection()
+    for start in range(0, len(rows), 5000):
+        await conn.execute(insert(Entitlement), rows[start : start + 5000])
 
 
 async def entitlements_for_enrolment(

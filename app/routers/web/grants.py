@@ -35,9 +35,7 @@ async def _payments_context(
 
 
 def _payments_page(request: Request, principal: Principal, session: SessionDep) -> FormPage:
-    return FormPage(
-        "applicant/grants.html", lambda: _payments_context(request, principal, session)
-    )
+    return FormPage("applicant/grants.html", lambda: _payments_context(request, principal, session))
 
 
 @router.get("/payments", response_class=HTMLResponse)
@@ -65,9 +63,7 @@ async def organisation_account(
     form = await request.form()
     with shown_on(_payments_page(request, principal, session)):
         data = validate_form(GrantAccount, sent_fields(form, "account_name", "bank_account"))
-        await grants_service.set_organisation_account(
-            session, principal, data, language(request)
-        )
+        await grants_service.set_organisation_account(session, principal, data, language(request))
     return redirect(request, "/payments?done=account")
 
 

@@ -37,6 +37,7 @@ from app.workflow.payments import (
     CycleEvent,
     EnrolmentEvent,
     EntitlementEvent,
+    EntitlementStatus,
     PaymentCycleStatus,
 )
 
@@ -123,6 +124,8 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         due.append((enrolment, index))
     due, duplicates = await _once_per_benefit(session, due)
     statuses, checked = _recheck(due, facts, month)
+    rows: list[dict[str, object]] = []
+    now = utcnow()
     for enrolment, index in due:
         # Only the conditions that can lapse (still employed in the district, no home bought,
         # not in a talent apartment, ...) are re-checked, as of this month; windows that
@@ -133,16 +136,22 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
         amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
         if amount > 0:
-            session.add(
-                Entitlement(
-                    cycle_id=cycle.id,
-                    enrolment_id=enrolment.id,
-                    month_index=index,
-                    amount_cny=amount,
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "cycle_id": cycle.id,
+                    "enrolment_id": enrolment.id,
+                    "month_index": index,
+                    "amount_cny": amount,
+                    "status": EntitlementStatus.DUE.value,
                     # What was re-checked before paying, for the maker's review and audit.
-                    detail=checked[enrolment.id],
-                )
+                    "detail": checked[enrolment.id],
+                    "created_at": now,
+                }
             )
+    # Written as rows in one statement per batch: ORM objects for a whole district's month
+    # would cost more to track than to insert.
+    await subsidies_repo.add_entitlements(session, rows)
     for entitlement in failed:
         session.add(
             Entitlement(
