@@ -27,8 +27,11 @@ from app.models import (
     Entitlement,
     GrantPayment,
     OutboxMessage,
+    PaymentCycle,
     Service,
 )
+from app.models.base import utcnow
+from app.repositories import grants as grants_repo
 from app.services.payments import grants as grants_service
 from tests import factories as f
 from tests.integration.test_audit import page_login
@@ -119,6 +122,19 @@ async def pay(
     )
     assert r.status_code == 200, r.text
     return list(csv.DictReader(io.StringIO(batch)))
+
+
+async def pay_approved(
+    client: httpx.AsyncClient, maker: dict[str, str], cycle: dict[str, Any]
+) -> None:
+    cid = cycle["id"]
+    batch = (await client.get(f"/api/v1/finance/cycles/{cid}/batch.csv", headers=maker)).text
+    r = await client.post(
+        f"/api/v1/finance/cycles/{cid}/reconciliation",
+        headers={**maker, "Content-Type": "text/csv"},
+        content=result_file(batch),
+    )
+    assert r.status_code == 200, r.text
 
 
 async def grant_of(sm: async_sessionmaker[AsyncSession], case_id: str) -> GrantPayment:
@@ -404,6 +420,53 @@ class TestConcurrentRuns:
             assert grant.status == "paid"
             [line] = await lines_of(sessionmaker, grant.id)
             assert line.status == "paid"
+
+    async def test_two_sessions_taking_the_grants_at_once_take_each_once(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Two runs of different months in two open transactions: the second waits on the
+        unique line of each grant, then adds nothing (PostgreSQL: true concurrency; SQLite
+        serialises the writers, with the same result)."""
+        user, exam = await submitted_exam_fee_case(client)
+        case_id = exam["case"]["id"]
+        assert (await decide(client, sessionmaker, case_id)).status_code == 200
+        await give_account(client, user, case_id)
+        grant = await grant_of(sessionmaker, case_id)
+        base = date(2080 + uuid.uuid4().int % 9, 1 + uuid.uuid4().int % 12, 1)
+        async with sessionmaker() as session, session.begin():
+            cycles = [
+                PaymentCycle(district="yangpu", month=base),
+                PaymentCycle(district="yangpu", month=date(base.year + 1, base.month, 1)),
+            ]
+            session.add_all(cycles)
+        first_in = asyncio.Event()
+
+        async def take(cycle: PaymentCycle, wait: bool) -> int:
+            async with sessionmaker() as session, session.begin():
+                if wait:
+                    await first_in.wait()
+                taken = await grants_repo.add_grants_to_cycle(session, cycle.id, "yangpu", utcnow())
+                if not wait:
+                    first_in.set()
+                    await asyncio.sleep(0.5)  # the other transaction runs into our rows
+                return taken
+
+        taken = await asyncio.gather(take(cycles[0], False), take(cycles[1], True))
+        assert sorted(taken)[0] == 0 and sum(taken) >= 1
+        [line] = await lines_of(sessionmaker, grant.id)
+        assert line.cycle_id == cycles[0].id
+        assert (await grant_of(sessionmaker, case_id)).status == "in_run"
+        # Leave nothing due for other tests' runs of the district: the bank pays it.
+        maker, _checker = await finance(client, sessionmaker)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(PaymentCycle)
+                .where(PaymentCycle.id.in_([c.id for c in cycles]))
+                .values(status="approved")
+            )
+        for cycle in cycles:
+            await pay_approved(client, maker, {"id": str(cycle.id)})
+        assert (await grant_of(sessionmaker, case_id)).status == "paid"
 
 
 class TestPages:
