@@ -57,15 +57,17 @@ async def benefits_of(
     """The benefit each enrolment pays, from its case's service (not the enrolment's own
     column, which enrolments made before it existed may lack); a service that names no
     benefit counts its policy as one."""
-    if not enrolment_ids:
-        return {}
-    stmt = (
-        select(Enrolment.id, func.coalesce(Service.benefit, Enrolment.policy_id))
-        .join(Case, Case.id == Enrolment.case_id)
-        .join(Service, Service.id == Case.service_id)
-        .where(Enrolment.id.in_(enrolment_ids))
-    )
-    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
+    out: dict[uuid.UUID, str] = {}
+    # In chunks: a district's month may name more enrolments than a statement takes parameters.
+    for start in range(0, len(enrolment_ids), 5000):
+        stmt = (
+            select(Enrolment.id, func.coalesce(Service.benefit, Enrolment.policy_id))
+            .join(Case, Case.id == Enrolment.case_id)
+            .join(Service, Service.id == Case.service_id)
+            .where(Enrolment.id.in_(enrolment_ids[start : start + 5000]))
+        )
+        out.update({row[0]: row[1] for row in (await session.execute(stmt)).all()})
+    return out
 
 
 async def get_enrolment(session: AsyncSession, enrolment_id: uuid.UUID) -> Enrolment | None:

@@ -383,6 +383,28 @@ class TestGrantsPaidThroughFinance:
                 await session.flush()
             await session.rollback()
 
+    async def test_a_revoked_approval_cancels_its_unpaid_grant(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, exam = await submitted_exam_fee_case(client)
+        case_id = exam["case"]["id"]
+        assert (await decide(client, sessionmaker, case_id)).status_code == 200
+        async with sessionmaker() as session, session.begin():
+            case = await session.get(Case, uuid.UUID(case_id))
+            assert case is not None
+            await grants_service.cancel_unpaid(session, case)
+        assert (await grant_of(sessionmaker, case_id)).status == "cancelled"
+        r = await client.put(
+            f"/api/v1/my/grants/{case_id}/account",
+            headers=user.headers,
+            json={"account_name": "王小明", "bank_account": ACCOUNT},
+        )
+        assert r.status_code == 409
+        maker, _checker = await finance(client, sessionmaker)
+        await compute(client, maker, next_month())
+        grant = await grant_of(sessionmaker, case_id)
+        assert await lines_of(sessionmaker, grant.id) == []
+
 
 @pytest.mark.shared_db(reason="two runs computed at once, each in a transaction of its own")
 class TestConcurrentRuns:
