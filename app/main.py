@@ -26,6 +26,7 @@ from app.routers.api import case_documents as api_case_documents
 from app.routers.api import documents as api_documents
 from app.routers.api import eligibility as api_eligibility
 from app.routers.api import employer as api_employer
+from app.routers.api import grants as api_grants
 from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
@@ -41,6 +42,7 @@ from app.routers.web import auth as web_auth
 from app.routers.web import backoffice as web_backoffice
 from app.routers.web import employer as web_employer
 from app.routers.web import follow_ups as web_follow_ups
+from app.routers.web import grants as web_grants
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
 from app.routers.web import my_cases as web_my_cases
@@ -119,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_housing.router,
         api_indicators.router,
         api_subsidies.router,
+        api_grants.router,
         api_settlement.router,
         api_settlement.bundles,
         api_settlement.staff,
@@ -138,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_rules.router,
         web_employer.router,
         web_housing.router,
+        web_grants.router,
         web_indicators.router,
         web_admin.router,
         web_records.router,

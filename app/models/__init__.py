@@ -18,6 +18,7 @@ from app.models.cases import (
 )
 from app.models.catalog import CalendarDay, CalendarRevision, Service
 from app.models.documents import Document
+from app.models.grants import GrantPayment, OrganisationBankAccount
 from app.models.held_forms import HeldForm
 from app.models.housing import (
     ApartmentOffer,
@@ -56,6 +57,8 @@ __all__ = [
     "WaitlistEntry",
     "Application",
     "HeldForm",
+    "GrantPayment",
+    "OrganisationBankAccount",
     "Case",
     "CaseCounter",
     "CaseDocument",

@@ -55,6 +55,9 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     # Retention rules per result, as the district's admins set them; None: the shipped rule
     # set the catalog names for the service (app/catalog/retention.yaml).
     retention: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    # How an approved case is paid through finance (``app.workflow.grants.PaymentKind``):
+    # "one_off" for one payment of the decided amount; None when finance pays nothing.
+    payment: Mapped[str | None] = mapped_column(String(20))
     version: Mapped[int] = mapped_column(default=1)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, unique_where, utcnow
@@ -69,10 +69,21 @@ class Entitlement(UUIDPrimaryKey, Base):
         unique_where(
             "uq_entitlement_carried", "carried_from_id", where="carried_from_id IS NOT NULL"
         ),
+        # A one-off grant has one line of its own in all runs (a retry is a carried line).
+        unique_where(
+            "uq_entitlement_grant",
+            "grant_id",
+            where="grant_id IS NOT NULL AND carried_from_id IS NULL",
+        ),
+        CheckConstraint("(enrolment_id IS NULL) <> (grant_id IS NULL)", name="one_source"),
     )
 
     cycle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payment_cycle.id"), index=True)
-    enrolment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subsidy_enrolment.id"), index=True)
+    # A month of an enrolment, or a one-off grant (``grant_payment``): exactly one of the two.
+    enrolment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("subsidy_enrolment.id"), index=True
+    )
+    grant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("grant_payment.id"), index=True)
     month_index: Mapped[int]  # 0-based month of the schedule this pays
     amount_cny: Mapped[int]
     status: Mapped[str] = mapped_column(String(20), default="due")  # due|paid|failed|carried

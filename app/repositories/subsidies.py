@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -57,15 +57,17 @@ async def benefits_of(
     """The benefit each enrolment pays, from its case's service (not the enrolment's own
     column, which enrolments made before it existed may lack); a service that names no
     benefit counts its policy as one."""
-    if not enrolment_ids:
-        return {}
-    stmt = (
-        select(Enrolment.id, func.coalesce(Service.benefit, Enrolment.policy_id))
-        .join(Case, Case.id == Enrolment.case_id)
-        .join(Service, Service.id == Case.service_id)
-        .where(Enrolment.id.in_(enrolment_ids))
-    )
-    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
+    out: dict[uuid.UUID, str] = {}
+    # In chunks: a district's month may name more enrolments than a statement takes parameters.
+    for start in range(0, len(enrolment_ids), 5000):
+        stmt = (
+            select(Enrolment.id, func.coalesce(Service.benefit, Enrolment.policy_id))
+            .join(Case, Case.id == Enrolment.case_id)
+            .join(Service, Service.id == Case.service_id)
+            .where(Enrolment.id.in_(enrolment_ids[start : start + 5000]))
+        )
+        out.update({row[0]: row[1] for row in (await session.execute(stmt)).all()})
+    return out
 
 
 async def get_enrolment(session: AsyncSession, enrolment_id: uuid.UUID) -> Enrolment | None:
@@ -132,6 +134,13 @@ async def entitlements_with_enrolments(
     return [(e, n) for e, n in await session.execute(stmt)]
 
 
+async def add_entitlements(session: AsyncSession, rows: list[dict[str, object]]) -> None:
+    """A month's entitlements as rows, in batches of one multi-row INSERT each."""
+    conn = await session.connection()
+    for start in range(0, len(rows), 5000):
+        await conn.execute(insert(Entitlement), rows[start : start + 5000])
+
+
 async def entitlements_for_enrolment(
     session: AsyncSession, enrolment_id: uuid.UUID
 ) -> list[Entitlement]:
@@ -184,13 +193,13 @@ async def answers_for_enrolments(
 async def pending_amounts(session: AsyncSession, district: str) -> dict[uuid.UUID, int]:
     """Computed but unsettled amounts per enrolment (due, or failed and not yet carried)."""
     stmt = (
-        select(Entitlement.enrolment_id, func.sum(Entitlement.amount_cny))
+        select(Enrolment.id, func.sum(Entitlement.amount_cny))
         .join(Enrolment, Enrolment.id == Entitlement.enrolment_id)
         .where(
             Enrolment.district == district,
             Entitlement.status.in_(sorted(EntitlementStatus.UNSETTLED)),
         )
-        .group_by(Entitlement.enrolment_id)
+        .group_by(Enrolment.id)
     )
     return {eid: int(total) for eid, total in await session.execute(stmt)}
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.grants import OneOffView
 from app.schemas.retention import RetentionView
 from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
@@ -194,6 +195,8 @@ class CaseRead(BaseModel):
     bundle: BundleRef | None = None
     route: str | None = None
     route_label: str | None = None
+    # A money decision paid once through finance (app/services/payments/service_type.py).
+    one_off: OneOffView | None = None
 
     @property
     def can_rate(self) -> bool:
@@ -274,6 +277,8 @@ class CaseActionRequest(_In):
     due_on: date | None = None
     delivery: ResultDelivery | None = None
     tracking_number: str | None = Field(default=None, max_length=60)
+    # A money decision's amount in whole yuan, with ``approve`` (the rules' amount if omitted).
+    amount_cny: int | None = Field(default=None, ge=1, le=100_000_000)
 
 
 class QueueItem(BaseModel):

@@ -40,8 +40,9 @@ class CycleRead(BaseModel):
     district: str
     month: date
     status: str
-    entitlements: int
+    entitlements: int  # lines: months of subsidies and one-off grants
     total_cny: int
+    one_off: int = 0  # of which one-off grants
     maker_user_id: uuid.UUID | None
     checker_user_id: uuid.UUID | None
 

@@ -21,6 +21,7 @@ from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import load_library
 from app.workflow.bundle import HOUSEHOLD_FIELDS, ROUTE_POLICIES, ROUTE_SERVICES
+from app.workflow.grants import PaymentKind
 from app.workflow.values import local_date
 
 
@@ -63,6 +64,8 @@ class ServiceSpec(BaseModel):
     benefit: str | None = Field(default=None, max_length=40)
     # The retention rule set (app/catalog/retention.yaml) the district's admins start from.
     retention: str = "standard"
+    # How an approved case is paid through finance: "one_off" pays the decided amount once.
+    payment: PaymentKind | None = None
 
     @field_validator("facts")
     @classmethod
@@ -202,6 +205,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     needs_employer_confirmation=spec.needs_employer_confirmation,
                     part_of=spec.part_of,
                     benefit=spec.benefit,
+                    payment=spec.payment.value if spec.payment else None,
                 )
             )
             added += 1

@@ -259,6 +259,25 @@ TEMPLATES: dict[str, Template] = {
             "longer met: {reason}. Contact the department if this is wrong."
         ),
     ),
+    # One-off grants paid through finance (app/services/payments/grants.py).
+    "grant.account_needed": Template(
+        N_("Payment approved: {case_number}"),
+        N_(
+            "{amount} yuan of {service_name} ({case_number}) will be paid through finance. "
+            "Give the bank account to pay into on the portal; the payment waits for it."
+        ),
+    ),
+    "grant.paid": Template(
+        N_("Paid: {case_number}"),
+        N_("{amount} yuan of {service_name} has been paid to your bank account ({case_number})."),
+    ),
+    "grant.returned": Template(
+        N_("Payment returned: {case_number}"),
+        N_(
+            "The bank could not pay {amount} yuan of {service_name} ({case_number}): {reason}. "
+            "Check the bank account on the portal; the payment is made again once you give it."
+        ),
+    ),
     "subsidy.payment": Template(
         N_("Subsidy paid: {case_number}"),
         N_(

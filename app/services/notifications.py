@@ -235,18 +235,24 @@ async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[d
     ``channels`` narrows the default (all reachable). ``contact`` is the recipient's addresses
     when the caller already holds them (the signed-in user), which saves a lookup.
     """
+    contact = notice.get("contact") or await repo.contact_for(session, notice["recipient_user_id"])
+    if contact is None:
+        raise UnknownRecipient(f"no user {notice['recipient_user_id']}")
+    return _rows(notice, contact, check=True)
+
+
+def _rows(notice: Notice, contact: Contact, *, check: bool) -> list[dict[str, object]]:
+    """``outbox_rows`` once the recipient's addresses are known; ``check`` renders the
+    template with the payload first (a batch of one event's notices checks it once)."""
     recipient_user_id, dedup_key = notice["recipient_user_id"], notice["dedup_key"]
     channels, case_id = notice.get("channels"), notice.get("case_id")
     template, language = notice["template"], notice["language"]
-    # A caller writing to the signed-in user passes the addresses it already holds.
-    contact = notice.get("contact") or await repo.contact_for(session, recipient_user_id)
-    if contact is None:
-        raise UnknownRecipient(f"no user {recipient_user_id}")
     if contact.kind == "applicant":
         template = APPLICANT_KEYS.get(template, template)
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     params = stored_params(notice["payload"])
-    render(template, lang, params)
+    if check:
+        render(template, lang, params)
     wanted = set(CHANNELS if channels is None else channels)
     if unknown := wanted - set(CHANNELS):
         raise NotificationError(f"unknown channels: {', '.join(sorted(unknown))}")
@@ -296,6 +302,25 @@ async def enqueue(
         await repo.add_outbox_rows(session, rows)
         return []
     return await repo.insert_outbox_rows(session, rows)
+
+
+async def enqueue_many(session: AsyncSession, notices: list[Notice]) -> None:
+    """Many events at once (a payment run's notices), each with its recipient's ``contact``
+    given so nothing is looked up per notice; written in one statement, skipping repeats."""
+    rows: list[dict[str, object]] = []
+    checked: set[tuple[str, str, frozenset[str]]] = set()
+    for notice in notices:
+        contact = notice.get("contact") or await repo.contact_for(
+            session, notice["recipient_user_id"]
+        )
+        if contact is None:
+            raise UnknownRecipient(f"no user {notice['recipient_user_id']}")
+        # The template renders with this shape of payload: checked once per template,
+        # language and set of parameters, not once per payment.
+        shape = (notice["template"], notice["language"], frozenset(notice["payload"]))
+        rows.extend(_rows(notice, contact, check=shape not in checked))
+        checked.add(shape)
+    await repo.add_outbox_rows(session, rows)
 
 
 def message_view(msg: InAppMessage) -> MessageRead:

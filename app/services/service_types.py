@@ -44,6 +44,10 @@ class ServiceType:
     name = "generic"
     #: Admins edit the service's materials in the catalog (a bundle's come from its routes).
     materials_editable = True
+    #: Applies beside the service's own type rather than instead of it: a concern that cuts
+    #: across kinds of service (a one-off payment through finance for any money decision).
+    #: Its case-engine hooks run after the own type's; the journey's hooks are the own type's.
+    alongside = False
 
     def handles(self, service: Service) -> bool:
         return False
@@ -96,6 +100,58 @@ class ServiceType:
 _GENERIC = ServiceType()
 
 
+class _Together(ServiceType):
+    """A service's own type with the types that apply beside it (``alongside``)."""
+
+    def __init__(self, own: ServiceType, beside: list[ServiceType]) -> None:
+        self.own, self.beside = own, beside
+        self.name = "+".join(t.name for t in [own, *beside])
+        self.materials_editable = own.materials_editable
+
+    def policy_for(self, service: Service, answers: Mapping[str, Any]) -> str | None:
+        return self.own.policy_for(service, answers)
+
+    async def on_draft_opened(self, session: AsyncSession, application: Application) -> None:
+        await self.own.on_draft_opened(session, application)
+
+    async def verified_records(
+        self, session: AsyncSession, service: Service, application: Application
+    ) -> VerifiedRecords:
+        return await self.own.verified_records(session, service, application)
+
+    def explain_questions(
+        self, questions: list[QuestionView], answers: Mapping[str, Any], lang: str
+    ) -> None:
+        self.own.explain_questions(questions, answers, lang)
+
+    async def on_submitted(self, session: AsyncSession, case: Case) -> None:
+        for t in [self.own, *self.beside]:
+            await t.on_submitted(session, case)
+
+    async def before_action(
+        self, session: AsyncSession, case: Case, action: CaseAction, lang: str
+    ) -> None:
+        for t in [self.own, *self.beside]:
+            await t.before_action(session, case, action, lang)
+
+    async def after_transition(
+        self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
+    ) -> None:
+        for t in [self.own, *self.beside]:
+            await t.after_transition(session, case, service, action, now)
+
+    async def extend_view(
+        self,
+        session: AsyncSession,
+        view: CaseRead,
+        case: Case,
+        principal: Principal,
+        lang: str,
+    ) -> None:
+        for t in [self.own, *self.beside]:
+            await t.extend_view(session, view, case, principal, lang)
+
+
 @dataclass
 class Registry:
     """The service types of a process. Static configuration, filled once at start-up, never
@@ -115,11 +171,13 @@ class Registry:
             raise RuntimeError(
                 "service types are not installed: call app.services.wiring.install()"
             )
-        matching = [t for t in self.types if t.handles(service)]
+        matching = [t for t in self.types if not t.alongside and t.handles(service)]
         if len(matching) > 1:
             names = ", ".join(t.name for t in matching)
             raise RuntimeError(f"service {service.code} is claimed by several types: {names}")
-        return matching[0] if matching else _GENERIC
+        own = matching[0] if matching else _GENERIC
+        beside = [t for t in self.types if t.alongside and t.handles(service)]
+        return _Together(own, beside) if beside else own
 
 
 REGISTRY = Registry()

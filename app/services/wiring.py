@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from app.services import service_types
 from app.services.housing.service_type import TalentApartment
+from app.services.payments.service_type import OneOffPayment
 from app.services.settlement.service_type import SettlementBundle
 
 
 def install() -> None:
     service_types.register(SettlementBundle())
     service_types.register(TalentApartment())
+    service_types.register(OneOffPayment())
     service_types.mark_installed()

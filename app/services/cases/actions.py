@@ -12,6 +12,7 @@ from app.domain.principal import Principal
 from app.errors import (
     AppError,
     Conflict,
+    FieldError,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -58,6 +59,7 @@ from app.workflow.errors import (
     WorkflowError,
     WorkflowForbidden,
 )
+from app.workflow.grants import PaymentKind, decided_amount, rules_amount
 from app.workflow.schedules import SCHEDULES, ScheduleEvent, ScheduleKind
 from app.workflow.states import ActorRole, CaseAction
 from app.workflow.transitions import (
@@ -180,8 +182,30 @@ async def act(
     except WorkflowError as exc:
         raise _workflow_error(exc) from exc
     await service_types.for_service(service).before_action(session, case, request.action, lang)
-    await _persist(session, case, service, result, principal, now, request.action)
+    decided = _decided_amount(case, service, request)
+    await _persist(session, case, service, result, principal, now, request.action, decided)
     return await case_view(session, principal, case.id, lang)
+
+
+# The actions that approve a case, and so decide a money decision's amount.
+_MONEY_DECISIONS = frozenset({CaseAction.APPROVE, CaseAction.APPROVE_ON_COMMITMENT})
+
+
+def _decided_amount(case: Case, service: Service, request: CaseActionRequest) -> int | None:
+    """A money decision's amount, decided with the approval (``app.workflow.grants``): the
+    rules' amount unless the approver enters another, never above it."""
+    if request.action not in _MONEY_DECISIONS or service.payment != PaymentKind.ONE_OFF:
+        return None
+    try:
+        return decided_amount(
+            request.amount_cny, rules_amount((case.eligibility_result or {}).get("outputs"))
+        )
+    except WorkflowError as exc:
+        raise ValidationFailed(
+            exc.message,
+            params=exc.details(),
+            field_errors=[FieldError("amount_cny", exc.code, exc.message, exc.details())],
+        ) from exc
 
 
 async def _persist(
@@ -192,6 +216,7 @@ async def _persist(
     principal: Principal | None,
     now: datetime,
     action: CaseAction,
+    decided_amount_cny: int | None = None,
 ) -> None:
     """Writes one transition: the case (version-checked), its event, side effects, audit."""
     after, event = result.case, result.event
@@ -207,6 +232,8 @@ async def _persist(
     }
     if action in (CaseAction.APPROVE, CaseAction.REJECT, CaseAction.NOT_ACCEPT):
         values["decision_reason"] = event.reason
+    if decided_amount_cny is not None:
+        values["decided_amount_cny"] = decided_amount_cny
     if action is CaseAction.ISSUE_RESULT and event.delivery:
         values["result_channel"] = event.delivery.value
     # The status before the move is the event's: ``case`` is refreshed only further down.
@@ -249,6 +276,7 @@ async def _persist(
                 "delivery": event.delivery.value if event.delivery else None,
                 "tracking_number": event.tracking_number,
                 "version": event.version,
+                **({"amount_cny": decided_amount_cny} if decided_amount_cny is not None else {}),
             },
         )
     )

@@ -13,20 +13,20 @@ from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import Entitlement
 from app.models.base import utcnow
-from app.repositories import subsidies as subsidies_repo
+from app.repositories import payment_runs as runs_repo
+from app.repositories.payment_runs import LineState
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.payments import CycleRead
-from app.services import audit, protection
+from app.services import audit, notifications, protection
 from app.services.payments.common import (
     ACCOUNT_CONTEXT,
     add_months,
     mask_name,
-    notify_enrollee,
     require_permission,
 )
 from app.services.payments.cycles import cycle_view, load_cycle
+from app.services.payments.grant_runs import settle_grants
 from app.workflow.payments import (
     BANK_RESULTS,
     ENTITLEMENTS,
@@ -61,21 +61,25 @@ async def batch_file(session: AsyncSession, principal: Principal, cycle_id: uuid
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(columns)
-    for ent, enrolment in await subsidies_repo.entitlements_with_enrolments(session, cycle.id):
-        values = {
-            **payer,
-            "entitlement_id": ent.id,
-            "account_name": mask_name(enrolment.account_name),
-            "amount_cny": ent.amount_cny,
-            "currency": settings.payment_batch_currency,
-            "month": cycle.month.isoformat(),
-            "district": cycle.district,
-        }
-        if "bank_account" in columns:
-            values["bank_account"] = protection.cipher().decrypt(
-                enrolment.bank_account_enc, ACCOUNT_CONTEXT
-            )
-        writer.writerow([values[c] for c in columns])
+    cipher = protection.cipher()
+    fixed = {
+        **payer,
+        "currency": settings.payment_batch_currency,
+        "month": cycle.month.isoformat(),
+        "district": cycle.district,
+    }
+    # Streamed in batches from a server-side cursor: monthly and one-off lines alike.
+    async for batch in runs_repo.bank_rows(session, cycle.id):
+        for row in batch:
+            values: dict[str, object] = {
+                **fixed,
+                "entitlement_id": row.id,
+                "account_name": mask_name(row.account_name),
+                "amount_cny": row.amount_cny,
+            }
+            if "bank_account" in columns:
+                values["bank_account"] = cipher.decrypt(row.bank_account_enc, ACCOUNT_CONTEXT)
+            writer.writerow([values[c] for c in columns])
     await audit.record(
         session,
         "subsidy.batch_exported",
@@ -98,12 +102,12 @@ async def reconcile(
     digest = hashlib.sha256(csv_text.encode()).hexdigest()
     if cycle.result_file_sha256 == digest:
         return await cycle_view(session, cycle)
-    entitlements = {e.id: e for e in await subsidies_repo.entitlements(session, cycle.id)}
+    lines = await runs_repo.line_states(session, cycle.id)
     problems: list[FieldError] = []
-    updates: list[tuple[Entitlement, EntitlementEvent, str, str]] = []
+    updates: list[tuple[LineState, EntitlementEvent, str, str]] = []
     for line, row in enumerate(csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff"))), start=2):
         try:
-            ent = entitlements[uuid.UUID((row.get("entitlement_id") or "").strip())]
+            state = lines[uuid.UUID((row.get("entitlement_id") or "").strip())]
         except (ValueError, KeyError):
             problems.append(
                 FieldError(
@@ -127,7 +131,7 @@ async def reconcile(
             continue
         updates.append(
             (
-                ent,
+                state,
                 EntitlementEvent(status),
                 (row.get("reference") or "").strip()[:60],
                 (row.get("reason") or "").strip()[:200],
@@ -135,30 +139,33 @@ async def reconcile(
         )
     if problems:
         raise ValidationFailed(field_errors=problems)
-    for ent, event, reference, reason in updates:
-        if not ENTITLEMENTS.allows(ent.status, event):
-            continue  # already settled by an earlier file
-        ent.status, ent.bank_reference = ENTITLEMENTS.advance(ent.status, event), reference or None
-        if event is EntitlementEvent.FAILED:
-            ent.failure_reason = reason or None
-            continue
-        enrolment = await subsidies_repo.get_enrolment(session, ent.enrolment_id)
-        assert enrolment is not None
-        # A carried payment settles the month its failed original could not.
-        enrolment.total_paid_cny += ent.amount_cny
-        enrolment.months_paid += 1
-        await notify_enrollee(
-            session,
-            enrolment,
-            "subsidy.payment",
-            {
-                "amount": ent.amount_cny,
-                "period": add_months(enrolment.starts_on, ent.month_index),
-            },
-            dedup=f"payment:{ent.id}",
-        )
+    # Only lines still due are settled: a row an earlier file settled changes nothing.
+    settled = [u for u in updates if ENTITLEMENTS.allows(u[0].status, u[1])]
+    await runs_repo.settle_lines(
+        session,
+        [
+            (
+                state.id,
+                ENTITLEMENTS.advance(state.status, event),
+                reference or None,
+                (reason or None) if event is EntitlementEvent.FAILED else None,
+            )
+            for state, event, reference, reason in settled
+        ],
+    )
+    paid = [state for state, event, _r, _w in settled if event is EntitlementEvent.PAID]
+    # A carried payment settles the month its failed original could not.
+    await runs_repo.credit_enrolments(
+        session, [(s.enrolment_id, s.amount_cny) for s in paid if s.enrolment_id], utcnow()
+    )
+    await _tell_monthly_paid(session, [s.id for s in paid if s.enrolment_id])
+    await settle_grants(
+        session, [(state, event, reason) for state, event, _r, reason in settled if state.grant_id]
+    )
     cycle.result_file_sha256 = digest
-    if all(e.status != EntitlementStatus.DUE for e in entitlements.values()):
+    states = {s.id: s.status for s in lines.values()}
+    states.update({state.id: ENTITLEMENTS.advance(state.status, e) for state, e, _r, _w in settled})
+    if all(status != EntitlementStatus.DUE for status in states.values()):
         # Assigned rather than moved through CYCLES: a later result file for a cycle already
         # reconciled (a correction from the bank) records when it was reconciled again, and
         # reconciled -> reconciled is no move of the table.
@@ -169,7 +176,33 @@ async def reconcile(
         actor=principal,
         object_type="payment_cycle",
         object_id=cycle.id,
-        detail={"rows": len(updates)},
+        detail={"rows": len(updates), "settled": len(settled)},
     )
     await session.flush()
     return await cycle_view(session, cycle)
+
+
+async def _tell_monthly_paid(session: AsyncSession, line_ids: list[uuid.UUID]) -> None:
+    """Each paid month's notice in its beneficiary's language, written in batches with the
+    addresses read in the same query (no lookup per payment)."""
+    for start in range(0, len(line_ids), 5000):
+        notices: list[notifications.Notice] = []
+        for r in await runs_repo.paid_monthly_recipients(session, line_ids[start : start + 5000]):
+            lang = r.language
+            notices.append(
+                notifications.Notice(
+                    recipient_user_id=r.user_id,
+                    template="subsidy.payment",
+                    payload={
+                        "case_number": r.case_number,
+                        "service_name": r.service_zh if lang == "zh" else r.service_en,
+                        "amount": r.amount_cny,
+                        "period": add_months(r.starts_on, r.month_index) if r.starts_on else "",
+                    },
+                    language=lang,
+                    dedup_key=f"payment:{r.line_id}",
+                    case_id=r.case_id,
+                    contact=notifications.Contact(kind=r.user_kind, email=r.email, mobile=r.mobile),
+                )
+            )
+        await notifications.enqueue_many(session, notices)

@@ -14,6 +14,7 @@ from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import N_
 from app.models import Enrolment, Entitlement, PaymentCycle
 from app.models.base import utcnow
+from app.repositories import payment_runs as runs_repo
 from app.repositories import subsidies as subsidies_repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.rules import DecisionStatus, Text, load_library
@@ -27,6 +28,7 @@ from app.services.payments.common import (
     notify_enrollee,
     require_permission,
 )
+from app.services.payments.grant_runs import add_due_grants
 from app.workflow.applications import FactCheckStatus
 from app.workflow.payments import (
     CYCLES,
@@ -35,19 +37,21 @@ from app.workflow.payments import (
     CycleEvent,
     EnrolmentEvent,
     EntitlementEvent,
+    EntitlementStatus,
     PaymentCycleStatus,
 )
 
 
 async def cycle_view(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
-    rows = await subsidies_repo.entitlements(session, cycle.id)
+    lines, total, one_off = await runs_repo.totals(session, cycle.id)
     return CycleRead(
         id=cycle.id,
         district=cycle.district,
         month=cycle.month,
         status=cycle.status,
-        entitlements=len(rows),
-        total_cny=sum(r.amount_cny for r in rows),
+        entitlements=lines,
+        one_off=one_off,
+        total_cny=total,
         maker_user_id=cycle.maker_user_id,
         checker_user_id=cycle.checker_user_id,
     )
@@ -80,7 +84,7 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
     month = first_of_month(month)
     cycle = await subsidies_repo.get_cycle(session, district, month)
     if cycle is not None:
-        return await cycle_view(session, cycle)
+        return await _top_up(session, cycle)
     cycle = PaymentCycle(district=district, month=month)
     try:
         async with session.begin_nested():
@@ -91,7 +95,7 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         existing = await subsidies_repo.get_cycle(session, district, month)
         if existing is None:
             raise
-        return await cycle_view(session, existing)
+        return await _top_up(session, existing)
     enrolments = [
         e
         for e in await subsidies_repo.active_enrolments(session, district)
@@ -120,6 +124,8 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         due.append((enrolment, index))
     due, duplicates = await _once_per_benefit(session, due)
     statuses, checked = _recheck(due, facts, month)
+    rows: list[dict[str, object]] = []
+    now = utcnow()
     for enrolment, index in due:
         # Only the conditions that can lapse (still employed in the district, no home bought,
         # not in a talent apartment, ...) are re-checked, as of this month; windows that
@@ -130,16 +136,22 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
         amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
         if amount > 0:
-            session.add(
-                Entitlement(
-                    cycle_id=cycle.id,
-                    enrolment_id=enrolment.id,
-                    month_index=index,
-                    amount_cny=amount,
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "cycle_id": cycle.id,
+                    "enrolment_id": enrolment.id,
+                    "month_index": index,
+                    "amount_cny": amount,
+                    "status": EntitlementStatus.DUE.value,
                     # What was re-checked before paying, for the maker's review and audit.
-                    detail=checked[enrolment.id],
-                )
+                    "detail": checked[enrolment.id],
+                    "created_at": now,
+                }
             )
+    # Written as rows in one statement per batch: ORM objects for a whole district's month
+    # would cost more to track than to insert.
+    await subsidies_repo.add_entitlements(session, rows)
     for entitlement in failed:
         session.add(
             Entitlement(
@@ -152,6 +164,8 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         )
         entitlement.status = ENTITLEMENTS.advance(entitlement.status, EntitlementEvent.CARRY)
     await session.flush()
+    # One run pays both: the district's one-off grants due join the month's subsidies.
+    grants = await add_due_grants(session, cycle)
     await audit.record(
         session,
         "subsidy.cycle_generated",
@@ -160,10 +174,19 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         object_id=cycle.id,
         detail={
             "month": month.isoformat(),
+            "one_off_grants": grants,
             # Enrolments not paid because the person is paid for the same benefit already.
             **({"duplicates_not_paid": duplicates} if duplicates else {}),
         },
     )
+    return await cycle_view(session, cycle)
+
+
+async def _top_up(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
+    """The month's run exists: computing it again adds no second set of payments, only the
+    one-off grants that became due since, while no maker has reviewed it yet."""
+    if cycle.status == PaymentCycleStatus.COMPUTED:
+        await add_due_grants(session, cycle)
     return await cycle_view(session, cycle)
 
 

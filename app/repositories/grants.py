@@ -1,0 +1,200 @@
+"""Queries for one-off grants paid through finance: the grant per decision, organisations' bank
+accounts, and the set-based statements that put due grants into a payment run."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, literal_column, null, select
+from sqlalchemy import update as sql_update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from app.models import Case, Employer, Entitlement, GrantPayment, OrganisationBankAccount, Service
+from app.models.base import UTCDateTime
+from app.workflow.grants import GRANTS, GrantEvent, GrantStatus
+from app.workflow.payments import ENTITLEMENTS, EntitlementEvent, EntitlementStatus
+
+_INCLUDED = GRANTS.advance(GrantStatus.READY, GrantEvent.INCLUDE)
+_CARRIED = ENTITLEMENTS.advance(EntitlementStatus.FAILED, EntitlementEvent.CARRY)
+
+
+def _new_uuid(dialect: str) -> ColumnElement[uuid.UUID]:
+    """A fresh id made by the database, for rows an INSERT ... SELECT writes."""
+    if dialect == "postgresql":
+        return func.gen_random_uuid()
+    return func.lower(func.hex(func.randomblob(16)))
+
+
+async def add_grant_once(session: AsyncSession, values: dict[str, object]) -> bool:
+    """Inserts the decision's grant unless it has one (``case_id`` is unique); True if added.
+    ON CONFLICT DO NOTHING makes a retried or concurrent approval's follow-up a no-op."""
+    conn = await session.connection()
+    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = build(GrantPayment).values(**values).on_conflict_do_nothing(index_elements=["case_id"])
+    result = await conn.execute(stmt.returning(GrantPayment.id))
+    return result.first() is not None
+
+
+async def grant_for_case(session: AsyncSession, case_id: uuid.UUID) -> GrantPayment | None:
+    stmt = select(GrantPayment).where(GrantPayment.case_id == case_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def lock_grant_for_case(session: AsyncSession, case_id: uuid.UUID) -> GrantPayment | None:
+    stmt = select(GrantPayment).where(GrantPayment.case_id == case_id).with_for_update()
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def grants_of_applicant(
+    session: AsyncSession, applicant_id: uuid.UUID
+) -> list[tuple[GrantPayment, str, Service]]:
+    """The person's grants with their case number and service, newest first."""
+    stmt = (
+        select(GrantPayment, Case.number, Service)
+        .join(Case, Case.id == GrantPayment.case_id)
+        .join(Service, Service.id == GrantPayment.service_id)
+        .where(GrantPayment.applicant_id == applicant_id)
+        .order_by(GrantPayment.created_at.desc())
+    )
+    return [(g, n, s) for g, n, s in await session.execute(stmt)]
+
+
+async def grants_of_organisation(
+    session: AsyncSession, employer_id: uuid.UUID
+) -> list[tuple[GrantPayment, str, Service]]:
+    stmt = (
+        select(GrantPayment, Case.number, Service)
+        .join(Case, Case.id == GrantPayment.case_id)
+        .join(Service, Service.id == GrantPayment.service_id)
+        .where(GrantPayment.organisation_id == employer_id)
+        .order_by(GrantPayment.created_at.desc())
+    )
+    return [(g, n, s) for g, n, s in await session.execute(stmt)]
+
+
+async def employer_name(session: AsyncSession, employer_id: uuid.UUID) -> str | None:
+    stmt = select(Employer.name).where(Employer.id == employer_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def organisation_account(
+    session: AsyncSession, employer_id: uuid.UUID
+) -> OrganisationBankAccount | None:
+    stmt = select(OrganisationBankAccount).where(OrganisationBankAccount.employer_id == employer_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def pay_organisation_into(
+    session: AsyncSession, account: OrganisationBankAccount, now: datetime
+) -> int:
+    """Gives the organisation's account to its grants that may still take one; those waiting
+    for it become ready. Returns how many grants were changed."""
+    open_statuses = sorted(GrantStatus.ACCOUNT_OPEN)
+    stmt = (
+        sql_update(GrantPayment)
+        .where(
+            GrantPayment.organisation_id == account.employer_id,
+            GrantPayment.status.in_(open_statuses),
+        )
+        .values(
+            status=GRANTS.advance(GrantStatus.AWAITING_ACCOUNT, GrantEvent.ACCOUNT_GIVEN),
+            account_name=account.account_name,
+            bank_account_enc=account.bank_account_enc,
+            bank_account_masked=account.bank_account_masked,
+            updated_at=now,
+        )
+    )
+    result = await session.execute(stmt, execution_options={"synchronize_session": False})
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def add_grants_to_cycle(
+    session: AsyncSession, cycle_id: uuid.UUID, district: str, now: datetime
+) -> int:
+    """Puts the district's ready grants into the run, in three statements whatever their number:
+    a grant paid before and failed gets a line carrying its failed one, a grant never in a run
+    gets its own line, and every grant with a line in this run is marked as in it.
+
+    The unique indexes on lines (one own line per grant, one carry per failed line) make a
+    second or concurrent run add nothing: ON CONFLICT DO NOTHING skips what another
+    transaction already wrote (PostgreSQL waits for it to commit first)."""
+    conn = await session.connection()
+    dialect = conn.dialect.name
+    build = pg_insert if dialect == "postgresql" else sqlite_insert
+    stamp = literal(now, UTCDateTime())
+    ready = and_(GrantPayment.district == district, GrantPayment.status == GrantStatus.READY)
+    columns = [
+        "id",
+        "cycle_id",
+        "grant_id",
+        "month_index",
+        "amount_cny",
+        "status",
+        "carried_from_id",
+        "detail",
+        "created_at",
+    ]
+    failed = aliased(Entitlement)
+    carry: Any = (
+        select(
+            _new_uuid(dialect),
+            literal(cycle_id),
+            GrantPayment.id,
+            literal(0),
+            GrantPayment.amount_cny,
+            literal(EntitlementStatus.DUE.value),
+            failed.id,
+            literal_column("'{}'"),
+            stamp,
+        )
+        .join(failed, failed.grant_id == GrantPayment.id)
+        .where(ready, failed.status == EntitlementStatus.FAILED)
+    )
+    carried = await conn.execute(
+        build(Entitlement)
+        .from_select(columns, carry)
+        .on_conflict_do_nothing()
+        .returning(Entitlement.carried_from_id)
+    )
+    carried_ids = [row[0] for row in carried]
+    if carried_ids:
+        for start in range(0, len(carried_ids), 1000):
+            await conn.execute(
+                sql_update(Entitlement)
+                .where(
+                    Entitlement.id.in_(carried_ids[start : start + 1000]),
+                    Entitlement.status == EntitlementStatus.FAILED,
+                )
+                .values(status=_CARRIED)
+            )
+    own: Any = select(
+        _new_uuid(dialect),
+        literal(cycle_id),
+        GrantPayment.id,
+        literal(0),
+        GrantPayment.amount_cny,
+        literal(EntitlementStatus.DUE.value),
+        null(),
+        literal_column("'{}'"),
+        stamp,
+    ).where(ready, ~exists().where(Entitlement.grant_id == GrantPayment.id))
+    await conn.execute(build(Entitlement).from_select(columns, own).on_conflict_do_nothing())
+    included = await conn.execute(
+        sql_update(GrantPayment)
+        .where(
+            ready,
+            GrantPayment.id.in_(
+                select(Entitlement.grant_id).where(
+                    Entitlement.cycle_id == cycle_id,
+                    Entitlement.status == EntitlementStatus.DUE,
+                )
+            ),
+        )
+        .values(status=_INCLUDED, updated_at=now)
+    )
+    return int(getattr(included, "rowcount", 0) or 0)

@@ -1,0 +1,112 @@
+"""One-off grants paid through finance: an approved money decision (an exam fee reimbursed, a
+skills subsidy, an organisation's grant) becomes one payable entitlement, ``grant_payment``.
+
+``GrantStatus`` is ``grant_payment.status``. A grant waits for the beneficiary's bank account,
+is taken into the next monthly payment run beside the rent subsidies (one line of
+``subsidy_entitlement``), and is paid, or retried once in the following run, or returned to
+the case when the bank fails it again (the beneficiary gives another account and it is ready
+again). ``decided_amount`` is the approver's amount checked against the rules' amount.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
+
+from app.i18n import N_
+from app.workflow.errors import InvalidStatusChange, WorkflowInvalid
+from app.workflow.lifecycle import Lifecycle
+from app.workflow.states import CaseAction
+
+
+class PaymentKind(StrEnum):
+    """The catalog's ``payment`` key: how an approved case of the service is paid."""
+
+    ONE_OFF = "one_off"  # one payable entitlement for the decided amount
+
+
+class GrantStatus(StrEnum):
+    AWAITING_ACCOUNT = "awaiting_account"  # the beneficiary has not given a bank account
+    READY = "ready"  # the next payment run takes it
+    IN_RUN = "in_run"  # a line of a payment run, awaiting the bank's result
+    PAID = "paid"
+    RETURNED = "returned"  # the bank failed it twice: back to the case for another account
+    CANCELLED = "cancelled"  # the approval was revoked before the grant was paid
+
+    FINAL: ClassVar[frozenset[GrantStatus]]
+    # The beneficiary may give (or change) the account paid into.
+    ACCOUNT_OPEN: ClassVar[frozenset[GrantStatus]]
+
+
+GrantStatus.FINAL = frozenset({GrantStatus.PAID, GrantStatus.CANCELLED})
+GrantStatus.ACCOUNT_OPEN = frozenset(
+    {GrantStatus.AWAITING_ACCOUNT, GrantStatus.READY, GrantStatus.RETURNED}
+)
+
+
+class GrantEvent(StrEnum):
+    ACCOUNT_GIVEN = "account_given"
+    INCLUDE = "include"  # a payment run took it
+    PAID = "paid"  # the bank's result file
+    RETRY = "retry"  # the bank failed it the first time: the next run tries again
+    RETURN = "return"  # failed again: returned to the case
+    CANCEL = "cancel"  # the approval was revoked; a grant already in a run is left to the bank
+
+
+class InvalidGrantChange(InvalidStatusChange):
+    code = "grant_payment_settled"
+    message = N_("This payment has moved on; reload the page.")
+    lifecycle = "grant_payment"
+
+
+GRANTS: Lifecycle[GrantStatus, GrantEvent] = Lifecycle(
+    GrantStatus,
+    GrantEvent,
+    {
+        (GrantStatus.AWAITING_ACCOUNT, GrantEvent.ACCOUNT_GIVEN): GrantStatus.READY,
+        (GrantStatus.READY, GrantEvent.ACCOUNT_GIVEN): GrantStatus.READY,
+        (GrantStatus.RETURNED, GrantEvent.ACCOUNT_GIVEN): GrantStatus.READY,
+        (GrantStatus.READY, GrantEvent.INCLUDE): GrantStatus.IN_RUN,
+        (GrantStatus.IN_RUN, GrantEvent.PAID): GrantStatus.PAID,
+        (GrantStatus.IN_RUN, GrantEvent.RETRY): GrantStatus.READY,
+        (GrantStatus.IN_RUN, GrantEvent.RETURN): GrantStatus.RETURNED,
+        (GrantStatus.AWAITING_ACCOUNT, GrantEvent.CANCEL): GrantStatus.CANCELLED,
+        (GrantStatus.READY, GrantEvent.CANCEL): GrantStatus.CANCELLED,
+        (GrantStatus.RETURNED, GrantEvent.CANCEL): GrantStatus.CANCELLED,
+    },
+    GrantStatus.FINAL,
+    InvalidGrantChange,
+)
+
+
+class AmountRefused(WorkflowInvalid):
+    code = "invalid_amount"
+    message = N_("Enter the amount decided, a whole number of yuan above zero.")
+
+
+class AmountAboveRules(WorkflowInvalid):
+    code = "amount_above_rules"
+    message = N_("The amount decided cannot be more than the {rules_amount} yuan the rules give.")
+
+
+def rules_amount(outputs: object) -> int | None:
+    """The amount the policy's formula gave (``amount_cny`` among the eligibility outputs), or
+    None when the policy gives none."""
+    if not isinstance(outputs, dict):
+        return None
+    value = outputs.get("amount_cny")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        return None
+    return int(value)
+
+
+def decided_amount(requested: int | None, from_rules: int | None) -> int:
+    """The amount an approver decides: the rules' amount by default; an amount they enter must
+    be a whole positive number of yuan and not above the rules' amount (any, where the policy
+    gives none)."""
+    amount = requested if requested is not None else from_rules
+    if amount is None or isinstance(amount, bool) or amount <= 0:
+        raise AmountRefused(CaseAction.APPROVE)
+    if from_rules is not None and amount > from_rules:
+        raise AmountAboveRules(CaseAction.APPROVE, rules_amount=from_rules)
+    return amount
