@@ -75,6 +75,11 @@ def test_text_in_the_other_language_is_found_unless_marked() -> None:
     # The language switcher is marked lang="zh-CN"; names of demo people are data.
     marked = [Run("中文", "zh", False, 0), *runs("Signed in as 李伟 (li.wei@demo.example.cn)")]
     assert wrong_language(marked, "en") == []
+    # A quotation is in its source's language.
+    quote = Run(
+        "| Jul 2024 – Jun 2025 | average monthly wage of the year before |", "zh", False, 0, True
+    )
+    assert wrong_language([quote], "zh") == []
     # Acronyms read the same in Chinese.
     assert wrong_language(runs("上传 PDF 或 JPG 文件（最大 10 MB）", lang="zh"), "zh") == []
 
