@@ -7,7 +7,7 @@ PG_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test install install-dev lint typecheck imports test-sqlite test-postgres \
+.PHONY: run stop reset-demo test install install-dev lint typecheck imports test-sqlite test-postgres \
         test-faults test-browser browser-deps i18n bench clean
 
 $(VENV)/.installed-run: pyproject.toml
@@ -24,13 +24,31 @@ install: $(VENV)/.installed-run
 install-dev: $(VENV)/.installed-dev
 
 ## Start the portal on the embedded SQLite database with demo data: http://127.0.0.1:8000
+## E-mails and SMS are written to var/outbox/ (one JSON file each). Stop: Ctrl-C, or `make stop`.
 run: install
 	$(VENV)/bin/talent-portal migrate
 	$(VENV)/bin/talent-portal demo
 	@echo "Outside-system simulator on http://127.0.0.1:$(SIMULATOR_PORT) (identity, social insurance, degrees, hukou)"
+	@echo "E-mails and SMS land in var/outbox/. Stop with Ctrl-C (or make stop from another terminal)."
+	mkdir -p var
 	$(PY) -m simulator --host 127.0.0.1 --port $(SIMULATOR_PORT) & sim=$$!; \
-	trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/talent-portal serve --host 127.0.0.1 --port 8000
+	trap 'kill $$sim $$portal 2>/dev/null; rm -f var/run.pids' EXIT INT TERM; \
+	TALENT_NOTIFY_SMS_ENABLED=$${TALENT_NOTIFY_SMS_ENABLED:-true} \
+	  $(VENV)/bin/talent-portal serve --host 127.0.0.1 --port 8000 & portal=$$!; \
+	echo "$$portal $$sim" > var/run.pids; \
+	wait $$portal || [ $$? -eq 143 ]
+
+## Stop a portal started with `make run` (in the background or in another terminal).
+stop:
+	@if [ -f var/run.pids ]; then kill $$(cat var/run.pids) 2>/dev/null || true; rm -f var/run.pids; \
+	  echo "portal and simulator stopped"; else echo "no portal started by make run is running"; fi
+
+## Delete the embedded SQLite database, uploads and outbox; migrate and load the demo data again.
+reset-demo: install
+	@if [ -f var/run.pids ]; then echo "the portal is running: make stop first"; exit 1; fi
+	$(PY) scripts/reset_demo.py
+	$(VENV)/bin/talent-portal migrate
+	$(VENV)/bin/talent-portal demo
 
 ## The whole suite: lint, types, architecture, SQLite, PostgreSQL, real browser.
 test: install-dev lint typecheck imports test-sqlite test-postgres test-faults test-browser
@@ -68,9 +86,13 @@ test-faults: install-dev
 	  echo; echo "!!!!! PostgreSQL unreachable at $(PG_URL): fault tests SKIPPED !!!!!"; echo; \
 	fi
 
+## Playwright tests on SQLite; then the crawl of every page by every role on PostgreSQL
+## (report: var/crawl/report.txt, screenshots of failing pages: var/screenshots/crawl-*).
 test-browser: install-dev
 	@if bash scripts/browser-deps.sh; then \
-	  $(PY) -m pytest tests/browser -q -p no:cacheprovider; \
+	  $(PY) -m pytest tests/browser -q -p no:cacheprovider --ignore=tests/browser/test_crawl.py \
+	  && TEST_BROWSER_PG_URL="$(PG_URL)" $(PY) -m pytest tests/browser/test_crawl.py -q \
+	       -p no:cacheprovider -n 2; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "FAIL: browser tests are mandatory under CI=true (chromium missing)."; exit 1; \
 	else \

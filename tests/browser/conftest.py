@@ -1,5 +1,6 @@
-"""A real portal server (uvicorn, fresh migrated SQLite with demo data) and Debian's chromium
-driven by Playwright. Screenshots go to var/screenshots/."""
+"""A real portal server (uvicorn, a fresh migrated database with demo data: SQLite, or PostgreSQL
+for ``pg_server``) and Debian's chromium driven by Playwright. Screenshots go to
+var/screenshots/."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from tests.dbutil import DEFAULT_PG, fresh_database
 from tests.support.simulator import RunningSimulator, running_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,13 +40,15 @@ def simulator() -> Iterator[RunningSimulator]:
         yield sim
 
 
-@pytest.fixture(scope="session")
-def server(simulator: RunningSimulator) -> Iterator[str]:
-    tmp = tempfile.mkdtemp(prefix="talent-browser-")
+@contextmanager
+def serving(simulator: RunningSimulator, database_url: str, files: str) -> Iterator[str]:
+    """A portal server on ``database_url`` (migrated, demo data loaded), its files under
+    ``files``; yields its base URL."""
     env = {
         **os.environ,
-        "TALENT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/portal.db",
-        "TALENT_UPLOAD_DIR": f"{tmp}/uploads",
+        "TALENT_DATABASE_URL": database_url,
+        "TALENT_UPLOAD_DIR": f"{files}/uploads",
+        "TALENT_OUTBOX_DIR": f"{files}/outbox",
         "TALENT_ENVIRONMENT": "development",
         "TALENT_LOG_LEVEL": "WARNING",
         "TALENT_VERIFICATION_RETRY_SECONDS": "2",
@@ -52,7 +57,6 @@ def server(simulator: RunningSimulator) -> Iterator[str]:
             for system in ("identity", "social_insurance", "degrees", "hukou")
         },
     }
-    os.environ["TALENT_BROWSER_DB"] = f"{tmp}/portal.db"
     cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
@@ -77,7 +81,7 @@ def server(simulator: RunningSimulator) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
@@ -87,9 +91,38 @@ def server(simulator: RunningSimulator) -> Iterator[str]:
     else:
         proc.kill()
         raise RuntimeError("portal did not start: " + (proc.stderr.read() or b"").decode()[-2000:])
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(simulator: RunningSimulator) -> Iterator[str]:
+    """The portal on a fresh SQLite file (the journeys read its outbox: ``emailed_link``)."""
+    tmp = tempfile.mkdtemp(prefix="talent-browser-")
+    os.environ["TALENT_BROWSER_DB"] = f"{tmp}/portal.db"
+    with serving(simulator, f"sqlite+aiosqlite:///{tmp}/portal.db", tmp) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def pg_server(simulator: RunningSimulator) -> Iterator[str]:
+    """The portal on a fresh PostgreSQL database (``TEST_BROWSER_PG_URL``, by default the
+    server on 127.0.0.1:5432), created for the session and dropped after it. Unreachable, it
+    is a failure under ``CI=true`` and a loud skip elsewhere."""
+    requested = os.environ.get("TEST_BROWSER_PG_URL", DEFAULT_PG)
+    tmp = tempfile.mkdtemp(prefix="talent-browser-pg-")
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(fresh_database(requested))
+        except RuntimeError as exc:
+            message = f"PostgreSQL is required for this browser test: {exc}"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message + " (CI=true: never skipped)")
+            pytest.skip("!!!!! " + message + ": SKIPPED !!!!!")
+        yield stack.enter_context(serving(simulator, url, tmp))
 
 
 @pytest.fixture(scope="session")
