@@ -17,6 +17,7 @@ from app.models.cases import (
     SupplementRequest,
 )
 from app.models.catalog import CalendarDay, CalendarRevision, Service
+from app.models.claims import ClaimLine
 from app.models.documents import Document
 from app.models.held_forms import HeldForm
 from app.models.housing import (
@@ -57,6 +58,7 @@ __all__ = [
     "HeldForm",
     "Case",
     "CaseCounter",
+    "ClaimLine",
     "CaseDocument",
     "CaseEvent",
     "CaseNote",

@@ -52,6 +52,8 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     benefit: Mapped[str | None] = mapped_column(String(40))
     # Set on the department steps of a bundle: they are never applied for on their own.
     part_of: Mapped[str | None] = mapped_column(String(60))
+    # Filed by an organisation's users (employer workspace), never by a person.
+    for_organisations: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
 
 

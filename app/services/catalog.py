@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -61,6 +61,11 @@ class ServiceSpec(BaseModel):
     # A benefit one person holds once at a time across the services that name it (one open
     # application, one current enrolment): enforced at submission and by the database.
     benefit: str | None = Field(default=None, max_length=40)
+    # A one-off money decision paid through finance: the approved case's decided amount
+    # becomes one payable entitlement (to the organisation, for an organisation's case).
+    payment: Literal["one_off"] | None = None
+    # Filed by an organisation from the employer workspace, never by a person.
+    organisation: bool = False
 
     @field_validator("facts")
     @classmethod
@@ -192,6 +197,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     needs_employer_confirmation=spec.needs_employer_confirmation,
                     part_of=spec.part_of,
                     benefit=spec.benefit,
+                    for_organisations=spec.organisation,
                 )
             )
             added += 1

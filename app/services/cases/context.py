@@ -57,7 +57,8 @@ def snapshot(case: Case) -> CaseSnapshot:
         id=str(case.id),
         status=CaseStatus(case.status),
         version=case.version,
-        applicant_id=str(case.applicant_id),
+        # An organisation's own application: the organisation is the party who filed it.
+        applicant_id=str(case.applicant_id or f"organisation:{case.organisation_id}"),
         employer_id=str(case.employer_id) if case.employer_id else None,
         employer_confirmed=case.employer_confirmed,
         pending_materials=tuple(case.pending_materials),
@@ -150,5 +151,9 @@ async def staff_name(session: AsyncSession, staff_id: uuid.UUID | None) -> str |
 
 
 async def applicant_name(session: AsyncSession, case: Case) -> str:
+    """The person who applied, or the organisation that filed its own application."""
+    if case.applicant_id is None:
+        organisation = await accounts_repo.get_employer(session, case.organisation_id)
+        return organisation.name if organisation else ""
     applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
     return applicant.full_name if applicant else ""
