@@ -233,3 +233,131 @@ class TestTheDatabaseRefusesASecondClaim:
             with pytest.raises(IntegrityError):
                 await session.flush()
             await session.rollback()
+
+
+class TestPlansAndDesignations:
+    @pytest.mark.parametrize(
+        ("district", "code", "amount"),
+        [
+            ("yangpu", "chief_technician_studio", 100000),
+            ("changning", "chief_technician_studio", 100000),
+            ("yangpu", "postdoc_workstation", 200000),
+            ("changning", "postdoc_workstation", 200000),
+        ],
+    )
+    async def test_plan_review_and_funding_decision(
+        self, client: httpx.AsyncClient, sessionmaker: SM, district: str, code: str, amount: int
+    ) -> None:
+        org = await organisation(client, sessionmaker, district)
+        missing = await file(client, org, service_code=code)
+        assert missing.status_code == 422
+        r = await file(client, org, service_code=code, plan="工作室三年计划 / three-year plan")
+        assert r.status_code == 201, r.text
+        case = r.json()
+        assert case["decided_amount_cny"] == amount
+        assert case["eligibility"]["outputs"]["amount_cny"] == amount
+        decided = await decide(client, sessionmaker, case)
+        assert decided["status"] == "approved"
+        assert any(
+            a["value"] == "工作室三年计划 / three-year plan" for a in decided["answers_display"]
+        )
+
+    async def test_an_organisation_of_another_district_may_not_file(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        org = await organisation(client, sessionmaker, "changning")
+        r = await file(client, org, service_code="employer_exam_fee_claim", lines=[exam_line()])
+        assert r.status_code == 404  # not a service of its district
+
+
+class TestInternshipBases:
+    async def test_designation_then_one_subsidy_claim_per_month(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        org = await organisation(client, sessionmaker, "changning")
+        month = f.local_today().strftime("%Y-%m")
+        interns = [{"id_number": f.resident_id(), "name": "实习生"} for _ in range(3)]
+        early = await file(
+            client, org, service_code="internship_subsidy_claim", month=month, lines=interns
+        )
+        assert early.status_code == 409  # not a designated base yet
+        base = await file(client, org, service_code="youth_internship_base", plan="基地方案")
+        assert base.status_code == 201, base.text
+        assert base.json()["decided_amount_cny"] is None
+        await decide(client, sessionmaker, base.json())
+        claim = await file(
+            client, org, service_code="internship_subsidy_claim", month=month, lines=interns
+        )
+        assert claim.status_code == 201, claim.text
+        assert claim.json()["decided_amount_cny"] == 3 * 2000
+        assert (await decide(client, sessionmaker, claim.json()))["status"] == "approved"
+        other = [{"id_number": f.resident_id(), "name": "另一位"}]
+        again = await file(
+            client, org, service_code="internship_subsidy_claim", month=month, lines=other
+        )
+        assert again.status_code == 409
+        assert claim.json()["number"] in again.json()["detail"]
+        future = await file(
+            client, org, service_code="internship_subsidy_claim", month="2999-01", lines=other
+        )
+        assert future.status_code == 422
+
+
+class TestRecruitmentRewards:
+    async def test_checked_against_the_portals_records_and_rewarded_once(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        agency = await organisation(client, sessionmaker, "yangpu", "猎头公司")
+        settled = await settled_person(client, sessionmaker, "yangpu")
+        elsewhere = await settled_person(client, sessionmaker, "changning")
+        lines = [
+            {"id_number": settled, "name": "落户人才"},
+            {"id_number": elsewhere, "name": "外区人才"},
+            {"id_number": f.resident_id(), "name": "无记录"},
+        ]
+        report = await client.post(
+            "/api/v1/employer/claims/check",
+            headers=agency,
+            json={"service_code": "recruitment_reward", "lines": lines},
+        )
+        assert [bool(ln["errors"]) for ln in report.json()["lines"]] == [False, True, True]
+        r = await file(
+            client, agency, service_code="recruitment_reward", lines=lines, save_valid_only=True
+        )
+        assert r.status_code == 201, r.text
+        assert r.json()["decided_amount_cny"] == 5000
+        assert (await decide(client, sessionmaker, r.json()))["status"] == "approved"
+        second = await organisation(client, sessionmaker, "yangpu", "另一猎头")
+        again = await file(client, second, service_code="recruitment_reward", lines=lines[:1])
+        assert again.status_code == 409
+        assert r.json()["number"] in again.json()["detail"]
+
+
+class TestScoping:
+    async def test_another_organisation_or_district_cannot_read_the_claim(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        org = await organisation(client, sessionmaker, "yangpu")
+        r = await file(client, org, service_code="employer_exam_fee_claim", lines=[exam_line()])
+        case_id = r.json()["id"]
+        other = await organisation(client, sessionmaker, "yangpu", "别家")
+        assert (
+            await client.get(f"/api/v1/employer/claims/{case_id}", headers=other)
+        ).status_code == 404
+        assert (await client.get("/api/v1/employer/claims", headers=other)).json() == []
+        officer = await staff(client, sessionmaker, "changning", ["reviewer"], "hr_bureau")
+        assert (
+            await client.get(f"/api/v1/staff/cases/{case_id}", headers=officer)
+        ).status_code == 404
+        own = await staff(client, sessionmaker, "yangpu", ["reviewer"], "hr_bureau")
+        seen = await client.get(f"/api/v1/staff/cases/{case_id}", headers=own)
+        assert seen.status_code == 200
+        assert seen.json()["applicant_name"] == "测试科技"
+        person = await f.register_and_login(client, f.domestic_payload())
+        assert (
+            await client.get(f"/api/v1/employer/claims/{case_id}", headers=person.headers)
+        ).status_code == 403
+
+    async def test_people_do_not_see_organisation_services(self, client: httpx.AsyncClient) -> None:
+        services = (await client.get("/api/v1/services", params={"district": "yangpu"})).json()
+        assert "employer_exam_fee_claim" not in {s["code"] for s in services}

@@ -36,6 +36,7 @@ def test_installing_twice_registers_each_type_once() -> None:
     wiring.install()
     wiring.install()
     assert sorted(t.name for t in service_types.REGISTRY.types) == [
+        "organisation_claim",
         "settlement_bundle",
         "talent_apartment",
     ]

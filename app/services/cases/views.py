@@ -137,6 +137,8 @@ async def case_view(
     own_application = (
         principal.employer_id is not None and case.organisation_id == principal.employer_id
     )
+    if own_application:
+        view.eligibility = case.eligibility_result
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None or own_application:
         view.notes = [

@@ -270,3 +270,21 @@ def _refuse_repeats(lines: list[CheckedLine], lang: str) -> None:
             )
         else:
             first[line.key] = line.line
+
+
+def decode_csv(data: bytes) -> str:
+    """A CSV file's text: UTF-8 (with or without the mark Excel writes), else GB 18030, the
+    encoding Chinese spreadsheets save in."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            return data.decode("gb18030")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(
+                field_errors=[
+                    FieldError(
+                        "file", "encoding", N_("Save the file as CSV (UTF-8) and try again.")
+                    )
+                ]
+            ) from exc
