@@ -361,3 +361,69 @@ class TestScoping:
     async def test_people_do_not_see_organisation_services(self, client: httpx.AsyncClient) -> None:
         services = (await client.get("/api/v1/services", params={"district": "yangpu"})).json()
         assert "employer_exam_fee_claim" not in {s["code"] for s in services}
+
+
+async def person_exam_fee_draft(
+    client: httpx.AsyncClient, certificate: str
+) -> tuple[f.ApiUser, str]:
+    """A person's own exam-fee claim for ``certificate``, ready to submit."""
+    from tests.integration.test_cases_api import new_draft, upload
+
+    user, draft = await new_draft(client, "yangpu", "exam_fee_reimbursement")
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}",
+        headers=user.headers,
+        json={
+            "answers": {
+                "employer_district": "yangpu",
+                "employer_type": "enterprise",
+                "certificate_level": 3,
+                "certificate_date": (f.local_today() - timedelta(days=30)).isoformat(),
+                "exam_fee_paid_cny": 450,
+                "certificate_number": certificate,
+            },
+            "documents": {
+                "id_document": await upload(client, user, "id_card"),
+                "exam_fee_receipt": await upload(client, user, "exam_fee_receipt"),
+                "employment_contract": await upload(client, user, "employment_contract"),
+            },
+        },
+    )
+    assert r.status_code == 200, r.text
+    return user, str(draft["id"])
+
+
+class TestPersonAndEmployerClaimTheSameCertificateOnce:
+    async def test_the_persons_claim_refuses_the_employers_line(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        certificate = f"CERT-{uuid.uuid4().hex[:10]}"
+        user, draft = await person_exam_fee_draft(client, certificate)
+        own = await f.submit_application(client, user, draft)
+        org = await organisation(client, sessionmaker, "yangpu")
+        line = exam_line(certificate_number=certificate.lower())
+        r = await file(client, org, service_code="employer_exam_fee_claim", lines=[line])
+        assert r.status_code == 409
+        assert own["case"]["number"] in r.json()["detail"]
+
+    async def test_the_employers_line_refuses_the_persons_claim(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        certificate = f"CERT-{uuid.uuid4().hex[:10]}".upper()
+        org = await organisation(client, sessionmaker, "yangpu")
+        filed = await file(
+            client,
+            org,
+            service_code="employer_exam_fee_claim",
+            lines=[exam_line(certificate_number=certificate)],
+        )
+        assert filed.status_code == 201, filed.text
+        user, draft = await person_exam_fee_draft(client, certificate)
+        r = await client.post(
+            f"/api/v1/applications/{draft}/submit",
+            headers={**user.headers, "Idempotency-Key": uuid.uuid4().hex},
+            json={"declaration": True, "sensitive_consent": True},
+        )
+        assert r.status_code == 409
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert filed.json()["number"] in r.json()["detail"]

@@ -226,10 +226,25 @@ async def file(
         rows.append(_claim_level(case, BASE_MONTH, f"{organisation.id}:{month}", {"month": month}))
     if request_key is not None:
         rows.append(_claim_level(case, REQUEST, request_key, {}))
+    await claim_once(session, rows, case)
+    return await case_view(session, principal, case.id, lang)
+
+
+async def claim_once(session: AsyncSession, rows: list[ClaimLine], case: Case) -> None:
+    """Writes a claim's lines; a certificate, person or month another case claims already
+    (checked here, and by the unique constraint for what races past) refuses the whole claim
+    (409, naming that case)."""
+    for kind in {row.kind for row in rows}:
+        keys = [row.claim_key for row in rows if row.kind == kind and row.claim_key]
+        held = await claims_repo.claimed(session, kind, keys)
+        if held:
+            raise Conflict(
+                N_("Already claimed in case {case}: nothing was saved."),
+                params={"case": ", ".join(sorted(set(held.values())))},
+            )
     refused = await claims_repo.add_lines(session, rows)
     if refused is not None:
         await _refuse_claimed(session, rows, case)
-    return await case_view(session, principal, case.id, lang)
 
 
 def _claim_level(case: Case, kind: str, key: str, details: dict[str, object]) -> ClaimLine:
