@@ -84,7 +84,7 @@ async def file(client: httpx.AsyncClient, headers: dict[str, str], **body: Any) 
 async def settled_person(client: httpx.AsyncClient, sm: SM, district: str) -> str:
     """A person the portal granted settlement in ``district``: their ID number."""
     number = f.resident_id()
-    user = await f.register_and_login(client, f.domestic_payload(id_number=number))
+    await f.register_and_login(client, f.domestic_payload(id_number=number))
     async with sm() as session, session.begin():
         service = (
             await session.execute(
@@ -100,7 +100,6 @@ async def settled_person(client: httpx.AsyncClient, sm: SM, district: str) -> st
                 )
             )
         ).scalar_one()
-        assert str(applicant.id) == user.account["applicant"]["id"] or True
         session.add(
             Case(
                 number=f"T-{uuid.uuid4().hex[:12]}",
