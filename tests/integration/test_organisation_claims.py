@@ -426,3 +426,25 @@ class TestPersonAndEmployerClaimTheSameCertificateOnce:
         assert r.status_code == 409
         assert r.headers["content-type"].startswith("application/problem+json")
         assert filed.json()["number"] in r.json()["detail"]
+
+
+class TestStaffPages:
+    async def test_the_staff_case_page_names_the_organisation_and_the_queue_lists_the_claim(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        from tests.integration.test_audit import page_login
+
+        org = await organisation(client, sessionmaker, "yangpu", "杨浦示范企业")
+        r = await file(client, org, service_code="employer_exam_fee_claim", lines=[exam_line()])
+        case_id = r.json()["id"]
+        window = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["window_clerk"], department="service_center"
+        )
+        client.cookies.clear()
+        await page_login(client, window)
+        page = await client.get(f"/staff/cases/{case_id}")
+        assert page.status_code == 200, page.text
+        assert "杨浦示范企业" in page.text
+        queue = await client.get("/staff/cases")
+        assert queue.status_code == 200
+        assert r.json()["number"] in queue.text

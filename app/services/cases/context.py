@@ -104,9 +104,11 @@ async def employer_for(
 
 
 def message_payload(case: Case, service: Service, lang: str) -> dict[str, Any]:
-    """Values the message templates fill in, in the recipient's language."""
+    """Values the message templates fill in, in the recipient's language. An organisation's
+    own application links to its page in the employer workspace."""
+    page = "employer/claims" if case.organisation_id is not None else "cases"
     return {
-        "url": f"{get_settings().base_url.rstrip('/')}/cases/{case.id}",
+        "url": f"{get_settings().base_url.rstrip('/')}/{page}/{case.id}",
         "case_number": case.number,
         "service_name": localized(service, "name", lang),
         "deadline": case.deadline_date,
