@@ -29,7 +29,10 @@ _CASES = (Permission.HANDLE_CASES,)
 # only they have cases of their own; others would always find "My cases" empty.
 _WORKS_CASES = (Permission.HANDLE_WINDOW, Permission.REVIEW_CASES, Permission.APPROVE_CASES)
 
-_EMPLOYER = (NavItem("/employer/cases", N_("Employment confirmations")),)
+_EMPLOYER = (
+    NavItem("/employer", N_("Organisation workspace")),
+    NavItem("/employer/cases", N_("Employment confirmations")),
+)
 _APPLICANT = (
     NavItem("/cases", N_("My applications")),
     NavItem("/wallet", N_("Document wallet")),

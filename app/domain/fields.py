@@ -21,7 +21,9 @@ from app.workflow.bundle import ROUTE_LABELS, SettlementRoute
 class ExtraField:
     label: str
     help: str
-    type: str  # "uscc" | "enum" | "bool" | "int" | "person_id": the question pages render by type
+    # "uscc" | "enum" | "bool" | "int" | "person_id" | "certificate": the question pages render
+    # by type (a certificate number is plain text)
+    type: str
     values: tuple[tuple[str, str], ...] = ()  # (code, label msgid) for enums
     # Only the children count is numeric; its message names these bounds.
     minimum: int | None = None
@@ -58,6 +60,16 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
         "int",
         minimum=0,
         maximum=6,
+    ),
+    # The exam-fee reimbursement's certificate: reimbursed once, whoever claims it (the person
+    # or their employer's batch claim).
+    "certificate_number": ExtraField(
+        N_("Certificate number"),
+        N_(
+            "As printed on the certificate. A certificate's exam fee is reimbursed once, "
+            "whether you or your employer claims it."
+        ),
+        "certificate",
     ),
     SPOUSE_FIELD: ExtraField(
         N_("If you are married: your spouse's ID card or passport number"),
@@ -99,6 +111,9 @@ def field_error(name: str, value: Any) -> str | None:
                 "Enter a valid 18-character ID card number (check the last character) "
                 "or a passport number of 5 to 20 letters and digits."
             )
+    elif spec.type == "certificate":
+        if not (isinstance(value, str) and 1 <= len(value.strip()) <= 60):
+            return N_("Enter the certificate number.")
     elif spec.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             return N_("Enter a whole number.")

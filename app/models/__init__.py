@@ -17,6 +17,7 @@ from app.models.cases import (
     SupplementRequest,
 )
 from app.models.catalog import CalendarDay, CalendarRevision, Service
+from app.models.claims import ClaimLine
 from app.models.documents import Document
 from app.models.grants import GrantPayment, OrganisationBankAccount
 from app.models.held_forms import HeldForm
@@ -61,6 +62,7 @@ __all__ = [
     "OrganisationBankAccount",
     "Case",
     "CaseCounter",
+    "ClaimLine",
     "CaseDocument",
     "CaseEvent",
     "CaseNote",

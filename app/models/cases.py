@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -84,6 +85,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
         unique_where(
             "uq_service_case_open_benefit", "applicant_id", "benefit", where=OPEN_BENEFIT_CASE
         ),
+        # A case has one party who filed it: a person or an organisation, never both.
+        CheckConstraint("(applicant_id IS NULL) <> (organisation_id IS NULL)", name="one_party"),
     )
 
     number: Mapped[str] = mapped_column(String(30), unique=True)
@@ -92,7 +95,8 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     application_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("application.id"), unique=True
     )
-    applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"), index=True)
+    # None on an organisation's own application (``organisation_id`` names the party instead).
+    applicant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applicant.id"), index=True)
     service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("service.id"))
     district: Mapped[str] = mapped_column(String(20))
     department: Mapped[str] = mapped_column(String(40))

@@ -58,6 +58,8 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     # How an approved case is paid through finance (``app.workflow.grants.PaymentKind``):
     # "one_off" for one payment of the decided amount; None when finance pays nothing.
     payment: Mapped[str | None] = mapped_column(String(20))
+    # Filed by an organisation's users (employer workspace), never by a person.
+    for_organisations: Mapped[bool] = mapped_column(default=False, server_default=false())
     version: Mapped[int] = mapped_column(default=1)
 
 

@@ -132,8 +132,10 @@ def applicants_readable_by(principal: Principal) -> Select[Applicant]:
 
 
 async def get_applicant_readable(
-    session: AsyncSession, principal: Principal, applicant_id: uuid.UUID
+    session: AsyncSession, principal: Principal, applicant_id: uuid.UUID | None
 ) -> Applicant | None:
+    if applicant_id is None:
+        return None
     stmt = applicants_readable_by(principal).where(Applicant.id == applicant_id)
     return (await session.execute(stmt)).scalar_one_or_none()
 
@@ -166,6 +168,13 @@ async def get_employer_readable(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def get_employer(session: AsyncSession, employer_id: uuid.UUID | None) -> Employer | None:
+    """For services that already hold a case the organisation is party to."""
+    if employer_id is None:
+        return None
+    return await session.get(Employer, employer_id)
+
+
 async def get_employer_by_uscc(session: AsyncSession, uscc: str) -> Employer | None:
     result = await session.execute(select(Employer).where(Employer.uscc == uscc))
     return result.scalar_one_or_none()
@@ -192,8 +201,13 @@ async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember |
     return await session.get(StaffMember, staff_id)
 
 
-async def get_applicant_by_id(session: AsyncSession, applicant_id: uuid.UUID) -> Applicant | None:
-    """For services that already hold a case of this applicant (notifications)."""
+async def get_applicant_by_id(
+    session: AsyncSession, applicant_id: uuid.UUID | None
+) -> Applicant | None:
+    """For services that already hold a case of this applicant (notifications); None for an
+    organisation's case, which has no applicant."""
+    if applicant_id is None:
+        return None
     stmt = (
         select(Applicant).where(Applicant.id == applicant_id).options(selectinload(Applicant.user))
     )

@@ -88,7 +88,8 @@ def reaches_every_department(principal: Principal) -> bool:
 
 def cases_readable_by(principal: Principal) -> Select[Case]:
     """Applicants: their own; staff: their district's cases of their department, and the
-    bundles one of whose parts is their department's; employers: cases naming their employer."""
+    bundles one of whose parts is their department's; employers: cases naming their employer
+    and their organisation's own applications."""
     stmt = select(Case)
     if principal.applicant_id is not None:
         return stmt.where(Case.applicant_id == principal.applicant_id)
@@ -111,7 +112,12 @@ def cases_readable_by(principal: Principal) -> Select[Case]:
             or_(Case.department == principal.department, Case.id.in_(bundles_with_a_part_here))
         )
     if principal.employer_id is not None:
-        return stmt.where(Case.employer_id == principal.employer_id)
+        return stmt.where(
+            or_(
+                Case.employer_id == principal.employer_id,
+                Case.organisation_id == principal.employer_id,
+            )
+        )
     return stmt.where(Case.id.is_(None))
 
 

@@ -22,10 +22,11 @@ async def get(session: AsyncSession, service_id: uuid.UUID) -> Service | None:
 async def list_active(
     session: AsyncSession, district: str | None = None, *, applicable_only: bool = False
 ) -> list[Service]:
-    """Active services; ``applicable_only`` leaves out bundle steps, which nobody applies for."""
+    """Active services; ``applicable_only`` leaves out bundle steps, which nobody applies for,
+    and the services organisations file (the employer workspace lists those)."""
     stmt = select(Service).where(Service.is_active.is_(True))
     if applicable_only:
-        stmt = stmt.where(Service.part_of.is_(None))
+        stmt = stmt.where(Service.part_of.is_(None), Service.for_organisations.is_(False))
     if district:
         stmt = stmt.where(Service.district == district)
     stmt = stmt.order_by(Service.district, Service.code)

@@ -335,3 +335,15 @@ def _with_case_number(row: Mapping[str, object], number: str) -> dict[str, objec
     payload = dict(cast(Mapping[str, Any], row["payload"]))
     payload["params"] = {**payload["params"], "case_number": number}
     return {**row, "payload": payload}
+
+
+async def next_case_number(session: AsyncSession, district: str, year: int) -> int:
+    """The district's next case number for ``year``, for a case opened outside the applicant's
+    submission statement (an organisation's claim). The counter row stays locked to the commit,
+    as in ``open_case``, so numbers have no gaps."""
+    conn = await session.connection()
+    statement = (
+        _next_number(pg_insert) if conn.dialect.name == "postgresql" else _NEXT_NUMBER_SQLITE
+    )
+    result = await conn.execute(statement, {"q_district": district, "q_year": year})
+    return int(result.scalar_one())

@@ -172,6 +172,11 @@ class CaseRead(BaseModel):
     documents: list[dict[str, Any]]
     applicant_name: str | None = None
     applicant_id_masked: str | None = None
+    # An organisation's own application: the organisation that filed it, the amount decided
+    # (one-off money decisions) and the lines of a batch claim.
+    organisation_name: str | None = None
+    decided_amount_cny: int | None = None
+    claim_lines: list[dict[str, Any]] = Field(default_factory=list)
     facts: dict[str, Any] | None = None
     answers_display: list[dict[str, str]] = Field(default_factory=list)
     # Staff only: other apartment holdings or open cases of this household (applicant/spouse ID).

@@ -66,6 +66,8 @@ class ServiceSpec(BaseModel):
     retention: str = "standard"
     # How an approved case is paid through finance: "one_off" pays the decided amount once.
     payment: PaymentKind | None = None
+    # Filed by an organisation from the employer workspace, never by a person.
+    organisation: bool = False
 
     @field_validator("facts")
     @classmethod
@@ -206,6 +208,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     part_of=spec.part_of,
                     benefit=spec.benefit,
                     payment=spec.payment.value if spec.payment else None,
+                    for_organisations=spec.organisation,
                 )
             )
             added += 1

@@ -38,7 +38,7 @@ NO_RECORDS = VerifiedRecords()
 
 class ServiceType:
     """One kind of service's behaviour beyond the generic lifecycle. Every hook is a no-op by
-    default, so a plain service (exam-fee reimbursement, say) needs no subclass at all."""
+    default, so a plain service (the skills subsidy, say) needs no subclass at all."""
 
     #: A short name for logs and the architecture notes.
     name = "generic"

@@ -6,6 +6,7 @@ handled. A new service type is one more ``register`` line here (docs/architectur
 from __future__ import annotations
 
 from app.services import service_types
+from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.payments.service_type import OneOffPayment
 from app.services.settlement.service_type import SettlementBundle
@@ -15,4 +16,6 @@ def install() -> None:
     service_types.register(SettlementBundle())
     service_types.register(TalentApartment())
     service_types.register(OneOffPayment())
+    service_types.register(OrganisationClaim())
+    service_types.register(PersonExamFee())
     service_types.mark_installed()

@@ -616,6 +616,7 @@ async def submitted_exam_fee_case(client: httpx.AsyncClient) -> tuple[f.ApiUser,
                 "certificate_level": 3,
                 "certificate_date": "2026-10-15",
                 "exam_fee_paid_cny": 450,
+                "certificate_number": f"CERT-{uuid.uuid4().hex[:12]}",
             },
             "documents": {
                 "id_document": await upload(client, user, "id_card"),

@@ -20,6 +20,16 @@ CATALOG_POLICIES = {
     "yangpu.rent_subsidy",
     "yangpu.service_card",
     "yangpu.exam_fee_reimbursement",
+    # Filed by organisations (issue 15).
+    "yangpu.employer_exam_fee_claim",
+    "yangpu.chief_technician_studio",
+    "changning.chief_technician_studio",
+    "changning.youth_internship_base",
+    "changning.internship_subsidy_claim",
+    "yangpu.recruitment_reward",
+    "changning.recruitment_reward",
+    "yangpu.postdoc_workstation",
+    "changning.postdoc_workstation",
 }
 
 

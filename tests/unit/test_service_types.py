@@ -6,6 +6,7 @@ import pytest
 
 from app.models import Service
 from app.services import service_types, wiring
+from app.services.claims.service_type import PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
@@ -28,15 +29,19 @@ def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     assert isinstance(service_types.for_service(_service("settlement_bundle")), SettlementBundle)
     part = _service("settlement_hr_approval", part_of="settlement_bundle")
     assert isinstance(service_types.for_service(part), SettlementBundle)
-    plain = service_types.for_service(_service("exam_fee_reimbursement"))
+    plain = service_types.for_service(_service("skills_subsidy"))
     assert type(plain) is ServiceType
+    # The person's exam-fee claim records its certificate (issue 15).
+    assert isinstance(service_types.for_service(_service("exam_fee_reimbursement")), PersonExamFee)
 
 
 def test_installing_twice_registers_each_type_once() -> None:
     wiring.install()
     wiring.install()
     assert sorted(t.name for t in service_types.REGISTRY.types) == [
+        "exam_fee_reimbursement",
         "one_off_payment",
+        "organisation_claim",
         "settlement_bundle",
         "talent_apartment",
     ]

@@ -1,22 +1,40 @@
-"""Employer pages: applications naming the organisation, to confirm or deny employment."""
+"""Employer pages: the workspace (confirmations, employees' cases, the organisation's own
+applications, money decided, messages), confirming employment, and filing the organisation's
+applications, batch claims by CSV with a line-by-line report before anything is saved."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile
 
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
+from app.core.uploads import FILES, refuse_oversize
 from app.db import SessionDep
+from app.errors import FieldError, ValidationFailed
+from app.i18n import N_
 from app.routers.access import CurrentEmployer
 from app.schemas.cases import CaseActionRequest
+from app.schemas.claims import ClaimFiling
 from app.services import cases as cases_service
+from app.services.claims import filing, workspace
+from app.services.claims.lines import decode_csv, read_csv
 from app.workflow.states import CaseAction
 
 router = APIRouter(prefix="/employer", tags=["employer pages"])
+Csrf = Depends(csrf_protect)
+_CSV_MAX_BYTES = 1024 * 1024
+
+
+@router.get("", response_class=HTMLResponse)
+async def home(request: Request, principal: CurrentEmployer, session: SessionDep) -> HTMLResponse:
+    space = await workspace.workspace(session, principal, language(request))
+    return render(request, "employer/workspace.html", {"space": space})
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -31,7 +49,7 @@ async def _cases_context(session: SessionDep, principal: CurrentEmployer, lang: 
     return {"cases": await cases_service.my_cases(session, principal, lang)}
 
 
-@router.post("/cases/{case_id}", dependencies=[Depends(csrf_protect)])
+@router.post("/cases/{case_id}", dependencies=[Csrf])
 async def answer(
     case_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
 ) -> Response:
@@ -49,3 +67,128 @@ async def answer(
         action = validate_form(CaseActionRequest, data)
         await cases_service.act(session, principal, case_id, action, lang)
     return redirect(request, "/employer/cases?done=1")
+
+
+async def _new_context(
+    session: SessionDep, principal: CurrentEmployer, lang: str, code: str
+) -> PageContext:
+    services = await workspace.services(session, principal, lang)
+    chosen = next((s for s in services if s.code == code), None)
+    return {
+        "services": services,
+        "chosen": chosen,
+        "values": {},
+        "idempotency_key": uuid.uuid4().hex,
+    }
+
+
+@router.get("/claims/new", response_class=HTMLResponse)
+async def new_claim(
+    request: Request, principal: CurrentEmployer, session: SessionDep
+) -> HTMLResponse:
+    code = request.query_params.get("service", "")
+    context = await _new_context(session, principal, language(request), code)
+    return render(request, "employer/claim_new.html", context)
+
+
+@router.post("/claims/check", dependencies=[Csrf], openapi_extra=FILES)
+async def check_claim(
+    request: Request, principal: CurrentEmployer, session: SessionDep
+) -> Response:
+    """The uploaded CSV's line-by-line report; nothing is saved. The file's text rides on in
+    the report's form, so filing needs no second upload."""
+    lang = language(request)
+    refuse_oversize(request)
+    form = await request.form(max_files=1, max_fields=10)
+    code = str(form.get("service_code") or "")
+    month = str(form.get("month") or "") or None
+    page = FormPage("employer/claim_new.html", lambda: _new_context(session, principal, lang, code))
+    with shown_on(page):
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise ValidationFailed(
+                field_errors=[FieldError("file", "required", N_("Choose a CSV file to upload."))]
+            )
+        data = await upload.read(_CSV_MAX_BYTES + 1)
+        if len(data) > _CSV_MAX_BYTES:
+            raise ValidationFailed(
+                field_errors=[FieldError("file", "too_large", N_("The file is larger than 1 MB."))]
+            )
+        text = decode_csv(data)
+        filing_data = validate_form(
+            ClaimFiling, {"service_code": code, "month": month, "lines": read_csv(text, code)}
+        )
+        report = await filing.check(session, principal, filing_data, lang)
+    context = await _new_context(session, principal, lang, code)
+    return render(
+        request,
+        "employer/claim_report.html",
+        {**context, "report": report, "csv_text": text, "month": month},
+    )
+
+
+async def _report_context(
+    session: SessionDep, principal: CurrentEmployer, lang: str, fields: dict[str, Any]
+) -> PageContext:
+    code = str(fields.get("service_code") or "")
+    context = await _new_context(session, principal, lang, code)
+    data = ClaimFiling(
+        service_code=code,
+        month=fields.get("month") or None,
+        lines=read_csv(str(fields.get("csv_text") or ""), code),
+    )
+    report = await filing.check(session, principal, data, lang)
+    return {
+        **context,
+        "report": report,
+        "csv_text": fields.get("csv_text"),
+        "month": data.month,
+        "idempotency_key": fields.get("idempotency_key") or context["idempotency_key"],
+    }
+
+
+@router.post("/claims", dependencies=[Csrf])
+async def file_claim(request: Request, principal: CurrentEmployer, session: SessionDep) -> Response:
+    """Files the organisation's application: a batch from the report page (its CSV text), or
+    a plan from the new-application page."""
+    lang = language(request)
+    form = await request.form(max_fields=20)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    code = fields.get("service_code", "")
+    batch = "csv_text" in fields
+    page = (
+        FormPage(
+            "employer/claim_report.html",
+            lambda: _report_context(session, principal, lang, fields),
+        )
+        if batch
+        else FormPage(
+            "employer/claim_new.html",
+            lambda: _new_context(session, principal, lang, code),
+        )
+    )
+    with shown_on(page):
+        lines = read_csv(fields["csv_text"], code) if batch else []
+        data = validate_form(
+            ClaimFiling,
+            {
+                "service_code": code,
+                "lines": lines,
+                "month": fields.get("month") or None,
+                "plan": fields.get("plan") or None,
+                "save_valid_only": fields.get("save_valid_only") == "yes",
+                "idempotency_key": fields.get("idempotency_key") or None,
+            },
+        )
+        case = await filing.file(session, principal, data, lang)
+    return redirect(request, f"/employer/claims/{case.id}?filed=1")
+
+
+@router.get("/claims/{case_id}", response_class=HTMLResponse)
+async def claim(
+    case_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
+) -> HTMLResponse:
+    case = await cases_service.case_view(session, principal, case_id, language(request))
+    return render(
+        request, "employer/claim.html", {"case": case, "filed": request.query_params.get("filed")}
+    )

@@ -67,8 +67,9 @@ async def _service(session: AsyncSession, service_id: uuid.UUID) -> Service:
 
 
 def _check_available(service: Service) -> None:
-    # A bundle's department steps are applied for through the bundle only.
-    if not service.is_active or service.part_of is not None:
+    # A bundle's department steps are applied for through the bundle only; an organisation's
+    # services are filed from the employer workspace.
+    if not service.is_active or service.part_of is not None or service.for_organisations:
         raise NotFound(N_("This service is not available."))
 
 

@@ -340,6 +340,21 @@ async def _carry_out(
                 case.paused_since = None
                 await session.flush()
             await recompute()
+        elif isinstance(effect, NotifyApplicant) and case.organisation_id is not None:
+            # An organisation's own application: its users hear what an applicant would.
+            for user_id, lang in await cases_repo.employer_recipients(
+                session, case.organisation_id
+            ):
+                await notifications.enqueue(
+                    session,
+                    recipient_user_id=user_id,
+                    template=effect.message_key,
+                    payload={**message_payload(case, service, lang), **event_params},
+                    language=lang,
+                    dedup_key=f"case:{case.id.hex}:v{case.version}:{effect.message_key}:{user_id.hex[:12]}",
+                    case_id=case.id,
+                    read_back=False,
+                )
         elif isinstance(effect, NotifyApplicant):
             applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
             if applicant is not None:

@@ -57,7 +57,8 @@ def snapshot(case: Case) -> CaseSnapshot:
         id=str(case.id),
         status=CaseStatus(case.status),
         version=case.version,
-        applicant_id=str(case.applicant_id),
+        # An organisation's own application: the organisation is the party who filed it.
+        applicant_id=str(case.applicant_id or f"organisation:{case.organisation_id}"),
         employer_id=str(case.employer_id) if case.employer_id else None,
         employer_confirmed=case.employer_confirmed,
         pending_materials=tuple(case.pending_materials),
@@ -103,9 +104,11 @@ async def employer_for(
 
 
 def message_payload(case: Case, service: Service, lang: str) -> dict[str, Any]:
-    """Values the message templates fill in, in the recipient's language."""
+    """Values the message templates fill in, in the recipient's language. An organisation's
+    own application links to its page in the employer workspace."""
+    page = "employer/claims" if case.organisation_id is not None else "cases"
     return {
-        "url": f"{get_settings().base_url.rstrip('/')}/cases/{case.id}",
+        "url": f"{get_settings().base_url.rstrip('/')}/{page}/{case.id}",
         "case_number": case.number,
         "service_name": localized(service, "name", lang),
         "deadline": case.deadline_date,
@@ -150,5 +153,9 @@ async def staff_name(session: AsyncSession, staff_id: uuid.UUID | None) -> str |
 
 
 async def applicant_name(session: AsyncSession, case: Case) -> str:
+    """The person who applied, or the organisation that filed its own application."""
+    if case.applicant_id is None:
+        organisation = await accounts_repo.get_employer(session, case.organisation_id)
+        return organisation.name if organisation else ""
     applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
     return applicant.full_name if applicant else ""

@@ -69,7 +69,8 @@ async def rate(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: RatingCreate, lang: str
 ) -> CaseRead:
     case, service = await load_case(session, principal, case_id)
-    if principal.applicant_id != case.applicant_id:
+    # An organisation's own application has no person to rate it.
+    if principal.applicant_id is None or principal.applicant_id != case.applicant_id:
         raise NotFound()
     if case.status not in CaseStatus.RESULT_HANDED_OVER:
         raise Conflict(N_("You can rate the service once the result has been issued."))
@@ -77,7 +78,7 @@ async def rate(
         raise Conflict(N_("You have already rated this case. Thank you."))
     rating = Rating(
         case_id=case.id,
-        applicant_id=case.applicant_id,
+        applicant_id=principal.applicant_id,
         service_id=service.id,
         district=case.district,
         department=case.department,

@@ -131,8 +131,18 @@ async def case_view(
     rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
     view.retention = await retention_rules.retention_view(session, case, service, lang)
+    view.decided_amount_cny = case.decided_amount_cny
+    if case.organisation_id is not None:
+        organisation = await accounts_repo.get_employer(session, case.organisation_id)
+        view.organisation_name = organisation.name if organisation else None
+    # The organisation that filed its own application reads it as an applicant reads theirs.
+    own_application = (
+        principal.employer_id is not None and case.organisation_id == principal.employer_id
+    )
+    if own_application:
+        view.eligibility = case.eligibility_result
     # Internal notes stay among staff; applicants see only messages addressed to them.
-    if principal.employer_id is None:
+    if principal.employer_id is None or own_application:
         view.notes = [
             NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
             for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
@@ -151,7 +161,11 @@ async def case_view(
                 actor=principal,
                 object_type="case",
                 object_id=case.id,
-                detail={"applicant": str(case.applicant_id)},
+                detail=(
+                    {"applicant": str(case.applicant_id)}
+                    if case.applicant_id
+                    else {"organisation": str(case.organisation_id)}
+                ),
             )
         applicant = await accounts_repo.get_applicant_readable(
             session, principal, case.applicant_id
@@ -166,7 +180,7 @@ async def case_view(
             if application_id
             else None
         )
-        view.applicant_name = applicant.full_name if applicant else None
+        view.applicant_name = applicant.full_name if applicant else view.organisation_name
         view.applicant_id_masked = applicant.id_number_masked if applicant else None
         view.facts = dict(application.answers) if application else None
         if application:

@@ -46,6 +46,7 @@ from app.workflow.values import local_date
 async def _household_keys(session: AsyncSession, case: Case) -> dict[str, str]:
     """Person key -> role for the applicant and the spouse named on the case's application."""
     keys: dict[str, str] = {}
+    assert case.applicant_id is not None  # a talent apartment is applied for by a person
     own = await housing_repo.applicant_key(session, case.applicant_id)
     if own:
         keys[own] = "applicant"
@@ -73,6 +74,7 @@ async def join_waitlist(session: AsyncSession, case: Case) -> WaitlistEntry | No
     holding = await housing_repo.holding_households(session, list(keys))
     if holding:
         raise Conflict(_DUPLICATE_HOUSEHOLD, params={"case": holding[0][2]})
+    assert case.applicant_id is not None
     if await housing_repo.active_household_entries(session, case.applicant_id):
         # Entries from before household keys existed are known by applicant only.
         raise Conflict(N_("This household already waits for or lives in a talent apartment."))

@@ -61,7 +61,7 @@ async def enrol(
     schedule, cap = schedule_from(outputs if isinstance(outputs, dict) else {})
     service = await catalog_repo.get(session, case.service_id)
     assert service is not None and service.policy_id
-    if service.benefit is not None:
+    if service.benefit is not None and case.applicant_id is not None:
         # Two approved cases for one benefit (one closed before the other was applied for)
         # still make one enrolment; the unique index stops a concurrent second one.
         held = await subsidies_repo.enrolled_for_benefit(

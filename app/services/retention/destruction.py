@@ -61,7 +61,10 @@ async def _destroy_item(
     applicant_id = case.applicant_id
     decided = datetime.combine(item.decided_on, datetime.max.time(), tzinfo=now.tzinfo)
     erased = await erasure.erase_case(session, case.id)
-    if await erasure.person_may_be_erased(session, applicant_id, decided):
+    # An organisation's case has no person to erase.
+    if applicant_id is not None and await erasure.person_may_be_erased(
+        session, applicant_id, decided
+    ):
         await erasure.erase_person(session, applicant_id, erased)
     _queue_files(session, erased.storage_keys)
     item.status = DestructionItemStatus.DESTROYED.value

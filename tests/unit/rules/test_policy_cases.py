@@ -40,6 +40,16 @@ CATALOG_OUTPUTS = {
     "yangpu.rent_subsidy": {"tier", "monthly_amount_cny", "max_months"},
     "yangpu.service_card": {"services"},
     "yangpu.exam_fee_reimbursement": {"amount_cny"},
+    # Organisations' services (issue 15): the amount granted, assumed where the plans give none.
+    "yangpu.employer_exam_fee_claim": {"amount_cny"},
+    "yangpu.chief_technician_studio": {"amount_cny"},
+    "changning.chief_technician_studio": {"amount_cny"},
+    "changning.youth_internship_base": set(),
+    "changning.internship_subsidy_claim": {"amount_cny"},
+    "yangpu.recruitment_reward": {"amount_cny"},
+    "changning.recruitment_reward": {"amount_cny"},
+    "yangpu.postdoc_workstation": {"amount_cny"},
+    "changning.postdoc_workstation": {"amount_cny"},
 }
 
 

@@ -27,6 +27,15 @@ TOUCHED = frozenset(
         "yangpu.rent_subsidy",
         "yangpu.service_card",
         "yangpu.talent_apartment",
+        # Organisations' services (issue 15).
+        "yangpu.employer_exam_fee_claim",
+        "yangpu.chief_technician_studio",
+        "changning.chief_technician_studio",
+        "changning.internship_subsidy_claim",
+        "yangpu.recruitment_reward",
+        "changning.recruitment_reward",
+        "yangpu.postdoc_workstation",
+        "changning.postdoc_workstation",
     }
 )
 
