@@ -29,6 +29,7 @@ from app.routers.api import employer as api_employer
 from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
+from app.routers.api import organisations as api_organisations
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_eligibility.router,
         api_messages.router,
         api_employer.router,
+        api_organisations.router,
         api_housing.router,
         api_indicators.router,
         api_subsidies.router,

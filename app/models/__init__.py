@@ -35,6 +35,7 @@ from app.models.indicators import (
     IndicatorValue,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
+from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.sessions import (
     AuthSession,
     EmailConfirmation,
@@ -88,6 +89,9 @@ __all__ = [
     "Consent",
     "Employer",
     "EmployerUser",
+    "EmployerReferral",
+    "OrganisationInvitation",
+    "OrganisationReview",
     "EmailConfirmation",
     "LoginThrottle",
     "PasswordResetToken",

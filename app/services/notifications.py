@@ -223,6 +223,10 @@ class Notice(TypedDict):
     channels: NotRequired[Collection[str] | None]
     case_id: NotRequired[uuid.UUID | None]
     contact: NotRequired[Contact | None]
+    # Someone without an account yet (an invited colleague, an employer an applicant asks to
+    # register): the message goes to these addresses, on behalf of ``recipient_user_id``, by
+    # email and SMS only; the worker reads them from the row, not from the recipient.
+    to: NotRequired[Contact | None]
 
 
 async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[dict[str, object]]:
@@ -239,10 +243,11 @@ async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[d
     channels, case_id = notice.get("channels"), notice.get("case_id")
     template, language = notice["template"], notice["language"]
     # A caller writing to the signed-in user passes the addresses it already holds.
-    contact = notice.get("contact") or await repo.contact_for(session, recipient_user_id)
+    to = notice.get("to")
+    contact = to or notice.get("contact") or await repo.contact_for(session, recipient_user_id)
     if contact is None:
         raise UnknownRecipient(f"no user {recipient_user_id}")
-    if contact.kind == "applicant":
+    if to is None and contact.kind == "applicant":
         template = APPLICANT_KEYS.get(template, template)
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     params = stored_params(notice["payload"])
@@ -254,7 +259,7 @@ async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[d
     if len(dedup_key) + 1 + longest > 120:
         raise NotificationError("dedup_key is too long (at most 113 characters)")
     reachable = {
-        INAPP: True,
+        INAPP: to is None,
         EMAIL: bool(contact.email),
         SMS: bool(contact.mobile) and get_notification_settings().notify_sms_enabled,
     }
@@ -263,6 +268,8 @@ async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[d
         "params": params,
         "case_id": str(case_id) if case_id else None,
     }
+    if to is not None:
+        stored["to"] = {"email": to.email, "mobile": to.mobile}
     return [
         {
             "id": uuid.uuid4(),
