@@ -44,6 +44,8 @@ from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
 from app.routers.web import my_cases as web_my_cases
+from app.routers.web import organisation_staff as web_organisation_staff
+from app.routers.web import organisations as web_organisations
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
@@ -136,6 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_follow_ups.router,
         web_rules.router,
         web_employer.router,
+        web_organisations.router,
+        web_organisation_staff.router,
         web_housing.router,
         web_indicators.router,
         web_admin.router,

@@ -120,6 +120,7 @@ class ReviewEntry(BaseModel):
     event: str
     from_status: str
     to_status: str
+    status_label: str
     reason: str | None
     name: str
 

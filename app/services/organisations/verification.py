@@ -56,6 +56,7 @@ async def organisation_view(
                 event=s.event,
                 from_status=s.from_status,
                 to_status=s.to_status,
+                status_label=gettext(lang, STATUS_LABELS[OrganisationStatus(s.to_status)]),
                 reason=s.reason,
                 name=s.name,
             )
