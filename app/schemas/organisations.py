@@ -137,6 +137,8 @@ class OrganisationRead(BaseModel):
     industry: str | None
     licence_name: str | None
     history: list[ReviewEntry] = []
+    # Staff may approve or reject it now (it waits for their check).
+    awaits_decision: bool = False
 
 
 class MemberRead(BaseModel):

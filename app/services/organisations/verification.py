@@ -23,7 +23,7 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.organisations import OrganisationRead, ReviewEntry, VerificationDecision
 from app.services import audit, documents, notifications
 from app.services.organisations.registration import record_step
-from app.workflow.organisations import OrganisationEvent, OrganisationStatus
+from app.workflow.organisations import ORGANISATIONS, OrganisationEvent, OrganisationStatus
 
 ERR_REASON = N_("Give the reason, so the organisation knows what to correct.")
 
@@ -50,6 +50,7 @@ async def organisation_view(
         registered_capital_cny=employer.registered_capital_cny,
         industry=employer.industry,
         licence_name=employer.licence_name,
+        awaits_decision=ORGANISATIONS.allows(employer.status, OrganisationEvent.APPROVE),
         history=[
             ReviewEntry(
                 at=s.occurred_at,
