@@ -29,7 +29,10 @@ _CASES = (Permission.HANDLE_CASES,)
 # only they have cases of their own; others would always find "My cases" empty.
 _WORKS_CASES = (Permission.HANDLE_WINDOW, Permission.REVIEW_CASES, Permission.APPROVE_CASES)
 
-_EMPLOYER = (NavItem("/employer/cases", N_("Employment confirmations")),)
+_EMPLOYER = (
+    NavItem("/employer/cases", N_("Employment confirmations")),
+    NavItem("/organisation", N_("Your organisation")),
+)
 _APPLICANT = (
     NavItem("/cases", N_("My applications")),
     NavItem("/wallet", N_("Document wallet")),
@@ -82,6 +85,13 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
     )
     items.append(
         NavItem("/staff/indicators", N_("Plan indicators"), (Permission.EVALUATE_INDICATORS,))
+    )
+    items.append(
+        NavItem(
+            "/staff/organisations",
+            N_("Organisations to verify"),
+            (Permission.VERIFY_ORGANISATIONS,),
+        )
     )
     return [item for item in items if not item.permissions or _any(principal, item.permissions)]
 

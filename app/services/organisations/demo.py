@@ -18,7 +18,7 @@ from app.workflow.organisations import OrganisationEvent, OrganisationStatus
 
 _PENDING: tuple[tuple[str, str, District, OrganisationType], ...] = (
     ("杨浦智能制造研究中心", "52310110MA1H7PQR0", District.YANGPU, OrganisationType.INSTITUTION),
-    ("长宁人才服务有限公司", "91310105MA1N3STU0", District.CHANGNING, OrganisationType.HR_AGENCY),
+    ("长宁人才服务有限公司", "91310105MA1N3KTU0", District.CHANGNING, OrganisationType.HR_AGENCY),
 )
 _LICENCE = b"%PDF-1.7\n% demo business licence\n%%EOF\n"
 
