@@ -35,7 +35,8 @@ def _outbox_url(template: str) -> str:
     user of the portal, so they are found by template)."""
     with sqlite3.connect(os.environ["TALENT_BROWSER_DB"]) as db:
         row = db.execute(
-            "SELECT payload FROM outbox_message WHERE template = ? ORDER BY created_at DESC LIMIT 1",
+            "SELECT payload FROM outbox_message WHERE template = ? "
+            "ORDER BY created_at DESC LIMIT 1",
             (template,),
         ).fetchone()
     assert row is not None, f"no {template} message"

@@ -405,6 +405,9 @@ class TestAwaitingEmployerExits:
         url = f"/api/v1/cases/{case_id}/employer-invitations"
         empty = await client.post(url, headers=user.headers, json={})
         assert empty.status_code == 422
+        stranger, _ = await case_naming(client, f.uscc())
+        theirs = await client.post(url, headers=stranger.headers, json={"email": "a@b.cn"})
+        assert theirs.status_code == 404
         for left in (2, 1, 0):
             r = await client.post(
                 url, headers=user.headers, json={"email": "hr@example.cn", "mobile": "13800138000"}
@@ -446,6 +449,11 @@ class TestAwaitingEmployerExits:
         )
         assert no_letter.status_code == 422
         letter = {"file": ("letter.pdf", PDF, "application/pdf")}
+        other = await staff(client, sessionmaker, "yangpu", ["window_clerk"], "service_center")
+        elsewhere = await client.post(
+            url, headers=other, data={"expected_version": "2", "reason": "x"}, files=letter
+        )
+        assert elsewhere.status_code == 404
         no_reason = await client.post(
             url, headers=clerk, data={"expected_version": "2"}, files=letter
         )
@@ -473,23 +481,25 @@ class TestAwaitingEmployerExits:
             )
         assert "case.paper_confirmation" in actions
 
-    async def test_a_finance_contact_cannot_confirm(
+    async def test_only_admins_and_hr_officers_answer_for_the_organisation(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         uscc, hr_email = await f.create_employer_with_hr(
             sessionmaker, district="changning", name="长宁财务联系人测试"
         )
         _user, case_id, _clerk = await awaiting(client, sessionmaker, uscc)
-        hr = await f.employer_login(client, hr_email)
-        home = (await client.get("/api/v1/organisations/me", headers=hr)).json()
-        me = next(m for m in home["members"] if m["is_me"])
-        email = f.unique_email("finance")
-        r = await client.post(
-            "/api/v1/organisations/me/invitations",
-            headers=hr,
-            json={"email": email, "role": "finance_contact"},
+        admin = await f.employer_login(client, hr_email)  # made by staff: the organisation's admin
+        email, token = await TestUsersAndInvitations()._invite(client, admin, "finance_contact")
+        r, secret = await TestUsersAndInvitations()._accept(client, token)
+        assert r.status_code == 204, r.text
+        finance = await code_login(client, email, secret)
+        listed = (await client.get("/api/v1/employer/cases", headers=finance)).json()
+        assert listed[0]["allowed_actions"] == []
+        refused = await client.post(
+            f"/api/v1/employer/cases/{case_id}/actions",
+            headers=finance,
+            json={"action": "confirm_employment", "expected_version": listed[0]["version"]},
         )
-        assert r.status_code == 201
-        assert me["role"] == "admin"
-        listed = (await client.get("/api/v1/employer/cases", headers=hr)).json()
-        assert listed[0]["allowed_actions"] == ["confirm_employment", "deny_employment"]
+        assert refused.status_code == 403
+        mine = (await client.get("/api/v1/employer/cases", headers=admin)).json()
+        assert mine[0]["allowed_actions"] == ["confirm_employment", "deny_employment"]
