@@ -9,6 +9,7 @@ Revises: 7c1a9e3d5b20
 Create Date: 2026-12-07 01:10:00+00:00
 """
 
+import json
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -50,6 +51,7 @@ def upgrade() -> None:
         'UPDATE "user" SET email_verified_at = created_at '
         "WHERE kind = 'employer' AND email_verified_at IS NULL"
     )
+    _name_the_codes_of_open_cases()
 
     op.create_table(
         "organisation_review",
@@ -124,6 +126,27 @@ def upgrade() -> None:
     with op.batch_alter_table("employer_referral") as batch:
         batch.create_index(batch.f("ix_employer_referral_case_id"), ["case_id"])
         batch.create_index(batch.f("ix_employer_referral_uscc"), ["uscc"])
+
+
+def _name_the_codes_of_open_cases() -> None:
+    """Cases submitted before this revision that name a code no organisation had keep it on
+    the case, so they attach to the organisation when it registers and is verified."""
+    conn = op.get_bind()
+    rows = conn.execute(
+        sa.text(
+            "SELECT c.id, a.answers FROM service_case c JOIN application a "
+            "ON a.id = c.application_id WHERE c.employer_id IS NULL AND c.closed_at IS NULL"
+        )
+    ).all()
+    for case_id, answers in rows:
+        found = (json.loads(answers) if isinstance(answers, str) else answers or {}).get(
+            "employer_uscc"
+        )
+        if isinstance(found, str) and len(found) == 18:
+            conn.execute(
+                sa.text("UPDATE service_case SET employer_uscc = :code WHERE id = :id"),
+                {"code": found, "id": case_id},
+            )
 
 
 def downgrade() -> None:
