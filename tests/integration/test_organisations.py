@@ -503,3 +503,23 @@ class TestAwaitingEmployerExits:
         assert refused.status_code == 403
         mine = (await client.get("/api/v1/employer/cases", headers=admin)).json()
         assert mine[0]["allowed_actions"] == ["confirm_employment", "deny_employment"]
+
+
+class TestDecisionsOnAnOutdatedPage:
+    async def test_a_second_decision_is_a_conflict(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _fields, _secret, admin = await registered_org(client, district="yangpu")
+        employer_id = await org_id(client, admin)
+        own = await verifier(client, sessionmaker, "yangpu")
+        assert (await approve(client, own, employer_id)).status_code == 200
+        assert (await approve(client, own, employer_id)).status_code == 409
+
+    async def test_the_applicants_confirmation_page_does_not_take_an_organisation_link(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        fields = org_fields()
+        assert (await post_registration(client, fields)).status_code == 202
+        token = await f.emailed_token(client, fields["email"], "organisation.confirm_email")
+        r = await client.post("/api/v1/auth/confirm-email", json={"token": token})
+        assert r.status_code == 422

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from app.config import get_settings
 from app.domain.enums import OrgRole, UserKind
-from app.errors import FieldError, ValidationFailed
+from app.errors import Conflict, FieldError, ValidationFailed
 from app.i18n import N_
 from app.models import EmailConfirmation, Employer, EmployerUser, OrganisationReview, User
 from app.models.base import utcnow
@@ -30,6 +30,7 @@ from app.security.crypto import token_digest
 from app.services import audit, documents, notifications, protection
 from app.services.accounts.links import email_link
 from app.services.accounts.users import password_problems
+from app.workflow.errors import InvalidStatusChange
 from app.workflow.organisations import ORGANISATIONS, OrganisationEvent, OrganisationStatus
 
 ERR_USCC_TAKEN = N_(
@@ -226,7 +227,11 @@ async def record_step(
 ) -> None:
     """Moves the organisation's status and keeps the step in its history."""
     before = employer.status
-    employer.status = ORGANISATIONS.advance(before, event).value
+    try:
+        employer.status = ORGANISATIONS.advance(before, event).value
+    except InvalidStatusChange as exc:
+        # A decision on a page that was out of date: told as a conflict.
+        raise Conflict(exc.message) from exc
     employer.updated_at = now
     session.add(
         OrganisationReview(
