@@ -53,6 +53,28 @@ REGISTERED = N_(
 ERR_VERSION = N_("Reload the case and try again.")
 
 
+def _multipart(required: list[str], fields: dict[str, dict[str, str]]) -> dict[str, object]:
+    """``openapi_extra`` of a route that takes a form with one file (``file``)."""
+    properties = {"file": {"type": "string", "format": "binary"}, **fields}
+    schema = {"type": "object", "required": required, "properties": properties}
+    return {**FILES, "requestBody": {"content": {"multipart/form-data": {"schema": schema}}}}
+
+
+_TEXT = {"type": "string"}
+REGISTRATION_BODY = _multipart(
+    ["file", *(n for n in OrganisationRegistration.model_fields if n != "language")],
+    {
+        **dict.fromkeys(OrganisationRegistration.model_fields, _TEXT),
+        "registered_capital_cny": {"type": "integer"},
+    },
+)
+CHANGE_BODY = _multipart(["name"], {"name": _TEXT})
+LETTER_BODY = _multipart(
+    ["file", "reason", "expected_version"],
+    {"reason": _TEXT, "expected_version": {"type": "integer"}},
+)
+
+
 async def posted_upload(request: Request) -> tuple[Upload | None, dict[str, str]]:
     """The form's fields and its file (``file``), if one was sent."""
     file, fields = await read_form_with_file(request)
@@ -64,7 +86,7 @@ async def posted_upload(request: Request) -> tuple[Upload | None, dict[str, str]
     "/organisations",
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(public_api), _limit],
-    openapi_extra=FILES,
+    openapi_extra=REGISTRATION_BODY,
 )
 async def register(request: Request, session: SessionDep) -> Registered:
     """Registers an organisation with its business licence (multipart: the fields of
@@ -115,7 +137,7 @@ async def my_organisation(
     return await members.home(session, principal, language(request))
 
 
-@router.post("/organisations/me/changes", status_code=204, openapi_extra=FILES)
+@router.post("/organisations/me/changes", status_code=204, openapi_extra=CHANGE_BODY)
 async def change_organisation(
     request: Request, principal: CurrentEmployer, session: SessionDep
 ) -> None:
@@ -188,7 +210,7 @@ async def invite_employer(
     return {"remaining_today": remaining}
 
 
-@router.post("/staff/cases/{case_id}/paper-confirmation", openapi_extra=FILES)
+@router.post("/staff/cases/{case_id}/paper-confirmation", openapi_extra=LETTER_BODY)
 async def paper_confirmation(
     case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> CaseRead:
