@@ -25,7 +25,8 @@ class Template:
 
 
 # Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
-# applicant_name, amount, period; an optional `url` adds a "Details" line to email and SMS.
+# applicant_name, amount, period, and for organisations organisation_name, count, uscc; an
+# optional `url` adds a "Details" line to email and SMS.
 TEMPLATES: dict[str, Template] = {
     "case.message": Template(
         N_("Message about your case {case_number}"),
