@@ -30,6 +30,7 @@ from app.routers.api import grants as api_grants
 from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
+from app.routers.api import organisations as api_organisations
 from app.routers.api import records as api_records
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
@@ -46,6 +47,8 @@ from app.routers.web import grants as web_grants
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
 from app.routers.web import my_cases as web_my_cases
+from app.routers.web import organisation_staff as web_organisation_staff
+from app.routers.web import organisations as web_organisations
 from app.routers.web import public as web_public
 from app.routers.web import records as web_records
 from app.routers.web import rules as web_rules
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_eligibility.router,
         api_messages.router,
         api_employer.router,
+        api_organisations.router,
         api_housing.router,
         api_indicators.router,
         api_subsidies.router,
@@ -140,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_follow_ups.router,
         web_rules.router,
         web_employer.router,
+        web_organisations.router,
+        web_organisation_staff.router,
         web_housing.router,
         web_grants.router,
         web_indicators.router,

@@ -327,6 +327,11 @@ async def staff_login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     raise AssertionError(f"staff login failed: {r.status_code} {r.text}")
 
 
+async def employer_login(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    """Signs an employer user in: like staff, with a code from the authenticator."""
+    return await staff_login(client, email)
+
+
 async def create_employer(
     sessionmaker: async_sessionmaker[AsyncSession], *, district: str, name: str = "测试单位"
 ) -> uuid.UUID:
@@ -351,7 +356,12 @@ async def create_employer_with_hr(
         )
         hr_email = unique_email("hr")
         await staff_service.create_employer_user(
-            session, employer_id=employer.id, email=hr_email, password=PASSWORD, full_name="人事"
+            session,
+            employer_id=employer.id,
+            email=hr_email,
+            password=PASSWORD,
+            full_name="人事",
+            totp_secret=TOTP_SECRET,
         )
         return employer.uscc, hr_email
 

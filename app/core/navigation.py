@@ -32,6 +32,7 @@ _WORKS_CASES = (Permission.HANDLE_WINDOW, Permission.REVIEW_CASES, Permission.AP
 _EMPLOYER = (
     NavItem("/employer", N_("Organisation workspace")),
     NavItem("/employer/cases", N_("Employment confirmations")),
+    NavItem("/organisation", N_("Your organisation")),
 )
 _APPLICANT = (
     NavItem("/cases", N_("My applications")),
@@ -87,6 +88,13 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
         NavItem("/staff/indicators", N_("Plan indicators"), (Permission.EVALUATE_INDICATORS,))
     )
     items.append(NavItem("/staff/records", N_("Records retention"), (Permission.MANAGE_RECORDS,)))
+    items.append(
+        NavItem(
+            "/staff/organisations",
+            N_("Organisations to verify"),
+            (Permission.VERIFY_ORGANISATIONS,),
+        )
+    )
     return [item for item in items if not item.permissions or _any(principal, item.permissions)]
 
 

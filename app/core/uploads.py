@@ -91,3 +91,15 @@ UPLOAD_OPENAPI = {
         },
     },
 }
+
+
+async def read_form_with_file(request: Request) -> tuple[UploadFile | None, dict[str, str]]:
+    """A form with at most one file (``file``), which may be left out: the form's own check
+    says whether it was needed, with the other fields' errors."""
+    refuse_oversize(request)
+    form = await request.form(max_files=1, max_fields=30)
+    upload = form.get("file")
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return None, fields
+    return upload, fields

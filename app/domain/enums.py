@@ -73,6 +73,12 @@ class Permission(StrEnum):
     EDIT_CITY_CALENDAR = "edit_city_calendar"
     # Records retention: review and approve destruction lists, place and release legal holds.
     MANAGE_RECORDS = "manage_records"
+    # Organisations registered in the district: check the licence, approve or reject.
+    VERIFY_ORGANISATIONS = "verify_organisations"
+    # Held by an organisation's own users through their role inside it (OrgRole).
+    CONFIRM_EMPLOYMENT = "confirm_employment"
+    VIEW_ORGANISATION_PAYMENTS = "view_organisation_payments"
+    MANAGE_ORGANISATION = "manage_organisation"
 
 
 class ConsentPurpose(StrEnum):
@@ -139,6 +145,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             # The district's supervisor in the workflow (escalations, revocations, poor ratings).
             Permission.OVERSEE_DEPARTMENTS,
             Permission.MANAGE_CATALOG,
+            Permission.VERIFY_ORGANISATIONS,
         }
     ),
     # Policies hold no personal data: auditors may read the review pages too.
@@ -160,6 +167,42 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Case numbers, services, dates and results only: no case file, no personal data.
     Role.RECORDS_OFFICER: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_RECORDS}),
 }
+
+
+class OrganisationType(StrEnum):
+    ENTERPRISE = "enterprise"  # 企业
+    INSTITUTION = "institution"  # 事业单位
+    SOCIAL_ORGANISATION = "social_organisation"  # 社会组织
+    HR_AGENCY = "hr_agency"  # 人力资源服务机构
+
+
+class OrgRole(StrEnum):
+    """A user's role inside their organisation (one each)."""
+
+    ADMIN = "admin"  # invites and removes users, assigns roles, edits the profile
+    HR_OFFICER = "hr_officer"  # confirms employees' employment
+    FINANCE_CONTACT = "finance_contact"  # sees the payments the organisation receives
+
+
+ORG_ROLE_PERMISSIONS: dict[OrgRole, frozenset[Permission]] = {
+    OrgRole.ADMIN: frozenset(
+        {
+            Permission.MANAGE_ORGANISATION,
+            Permission.CONFIRM_EMPLOYMENT,
+            Permission.VIEW_ORGANISATION_PAYMENTS,
+        }
+    ),
+    OrgRole.HR_OFFICER: frozenset({Permission.CONFIRM_EMPLOYMENT}),
+    OrgRole.FINANCE_CONTACT: frozenset({Permission.VIEW_ORGANISATION_PAYMENTS}),
+}
+# What an organisation's users may do before district staff verified it: manage its own
+# account (users, profile), nothing that acts on a case or money.
+UNVERIFIED_ORG_PERMISSIONS = frozenset({Permission.MANAGE_ORGANISATION})
+
+
+def org_permissions_for(role: str | None, verified: bool) -> frozenset[Permission]:
+    granted = ORG_ROLE_PERMISSIONS.get(OrgRole(role), frozenset()) if role else frozenset()
+    return granted if verified else granted & UNVERIFIED_ORG_PERMISSIONS
 
 
 def permissions_for(roles: list[Role] | list[str]) -> frozenset[Permission]:

@@ -37,6 +37,7 @@ from app.models.indicators import (
     IndicatorValue,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
+from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.sessions import (
     AuthSession,
@@ -97,6 +98,9 @@ __all__ = [
     "Consent",
     "Employer",
     "EmployerUser",
+    "EmployerReferral",
+    "OrganisationInvitation",
+    "OrganisationReview",
     "EmailConfirmation",
     "LoginThrottle",
     "PasswordResetToken",

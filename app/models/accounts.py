@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -89,12 +89,27 @@ class StaffMember(UUIDPrimaryKey, Timestamps, Base):
 
 
 class Employer(UUIDPrimaryKey, Timestamps, Base):
+    """An organisation (enterprise, institution, social organisation, HR service agency).
+
+    ``status`` is ``app.workflow.organisations.OrganisationStatus``: one registered through the
+    portal is verified by its district's staff; one made by staff (or the demo) starts verified.
+    """
+
     __tablename__ = "employer"
     __table_args__ = (CheckConstraint("district IN ('yangpu','changning')", name="district"),)
 
     name: Mapped[str] = mapped_column(String(200))
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     district: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(20), server_default="verified", index=True)
+    org_type: Mapped[str] = mapped_column(String(30), server_default="enterprise")
+    registered_capital_cny: Mapped[int | None] = mapped_column(BigInteger)
+    industry: Mapped[str | None] = mapped_column(String(100))
+    # The business licence: stored by the upload storage under a generated key.
+    licence_storage_key: Mapped[str | None] = mapped_column(String(100))
+    licence_name: Mapped[str | None] = mapped_column(String(255))
+    licence_content_type: Mapped[str | None] = mapped_column(String(50))
+    licence_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class EmployerUser(UUIDPrimaryKey, Timestamps, Base):
@@ -103,6 +118,8 @@ class EmployerUser(UUIDPrimaryKey, Timestamps, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"), unique=True)
     employer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("employer.id"), index=True)
     full_name: Mapped[str] = mapped_column(String(100))
+    # app.domain.enums.OrgRole: admin, hr_officer or finance_contact.
+    role: Mapped[str] = mapped_column(String(20), server_default="admin")
 
     user: Mapped[User] = relationship(back_populates="employer_user", lazy="raise")
     employer: Mapped[Employer] = relationship(lazy="raise")

@@ -123,6 +123,9 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     eligibility_receipt: Mapped[dict[str, object] | None] = mapped_column(JSON)
     eligibility_result: Mapped[dict[str, object] | None] = mapped_column(JSON)
     employer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employer.id"), index=True)
+    # The credit code the applicant named: when no verified organisation has it yet, the case
+    # attaches to the organisation once it registers and is verified.
+    employer_uscc: Mapped[str | None] = mapped_column(String(18), index=True)
     # None: not asked or not yet answered; True/False: the employer's answer.
     employer_confirmed: Mapped[bool | None]
     pending_materials: Mapped[list[str]] = mapped_column(JSON, default=list)

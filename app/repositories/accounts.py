@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.models import Applicant, Case, Consent, Employer, EmployerUser, StaffMember, User
+from app.workflow.organisations import OrganisationStatus
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Party:
     employer_user_name: str | None
     employer_id: uuid.UUID | None
     employer_district: str | None
+    employer_role: str | None = None
+    employer_status: str | None = None
 
 
 def party_query(*extra: ColumnElement[Any]) -> Select[Any]:
@@ -58,6 +61,8 @@ def party_query(*extra: ColumnElement[Any]) -> Select[Any]:
             EmployerUser.full_name.label("employer_user_name"),
             EmployerUser.employer_id,
             Employer.district.label("employer_district"),
+            EmployerUser.role.label("employer_role"),
+            Employer.status.label("employer_status"),
         )
         .select_from(User)
         .outerjoin(Applicant, Applicant.user_id == User.id)
@@ -173,6 +178,13 @@ async def get_employer(session: AsyncSession, employer_id: uuid.UUID | None) -> 
     if employer_id is None:
         return None
     return await session.get(Employer, employer_id)
+
+
+async def verified_employer_id(session: AsyncSession, uscc: str) -> uuid.UUID | None:
+    stmt = select(Employer.id).where(
+        Employer.uscc == uscc, Employer.status == OrganisationStatus.VERIFIED
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def get_employer_by_uscc(session: AsyncSession, uscc: str) -> Employer | None:

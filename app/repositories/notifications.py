@@ -59,6 +59,20 @@ def _contacts() -> Subquery:
     )
 
 
+def _addressed(payload: Mapping[str, object], own: Contact) -> Contact:
+    """The addresses a message goes to: those written on it for someone without an account
+    (``notifications.Notice.to``), else the recipient's current ones."""
+    to = payload.get("to")
+    if not isinstance(to, dict):
+        return own
+    email, mobile = to.get("email"), to.get("mobile")
+    return Contact(
+        kind="invitee",
+        email=email if isinstance(email, str) else None,
+        mobile=mobile if isinstance(mobile, str) else None,
+    )
+
+
 async def contact_for(session: AsyncSession, user_id: uuid.UUID) -> Contact | None:
     contacts = _contacts()
     stmt = select(contacts.c.kind, contacts.c.email, contacts.c.mobile).where(
@@ -175,7 +189,7 @@ async def claim_due(
                 attempts=msg.attempts,
                 created_at=msg.created_at,
                 lease=lease,
-                contact=Contact(kind=kind, email=email, mobile=mobile),
+                contact=_addressed(msg.payload, Contact(kind=kind, email=email, mobile=mobile)),
             )
         )
     return claimed

@@ -197,6 +197,9 @@ class CaseRead(BaseModel):
     # the bundle it belongs to.
     parts: list[BundlePart] = Field(default_factory=list)
     verifications: list[VerificationView] = Field(default_factory=list)
+    # The employer named by credit code has not registered (or is not verified) yet: the
+    # applicant may invite it, and staff may record its letter instead.
+    employer_registration_pending: bool = False
     bundle: BundleRef | None = None
     route: str | None = None
     route_label: str | None = None

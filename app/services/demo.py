@@ -16,6 +16,7 @@ from app.services import accounts as accounts_service
 from app.services import catalog as catalog_service
 from app.services.accounts import staff as staff_service
 from app.services.indicators import demo as indicator_demo
+from app.services.organisations import demo as organisation_demo
 
 DEMO_PASSWORD = "Demo-Talent-2026"
 # Fixed TOTP secret for demo staff so a tester can add it to an authenticator app.
@@ -131,6 +132,7 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
             email=email,
             password=DEMO_PASSWORD,
             full_name="人事专员",
+            totp_secret=DEMO_TOTP_SECRET,
         )
 
     applicants: list[DomesticRegistration | OverseasRegistration] = [
@@ -167,5 +169,6 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         await accounts_service.register_applicant(
             session, reg, channel="demo", email_confirmed=True
         )
+    summary.employers += await organisation_demo.load(session, DEMO_PASSWORD, DEMO_TOTP_SECRET)
     await indicator_demo.load(session)
     return summary

@@ -15,6 +15,7 @@ from app.domain.documents import DocumentKind, clean_filename, name_matches_type
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import (
+    AppError,
     Conflict,
     FieldError,
     NotFound,
@@ -97,6 +98,45 @@ async def _quota_room(session: AsyncSession, applicant_id: uuid.UUID) -> int:
     return settings.upload_quota_bytes - size
 
 
+@dataclass(frozen=True)
+class SavedFile:
+    key: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+async def save_file(
+    session: AsyncSession,
+    filename: str,
+    chunks: AsyncIterator[bytes],
+    limit: int | None = None,
+    *,
+    too_large: AppError | None = None,
+) -> SavedFile:
+    """Stores an uploaded file after the wallet's checks (size, content sniffed against the
+    name); a refused file is removed at once, and a stored one with the request's transaction
+    if that rolls back. ``too_large`` replaces the plain size refusal (a quota reached)."""
+    try:
+        stored = await storage().save(chunks, limit or max_bytes())
+    except TooLarge as exc:
+        raise too_large or PayloadTooLarge(params={"max_mb": max_bytes() // (1024 * 1024)}) from exc
+    except OSError as exc:
+        # The storage removed its partial file; no row was written yet.
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise StorageFull() from exc
+        raise
+    content_type = sniff_type(stored.head)
+    name = clean_filename(filename)
+    if content_type is None or not name_matches_type(name, content_type):
+        storage().delete(stored.key)
+        raise UnsupportedMediaType()
+    # If the request's transaction later rolls back, the file goes with it (see above).
+    session.sync_session.info.setdefault(_STORED, []).append(stored.key)
+    return SavedFile(stored.key, name, content_type, stored.size, stored.sha256)
+
+
 async def upload(
     session: AsyncSession,
     principal: Principal,
@@ -129,27 +169,13 @@ async def upload(
     # for them does not.
     quota_room = await _quota_room(session, owner) if principal.applicant_id == owner else None
     limit = max_bytes() if quota_room is None else min(max_bytes(), quota_room)
-    try:
-        stored = await storage().save(chunks, limit)
-    except TooLarge as exc:
-        if quota_room is not None and limit < max_bytes():
-            raise _quota_reached() from exc
-        raise PayloadTooLarge(params={"max_mb": max_bytes() // (1024 * 1024)}) from exc
-    except OSError as exc:
-        # The storage removed its partial file; no row was written yet.
-        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise StorageFull() from exc
-        raise
-    content_type = sniff_type(stored.head)
-    name = clean_filename(filename)
-    if content_type is None or not name_matches_type(name, content_type):
-        storage().delete(stored.key)
-        raise UnsupportedMediaType()
+    over_quota = _quota_reached() if quota_room is not None and limit < max_bytes() else None
+    stored = await save_file(session, filename, chunks, limit, too_large=over_quota)
     doc = Document(
         owner_applicant_id=owner,
         kind=kind,
-        original_name=name,
-        content_type=content_type,
+        original_name=stored.name,
+        content_type=stored.content_type,
         size_bytes=stored.size,
         sha256=stored.sha256,
         storage_key=stored.key,
@@ -158,8 +184,6 @@ async def upload(
         uploaded_by_user_id=principal.user_id,
     )
     session.add(doc)
-    # If the request's transaction later rolls back, the file goes with it (see below).
-    session.sync_session.info.setdefault(_STORED, []).append(stored.key)
     try:
         await session.flush()
     except BaseException:

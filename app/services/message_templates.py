@@ -25,7 +25,8 @@ class Template:
 
 
 # Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
-# applicant_name, amount, period; an optional `url` adds a "Details" line to email and SMS.
+# applicant_name, amount, period, and for organisations organisation_name, count, uscc; an
+# optional `url` adds a "Details" line to email and SMS.
 TEMPLATES: dict[str, Template] = {
     "case.message": Template(
         N_("Message about your case {case_number}"),
@@ -324,6 +325,62 @@ TEMPLATES: dict[str, Template] = {
             "passport number of your account, so no account was made. If it was you, sign in "
             "to your account instead; if you forgot your password, you can reset it with the "
             "link below. If it was not you, please tell a service window."
+        ),
+    ),
+    # Organisations (issue 15): registration, verification, invitations, the paper route.
+    "case.record_paper_confirmation": Template(
+        N_("Employer's letter recorded: {case_number}"),
+        N_(
+            "The department has recorded your employer's signed letter for your application "
+            "for {service_name} ({case_number}) in place of its online confirmation. Your "
+            "application goes on to acceptance."
+        ),
+    ),
+    "organisation.confirm_email": Template(
+        N_("Confirm your email address and set up sign-in for your organisation"),
+        N_(
+            "To finish registering your organisation with the Talent Services Portal, open "
+            "the link below before {deadline}: it confirms your email address and sets up your "
+            "authenticator app. It works once. If you did not register, ignore this message."
+        ),
+    ),
+    "organisation.approved": Template(
+        N_("Your organisation has been verified"),
+        N_(
+            "The district talent office has verified {organisation_name}. Your organisation's "
+            "users can now confirm employees' applications and receive payments."
+        ),
+    ),
+    "organisation.rejected": Template(
+        N_("Your organisation could not be verified"),
+        N_(
+            "The district talent office could not verify {organisation_name}. Reason: "
+            "{reason}. Correct the details or upload a new business licence to ask again."
+        ),
+    ),
+    "organisation.invitation": Template(
+        N_("You are invited to join {organisation_name} on the Talent Services Portal"),
+        N_(
+            "{organisation_name} invites you to use the Talent Services Portal for it. Open "
+            "the link below before {deadline} to set your password and authenticator; it "
+            "works once. If you did not expect this, ignore this message."
+        ),
+    ),
+    "organisation.register_invitation": Template(
+        N_("An employee asks your organisation to register on the Talent Services Portal"),
+        N_(
+            "An employee of your organisation applied for {service_name} ({case_number}) and "
+            "needs your organisation to confirm the employment. Please register your "
+            "organisation (credit code {uscc}) with the link below; the application waits "
+            "for you. You may instead send a signed letter to the district service window."
+        ),
+    ),
+    "organisation.cases_waiting": Template(
+        N_("Applications are waiting for your organisation"),
+        N_(
+            "Now that {organisation_name} is verified, {count} application(s) naming your "
+            "organisation as employer are waiting for you to confirm the employment. Please "
+            "sign in to answer."
         ),
     ),
 }

@@ -223,6 +223,10 @@ class Notice(TypedDict):
     channels: NotRequired[Collection[str] | None]
     case_id: NotRequired[uuid.UUID | None]
     contact: NotRequired[Contact | None]
+    # Someone without an account yet (an invited colleague, an employer an applicant asks to
+    # register): the message goes to these addresses, on behalf of ``recipient_user_id``, by
+    # email and SMS only; the worker reads them from the row, not from the recipient.
+    to: NotRequired[Contact | None]
 
 
 async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[dict[str, object]]:
@@ -235,7 +239,11 @@ async def outbox_rows(session: AsyncSession, **notice: Unpack[Notice]) -> list[d
     ``channels`` narrows the default (all reachable). ``contact`` is the recipient's addresses
     when the caller already holds them (the signed-in user), which saves a lookup.
     """
-    contact = notice.get("contact") or await repo.contact_for(session, notice["recipient_user_id"])
+    contact = (
+        notice.get("to")
+        or notice.get("contact")
+        or await repo.contact_for(session, notice["recipient_user_id"])
+    )
     if contact is None:
         raise UnknownRecipient(f"no user {notice['recipient_user_id']}")
     return _rows(notice, contact, check=True)
@@ -247,7 +255,11 @@ def _rows(notice: Notice, contact: Contact, *, check: bool) -> list[dict[str, ob
     recipient_user_id, dedup_key = notice["recipient_user_id"], notice["dedup_key"]
     channels, case_id = notice.get("channels"), notice.get("case_id")
     template, language = notice["template"], notice["language"]
-    if contact.kind == "applicant":
+    # Someone without an account yet: the addresses written on the notice, not the user's.
+    to = notice.get("to")
+    if to is not None:
+        contact = to
+    if to is None and contact.kind == "applicant":
         template = APPLICANT_KEYS.get(template, template)
     lang = language if language in LANGUAGES else DEFAULT_LANGUAGE
     params = stored_params(notice["payload"])
@@ -260,7 +272,7 @@ def _rows(notice: Notice, contact: Contact, *, check: bool) -> list[dict[str, ob
     if len(dedup_key) + 1 + longest > 120:
         raise NotificationError("dedup_key is too long (at most 113 characters)")
     reachable = {
-        INAPP: True,
+        INAPP: to is None,
         EMAIL: bool(contact.email),
         SMS: bool(contact.mobile) and get_notification_settings().notify_sms_enabled,
     }
@@ -269,6 +281,8 @@ def _rows(notice: Notice, contact: Contact, *, check: bool) -> list[dict[str, ob
         "params": params,
         "case_id": str(case_id) if case_id else None,
     }
+    if to is not None:
+        stored["to"] = {"email": to.email, "mobile": to.mobile}
     return [
         {
             "id": uuid.uuid4(),

@@ -306,3 +306,9 @@ class InvalidSnapshotChange(InvalidStatusChange):
         "changes (publish a correction instead)."
     )
     lifecycle = "indicator_snapshot"
+
+
+class InvalidOrganisationChange(InvalidStatusChange):
+    code = "organisation_status"
+    message = N_("This organisation's verification has already moved on. Reload the page.")
+    lifecycle = "organisation"

@@ -74,6 +74,9 @@ class CaseAction(StrEnum):
     REQUEST_EMPLOYER_CONFIRMATION = "request_employer_confirmation"
     CONFIRM_EMPLOYMENT = "confirm_employment"
     DENY_EMPLOYMENT = "deny_employment"
+    # Staff record the employer's signed letter instead of its answer in the portal (the
+    # employer is not registered, or does not answer): audited, with the letter on the case.
+    RECORD_PAPER_CONFIRMATION = "record_paper_confirmation"
     ACCEPT = "accept"
     ACCEPT_WITH_PENDING_MATERIALS = "accept_with_pending_materials"  # 容缺受理
     REQUEST_SUPPLEMENT = "request_supplement"
@@ -150,6 +153,7 @@ ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.REQUEST_EMPLOYER_CONFIRMATION: N_("Ask the employer to confirm"),
     CaseAction.CONFIRM_EMPLOYMENT: N_("Confirm employment"),
     CaseAction.DENY_EMPLOYMENT: N_("Deny employment"),
+    CaseAction.RECORD_PAPER_CONFIRMATION: N_("Record the employer's letter"),
     CaseAction.ACCEPT: N_("Accept"),
     CaseAction.ACCEPT_WITH_PENDING_MATERIALS: N_("Accept with documents to follow"),
     CaseAction.REQUEST_SUPPLEMENT: N_("Request missing documents"),

@@ -85,6 +85,9 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
     # Either answer returns the case to intake: the employer states facts, the office decides.
     (S.AWAITING_EMPLOYER, A.CONFIRM_EMPLOYMENT): S.SUBMITTED,
     (S.AWAITING_EMPLOYER, A.DENY_EMPLOYMENT): S.SUBMITTED,
+    # The paper route: staff record the employer's letter, whether or not it was asked online.
+    (S.SUBMITTED, A.RECORD_PAPER_CONFIRMATION): S.SUBMITTED,
+    (S.AWAITING_EMPLOYER, A.RECORD_PAPER_CONFIRMATION): S.SUBMITTED,
     (S.AWAITING_EMPLOYER, A.NOT_ACCEPT): S.NOT_ACCEPTED,
     (S.AWAITING_EMPLOYER, A.WITHDRAW): S.WITHDRAWN,
     (S.SUPPLEMENT_REQUESTED, A.RECEIVE_SUPPLEMENT): S.SUBMITTED,
@@ -182,6 +185,11 @@ ACTION_RULES: dict[CaseAction, ActionRule] = {
     ),
     A.CONFIRM_EMPLOYMENT: ActionRule(_roles(R.EMPLOYER), reason=_OPT),
     A.DENY_EMPLOYMENT: ActionRule(_roles(R.EMPLOYER), reason=_REQ),
+    A.RECORD_PAPER_CONFIRMATION: ActionRule(
+        _roles(R.WINDOW_CLERK, R.REVIEWER),
+        reason=_REQ,
+        capability=ServiceCapability.EMPLOYER_CONFIRMATION,
+    ),
     A.ACCEPT: ActionRule(_roles(R.WINDOW_CLERK)),
     A.ACCEPT_WITH_PENDING_MATERIALS: ActionRule(
         _roles(R.WINDOW_CLERK),
@@ -268,10 +276,14 @@ def _check(
     ):
         raise EmployerConfirmationRequired(action)
     if action is A.REQUEST_EMPLOYER_CONFIRMATION:
-        if case.employer_id is None:
+        # A named code not registered yet may be asked too: the case waits for the
+        # organisation to register (and attaches to it), or for the paper route.
+        if case.employer_id is None and not case.employer_uscc:
             raise NoEmployerOnCase(action)
         if case.employer_confirmed is True:
             raise EmploymentAlreadyConfirmed(action)
+    if action is A.RECORD_PAPER_CONFIRMATION and case.employer_confirmed is True:
+        raise EmploymentAlreadyConfirmed(action)
     if action in _NEEDS_PENDING and not case.pending_materials:
         raise NoPendingMaterials(action)
     if action is A.ISSUE_RESULT and case.pending_materials:
@@ -332,7 +344,7 @@ def _next_case(
     match action:
         case A.REQUEST_EMPLOYER_CONFIRMATION:
             return replace(changed, employer_confirmed=None)
-        case A.CONFIRM_EMPLOYMENT:
+        case A.CONFIRM_EMPLOYMENT | A.RECORD_PAPER_CONFIRMATION:
             return replace(changed, employer_confirmed=True)
         case A.DENY_EMPLOYMENT:
             return replace(changed, employer_confirmed=False)
@@ -374,7 +386,7 @@ def _follow_up_effects(
         case A.REQUEST_EMPLOYER_CONFIRMATION if p.due_on is not None:
             out.append(NotifyEmployer(message_key(action)))
             out.append(ScheduleReminder(FollowUp.EMPLOYER_CONFIRMATION, p.due_on))
-        case A.CONFIRM_EMPLOYMENT | A.DENY_EMPLOYMENT:
+        case A.CONFIRM_EMPLOYMENT | A.DENY_EMPLOYMENT | A.RECORD_PAPER_CONFIRMATION:
             out.append(CancelScheduled(FollowUp.EMPLOYER_CONFIRMATION))
         case A.ACCEPT_WITH_PENDING_MATERIALS if p.due_on is not None:
             out.append(ScheduleReminder(FollowUp.PENDING_MATERIALS, p.due_on))

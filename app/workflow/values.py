@@ -68,6 +68,8 @@ class CaseSnapshot:
     version: int
     applicant_id: str
     employer_id: str | None = None
+    # The credit code the applicant named, kept when no registered organisation has it yet.
+    employer_uscc: str | None = None
     # None: not asked (or asked and not yet answered); True/False: the employer's answer.
     employer_confirmed: bool | None = None
     # 容缺受理: the items still to be delivered and the day by which they must arrive.

@@ -2,7 +2,7 @@
 catalog's payment key, and payment-run lines that pay a grant (issue 15)
 
 Revision ID: 88bfaa4b6a75
-Revises: 7c1a9e3d5b20
+Revises: a646843f59be
 Create Date: 2026-12-07 01:20:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "88bfaa4b6a75"
-down_revision: str | None = "7c1a9e3d5b20"
+down_revision: str | None = "a646843f59be"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -472,8 +472,7 @@ class TestEmployerConfirmation:
         due = (f.local_today() + timedelta(days=10)).isoformat()
         r = await act(client, clerk, case_id, 1, "request_employer_confirmation", due_on=due)
         assert r.status_code == 200, r.text
-        hr = await f.login(client, hr_email, f.PASSWORD)
-        hr_headers = {"Authorization": f"Bearer {hr['access_token']}"}
+        hr_headers = await f.employer_login(client, hr_email)
         listed = (await client.get("/api/v1/employer/cases", headers=hr_headers)).json()
         assert [c["id"] for c in listed] == [case_id]
         r = await client.post(

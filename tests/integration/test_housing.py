@@ -865,10 +865,10 @@ async def _through_to_approval(
     due = (f.local_today() + timedelta(days=10)).isoformat()
     r = await act(client, clerk, case_id, 1, "request_employer_confirmation", due_on=due)
     assert r.status_code == 200, r.text
-    hr = await f.login(client, hr_email, f.PASSWORD)
+    hr_headers = await f.employer_login(client, hr_email)
     r = await client.post(
         f"/api/v1/employer/cases/{case_id}/actions",
-        headers={"Authorization": f"Bearer {hr['access_token']}"},
+        headers=hr_headers,
         json={"action": "confirm_employment", "expected_version": r.json()["version"]},
     )
     assert r.status_code == 200, r.text

@@ -159,6 +159,10 @@ class TestTemplates:
             "applicant_name": "王小明",
             "amount": 1500,
             "period": "2026-11",
+            # Organisation accounts (issue 15).
+            "organisation_name": "上海测试科技有限公司",
+            "count": 2,
+            "uscc": "91310105MA1FL2AB3X",
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

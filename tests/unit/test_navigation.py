@@ -120,6 +120,7 @@ class TestStaffNavigation:
             "/staff/follow-ups",
             "/staff/indicators",
             "/staff/records",
+            "/staff/organisations",
         }
         assert set(ADMIN_PAGES) == {
             "/staff/audit",
@@ -211,7 +212,7 @@ class TestHeader:
         applicant = header_navigation(self._principal(UserKind.APPLICANT))
         assert [i.href for i in applicant] == ["/cases", "/wallet", "/housing"]
         employer = header_navigation(self._principal(UserKind.EMPLOYER))
-        assert [i.href for i in employer] == ["/employer", "/employer/cases"]
+        assert [i.href for i in employer] == ["/employer", "/employer/cases", "/organisation"]
         assert header_navigation(None) == []
         assert staff_navigation(self._principal(UserKind.APPLICANT)) == []
         assert staff_administration(self._principal(UserKind.EMPLOYER)) == []

@@ -21,10 +21,12 @@ from app.i18n import N_
 from app.routers.access import CurrentApplicant
 from app.routers.web.wallet import chosen_document, store_in_wallet
 from app.schemas.cases import CaseActionRequest, RatingCreate
+from app.schemas.organisations import EmployerInvite
 from app.services import cases as cases_service
 from app.services import documents as documents_service
 from app.services import settlement as bundles_service
 from app.services.applications import journey as applications_service
+from app.services.organisations import referrals
 from app.workflow.states import CaseAction
 
 router = APIRouter(tags=["applicant pages"])
@@ -175,6 +177,20 @@ async def send_supplement(
             lang,
         )
     return redirect(request, f"/cases/{case_id}?done=supplement")
+
+
+@router.post("/cases/{case_id}/employer-invitation", dependencies=[Csrf])
+async def invite_employer(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """Asks the employer named on the case, not registered yet, to register (issue 15)."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if k in ("email", "mobile") and isinstance(v, str)}
+    lang = language(request)
+    with shown_on(_case_form(request, session, principal, case_id, lang, values=fields)):
+        data = validate_form(EmployerInvite, fields)
+        await referrals.invite_employer(session, principal, case_id, data)
+    return redirect(request, f"/cases/{case_id}?done=employer_invited")
 
 
 @router.post("/cases/{case_id}/withdraw", dependencies=[Csrf])

@@ -205,7 +205,14 @@ async def confirm_email(session: AsyncSession, token: str, *, now: datetime | No
         session, token_digest(token[:200]), for_update=True
     )
     user = await accounts_repo.get_user(session, row.user_id) if row is not None else None
-    if row is None or row.used_at is not None or row.expires_at <= now or user is None:
+    # An organisation's admin confirms the address with the authenticator, on its own page.
+    if (
+        row is None
+        or row.used_at is not None
+        or row.expires_at <= now
+        or user is None
+        or user.kind != UserKind.APPLICANT.value
+    ):
         raise ValidationFailed(
             field_errors=[FieldError("token", "confirmation_invalid", ERR_CONFIRMATION_LINK)]
         )

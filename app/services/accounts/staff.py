@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from app.domain.enums import Department, District, IdKind, Permission, Role, UserKind
+from app.domain.enums import Department, District, IdKind, OrgRole, Permission, Role, UserKind
 from app.domain.identity import is_valid_uscc, normalize_uscc
 from app.domain.principal import Principal
 from app.errors import FieldError, NotFound, NotFoundAudited, PermissionDenied, ValidationFailed
 from app.i18n import N_
 from app.models import Employer, EmployerUser, StaffMember, User
+from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.accounts import ApplicantRead, EmployerRead, FullIdRead, StaffRead
@@ -184,9 +185,18 @@ async def create_employer(
 
 
 async def create_employer_user(
-    session: AsyncSession, *, employer_id: uuid.UUID, email: str, password: str, full_name: str
+    session: AsyncSession,
+    *,
+    employer_id: uuid.UUID,
+    email: str,
+    password: str,
+    full_name: str,
+    totp_secret: str | None = None,
+    role: OrgRole = OrgRole.ADMIN,
 ) -> User:
-    """A login for an employer's HR contact (created by district admins or the demo loader)."""
+    """A login for an employer's contact, made by district admins or the demo loader: the
+    address counts as confirmed, and the authenticator secret (``totp_secret`` or a new one,
+    stored encrypted) is handed over with the account, as for staff."""
     email = email.strip().lower()
     problems = password_problems(password, email)
     if await accounts_repo.email_exists(session, email):
@@ -200,11 +210,18 @@ async def create_employer_user(
     if problems:
         raise ValidationFailed(field_errors=problems)
     user = User(
-        email=email, password_hash=passwords.hash_password(password), kind="employer", language="zh"
+        email=email,
+        password_hash=passwords.hash_password(password),
+        kind="employer",
+        language="zh",
+        totp_secret_enc=protection.cipher().encrypt(totp_secret or totp.new_secret(), "user.totp"),
+        email_verified_at=utcnow(),
     )
     session.add(user)
     await session.flush()
-    session.add(EmployerUser(user_id=user.id, employer_id=employer_id, full_name=full_name))
+    session.add(
+        EmployerUser(user_id=user.id, employer_id=employer_id, full_name=full_name, role=role.value)
+    )
     await session.flush()
     await audit.record(
         session,

@@ -12,6 +12,7 @@ from app.config import get_settings
 from app.domain.enums import (
     Role,
     UserKind,
+    org_permissions_for,
     permissions_for,
 )
 from app.domain.identity import mask_mobile
@@ -47,10 +48,13 @@ from app.schemas.accounts import (
 from app.security import passwords, totp
 from app.security.crypto import new_token, token_digest
 from app.services import audit, protection
+from app.workflow.organisations import OrganisationStatus
 
 # Re-checking a session on every request costs a write; refresh its idle clock at most this often.
 _TOUCH_INTERVAL = timedelta(seconds=60)
 _ACCOUNT_WINDOW = timedelta(hours=1)
+# Accounts that sign in with a TOTP code as well as the password.
+_SECOND_FACTOR_KINDS = frozenset({UserKind.STAFF.value, UserKind.EMPLOYER.value})
 
 
 def password_problems(password: str, email: str, field: str = "password") -> list[FieldError]:
@@ -170,13 +174,18 @@ async def login(
         )
         raise InvalidCredentials()
 
-    if user.kind == UserKind.STAFF.value:
+    if user.kind in _SECOND_FACTOR_KINDS:
         # A missing or wrong code answers exactly like a wrong password, so the answer never
-        # tells that the password was right or that the account belongs to staff.
-        secret = protection.cipher().decrypt(user.totp_secret_enc or b"", "user.totp")
+        # tells that the password was right or that the account belongs to staff. Employer
+        # users sign in the same way; one who has not enrolled an authenticator cannot.
+        secret = (
+            protection.cipher().decrypt(user.totp_secret_enc, "user.totp")
+            if user.totp_secret_enc
+            else None
+        )
         step = (
             totp.verify(secret, totp_code, user.totp_last_step, now.timestamp())
-            if totp_code
+            if totp_code and secret
             else None
         )
         if step is None:
@@ -187,7 +196,7 @@ async def login(
             raise InvalidCredentials()
         user.totp_last_step = step
 
-    if user.kind == UserKind.APPLICANT.value and user.email_verified_at is None:
+    if user.kind != UserKind.STAFF.value and user.email_verified_at is None:
         raise EmailNotConfirmed()
     for throttle in (source, account):
         if throttle is not None:
@@ -347,11 +356,16 @@ def principal_of(party: Party, session_id: uuid.UUID) -> Principal:
             **base,
         )
     assert party.employer_id and party.employer_user_name, "employer user without record"
+    # Inside the organisation the role decides; before staff verified the organisation its
+    # users manage only their own account (app.domain.enums.org_permissions_for).
+    verified = party.employer_status in OrganisationStatus.ACTIVE
     return Principal(
         kind=UserKind.EMPLOYER,
         display_name=party.employer_user_name,
         employer_id=party.employer_id,
         district=party.employer_district,
+        roles=(party.employer_role,) if party.employer_role else (),
+        permissions=org_permissions_for(party.employer_role, verified),
         **base,
     )
 

@@ -41,7 +41,7 @@ from app.services.applications.questions import (
     questions_for,
 )
 from app.services.calendar import work_calendar
-from app.services.cases.context import employer_for, message_payload
+from app.services.cases.context import employer_for, message_payload, named_uscc
 from app.services.cases.views import case_view, new_case_view
 from app.services.eligibility import fact_field_errors
 from app.workflow.applications import APPLICATIONS, ApplicationEvent, ApplicationStatus
@@ -363,6 +363,7 @@ async def submit(
         eligibility_result=result,
         eligibility_receipt=result["receipt"] if result else None,
         employer_id=employer_id,
+        employer_uscc=named_uscc(app.answers),
         first_responsible_staff_id=filed_by.staff_id if filed_by else None,
         assignee_staff_id=filed_by.staff_id if filed_by else None,
         benefit=service.benefit,

@@ -85,6 +85,10 @@ from app.workflow.values import (
     local_date,
 )
 
+# Actions taken with a document: the paper confirmation's page and API send the letter.
+_NEEDS_LETTER = frozenset({CaseAction.RECORD_PAPER_CONFIRMATION})
+ERR_LETTER = N_("Upload the employer's signed letter (PDF, JPG or PNG).")
+
 
 class CaseConflict(Conflict):
     """Lost a race or acted on a stale view: the answer carries the case's current state."""
@@ -150,9 +154,14 @@ async def act(
     case_id: uuid.UUID,
     request: CaseActionRequest,
     lang: str,
+    *,
+    letter_id: uuid.UUID | None = None,
 ) -> CaseRead:
     """Applies one workflow action. Of two people acting at once exactly one wins; the other
-    gets 409 with the case's current status and version."""
+    gets 409 with the case's current status and version. ``letter_id``: the document an action
+    rests on (the employer's letter of a paper confirmation), stored on the case already."""
+    if request.action in _NEEDS_LETTER and letter_id is None:
+        raise ValidationFailed(field_errors=[FieldError("file", "required", ERR_LETTER)])
     case, service = await load_case(session, principal, case_id)
     if case.parent_id is not None:
         # Checked before the actor is picked: on a part these actions are nobody's to take.

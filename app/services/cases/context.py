@@ -60,6 +60,7 @@ def snapshot(case: Case) -> CaseSnapshot:
         # An organisation's own application: the organisation is the party who filed it.
         applicant_id=str(case.applicant_id or f"organisation:{case.organisation_id}"),
         employer_id=str(case.employer_id) if case.employer_id else None,
+        employer_uscc=case.employer_uscc,
         employer_confirmed=case.employer_confirmed,
         pending_materials=tuple(case.pending_materials),
         pending_due_on=case.pending_due_date,
@@ -74,6 +75,9 @@ def actors_for(principal: Principal, case: Case, departments: Collection[str] = 
     if principal.applicant_id is not None:
         return [Actor(str(principal.applicant_id), ActorRole.APPLICANT)]
     if principal.employer_id is not None:
+        # Inside the organisation only its admins and HR officers answer for it.
+        if not principal.can(Permission.CONFIRM_EMPLOYMENT):
+            return []
         return [Actor(str(principal.employer_id), ActorRole.EMPLOYER)]
     if principal.staff_id is not None:
         own_department = principal.department in {case.department, *departments}
@@ -95,12 +99,31 @@ async def handling_departments(session: AsyncSession, case: Case) -> set[str]:
 async def employer_for(
     session: AsyncSession, answers: dict[str, Any], service: Service
 ) -> uuid.UUID | None:
-    """The employer named in the answers (by unified social credit code), if it is registered."""
-    code = answers.get("employer_uscc")
-    if not code:
+    """The employer named in the answers (by unified social credit code), if an organisation
+    with that code is registered and verified (one still being checked gets the case when
+    staff verify it: ``app.services.organisations.verification``)."""
+    code = named_uscc(answers)
+    if code is None:
         return None
-    employer = await accounts_repo.get_employer_by_uscc(session, str(code))
-    return employer.id if employer else None
+    return await accounts_repo.verified_employer_id(session, code)
+
+
+def named_uscc(answers: dict[str, Any]) -> str | None:
+    """The credit code the applicant named as employer (normalised when the answer was saved)."""
+    code = answers.get("employer_uscc")
+    return str(code) if code else None
+
+
+def waits_for_registration(case: Case, service: Service) -> bool:
+    """The case needs its employer's confirmation and names a credit code no verified
+    organisation has yet: it waits for the organisation to register (or for the paper route)."""
+    return (
+        service.needs_employer_confirmation
+        and case.employer_id is None
+        and bool(case.employer_uscc)
+        and case.employer_confirmed is not True
+        and CaseStatus(case.status) not in CaseStatus.SETTLED
+    )
 
 
 def message_payload(case: Case, service: Service, lang: str) -> dict[str, Any]:

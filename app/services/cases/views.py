@@ -33,6 +33,7 @@ from app.services.cases.context import (
     load_case,
     snapshot,
     staff_name,
+    waits_for_registration,
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
 from app.services.retention import rules as retention_rules
@@ -127,6 +128,7 @@ async def case_view(
         timeline=timeline(events, lang),
         allowed_actions=actions,
         documents=docs,
+        employer_registration_pending=waits_for_registration(case, service),
     )
     rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None

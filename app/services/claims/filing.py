@@ -32,6 +32,7 @@ from app.services.claims.lines import (
     check_lines,
     is_batch,
 )
+from app.workflow.organisations import OrganisationStatus
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
@@ -43,8 +44,12 @@ REQUEST = "request"
 
 
 def organisation_may_file(organisation: Employer, service: Service) -> None:
-    """The one gate an organisation passes to file an organisation service: it is registered
-    in the service's district. (Verification of the organisation joins this gate.)"""
+    """The one gate an organisation passes to file an organisation service: district staff
+    have verified it, and it is registered in the service's district."""
+    if OrganisationStatus(organisation.status) is not OrganisationStatus.VERIFIED:
+        raise PermissionDenied(
+            N_("Your organisation can apply once the district has verified its registration.")
+        )
     if organisation.district != service.district:
         raise PermissionDenied(
             N_("Only organisations registered in the district can apply for this service.")

@@ -84,13 +84,17 @@ def run(
     )
 
 
+# Actions whose guard wants the employment not confirmed yet.
+_ASKS_EMPLOYER = (A.REQUEST_EMPLOYER_CONFIRMATION, A.RECORD_PAPER_CONFIRMATION)
+
+
 def _ready(case: CaseSnapshot, status: CaseStatus, action: CaseAction) -> CaseSnapshot:
     """A case in ``status`` that passes the state guards of ``action``."""
     pending = action in (A.RECEIVE_PENDING_MATERIALS, A.EXPIRE_PENDING_MATERIALS)
     return dataclasses.replace(
         case,
         status=status,
-        employer_confirmed=None if action is A.REQUEST_EMPLOYER_CONFIRMATION else True,
+        employer_confirmed=None if action in _ASKS_EMPLOYER else True,
         pending_materials=("tax record",) if pending else (),
         pending_due_on=PENDING_DUE if pending else None,
     )
@@ -521,3 +525,29 @@ def test_error_codes_are_unique_and_messages_are_marked() -> None:
         "action": "approve",
         "current_status": "closed",
     }
+
+
+# --- An employer that has not registered (issue 15) -----------------------------------------
+
+
+def test_a_named_code_without_a_registered_employer_may_be_asked() -> None:
+    case = make_case(employer_id=None, employer_uscc="91310105MA1FL2AB3X", employer_confirmed=None)
+    asked = run(case, A.REQUEST_EMPLOYER_CONFIRMATION)
+    assert asked.status is S.AWAITING_EMPLOYER
+
+
+def test_staff_record_the_employers_letter_from_intake_or_while_waiting() -> None:
+    for status in (S.SUBMITTED, S.AWAITING_EMPLOYER):
+        case = make_case(status, employer_id=None, employer_confirmed=None)
+        done = run(case, A.RECORD_PAPER_CONFIRMATION)
+        assert done.status is S.SUBMITTED
+        assert done.case.employer_confirmed is True
+        assert CancelScheduled(FollowUp.EMPLOYER_CONFIRMATION) in done.effects
+        with pytest.raises(errors.EmploymentAlreadyConfirmed):
+            run(done.case, A.RECORD_PAPER_CONFIRMATION)
+    with pytest.raises(errors.MissingReason):
+        run(
+            make_case(employer_confirmed=None),
+            A.RECORD_PAPER_CONFIRMATION,
+            ActionPayload(reason=" "),
+        )
