@@ -29,6 +29,7 @@ from app.routers.api import employer as api_employer
 from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
+from app.routers.api import rights as api_rights
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
@@ -44,6 +45,7 @@ from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
 from app.routers.web import my_cases as web_my_cases
 from app.routers.web import public as web_public
+from app.routers.web import rights as web_rights
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
 from app.routers.web import wallet as web_wallet
@@ -122,6 +124,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_settlement.staff,
         api_settlement.cases,
         api_window.router,
+        api_rights.router,
+        api_rights.staff,
         web_public.router,
         web_auth.router,
         web_account.router,
@@ -137,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_housing.router,
         web_indicators.router,
         web_admin.router,
+        web_rights.router,
     ):
         app.include_router(router)
     return app

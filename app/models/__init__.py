@@ -35,6 +35,7 @@ from app.models.indicators import (
     IndicatorValue,
 )
 from app.models.notifications import InAppMessage, OutboxMessage
+from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
 from app.models.sessions import (
     AuthSession,
     EmailConfirmation,
@@ -46,6 +47,9 @@ from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
 
 __all__ = [
+    "AccountDeletion",
+    "CorrectionRequest",
+    "DataExport",
     "ApartmentOffer",
     "ApartmentProject",
     "ApartmentUnit",

@@ -11,6 +11,8 @@ from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services.cases import schedules
 from app.services.housing import leases, offers
 from app.services.indicators import computed as indicator_figures
+from app.services.log_retention import prune_rotated_logs
+from app.services.rights import deletion, exports
 from app.services.settlement import verification
 from app.workflow.values import SHANGHAI, local_date
 
@@ -38,4 +40,13 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
         await indicator_figures.run_scheduled(sessionmaker, day)
     except Exception:
         log.exception("indicator refresh failed")
+    # A person's rights: copies of their data waiting to be prepared (or expiring), and the
+    # e-mail addresses of deleted accounts whose confirmation has gone out.
+    try:
+        await exports.run_pending(sessionmaker)
+        await deletion.erase_confirmed_emails(sessionmaker)
+    except Exception:
+        log.exception("rights round failed")
+    # Log files: rotated files older than the retention setting are deleted.
+    prune_rotated_logs()
     return done
