@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -45,12 +45,16 @@ async def document_cases(
 ) -> dict[uuid.UUID, uuid.UUID | None]:
     """The person's documents, each with a case it is attached to (None: only in the wallet)."""
     stmt = (
-        select(Document.id, func.min(CaseDocument.case_id))
+        select(Document.id, CaseDocument.case_id)
         .outerjoin(CaseDocument, CaseDocument.document_id == Document.id)
         .where(Document.owner_applicant_id == applicant_id)
-        .group_by(Document.id)
+        .order_by(Document.id, CaseDocument.attached_at)
     )
-    return {row[0]: row[1] for row in await session.execute(stmt)}
+    found: dict[uuid.UUID, uuid.UUID | None] = {}
+    for document_id, case_id in await session.execute(stmt):
+        if found.get(document_id) is None:
+            found[document_id] = case_id
+    return found
 
 
 async def staff_reads(
