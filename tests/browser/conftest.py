@@ -77,7 +77,8 @@ def server(simulator: RunningSimulator) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # Importing the app takes 5 s of CPU; on a shared 2-core box that can be a minute or more.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:

@@ -80,9 +80,9 @@ def test_deletion_refused_with_an_open_case_and_done_without(
     viewport = page.viewport_name  # type: ignore[attr-defined]
     text = TEXT[lang]
     email, number = _applicant(server, with_case=True)
-    page.goto(f"{server}/lang/{lang}?next=/login")
     sign_in(page, server, email, PASSWORD)
-    page.goto(server + "/account/delete")
+    # Signing in sets the account's language; the person then picks theirs.
+    page.goto(f"{server}/lang/{lang}?next=/account/delete")
     refusal = page.locator("#deletion-refused")
     expect(refusal).to_contain_text(text["refused"])
     assert number is not None
@@ -93,9 +93,9 @@ def test_deletion_refused_with_an_open_case_and_done_without(
 
     page.context.clear_cookies()
     email, _ = _applicant(server, with_case=False)
-    page.goto(f"{server}/lang/{lang}?next=/login")
     sign_in(page, server, email, PASSWORD)
-    page.goto(server + "/account/delete")
+    # Signing in sets the account's language; the person then picks theirs.
+    page.goto(f"{server}/lang/{lang}?next=/account/delete")
     # A wrong password is refused on the page, with the error summary linking to the field.
     page.locator("#password").fill("not-the-password")
     page.get_by_role("button", name=text["delete"]).click()
@@ -115,8 +115,8 @@ def test_deletion_refused_with_an_open_case_and_done_without(
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_my_data_pages_pass_axe(page: Page, server: str, lang: str) -> None:
     email, _ = _applicant(server, with_case=False)
-    page.goto(f"{server}/lang/{lang}?next=/login")
     sign_in(page, server, email, PASSWORD)
+    page.goto(f"{server}/lang/{lang}?next=/account")
     found = {}
     for path in (
         "/account",

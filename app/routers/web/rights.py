@@ -59,9 +59,11 @@ async def request_export(
 async def export_status(
     export_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> HTMLResponse:
-    """Refreshes itself every few seconds (no script) until the copy is ready."""
+    """Shows the progress; with ``auto=1`` (the person's choice) it refreshes itself every few
+    seconds, without a script, until the copy is ready."""
     export = await exports.get_export(session, principal, export_id)
-    return render(request, "applicant/my_data_export.html", {"export": export})
+    auto = request.query_params.get("auto") == "1"
+    return render(request, "applicant/my_data_export.html", {"export": export, "auto": auto})
 
 
 @router.get("/account/my-data/exports/{export_id}/download")
