@@ -29,12 +29,15 @@ from app.schemas.rights import AccountDeletionRequest, DeletionCheck, DeletionRe
 from app.security import passwords
 from app.services import audit, notifications, protection
 from app.services.documents import storage
+from app.services.rights.exports import export_dir
 from app.workflow.applications import ApplicationStatus
 from app.workflow.outbox import OutboxStatus
 from app.workflow.payments import EnrolmentStatus, EntitlementStatus
+from app.workflow.rights import EXPORT, ExportEvent
 from app.workflow.states import CaseStatus
 
 _ERASED_FILES = "rights_erased_files"
+_ERASED_EXPORTS = "rights_erased_exports"
 _ERASED = "—"
 
 REASON_OPEN_CASE = N_(
@@ -57,6 +60,8 @@ class AccountDeletionRefused(Conflict):
 def _erase_committed_files(session: SyncSession) -> None:
     for key in session.info.pop(_ERASED_FILES, []):
         storage().delete(key)
+    for key in session.info.pop(_ERASED_EXPORTS, []):
+        (export_dir() / key).unlink(missing_ok=True)
 
 
 async def records_kept_by_law(session: AsyncSession, applicant_id: uuid.UUID) -> list[Case]:
@@ -131,6 +136,13 @@ async def delete_account(
         erased_files.append(doc.storage_key)
         doc.deleted_at, doc.original_name = now, _ERASED
     session.sync_session.info.setdefault(_ERASED_FILES, []).extend(erased_files)
+    # Copies of the data already prepared go too (their links die with the login anyway).
+    for export in await rights_repo.exports_of(session, user.id, limit=1000):
+        if export.storage_key:
+            session.sync_session.info.setdefault(_ERASED_EXPORTS, []).append(export.storage_key)
+            export.storage_key = None
+            if EXPORT.allows(export.status, ExportEvent.EXPIRE):
+                export.status = EXPORT.advance(export.status, ExportEvent.EXPIRE).value
     _erase_profile(applicant, keep_identity=bool(kept))
     confirmation_key = f"account_deleted:{user.id}"
     session.add(
