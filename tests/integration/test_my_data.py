@@ -448,4 +448,3 @@ async def act_withdraw(
             "reason": "No longer needed",
         },
     )
-
