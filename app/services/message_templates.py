@@ -287,8 +287,9 @@ TEMPLATES: dict[str, Template] = {
         N_(
             "Your Talent Services Portal account has been deleted: you can no longer sign in, "
             "and your profile, messages and documents not part of a decided case are erased. "
-            "Records of decided cases the law requires us to keep: {records_kept}. This "
-            "address will be erased as soon as this message has been sent."
+            "Records of decided cases that the law requires us to keep stay until their "
+            "retention period ends. This address will be erased as soon as this message has "
+            "been sent."
         ),
     ),
     "account.confirm_email": Template(

@@ -158,7 +158,7 @@ async def delete_account(
         read_back=False,
         recipient_user_id=user.id,
         template="account.deleted",
-        payload={"records_kept": len(kept)},
+        payload={},
         language=user.language,
         dedup_key=confirmation_key,
         channels=[notifications.EMAIL],
