@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr = SecretStr(_DEV_INDEX_KEY)
     upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
+    # A person's copies of their data (ZIP), deleted when their link expires.
+    export_dir: Path = PROJECT_ROOT / "var" / "exports"
+    export_link_hours: int = Field(default=24, ge=1, le=7 * 24)
     base_url: str = "http://127.0.0.1:8000"
     default_language: Literal["zh", "en"] = "zh"
     rate_limit_storage: str = Field(
@@ -115,6 +118,12 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
     privacy_notice_version: str = "2026-11"
     log_level: str = "INFO"
+    # JSON-lines files (app.log, access.log) beside stderr; empty turns the files off.
+    log_dir: Path | None = PROJECT_ROOT / "var" / "log"
+    log_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    log_backup_count: int = Field(default=50, ge=1, le=10_000)
+    # Rotated files older than this are deleted by the worker's round (MLPS: at least 180 days).
+    log_retention_days: int = Field(default=180, ge=1)
     # Outside systems for verified facts (免提交). Defaults are the simulator `make run` starts.
     verification_identity_url: str = "http://127.0.0.1:8100/identity/v1"
     verification_social_insurance_url: str = "http://127.0.0.1:8100/social-insurance/v1"

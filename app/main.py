@@ -32,6 +32,7 @@ from app.routers.api import indicators as api_indicators
 from app.routers.api import messages as api_messages
 from app.routers.api import organisations as api_organisations
 from app.routers.api import records as api_records
+from app.routers.api import rights as api_rights
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
@@ -51,6 +52,7 @@ from app.routers.web import organisation_staff as web_organisation_staff
 from app.routers.web import organisations as web_organisations
 from app.routers.web import public as web_public
 from app.routers.web import records as web_records
+from app.routers.web import rights as web_rights
 from app.routers.web import rules as web_rules
 from app.routers.web import staff as web_staff
 from app.routers.web import wallet as web_wallet
@@ -132,6 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_settlement.cases,
         api_window.router,
         api_records.router,
+        api_rights.router,
+        api_rights.staff,
         web_public.router,
         web_auth.router,
         web_account.router,
@@ -151,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_indicators.router,
         web_admin.router,
         web_records.router,
+        web_rights.router,
     ):
         app.include_router(router)
     return app

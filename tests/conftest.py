@@ -19,6 +19,8 @@ _TMP = tempfile.mkdtemp(prefix="talent-files-")
 os.environ.setdefault("TALENT_ENVIRONMENT", "test")
 os.environ["TALENT_UPLOAD_DIR"] = os.path.join(_TMP, "uploads")
 os.environ["TALENT_OUTBOX_DIR"] = os.path.join(_TMP, "outbox")
+os.environ["TALENT_EXPORT_DIR"] = os.path.join(_TMP, "exports")
+os.environ["TALENT_LOG_DIR"] = os.path.join(_TMP, "log")
 # The suite signs in far more often than a person; the limiter itself has its own test.
 os.environ["TALENT_RATE_LIMIT_LOGIN"] = "100000/minute"
 os.environ["TALENT_RATE_LIMIT_PUBLIC"] = "100000/minute"

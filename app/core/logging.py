@@ -1,22 +1,48 @@
-"""JSON logs carrying the request id. Personal data is never logged: log ids, not values."""
+"""JSON logs carrying the request id and the user id. Personal data is never logged: log ids,
+not values.
+
+Besides stderr, two JSON-lines files under ``log_dir`` (``var/log`` by default): ``app.log``
+(everything but the access log) and ``access.log`` (one line per request), each rotated by size
+(``log_max_bytes``, ``log_backup_count``); rotated files older than ``log_retention_days`` are
+deleted by the worker's round (``app.services.log_retention``)."""
 
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import sys
 from contextvars import ContextVar
+from pathlib import Path
 from types import TracebackType
 
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.exc import StatementError
 
+from app.config import get_settings
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The signed-in caller's user id (never a name or an address), set when the caller is resolved.
+user_id_var: ContextVar[str | None] = ContextVar("user_id", default=None)
+ACCESS_LOGGER = "app.access"
+APP_LOG = "app.log"
+ACCESS_LOG = "access.log"
 
 
 class _RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
+        if getattr(record, "user_id", None) is None:
+            record.user_id = user_id_var.get()
         return True
+
+
+class _OnlyAccess(logging.Filter):
+    def __init__(self, access: bool) -> None:
+        super().__init__()
+        self.access = access
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return (record.name == ACCESS_LOGGER) is self.access
 
 
 def _safe_database_message(exc: BaseException) -> str | None:
@@ -73,18 +99,44 @@ class _PortalJsonFormatter(JsonFormatter):
         return text if isinstance(formatted, str) else text.splitlines()
 
 
+def _formatter() -> _PortalJsonFormatter:
+    return _PortalJsonFormatter(
+        "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+        rename_fields={"asctime": "time", "levelname": "level"},
+        datefmt="%Y-%m-%dT%H:%M:%S%z",
+    )
+
+
+def _file_handler(path: Path, access: bool) -> logging.Handler:
+    settings = get_settings()
+    handler = logging.handlers.RotatingFileHandler(
+        path,
+        maxBytes=settings.log_max_bytes,
+        backupCount=settings.log_backup_count,
+        encoding="utf-8",
+    )
+    handler.setFormatter(_formatter())
+    handler.addFilter(_RequestIdFilter())
+    handler.addFilter(_OnlyAccess(access))
+    return handler
+
+
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        _PortalJsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            rename_fields={"asctime": "time", "levelname": "level"},
-            datefmt="%Y-%m-%dT%H:%M:%S%z",
-        )
-    )
+    handler.setFormatter(_formatter())
     handler.addFilter(_RequestIdFilter())
+    handlers: list[logging.Handler] = [handler]
+    log_dir = get_settings().log_dir
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handlers += [
+            _file_handler(log_dir / APP_LOG, False),
+            _file_handler(log_dir / ACCESS_LOG, True),
+        ]
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    for old in root.handlers:
+        old.close()
+    root.handlers[:] = handlers
     root.setLevel(level)
     # uvicorn's own loggers (its error traceback included) go through this handler too, even
     # when uvicorn was started with its default plain-text logging config.

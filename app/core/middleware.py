@@ -13,11 +13,11 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.logging import request_id_var
+from app.core.logging import ACCESS_LOGGER, request_id_var
 from app.core.problems import server_error_response
 from app.i18n import LANGUAGES, negotiate
 
-log = logging.getLogger("app.access")
+log = logging.getLogger(ACCESS_LOGGER)
 log_errors = logging.getLogger("app.errors")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 LANG_COOKIE = "lang"
@@ -104,9 +104,11 @@ class PortalMiddleware:
                     raise  # half a response is out; the server can only drop the connection
                 await server_error_response(Request(scope))(scope, receive, send_wrapper)
         finally:
+            principal = state.get("principal")
             log.info(
                 "request",
                 extra={
+                    "user_id": str(principal.user_id) if principal is not None else None,
                     "method": scope.get("method"),
                     "path": path,
                     "status": status_holder["status"],

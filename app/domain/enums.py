@@ -84,6 +84,9 @@ class Permission(StrEnum):
 class ConsentPurpose(StrEnum):
     PERSONAL_INFO = "personal_info"  # PIPL art. 14: processing for talent services
     SENSITIVE_INFO = "sensitive_info"  # PIPL art. 29: separate consent for sensitive data
+    # Optional processing, withdrawn at any time (PIPL art. 15), effective at once.
+    QUALIFYING_NOTICES = "qualifying_notices"  # told when a policy change makes one qualify
+    SERVICE_UPDATES = "service_updates"  # news of the portal's services (no marketing)
 
 
 class Department(StrEnum):

@@ -39,6 +39,7 @@ from app.models.indicators import (
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
+from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
 from app.models.sessions import (
     AuthSession,
     EmailConfirmation,
@@ -50,6 +51,9 @@ from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
 
 __all__ = [
+    "AccountDeletion",
+    "CorrectionRequest",
+    "DataExport",
     "ApartmentOffer",
     "ApartmentProject",
     "ApartmentUnit",

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.core.access import ACCESS_ATTR, caller_token, mark
+from app.core.logging import user_id_var
 from app.db import SessionDep
 from app.domain.enums import Permission, UserKind
 from app.domain.principal import Principal
@@ -25,6 +26,8 @@ async def optional_principal(request: Request, session: SessionDep) -> Principal
     token, kind = caller_token(request)
     principal = await accounts_service.resolve(session, token, kind) if token else None
     request.state.principal = principal
+    if principal is not None:
+        user_id_var.set(str(principal.user_id))
     return principal
 
 

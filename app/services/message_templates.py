@@ -302,6 +302,16 @@ TEMPLATES: dict[str, Template] = {
             "service window."
         ),
     ),
+    "account.deleted": Template(
+        N_("Your account has been deleted"),
+        N_(
+            "Your Talent Services Portal account has been deleted: you can no longer sign in, "
+            "and your profile, messages and documents not part of a decided case are erased. "
+            "Records of decided cases that the law requires us to keep stay until their "
+            "retention period ends. This address will be erased as soon as this message has "
+            "been sent."
+        ),
+    ),
     "account.confirm_email": Template(
         N_("Confirm your email address"),
         N_(

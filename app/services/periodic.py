@@ -11,7 +11,9 @@ from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services.cases import schedules
 from app.services.housing import leases, offers
 from app.services.indicators import computed as indicator_figures
+from app.services.log_retention import prune_rotated_logs
 from app.services.retention import lists as retention_lists
+from app.services.rights import deletion, exports
 from app.services.settlement import verification
 from app.workflow.values import SHANGHAI, local_date
 
@@ -42,4 +44,13 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
     # Records retention: each district's cases whose retention has ended, onto its draft
     # destruction list for the records officers (each district in a transaction of its own).
     await retention_lists.run_due(sessionmaker, day)
+    # A person's rights: copies of their data waiting to be prepared (or expiring), and the
+    # e-mail addresses of deleted accounts whose confirmation has gone out.
+    try:
+        await exports.run_pending(sessionmaker)
+        await deletion.erase_confirmed_emails(sessionmaker)
+    except Exception:
+        log.exception("rights round failed")
+    # Log files: rotated files older than the retention setting are deleted.
+    prune_rotated_logs()
     return done

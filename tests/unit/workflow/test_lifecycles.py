@@ -17,6 +17,7 @@ from app.workflow.indicators import SNAPSHOTS, VALUES
 from app.workflow.lifecycle import Lifecycle
 from app.workflow.outbox import OUTBOX
 from app.workflow.payments import CYCLES, ENROLMENTS, ENTITLEMENTS
+from app.workflow.rights import CORRECTION, EXPORT
 from app.workflow.schedules import SCHEDULES
 from app.workflow.tasks import COMMITMENT_CHECKS, FOLLOW_UPS
 
@@ -38,6 +39,8 @@ LIFECYCLES: dict[str, AnyLifecycle] = {
     "outbox_message": OUTBOX,
     "indicator_value": VALUES,
     "indicator_snapshot": SNAPSHOTS,
+    "data_export": EXPORT,
+    "correction_request": CORRECTION,
 }
 ALL = pytest.mark.parametrize("lifecycle", LIFECYCLES.values(), ids=LIFECYCLES.keys())
 
