@@ -337,14 +337,14 @@ class TestGrantsPaidThroughFinance:
             await session.execute(
                 update(Case)
                 .where(Case.id == uuid.UUID(case_id))
-                .values(organisation_id=employer_id)
+                # The case becomes the organisation's own (a case has exactly one party).
+                .values(organisation_id=employer_id, applicant_id=None)
             )
         assert (await decide(client, sessionmaker, case_id, amount_cny=400)).status_code == 200
         grant = await grant_of(sessionmaker, case_id)
         assert grant.status == "awaiting_account" and grant.beneficiary_name == "杨浦测试工坊"
         assert grant.applicant_id is None
-        hr = await f.login(client, hr_email, f.PASSWORD)
-        headers = {"Authorization": f"Bearer {hr['access_token']}"}
+        headers = await f.employer_login(client, hr_email)
         r = await client.put(
             "/api/v1/employer/bank-account",
             headers=headers,

@@ -30,8 +30,7 @@ async def organisation(
 ) -> dict[str, str]:
     """An organisation of the district with one user, signed in: the user's headers."""
     _uscc, email = await f.create_employer_with_hr(sm, district=district, name=name)
-    tokens = await f.login(client, email, f.PASSWORD)
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
+    return await f.employer_login(client, email)
 
 
 async def staff(

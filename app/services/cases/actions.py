@@ -202,13 +202,15 @@ _MONEY_DECISIONS = frozenset({CaseAction.APPROVE, CaseAction.APPROVE_ON_COMMITME
 
 def _decided_amount(case: Case, service: Service, request: CaseActionRequest) -> int | None:
     """A money decision's amount, decided with the approval (``app.workflow.grants``): the
-    rules' amount unless the approver enters another, never above it."""
+    rules' amount unless the approver enters another, never above it. An organisation's
+    claim carries the amount its checked lines add up to from filing; that is its ceiling."""
     if request.action not in _MONEY_DECISIONS or service.payment != PaymentKind.ONE_OFF:
         return None
+    from_rules = rules_amount((case.eligibility_result or {}).get("outputs"))
+    if from_rules is None:
+        from_rules = case.decided_amount_cny
     try:
-        return decided_amount(
-            request.amount_cny, rules_amount((case.eligibility_result or {}).get("outputs"))
-        )
+        return decided_amount(request.amount_cny, from_rules)
     except WorkflowError as exc:
         raise ValidationFailed(
             exc.message,
