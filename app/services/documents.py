@@ -144,7 +144,11 @@ async def upload(
     name = clean_filename(filename)
     if content_type is None or not name_matches_type(name, content_type):
         storage().delete(stored.key)
-        raise UnsupportedMediaType()
+        # Named on the file field, so a page's error summary links to the file input.
+        message = UnsupportedMediaType.default_detail or ""
+        raise UnsupportedMediaType(
+            field_errors=[FieldError("file", UnsupportedMediaType.code, message)]
+        )
     doc = Document(
         owner_applicant_id=owner,
         kind=kind,
