@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
@@ -191,6 +192,12 @@ class CaseRead(BaseModel):
     bundle: BundleRef | None = None
     route: str | None = None
     route_label: str | None = None
+    # Staff only: the reviewer's latest opinion (审核意见) for the approver.
+    opinion: ReviewOpinion | None = None
+    # Staff only: the clauses of the policy the case was checked against, to choose from.
+    clauses: list[str] = Field(default_factory=list)
+    # The supplement (补正) asked for: each item with what arrived or why it cannot.
+    supplement: SupplementView | None = None
 
     @property
     def can_rate(self) -> bool:

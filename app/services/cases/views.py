@@ -35,8 +35,9 @@ from app.services.cases.context import (
     staff_name,
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
+from app.services.cases.opinions import clause_choices, latest_opinion
 from app.workflow.bundle import NOT_ON_PARTS
-from app.workflow.states import CaseAction, CaseStatus, status_label
+from app.workflow.states import OPINIONS, CaseAction, CaseStatus, status_label
 from app.workflow.transitions import (
     allowed_actions,
 )
@@ -50,9 +51,13 @@ def _items(detail: dict[str, object] | None) -> list[str]:
     return [str(i) for i in items] if isinstance(items, list) else []
 
 
-def timeline(events: list[CaseEvent], lang: str) -> list[TimelineEntry]:
+def timeline(events: list[CaseEvent], lang: str, *, internal: bool = False) -> list[TimelineEntry]:
+    """The case's history; ``internal`` (staff) includes the reviewer's opinions."""
     out = []
+    opinions = {a.value for a in OPINIONS}
     for e in events:
+        if e.action in opinions and not internal:
+            continue
         label = status_label(CaseStatus(e.to_status))
         out.append(
             TimelineEntry(
@@ -123,7 +128,7 @@ async def case_view(
         eligibility=case.eligibility_result if staff_view or principal.applicant_id else None,
         pending_materials=list(case.pending_materials),
         pending_due_on=case.pending_due_date,
-        timeline=timeline(events, lang),
+        timeline=timeline(events, lang, internal=staff_view),
         allowed_actions=actions,
         documents=docs,
     )
@@ -175,6 +180,8 @@ async def case_view(
         view.first_responsible = await staff_name(session, case.first_responsible_staff_id)
         view.assignee = await staff_name(session, case.assignee_staff_id)
         view.reviewer = await staff_name(session, case.reviewer_staff_id)
+        view.opinion = latest_opinion(events, lang, view.reviewer)
+        view.clauses = clause_choices(case.eligibility_result, lang)
         view.reviewer_may_decide = service.reviewer_may_decide
         if service.benefit is not None and case.parent_id is None:
             view.benefit_overlaps = await cases_repo.benefit_overlaps(
