@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.domain.windows import SERVICE_WINDOWS
 from tests import factories as f
 from tests.integration.test_audit import page_login
-from tests.integration.test_cases_api import PDF, service_id, staff
+from tests.integration.test_cases_api import PDF, service_id
 from tests.integration.test_window_api import _file
 
 pytestmark = pytest.mark.usefixtures("isolated_db")

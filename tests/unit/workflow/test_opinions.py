@@ -1,5 +1,6 @@
-"""审核意见: the reviewer records an opinion in review (the case stays in review, the applicant is not
-told), with reasons and, for a recommended rejection, the clause; whoever gave it may not decide."""
+"""审核意见: the reviewer records an opinion in review (the case stays in review, the applicant is
+not told), with reasons and, for a recommended rejection, the clause; whoever gave it may not
+decide."""
 
 from __future__ import annotations
 
