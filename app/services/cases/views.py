@@ -36,6 +36,7 @@ from app.services.cases.context import (
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
 from app.services.cases.opinions import clause_choices, latest_opinion
+from app.services.cases.supplement_items import name_supplement_files, supplement_view
 from app.workflow.bundle import NOT_ON_PARTS
 from app.workflow.states import OPINIONS, CaseAction, CaseStatus, status_label
 from app.workflow.transitions import (
@@ -136,6 +137,8 @@ async def case_view(
     view.rating = rating.score if rating else None
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None:
+        view.supplement = await supplement_view(session, case)
+        name_supplement_files(view)
         view.notes = [
             NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
             for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
