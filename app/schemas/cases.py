@@ -61,6 +61,8 @@ class ApplicationUpdate(_In):
 
     answers: dict[str, Any] = Field(default_factory=dict)
     documents: dict[str, uuid.UUID | None] = Field(default_factory=dict)
+    # Questions to mark "I don't know yet" (true) or to take off that list (false).
+    answer_later: dict[str, bool] = Field(default_factory=dict)
 
 
 class SubmitRequest(_In):
@@ -86,6 +88,8 @@ class QuestionView(BaseModel):
     type: str
     values: list[dict[str, str]]
     answer: Any = None
+    # The applicant said "I don't know yet": the question waits to be answered later.
+    later: bool = False
 
 
 class ApplicationRead(BaseModel):
@@ -96,7 +100,9 @@ class ApplicationRead(BaseModel):
     service_name: str
     district: str
     questions: list[QuestionView]
+    # Questions submitting still needs, and those of them the applicant will answer later.
     unanswered: list[str]
+    answer_later: list[str] = Field(default_factory=list)
     materials: list[MaterialStatus]
     eligibility_status: str | None
     eligibility: dict[str, Any] | None

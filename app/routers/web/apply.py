@@ -67,7 +67,12 @@ async def task_list(
     return render(
         request,
         "applicant/task_list.html",
-        {"app": view, "saved": "saved" in request.query_params, "pages": _page_count(view)},
+        {
+            "app": view,
+            "saved": "saved" in request.query_params,
+            "pages": _page_count(view),
+            "per_page": QUESTIONS_PER_PAGE,
+        },
     )
 
 
@@ -183,8 +188,12 @@ async def save_questions(
     form = await request.form()
     answers = fact_values(form, [q.fact for q in chunk])
     raw = {q.fact: form.get(q.fact) for q in chunk}
+    # "I don't know yet": an explicit answer the task list returns to.
+    later = {q.fact: f"{q.fact}__later" in form for q in chunk}
     with shown_on(FormPage("applicant/questions.html", _questions_context(view, page, values=raw))):
-        await applications_service.save(session, principal, application_id, answers, {})
+        await applications_service.save(
+            session, principal, application_id, answers, {}, later=later
+        )
     if form.get("later") or page >= pages:
         return redirect(request, f"/applications/{application_id}?saved=1")
     return redirect(request, f"/applications/{application_id}/questions/{page + 1}")
