@@ -150,3 +150,50 @@ class TestSupplementPages:
         assert r.status_code == 303, r.text
         mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
         assert mine["status"] == "in_review"
+
+
+FAKE_PDF = b"MZ\x90\x00 a program renamed to look like a PDF"
+# Wrong inputs on the case page while a supplement is asked for: (step, path, fields, files).
+CASE_PAGE_WRONG_INPUTS: list[tuple[str, str, dict[str, str], dict[str, Any] | None]] = [
+    ("no file chosen", "supplement/items/0", {"kind": "other"}, None),
+    (
+        "a fake PDF",
+        "supplement/items/0",
+        {"kind": "other"},
+        {"file": ("scan.pdf", FAKE_PDF, "application/pdf")},
+    ),
+    (
+        "an item not asked for",
+        "supplement/items/9",
+        {"kind": "other"},
+        {"file": ("scan.pdf", PDF, "application/pdf")},
+    ),
+    ("sending with nothing added", "supplement", {}, None),
+    ("sending with a mangled version", "supplement", {"version": "abc", "explain-0": "x"}, None),
+    ("a rating out of range", "rating", {"score": "9"}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("step", "path", "fields", "files"),
+    CASE_PAGE_WRONG_INPUTS,
+    ids=[w[0] for w in CASE_PAGE_WRONG_INPUTS],
+)
+async def test_a_wrong_input_on_the_case_page_is_never_an_error_page(
+    client: httpx.AsyncClient,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    step: str,
+    path: str,
+    fields: dict[str, str],
+    files: dict[str, Any] | None,
+) -> None:
+    user, case_id, _reviewer, _asked_view = await _asked(client, sessionmaker)
+    await web_login(client, user)
+    page = await client.get(f"/cases/{case_id}")
+    r = await client.post(
+        f"/cases/{case_id}/{path}",
+        data={"csrf_token": csrf_of(page.text), **fields},
+        files=files,
+    )
+    assert 400 <= r.status_code < 500, (step, r.status_code, r.text[-500:])
+    assert 'class="error-summary"' in r.text, step
