@@ -127,7 +127,7 @@ def test_apply_online_supplement_approve_issue_and_rate(
         page.goto(case_url)
         expect(page.get_by_role("heading", name="还需补充材料")).to_be_visible()
         expect(
-            page.locator("#supplement").get_by_text("房屋租赁合同（双方签字页）")
+            page.locator("#supplement").get_by_role("heading", name="房屋租赁合同（双方签字页）")
         ).to_be_visible()
         # Each requested item has its own upload; sending is a step of its own (issue 21).
         upload_pdf(page, "#file-0", tmp_path, "lease.pdf")
