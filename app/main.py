@@ -36,6 +36,7 @@ from app.routers.api import rights as api_rights
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
+from app.routers.api import supplements as api_supplements
 from app.routers.api import window as api_window
 from app.routers.web import account as web_account
 from app.routers.web import admin as web_admin
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_applications.router,
         api_backoffice.router,
         api_case_documents.router,
+        api_supplements.router,
         api_admin.router,
         api_eligibility.router,
         api_messages.router,

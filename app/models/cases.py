@@ -33,6 +33,9 @@ class Application(UUIDPrimaryKey, Timestamps, Base):
     answers: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     # requirement code -> document id chosen from the wallet
     documents: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # Questions the applicant chose to answer later ("I don't know yet"): asked again, and
+    # listed on the task list as "to answer later".
+    answer_later: Mapped[list[str]] = mapped_column(JSON, default=list)
     declaration_at: Mapped[datetime | None]
     sensitive_consent_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(100))

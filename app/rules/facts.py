@@ -84,6 +84,10 @@ class FactSpec(BaseModel):
     future: Literal["allowed", "refused"] = "refused"
     # The earliest plausible date (a birth date before 1900 is a typing slip, not a person).
     earliest: date | None = None
+    # When a questionnaire asks for the fact at all: one comparison on another fact, in the
+    # materials' ``when`` form (``degree_country != 'CN'``). A return date is not asked of
+    # someone whose degree is from China; while the other fact is unknown, it is asked.
+    asked_when: str | None = None
 
     @property
     def derived(self) -> bool:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.grants import OneOffView
 from app.schemas.retention import RetentionView
 from app.schemas.text import CleanInput
@@ -62,6 +63,8 @@ class ApplicationUpdate(_In):
 
     answers: dict[str, Any] = Field(default_factory=dict)
     documents: dict[str, uuid.UUID | None] = Field(default_factory=dict)
+    # Questions to mark "I don't know yet" (true) or to take off that list (false).
+    answer_later: dict[str, bool] = Field(default_factory=dict)
 
 
 class SubmitRequest(_In):
@@ -87,6 +90,8 @@ class QuestionView(BaseModel):
     type: str
     values: list[dict[str, str]]
     answer: Any = None
+    # The applicant said "I don't know yet": the question waits to be answered later.
+    later: bool = False
 
 
 class ApplicationRead(BaseModel):
@@ -97,7 +102,9 @@ class ApplicationRead(BaseModel):
     service_name: str
     district: str
     questions: list[QuestionView]
+    # Questions submitting still needs, and those of them the applicant will answer later.
     unanswered: list[str]
+    answer_later: list[str] = Field(default_factory=list)
     materials: list[MaterialStatus]
     eligibility_status: str | None
     eligibility: dict[str, Any] | None
@@ -205,6 +212,12 @@ class CaseRead(BaseModel):
     route_label: str | None = None
     # A money decision paid once through finance (app/services/payments/service_type.py).
     one_off: OneOffView | None = None
+    # Staff only: the reviewer's latest opinion (审核意见) for the approver.
+    opinion: ReviewOpinion | None = None
+    # Staff only: the clauses of the policy the case was checked against, to choose from.
+    clauses: list[str] = Field(default_factory=list)
+    # The supplement (补正) asked for: each item with what arrived or why it cannot.
+    supplement: SupplementView | None = None
 
     @property
     def can_rate(self) -> bool:

@@ -131,7 +131,11 @@ async def save_file(
     name = clean_filename(filename)
     if content_type is None or not name_matches_type(name, content_type):
         storage().delete(stored.key)
-        raise UnsupportedMediaType()
+        # Named on the file field, so a page's error summary links to the file input.
+        message = UnsupportedMediaType.default_detail or ""
+        raise UnsupportedMediaType(
+            field_errors=[FieldError("file", UnsupportedMediaType.code, message)]
+        )
     # If the request's transaction later rolls back, the file goes with it (see above).
     session.sync_session.info.setdefault(_STORED, []).append(stored.key)
     return SavedFile(stored.key, name, content_type, stored.size, stored.sha256)

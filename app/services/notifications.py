@@ -58,7 +58,13 @@ _SUBJECT_MAX = 200
 
 # The workflow names a message after its action. Where the applicant and the employer both hear
 # of one action, the applicant's text has a key of its own.
-APPLICANT_KEYS = {"case.request_employer_confirmation": "case.employer_confirmation_requested"}
+APPLICANT_KEYS = {
+    "case.request_employer_confirmation": "case.employer_confirmation_requested",
+    # The reviewer's opinion is internal and sends nothing; were it ever sent, the applicant
+    # would read that the case is being reviewed, which it still is.
+    "case.recommend_approval": "case.start_review",
+    "case.recommend_rejection": "case.start_review",
+}
 
 
 DETAILS_LINE = N_("Details: {url}")

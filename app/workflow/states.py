@@ -85,6 +85,9 @@ class CaseAction(StrEnum):
     RECEIVE_PENDING_MATERIALS = "receive_pending_materials"
     EXPIRE_PENDING_MATERIALS = "expire_pending_materials"
     START_REVIEW = "start_review"
+    # 审核意见: the reviewer's opinion, passed to the approver; the case stays in review.
+    RECOMMEND_APPROVAL = "recommend_approval"
+    RECOMMEND_REJECTION = "recommend_rejection"
     APPROVE = "approve"
     APPROVE_ON_COMMITMENT = "approve_on_commitment"  # 告知承诺
     REJECT = "reject"
@@ -162,6 +165,8 @@ ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.RECEIVE_PENDING_MATERIALS: N_("Record documents that were to follow"),
     CaseAction.EXPIRE_PENDING_MATERIALS: N_("Stop: documents not received in time"),
     CaseAction.START_REVIEW: N_("Start review"),
+    CaseAction.RECOMMEND_APPROVAL: N_("Recommend approval"),
+    CaseAction.RECOMMEND_REJECTION: N_("Recommend rejection"),
     CaseAction.APPROVE: N_("Approve"),
     CaseAction.APPROVE_ON_COMMITMENT: N_("Approve on commitment"),
     CaseAction.REJECT: N_("Reject"),
@@ -177,6 +182,13 @@ ACTION_LABELS: dict[CaseAction, str] = {
     CaseAction.COMPLETE_PARTS: N_("All departments have finished"),
     CaseAction.FAIL_PART: N_("A key step was not approved"),
 }
+
+
+# The reviewer's opinions (审核意见): internal to the department, so the applicant's timeline and
+# messages leave them out; the approver reads the latest on the case page.
+OPINIONS: frozenset[CaseAction] = frozenset(
+    {CaseAction.RECOMMEND_APPROVAL, CaseAction.RECOMMEND_REJECTION}
+)
 
 
 def status_label(status: CaseStatus) -> str:

@@ -42,6 +42,7 @@ from app.workflow.errors import (
     WorkflowInvalid,
 )
 from app.workflow.states import (
+    OPINIONS,
     ActorRole,
     CaseAction,
     CaseStatus,
@@ -98,6 +99,8 @@ TRANSITIONS: dict[tuple[CaseStatus, CaseAction], CaseStatus] = {
     (S.ACCEPTED, A.APPROVE_ON_COMMITMENT): S.APPROVED,  # 告知承诺 may be decided on the spot
     (S.ACCEPTED, A.WITHDRAW): S.WITHDRAWN,
     (S.IN_REVIEW, A.REQUEST_SUPPLEMENT): S.REVIEW_SUPPLEMENT_REQUESTED,
+    (S.IN_REVIEW, A.RECOMMEND_APPROVAL): S.IN_REVIEW,
+    (S.IN_REVIEW, A.RECOMMEND_REJECTION): S.IN_REVIEW,
     (S.IN_REVIEW, A.APPROVE): S.APPROVED,
     (S.IN_REVIEW, A.APPROVE_ON_COMMITMENT): S.APPROVED,
     (S.IN_REVIEW, A.REJECT): S.REJECTED,
@@ -208,6 +211,9 @@ ACTION_RULES: dict[CaseAction, ActionRule] = {
     A.RECEIVE_PENDING_MATERIALS: ActionRule(_roles(R.APPLICANT, R.WINDOW_CLERK), items=_OPT),
     A.EXPIRE_PENDING_MATERIALS: ActionRule(_roles(R.SYSTEM, R.SUPERVISOR), reason=_OPT),
     A.START_REVIEW: ActionRule(_roles(R.REVIEWER)),
+    # 审核意见: reasons always; a recommended rejection names the clause it rests on.
+    A.RECOMMEND_APPROVAL: ActionRule(_roles(R.REVIEWER), reason=_REQ, clause=_OPT),
+    A.RECOMMEND_REJECTION: ActionRule(_roles(R.REVIEWER), reason=_REQ, clause=_REQ),
     A.APPROVE: ActionRule(_roles(R.APPROVER), reason=_OPT, clause=_OPT),
     # The due date is the verification deadline of the commitment.
     A.APPROVE_ON_COMMITMENT: ActionRule(
@@ -456,7 +462,8 @@ def apply(
     )
     effects = [
         *_clock_effects(action, case.status, after.status, today),
-        NotifyApplicant(message_key(action)),
+        # An opinion is the department's internal step: the applicant hears of the decision.
+        *([] if action in OPINIONS else [NotifyApplicant(message_key(action))]),
         *_follow_up_effects(action, case, after, clean),
     ]
     return TransitionResult(case=after, event=event, effects=tuple(effects))

@@ -1,7 +1,7 @@
 """retention rules on services, destruction lists and legal holds (issue 22)
 
 Revision ID: 4e2b9d7a1c63
-Revises: 85ae2b12e811
+Revises: 16fd387eb441
 Create Date: 2026-12-07 02:00:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "4e2b9d7a1c63"
-down_revision: str | None = "85ae2b12e811"
+down_revision: str | None = "16fd387eb441"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -127,10 +127,12 @@ def test_apply_online_supplement_approve_issue_and_rate(
         page.goto(case_url)
         expect(page.get_by_role("heading", name="还需补充材料")).to_be_visible()
         expect(
-            page.locator("#supplement").get_by_text("房屋租赁合同（双方签字页）")
+            page.locator("#supplement").get_by_role("heading", name="房屋租赁合同（双方签字页）")
         ).to_be_visible()
-        upload_pdf(page, "#file", tmp_path, "lease.pdf")
-        page.get_by_role("button", name="提交材料").click()
+        # Each requested item has its own upload; sending is a step of its own (issue 21).
+        upload_pdf(page, "#file-0", tmp_path, "lease.pdf")
+        page.locator("#supplement-item-0 button[type=submit]").click()
+        page.get_by_role("button", name="提交给受理部门").click()
         expect(page.get_by_text("已通知受理部门")).to_be_visible()
 
         approver.goto(reviewer.url)

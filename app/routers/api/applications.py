@@ -65,9 +65,10 @@ async def save_application(
     principal: CurrentApplicant,
     session: SessionDep,
 ) -> ApplicationRead:
-    """Saves answers (talent facts) and chosen documents; call it at every step."""
+    """Saves answers (talent facts) and chosen documents; call it at every step.
+    ``answer_later`` marks questions "I don't know yet" (listed apart, asked again)."""
     app = await applications_service.save(
-        session, principal, application_id, data.answers, data.documents
+        session, principal, application_id, data.answers, data.documents, later=data.answer_later
     )
     return await applications_service.application_view(session, app, language(request))
 

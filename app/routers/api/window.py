@@ -18,7 +18,7 @@ from app.core.uploads import ACCEPTS_FILES, refuse_oversize
 from app.db import SessionDep
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.routers.access import require_permission
 from app.routers.scans import scanned_files
 from app.schemas.accounts import ApplicantRead, Registration
@@ -170,6 +170,11 @@ class ReceiptRead(BaseModel):
     status_url: str
     clerk_name: str
     district: str
+    # 受理回执 when accepted; otherwise a receipt of documents (收件回执) saying what happens
+    # instead (``instead``, in the request's language).
+    accepted: bool = True
+    instead: str | None = None
+    documents: list[str] = []
 
 
 @router.get("/cases/{case_id}/receipt")
@@ -189,4 +194,7 @@ async def receipt(
         status_url=data.status_url,
         clerk_name=data.clerk_name,
         district=data.district,
+        accepted=data.accepted,
+        instead=gettext(language(request), data.instead) if data.instead else None,
+        documents=data.documents,
     )

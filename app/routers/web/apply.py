@@ -33,6 +33,8 @@ Csrf = Depends(csrf_protect)
 
 
 QUESTIONS_PER_PAGE = 4
+# The fields of one upload row; the row shows only its file input.
+_UPLOAD_FIELDS = frozenset({"file", "kind", "valid_from", "valid_to"})
 
 
 @router.get("/services", response_class=HTMLResponse)
@@ -65,7 +67,12 @@ async def task_list(
     return render(
         request,
         "applicant/task_list.html",
-        {"app": view, "saved": "saved" in request.query_params, "pages": _page_count(view)},
+        {
+            "app": view,
+            "saved": "saved" in request.query_params,
+            "pages": _page_count(view),
+            "per_page": QUESTIONS_PER_PAGE,
+        },
     )
 
 
@@ -181,8 +188,12 @@ async def save_questions(
     form = await request.form()
     answers = fact_values(form, [q.fact for q in chunk])
     raw = {q.fact: form.get(q.fact) for q in chunk}
+    # "I don't know yet": an explicit answer the task list returns to.
+    later = {q.fact: f"{q.fact}__later" in form for q in chunk}
     with shown_on(FormPage("applicant/questions.html", _questions_context(view, page, values=raw))):
-        await applications_service.save(session, principal, application_id, answers, {})
+        await applications_service.save(
+            session, principal, application_id, answers, {}, later=later
+        )
     if form.get("later") or page >= pages:
         return redirect(request, f"/applications/{application_id}?saved=1")
     return redirect(request, f"/applications/{application_id}/questions/{page + 1}")
@@ -276,7 +287,18 @@ async def upload_for_application(
         view = await applications_service.application_view(session, again, lang)
         return await _documents_context(session, principal, view)
 
-    with shown_on(FormPage("applicant/documents.html", documents_page)):
+    # The page has one file input per material (``file-<code>``): an error links to the row's.
+    row: dict[str, str] = {}
+
+    def row_field(name: str) -> str:
+        return f"file-{row['code']}" if name in _UPLOAD_FIELDS and row.get("code") else name
+
+    page = FormPage("applicant/documents.html", documents_page, field_id=row_field)
+    with shown_on(page):
+        posted = await request.form(max_files=1, max_fields=20)
+        requirement = posted.get("requirement")
+        if isinstance(requirement, str) and requirement.isidentifier():
+            row["code"] = requirement
         upload = await read_upload(request)
         requirement = upload.fields.get("requirement", "")
         doc = await store_in_wallet(session, principal, upload, default_kind="other")

@@ -20,17 +20,21 @@ from app.errors import ValidationFailed
 from app.i18n import N_
 from app.routers.access import CurrentApplicant
 from app.routers.web.wallet import chosen_document, store_in_wallet
+from app.schemas.case_steps import SupplementSend
 from app.schemas.cases import CaseActionRequest, RatingCreate
 from app.schemas.organisations import EmployerInvite
 from app.services import cases as cases_service
 from app.services import documents as documents_service
 from app.services import settlement as bundles_service
 from app.services.applications import journey as applications_service
+from app.services.cases import supplements as supplements_service
 from app.services.organisations import referrals
 from app.workflow.states import CaseAction
 
 router = APIRouter(tags=["applicant pages"])
 Csrf = Depends(csrf_protect)
+# The fields of one upload; the page shows the item's file input for them.
+_UPLOAD_FIELDS = frozenset({"file", "kind", "valid_from", "valid_to"})
 
 
 def _version(raw: object, default: int) -> int:
@@ -145,37 +149,52 @@ async def upload_late_document(
     return redirect(request, f"/cases/{case_id}#details")
 
 
-@router.post("/cases/{case_id}/supplement", dependencies=[Csrf], openapi_extra=FILES)
+@router.post("/cases/{case_id}/supplement/items/{index}", dependencies=[Csrf], openapi_extra=FILES)
+async def upload_supplement_file(
+    case_id: uuid.UUID,
+    index: int,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> Response:
+    """One file for one requested item (补正); an item may have several. Nothing is sent yet."""
+    lang = language(request)
+    page = FormPage(
+        "applicant/case.html",
+        lambda: _case_context(request, session, principal, case_id, lang, values=None),
+        field_id=lambda name: f"file-{index}" if name in _UPLOAD_FIELDS else name,
+    )
+    with shown_on(page):
+        upload = await read_upload(request)
+        doc = await store_in_wallet(session, principal, upload, default_kind="other")
+        await supplements_service.add_file(session, principal, case_id, index, doc.id)
+    return redirect(request, f"/cases/{case_id}#supplement-item-{index}")
+
+
+@router.post("/cases/{case_id}/supplement", dependencies=[Csrf])
 async def send_supplement(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
-    """Uploads the requested document and tells the office it has been sent."""
+    """Sends the supplement: every item has its files, or says why it cannot be sent."""
     lang = language(request)
-    view = await cases_service.case_view(session, principal, case_id, lang)
-
-    async def case_page() -> PageContext:
-        wallet = await documents_service.list_documents(session, principal)
-        return {"case": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS}
-
-    with shown_on(FormPage("applicant/case.html", case_page)):
+    form = await request.form()
+    explanations = {
+        int(name.removeprefix("explain-")): value
+        for name, value in form.items()
+        if name.startswith("explain-")
+        and name.removeprefix("explain-").isdigit()
+        and isinstance(value, str)
+    }
+    raw = {f"explain-{n}": text for n, text in explanations.items()}
+    with shown_on(_case_form(request, session, principal, case_id, lang, raw)):
         if await bundles_service.late_needs_for(session, principal, case_id, lang):
             # The questions of the notice are answered with their own form, all at once.
             raise ValidationFailed(N_("Answer the questions and choose the documents listed."))
-        upload = await read_upload(request)
-        doc = await store_in_wallet(session, principal, upload, default_kind="other")
-        await cases_service.attach_document(
-            session, principal, case_id, doc.id, upload.fields.get("requirement", "supplement")
+        data = validate_form(
+            SupplementSend,
+            {"explanations": explanations, "expected_version": form.get("version")},
         )
-        await cases_service.act(
-            session,
-            principal,
-            case_id,
-            CaseActionRequest(
-                action=CaseAction.RECEIVE_SUPPLEMENT,
-                expected_version=_version(upload.fields.get("version"), view.version),
-            ),
-            lang,
-        )
+        await supplements_service.send(session, principal, case_id, data, lang)
     return redirect(request, f"/cases/{case_id}?done=supplement")
 
 

@@ -39,6 +39,7 @@ from app.services.applications.questions import (
     fact_answers,
     material_statuses,
     questions_for,
+    still_needed,
 )
 from app.services.calendar import work_calendar
 from app.services.cases.context import employer_for, message_payload, named_uscc
@@ -80,6 +81,10 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
     questions = questions_for(service, app.answers, lang, records.hidden)
     service_type.explain_questions(questions, app.answers, lang)
     result = evaluate(service, app.answers, local_date(utcnow()), lang)
+    deferred = set(app.answer_later or [])
+    for q in questions:
+        q.later = q.fact in deferred and q.answer is None
+    needed = still_needed(questions, app.answers, result)
     case = await cases_repo.get_case_by_application(session, app.id)
     return ApplicationRead(
         id=app.id,
@@ -89,11 +94,9 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
         service_name=localized(service, "name", lang),
         district=service.district,
         questions=questions,
-        unanswered=[
-            q.fact
-            for q in questions
-            if q.answer is None and not (q.fact in EXTRA_FIELDS and EXTRA_FIELDS[q.fact].optional)
-        ],
+        # Only what submitting needs is counted; "I don't know yet" ones are listed apart.
+        unanswered=[f for f in needed if f not in deferred],
+        answer_later=[f for f in needed if f in deferred],
         materials=material_statuses(service, app, lang, records.covered),
         eligibility_status=str(result["status"]) if result else None,
         eligibility=result,
@@ -181,8 +184,13 @@ async def save(
     application_id: uuid.UUID,
     answers: Mapping[str, Any],
     documents: Mapping[str, uuid.UUID | None],
+    *,
+    later: Mapping[str, bool] | None = None,
 ) -> Application:
-    """Merges the answers into the draft; only facts the service asks for are accepted."""
+    """Merges the answers into the draft; only facts the service asks for are accepted.
+
+    ``later``: questions the applicant marks "I don't know yet" (True) or no longer (False);
+    an answer given takes a question off that list."""
     app = await cases_repo.get_application(session, principal, application_id, for_update=True)
     if app is None:
         raise NotFound()
@@ -255,6 +263,15 @@ async def save(
         else:
             merged[name] = normalize_uscc(value) if name == "employer_uscc" else value
     app.answers = merged
+    deferred = [f for f in app.answer_later or [] if merged.get(f) is None]
+    for name, chosen in (later or {}).items():
+        if name not in asked:
+            continue
+        if chosen and merged.get(name) is None and name not in deferred:
+            deferred.append(name)
+        elif not chosen and name in deferred:
+            deferred.remove(name)
+    app.answer_later = deferred
     docs = dict(app.documents)
     for code, doc_id in documents.items():
         if doc_id is None:
@@ -324,15 +341,8 @@ async def submit(
     result = evaluate(service, app.answers, local_date(utcnow()), lang)
     records = await service_types.for_service(service).verified_records(session, service, app)
     hidden, covered = records.hidden, records.covered
-    shown = [q.fact for q in questions_for(service, app.answers, lang, hidden)]
-    decisive = set(result["missing_facts"]) if result else set(shown)
-    unanswered = [
-        name
-        for name in shown
-        if app.answers.get(name) is None
-        and (name in decisive or (name in EXTRA_FIELDS and not EXTRA_FIELDS[name].optional))
-    ]
-    for fact in unanswered:
+    shown = questions_for(service, app.answers, lang, hidden)
+    for fact in still_needed(shown, app.answers, result):
         problems.append(FieldError(fact, "required", N_("Answer this question.")))
     for m in material_statuses(service, app, lang, covered):
         if m.needed and m.key and m.document_id is None and not service.allows_missing_materials:

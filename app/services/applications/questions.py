@@ -39,7 +39,12 @@ def material_needed(
         return False
     if material.get("verified_by") in covered:
         return False
-    when = material.get("when")
+    return condition_holds(material.get("when"), answers)
+
+
+def condition_holds(when: object, answers: Mapping[str, Any]) -> bool:
+    """A ``when`` of the catalog or the vocabulary (``fact != 'value'``/``==``); none holds, and
+    so does one on a fact not answered yet (nothing is skipped by mistake)."""
     if not when:
         return True
     for op in ("!=", "=="):
@@ -93,6 +98,8 @@ def questions_for(
         spec = FACTS.get(fact)
         if spec is None or fact in hidden:
             continue
+        if answers.get(fact) is None and not condition_holds(spec.asked_when, answers):
+            continue  # does not apply (a return date of someone who studied in China)
         routes = entry.get("routes")
         if isinstance(routes, list) and answers.get("settlement_route") not in routes:
             continue
@@ -107,6 +114,21 @@ def questions_for(
             )
         )
     return out
+
+
+def still_needed(
+    questions: list[QuestionView], answers: Mapping[str, Any], result: Mapping[str, Any] | None
+) -> list[str]:
+    """The questions an application cannot be submitted without: unanswered ones the rules still
+    need to decide (all of them for a service without a policy) and the party fields that are
+    not optional. A question the rules no longer need (decided either way) may stay empty."""
+    decisive = set(result["missing_facts"]) if result else {q.fact for q in questions}
+    return [
+        q.fact
+        for q in questions
+        if answers.get(q.fact) is None
+        and (q.fact in decisive or (q.fact in EXTRA_FIELDS and not EXTRA_FIELDS[q.fact].optional))
+    ]
 
 
 def material_statuses(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import segno
@@ -15,6 +15,7 @@ import segno
 from app.config import get_settings
 from app.domain.enums import IdKind, Permission
 from app.domain.principal import Principal
+from app.domain.windows import SERVICE_WINDOWS, ServiceWindow
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import N_, localized
 from app.models.base import utcnow
@@ -34,9 +35,12 @@ from app.services.accounts import staff as staff_service
 from app.services.applications import journey as application_journey
 from app.services.applications import questions as application_questions
 from app.services.catalog import ServiceView
-from app.workflow.states import CaseAction
+from app.workflow.states import CaseAction, CaseStatus
+from app.workflow.values import local_date
 
 ERR_NOT_IN_DISTRICT = N_("This service is not offered in your district.")
+# How long the employer has to confirm a walk-in's employment (assumed: the plans set no term).
+EMPLOYER_ANSWER_WITHIN = timedelta(days=7)
 
 
 def _require_clerk(principal: Principal) -> None:
@@ -180,11 +184,18 @@ async def file_and_accept(
         )
     else:
         request = CaseActionRequest(action=CaseAction.ACCEPT, expected_version=result.case.version)
-    if (
-        "accept" in result.case.allowed_actions
-        or "accept_with_pending_materials" in result.case.allowed_actions
-    ):
+    clerk_view = await cases_service.case_view(session, clerk, case_id, lang)
+    if request.action.value in clerk_view.allowed_actions:
         await cases_service.act(session, clerk, case_id, request, lang)
+    elif CaseAction.REQUEST_EMPLOYER_CONFIRMATION.value in clerk_view.allowed_actions:
+        # Not accepted yet: the employer confirms first, then the case is accepted (the receipt
+        # says so, titled 收件回执 rather than 受理回执).
+        employer_asked = CaseActionRequest(
+            action=CaseAction.REQUEST_EMPLOYER_CONFIRMATION,
+            expected_version=clerk_view.version,
+            due_on=local_date(now) + EMPLOYER_ANSWER_WITHIN,
+        )
+        await cases_service.act(session, clerk, case_id, employer_asked, lang)
     await audit.record(
         session,
         "window.filed",
@@ -198,6 +209,7 @@ async def file_and_accept(
 
 @dataclass
 class Receipt:
+    case_id: uuid.UUID
     number: str
     service_name: str
     applicant_name: str
@@ -207,26 +219,52 @@ class Receipt:
     deadline: Any
     lookup_code: str
     status_url: str
+    lookup_url: str
     qr_svg: str
     clerk_name: str
     district: str
+    accepted: bool
+    # What happens instead of acceptance (msgid), told to the clerk and printed on the slip.
+    instead: str | None
+    documents: list[str]
+    window: ServiceWindow | None
+
+
+def _instead(status: CaseStatus, employer_first: bool) -> str:
+    if status is CaseStatus.AWAITING_EMPLOYER:
+        return N_(
+            "Not accepted yet: sent to the employer for confirmation. The case is accepted after "
+            "the employer confirms."
+        )
+    if employer_first:
+        return N_(
+            "Not accepted yet: this service needs the employer's confirmation first. Accept the "
+            "case from its page once the employer has confirmed."
+        )
+    return N_("Not accepted yet: the documents were received and the department will decide.")
 
 
 async def receipt(
     session: AsyncSession, clerk: Principal, case_id: uuid.UUID, lang: str
 ) -> Receipt:
-    """受理回执: what the walk-in takes home; the QR code opens the public status page."""
+    """受理回执 for an accepted case, 收件回执 (receipt of documents) for one that is not: what
+    the walk-in takes home; the QR code opens the public status page."""
     _require_clerk(clerk)
     view = await cases_service.case_view(session, clerk, case_id, lang)
     case = await cases_repo.get_case(session, clerk, case_id)
     assert case is not None
     code = protection.cipher().decrypt(case.lookup_code_enc, "case.lookup_code")
-    url = f"{get_settings().base_url.rstrip('/')}/status?number={case.number}&code={code}"
+    base = get_settings().base_url.rstrip("/")
+    url = f"{base}/status?number={case.number}&code={code}"
     qr = segno.make(url, error="m").svg_inline(scale=3, dark="#0b0c0c", light="#ffffff")
     await audit.record(
         session, "case.receipt_printed", actor=clerk, object_type="case", object_id=case.id
     )
+    accepted = view.accepted_on is not None
+    model = await _service_model(session, case.service_id)
+    employer_first = bool(model is not None and model.needs_employer_confirmation)
     return Receipt(
+        case_id=case.id,
         number=case.number,
         service_name=view.service_name,
         applicant_name=view.applicant_name or "",
@@ -236,9 +274,14 @@ async def receipt(
         deadline=view.deadline,
         lookup_code=code,
         status_url=url,
+        lookup_url=f"{base}/status",
         qr_svg=qr,
         clerk_name=clerk.display_name,
         district=case.district,
+        accepted=accepted,
+        instead=None if accepted else _instead(CaseStatus(case.status), employer_first),
+        documents=[str(d["name"]) for d in view.documents],
+        window=SERVICE_WINDOWS.get(case.district),
     )
 
 

@@ -47,6 +47,7 @@ from app.services.cases.context import (
     snapshot,
 )
 from app.services.cases.deadlines import pauses_of
+from app.services.cases.opinions import check_clause
 from app.services.cases.views import case_view
 from app.workflow.bundle import check_part_action
 from app.workflow.calendar import WorkCalendar
@@ -170,6 +171,7 @@ async def act(
         except WorkflowError as exc:
             raise _workflow_error(exc) from exc
     actor = _pick_actor(principal, case, request.action, await handling_departments(session, case))
+    check_clause(request.action, request.clause, case.eligibility_result)
     now = utcnow()
     try:
         result = apply(

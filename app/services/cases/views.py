@@ -36,9 +36,11 @@ from app.services.cases.context import (
     waits_for_registration,
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
+from app.services.cases.opinions import clause_choices, latest_opinion
+from app.services.cases.supplement_items import name_supplement_files, supplement_view
 from app.services.retention import rules as retention_rules
 from app.workflow.bundle import NOT_ON_PARTS
-from app.workflow.states import CaseAction, CaseStatus, status_label
+from app.workflow.states import OPINIONS, CaseAction, CaseStatus, status_label
 from app.workflow.transitions import (
     allowed_actions,
 )
@@ -52,9 +54,13 @@ def _items(detail: dict[str, object] | None) -> list[str]:
     return [str(i) for i in items] if isinstance(items, list) else []
 
 
-def timeline(events: list[CaseEvent], lang: str) -> list[TimelineEntry]:
+def timeline(events: list[CaseEvent], lang: str, *, internal: bool = False) -> list[TimelineEntry]:
+    """The case's history; ``internal`` (staff) includes the reviewer's opinions."""
     out = []
+    opinions = {a.value for a in OPINIONS}
     for e in events:
+        if e.action in opinions and not internal:
+            continue
         label = status_label(CaseStatus(e.to_status))
         out.append(
             TimelineEntry(
@@ -125,7 +131,7 @@ async def case_view(
         eligibility=case.eligibility_result if staff_view or principal.applicant_id else None,
         pending_materials=list(case.pending_materials),
         pending_due_on=case.pending_due_date,
-        timeline=timeline(events, lang),
+        timeline=timeline(events, lang, internal=staff_view),
         allowed_actions=actions,
         documents=docs,
         employer_registration_pending=waits_for_registration(case, service),
@@ -145,6 +151,9 @@ async def case_view(
         view.eligibility = case.eligibility_result
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None or own_application:
+        if principal.employer_id is None:
+            view.supplement = await supplement_view(session, case)
+            name_supplement_files(view)
         view.notes = [
             NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)
             for n in await cases_repo.notes(session, case.id, applicant_only=not staff_view)
@@ -193,6 +202,8 @@ async def case_view(
         view.first_responsible = await staff_name(session, case.first_responsible_staff_id)
         view.assignee = await staff_name(session, case.assignee_staff_id)
         view.reviewer = await staff_name(session, case.reviewer_staff_id)
+        view.opinion = latest_opinion(events, lang, view.reviewer)
+        view.clauses = clause_choices(case.eligibility_result, lang)
         view.reviewer_may_decide = service.reviewer_may_decide
         if service.benefit is not None and case.parent_id is None:
             view.benefit_overlaps = await cases_repo.benefit_overlaps(
