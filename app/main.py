@@ -42,6 +42,7 @@ from app.routers.web import employer as web_employer
 from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
+from app.routers.web import messages as web_messages
 from app.routers.web import my_cases as web_my_cases
 from app.routers.web import public as web_public
 from app.routers.web import rules as web_rules
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_staff.router,
         web_apply.router,
         web_my_cases.router,
+        web_messages.router,
         web_wallet.router,
         web_backoffice.router,
         web_window.router,

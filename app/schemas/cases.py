@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.outcomes import OutcomeView
 from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
@@ -191,6 +192,8 @@ class CaseRead(BaseModel):
     bundle: BundleRef | None = None
     route: str | None = None
     route_label: str | None = None
+    # What the decision means for the applicant: next steps, or reasons and remedies.
+    outcome: OutcomeView | None = None
 
     @property
     def can_rate(self) -> bool:

@@ -159,6 +159,10 @@ class TestTemplates:
             "applicant_name": "王小明",
             "amount": 1500,
             "period": "2026-11",
+            "government": {
+                "zh": "上海市杨浦区人民政府",
+                "en": "Yangpu District People's Government",
+            },
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

@@ -43,7 +43,6 @@ from app.services.cases import follow_ups as tasks_service
 from app.services.settlement import records as settlement_records
 from app.services.settlement import verification as verification_service
 from app.workflow.states import ACTION_LABELS, STATUS_LABELS
-from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 
@@ -144,7 +143,6 @@ async def _document_marks(
     return {
         "doc_marks": await documents_service.marks_for_case(session, principal, view.id),
         "can_verify_documents": documents_service.can_verify(principal, view.status),
-        "tz": SHANGHAI,
     }
 
 

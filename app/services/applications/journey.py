@@ -344,6 +344,7 @@ async def submit(
     code = _lookup_code()
     calendar = await work_calendar(session, known_revision=calendar_revision)
     employer_id = await employer_for(session, app.answers, service)
+    time_limit = service_types.for_service(service).time_limit_days(service, app.answers, today)
     case = Case(
         id=uuid.uuid4(),  # set here: the notice written with the case links to it
         lookup_code_enc=protection.cipher().encrypt(code, "case.lookup_code"),
@@ -356,8 +357,8 @@ async def submit(
         version=1,
         channel=app.channel if filed_by is None else "window",
         submitted_at=now,
-        time_limit_days=service.time_limit_days,
-        deadline_date=calendar.add_working_days(today, service.time_limit_days),
+        time_limit_days=time_limit,
+        deadline_date=calendar.add_working_days(today, time_limit),
         eligibility_status=str(result["status"]) if result else None,
         eligibility_result=result,
         eligibility_receipt=result["receipt"] if result else None,
@@ -434,6 +435,19 @@ async def submit(
         ) from exc
     await service_types.for_service(service).on_submitted(session, case)
     return await _result(session, principal, case, lang, replayed=False, staff=filed_by, code=code)
+
+
+async def submission_result(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, lang: str
+) -> SubmitResult:
+    """The confirmation of a submitted application, read again (the page after the redirect
+    that follows the submission, so a refresh shows it without posting again)."""
+    app = await get_owned(session, principal, application_id)
+    case = await cases_repo.get_case_by_application(session, app.id)
+    if case is None:
+        raise NotFound()
+    # Read again through the case view (``staff`` is the reader here, not a filing officer).
+    return await _result(session, principal, case, lang, replayed=False, staff=principal)
 
 
 async def _result(

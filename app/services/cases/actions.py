@@ -253,7 +253,11 @@ async def _persist(
         )
     )
     await session.refresh(case)
-    event_params: dict[str, Any] = {"reason": event.reason or "", "items": list(event.items)}
+    # The message names the clause a refusal rests on beside its reason.
+    reason = event.reason or ""
+    if event.clause:
+        reason = f"{reason} ({event.clause})" if reason else event.clause
+    event_params: dict[str, Any] = {"reason": reason, "items": list(event.items)}
     # Requests with a due date ("provide the following by ...") name that date; an expiry names
     # the day the materials were due.
     if event.due_on:

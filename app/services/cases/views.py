@@ -35,6 +35,7 @@ from app.services.cases.context import (
     staff_name,
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
+from app.services.cases.outcome import in_language, outcome_view
 from app.workflow.bundle import NOT_ON_PARTS
 from app.workflow.states import CaseAction, CaseStatus, status_label
 from app.workflow.transitions import (
@@ -120,13 +121,17 @@ async def case_view(
         accepted_on=case.accepted_on,
         deadline=translated_deadline(exact_deadline(case, calendar, pauses, today), lang),
         eligibility_status=case.eligibility_status,
-        eligibility=case.eligibility_result if staff_view or principal.applicant_id else None,
+        eligibility=in_language(case.eligibility_result, lang)
+        if staff_view or principal.applicant_id
+        else None,
         pending_materials=list(case.pending_materials),
         pending_due_on=case.pending_due_date,
         timeline=timeline(events, lang),
         allowed_actions=actions,
         documents=docs,
     )
+    if principal.employer_id is None:
+        view.outcome = outcome_view(case, service, events, view.eligibility, lang)
     rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
     # Internal notes stay among staff; applicants see only messages addressed to them.
