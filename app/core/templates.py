@@ -18,6 +18,7 @@ from app.domain import labels
 from app.domain.enums import Permission
 from app.i18n import gettext
 from app.rules import Provenance, country_choices
+from app.rules.explain import country_name
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 templates.env.globals["quote"] = quote
@@ -30,6 +31,7 @@ templates.env.filters["in_language"] = in_language
 templates.env.globals["labels"] = labels.ALL
 # Country questions offer names, never ISO codes; the value sent is the code.
 templates.env.globals["country_choices"] = country_choices
+templates.env.filters["country"] = country_name
 templates.env.globals["options"] = lambda values: [
     (v["value"], v["label"], v.get("hint")) for v in values
 ]

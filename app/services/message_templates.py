@@ -25,8 +25,9 @@ class Template:
 
 
 # Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
-# applicant_name, amount, period, government (the district people's government, which hears
-# administrative reconsideration); an optional `url` adds a "Details" line to email and SMS.
+# applicant_name, amount, period, basis (" (the clause)" after a refusal's reason),
+# government (the district people's government, which hears administrative reconsideration);
+# an optional `url` adds a "Details" line to email and SMS.
 TEMPLATES: dict[str, Template] = {
     "case.message": Template(
         N_("Message about your case {case_number}"),
@@ -64,7 +65,7 @@ TEMPLATES: dict[str, Template] = {
         N_("Application not accepted: {case_number}"),
         N_(
             "Your application for {service_name} ({case_number}) was not accepted. Reason: "
-            "{reason}. "
+            "{reason}{basis}. "
             "If you disagree, you may apply for administrative reconsideration to the {government} "
             "within 60 days of receiving this decision (Administrative Reconsideration Law of the "
             "PRC, article 20), or bring an administrative lawsuit at the people's court with "
@@ -110,7 +111,7 @@ TEMPLATES: dict[str, Template] = {
         N_("Application not approved: {case_number}"),
         N_(
             "Your application for {service_name} ({case_number}) was not approved. Reason: "
-            "{reason}. "
+            "{reason}{basis}. "
             "If you disagree, you may apply for administrative reconsideration to the {government} "
             "within 60 days of receiving this decision (Administrative Reconsideration Law of the "
             "PRC, article 20), or bring an administrative lawsuit at the people's court with "
@@ -145,7 +146,7 @@ TEMPLATES: dict[str, Template] = {
         N_("Decision revoked: {case_number}"),
         N_(
             "The decision on your application for {service_name} ({case_number}) has been "
-            "revoked. Reason: {reason}. "
+            "revoked. Reason: {reason}{basis}. "
             "If you disagree, you may apply for administrative reconsideration to the {government} "
             "within 60 days of receiving this decision (Administrative Reconsideration Law of the "
             "PRC, article 20), or bring an administrative lawsuit at the people's court with "

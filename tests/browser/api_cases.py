@@ -53,7 +53,8 @@ def new_applicant(client: httpx.Client, language: str = "zh") -> Applicant:
     assert r.status_code == 200, r.text
     headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
     if language != "zh":
-        client.patch("/api/v1/me", json={"language": language}, headers=headers)
+        r = client.put("/api/v1/me/language", json={"language": language}, headers=headers)
+        assert r.status_code in (200, 204), r.text
     return Applicant(payload["email"], payload["password"], headers)
 
 
@@ -88,14 +89,19 @@ def _upload(client: httpx.Client, who: Applicant, kind: str) -> str:
     return str(r.json()["id"])
 
 
-def submitted_rent_case(
-    client: httpx.Client, who: Applicant, district: str = "yangpu"
-) -> dict[str, Any]:
+def new_draft(
+    client: httpx.Client, who: Applicant, district: str = "yangpu", code: str = "rent_subsidy"
+) -> str:
     services = client.get("/api/v1/services", params={"district": district}).json()
-    sid = next(s["id"] for s in services if s["code"] == "rent_subsidy")
-    draft = client.post(
-        "/api/v1/applications", json={"service_id": sid}, headers=who.headers
-    ).json()
+    sid = next(s["id"] for s in services if s["code"] == code)
+    r = client.post("/api/v1/applications", json={"service_id": sid}, headers=who.headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def filled_rent_draft(client: httpx.Client, who: Applicant, district: str = "yangpu") -> str:
+    """A rent-subsidy draft with every answer and document, ready to submit."""
+    draft = new_draft(client, who, district)
     docs = {
         "id_document": _upload(client, who, "id_card"),
         "degree_certificate": _upload(client, who, "degree_certificate"),
@@ -104,13 +110,20 @@ def submitted_rent_case(
     }
     answers = renting_returnee_profile(employer_district=district)
     r = client.patch(
-        f"/api/v1/applications/{draft['id']}",
+        f"/api/v1/applications/{draft}",
         headers=who.headers,
         json={"answers": answers, "documents": docs},
     )
     assert r.status_code == 200, r.text
+    return draft
+
+
+def submitted_rent_case(
+    client: httpx.Client, who: Applicant, district: str = "yangpu"
+) -> dict[str, Any]:
+    draft = filled_rent_draft(client, who, district)
     r = client.post(
-        f"/api/v1/applications/{draft['id']}/submit",
+        f"/api/v1/applications/{draft}/submit",
         headers={**who.headers, "Idempotency-Key": uuid.uuid4().hex},
         json={"declaration": True, "sensitive_consent": True},
     )

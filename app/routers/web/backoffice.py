@@ -167,7 +167,24 @@ def _case_form(
             **extra,
         }
 
-    return FormPage("staff/case.html", case_page)
+    action = extra.get("failed_action")
+    # Each action's panel names its inputs after the action (items-request_supplement), so an
+    # error of the panel links to its own field.
+    return FormPage(
+        "staff/case.html",
+        case_page,
+        field_id=(lambda name: _panel_field(name, str(action))) if action else None,
+    )
+
+
+_PANEL_IDS = {"items": "items", "due_on": "due", "reason": "reason", "clause": "clause"}
+_PAGE_IDS = {"tracking_number": "tracking"}
+
+
+def _panel_field(name: str, action: str) -> str:
+    if name in _PANEL_IDS:
+        return f"{_PANEL_IDS[name]}-{action}"
+    return _PAGE_IDS.get(name, name)
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/verify", dependencies=[Csrf])

@@ -33,12 +33,15 @@ from app.schemas.cases import (
 )
 from app.services import audit, notifications, protection, service_types
 from app.services.applications.household import store_spouse_id
+from app.services.applications.known_facts import identity_facts
 from app.services.applications.questions import (
     asked_fields,
     evaluate,
     fact_answers,
     material_statuses,
+    missing_material_error,
     questions_for,
+    unanswered_error,
 )
 from app.services.calendar import work_calendar
 from app.services.cases.context import employer_for, message_payload
@@ -76,7 +79,10 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
     service = await _service(session, app.service_id)
     service_type = service_types.for_service(service)
     records = await service_type.verified_records(session, service, app)
-    questions = questions_for(service, app.answers, lang, records.hidden)
+    # What the registration says (birth date, nationality) is filled in and not asked.
+    known = identity_facts(await accounts_repo.get_applicant_by_id(session, app.applicant_id))
+    hidden = records.hidden | {k for k, v in known.items() if app.answers.get(k) == v}
+    questions = questions_for(service, app.answers, lang, hidden)
     service_type.explain_questions(questions, app.answers, lang)
     result = evaluate(service, app.answers, local_date(utcnow()), lang)
     case = await cases_repo.get_case_by_application(session, app.id)
@@ -112,18 +118,20 @@ async def start(
     applicant = await accounts_repo.get_applicant_readable(
         session, principal, principal.applicant_id
     )
+    wanted = set(asked_fields(service))
+    known = {k: v for k, v in identity_facts(applicant).items() if k in wanted}
     for draft in await cases_repo.list_drafts(session, principal):
         if draft.service_id == service.id:
             await service_type.on_draft_opened(session, draft)
             return draft
-    # Profile facts pre-fill the answers the service asks for.
+    # Profile facts pre-fill the answers the service asks for; the registration's own facts
+    # (birth date, nationality) are filled in and not asked.
     profile = dict(applicant.profile_facts) if applicant else {}
-    wanted = set(asked_fields(service))
     app = Application(
         applicant_id=principal.applicant_id,
         service_id=service.id,
         status=ApplicationStatus.DRAFT,
-        answers={k: v for k, v in profile.items() if k in wanted},
+        answers={**{k: v for k, v in profile.items() if k in wanted}, **known},
         documents={},
         channel=channel,
     )
@@ -145,11 +153,13 @@ async def start_fresh(
     filings with the same key cannot both proceed (the unique key constraint stops one)."""
     assert principal.applicant_id is not None
     service = await _service(session, service_id)
+    applicant = await accounts_repo.get_applicant_by_id(session, principal.applicant_id)
+    wanted = set(asked_fields(service))
     app = Application(
         applicant_id=principal.applicant_id,
         service_id=service.id,
         status=ApplicationStatus.DRAFT,
-        answers={},
+        answers={k: v for k, v in identity_facts(applicant).items() if k in wanted},
         documents={},
         channel=channel,
         idempotency_key=idempotency_key,
@@ -331,11 +341,11 @@ async def submit(
         if app.answers.get(name) is None
         and (name in decisive or (name in EXTRA_FIELDS and not EXTRA_FIELDS[name].optional))
     ]
-    for fact in unanswered:
-        problems.append(FieldError(fact, "required", N_("Answer this question.")))
+    problems += [unanswered_error(fact) for fact in unanswered]
+    specs = {str(m["code"]): m for m in service.materials}
     for m in material_statuses(service, app, lang, covered):
         if m.needed and m.key and m.document_id is None and not service.allows_missing_materials:
-            problems.append(FieldError(m.code, "material_missing", N_("Add this document.")))
+            problems.append(missing_material_error(specs.get(m.code, {"code": m.code})))
     if problems:
         raise ValidationFailed(field_errors=problems)
 
