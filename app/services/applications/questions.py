@@ -16,6 +16,7 @@ from app.models import (
     Service,
 )
 from app.rules import FACTS, load_library
+from app.rules.explain import country_name
 from app.schemas.cases import (
     MaterialStatus,
     QuestionView,
@@ -164,6 +165,8 @@ def display_answers(
             text = yes if value else no
         elif isinstance(value, list):
             text = ", ".join(labels.get(str(v), str(v)) for v in value) or "–"
+        elif q.type == "country":
+            text = country_name(str(value), lang)
         else:
             text = labels.get(str(value), str(value))
         out.append({"label": q.label, "value": text})
