@@ -477,3 +477,22 @@ def test_13_staff_pages_carry_no_pilot_banner(browser: Browser, server: str, pag
             no_overflow(staff)
     finally:
         context.close()
+
+
+# --- The new pages pass axe (WCAG 2.2 AA) ----------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_new_pages_pass_axe(page: Page, server: str, client: httpx.Client, lang: str) -> None:
+    from tests.browser.test_accessibility import violations
+
+    who = api.new_applicant(client)
+    refused = api.decided_rent_case(client, who, approve=False)
+    case = api.submitted_rent_case(client, who, district="changning")
+    sign_in(page, server, who.email, who.password)
+    found = {}
+    for path in [f"/cases/{refused['id']}", f"/cases/{case['id']}/withdraw", "/messages"]:
+        in_lang(page, server, lang, path)
+        if problems := violations(page):
+            found[path] = problems
+    assert not found, found

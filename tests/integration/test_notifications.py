@@ -163,6 +163,7 @@ class TestTemplates:
                 "zh": "上海市杨浦区人民政府",
                 "en": "Yangpu District People's Government",
             },
+            "basis": " (《办法》第五条)",
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():
