@@ -77,7 +77,8 @@ def server(simulator: RunningSimulator) -> Iterator[str]:
         stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    # A loaded machine (CI, several suites at once) can take longer than 30 s to migrate and start.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
