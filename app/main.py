@@ -48,6 +48,7 @@ from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import grants as web_grants
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
+from app.routers.web import messages as web_messages
 from app.routers.web import my_cases as web_my_cases
 from app.routers.web import organisation_staff as web_organisation_staff
 from app.routers.web import organisations as web_organisations
@@ -144,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_staff.router,
         web_apply.router,
         web_my_cases.router,
+        web_messages.router,
         web_wallet.router,
         web_backoffice.router,
         web_window.router,

@@ -29,13 +29,16 @@ _CASES = (Permission.HANDLE_CASES,)
 # only they have cases of their own; others would always find "My cases" empty.
 _WORKS_CASES = (Permission.HANDLE_WINDOW, Permission.REVIEW_CASES, Permission.APPROVE_CASES)
 
+_MESSAGES = NavItem("/messages", N_("Messages"))
 _EMPLOYER = (
     NavItem("/employer", N_("Organisation workspace")),
     NavItem("/employer/cases", N_("Employment confirmations")),
+    _MESSAGES,
     NavItem("/organisation", N_("Your organisation")),
 )
 _APPLICANT = (
     NavItem("/cases", N_("My applications")),
+    _MESSAGES,
     NavItem("/wallet", N_("Document wallet")),
     NavItem("/housing", N_("Housing")),
 )

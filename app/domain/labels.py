@@ -35,4 +35,11 @@ ROLE: dict[str, str] = {
     Role.CITY_ADMIN: N_("City calendar administrator"),
 }
 
-ALL = SimpleNamespace(district=DISTRICT, department=DEPARTMENT, role=ROLE)
+# How an application came in (``channel`` of an application and its case).
+CHANNEL: dict[str, str] = {
+    "web": N_("Online (web)"),
+    "api": N_("Mobile app"),
+    "window": N_("At a service window"),
+}
+
+ALL = SimpleNamespace(district=DISTRICT, department=DEPARTMENT, role=ROLE, channel=CHANNEL)

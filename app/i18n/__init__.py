@@ -71,3 +71,9 @@ def localized(source: object, field: str, lang: str) -> str:
     key = f"{field}_{'zh' if lang == 'zh' else 'en'}"
     value = source[key] if isinstance(source, Mapping) else getattr(source, key)
     return str(value)
+
+
+def sentence_case(text: str, lang: str) -> str:
+    """A label as a heading or form label shows it: "Nationality", not "nationality" (the
+    vocabulary's English labels are lower case, written to sit inside sentences)."""
+    return text[:1].upper() + text[1:] if lang != "zh" and text else text

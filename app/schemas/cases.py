@@ -6,16 +6,21 @@ import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
+from app.i18n import N_
 from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.grants import OneOffView
+from app.schemas.outcomes import OutcomeView
 from app.schemas.retention import RetentionView
 from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
 if TYPE_CHECKING:
     from app.rules.results import Status as EligibilityStatus
+
+RATING_ERROR = N_("Choose a rating from 1 to 5.")
 
 # The pages ask the views below questions instead of comparing status strings themselves, so
 # statuses are named in Python beside the workflow's vocabularies and never in templates/.
@@ -218,6 +223,8 @@ class CaseRead(BaseModel):
     clauses: list[str] = Field(default_factory=list)
     # The supplement (补正) asked for: each item with what arrived or why it cannot.
     supplement: SupplementView | None = None
+    # What the decision means for the applicant: next steps, or reasons and remedies.
+    outcome: OutcomeView | None = None
 
     @property
     def can_rate(self) -> bool:
@@ -335,6 +342,15 @@ class PublicStatus(BaseModel):
 class RatingCreate(_In):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _a_rating(cls, value: Any) -> Any:
+        # One message that names the problem, whatever was wrong (nothing chosen, not a number,
+        # out of range), on the page and in the API.
+        if isinstance(value, bool) or str(value).strip() not in {"1", "2", "3", "4", "5"}:
+            raise PydanticCustomError("rating", RATING_ERROR)
+        return value
 
 
 # CaseRead refers to the bundle models defined after it.

@@ -258,6 +258,16 @@ async def list_services(
     return [service_view(s, lang) for s in rows]
 
 
+async def services_by_policy(session: AsyncSession, lang: str) -> dict[str, list[ServiceView]]:
+    """The services each policy decides, so a calculator result links to applying for it under
+    the service's own name (the name the home page, the task list, the case and e-mail use)."""
+    out: dict[str, list[ServiceView]] = {}
+    for service in await list_services(session, lang):
+        if service.policy_id:
+            out.setdefault(service.policy_id, []).append(service)
+    return out
+
+
 async def get_service(session: AsyncSession, service_id: uuid.UUID, lang: str) -> ServiceView:
     service = await catalog_repo.get(session, service_id)
     if service is None or not service.is_active:

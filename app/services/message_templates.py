@@ -25,8 +25,10 @@ class Template:
 
 
 # Templates by event. Placeholders: case_number, service_name, deadline, reason, items,
-# applicant_name, amount, period, and for organisations organisation_name, count, uscc; an
-# optional `url` adds a "Details" line to email and SMS.
+# applicant_name, amount, period, basis (" (the clause)" after a refusal's reason),
+# government (the district people's government, which hears administrative reconsideration),
+# and for organisations organisation_name, count, uscc; an optional `url` adds a "Details"
+# line to email and SMS.
 TEMPLATES: dict[str, Template] = {
     "case.message": Template(
         N_("Message about your case {case_number}"),
@@ -63,7 +65,13 @@ TEMPLATES: dict[str, Template] = {
     "case.not_accept": Template(
         N_("Application not accepted: {case_number}"),
         N_(
-            "Your application for {service_name} ({case_number}) was not accepted. Reason: {reason}"
+            "Your application for {service_name} ({case_number}) was not accepted. Reason: "
+            "{reason}{basis}. "
+            "If you disagree, you may apply for administrative reconsideration to the {government} "
+            "within 60 days of receiving this decision (Administrative Reconsideration Law of the "
+            "PRC, article 20), or bring an administrative lawsuit at the people's court with "
+            "jurisdiction within 6 months (Administrative Litigation Law of the PRC, article 46). "
+            "Your case page says what would change the outcome."
         ),
     ),
     "case.request_supplement": Template(
@@ -86,7 +94,11 @@ TEMPLATES: dict[str, Template] = {
     ),
     "case.approve": Template(
         N_("Application approved: {case_number}"),
-        N_("Your application for {service_name} ({case_number}) has been approved."),
+        N_(
+            "Your application for {service_name} ({case_number}) has been approved. Your case "
+            "page shows the amount, when it is paid, how you get the written decision and what "
+            "to do next."
+        ),
     ),
     "case.approve_on_commitment": Template(
         N_("Approved on your commitment: {case_number}"),
@@ -99,7 +111,13 @@ TEMPLATES: dict[str, Template] = {
     "case.reject": Template(
         N_("Application not approved: {case_number}"),
         N_(
-            "Your application for {service_name} ({case_number}) was not approved. Reason: {reason}"
+            "Your application for {service_name} ({case_number}) was not approved. Reason: "
+            "{reason}{basis}. "
+            "If you disagree, you may apply for administrative reconsideration to the {government} "
+            "within 60 days of receiving this decision (Administrative Reconsideration Law of the "
+            "PRC, article 20), or bring an administrative lawsuit at the people's court with "
+            "jurisdiction within 6 months (Administrative Litigation Law of the PRC, article 46). "
+            "Your case page says what would change the outcome."
         ),
     ),
     "case.issue_result": Template(
@@ -129,7 +147,12 @@ TEMPLATES: dict[str, Template] = {
         N_("Decision revoked: {case_number}"),
         N_(
             "The decision on your application for {service_name} ({case_number}) has been "
-            "revoked. Reason: {reason}"
+            "revoked. Reason: {reason}{basis}. "
+            "If you disagree, you may apply for administrative reconsideration to the {government} "
+            "within 60 days of receiving this decision (Administrative Reconsideration Law of the "
+            "PRC, article 20), or bring an administrative lawsuit at the people's court with "
+            "jurisdiction within 6 months (Administrative Litigation Law of the PRC, article 46). "
+            "Your case page says what would change the outcome."
         ),
     ),
     # 人才落户一件事

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.principal import Principal
@@ -70,6 +70,10 @@ class ServiceType:
         self, questions: list[QuestionView], answers: Mapping[str, Any], lang: str
     ) -> None:
         """Adds hints to the questions shown (a bundle explains each route's verdict)."""
+
+    def time_limit_days(self, service: Service, answers: Mapping[str, Any], today: date) -> int:
+        """The working days promised on submission (a bundle's: its longest chain of steps)."""
+        return service.time_limit_days
 
     async def on_submitted(self, session: AsyncSession, case: Case) -> None:
         """The case was just opened, in the submission's transaction."""

@@ -70,7 +70,9 @@ def test_apply_online_supplement_approve_issue_and_rate(
     page.goto(server + "/cases")
     page.locator("a", has_text="人才租房补贴").first.click()
     page.get_by_role("link", name="回答问题").click()
-    expect(page.locator("#birth_date")).to_have_value("1996-05-01")
+    expect(page.locator("#graduation_date")).to_have_value("2025-07-01")
+    # Issue 21: the birth date is read from the ID number, not asked.
+    expect(page.locator("#birth_date")).to_have_count(0)
     while page.get_by_role("button", name="保存并继续").count():
         answer(page, {**RENT, "employer_district": district})
         with page.expect_navigation():
@@ -176,7 +178,8 @@ def test_window_clerk_serves_a_walk_in_overseas_applicant(
         form = clerk.locator("form[action$='/register/overseas']")
         form.locator("#full_name").fill("Lena Fischer")
         form.locator("#passport_number").fill(passport)
-        form.locator("#nationality").fill("DE")
+        # Issue 21: a country picker instead of a two-letter code typed in.
+        form.locator("#nationality").select_option("DE")
         form.locator("#email").fill(f"walkin.{uuid.uuid4().hex[:8]}@example.de")
         form.locator("#password").fill("Walk-In-Temporary-1")
         form.locator("#consent_personal_info-input").check()

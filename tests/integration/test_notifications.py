@@ -163,6 +163,11 @@ class TestTemplates:
             "organisation_name": "上海测试科技有限公司",
             "count": 2,
             "uscc": "91310105MA1FL2AB3X",
+            "government": {
+                "zh": "上海市杨浦区人民政府",
+                "en": "Yangpu District People's Government",
+            },
+            "basis": " (《办法》第五条)",
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

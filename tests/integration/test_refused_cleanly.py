@@ -203,7 +203,9 @@ class TestAnswerSaves:
     async def test_the_questions_page_shows_a_future_birth_date_in_its_error_summary(
         self, client: httpx.AsyncClient
     ) -> None:
-        user = await f.register_and_login(client, f.domestic_payload())
+        # A passport holder: a resident ID number gives the birth date, which is then not asked
+        # (issue 21, item 11).
+        user = await f.register_and_login(client, f.overseas_payload())
         draft = await draft_for(client, user)
         await web_login(client, user)
         page_url = f"/applications/{draft['id']}/questions/1"

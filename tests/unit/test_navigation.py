@@ -210,9 +210,15 @@ class TestHeader:
 
     def test_applicants_and_employers_get_their_own_links(self) -> None:
         applicant = header_navigation(self._principal(UserKind.APPLICANT))
-        assert [i.href for i in applicant] == ["/cases", "/wallet", "/housing"]
+        # Issue 21: the message centre the confirmation page promises is in the header.
+        assert [i.href for i in applicant] == ["/cases", "/messages", "/wallet", "/housing"]
         employer = header_navigation(self._principal(UserKind.EMPLOYER))
-        assert [i.href for i in employer] == ["/employer", "/employer/cases", "/organisation"]
+        assert [i.href for i in employer] == [
+            "/employer",
+            "/employer/cases",
+            "/messages",
+            "/organisation",
+        ]
         assert header_navigation(None) == []
         assert staff_navigation(self._principal(UserKind.APPLICANT)) == []
         assert staff_administration(self._principal(UserKind.EMPLOYER)) == []

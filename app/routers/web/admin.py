@@ -30,7 +30,7 @@ from app.services.admin import AuditFilter, CalendarDayUpdate, ServiceUpdate
 from app.services.audit import ChainReport
 from app.services.catalog import shipped_materials
 from app.services.eligibility import review as review_service
-from app.workflow.values import SHANGHAI, local_date
+from app.workflow.values import local_date
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 Auditor = Annotated[Principal, Depends(require_permission(Permission.READ_AUDIT))]
@@ -58,7 +58,6 @@ async def _audit_page(
         "actions": await admin_service.audit_actions(session, principal),
         "chain": chain,
         "page": None,
-        "tz": SHANGHAI,
     }
     with shown_on(FormPage("staff/audit.html", context)):
         filters = validate_form(AuditFilter, {k: v for k, v in values.items() if v})

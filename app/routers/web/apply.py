@@ -337,7 +337,7 @@ async def submit(
         return {"app": view, "idempotency_key": idempotency_key, "pages": _page_count(view)}
 
     with shown_on(FormPage("applicant/check.html", check_page)):
-        result = await applications_service.submit(
+        await applications_service.submit(
             session,
             principal,
             application_id,
@@ -346,4 +346,15 @@ async def submit(
             sensitive_consent=bool(sensitive_consent),
             lang=lang,
         )
+    # Post/redirect/get: the confirmation is its own page, so a refresh does not post again.
+    return redirect(request, f"/applications/{application_id}/submitted")
+
+
+@router.get("/applications/{application_id}/submitted", response_class=HTMLResponse)
+async def submitted(
+    application_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> HTMLResponse:
+    result = await applications_service.submission_result(
+        session, principal, application_id, language(request)
+    )
     return render(request, "applicant/confirmation.html", {"result": result})

@@ -89,7 +89,14 @@ async def register_submit(
     )
     context: dict[str, object] = {"applicant_type": applicant_type, "values": _safe_values(data)}
     with shown_on(FormPage("public/register.html", context)):
-        parsed = validate_form(model, data)
+        # The password rules are reported with every other problem of the page, at once.
+        password, email = data.get("password"), data.get("email")
+        rules = (
+            accounts_service.password_problems(password, email if isinstance(email, str) else "")
+            if isinstance(password, str) and password
+            else []
+        )
+        parsed = validate_form(model, data, also=rules)
         await accounts_service.register(session, parsed, channel="web")
     # The same page whether or not the email address or ID number was registered already.
     return redirect(request, "/register/sent")

@@ -43,7 +43,6 @@ from app.services.cases import follow_ups as tasks_service
 from app.services.settlement import records as settlement_records
 from app.services.settlement import verification as verification_service
 from app.workflow.states import ACTION_LABELS, STATUS_LABELS
-from app.workflow.values import SHANGHAI
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 
@@ -144,7 +143,6 @@ async def _document_marks(
     return {
         "doc_marks": await documents_service.marks_for_case(session, principal, view.id),
         "can_verify_documents": documents_service.can_verify(principal, view.status),
-        "tz": SHANGHAI,
     }
 
 
@@ -169,7 +167,24 @@ def _case_form(
             **extra,
         }
 
-    return FormPage("staff/case.html", case_page)
+    action = extra.get("failed_action")
+    # Each action's panel names its inputs after the action (items-request_supplement), so an
+    # error of the panel links to its own field.
+    return FormPage(
+        "staff/case.html",
+        case_page,
+        field_id=(lambda name: _panel_field(name, str(action))) if action else None,
+    )
+
+
+_PANEL_IDS = {"items": "items", "due_on": "due", "reason": "reason", "clause": "clause"}
+_PAGE_IDS = {"tracking_number": "tracking"}
+
+
+def _panel_field(name: str, action: str) -> str:
+    if name in _PANEL_IDS:
+        return f"{_PANEL_IDS[name]}-{action}"
+    return _PAGE_IDS.get(name, name)
 
 
 @router.post("/cases/{case_id}/documents/{document_id}/verify", dependencies=[Csrf])

@@ -26,7 +26,6 @@ from app.services.indicators import board as indicator_board
 from app.services.indicators import progress, recording, snapshots, workspace
 from app.services.indicators.definitions import MID_TERM_YEAR, TARGET_YEAR
 from app.workflow.indicators import ValueEvent
-from app.workflow.values import SHANGHAI
 
 router = APIRouter(tags=["indicator pages"])
 Csrf = Depends(csrf_protect)
@@ -65,7 +64,6 @@ def _common() -> PageContext:
         "at_risk_pct": round(progress.AT_RISK_AT * 100),
         "target_year": TARGET_YEAR,
         "mid_term_year": MID_TERM_YEAR,
-        "shanghai": SHANGHAI,
     }
 
 

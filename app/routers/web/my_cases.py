@@ -212,6 +212,17 @@ async def invite_employer(
     return redirect(request, f"/cases/{case_id}?done=employer_invited")
 
 
+@router.get("/cases/{case_id}/withdraw", response_class=HTMLResponse)
+async def withdraw_page(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """Withdrawing cannot be undone: the applicant confirms on a page of its own first."""
+    view = await cases_service.case_view(session, principal, case_id, language(request))
+    if CaseAction.WITHDRAW.value not in view.allowed_actions:
+        return redirect(request, f"/cases/{case_id}")
+    return render(request, "applicant/withdraw.html", {"case": view})
+
+
 @router.post("/cases/{case_id}/withdraw", dependencies=[Csrf])
 async def withdraw(
     case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep

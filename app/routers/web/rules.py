@@ -14,6 +14,7 @@ from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.errors import AppError
 from app.routers.access import PublicPage
+from app.services import catalog as catalog_service
 from app.services import eligibility as eligibility_service
 from app.services.eligibility import calculator as calculator_service
 
@@ -36,6 +37,7 @@ async def calculator(request: Request, principal: PublicPage, session: SessionDe
             "district": district,
             "saved": "saved" in request.query_params,
             "dropped": calculator_service.fact_labels(dropped, lang),
+            "apply": await catalog_service.services_by_policy(session, lang),
         },
     )
 
@@ -56,11 +58,12 @@ async def calculator_answer(
     district_raw = form.get("district")
     district = district_raw if district_raw in ("yangpu", "changning") else None
     skip = set(_skipped(form.get("skipped"))) | set(skipped)
+    apply = await catalog_service.services_by_policy(session, lang)
 
     def answers_page(_: AppError) -> FormPage:
         view = calculator_service.step(known, district, lang, skip=skip, ask=asked)
         values = {n: form.get(n) for n in asked}
-        context = {"view": view, "district": district, "values": values}
+        context = {"view": view, "district": district, "values": values, "apply": apply}
         return FormPage("public/calculator.html", context, status_code=422)
 
     with shown_on(answers_page):
@@ -69,7 +72,9 @@ async def calculator_answer(
         await calculator_service.save_profile(session, principal, facts)
         return redirect(request, "/calculator?saved=1")
     view = calculator_service.step(facts, district, lang, skip=skip)
-    return render(request, "public/calculator.html", {"view": view, "district": district})
+    return render(
+        request, "public/calculator.html", {"view": view, "district": district, "apply": apply}
+    )
 
 
 def _skipped(raw: object) -> list[str]:

@@ -33,13 +33,16 @@ from app.schemas.cases import (
 )
 from app.services import audit, notifications, protection, service_types
 from app.services.applications.household import store_spouse_id
+from app.services.applications.known_facts import identity_facts
 from app.services.applications.questions import (
     asked_fields,
     evaluate,
     fact_answers,
     material_statuses,
+    missing_material_error,
     questions_for,
     still_needed,
+    unanswered_error,
 )
 from app.services.calendar import work_calendar
 from app.services.cases.context import employer_for, message_payload, named_uscc
@@ -78,7 +81,10 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
     service = await _service(session, app.service_id)
     service_type = service_types.for_service(service)
     records = await service_type.verified_records(session, service, app)
-    questions = questions_for(service, app.answers, lang, records.hidden)
+    # What the registration says (birth date, nationality) is filled in and not asked.
+    known = identity_facts(await accounts_repo.get_applicant_by_id(session, app.applicant_id))
+    hidden = records.hidden | {k for k, v in known.items() if app.answers.get(k) == v}
+    questions = questions_for(service, app.answers, lang, hidden)
     service_type.explain_questions(questions, app.answers, lang)
     result = evaluate(service, app.answers, local_date(utcnow()), lang)
     deferred = set(app.answer_later or [])
@@ -116,18 +122,20 @@ async def start(
     applicant = await accounts_repo.get_applicant_readable(
         session, principal, principal.applicant_id
     )
+    wanted = set(asked_fields(service))
+    known = {k: v for k, v in identity_facts(applicant).items() if k in wanted}
     for draft in await cases_repo.list_drafts(session, principal):
         if draft.service_id == service.id:
             await service_type.on_draft_opened(session, draft)
             return draft
-    # Profile facts pre-fill the answers the service asks for.
+    # Profile facts pre-fill the answers the service asks for; the registration's own facts
+    # (birth date, nationality) are filled in and not asked.
     profile = dict(applicant.profile_facts) if applicant else {}
-    wanted = set(asked_fields(service))
     app = Application(
         applicant_id=principal.applicant_id,
         service_id=service.id,
         status=ApplicationStatus.DRAFT,
-        answers={k: v for k, v in profile.items() if k in wanted},
+        answers={**{k: v for k, v in profile.items() if k in wanted}, **known},
         documents={},
         channel=channel,
     )
@@ -149,11 +157,13 @@ async def start_fresh(
     filings with the same key cannot both proceed (the unique key constraint stops one)."""
     assert principal.applicant_id is not None
     service = await _service(session, service_id)
+    applicant = await accounts_repo.get_applicant_by_id(session, principal.applicant_id)
+    wanted = set(asked_fields(service))
     app = Application(
         applicant_id=principal.applicant_id,
         service_id=service.id,
         status=ApplicationStatus.DRAFT,
-        answers={},
+        answers={k: v for k, v in identity_facts(applicant).items() if k in wanted},
         documents={},
         channel=channel,
         idempotency_key=idempotency_key,
@@ -342,11 +352,11 @@ async def submit(
     records = await service_types.for_service(service).verified_records(session, service, app)
     hidden, covered = records.hidden, records.covered
     shown = questions_for(service, app.answers, lang, hidden)
-    for fact in still_needed(shown, app.answers, result):
-        problems.append(FieldError(fact, "required", N_("Answer this question.")))
+    problems += [unanswered_error(fact) for fact in still_needed(shown, app.answers, result)]
+    specs = {str(m["code"]): m for m in service.materials}
     for m in material_statuses(service, app, lang, covered):
         if m.needed and m.key and m.document_id is None and not service.allows_missing_materials:
-            problems.append(FieldError(m.code, "material_missing", N_("Add this document.")))
+            problems.append(missing_material_error(specs.get(m.code, {"code": m.code})))
     if problems:
         raise ValidationFailed(field_errors=problems)
 
@@ -355,6 +365,7 @@ async def submit(
     code = _lookup_code()
     calendar = await work_calendar(session, known_revision=calendar_revision)
     employer_id = await employer_for(session, app.answers, service)
+    time_limit = service_types.for_service(service).time_limit_days(service, app.answers, today)
     case = Case(
         id=uuid.uuid4(),  # set here: the notice written with the case links to it
         lookup_code_enc=protection.cipher().encrypt(code, "case.lookup_code"),
@@ -367,8 +378,8 @@ async def submit(
         version=1,
         channel=app.channel if filed_by is None else "window",
         submitted_at=now,
-        time_limit_days=service.time_limit_days,
-        deadline_date=calendar.add_working_days(today, service.time_limit_days),
+        time_limit_days=time_limit,
+        deadline_date=calendar.add_working_days(today, time_limit),
         eligibility_status=str(result["status"]) if result else None,
         eligibility_result=result,
         eligibility_receipt=result["receipt"] if result else None,
@@ -446,6 +457,19 @@ async def submit(
         ) from exc
     await service_types.for_service(service).on_submitted(session, case)
     return await _result(session, principal, case, lang, replayed=False, staff=filed_by, code=code)
+
+
+async def submission_result(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID, lang: str
+) -> SubmitResult:
+    """The confirmation of a submitted application, read again (the page after the redirect
+    that follows the submission, so a refresh shows it without posting again)."""
+    app = await get_owned(session, principal, application_id)
+    case = await cases_repo.get_case_by_application(session, app.id)
+    if case is None:
+        raise NotFound()
+    # Read again through the case view (``staff`` is the reader here, not a filing officer).
+    return await _result(session, principal, case, lang, replayed=False, staff=principal)
 
 
 async def _result(

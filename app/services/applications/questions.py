@@ -9,12 +9,14 @@ from datetime import date
 from typing import Any
 
 from app.domain.fields import EXTRA_FIELDS
-from app.i18n import gettext, localized
+from app.errors import FieldError
+from app.i18n import N_, gettext, localized, sentence_case
 from app.models import (
     Application,
     Service,
 )
 from app.rules import FACTS, load_library
+from app.rules.explain import country_name
 from app.schemas.cases import (
     MaterialStatus,
     QuestionView,
@@ -106,7 +108,7 @@ def questions_for(
         out.append(
             QuestionView(
                 fact=fact,
-                label=spec.label.get(lang),
+                label=sentence_case(spec.label.get(lang), lang),
                 help=spec.help.get(lang),
                 type=spec.type,
                 values=[{"value": v.code, "label": v.label.get(lang)} for v in spec.values],
@@ -185,7 +187,41 @@ def display_answers(
             text = yes if value else no
         elif isinstance(value, list):
             text = ", ".join(labels.get(str(v), str(v)) for v in value) or "–"
+        elif q.type == "country":
+            text = country_name(str(value), lang)
         else:
             text = labels.get(str(value), str(value))
         out.append({"label": q.label, "value": text})
     return out
+
+
+def unanswered_error(fact: str) -> FieldError:
+    """The error of a question left unanswered names it: "Answer ‘Highest education’"."""
+    if fact in EXTRA_FIELDS:
+        zh, en = (gettext(lang, EXTRA_FIELDS[fact].label) for lang in ("zh", "en"))
+    elif fact in FACTS:
+        zh, en = FACTS[fact].label.get("zh"), sentence_case(FACTS[fact].label.get("en"), "en")
+    else:
+        return FieldError(fact, "required", N_("Answer this question."))
+    return FieldError(
+        fact,
+        "required",
+        N_("Answer this question."),
+        localized={"zh": f"请回答“{zh}”", "en": f"Answer ‘{en}’"},
+    )
+
+
+def missing_material_error(material: Mapping[str, Any]) -> FieldError:
+    """The error of a document not added names it: "Add your degree certificate"."""
+    zh, en = str(material.get("name_zh", "")), str(material.get("name_en", ""))
+    return FieldError(
+        str(material["code"]),
+        "material_missing",
+        N_("Add this document."),
+        localized={"zh": f"请添加{zh}", "en": f"Add your {_mid_sentence(en)}"},
+    )
+
+
+def _mid_sentence(name: str) -> str:
+    # "Degree certificate" reads "degree certificate" inside a sentence; "ID card" stays.
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]

@@ -95,6 +95,18 @@ class CaseConflict(Conflict):
     """Lost a race or acted on a stale view: the answer carries the case's current state."""
 
 
+# The action field each "missing" refusal of the workflow is about.
+_FIELD_OF: dict[str, str] = {
+    "missing_reason": "reason",
+    "missing_clause": "clause",
+    "missing_items": "items",
+    "missing_due_date": "due_on",
+    "due_date_not_in_future": "due_on",
+    "missing_delivery": "delivery",
+    "missing_tracking_number": "tracking_number",
+}
+
+
 def _workflow_error(exc: WorkflowError) -> AppError:
     details = {k: v for k, v in exc.details().items() if v is not None}
     err: AppError
@@ -103,7 +115,10 @@ def _workflow_error(exc: WorkflowError) -> AppError:
     elif isinstance(exc, WorkflowForbidden):
         err = PermissionDenied(exc.message, extra={"workflow": details})
     else:
-        err = ValidationFailed(exc.message, extra={"workflow": details})
+        # A missing part of the action names its field, so a page links the error to it.
+        field = _FIELD_OF.get(exc.code)
+        problems = [FieldError(field, exc.code, exc.message)] if field else None
+        err = ValidationFailed(exc.message, field_errors=problems, extra={"workflow": details})
     err.code = exc.code
     return err
 
@@ -294,7 +309,12 @@ async def _persist(
         )
     )
     await session.refresh(case)
-    event_params: dict[str, Any] = {"reason": event.reason or "", "items": list(event.items)}
+    # A refusal's message names the clause it rests on after its reason ("basis").
+    event_params: dict[str, Any] = {
+        "reason": event.reason or "",
+        "basis": f" ({event.clause})" if event.clause else "",
+        "items": list(event.items),
+    }
     # Requests with a due date ("provide the following by ...") name that date; an expiry names
     # the day the materials were due.
     if event.due_on:

@@ -23,6 +23,7 @@ from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.services import audit
+from app.services.cases.outcome import DISTRICT_GOVERNMENT
 from app.workflow.states import ActorRole, CaseStatus
 from app.workflow.values import (
     Actor,
@@ -136,6 +137,8 @@ def message_payload(case: Case, service: Service, lang: str) -> dict[str, Any]:
         "service_name": localized(service, "name", lang),
         "deadline": case.deadline_date,
         "case_id": str(case.id),
+        # Who hears administrative reconsideration of the decision (refusal messages).
+        "government": DISTRICT_GOVERNMENT.get(case.district, DISTRICT_GOVERNMENT["yangpu"]),
     }
 
 

@@ -37,6 +37,7 @@ from app.services.cases.context import (
 )
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
 from app.services.cases.opinions import clause_choices, latest_opinion
+from app.services.cases.outcome import in_language, outcome_view
 from app.services.cases.supplement_items import name_supplement_files, supplement_view
 from app.services.retention import rules as retention_rules
 from app.workflow.bundle import NOT_ON_PARTS
@@ -128,7 +129,9 @@ async def case_view(
         accepted_on=case.accepted_on,
         deadline=translated_deadline(exact_deadline(case, calendar, pauses, today), lang),
         eligibility_status=case.eligibility_status,
-        eligibility=case.eligibility_result if staff_view or principal.applicant_id else None,
+        eligibility=in_language(case.eligibility_result, lang)
+        if staff_view or principal.applicant_id
+        else None,
         pending_materials=list(case.pending_materials),
         pending_due_on=case.pending_due_date,
         timeline=timeline(events, lang, internal=staff_view),
@@ -136,6 +139,8 @@ async def case_view(
         documents=docs,
         employer_registration_pending=waits_for_registration(case, service),
     )
+    if principal.employer_id is None:
+        view.outcome = outcome_view(case, service, events, view.eligibility, lang)
     rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
     view.retention = await retention_rules.retention_view(session, case, service, lang)
@@ -148,7 +153,7 @@ async def case_view(
         principal.employer_id is not None and case.organisation_id == principal.employer_id
     )
     if own_application:
-        view.eligibility = case.eligibility_result
+        view.eligibility = in_language(case.eligibility_result, lang)
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None or own_application:
         if principal.employer_id is None:

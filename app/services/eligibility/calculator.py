@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.principal import Principal
 from app.errors import FieldError, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, sentence_case
 from app.repositories import accounts as accounts_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import (
@@ -153,7 +153,7 @@ def step(
     questions = [
         Question(
             fact=n,
-            label=FACTS[n].label.get(lang),
+            label=sentence_case(FACTS[n].label.get(lang), lang),
             help=FACTS[n].help.get(lang),
             type=FACTS[n].type,
             values=[{"value": v.code, "label": v.label.get(lang)} for v in FACTS[n].values],
@@ -166,7 +166,10 @@ def step(
         skipped_json=json.dumps(dict.fromkeys(sorted(skip), True)),
         questions=questions,
         answered=[
-            {"label": FACTS[k].label.get(lang), "value": format_value(v, lang, k)}
+            {
+                "label": sentence_case(FACTS[k].label.get(lang), lang),
+                "value": format_value(v, lang, k),
+            }
             for k, v in facts.items()
             if k in FACTS
         ],

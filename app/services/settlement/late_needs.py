@@ -222,7 +222,7 @@ async def answer_late_needs(
     ]
     given = {k: v for k, v in answers.items() if k in asked and v is not None}
     problems += [
-        FieldError(q.fact, "required", N_("Answer this question."))
+        application_questions.unanswered_error(q.fact)
         for q in needs.questions
         if q.fact not in given
     ]

@@ -4,7 +4,7 @@ is approved, cancelled when a core step fails; the bundle settles from its parts
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.labels import DEPARTMENT
@@ -26,6 +26,7 @@ from app.services.settlement.bundle import S
 from app.workflow.bundle import (
     CANCELLABLE,
     PART_BY_CODE,
+    PartSpec,
     critical_path_days,
     expected_due_dates,
     moves,
@@ -48,16 +49,25 @@ def _housing_recommended(answers: dict[str, Any], district: str, today: Any) -> 
     return any(DecisionStatus(r.status) is not DecisionStatus.INELIGIBLE for r in results)
 
 
+def planned_parts(answers: dict[str, Any], district: str, today: date) -> tuple[PartSpec, ...]:
+    """The department steps an application's answers lead to."""
+    return plan(answers, housing_recommended=_housing_recommended(answers, district, today))
+
+
+def planned_time_limit(answers: dict[str, Any], district: str, today: date) -> int:
+    """The working days the bundle promises: its longest chain of steps. Submission promises
+    this (not the catalog's figure), so the confirmation, the case page and the acceptance
+    e-mail name one date."""
+    return critical_path_days(planned_parts(answers, district, today))
+
+
 async def dispatch(session: AsyncSession, parent: Case, now: datetime) -> None:
     """Creates the parts of an accepted bundle and sends it to the departments."""
     assert parent.application_id is not None
     app = await cases_repo.get_application_by_id(session, parent.application_id)
     assert app is not None
     today = local_date(now)
-    specs = plan(
-        app.answers,
-        housing_recommended=_housing_recommended(app.answers, parent.district, today),
-    )
+    specs = planned_parts(app.answers, parent.district, today)
     calendar = await work_calendar(session)
     due = expected_due_dates(specs, {}, today, calendar)
     for index, spec in enumerate(specs, start=1):

@@ -6,7 +6,7 @@ bundle. Parts and the bundle show each other on their case pages."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from app.domain.principal import Principal
@@ -26,6 +26,7 @@ from app.services.settlement.parts import (
     dispatch,
     on_part_changed,
     parts_view,
+    planned_time_limit,
     verifications_view,
 )
 from app.services.settlement.routes import explain_routes, route_label
@@ -51,6 +52,13 @@ class SettlementBundle(ServiceType):
             return ROUTE_POLICIES[SettlementRoute(str(answers.get("settlement_route")))]
         except ValueError:
             return None
+
+    def time_limit_days(self, service: Service, answers: Mapping[str, Any], today: date) -> int:
+        if service.code != BUNDLE_SERVICE:
+            return service.time_limit_days
+        return planned_time_limit(dict(answers), service.district, today) or (
+            service.time_limit_days
+        )
 
     async def on_draft_opened(self, session: AsyncSession, application: Application) -> None:
         # 免提交: the outside systems are asked for the records this bundle would need.
