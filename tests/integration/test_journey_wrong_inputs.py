@@ -96,7 +96,9 @@ async def test_a_wrong_input_is_answered_with_its_page_and_an_error_summary(
     fields: dict[str, str],
     files: dict[str, Any] | None,
 ) -> None:
-    user = await f.register_and_login(client, f.domestic_payload())
+    # The birth date is asked only of a passport holder: a resident ID number already says it.
+    payload = f.overseas_payload() if "birth_date" in fields else f.domestic_payload()
+    user = await f.register_and_login(client, payload)
     draft = await draft_for(client, user)
     await web_login(client, user)
     shown = await client.get(f"/applications/{draft['id']}/{page}")
