@@ -661,7 +661,8 @@ class TestBundle:
         assert [d["code"] for d in asked["documents"]] == ["social_insurance_record"]
         assert "社保缴费记录 / Social insurance payment record" in asked["items"]
         # Someone else's case is not found; a staff token is not an applicant's.
-        other = await person(client, "孙浩")
+        # Any other applicant (not a person of the demo data, which another test may load).
+        other = await f.register_and_login(client, f.domestic_payload())
         assert (await client.get(url, headers=other.headers)).status_code == 404
         window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
         assert (await client.get(url, headers=window)).status_code == 403
