@@ -85,8 +85,8 @@ class EmployeeCase(BaseModel):
 
 
 class PaymentRow(BaseModel):
-    """A money decision in the organisation's favour. Until finance pays one-off grants the
-    row shows the decided amount and the case's status."""
+    """A grant to the organisation (a one-off payment of an approved claim) and where its
+    payment stands."""
 
     case_id: uuid.UUID
     number: str

@@ -136,6 +136,8 @@ class TestExamFeeBatch:
         await deliver_due(sessionmaker, batch=500, settings=NotificationSettings())
         space = (await client.get("/api/v1/employer/workspace", headers=org)).json()
         assert [p["amount_cny"] for p in space["payments"]] == [750]
+        # The payment is finance's grant: it waits for the organisation's bank account.
+        assert [p["status"] for p in space["payments"]] == ["awaiting_account"]
         assert space["own_cases"][0]["lines"] == 2
         # The organisation's users hear of the submission and the decision, as a person would.
         assert sum(m["case_id"] == case["id"] for m in space["messages"]) >= 2

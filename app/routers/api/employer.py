@@ -15,6 +15,7 @@ from app.schemas.cases import CaseActionRequest, CaseRead
 from app.schemas.claims import ClaimCheck, ClaimFiling, OrganisationService, OwnCase, Workspace
 from app.services import cases as cases_service
 from app.services.claims import filing, workspace
+from app.services.organisations import workspace as paid_workspace
 
 router = APIRouter(prefix="/api/v1/employer", tags=["employer"])
 
@@ -45,7 +46,7 @@ async def employer_workspace(
 ) -> Workspace:
     """Confirmations to give, employees' cases (status and service only), the organisation's
     own applications, money decided for it, and its latest messages."""
-    return await workspace.workspace(session, principal, language(request))
+    return await paid_workspace.workspace(session, principal, language(request))
 
 
 @router.get("/services")

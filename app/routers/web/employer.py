@@ -24,6 +24,7 @@ from app.schemas.claims import ClaimFiling
 from app.services import cases as cases_service
 from app.services.claims import filing, workspace
 from app.services.claims.lines import decode_csv, read_csv
+from app.services.organisations import workspace as paid_workspace
 from app.workflow.states import CaseAction
 
 router = APIRouter(prefix="/employer", tags=["employer pages"])
@@ -33,7 +34,7 @@ _CSV_MAX_BYTES = 1024 * 1024
 
 @router.get("", response_class=HTMLResponse)
 async def home(request: Request, principal: CurrentEmployer, session: SessionDep) -> HTMLResponse:
-    space = await workspace.workspace(session, principal, language(request))
+    space = await paid_workspace.workspace(session, principal, language(request))
     return render(request, "employer/workspace.html", {"space": space})
 
 
