@@ -178,6 +178,7 @@ def seeded(pg_server: str) -> str:
                 "certificate_level": 3,
                 "certificate_date": "2026-10-15",
                 "exam_fee_paid_cny": 450,
+                "certificate_number": "S202611000123",
             },
             {
                 "id_document": "id_card",
