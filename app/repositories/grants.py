@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from app.models import Case, Employer, Entitlement, GrantPayment, OrganisationBankAccount, Service
 from app.models.base import UTCDateTime
+from app.repositories.bulk import among, id_chunks
 from app.workflow.grants import GRANTS, GrantEvent, GrantStatus
 from app.workflow.payments import ENTITLEMENTS, EntitlementEvent, EntitlementStatus
 
@@ -116,7 +117,7 @@ async def pay_organisation_into(
 async def add_grants_to_cycle(
     session: AsyncSession, cycle_id: uuid.UUID, district: str, now: datetime
 ) -> int:
-    """Puts the district's ready grants into the run, in three statements whatever their number:
+    """Puts the district's ready grants into the run, in a few statements whatever their number:
     a grant paid before and failed gets a line carrying its failed one, a grant never in a run
     gets its own line, and every grant with a line in this run is marked as in it.
 
@@ -159,9 +160,11 @@ async def add_grants_to_cycle(
         build(Entitlement)
         .from_select(columns, carry)
         .on_conflict_do_nothing()
-        .returning(Entitlement.carried_from_id)
+        .returning(Entitlement.carried_from_id, Entitlement.grant_id)
     )
-    carried_ids = [row[0] for row in carried]
+    carried_rows = carried.all()
+    carried_ids = [row[0] for row in carried_rows]
+    taken = [row[1] for row in carried_rows if row[1] is not None]
     if carried_ids:
         for start in range(0, len(carried_ids), 1000):
             await conn.execute(
@@ -183,18 +186,21 @@ async def add_grants_to_cycle(
         literal_column("'{}'"),
         stamp,
     ).where(ready, ~exists().where(Entitlement.grant_id == GrantPayment.id))
-    await conn.execute(build(Entitlement).from_select(columns, own).on_conflict_do_nothing())
-    included = await conn.execute(
-        sql_update(GrantPayment)
-        .where(
-            ready,
-            GrantPayment.id.in_(
-                select(Entitlement.grant_id).where(
-                    Entitlement.cycle_id == cycle_id,
-                    Entitlement.status == EntitlementStatus.DUE,
-                )
-            ),
-        )
-        .values(status=_INCLUDED, updated_at=now)
+    own_lines = await conn.execute(
+        build(Entitlement)
+        .from_select(columns, own)
+        .on_conflict_do_nothing()
+        .returning(Entitlement.grant_id)
     )
-    return int(getattr(included, "rowcount", 0) or 0)
+    taken.extend(row[0] for row in own_lines if row[0] is not None)
+    # The grants just given a line, by id: a join against the run's lines freshly written in
+    # this transaction (no planner statistics yet) may be planned as a loop over all of them.
+    count = 0
+    for chunk in id_chunks(session, taken):
+        included = await conn.execute(
+            sql_update(GrantPayment)
+            .where(ready, among(session, GrantPayment.id, chunk))
+            .values(status=_INCLUDED, updated_at=now)
+        )
+        count += int(getattr(included, "rowcount", 0) or 0)
+    return count

@@ -13,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Applicant, InAppMessage, OutboxMessage, User
+from app.repositories.bulk import json_serializer
 from app.workflow.outbox import OUTBOX, OutboxEvent, OutboxStatus
 
 # Rows move only in UPDATEs guarded by ``status = pending``: the guard is the table's check, so
@@ -122,7 +123,54 @@ async def add_outbox_rows(session: AsyncSession, rows: Sequence[Mapping[str, obj
     if not rows:
         return
     conn = await session.connection()
-    await conn.execute(_ADD[conn.dialect.name], list(rows))
+    if conn.dialect.name != "postgresql":
+        await conn.execute(_ADD[conn.dialect.name], list(rows))
+        return
+    # On PostgreSQL the rows travel as one array per column: a payment run's notices are a
+    # couple of hundred thousand rows, which as parameters each cost more than the insert.
+    dumps = json_serializer(conn)
+    dumped: dict[int, str] = {}  # one event's rows (one per channel) share their payload
+    for start in range(0, len(rows), 20_000):
+        chunk = rows[start : start + 20_000]
+        payloads = []
+        for row in chunk:
+            payload = row["payload"]
+            if id(payload) not in dumped:
+                dumped[id(payload)] = dumps(payload)
+            payloads.append(dumped[id(payload)])
+        await conn.execute(
+            _ADD_PG,
+            {
+                "ids": [r["id"] for r in chunk],
+                "keys": [r["dedup_key"] for r in chunk],
+                "users": [r["recipient_user_id"] for r in chunk],
+                "channels": [r["channel"] for r in chunk],
+                "templates": [r["template"] for r in chunk],
+                "languages": [r["language"] for r in chunk],
+                "payloads": payloads,
+                "statuses": [r.get("status", OutboxStatus.PENDING.value) for r in chunk],
+                "attempts": [r.get("attempts", 0) for r in chunk],
+                "next_at": [r["next_attempt_at"] for r in chunk],
+                "locked": [r.get("locked_until") for r in chunk],
+                "created": [r["created_at"] for r in chunk],
+            },
+        )
+
+
+_ADD_PG = text(
+    "INSERT INTO outbox_message (id, dedup_key, recipient_user_id, channel, template, language,"
+    " payload, status, attempts, next_attempt_at, locked_until, created_at)"
+    " SELECT u.id, u.dedup_key, u.user_id, u.channel, u.template, u.language,"
+    " CAST(u.payload AS json), u.status, u.attempts, u.next_at, u.locked, u.created"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:keys AS text[]), CAST(:users AS uuid[]),"
+    " CAST(:channels AS text[]), CAST(:templates AS text[]), CAST(:languages AS text[]),"
+    " CAST(:payloads AS text[]), CAST(:statuses AS text[]), CAST(:attempts AS integer[]),"
+    " CAST(:next_at AS timestamptz[]), CAST(:locked AS timestamptz[]),"
+    " CAST(:created AS timestamptz[]))"
+    " AS u(id, dedup_key, user_id, channel, template, language, payload, status, attempts,"
+    " next_at, locked, created)"
+    " ON CONFLICT (dedup_key) DO NOTHING"
+)
 
 
 def _due(now: datetime) -> ColumnElement[bool]:

@@ -27,6 +27,7 @@ from app.models import (
     User,
 )
 from app.models.base import UTCDateTime
+from app.repositories.bulk import among, id_chunks
 from app.workflow.grants import GrantStatus
 from app.workflow.payments import EntitlementStatus
 
@@ -207,10 +208,10 @@ async def mark_grants(
     if not grant_ids:
         return
     conn = await session.connection()
-    for start in range(0, len(grant_ids), 1000):
+    for chunk in id_chunks(session, grant_ids):
         await conn.execute(
             update(GrantPayment)
-            .where(GrantPayment.id.in_(grant_ids[start : start + 1000]))
+            .where(among(session, GrantPayment.id, chunk))
             .values(
                 status=status,
                 updated_at=now,
@@ -251,7 +252,7 @@ async def paid_monthly_recipients(
     session: AsyncSession, line_ids: Sequence[uuid.UUID]
 ) -> list[Recipient]:
     out: list[Recipient] = []
-    for start in range(0, len(line_ids), 5000):
+    for chunk in id_chunks(session, line_ids):
         stmt = (
             select(
                 Entitlement.id,
@@ -273,7 +274,7 @@ async def paid_monthly_recipients(
             .join(Service, Service.id == Case.service_id)
             .join(Applicant, Applicant.id == Enrolment.applicant_id)
             .join(User, User.id == Applicant.user_id)
-            .where(Entitlement.id.in_(line_ids[start : start + 5000]))
+            .where(among(session, Entitlement.id, chunk))
         )
         out.extend(_recipient(row) for row in await session.execute(stmt))
     return out
@@ -333,9 +334,9 @@ async def grant_ids_of_lines(
     session: AsyncSession, line_ids: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
     out: list[uuid.UUID] = []
-    for start in range(0, len(line_ids), 5000):
+    for chunk in id_chunks(session, line_ids):
         stmt = select(Entitlement.grant_id).where(
-            Entitlement.id.in_(line_ids[start : start + 5000]), Entitlement.grant_id.is_not(None)
+            among(session, Entitlement.id, chunk), Entitlement.grant_id.is_not(None)
         )
         out.extend(g for g in (await session.execute(stmt)).scalars() if g is not None)
     return out

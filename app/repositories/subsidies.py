@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -20,6 +22,8 @@ from app.models import (
     PaymentCycle,
     Service,
 )
+from app.models.base import utcnow
+from app.repositories.bulk import among, id_chunks, json_serializer
 from app.workflow.housing import LeaseStatus
 from app.workflow.payments import EnrolmentStatus, EntitlementStatus
 
@@ -83,6 +87,71 @@ async def active_enrolments(session: AsyncSession, district: str) -> list[Enrolm
     return list((await session.execute(stmt)).scalars())
 
 
+@dataclass(frozen=True, slots=True)
+class DueEnrolment:
+    """What computing a month needs of an active enrolment: no ORM object, so a district's
+    hundred thousand enrolments cost a tuple each."""
+
+    id: uuid.UUID
+    applicant_id: uuid.UUID
+    district: str
+    policy_id: str
+    benefit: str
+    schedule: list[int]
+    cap_total_cny: int
+    total_paid_cny: int
+    starts_on: date
+    created_at: datetime
+
+
+async def enrolments_to_pay(
+    session: AsyncSession, district: str, before: date
+) -> list[DueEnrolment]:
+    """The district's active enrolments whose first month is before ``before``, with the
+    benefit each pays (its case's service's, else its policy), earliest first."""
+    stmt = (
+        select(
+            Enrolment.id,
+            Enrolment.applicant_id,
+            Enrolment.district,
+            Enrolment.policy_id,
+            func.coalesce(Service.benefit, Enrolment.policy_id),
+            Enrolment.schedule,
+            Enrolment.cap_total_cny,
+            Enrolment.total_paid_cny,
+            Enrolment.starts_on,
+            Enrolment.created_at,
+        )
+        .outerjoin(Case, Case.id == Enrolment.case_id)
+        .outerjoin(Service, Service.id == Case.service_id)
+        .where(
+            Enrolment.district == district,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Enrolment.starts_on < before,
+        )
+        .order_by(Enrolment.starts_on, Enrolment.created_at, Enrolment.id)
+    )
+    return [_due_enrolment(row) for row in await session.execute(stmt)]
+
+
+def _due_enrolment(row: Any) -> DueEnrolment:
+    return DueEnrolment(*row)
+
+
+async def set_enrolments_status(
+    session: AsyncSession, enrolment_ids: Sequence[uuid.UUID], status: str, reason: str
+) -> None:
+    """One status and reason for many enrolments (the month's completed schedules)."""
+    conn = await session.connection()
+    now = utcnow()
+    for start in range(0, len(enrolment_ids), 1000):
+        await conn.execute(
+            update(Enrolment)
+            .where(Enrolment.id.in_(enrolment_ids[start : start + 1000]))
+            .values(status=status, status_reason=reason, updated_at=now)
+        )
+
+
 async def enrolments_for_applicant(
     session: AsyncSession, applicant_id: uuid.UUID
 ) -> list[Enrolment]:
@@ -134,9 +203,41 @@ async def entitlements_with_enrolments(
     return [(e, n) for e, n in await session.execute(stmt)]
 
 
+_ADD_ENTITLEMENTS_PG = text(
+    "INSERT INTO subsidy_entitlement"
+    " (id, cycle_id, enrolment_id, month_index, amount_cny, status, detail, created_at)"
+    " SELECT u.id, u.cycle_id, u.enrolment_id, u.month_index, u.amount, u.status,"
+    " CAST(u.detail AS json), u.created_at"
+    " FROM unnest(CAST(:ids AS uuid[]), CAST(:cycles AS uuid[]), CAST(:enrolments AS uuid[]),"
+    " CAST(:months AS integer[]), CAST(:amounts AS integer[]), CAST(:statuses AS text[]),"
+    " CAST(:details AS text[]), CAST(:created AS timestamptz[]))"
+    " AS u(id, cycle_id, enrolment_id, month_index, amount, status, detail, created_at)"
+)
+
+
 async def add_entitlements(session: AsyncSession, rows: list[dict[str, object]]) -> None:
-    """A month's entitlements as rows, in batches of one multi-row INSERT each."""
+    """A month's entitlements as rows: on PostgreSQL one INSERT ... SELECT FROM unnest(arrays)
+    per batch (the rows travel as a few arrays, not as parameters each), elsewhere one
+    multi-row INSERT per batch."""
     conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        dumps = json_serializer(conn)
+        for start in range(0, len(rows), 20_000):
+            chunk = rows[start : start + 20_000]
+            await conn.execute(
+                _ADD_ENTITLEMENTS_PG,
+                {
+                    "ids": [r["id"] for r in chunk],
+                    "cycles": [r["cycle_id"] for r in chunk],
+                    "enrolments": [r["enrolment_id"] for r in chunk],
+                    "months": [r["month_index"] for r in chunk],
+                    "amounts": [r["amount_cny"] for r in chunk],
+                    "statuses": [r["status"] for r in chunk],
+                    "details": [dumps(r["detail"]) for r in chunk],
+                    "created": [r["created_at"] for r in chunk],
+                },
+            )
+        return
     for start in range(0, len(rows), 5000):
         await conn.execute(insert(Entitlement), rows[start : start + 5000])
 
@@ -178,13 +279,12 @@ async def answers_for_enrolments(
     session: AsyncSession, enrolment_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
     out: dict[uuid.UUID, dict[str, Any]] = {}
-    for start in range(0, len(enrolment_ids), 1000):
-        chunk = enrolment_ids[start : start + 1000]
+    for chunk in id_chunks(session, enrolment_ids):
         stmt = (
             select(Enrolment.id, Application.answers)
             .join(Case, Case.id == Enrolment.case_id)
             .join(Application, Application.id == Case.application_id)
-            .where(Enrolment.id.in_(chunk))
+            .where(among(session, Enrolment.id, chunk))
         )
         out.update({eid: dict(answers) for eid, answers in await session.execute(stmt)})
     return out
@@ -209,9 +309,9 @@ async def in_talent_apartment(
 ) -> set[uuid.UUID]:
     """Beneficiaries with an active talent-apartment lease begun before ``before``."""
     found: set[uuid.UUID] = set()
-    for start in range(0, len(applicant_ids), 1000):
+    for chunk in id_chunks(session, applicant_ids):
         stmt = select(Lease.applicant_id).where(
-            Lease.applicant_id.in_(applicant_ids[start : start + 1000]),
+            among(session, Lease.applicant_id, chunk),
             Lease.status == LeaseStatus.ACTIVE,
             Lease.starts_on < before,
         )
@@ -229,7 +329,7 @@ async def later_social_insurance(
     asked_for = aliased(Case)
     answered_at = func.coalesce(FactVerification.verified_at, FactVerification.updated_at)
     out: dict[uuid.UUID, tuple[str | None, dict[str, object]]] = {}
-    for start in range(0, len(enrolment_ids), 1000):
+    for chunk in id_chunks(session, enrolment_ids):
         stmt = (
             select(Enrolment.id, asked_for.district, FactVerification.facts)
             .join(Case, Case.id == Enrolment.case_id)
@@ -237,7 +337,7 @@ async def later_social_insurance(
             .join(FactVerification, FactVerification.applicant_id == Enrolment.applicant_id)
             .outerjoin(asked_for, asked_for.application_id == FactVerification.application_id)
             .where(
-                Enrolment.id.in_(enrolment_ids[start : start + 1000]),
+                among(session, Enrolment.id, chunk),
                 FactVerification.system == system,
                 FactVerification.status.in_(confirmed),
                 answered_at > func.coalesce(granted.submitted_at, Enrolment.created_at),

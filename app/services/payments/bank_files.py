@@ -185,9 +185,9 @@ async def reconcile(
 async def _tell_monthly_paid(session: AsyncSession, line_ids: list[uuid.UUID]) -> None:
     """Each paid month's notice in its beneficiary's language, written in batches with the
     addresses read in the same query (no lookup per payment)."""
-    for start in range(0, len(line_ids), 5000):
+    for start in range(0, len(line_ids), 20_000):
         notices: list[notifications.Notice] = []
-        for r in await runs_repo.paid_monthly_recipients(session, line_ids[start : start + 5000]):
+        for r in await runs_repo.paid_monthly_recipients(session, line_ids[start : start + 20_000]):
             lang = r.language
             notices.append(
                 notifications.Notice(

@@ -16,6 +16,7 @@ from app.models import Enrolment, Entitlement, PaymentCycle
 from app.models.base import utcnow
 from app.repositories import payment_runs as runs_repo
 from app.repositories import subsidies as subsidies_repo
+from app.repositories.subsidies import DueEnrolment
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.rules import DecisionStatus, Text, load_library
 from app.rules.lapsing import condition_ids
@@ -36,10 +37,14 @@ from app.workflow.payments import (
     ENTITLEMENTS,
     CycleEvent,
     EnrolmentEvent,
+    EnrolmentStatus,
     EntitlementEvent,
     EntitlementStatus,
     PaymentCycleStatus,
 )
+
+#: Enrolments re-checked and written per round: facts of this many people in memory at once.
+_CHUNK = 5000
 
 
 async def cycle_view(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
@@ -57,18 +62,17 @@ async def cycle_view(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
     )
 
 
-async def _once_per_benefit(
-    session: AsyncSession, due: list[tuple[Enrolment, int]]
-) -> tuple[list[tuple[Enrolment, int]], list[str]]:
+def _once_per_benefit(
+    due: list[tuple[DueEnrolment, int]],
+) -> tuple[list[tuple[DueEnrolment, int]], list[str]]:
     """Each person is paid once per benefit a month, by their earliest enrolment for it, even
     if two enrolments exist (made before the unique index did, or by any other fault): the
     others are left out of the cycle and named for the maker's review."""
-    benefits = await subsidies_repo.benefits_of(session, [e.id for e, _i in due])
-    kept: list[tuple[Enrolment, int]] = []
+    kept: list[tuple[DueEnrolment, int]] = []
     seen: set[tuple[uuid.UUID, str]] = set()
     duplicates: list[str] = []
     for enrolment, index in sorted(due, key=lambda d: (d[0].starts_on, d[0].created_at, d[0].id)):
-        key = (enrolment.applicant_id, benefits.get(enrolment.id, enrolment.policy_id))
+        key = (enrolment.applicant_id, enrolment.benefit)
         if key in seen:
             duplicates.append(str(enrolment.id))
             continue
@@ -96,19 +100,16 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
         if existing is None:
             raise
         return await _top_up(session, existing)
-    enrolments = [
-        e
-        for e in await subsidies_repo.active_enrolments(session, district)
-        if months_between(e.starts_on, month) >= 0
-    ]
-    # Bulk reads and the vectorised rules path: one query for all answers, one for all pending
-    # amounts, one batch evaluation per policy, instead of several round trips per person.
-    facts = await _current_facts(session, enrolments, month)
+    # Only the columns computing needs, no ORM objects; the conditions re-checked a chunk at a
+    # time (one query per kind of fact and one vectorised evaluation per policy and chunk), so
+    # a district's month never sits in memory as objects or answers.
+    enrolments = await subsidies_repo.enrolments_to_pay(session, district, add_months(month, 1))
     pending = await subsidies_repo.pending_amounts(session, district)
     # Failed payments are owed for months already found eligible: carried whatever this month's
     # re-check finds, and read before any enrolment ends below.
     failed = await subsidies_repo.failed_uncarried(session, district)
-    due: list[tuple[Enrolment, int]] = []
+    due: list[tuple[DueEnrolment, int]] = []
+    completed: list[uuid.UUID] = []
     for enrolment in enrolments:
         index = months_between(enrolment.starts_on, month)
         paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
@@ -116,42 +117,51 @@ async def generate_cycle(session: AsyncSession, principal: Principal, month: dat
             # Caps on months and on the total; an enrolment with a payment still unsettled
             # stays open until the bank has paid it.
             if not pending.get(enrolment.id):
-                enrolment.status, enrolment.status_reason = (
-                    ENROLMENTS.advance(enrolment.status, EnrolmentEvent.COMPLETE),
-                    "schedule completed",
-                )
+                completed.append(enrolment.id)
             continue
         due.append((enrolment, index))
-    due, duplicates = await _once_per_benefit(session, due)
-    statuses, checked = _recheck(due, facts, month)
-    rows: list[dict[str, object]] = []
+    del enrolments
+    await subsidies_repo.set_enrolments_status(
+        session,
+        completed,
+        ENROLMENTS.advance(EnrolmentStatus.ACTIVE, EnrolmentEvent.COMPLETE),
+        "schedule completed",
+    )
+    due, duplicates = _once_per_benefit(due)
     now = utcnow()
-    for enrolment, index in due:
-        # Only the conditions that can lapse (still employed in the district, no home bought,
-        # not in a talent apartment, ...) are re-checked, as of this month; windows that
-        # applied when applying (back less than a year) are not.
-        if statuses[enrolment.id] != DecisionStatus.ELIGIBLE:
-            await _lapse(session, principal, enrolment, facts.get(enrolment.id, {}), month, index)
-            continue
-        paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
-        amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
-        if amount > 0:
-            rows.append(
-                {
-                    "id": uuid.uuid4(),
-                    "cycle_id": cycle.id,
-                    "enrolment_id": enrolment.id,
-                    "month_index": index,
-                    "amount_cny": amount,
-                    "status": EntitlementStatus.DUE.value,
-                    # What was re-checked before paying, for the maker's review and audit.
-                    "detail": checked[enrolment.id],
-                    "created_at": now,
-                }
-            )
-    # Written as rows in one statement per batch: ORM objects for a whole district's month
-    # would cost more to track than to insert.
-    await subsidies_repo.add_entitlements(session, rows)
+    for start in range(0, len(due), _CHUNK):
+        chunk = due[start : start + _CHUNK]
+        facts = await _current_facts(session, [e for e, _i in chunk], month)
+        statuses, checked = _recheck(chunk, facts, month)
+        rows: list[dict[str, object]] = []
+        for enrolment, index in chunk:
+            # Only the conditions that can lapse (still employed in the district, no home
+            # bought, not in a talent apartment, ...) are re-checked, as of this month;
+            # windows that applied when applying (back less than a year) are not.
+            if statuses[enrolment.id] != DecisionStatus.ELIGIBLE:
+                lapsed = await subsidies_repo.get_enrolment(session, enrolment.id)
+                assert lapsed is not None
+                await _lapse(session, principal, lapsed, facts.get(enrolment.id, {}), month, index)
+                continue
+            paid_before = enrolment.total_paid_cny + pending.get(enrolment.id, 0)
+            amount = min(enrolment.schedule[index], enrolment.cap_total_cny - paid_before)
+            if amount > 0:
+                rows.append(
+                    {
+                        "id": uuid.uuid4(),
+                        "cycle_id": cycle.id,
+                        "enrolment_id": enrolment.id,
+                        "month_index": index,
+                        "amount_cny": amount,
+                        "status": EntitlementStatus.DUE.value,
+                        # What was re-checked before paying, for the maker's review and audit.
+                        "detail": checked[enrolment.id],
+                        "created_at": now,
+                    }
+                )
+        # Written as rows in one statement per batch: ORM objects for a whole district's
+        # month would cost more to track than to insert.
+        await subsidies_repo.add_entitlements(session, rows)
     for entitlement in failed:
         session.add(
             Entitlement(
@@ -191,7 +201,7 @@ async def _top_up(session: AsyncSession, cycle: PaymentCycle) -> CycleRead:
 
 
 async def _current_facts(
-    session: AsyncSession, enrolments: list[Enrolment], month: date
+    session: AsyncSession, enrolments: list[DueEnrolment], month: date
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The answers the grant was decided on, overlaid with what is known now: an active
     talent-apartment lease is another housing benefit, and the social insurance system's latest
@@ -220,13 +230,13 @@ async def _current_facts(
 
 
 def _recheck(
-    due: list[tuple[Enrolment, int]], facts: dict[uuid.UUID, dict[str, Any]], month: date
+    due: list[tuple[DueEnrolment, int]], facts: dict[uuid.UUID, dict[str, Any]], month: date
 ) -> tuple[dict[uuid.UUID, str], dict[uuid.UUID, dict[str, object]]]:
     """Each enrolment's re-check status, and the policy version and conditions it checked."""
     library = load_library()
     out: dict[uuid.UUID, str] = {}
     checked: dict[uuid.UUID, dict[str, object]] = {}
-    by_policy: dict[str, list[tuple[Enrolment, int]]] = {}
+    by_policy: dict[str, list[tuple[DueEnrolment, int]]] = {}
     for enrolment, index in due:
         by_policy.setdefault(enrolment.policy_id, []).append((enrolment, index))
     for policy_id, group in by_policy.items():
@@ -238,11 +248,15 @@ def _recheck(
         )
         out.update({e.id: status for (e, _), status in zip(group, statuses, strict=True)})
         version = library.version_for_payments(policy_id, month)
+        # One detail per schedule month, shared by the lines that checked the same.
+        details: dict[int, dict[str, object]] = {}
         for e, index in group:
-            checked[e.id] = {
-                "policy_version": version.version,
-                "checked": list(condition_ids(version.spec, index + 1)),
-            }
+            if index not in details:
+                details[index] = {
+                    "policy_version": version.version,
+                    "checked": list(condition_ids(version.spec, index + 1)),
+                }
+            checked[e.id] = details[index]
     return out, checked
 
 
