@@ -234,11 +234,13 @@ class TestHeader:
             current_path="/staff",
         )
         nav = html[html.index('class="header-nav"') : html.index('href="/account"')]
+        # Each signed-in link folds into the phone menu (class "folds").
         assert (
-            '<a href="/staff">Staff workspace</a><a href="/staff/cases">Case queue</a>'
-            '<a href="/staff/cases?mine=1">My cases</a>'
-            '<a href="/staff/verifications">Commitment checks</a>'
-            '<a href="/staff/housing">Talent apartments</a>'
-            '<a href="/staff/cases?light=red&amp;department=housing">Escalations</a>'
-            '<a href="/staff/follow-ups">Ratings and follow-ups</a>'
+            '<a class="folds" href="/staff">Staff workspace</a>'
+            '<a class="folds" href="/staff/cases">Case queue</a>'
+            '<a class="folds" href="/staff/cases?mine=1">My cases</a>'
+            '<a class="folds" href="/staff/verifications">Commitment checks</a>'
+            '<a class="folds" href="/staff/housing">Talent apartments</a>'
+            '<a class="folds" href="/staff/cases?light=red&amp;department=housing">Escalations</a>'
+            '<a class="folds" href="/staff/follow-ups">Ratings and follow-ups</a>'
         ) in nav
