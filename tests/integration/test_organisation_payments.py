@@ -22,6 +22,10 @@ from tests.integration.test_organisation_claims import (
     staff,
 )
 
+# Each test's runs pay every due line of its district: rolled back, so no other test's
+# enrolments are paid by them.
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
 ACCOUNT = "31050161393600000077"
 
 
