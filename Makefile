@@ -65,10 +65,12 @@ imports: install-dev
 
 test-sqlite: install-dev
 	TEST_DATABASE_URL=sqlite $(PY) -m pytest tests/unit tests/integration -q -p no:cacheprovider
+	@cat var/backup-drill.txt  # the restore drill's sizes and times (issue 22)
 
 test-postgres: install-dev
 	@if $(PY) scripts/check_postgres.py "$(PG_URL)"; then \
-	  TEST_DATABASE_URL="$(PG_URL)" $(PY) -m pytest tests/integration -q -p no:cacheprovider; \
+	  TEST_DATABASE_URL="$(PG_URL)" $(PY) -m pytest tests/integration -q -p no:cacheprovider \
+	  && cat var/backup-drill.txt; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "FAIL: PostgreSQL at $(PG_URL) is unreachable and CI=true requires it."; exit 1; \
 	else \
