@@ -34,12 +34,21 @@ def unique_email(prefix: str = "user") -> str:
     return f"{prefix}.{uuid.uuid4().hex[:10]}@example.cn"
 
 
+_SHANGHAI_AREAS = (
+    "310101", "310104", "310105", "310106", "310107", "310109", "310110", "310112",
+    "310113", "310114", "310115", "310116", "310117", "310118", "310120", "310151",
+)
+
+
 def resident_id(birth: str | None = None) -> str:
     """A valid, random number; random birth date too, so a run of hundreds never collides."""
     if birth is None:
         day = date(1970, 1, 1) + timedelta(days=random.randint(0, 12000))
         birth = day.strftime("%Y%m%d")
-    first17 = "310110" + birth + f"{random.randint(0, 999):03d}"
+    # A fixed birth date leaves only the sequence number random; the district code varies too so
+    # that a session registering dozens of people born on one day does not collide.
+    area = random.choice(_SHANGHAI_AREAS)
+    first17 = area + birth + f"{random.randint(0, 999):03d}"
     return first17 + resident_id_check_char(first17)
 
 

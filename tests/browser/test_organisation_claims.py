@@ -49,7 +49,7 @@ def claim_csv(tmp: Path) -> Path:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_batch_claim_by_csv(page: Page, server: str, tmp_path: Path, lang: str) -> None:
-    sign_in(page, server, yangpu_employer_email(), DEMO_PASSWORD)
+    sign_in(page, server, yangpu_employer_email(), DEMO_PASSWORD, totp=True)
     page.goto(f"{server}/lang/{lang}?next=/employer")
     expect(page.locator("h1")).to_have_text(
         "单位工作台" if lang == "zh" else "Organisation workspace"

@@ -34,8 +34,10 @@ ACCOUNTS = {
         "/staff/housing",
         "/staff/follow-ups",
         "/staff/indicators",
+        "/staff/organisations",
     ],
     "yangpu.auditor@demo.talent.gov.cn": ["/staff"],
+    "yangpu.records@demo.talent.gov.cn": ["/staff", "/staff/records"],
     "sysadmin@demo.talent.gov.cn": ["/staff"],
 }
 
