@@ -24,8 +24,8 @@ def yangpu_employer_email() -> str:
     with sqlite3.connect(os.environ["TALENT_BROWSER_DB"]) as db:
         row = db.execute(
             "SELECT u.email FROM user u JOIN employer_user eu ON eu.user_id = u.id "
-            "JOIN employer e ON e.id = eu.employer_id WHERE e.district = 'yangpu' "
-            "ORDER BY u.email LIMIT 1"
+            "JOIN employer e ON e.id = eu.employer_id "
+            "WHERE e.district = 'yangpu' AND e.status = 'verified' ORDER BY u.email LIMIT 1"
         ).fetchone()
     return str(row[0])
 
