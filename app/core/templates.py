@@ -13,7 +13,7 @@ from app.config import PROJECT_ROOT, get_settings
 from app.core.access import secure_cookies as secure_cookies
 from app.core.csrf import csrf_cookie, csrf_token
 from app.core.navigation import header_navigation, staff_administration
-from app.core.times import in_language, local_day, local_text, local_time
+from app.core.times import in_language, local_day, local_text, local_time, name_lang
 from app.domain import labels
 from app.domain.enums import Permission
 from app.i18n import gettext
@@ -28,6 +28,7 @@ templates.env.filters["local_day"] = local_day
 templates.env.filters["local_text"] = local_text
 # Policy articles are written "中文 / English"; a page shows its own language's half.
 templates.env.filters["in_language"] = in_language
+templates.env.filters["name_lang"] = name_lang
 templates.env.globals["labels"] = labels.ALL
 # Country questions offer names, never ISO codes; the value sent is the code.
 templates.env.globals["country_choices"] = country_choices

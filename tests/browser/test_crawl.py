@@ -66,13 +66,18 @@ class Role:
             return None
         return STAFF_SKIP if self.staff or "employer" in self.email else PUBLIC_ONLY
 
+    @property
+    def signs_in_with_code(self) -> bool:
+        """Staff and organisation users sign in with an authenticator code too."""
+        return self.staff or (self.email is not None and "employer" in self.email)
+
 
 APPLICANT_START = ("/", "/services", "/cases", "/wallet", "/housing", "/account", "/calculator")
 ROLES: dict[str, Role] = {
     "anonymous": Role(None, tuple(PUBLIC_START)),
     "applicant": Role("li.wei@demo.example.cn", APPLICANT_START),
     "overseas-applicant": Role("anna.schmidt@demo.example.com", APPLICANT_START),
-    "employer": Role(EMPLOYER, ("/", "/employer/cases", "/account")),
+    "employer": Role(EMPLOYER, ("/", "/employer", "/employer/cases", "/organisation", "/account")),
     **{
         name: Role(f"{account}@demo.talent.gov.cn", ("/staff",), staff=True)
         for name, account in (
@@ -87,6 +92,7 @@ ROLES: dict[str, Role] = {
             ("finance-checker", "yangpu.checker"),
             ("district-admin", "yangpu.admin"),
             ("auditor", "yangpu.auditor"),
+            ("records-officer", "yangpu.records"),
             ("city-admin", "city.admin"),
             ("sysadmin", "sysadmin"),
         )
@@ -208,7 +214,7 @@ def contexts(
     if role.email:
         first = browser.new_context(viewport=VIEWPORTS["desktop"])
         page = first.new_page()
-        sign_in(page, seeded, role.email, DEMO_PASSWORD, totp=role.staff)
+        sign_in(page, seeded, role.email, DEMO_PASSWORD, totp=role.signs_in_with_code)
         assert "/login" not in page.url, f"{role.email} could not sign in"
         state = first.storage_state()
         first.close()

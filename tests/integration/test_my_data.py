@@ -200,7 +200,7 @@ class TestWhoViewedMyData:
                 )
             ).scalar_one()
         local = audited.occurred_at.astimezone(exports.access_log.SHANGHAI)
-        assert entry["at_local"] == local.strftime("%Y-%m-%d %H:%M")
+        assert entry["at_local"] == local.strftime("%Y-%m-%d %H:%M") + " UTC+8"
         assert "测试工作人员" not in r.text  # the officer's name never shows
 
         zh = await client.get(

@@ -18,7 +18,7 @@ from app.core.uploads import FILES, read_upload
 from app.db import SessionDep
 from app.domain.documents import DOCUMENT_KIND_LABELS
 from app.domain.fields import EXTRA_FIELDS
-from app.routers.access import ApplicantOrSignedOut, CurrentApplicant
+from app.routers.access import ApplicantOrSignedOut, CurrentApplicant, PublicPage
 from app.routers.web.wallet import chosen_document, store_in_wallet
 from app.rules import FACTS
 from app.services import catalog as catalog_service
@@ -38,9 +38,9 @@ _UPLOAD_FIELDS = frozenset({"file", "kind", "valid_from", "valid_to"})
 
 
 @router.get("/services", response_class=HTMLResponse)
-async def services(
-    request: Request, principal: CurrentApplicant, session: SessionDep
-) -> HTMLResponse:
+async def services(request: Request, principal: PublicPage, session: SessionDep) -> HTMLResponse:
+    # The catalogue is public (the home page's cards link here for everyone); only an applicant
+    # gets the Start buttons, the others are told how to apply.
     items = await catalog_service.list_services(session, language(request))
     return render(request, "applicant/services.html", {"services": items})
 

@@ -27,8 +27,8 @@ _HANDLED = N_("Worked on your case")
 
 
 def shanghai_time(at: datetime) -> str:
-    """A time as people read it here: Shanghai, to the minute."""
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    """A time as people read it here: Shanghai, to the minute, saying so (as app.core.times)."""
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + " UTC+8"
 
 
 async def entries(
