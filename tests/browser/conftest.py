@@ -61,6 +61,9 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
     subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()
+    # The server's warnings and tracebacks go to a file: a pipe nobody reads fills up and
+    # blocks the server mid-request.
+    log = open(f"{files}/server.log", "wb")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -78,7 +81,7 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
@@ -90,12 +93,15 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
             time.sleep(0.2)
     else:
         proc.kill()
-        raise RuntimeError("portal did not start: " + (proc.stderr.read() or b"").decode()[-2000:])
+        log.close()
+        tail = Path(f"{files}/server.log").read_bytes().decode(errors="replace")[-2000:]
+        raise RuntimeError("portal did not start: " + tail)
     try:
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")
@@ -122,6 +128,8 @@ def pg_server(simulator: RunningSimulator) -> Iterator[str]:
             if os.environ.get("CI") == "true":
                 pytest.fail(message + " (CI=true: never skipped)")
             pytest.skip("!!!!! " + message + ": SKIPPED !!!!!")
+        # The crawl quotes the server's tracebacks when it finds a 5xx.
+        os.environ["TALENT_BROWSER_PG_LOG"] = f"{tmp}/server.log"
         yield stack.enter_context(serving(simulator, url, tmp))
 
 

@@ -11,10 +11,12 @@ the case pages of applicants, staff and the employer are walked too.
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pyotp
@@ -22,7 +24,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_uscc
-from tests.browser import crawl
+from tests.browser import crawl, crawl_checks
 from tests.browser.conftest import VIEWPORTS
 from tests.browser.journeys import sign_in
 from tests.factories import renting_returnee_profile
@@ -248,4 +250,15 @@ def test_every_page_a_role_reaches_is_sound(
     opened = {v.path for w in walks for v in w.visits}
     assert len(opened) >= len(spec.start), "the walk opened too few pages"
     findings = [f for w in walks for _, f in w.findings()]
-    assert not findings, f"{len(findings)} findings for {role}:\n" + crawl.summary(walks)
+    assert not findings, (
+        f"{len(findings)} findings for {role}:\n" + crawl.summary(walks) + _server_errors(findings)
+    )
+
+
+def _server_errors(findings: list[crawl_checks.Finding]) -> str:
+    """The server log's tracebacks, when the walk met a 5xx."""
+    log = os.environ.get("TALENT_BROWSER_PG_LOG")
+    if not log or not any(f.kind == crawl_checks.Kind.SERVER_ERROR for f in findings):
+        return ""
+    text = Path(log).read_text(errors="replace") if Path(log).exists() else ""
+    return "\n\nserver log (" + log + "):\n" + text[-6000:]
