@@ -177,6 +177,9 @@ def _visit(page: Page, server: str, walk: Walk, path: str, camera: _Camera, *, a
         if visit.findings:
             camera.shoot(page, visit, "desktop")
         return visit
+    # Layout settles once the web fonts are in: axe's target-size measured before that saw the
+    # header's brand link overlapped on long pages (a finding no later run reproduced).
+    page.evaluate("document.fonts.ready.then(() => true)")
     found = axe_findings(page) if axe else []
     reading = page.evaluate(READ_PAGE)
     if reading["lang"] and lang_of(str(reading["lang"])) != walk.lang:

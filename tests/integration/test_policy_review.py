@@ -58,11 +58,16 @@ class TestPolicyReview:
         section = section[: section.index("</section>")]
         assert "maximum months" in section and "assumed" in section
         assert "No duration found; 24 months" in section  # the reason
-        # Covering cases with the result each produced.
-        assert "a master's graduate insured in Changning for 10 months" in section
-        insured = text[text.index('id="v2021-11-12-min_district_insured_months"') :]
-        assert "two months insured in Changning, four more to go" in insured
-        assert "insured_in_changning" in insured and "false" in insured
+        # The parameter links to the version's cases, which are listed once each with the
+        # parameters they read and the result each condition produced.
+        assert 'href="#v2021-11-12-cases"' in section and "Covered by" in section
+        cases = text[text.index('id="v2021-11-12-cases"') :]
+        row = _row(cases, "a master's graduate insured in Changning for 10 months")
+        assert "maximum months" in row
+        row = _row(cases, "two months insured in Changning, four more to go")
+        assert "minimum months insured in the district" in row
+        assert "insured_in_changning</code> not met" in row
+        assert cases.count("two months insured in Changning, four more to go") == 1
         # The source check's verdict for the version is shown to the reviewer (its findings,
         # listed when there are any, are tested in tests/unit/rules/test_sources_check.py).
         assert "Every value stands on its cited source or is marked assumed." in text
@@ -95,3 +100,9 @@ class TestPolicyReview:
         assert (await client.get("/staff/admin/policies")).status_code == 403
         page = await client.get("/staff/admin/policies/changning.rent_subsidy")
         assert page.status_code == 403
+
+
+def _row(table: str, case: str) -> str:
+    """The table row (``<tr>``) naming ``case``."""
+    at = table.index(case)
+    return table[table.rindex("<tr>", 0, at) : table.index("</tr>", at)]

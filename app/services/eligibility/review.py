@@ -11,10 +11,12 @@ from datetime import date
 from functools import cache
 from typing import Literal
 
+from app.domain import labels
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import NotFound, PermissionDenied
-from app.rules import UnknownPolicyError, load_library
+from app.i18n import N_, gettext
+from app.rules import FACTS, UnknownPolicyError, load_library
 from app.rules.audit import Problem, audit_library, evidence, package_references
 from app.rules.compiled import CompiledPolicy
 from app.rules.schema import ParamScalar
@@ -57,6 +59,7 @@ class QuoteView:
 class ValueView:
     valid_from: date
     value: ParamScalar
+    shown: str  # the value in words: answer labels, district names, yes/no
     basis: Literal["sourced", "assumed", "none"]
     source: SourceView | None
     assumption: str | None
@@ -74,6 +77,16 @@ class CaseUse:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A YAML case once, with the parameters it reads and the conditions it evaluates (each
+    parameter links here instead of repeating the cases: a policy has dozens)."""
+
+    case: str
+    parameters: tuple[str, ...]  # labels
+    uses: tuple[CaseUse, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ParameterView:
     name: str
     label: str
@@ -86,6 +99,10 @@ class ParameterView:
     def assumed(self) -> bool:
         return any(v.basis == "assumed" for v in self.values)
 
+    @property
+    def case_count(self) -> int:
+        return len({c.case for c in self.cases})
+
 
 @dataclass(frozen=True, slots=True)
 class VersionView:
@@ -96,6 +113,7 @@ class VersionView:
     assumption: str | None
     parameters: tuple[ParameterView, ...]
     problems: tuple[str, ...]
+    cases: tuple[CaseRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +219,7 @@ def _version_view(
                 ValueView(
                     valid_from=entry.valid_from,
                     value=entry.value,
+                    shown=_shown(entry.value, lang),
                     basis=found.basis,
                     source=source,
                     assumption=reason.reason.get(lang) if reason else None,
@@ -219,6 +238,7 @@ def _version_view(
             )
         )
     return VersionView(
+        cases=_case_rows(parameters),
         version=spec.version,
         valid_from=spec.valid_from,
         valid_to=spec.valid_to,
@@ -229,6 +249,50 @@ def _version_view(
             p.line for p in problems if p.policy_id == spec.policy_id and spec.version in p.versions
         ),
     )
+
+
+def _case_rows(parameters: list[ParameterView]) -> tuple[CaseRow, ...]:
+    labels_of: dict[str, list[str]] = {}
+    uses_of: dict[str, list[CaseUse]] = {}
+    for parameter in parameters:
+        for use in parameter.cases:
+            if parameter.label not in labels_of.setdefault(use.case, []):
+                labels_of[use.case].append(parameter.label)
+            if use not in uses_of.setdefault(use.case, []):
+                uses_of[use.case].append(use)
+    return tuple(
+        CaseRow(case, tuple(names), tuple(uses_of[case])) for case, names in labels_of.items()
+    )
+
+
+@cache
+def _answer_labels() -> dict[str, dict[str, str]]:
+    """Answer codes of the fact vocabulary (``associate_senior``) with their words by language;
+    a code two facts share means the same in both (``none`` aside, which reads as "none")."""
+    found: dict[str, dict[str, str]] = {}
+    for spec in FACTS.values():
+        for value in spec.values:
+            found.setdefault(
+                str(value.code), {"zh": value.label.get("zh"), "en": value.label.get("en")}
+            )
+    return found
+
+
+def _shown(value: object, lang: str) -> str:
+    if value is True:
+        return gettext(lang, N_("yes"))
+    if value is False:
+        return gettext(lang, N_("no"))
+    if isinstance(value, bool | int | float):
+        return f"{value:,}"
+    if isinstance(value, str):
+        if value in labels.DISTRICT:
+            return gettext(lang, labels.DISTRICT[value])
+        words = _answer_labels().get(value)
+        return words[lang] if words else value
+    if isinstance(value, list | tuple):
+        return ", ".join(_shown(item, lang) for item in value)
+    return str(value)
 
 
 @cache
