@@ -86,6 +86,7 @@ def questions_for(
                 QuestionView(
                     fact=name,
                     label=gettext(lang, extra.label),
+                    question=gettext(lang, extra.question),
                     help=gettext(lang, extra.help),
                     type=extra.type,
                     values=[
@@ -109,6 +110,7 @@ def questions_for(
             QuestionView(
                 fact=fact,
                 label=sentence_case(spec.label.get(lang), lang),
+                question=spec.asked(lang),
                 help=spec.help.get(lang),
                 type=spec.type,
                 values=[{"value": v.code, "label": v.label.get(lang)} for v in spec.values],

@@ -35,6 +35,7 @@ ERR_ANSWERS_UNREADABLE = N_("Your earlier answers could not be read.")
 class Question:
     fact: str
     label: str
+    question: str
     help: str
     type: str
     values: list[dict[str, str]]
@@ -154,6 +155,7 @@ def step(
         Question(
             fact=n,
             label=sentence_case(FACTS[n].label.get(lang), lang),
+            question=FACTS[n].asked(lang),
             help=FACTS[n].help.get(lang),
             type=FACTS[n].type,
             values=[{"value": v.code, "label": v.label.get(lang)} for v in FACTS[n].values],
