@@ -66,6 +66,8 @@ def test_question_pages_ask_while_summaries_and_errors_name(lang: str) -> None:
         assert degree.question == "What is your highest level of education?"
         assert degree.label == "Highest education"  # sentence case for summaries
         assert route.label == "Settlement route"
+        # Options stand alone too: "Master's", not "master's".
+        assert {"value": "master", "label": "Master's"} in degree.values
     else:
         assert degree.question == "您的最高学历是什么？"
         assert degree.label == "最高学历"
@@ -81,4 +83,7 @@ def test_calculator_asks_questions_and_summarises_by_label() -> None:
     (question,) = view.questions
     assert question.question == "What is your highest level of education?"
     assert question.label == "Highest education"
+    assert {"value": "doctorate", "label": "Doctorate"} in question.values
     assert {"label": "Nationality", "value": "China"} in view.answered
+    view = calculator.step({"marital_status": "single"}, None, "en", ask=["nationality"])
+    assert {"label": "Marital status", "value": "Single"} in view.answered

@@ -113,7 +113,11 @@ def questions_for(
                 question=spec.asked(lang),
                 help=spec.help.get(lang),
                 type=spec.type,
-                values=[{"value": v.code, "label": v.label.get(lang)} for v in spec.values],
+                # Options and answers stand alone, so they read in sentence case too.
+                values=[
+                    {"value": v.code, "label": sentence_case(v.label.get(lang), lang)}
+                    for v in spec.values
+                ],
                 answer=answers.get(fact),
             )
         )

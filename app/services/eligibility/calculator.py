@@ -158,7 +158,10 @@ def step(
             question=FACTS[n].asked(lang),
             help=FACTS[n].help.get(lang),
             type=FACTS[n].type,
-            values=[{"value": v.code, "label": v.label.get(lang)} for v in FACTS[n].values],
+            values=[
+                {"value": v.code, "label": sentence_case(v.label.get(lang), lang)}
+                for v in FACTS[n].values
+            ],
         )
         for n in wanted
     ]
@@ -170,7 +173,7 @@ def step(
         answered=[
             {
                 "label": sentence_case(FACTS[k].label.get(lang), lang),
-                "value": format_value(v, lang, k),
+                "value": sentence_case(format_value(v, lang, k), lang),
             }
             for k, v in facts.items()
             if k in FACTS
