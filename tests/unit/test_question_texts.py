@@ -68,6 +68,7 @@ def test_question_pages_ask_while_summaries_and_errors_name(lang: str) -> None:
         assert route.label == "Settlement route"
         # Options stand alone too: "Master's", not "master's".
         assert {"value": "master", "label": "Master's"} in degree.values
+        assert degree.help == "Associate = dazhuan (a diploma, not a degree)"
     else:
         assert degree.question == "您的最高学历是什么？"
         assert degree.label == "最高学历"

@@ -111,7 +111,7 @@ def questions_for(
                 fact=fact,
                 label=sentence_case(spec.label.get(lang), lang),
                 question=spec.asked(lang),
-                help=spec.help.get(lang),
+                help=sentence_case(spec.help.get(lang), lang),
                 type=spec.type,
                 # Options and answers stand alone, so they read in sentence case too.
                 values=[

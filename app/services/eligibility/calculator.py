@@ -156,7 +156,7 @@ def step(
             fact=n,
             label=sentence_case(FACTS[n].label.get(lang), lang),
             question=FACTS[n].asked(lang),
-            help=FACTS[n].help.get(lang),
+            help=sentence_case(FACTS[n].help.get(lang), lang),
             type=FACTS[n].type,
             values=[
                 {"value": v.code, "label": sentence_case(v.label.get(lang), lang)}
