@@ -19,7 +19,9 @@ from app.workflow.bundle import ROUTE_LABELS, SettlementRoute
 
 @dataclass(frozen=True, slots=True)
 class ExtraField:
+    # ``label`` names the field in summaries and errors; ``question`` is what the form asks.
     label: str
+    question: str
     help: str
     # "uscc" | "enum" | "bool" | "int" | "person_id" | "certificate": the question pages render
     # by type (a certificate number is plain text)
@@ -36,48 +38,54 @@ SPOUSE_FIELD = "spouse_id_number"
 
 EXTRA_FIELDS: dict[str, ExtraField] = {
     "employer_uscc": ExtraField(
-        N_("Your employer's unified social credit code"),
-        N_(
+        label=N_("Employer's unified social credit code"),
+        question=N_("What is your employer's unified social credit code?"),
+        help=N_(
             "18 characters, on your employer's business licence. "
             "Your employer confirms your employment."
         ),
-        "uscc",
+        type="uscc",
     ),
     "settlement_route": ExtraField(
-        N_("Which settlement route do you apply under?"),
-        N_("The route finder shows which routes are open to you and why."),
-        "enum",
-        tuple((r.value, ROUTE_LABELS[r]) for r in SettlementRoute),
+        label=N_("Settlement route"),
+        question=N_("Which settlement route do you apply under?"),
+        help=N_("The route finder shows which routes are open to you and why."),
+        type="enum",
+        values=tuple((r.value, ROUTE_LABELS[r]) for r in SettlementRoute),
     ),
     "spouse_moves": ExtraField(
-        N_("Does your spouse move their hukou with you?"),
-        N_("Answer no if you are not married."),
-        "bool",
+        label=N_("Spouse moves their hukou with you"),
+        question=N_("Does your spouse move their hukou with you?"),
+        help=N_("Answer no if you are not married."),
+        type="bool",
     ),
     "children_moving": ExtraField(
-        N_("How many children under 18 move their hukou with you?"),
-        N_("Enter 0 if none. Each child is registered for school in the district."),
-        "int",
+        label=N_("Children under 18 moving their hukou with you"),
+        question=N_("How many children under 18 move their hukou with you?"),
+        help=N_("Enter 0 if none. Each child is registered for school in the district."),
+        type="int",
         minimum=0,
         maximum=6,
     ),
     # The exam-fee reimbursement's certificate: reimbursed once, whoever claims it (the person
     # or their employer's batch claim).
     "certificate_number": ExtraField(
-        N_("Certificate number"),
-        N_(
+        label=N_("Certificate number"),
+        question=N_("What is the number of your certificate?"),
+        help=N_(
             "As printed on the certificate. A certificate's exam fee is reimbursed once, "
             "whether you or your employer claims it."
         ),
-        "certificate",
+        type="certificate",
     ),
     SPOUSE_FIELD: ExtraField(
-        N_("If you are married: your spouse's ID card or passport number"),
-        N_(
+        label=N_("Spouse's ID card or passport number"),
+        question=N_("If you are married, what is your spouse's ID card or passport number?"),
+        help=N_(
             "Leave empty if you are not married. One household holds one talent apartment or "
             "subsidy; the number is stored encrypted and used only for that check."
         ),
-        "person_id",
+        type="person_id",
         optional=True,
     ),
 }

@@ -65,7 +65,11 @@ class FactSpec(BaseModel):
 
     name: str
     type: FactType
+    # ``label`` names the fact in summaries and inside sentences (lower case in English, shown
+    # sentence-cased on its own); ``question`` is how a form asks for it. Derived facts are never
+    # asked, so they have none.
     label: Text
+    question: Text | None = None
     help: Text
     category: Literal["person", "education", "employment", "qualification", "derived"]
     values: tuple[EnumValue, ...] = ()
@@ -111,6 +115,12 @@ class FactSpec(BaseModel):
     def codes(self) -> tuple[str, ...]:
         return tuple(value.code for value in self.values)
 
+    def asked(self, lang: str) -> str:
+        """The question a form asks for the fact with, in the reader's language."""
+        if self.question is None:
+            raise ValueError(f"{self.name} is derived and never asked")
+        return self.question.get(lang)
+
 
 def _t(zh: str, en: str) -> Text:
     return Text(zh=zh, en=en)
@@ -134,6 +144,8 @@ def _load_vocabulary() -> tuple[FactSpec, ...]:
         spec = FactSpec.model_validate(entry)
         if spec.derived and (spec.derivation is None or spec.measure is None):
             raise ValueError(f"derived fact {spec.name} needs a derivation and a measure")
+        if not spec.derived and spec.question is None:
+            raise ValueError(f"fact {spec.name} is asked, so it needs a question")
         specs.append(spec)
     return tuple(specs)
 

@@ -90,7 +90,10 @@ class MaterialStatus(BaseModel):
 
 class QuestionView(BaseModel):
     fact: str
+    # ``label`` names the question in summaries and errors ("Highest education"); ``question``
+    # is what the form asks ("What is your highest level of education?").
     label: str
+    question: str
     help: str
     type: str
     values: list[dict[str, str]]

@@ -283,6 +283,38 @@ def test_9_pages_show_words_not_codes(
     )
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_9_questions_read_as_questions_and_summaries_name_them_in_sentence_case(
+    page: Page, server: str, client: httpx.Client, lang: str
+) -> None:
+    who = api.new_applicant(client)
+    draft = api.new_draft(client, who)
+    sign_in(page, server, who.email, who.password)
+    in_lang(page, server, lang, f"/applications/{draft}/questions/1")
+    expect(page.locator("#highest_degree legend")).to_have_text(
+        "您的最高学历是什么？" if lang == "zh" else "What is your highest level of education?"
+    )
+    asked = page.locator("form legend, form label.label").all_inner_texts()
+    assert len(asked) >= 3, asked
+    for text in asked:
+        text = text.strip()
+        if lang == "en":
+            assert text[:1].isupper() and text.endswith("?"), text
+        else:
+            assert text.endswith("？"), text
+    if lang == "en":
+        expect(page.locator("label[for='highest_degree-master']")).to_have_text("Master's")
+    shot(page, f"21-9-questions-{lang}")
+    # Check your answers names each question by its short label, in sentence case.
+    in_lang(page, server, lang, f"/applications/{draft}/check")
+    expect(page.locator("#highest_degree dt")).to_have_text(
+        "最高学历" if lang == "zh" else "Highest education"
+    )
+    if lang == "en":
+        for text in page.locator(".summary-list dt").all_inner_texts():
+            assert text.strip()[:1].isupper(), text
+
+
 # --- 10. Errors name the problem --------------------------------------------------------------
 
 

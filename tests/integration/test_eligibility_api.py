@@ -286,7 +286,8 @@ class TestCalculatorPage:
         assert "class: A (foreign high-end talent)" in text and "points: 88" in text
         assert "class: A;" not in text and "class: A<" not in text
         assert "<dd>Germany</dd>" in text and "<dd>DE</dd>" not in text
-        assert "<dd>doctorate</dd>" in text
+        # An answer standing alone in the summary reads in sentence case.
+        assert "<dd>Doctorate</dd>" in text and "<dd>doctorate</dd>" not in text
 
     async def test_a_country_is_chosen_by_name(self, client: httpx.AsyncClient) -> None:
         page = await client.get("/calculator", headers={"Accept-Language": "en"})

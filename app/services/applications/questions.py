@@ -86,6 +86,7 @@ def questions_for(
                 QuestionView(
                     fact=name,
                     label=gettext(lang, extra.label),
+                    question=gettext(lang, extra.question),
                     help=gettext(lang, extra.help),
                     type=extra.type,
                     values=[
@@ -109,9 +110,14 @@ def questions_for(
             QuestionView(
                 fact=fact,
                 label=sentence_case(spec.label.get(lang), lang),
-                help=spec.help.get(lang),
+                question=spec.asked(lang),
+                help=sentence_case(spec.help.get(lang), lang),
                 type=spec.type,
-                values=[{"value": v.code, "label": v.label.get(lang)} for v in spec.values],
+                # Options and answers stand alone, so they read in sentence case too.
+                values=[
+                    {"value": v.code, "label": sentence_case(v.label.get(lang), lang)}
+                    for v in spec.values
+                ],
                 answer=answers.get(fact),
             )
         )

@@ -35,6 +35,7 @@ ERR_ANSWERS_UNREADABLE = N_("Your earlier answers could not be read.")
 class Question:
     fact: str
     label: str
+    question: str
     help: str
     type: str
     values: list[dict[str, str]]
@@ -154,9 +155,13 @@ def step(
         Question(
             fact=n,
             label=sentence_case(FACTS[n].label.get(lang), lang),
-            help=FACTS[n].help.get(lang),
+            question=FACTS[n].asked(lang),
+            help=sentence_case(FACTS[n].help.get(lang), lang),
             type=FACTS[n].type,
-            values=[{"value": v.code, "label": v.label.get(lang)} for v in FACTS[n].values],
+            values=[
+                {"value": v.code, "label": sentence_case(v.label.get(lang), lang)}
+                for v in FACTS[n].values
+            ],
         )
         for n in wanted
     ]
@@ -168,7 +173,7 @@ def step(
         answered=[
             {
                 "label": sentence_case(FACTS[k].label.get(lang), lang),
-                "value": format_value(v, lang, k),
+                "value": sentence_case(format_value(v, lang, k), lang),
             }
             for k, v in facts.items()
             if k in FACTS

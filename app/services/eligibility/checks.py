@@ -201,6 +201,8 @@ def fact_vocabulary(lang: str) -> list[dict[str, Any]]:
             "name": spec.name,
             "type": spec.type,
             "label": spec.label.get(lang),
+            # How a questionnaire asks for it; none for a derived fact, which is never asked.
+            "question": spec.question.get(lang) if spec.question else None,
             "help": spec.help.get(lang),
             "category": spec.category,
             "values": [{"code": v.code, "label": v.label.get(lang)} for v in spec.values],

@@ -21,7 +21,7 @@ from app.clients.verification import (
 )
 from app.config import Settings, get_settings
 from app.domain.enums import IdKind
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, sentence_case
 from app.models import Applicant, Application, FactVerification
 from app.models.base import utcnow
 from app.repositories import verification as verification_repo
@@ -145,9 +145,10 @@ def fact_names(system: str) -> tuple[str, ...]:
 
 
 def manual_fields(lang: str) -> dict[str, list[tuple[str, str]]]:
-    """Per system, the facts staff may type in during an outage, with their labels."""
+    """Per system, the facts staff may type in during an outage, with their labels (the
+    short label, not the applicant's question: staff copy the value from the record)."""
     return {
-        system.value: [(name, FACTS[name].label.get(lang)) for name in names]
+        system.value: [(name, sentence_case(FACTS[name].label.get(lang), lang)) for name in names]
         for system, names in SYSTEM_FACTS.items()
     }
 
