@@ -1,14 +1,17 @@
-"""File storage for uploaded documents: local folder by default, written atomically."""
+"""File storage for uploaded documents: a local folder by default (written atomically), or an
+S3-compatible object store (``app.storage.s3``) chosen by ``TALENT_STORAGE``."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
+
+from app.config import get_settings
 
 CHUNK = 64 * 1024
 
@@ -25,14 +28,29 @@ class StoredFile:
     head: bytes  # first bytes, for content sniffing
 
 
+@dataclass(frozen=True)
+class ObjectStream:
+    """A stored document read as a stream of chunks, opened only when iterated, so a download
+    holds one chunk at a time however large the document."""
+
+    key: str
+    open: Callable[[], AsyncIterator[bytes]]
+
+
+# What a download sends: a local file (served with its size and ranges) or an object's stream.
+Source = Path | ObjectStream
+
+
 class DocumentStore(Protocol):
-    """What the portal asks of a document store. ``LocalStorage`` is the one shipped; an
-    object-storage backend (S3-compatible, e.g. MinIO inside the government cloud) implements
-    the same calls with its API: ``save`` as a multipart upload under a generated key,
-    ``delete`` as a delete of every version of the key (a versioned bucket keeps old versions,
-    which a destruction must not leave behind), ``exists`` as a head request."""
+    """What the portal asks of a document store: ``LocalStorage`` (the default) and
+    ``app.storage.s3.S3Storage`` implement it.
+
+    ``delete`` and ``exists`` are plain calls because they run in the session's after-commit
+    and after-rollback hooks, which SQLAlchemy calls synchronously."""
 
     async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> StoredFile: ...
+
+    def source(self, key: str) -> Source: ...
 
     def delete(self, key: str) -> None: ...
 
@@ -49,6 +67,9 @@ class LocalStorage:
     def path_for(self, key: str) -> Path:
         # Keys are generated here (hex), so they cannot climb out of the root.
         return self.root / key[:2] / key
+
+    def source(self, key: str) -> Source:
+        return self.path_for(key)
 
     async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> StoredFile:
         key = secrets.token_hex(24)
@@ -81,3 +102,13 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self.path_for(key).exists()
+
+
+def make_store() -> DocumentStore:
+    """The store the settings name; the S3 client is imported only when it is used."""
+    settings = get_settings()
+    if settings.storage == "s3":
+        from app.storage.s3 import S3Storage
+
+        return S3Storage.from_settings(settings)
+    return LocalStorage(settings.upload_dir)
