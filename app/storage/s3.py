@@ -29,7 +29,7 @@ from app.storage import CHUNK, ObjectStream, Source, StoredFile, TooLarge
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
-    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef
+    from types_aiobotocore_s3.type_defs import CompletedPartTypeDef, ObjectIdentifierTypeDef
 
 # A composite (multipart) checksum reads "<base64>-<number of parts>" on AWS; some stores omit
 # the suffix.
@@ -43,6 +43,16 @@ class ChecksumMismatch(Exception):
 
 def _b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
+
+
+def _versions_of(key: str, listed: Mapping[str, Any]) -> list[ObjectIdentifierTypeDef]:
+    """The versions and delete markers of exactly ``key`` in a ListObjectVersions answer (an
+    unversioned bucket lists none: its one copy went with the plain delete)."""
+    return [
+        {"Key": v["Key"], "VersionId": v["VersionId"]}
+        for v in [*listed.get("Versions", []), *listed.get("DeleteMarkers", [])]
+        if v["Key"] == key and v.get("VersionId") not in (None, "null")
+    ]
 
 
 class S3Storage:
@@ -217,6 +227,12 @@ class S3Storage:
                 await client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
             else:
                 await client.delete_object(Bucket=self.bucket, Key=key)
+                listed = await client.list_object_versions(Bucket=self.bucket, Prefix=key)
+                versions = _versions_of(key, listed)
+                if versions:
+                    await client.delete_objects(
+                        Bucket=self.bucket, Delete={"Objects": versions, "Quiet": True}
+                    )
         except Exception:
             # The original failure is what the caller needs; a bucket lifecycle rule for
             # incomplete multipart uploads (README) sweeps what is left.
@@ -242,11 +258,7 @@ class S3Storage:
         client = self._sync()
         client.delete_object(Bucket=self.bucket, Key=key)
         listed = client.list_object_versions(Bucket=self.bucket, Prefix=key)
-        versions = [
-            {"Key": v["Key"], "VersionId": v["VersionId"]}
-            for v in listed.get("Versions", []) + listed.get("DeleteMarkers", [])
-            if v["Key"] == key and v.get("VersionId") not in (None, "null")
-        ]
+        versions = _versions_of(key, listed)
         if versions:
             client.delete_objects(Bucket=self.bucket, Delete={"Objects": versions, "Quiet": True})
 

@@ -23,7 +23,7 @@ import sys
 import time
 import tracemalloc
 import uuid
-from collections.abc import Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -312,6 +312,37 @@ async def _stream_download(
     peak, _ = await _peak(app(scope, receive, send))  # type: ignore[arg-type]
     assert status == [200]
     return sizes, {"sha256": digest.hexdigest(), "peak": peak}
+
+
+class TestChecksum:
+    async def test_an_object_the_store_did_not_receive_intact_is_deleted(
+        self, bucket: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Bytes changed between the portal's hashing and the store (simulated by flipping a
+        bit of each part on its way out): the store's checksum of the object, which moto
+        computes from what it received, differs; the upload fails and leaves no version."""
+        from app.storage import s3
+
+        sent = s3.S3Storage._put_part
+
+        async def corrupted(
+            self: Any, client: Any, key: str, upload_id: str, done: Any, data: bytes
+        ) -> Any:
+            return await sent(self, client, key, upload_id, done, data[:-1] + b"\x00")
+
+        monkeypatch.setattr(s3.S3Storage, "_put_part", corrupted)
+        before = bucket.list_object_versions(Bucket=bucket.name)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range((PART + MB) // CHUNK):
+                yield b"\xff" * CHUNK
+
+        with pytest.raises(s3.ChecksumMismatch):
+            await documents.storage().save(chunks(), 10 * PART)
+        after = bucket.list_object_versions(Bucket=bucket.name)
+        for kind in ("Versions", "DeleteMarkers"):
+            assert after.get(kind, []) == before.get(kind, [])
+        assert bucket.list_multipart_uploads(Bucket=bucket.name).get("Uploads", []) == []
 
 
 class TestDeletion:
