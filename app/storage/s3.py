@@ -19,13 +19,8 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
-import botocore.session
-from aiobotocore.config import AioConfig
-from aiobotocore.session import get_session
-from botocore.config import Config
-
 from app.config import Settings
-from app.storage import CHUNK, ObjectStream, Source, StoredFile, TooLarge
+from app.storage.base import CHUNK, ObjectStream, Source, StoredFile, TooLarge
 
 if TYPE_CHECKING:
     from types_aiobotocore_s3 import S3Client
@@ -77,6 +72,12 @@ class S3Storage:
             "response_checksum_validation": "when_required",
             "retries": {"mode": "standard", "max_attempts": 3},
         }
+        # Imported here: the clients and aiohttp take a noticeable time to import, which a portal
+        # on local storage (the default) should not pay at every start.
+        from aiobotocore.config import AioConfig
+        from aiobotocore.session import get_session
+        from botocore.config import Config
+
         self._aio_config = AioConfig(**options)
         self._sync_config = Config(**options)
         self._session = get_session()
@@ -108,6 +109,8 @@ class S3Storage:
         # synchronous commit hooks; it blocks the event loop for one request per file, as the
         # local store's unlink does for a disk operation.
         if self._sync_client is None:
+            import botocore.session
+
             session = botocore.session.get_session()
             self._sync_client = session.create_client(
                 "s3", config=self._sync_config, **self._client_args
