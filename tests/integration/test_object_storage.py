@@ -5,8 +5,9 @@ in this process's memory measurements.
 Through the portal's own routes: an upload lands in the bucket with the store's SHA-256 of it,
 the download streams the same bytes back, a refused or oversize upload leaves no object and no
 unfinished multipart upload, a large document passes in parts without growing the portal's
-memory, and an account deletion and a records destruction remove the objects, every version
-of them (the bucket is versioned).
+memory, a person's copy of their data holds the documents read from the store, an object the
+store received other than sent is deleted, and an account deletion and a records destruction
+remove the objects, every version of them (the bucket is versioned).
 
 These tests commit: objects are deleted by the session's after-commit hooks.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import io
 import os
 import socket
 import subprocess
@@ -23,6 +25,7 @@ import sys
 import time
 import tracemalloc
 import uuid
+import zipfile
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -312,6 +315,26 @@ async def _stream_download(
     peak, _ = await _peak(app(scope, receive, send))  # type: ignore[arg-type]
     assert status == [200]
     return sizes, {"sha256": digest.hexdigest(), "peak": peak}
+
+
+class TestCopyOfMyData:
+    async def test_the_copy_holds_the_documents_from_the_store(
+        self, client: httpx.AsyncClient, bucket: Any, sessionmaker: Any
+    ) -> None:
+        from tests.integration.test_my_data import prepared_copy
+
+        user = await f.register_and_login(client, f.domestic_payload())
+        r = await _upload(client, user, "degree.pdf", PDF)
+        assert r.status_code == 201, r.text
+        ready = await prepared_copy(client, sessionmaker, user)
+        r = await client.get(ready["api_download_url"], headers=user.headers)
+        assert r.status_code == 200, r.text
+        archive = zipfile.ZipFile(io.BytesIO(r.content))
+        files = [n for n in archive.namelist() if n.startswith("files/")]
+        assert [archive.read(n) for n in files] == [PDF]
+        # The documents were copied beside the ZIP only while it was written.
+        exports = Path(os.environ["TALENT_EXPORT_DIR"])
+        assert not [p for p in exports.iterdir() if p.name.endswith(".files")]
 
 
 class TestChecksum:
