@@ -67,6 +67,21 @@ class Settings(BaseSettings):
     # HMAC key of the blind index; separate from data_key so one leak does not expose both.
     blind_index_key: SecretStr = SecretStr(_DEV_INDEX_KEY)
     upload_dir: Path = PROJECT_ROOT / "var" / "uploads"
+    # Where documents are kept: "local" (upload_dir) or "s3", any store speaking the S3 API
+    # (README: Storage). The s3_* settings matter only with "s3".
+    storage: Literal["local", "s3"] = "local"
+    s3_endpoint_url: str | None = None
+    s3_bucket: str = "talent-documents"
+    s3_region: str = "us-east-1"
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    # "path" for MinIO behind a host name, "virtual" for Alibaba OSS; "auto" lets botocore pick.
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    # Bytes sent per multipart part: also the most of a document a worker holds at once.
+    s3_part_size_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+    # "sha256": every upload carries x-amz-checksum-sha256, checked by the store and read back;
+    # "none" for a store that does not implement S3's additional checksums.
+    s3_checksum: Literal["sha256", "none"] = "sha256"
     outbox_dir: Path = PROJECT_ROOT / "var" / "outbox"
     # A person's copies of their data (ZIP), deleted when their link expires.
     export_dir: Path = PROJECT_ROOT / "var" / "exports"

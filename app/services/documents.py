@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 
 from app.config import get_settings
 from app.domain.documents import DocumentKind, clean_filename, name_matches_type, sniff_type
@@ -34,7 +33,7 @@ from app.repositories import documents as documents_repo
 from app.repositories.unit_of_work import AsyncSession, SyncSession, after_commit, after_rollback
 from app.schemas.documents import DocumentMark, DocumentRead, DocumentVerify
 from app.services import audit
-from app.storage import LocalStorage, TooLarge
+from app.storage import DocumentStore, Source, TooLarge, make_store
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
@@ -54,8 +53,8 @@ def _keep_committed_files(session: SyncSession) -> None:
 
 
 @lru_cache(maxsize=1)
-def storage() -> LocalStorage:
-    return LocalStorage(get_settings().upload_dir)
+def storage() -> DocumentStore:
+    return make_store()
 
 
 def max_bytes() -> int:
@@ -210,7 +209,7 @@ async def list_documents(session: AsyncSession, principal: Principal) -> list[Do
 
 @dataclass(frozen=True)
 class Download:
-    path: Path
+    source: Source
     filename: str
     content_type: str
 
@@ -222,7 +221,7 @@ async def download(session: AsyncSession, principal: Principal, document_id: uui
     await audit.record(
         session, "document.viewed", actor=principal, object_type="document", object_id=doc.id
     )
-    return Download(storage().path_for(doc.storage_key), doc.original_name, doc.content_type)
+    return Download(storage().source(doc.storage_key), doc.original_name, doc.content_type)
 
 
 def _check_dates(valid_from: date | None, valid_to: date | None) -> None:

@@ -1,4 +1,5 @@
-"""File storage for uploaded documents: local folder by default, written atomically."""
+"""File storage for uploaded documents: a local folder by default (written atomically), or an
+S3-compatible object store (``app.storage.s3``) chosen by ``TALENT_STORAGE``."""
 
 from __future__ import annotations
 
@@ -6,37 +7,29 @@ import hashlib
 import os
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
-CHUNK = 64 * 1024
+from app.config import get_settings
+from app.storage.base import (
+    CHUNK,
+    DocumentStore,
+    ObjectStream,
+    Source,
+    StoredFile,
+    TooLarge,
+)
+from app.storage.s3 import S3Storage
 
-
-class TooLarge(Exception):
-    """The stream went past the size limit; nothing was kept."""
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    key: str
-    size: int
-    sha256: str
-    head: bytes  # first bytes, for content sniffing
-
-
-class DocumentStore(Protocol):
-    """What the portal asks of a document store. ``LocalStorage`` is the one shipped; an
-    object-storage backend (S3-compatible, e.g. MinIO inside the government cloud) implements
-    the same calls with its API: ``save`` as a multipart upload under a generated key,
-    ``delete`` as a delete of every version of the key (a versioned bucket keeps old versions,
-    which a destruction must not leave behind), ``exists`` as a head request."""
-
-    async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> StoredFile: ...
-
-    def delete(self, key: str) -> None: ...
-
-    def exists(self, key: str) -> bool: ...
+__all__ = [
+    "CHUNK",
+    "DocumentStore",
+    "LocalStorage",
+    "ObjectStream",
+    "Source",
+    "StoredFile",
+    "TooLarge",
+    "make_store",
+]
 
 
 class LocalStorage:
@@ -49,6 +42,9 @@ class LocalStorage:
     def path_for(self, key: str) -> Path:
         # Keys are generated here (hex), so they cannot climb out of the root.
         return self.root / key[:2] / key
+
+    def source(self, key: str) -> Source:
+        return self.path_for(key)
 
     async def save(self, chunks: AsyncIterator[bytes], max_bytes: int) -> StoredFile:
         key = secrets.token_hex(24)
@@ -81,3 +77,11 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self.path_for(key).exists()
+
+
+def make_store() -> DocumentStore:
+    """The store the settings name."""
+    settings = get_settings()
+    if settings.storage == "s3":
+        return S3Storage.from_settings(settings)
+    return LocalStorage(settings.upload_dir)

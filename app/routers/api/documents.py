@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from app.core.downloads import file_response
 from app.core.uploads import UPLOAD_OPENAPI, read_upload
@@ -42,6 +42,6 @@ async def list_documents(principal: CurrentApplicant, session: SessionDep) -> li
 @router.get("/{document_id}/content", response_class=FileResponse)
 async def download_document(
     document_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
-) -> FileResponse:
+) -> Response:
     found = await documents_service.download(session, principal, document_id)
-    return file_response(found.path, found.filename, found.content_type)
+    return file_response(found.source, found.filename, found.content_type)

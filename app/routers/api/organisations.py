@@ -8,7 +8,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from app.core.access import public_api
 from app.core.downloads import file_response
@@ -184,9 +184,9 @@ async def organisation(
 @router.get("/staff/organisations/{employer_id}/licence", response_class=FileResponse)
 async def licence(
     employer_id: uuid.UUID, principal: OrganisationVerifier, session: SessionDep
-) -> FileResponse:
+) -> Response:
     found = await verification.licence(session, principal, employer_id)
-    return file_response(found.path, found.filename, found.content_type)
+    return file_response(found.source, found.filename, found.content_type)
 
 
 @router.post("/staff/organisations/{employer_id}/decision")

@@ -60,7 +60,7 @@ async def download_export(
 ) -> Response:
     """The ZIP, for its owner with the signed link, until it expires; otherwise 404."""
     found = await exports.download(session, principal, export_id, token)
-    return file_response(found.path, found.filename, found.content_type)
+    return file_response(found.source, found.filename, found.content_type)
 
 
 @router.get("/access-log")

@@ -327,7 +327,7 @@ async def case_document(
     """Inline preview for images and PDFs, otherwise a download; every view is audited."""
     doc = await cases_service.case_document_for_staff(session, principal, case_id, document_id)
     return file_response(
-        documents_service.storage().path_for(doc.storage_key),
+        documents_service.storage().source(doc.storage_key),
         doc.original_name,
         doc.content_type,
         inline=inline,

@@ -59,9 +59,9 @@ async def detail(
 @router.get("/organisations/{employer_id}/licence", response_class=FileResponse)
 async def licence(
     employer_id: uuid.UUID, principal: OrganisationVerifier, session: SessionDep
-) -> FileResponse:
+) -> Response:
     found = await verification.licence(session, principal, employer_id)
-    return file_response(found.path, found.filename, found.content_type)
+    return file_response(found.source, found.filename, found.content_type)
 
 
 @router.post("/organisations/{employer_id}/decision", dependencies=[Csrf])

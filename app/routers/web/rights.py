@@ -74,7 +74,7 @@ async def download_export(
     token: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
     found = await exports.download(session, principal, export_id, token)
-    return file_response(found.path, found.filename, found.content_type)
+    return file_response(found.source, found.filename, found.content_type)
 
 
 @router.get("/account/my-data/access", response_class=HTMLResponse)

@@ -57,7 +57,7 @@ async def wallet_download(
     document_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
     found = await documents_service.download(session, principal, document_id)
-    return file_response(found.path, found.filename, found.content_type)
+    return file_response(found.source, found.filename, found.content_type)
 
 
 async def store_in_wallet(

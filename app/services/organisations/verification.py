@@ -109,7 +109,7 @@ async def licence(
         object_id=employer.id,
     )
     return documents.Download(
-        documents.storage().path_for(employer.licence_storage_key),
+        documents.storage().source(employer.licence_storage_key),
         employer.licence_name or "licence",
         employer.licence_content_type or "application/octet-stream",
     )

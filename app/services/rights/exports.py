@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import secrets
+import shutil
 import uuid
 import zipfile
 from datetime import date, datetime, timedelta
@@ -31,11 +32,12 @@ from app.models.base import utcnow
 from app.repositories import personal_data
 from app.repositories import rights as rights_repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
-from app.schemas.rights import ExportRead
+from app.schemas.rights import ExportRead, StaffReadEntry
 from app.services import audit
 from app.services.documents import Download, storage
 from app.services.rights import access_log
 from app.services.rights.access_log import shanghai_time
+from app.storage import Source
 from app.workflow.rights import EXPORT, ExportEvent, ExportStatus
 
 log = logging.getLogger(__name__)
@@ -213,22 +215,18 @@ async def prepare(sessionmaker: async_sessionmaker[AsyncSession], export_id: uui
             await rights_repo.documents_of(session, applicant_ids[0]) if applicant_ids else []
         )
     await _progress(sessionmaker, export_id, 30)
-    files = [
-        (f"files/{doc.id}-{clean_filename(doc.original_name)}", storage().path_for(doc.storage_key))
-        for doc in documents
-    ]
     key = f"{secrets.token_hex(24)}.zip"
     path = export_dir() / key
-    contents = {f"tables/{name}.json": _json(rows) for name, rows in tables.items()}
-    contents["who_viewed_my_data.json"] = _json([v.model_dump() for v in viewed])
-    contents["manifest.json"] = _json(
-        {
-            "prepared_at": utcnow(),
-            "tables": {name: len(rows) for name, rows in tables.items()},
-            "files": [name for name, _ in files],
-        }
-    )
-    await asyncio.to_thread(_write_zip, path, contents, files)
+    staging = export_dir() / f"{key}.files"
+    sources = [
+        (f"files/{doc.id}-{clean_filename(doc.original_name)}", storage().source(doc.storage_key))
+        for doc in documents
+    ]
+    try:
+        files = await _local_files(sources, staging)
+        await _zip(path, files, tables, viewed)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     await _progress(sessionmaker, export_id, 90)
     digest, size = await asyncio.to_thread(_digest, path)
     finished = utcnow()
@@ -253,6 +251,41 @@ async def prepare(sessionmaker: async_sessionmaker[AsyncSession], export_id: uui
             detail={"tables": len(tables)},
         )
     return 1
+
+
+async def _local_files(sources: list[tuple[str, Source]], staging: Path) -> list[tuple[str, Path]]:
+    """The documents as local files for the ZIP (written in a thread): one in the object store
+    is first streamed into a copy beside it, removed once the ZIP is done."""
+    files: list[tuple[str, Path]] = []
+    for name, source in sources:
+        if isinstance(source, Path):
+            files.append((name, source))
+            continue
+        staging.mkdir(parents=True, exist_ok=True)
+        copy = staging / source.key
+        with copy.open("wb") as fh:
+            async for chunk in source.open():
+                fh.write(chunk)
+        files.append((name, copy))
+    return files
+
+
+async def _zip(
+    path: Path,
+    files: list[tuple[str, Path]],
+    tables: dict[str, list[dict[str, Any]]],
+    viewed: list[StaffReadEntry],
+) -> None:
+    contents = {f"tables/{name}.json": _json(rows) for name, rows in tables.items()}
+    contents["who_viewed_my_data.json"] = _json([v.model_dump() for v in viewed])
+    contents["manifest.json"] = _json(
+        {
+            "prepared_at": utcnow(),
+            "tables": {name: len(rows) for name, rows in tables.items()},
+            "files": [name for name, _ in files],
+        }
+    )
+    await asyncio.to_thread(_write_zip, path, contents, files)
 
 
 async def expire(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> None:
