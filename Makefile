@@ -122,7 +122,7 @@ bench-http: install-dev
 ## The staff queue and case search over 1,000,000 cases on PostgreSQL: p50/p95/p99 and the
 ## EXPLAIN (ANALYZE) plans in var/bench/queue-explain.txt.
 bench-queue: install-dev
-	$(PY) bench/queue.py $(BENCH_ARGS)
+	$(PY) bench/staff_queue.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
