@@ -51,9 +51,13 @@ ENDPOINTS = [
 ]
 
 
+SERVERS: dict[str, int] = {}
+
+
 @contextmanager
 def server(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
-    """uvicorn with the flags both apps share; yields the base URL once it answers."""
+    """uvicorn with the flags both apps share; yields the base URL once it answers (the
+    master's pid is in SERVERS, for the profiler)."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", app, "--port", str(port), "--workers", str(workers)]
@@ -62,6 +66,7 @@ def server(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
         env=env,
     )
     base = f"http://127.0.0.1:{port}"
+    SERVERS[base] = proc.pid
     try:
         for _ in range(150):
             try:
@@ -207,6 +212,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20_000, help="generated cases loaded")
     parser.add_argument("--submits", type=int, default=0, help="drafts (default: enough)")
     parser.add_argument("--only", nargs="*", choices=ENDPOINTS, help="measure only these")
+    parser.add_argument(
+        "--profile",
+        choices=ENDPOINTS,
+        help="after the rounds, py-spy the portal's workers under this endpoint's load",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -309,8 +319,46 @@ def run_rounds(
                         f"{extra['ratio'][-1]:.4f}",
                         flush=True,
                     )
+        if args.profile:
+            target = targets[args.profile]
+            flags = list(target["extra"])
+            if args.profile == "submission":
+                flags = submission_flags(drafts, args, tmp)
+            profile(base_b, str(target["path"]), flags, args)
     shutil.rmtree(tmp, ignore_errors=True)
     return results
+
+
+def profile(base: str, path: str, flags: list[str], args: argparse.Namespace) -> None:
+    """py-spy (sampling, all worker processes) while wrk loads one endpoint; prints the
+    functions with the most samples, inclusive, and the collapsed stacks' file for a flame
+    graph (var/bench/profile-<endpoint>.txt)."""
+    if shutil.which("py-spy") is None and not (Path(sys.executable).parent / "py-spy").exists():
+        print("py-spy not installed (pip install py-spy): no profile")
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    out = OUT / f"profile-{args.profile.replace(' ', '-')}.txt"
+    OUT.mkdir(parents=True, exist_ok=True)
+    seconds = max(args.seconds, 5)
+    recorder = subprocess.Popen(
+        [spy, "record", "--pid", str(SERVERS[base]), "--subprocesses", "--format", "raw"]
+        + ["--duration", str(seconds), "--rate", "200", "--nonblocking", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wrk(base + path, args, seconds, flags)
+    recorder.wait(timeout=60)
+    inclusive: dict[str, int] = {}
+    total = 0
+    for stack_line in out.read_text().splitlines():
+        stack, _, count = stack_line.rpartition(" ")
+        n = int(count)
+        total += n
+        for frame in set(stack.split(";")):
+            inclusive[frame] = inclusive.get(frame, 0) + n
+    print(f"\nprofile of {args.profile} ({total} samples), inclusive share; stacks: {out}")
+    for frame, n in sorted(inclusive.items(), key=lambda kv: -kv[1])[:40]:
+        print(f"{n / total:6.1%}  {frame[:150]}")
 
 
 def report(

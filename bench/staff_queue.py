@@ -88,7 +88,7 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
             f"""INSERT INTO "user" (id, email, password_hash, kind, language, is_active,
                 created_at, updated_at)
             SELECT md5('u' || i)::uuid, 'q' || i || '@bench.cn', 'x', 'applicant', 'zh', true,
-                now(), now() FROM generate_series(1, {n_applicants}) i"""
+                now(), now() FROM generate_series(1::bigint, {n_applicants}) i"""
         )
         c.execute(
             f"""INSERT INTO applicant (id, user_id, applicant_type, full_name, id_kind,
@@ -109,7 +109,7 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
                   ELSE ({sql_array(REGIONS)})[1 + i % {len(REGIONS)}] || '***********' ||
                        lpad(((i * 7919) % 10000)::text, 4, '0') END,
                 CASE WHEN i % 10 = 0 THEN 'DE' ELSE 'CN' END, '{{}}', now(), now()
-            FROM generate_series(1, {n_applicants}) i"""
+            FROM generate_series(1::bigint, {n_applicants}) i"""
         )
         services = c.execute(
             "SELECT id::text, district, department, time_limit_days FROM service ORDER BY code,"
@@ -121,10 +121,10 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
             f"""WITH g AS (
               SELECT i, 1 + (i * 31) % {len(ids)} AS s,
                 ({sql_array(STATUSES)})[1 + (i * 13) % {len(STATUSES)}] AS status
-              FROM generate_series(1, {n_cases}) i
+              FROM generate_series(1::bigint, {n_cases}) i
             ), d AS (
-              SELECT g.*, current_date - CASE WHEN status IN {open_} THEN (i % 60)
-                  ELSE 60 + (i * 7919) % 5400 END AS day FROM g
+              SELECT g.*, current_date - (CASE WHEN status IN {open_} THEN (i % 60)
+                  ELSE 60 + (i * 7919) % 5400 END)::int AS day FROM g
             )
             INSERT INTO service_case (id, number, lookup_code_enc, applicant_id, service_id,
                 district, department, status, version, channel, submitted_at, accepted_on,
@@ -138,7 +138,7 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
                 ({sql_array(departments)})[s], status, 1, 'web', day::timestamptz,
                 CASE WHEN status = 'submitted' THEN NULL ELSE day + 1 END,
                 (ARRAY[{",".join(str(v) for v in limits)}])[s],
-                day + 15 + (i % 20), '[]', false,
+                day + 15 + (i % 20)::int, '[]', false,
                 CASE WHEN i % 997 = 0 THEN '{staff_id}'::uuid END,
                 CASE WHEN i % 991 = 0 THEN '{staff_id}'::uuid END,
                 day::timestamptz, day::timestamptz
