@@ -49,8 +49,70 @@ SURNAMES = (
 GIVEN = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国玉萍红文辉鹏飞宇晨欣怡子涵浩然思远佳琪雨"
 )
-LATIN_FIRST = ["Maria", "John", "Anna", "David", "Sophie", "Lukas", "Emma", "Noah", "Yuki", "Omar"]
-LATIN_LAST = ["Rossi", "Smith", "Müller", "Tanaka", "Dubois", "Kim", "Silva", "Novak", "Ali"]
+LATIN_FIRST = [
+    "Maria",
+    "John",
+    "Anna",
+    "David",
+    "Sophie",
+    "Lukas",
+    "Emma",
+    "Noah",
+    "Yuki",
+    "Omar",
+    "Elena",
+    "Paul",
+    "Laura",
+    "Ivan",
+    "Sara",
+    "Tom",
+    "Nina",
+    "Felix",
+    "Chloe",
+    "Hugo",
+    "Mia",
+    "Leo",
+    "Ines",
+    "Marco",
+    "Julia",
+    "Adam",
+    "Lea",
+    "Oscar",
+    "Alice",
+    "Jonas",
+]
+LATIN_LAST = [
+    "Rossi",
+    "Smith",
+    "Müller",
+    "Tanaka",
+    "Dubois",
+    "Kim",
+    "Silva",
+    "Novak",
+    "Ali",
+    "Garcia",
+    "Jones",
+    "Schmidt",
+    "Sato",
+    "Martin",
+    "Park",
+    "Costa",
+    "Horvat",
+    "Khan",
+    "Lopez",
+    "Brown",
+    "Weber",
+    "Suzuki",
+    "Bernard",
+    "Lee",
+    "Santos",
+    "Kowalski",
+    "Hassan",
+    "Moreau",
+    "Wagner",
+    "Ito",
+]
 REGIONS = ["310", "320", "330", "110", "440", "510"]
 # Over years most cases are decided and closed; the open ones are recent.
 STATUSES = (
@@ -97,11 +159,11 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
             SELECT md5('a' || i)::uuid, md5('u' || i)::uuid,
                 CASE WHEN i % 10 = 0 THEN 'overseas' ELSE 'domestic' END,
                 CASE WHEN i % 10 = 0
-                  THEN ({sql_array(LATIN_FIRST)})[1 + i % {len(LATIN_FIRST)}] || ' ' ||
-                       ({sql_array(LATIN_LAST)})[1 + (i / 10) % {len(LATIN_LAST)}]
+                  THEN ({sql_array(LATIN_FIRST)})[1 + (i / 10) % {len(LATIN_FIRST)}] || ' ' ||
+                       ({sql_array(LATIN_LAST)})[1 + (i / 300) % {len(LATIN_LAST)}]
                   ELSE ({sql_array(surnames)})[1 + i % {len(surnames)}] ||
                        ({sql_array(given)})[1 + (i / {len(surnames)}) % {len(given)}] ||
-                       ({sql_array(given)})[1 + (i * 7 / {len(surnames)}) % {len(given)}]
+                       ({sql_array(given)})[1 + (i / {len(surnames) * len(given)}) % {len(given)}]
                 END,
                 CASE WHEN i % 10 = 0 THEN 'passport' ELSE 'resident_id' END,
                 '\\x00'::bytea, md5('idx' || i),
@@ -343,21 +405,47 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200, help="timed runs per shape")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument(
+        "--keep", metavar="DATABASE", help="load into this database and keep it (or reuse it)"
+    )
     args = parser.parse_args()
-    name = f"talent_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
+    name = args.keep or f"talent_bench_{uuid.uuid4().hex[:8]}"
     url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
     dsn = libpq(url)
+    with psycopg.connect(ADMIN, autocommit=True) as c:
+        exists = c.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            c.execute(f'CREATE DATABASE "{name}"')
     try:
         t = time.perf_counter()
-        data = setup(url, 0, 1)
-        staff_id = reviewer(dsn)[0].staff_id
-        bulk_load(dsn, args.cases, args.applicants, staff_id)
+        if exists:
+            # Schema and data as a --keep run left them; the migrations may have moved on.
+            os.environ["TALENT_DATABASE_URL"] = url
+            from app.config import get_settings
+            from app.migrate import upgrade
+            from app.security.crypto import token_digest
+
+            get_settings.cache_clear()
+            upgrade(get_settings().sync_database_url)
+            token = uuid.uuid4().hex + uuid.uuid4().hex
+            with psycopg.connect(dsn) as c:
+                c.execute(
+                    "UPDATE auth_session SET token_hash = %s, token_expires_at = now() +"
+                    " interval '2 hours', expires_at = now() + interval '1 day', last_seen_at ="
+                    ' now() WHERE user_id = (SELECT id FROM "user" WHERE email ='
+                    " 'bench.staff@example.cn')",
+                    (token_digest(token),),
+                )
+            data: dict[str, object] = {"staff_token": token}
+        else:
+            data = setup(url, 0, 1)
+            staff_id = reviewer(dsn)[0].staff_id
+            bulk_load(dsn, args.cases, args.applicants, staff_id)
         with psycopg.connect(dsn) as c:
             count = c.execute("SELECT count(*) FROM service_case").fetchone()
         print(
-            f"loaded {count[0] if count else 0} cases, {args.applicants} applicants in "
+            f"{'kept' if exists else 'loaded'} {count[0] if count else 0} cases, "
+            f"{args.applicants} applicants in "
             f"{time.perf_counter() - t:.0f} s; load average {os.getloadavg()[0]:.2f}"
         )
         samples = search_samples(dsn)
@@ -366,8 +454,9 @@ def main() -> None:
             http_bench(url, str(data["staff_token"]), args, samples)
         print(f"load average {os.getloadavg()[0]:.2f}")
     finally:
-        with psycopg.connect(ADMIN, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not args.keep:
+            with psycopg.connect(ADMIN, autocommit=True) as c:
+                c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":
