@@ -45,7 +45,8 @@ def main(argv: list[str]) -> int:
     regressed = False
     for endpoint, before, now, change in compare(new, old):
         if change is None:
-            print(f"{endpoint:<30} {'-':>9} -> {now if now is not None else '-':>9}")
+            shown = f"{now:9.4f}" if now is not None else f"{'-':>9}"
+            print(f"{endpoint:<30} {'-':>9} -> {shown}  (no earlier figure)")
             continue
         line = f"{endpoint:<30} {before:9.4f} -> {now:9.4f}  {change:+7.1%}"
         if change < -THRESHOLD:
