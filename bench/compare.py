@@ -46,7 +46,8 @@ def main(argv: list[str]) -> int:
     for endpoint, before, now, change in compare(new, old):
         if change is None:
             shown = f"{now:9.4f}" if now is not None else f"{'-':>9}"
-            print(f"{endpoint:<30} {'-':>9} -> {shown}  (no earlier figure)")
+            old_shown = f"{before:9.4f}" if before is not None else f"{'-':>9}"
+            print(f"{endpoint:<30} {old_shown} -> {shown}  (no change to compute)")
             continue
         line = f"{endpoint:<30} {before:9.4f} -> {now:9.4f}  {change:+7.1%}"
         if change < -THRESHOLD:
