@@ -8,7 +8,7 @@ SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run stop reset-demo test install install-dev lint typecheck imports test-sqlite test-postgres \
-        test-faults test-browser test-crawl browser-deps i18n bench clean
+        test-faults test-browser test-crawl browser-deps i18n bench bench-http bench-queue clean
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -110,6 +110,18 @@ i18n: install-dev
 
 bench: install-dev
 	$(PY) bench/rules.py
+
+## Portal against a bare Starlette app, same uvicorn and workers, wrk A-B-A-B on PostgreSQL
+## (issue 20): ratios per endpoint, median/best/worst over 3 rounds, in about two minutes.
+## Longer rounds: make bench-http BENCH_ARGS="--seconds 30 --warmup 10". Then bench/compare.py.
+bench-http: install-dev
+	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/compare.py || true
+
+## The staff queue and case search over 1,000,000 cases on PostgreSQL: p50/p95/p99 and the
+## EXPLAIN (ANALYZE) plans in var/bench/queue-explain.txt.
+bench-queue: install-dev
+	$(PY) bench/staff_queue.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

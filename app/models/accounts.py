@@ -5,7 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -52,14 +61,24 @@ class Applicant(UUIDPrimaryKey, Timestamps, Base):
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
     # HMAC of kind + normalised number: lookups and uniqueness without decrypting.
     id_number_index: Mapped[str] = mapped_column(String(64), unique=True)
-    # Masked form kept beside the ciphertext so lists never need to decrypt.
-    id_number_masked: Mapped[str] = mapped_column(String(40))
+    # Masked form kept beside the ciphertext so lists never need to decrypt; staff search
+    # cases by it as lists show it.
+    id_number_masked: Mapped[str] = mapped_column(String(40), index=True)
     nationality: Mapped[str] = mapped_column(String(2))
     mobile: Mapped[str | None] = mapped_column(String(20))
     # Facts the applicant keeps in their profile (talent-facts vocabulary), used by the rules.
     profile_facts: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
 
     user: Mapped[User] = relationship(back_populates="applicant", lazy="raise")
+
+
+# The staff case search by the start of a name: lower(full_name) LIKE 'term%'. On PostgreSQL
+# text_pattern_ops lets a prefix LIKE use the index whatever the database's collation.
+Index(
+    "ix_applicant_name_prefix",
+    func.lower(Applicant.full_name).label("name_lower"),
+    postgresql_ops={"name_lower": "text_pattern_ops"},
+)
 
 
 class Consent(UUIDPrimaryKey, Base):

@@ -116,6 +116,12 @@ class QueueFilters(CleanInput):
         default=False,
         description="Only my open cases: first responsible (首问负责) or assigned to me",
     )
+    q: str | None = Field(
+        default=None,
+        max_length=100,
+        description="A case number, a masked ID number as shown (310***********1234) or the "
+        "start of the applicant's name",
+    )
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=50, ge=1, le=200)
 
@@ -145,6 +151,11 @@ class QueueFilters(CleanInput):
             return uuid.UUID(str(value))
         except ValueError:
             raise _choice(N_("Choose a service from the list.")) from None
+
+    @field_validator("q", mode="before")
+    @classmethod
+    def _search(cls, value: Any) -> Any:
+        return _blank_is_none(value)
 
     @field_validator("light", mode="before")
     @classmethod

@@ -166,6 +166,7 @@ class TestQueueFilters:
             ("light", "light", "green"),
             ("service", "service_id", "not-a-service"),
             ("mine", "mine", "perhaps"),
+            ("q", "q", "x" * 101),
         ],
     )
     async def test_a_bad_filter_gets_the_same_error_on_the_page_and_the_api(

@@ -68,6 +68,7 @@ async def queue(request: Request, principal: CaseStaff, session: SessionDep) -> 
     lang = language(request)
     query = request.query_params
     filters = {
+        "q": query.get("q", "").strip()[:100],
         "status": query.get("status", ""),
         "light": query.get("light", ""),
         "mine": "1" if query.get("mine") else "",
@@ -94,6 +95,7 @@ async def queue(request: Request, principal: CaseStaff, session: SessionDep) -> 
                 "mine": query.get("mine", ""),
                 "department": filters["department"],
                 "service_id": filters["service"],
+                "q": query.get("q", ""),
                 "cursor": query.get("cursor"),
             },
         )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -39,6 +40,22 @@ from app.workflow.values import (
 def _encode_cursor(case: Case) -> str:
     raw = f"{case.deadline_date.isoformat()}|{case.id}"
     return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+_CASE_NUMBER = re.compile(r"[A-Z]{2}(-[A-Z0-9]+)+")
+
+
+def _search(term: str | None) -> cases_repo.CaseSearch | None:
+    """What the staff typed: a case number (CN-2026-000123), a masked ID number as lists show
+    it (310***********1234), or otherwise the start of the applicant's name."""
+    if not term:
+        return None
+    upper = term.upper()
+    if "*" in term:
+        return ("masked_id", upper)
+    if _CASE_NUMBER.fullmatch(upper) and any(ch.isdigit() for ch in upper):
+        return ("number", upper)
+    return ("name", term)
 
 
 def _decode_cursor(cursor: str | None) -> tuple[date, uuid.UUID] | None:
@@ -88,6 +105,7 @@ async def queue(
         exclude_statuses={s.value for s in CaseStatus.FINAL} if mine else (),
         handled_by=principal.staff_id if mine else None,
         unpaused=light is not None,
+        search=_search(filters.q),
     )
     services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
     names = await cases_repo.staff_names(
