@@ -255,7 +255,8 @@ def rules_reevaluate(
     assert isinstance(report, ReevaluationReport)
     table = Table(title=f"{policy_id}: {old_version} → {new_version} at {report.as_of}")
     for col in ("subject", "id", "case", "before", "after"):
-        table.add_column(col)
+        # An operator copies the id: it is never cut, whatever the terminal's width.
+        table.add_column(col, no_wrap=col != "subject", min_width=36 if col == "id" else None)
     for c in report.changes:
         table.add_row(
             c.subject, str(c.subject_id), c.case_number or "", str(c.old_status), str(c.new_status)
