@@ -54,6 +54,11 @@ class Settings(BaseSettings):
             " (postgresql+psycopg also works)"
         ),
     )
+    # A streaming replica of database_url (or a pool in front of replicas) for read-only pages:
+    # the staff queues, dashboards and indicator pages read there (app.db.ReadSessionDep), so
+    # their scans leave the primary's cores to the writes. Unset: they read the primary. Its
+    # lag is what those pages may show late; nothing that writes ever reads there.
+    database_read_url: str | None = None
     db_pool_size: int = 10
     # How long a request waits for a pooled connection before it is answered 503 (the pool holds
     # db_pool_size connections plus as many overflow ones).
@@ -156,6 +161,12 @@ class Settings(BaseSettings):
     # dashboard uses an assumed figure and says so (no budget has been published).
     subsidy_monthly_budget_yangpu_cny: int | None = Field(default=None, ge=0)
     subsidy_monthly_budget_changning_cny: int | None = Field(default=None, ge=0)
+
+    @field_validator("database_read_url", mode="before")
+    @classmethod
+    def _no_replica_when_empty(cls, value: object) -> object:
+        # A deployment file passes the variable through even when no replica is configured.
+        return None if value == "" else value
 
     @field_validator("payment_batch_columns", mode="before")
     @classmethod
