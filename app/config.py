@@ -162,10 +162,11 @@ class Settings(BaseSettings):
     subsidy_monthly_budget_yangpu_cny: int | None = Field(default=None, ge=0)
     subsidy_monthly_budget_changning_cny: int | None = Field(default=None, ge=0)
 
-    @field_validator("database_read_url", mode="before")
+    @field_validator("database_read_url", "log_dir", mode="before")
     @classmethod
-    def _no_replica_when_empty(cls, value: object) -> object:
-        # A deployment file passes the variable through even when no replica is configured.
+    def _empty_is_unset(cls, value: object) -> object:
+        # A deployment file passes a variable through even when it is left empty: no replica,
+        # no log files (an empty log_dir was read as Path("."), the working directory).
         return None if value == "" else value
 
     @field_validator("payment_batch_columns", mode="before")
