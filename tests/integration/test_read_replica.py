@@ -65,7 +65,8 @@ async def replica_only(replica_url: str) -> AsyncIterator[FastAPI]:
 @pytest.fixture(scope="module")
 async def with_replica(replica_url: str, app: FastAPI) -> AsyncIterator[FastAPI]:
     """The portal on the suite's primary database with the replica as its read database."""
-    application = create_app(Settings(database_read_url=replica_url))
+    primary = app.state.settings.database_url
+    application = create_app(Settings(database_url=primary, database_read_url=replica_url))
     assert application.state.read_sessionmaker is not None
     yield application
     await _close(application)
