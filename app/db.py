@@ -235,7 +235,9 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 async def get_read_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:
     """A read-only page's session: on the read replica when one is set, otherwise the request's
     own session (one connection, as before). The caller is still resolved, and refusals still
-    audited, on the primary (``primary``): a replica lags, and cannot be written."""
+    audited, on the primary (``primary``): a replica lags, and cannot be written. A form page
+    on such a route passes its context as a dict (read before the error): a context read in
+    ``after_settle`` would run after this session is closed."""
     replica: async_sessionmaker[AsyncSession] | None = getattr(
         request.app.state, "read_sessionmaker", None
     )
