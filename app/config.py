@@ -54,6 +54,11 @@ class Settings(BaseSettings):
             " (postgresql+psycopg also works)"
         ),
     )
+    # A streaming replica of database_url (or a pool in front of replicas) for read-only pages:
+    # the staff queues, dashboards and indicator pages read there (app.db.ReadSessionDep), so
+    # their scans leave the primary's cores to the writes. Unset: they read the primary. Its
+    # lag is what those pages may show late; nothing that writes ever reads there.
+    database_read_url: str | None = None
     db_pool_size: int = 10
     # How long a request waits for a pooled connection before it is answered 503 (the pool holds
     # db_pool_size connections plus as many overflow ones).
@@ -171,6 +176,13 @@ class Settings(BaseSettings):
     # dashboard uses an assumed figure and says so (no budget has been published).
     subsidy_monthly_budget_yangpu_cny: int | None = Field(default=None, ge=0)
     subsidy_monthly_budget_changning_cny: int | None = Field(default=None, ge=0)
+
+    @field_validator("database_read_url", "log_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # A deployment file passes a variable through even when it is left empty: no replica,
+        # no log files (an empty log_dir was read as Path("."), the working directory).
+        return None if value == "" else value
 
     @field_validator("payment_batch_columns", mode="before")
     @classmethod

@@ -55,30 +55,60 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _sqlite_query_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _sqlite_begin_deferred(conn: Any) -> None:
+    # A reader needs no write lock (IMMEDIATE would queue it behind every writer).
+    conn.exec_driver_sql("BEGIN")
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
-    if settings.is_sqlite:
-        path = settings.database_url.split("///", 1)[-1]
+    return _engine(settings, settings.database_url, read_only=False)
+
+
+def make_read_engine(settings: Settings) -> AsyncEngine | None:
+    """The read replica's engine (``database_read_url``), or None when there is none. Its
+    transactions are read-only (PostgreSQL ``BEGIN READ ONLY``, SQLite ``query_only``), so a
+    page that wrote through it would fail at once even where the URL names the primary,
+    instead of only on a real standby in production."""
+    if not settings.database_read_url:
+        return None
+    return _engine(settings, settings.database_read_url, read_only=True)
+
+
+def _engine(settings: Settings, url: str, *, read_only: bool) -> AsyncEngine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: a failed statement's text (logged, or in an IntegrityError) would
         # otherwise carry the bound values - emails, names, ID indexes.
         engine = create_async_engine(
-            settings.database_url,
+            url,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
             hide_parameters=True,
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        if read_only:
+            event.listen(engine.sync_engine, "connect", _sqlite_query_only)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
+        else:
+            event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     engine = create_async_engine(
-        settings.database_url,
+        url,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=settings.db_pool_timeout_seconds,
         hide_parameters=True,
+        execution_options={"postgresql_readonly": True} if read_only else {},
     )
     _ping_idle_connections(engine, settings.db_ping_after_idle_seconds)
     return engine
@@ -200,3 +230,29 @@ async def _audit_refusal(session: AsyncSession, exc: AppError, request: Request)
 
 # scope="function" commits before the response is sent, so a failed commit is never a 200.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_read_session(request: Request, primary: SessionDep) -> AsyncIterator[AsyncSession]:
+    """A read-only page's session: on the read replica when one is set, otherwise the request's
+    own session (one connection, as before). The caller is still resolved, and refusals still
+    audited, on the primary (``primary``): a replica lags, and cannot be written. A form page
+    on such a route passes its context as a dict (read before the error): a context read in
+    ``after_settle`` would run after this session is closed."""
+    replica: async_sessionmaker[AsyncSession] | None = getattr(
+        request.app.state, "read_sessionmaker", None
+    )
+    if replica is None:
+        yield primary
+        return
+    # Closing the session ends its transaction (nothing to commit) and gives the connection
+    # back before the answer is sent (scope="function").
+    async with replica() as session:
+        try:
+            yield session
+        except (DBAPIError, PoolTimeout) as exc:
+            if isinstance(exc, PoolTimeout) or _connection_lost(exc):
+                raise DatabaseUnavailable() from exc
+            raise
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

@@ -15,7 +15,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
 from app.core.problems import install_error_handlers
 from app.core.proxies import TrustedProxyMiddleware
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_read_engine, make_sessionmaker
 from app.routers import ops
 from app.routers.api import account as api_account
 from app.routers.api import admin as api_admin
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     wiring.install()
     engine = make_engine(settings)
+    read_engine = make_read_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -88,6 +89,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await stop_inprocess_worker(app)
             await engine.dispose()
+            if read_engine is not None:
+                await read_engine.dispose()
 
     docs = not settings.is_production
     app = FastAPI(
@@ -101,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    # Read-only pages' sessions (app.db.ReadSessionDep); None: they use the request's own.
+    app.state.read_engine = read_engine
+    app.state.read_sessionmaker = make_sessionmaker(read_engine) if read_engine else None
     install_error_handlers(app)
     # Innermost first: the body is read and bounded before any route, dependency or session;
     # PortalMiddleware outside it gives its refusals the language and security headers.

@@ -1,5 +1,7 @@
 """Per-client rate limits (``limits``): in memory for the embedded default, Redis for several
-workers, chosen by ``TALENT_RATE_LIMIT_STORAGE``."""
+workers or app servers, chosen by ``TALENT_RATE_LIMIT_STORAGE`` (``redis://host:6379/0``): every
+process then counts in the same window, so a client that spreads its requests over the
+servers behind the proxy still meets one limit (tests/faults/test_two_servers.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +22,10 @@ def _limiter() -> MovingWindowRateLimiter:
     uri = get_settings().rate_limit_storage
     if not uri.startswith("async+"):
         uri = "async+" + uri
-    return MovingWindowRateLimiter(storage_from_string(uri))
+    # limits talks to Redis through coredis unless told otherwise; redis-py is the client the
+    # project installs (one Redis client library, the maintained reference one).
+    options = {"implementation": "redispy"} if uri.startswith("async+redis") else {}
+    return MovingWindowRateLimiter(storage_from_string(uri, **options))
 
 
 class RateLimit:

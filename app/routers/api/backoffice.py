@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ConfigDict
 
 from app.core.templates import language
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.routers.access import CaseStaff, require_permission
@@ -40,7 +40,7 @@ class AssignRequest(CleanInput):
 async def queue(
     request: Request,
     principal: CaseStaff,
-    session: SessionDep,
+    session: ReadSessionDep,
     filters: Annotated[QueueFilters, Query()],
 ) -> QueuePage:
     """Cases of the caller's district, by deadline, in keyset pages (``next_cursor``); the

@@ -20,7 +20,7 @@ from app.core.forms import (
     validate_form,
 )
 from app.core.templates import language, redirect, render
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.domain.enums import Department, Permission
 from app.domain.principal import Principal
 from app.errors import FieldError, ValidationFailed
@@ -60,7 +60,7 @@ CaseHandler = Annotated[Principal, Depends(require_permission(Permission.HANDLE_
 
 
 @router.get("/cases", response_class=HTMLResponse)
-async def queue(request: Request, principal: CaseStaff, session: SessionDep) -> HTMLResponse:
+async def queue(request: Request, principal: CaseStaff, session: ReadSessionDep) -> HTMLResponse:
     """The district queue; ``mine`` narrows it to my cases (我的办件), ``light`` to escalations.
 
     The filters are the API's (QueueFilters); the page's service select is named ``service``.

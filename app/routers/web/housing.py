@@ -13,7 +13,7 @@ from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, sent_fields, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import FILES, read_upload
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, NotFound, ValidationFailed
 from app.i18n import N_
 from app.routers.access import (
@@ -378,14 +378,14 @@ async def record_move_out(
 
 @router.get("/staff/housing/dashboard", response_class=HTMLResponse)
 async def dashboard(
-    request: Request, principal: DashboardViewer, session: SessionDep
+    request: Request, principal: DashboardViewer, session: ReadSessionDep
 ) -> HTMLResponse:
     data = await housing_dashboard.dashboard(session, principal)
     return render(request, "staff/housing_dashboard.html", {"d": data, "statuses": STATUS_LABELS})
 
 
 @router.get("/staff/housing/dashboard.csv")
-async def dashboard_csv(principal: DashboardViewer, session: SessionDep) -> Response:
+async def dashboard_csv(principal: DashboardViewer, session: ReadSessionDep) -> Response:
     data = await housing_dashboard.dashboard(session, principal)
     return Response(
         housing_dashboard.as_csv(data),

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import redirect, render
-from app.db import SessionDep
+from app.db import ReadSessionDep, SessionDep
 from app.errors import FieldError, ValidationFailed
 from app.i18n import N_
 from app.routers.access import IndicatorEvaluator, PublicPage
@@ -71,13 +71,15 @@ def _common() -> PageContext:
 
 
 @router.get("/indicators", response_class=HTMLResponse)
-async def public_page(request: Request, principal: PublicPage, session: SessionDep) -> HTMLResponse:
+async def public_page(
+    request: Request, principal: PublicPage, session: ReadSessionDep
+) -> HTMLResponse:
     data = await indicator_board.board(session)
     return render(request, "public/indicators.html", {"board": data, **_common()})
 
 
 @router.get("/indicators.csv")
-async def public_csv(principal: PublicPage, session: SessionDep) -> Response:
+async def public_csv(principal: PublicPage, session: ReadSessionDep) -> Response:
     data = await indicator_board.board(session)
     return Response(
         indicator_board.as_csv(data),
