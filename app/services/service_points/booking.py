@@ -25,7 +25,7 @@ from app.schemas.service_points import AppointmentCreate, AppointmentRead, Appoi
 from app.services import notifications
 from app.services.calendar import work_calendar
 from app.services.service_points.directory import BOOKING_DAYS, get_point, hours_of
-from app.services.service_points.views import appointment_view, appointment_views
+from app.services.service_points.views import advance, appointment_view, appointment_views
 from app.workflow.appointments import (
     APPOINTMENTS,
     AppointmentEvent,
@@ -191,7 +191,7 @@ async def cancel(
 ) -> AppointmentRead:
     _require_applicant(principal)
     row, point = await _changeable(session, principal, appointment_id)
-    row.status = APPOINTMENTS.advance(row.status, AppointmentEvent.CANCEL).value
+    row.status = advance(row.status, AppointmentEvent.CANCEL).value
     await session.flush()
     await _tell(session, principal, row, point, "appointment.cancelled")
     return await appointment_view(session, row, point, principal.language)
@@ -204,7 +204,7 @@ async def _changeable(
     if row is None:
         raise NotFound()
     if not APPOINTMENTS.allows(row.status, AppointmentEvent.CANCEL):
-        raise APPOINTMENTS.refusal(APPOINTMENTS.status(row.status), AppointmentEvent.CANCEL)
+        advance(row.status, AppointmentEvent.CANCEL)
     if row.slot_start <= utcnow():
         raise Conflict(ERR_STARTED)
     point = await repo.get_point_by_id(session, row.point_id)

@@ -16,8 +16,8 @@ from app.repositories import service_points as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.service_points import AppointmentRead
 from app.services import audit
-from app.services.service_points.views import staff_views
-from app.workflow.appointments import APPOINTMENTS, AppointmentEvent
+from app.services.service_points.views import advance, staff_views
+from app.workflow.appointments import AppointmentEvent
 from app.workflow.values import SHANGHAI, local_date
 
 ERR_NOT_YET_OVER = N_("The appointment has not ended yet; mark a no-show after its time.")
@@ -57,7 +57,7 @@ async def check_in(
     now = utcnow()
     if local_date(row.slot_start) != local_date(now):
         raise Conflict(ERR_NOT_TODAY)
-    row.status = APPOINTMENTS.advance(row.status, AppointmentEvent.CHECK_IN).value
+    row.status = advance(row.status, AppointmentEvent.CHECK_IN).value
     row.checked_in_at = now
     row.checked_in_by = principal.staff_id
     await session.flush()
@@ -79,7 +79,7 @@ async def mark_no_show(
     row = await _booking(session, principal, appointment_id)
     if row.slot_end > utcnow():
         raise Conflict(ERR_NOT_YET_OVER)
-    row.status = APPOINTMENTS.advance(row.status, AppointmentEvent.MARK_NO_SHOW).value
+    row.status = advance(row.status, AppointmentEvent.MARK_NO_SHOW).value
     await session.flush()
     await audit.record(
         session,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from app.domain import labels
 from app.domain.principal import Principal
+from app.errors import Conflict
 from app.i18n import gettext, localized
 from app.models import Applicant, Appointment, ServicePoint
 from app.models.base import utcnow
@@ -14,9 +15,20 @@ from app.repositories import cases as cases_repo
 from app.repositories import service_points as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.service_points import AppointmentRead
-from app.workflow.appointments import APPOINTMENTS, AppointmentEvent
+from app.workflow.appointments import APPOINTMENTS, AppointmentEvent, AppointmentStatus
+from app.workflow.errors import InvalidStatusChange
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
+
+
+def advance(status: str, event: AppointmentEvent) -> AppointmentStatus:
+    """The booking's move, its refusal told to the person as a conflict."""
+    try:
+        return APPOINTMENTS.advance(status, event)
+    except InvalidStatusChange as exc:
+        conflict = Conflict(exc.message)
+        conflict.code = exc.code
+        raise conflict from exc
 
 
 async def appointment_view(
