@@ -10,7 +10,8 @@ from datetime import date, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Appointment, OutboxMessage, ServicePoint
@@ -461,3 +462,24 @@ class TestPages:
         appointment_url = r.headers["location"].split("?")[0]
         cancel = await client.post(f"{appointment_url}/cancel", data={"csrf_token": token})
         assert cancel.status_code == 303 and cancel.headers["location"].endswith("?done=cancelled")
+
+
+class TestSeatConstraint:
+    @pytest.mark.shared_db  # the refusal is the database's, between two transactions
+    async def test_the_database_refuses_a_second_holder_of_a_seat(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        code = await make_point(sessionmaker, counters=1)
+        slot = datetime.fromisoformat(str((await free_slots(client, code))[0]["start"]))
+        first, second = await applicant(client), await applicant(client)
+        await insert_booking(sessionmaker, code, first, slot)
+        with pytest.raises(IntegrityError):
+            await insert_booking(sessionmaker, code, second, slot)
+        # A cancelled booking no longer holds its seat.
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Appointment)
+                .where(Appointment.applicant_id == uuid.UUID(first.account["applicant"]["id"]))
+                .values(status="cancelled")
+            )
+        await insert_booking(sessionmaker, code, second, slot)
