@@ -6,9 +6,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from app.i18n import N_
 from app.schemas.text import CleanInput
+
+ERR_COORDINATES = N_("Enter both latitude and longitude, or neither.")
+ERR_PURPOSE = N_("Choose the service or the case the appointment is for.")
 
 
 class NamedItem(BaseModel):
@@ -66,13 +79,14 @@ class PointFilter(CleanInput):
 
     district: str | None = Field(default=None, pattern=r"^(yangpu|changning)?$")
     lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lon: float | None = Field(default=None, ge=-180, le=180, validate_default=True)
 
-    @model_validator(mode="after")
-    def _both_coordinates(self) -> PointFilter:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("Enter both latitude and longitude, or neither.")
-        return self
+    @field_validator("lon")
+    @classmethod
+    def _both_coordinates(cls, lon: float | None, info: ValidationInfo) -> float | None:
+        if "lat" in info.data and (info.data["lat"] is None) != (lon is None):
+            raise PydanticCustomError("coordinates_pair", ERR_COORDINATES)
+        return lon
 
 
 class AppointmentCreate(CleanInput):
@@ -88,7 +102,7 @@ class AppointmentCreate(CleanInput):
     @model_validator(mode="after")
     def _one_purpose(self) -> AppointmentCreate:
         if not self.service_code and self.case_id is None:
-            raise ValueError("Choose the service or the case the appointment is for.")
+            raise PydanticCustomError("purpose_required", ERR_PURPOSE)
         return self
 
 
