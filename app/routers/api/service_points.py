@@ -58,54 +58,55 @@ async def list_appointments(
 ) -> list[AppointmentRead]:
     """An applicant's own bookings; for a window clerk, the district's list of ``day``."""
     if principal.applicant_id is not None:
-        return await booking.mine(session, principal)
+        return await booking.mine(session, principal, language(request))
     _shown, rows = await desk.day_list(session, principal, day, language(request))
     return rows
 
 
 @router.post("/appointments", status_code=status.HTTP_201_CREATED)
 async def create_appointment(
-    data: AppointmentCreate, principal: CurrentApplicant, session: SessionDep
+    request: Request, data: AppointmentCreate, principal: CurrentApplicant, session: SessionDep
 ) -> AppointmentRead:
-    return await booking.book(session, principal, data)
+    return await booking.book(session, principal, data, language(request))
 
 
 @router.get("/appointments/{appointment_id}")
 async def get_appointment(
-    appointment_id: uuid.UUID, principal: CurrentUser, session: SessionDep
+    request: Request, appointment_id: uuid.UUID, principal: CurrentUser, session: SessionDep
 ) -> AppointmentRead:
-    return await booking.get(session, principal, appointment_id)
+    return await booking.get(session, principal, appointment_id, language(request))
 
 
 @router.post("/appointments/{appointment_id}/reschedule")
 async def reschedule_appointment(
+    request: Request,
     appointment_id: uuid.UUID,
     data: AppointmentReschedule,
     principal: CurrentApplicant,
     session: SessionDep,
 ) -> AppointmentRead:
-    return await booking.reschedule(session, principal, appointment_id, data)
+    return await booking.reschedule(session, principal, appointment_id, data, language(request))
 
 
 @router.post("/appointments/{appointment_id}/cancel")
 async def cancel_appointment(
-    appointment_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
+    request: Request, appointment_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
 ) -> AppointmentRead:
-    return await booking.cancel(session, principal, appointment_id)
+    return await booking.cancel(session, principal, appointment_id, language(request))
 
 
 @router.post("/staff/appointments/{appointment_id}/check-in")
 async def check_in(
-    appointment_id: uuid.UUID, principal: WindowClerk, session: SessionDep
+    request: Request, appointment_id: uuid.UUID, principal: WindowClerk, session: SessionDep
 ) -> AppointmentRead:
     """Arrival: the window's walk-in flow continues with ``applicant_id``."""
     await desk.check_in(session, principal, appointment_id)
-    return await booking.get(session, principal, appointment_id)
+    return await booking.get(session, principal, appointment_id, language(request))
 
 
 @router.post("/staff/appointments/{appointment_id}/no-show")
 async def no_show(
-    appointment_id: uuid.UUID, principal: WindowClerk, session: SessionDep
+    request: Request, appointment_id: uuid.UUID, principal: WindowClerk, session: SessionDep
 ) -> AppointmentRead:
     await desk.mark_no_show(session, principal, appointment_id)
-    return await booking.get(session, principal, appointment_id)
+    return await booking.get(session, principal, appointment_id, language(request))

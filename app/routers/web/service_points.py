@@ -119,7 +119,7 @@ async def book(
         data = validate_form(
             AppointmentCreate, {"point_code": code, **_chosen(purpose, slot_start)}
         )
-        made = await booking.book(session, principal, data)
+        made = await booking.book(session, principal, data, lang)
     return redirect(request, f"/appointments/{made.id}?done=booked")
 
 
@@ -127,7 +127,7 @@ async def book(
 async def my_appointments(
     request: Request, principal: CurrentApplicant, session: SessionDep
 ) -> HTMLResponse:
-    rows = await booking.mine(session, principal)
+    rows = await booking.mine(session, principal, language(request))
     return render(request, "applicant/appointments.html", {"appointments": rows})
 
 
@@ -139,7 +139,7 @@ async def appointment_page(
     session: SessionDep,
     done: str = "",
 ) -> HTMLResponse:
-    row = await booking.get(session, principal, appointment_id)
+    row = await booking.get(session, principal, appointment_id, language(request))
     return render(
         request,
         "applicant/appointment.html",
@@ -150,7 +150,7 @@ async def appointment_page(
 async def _reschedule_context(
     session: SessionDep, principal: Principal, appointment_id: uuid.UUID, lang: str
 ) -> PageContext:
-    row = await booking.get(session, principal, appointment_id)
+    row = await booking.get(session, principal, appointment_id, lang)
     return {
         "appointment": row,
         "days": await directory.slot_days(session, row.point_code, lang),
@@ -188,7 +188,7 @@ async def reschedule(
                 field_errors=[FieldError("slot_start", "required", ERR_CHOOSE_TIME)]
             )
         data = validate_form(AppointmentReschedule, {"slot_start": slot_start})
-        await booking.reschedule(session, principal, appointment_id, data)
+        await booking.reschedule(session, principal, appointment_id, data, lang)
     return redirect(request, f"/appointments/{appointment_id}?done=rescheduled")
 
 
@@ -199,7 +199,7 @@ async def cancel_page(
     principal: CurrentApplicant,
     session: SessionDep,
 ) -> HTMLResponse:
-    row = await booking.get(session, principal, appointment_id)
+    row = await booking.get(session, principal, appointment_id, language(request))
     return render(request, "applicant/appointment_cancel.html", {"appointment": row})
 
 
@@ -211,10 +211,12 @@ async def cancel(
     session: SessionDep,
 ) -> Response:
     async def page() -> PageContext:
-        return {"appointment": await booking.get(session, principal, appointment_id)}
+        return {
+            "appointment": await booking.get(session, principal, appointment_id, language(request))
+        }
 
     with shown_on(FormPage("applicant/appointment_cancel.html", page)):
-        await booking.cancel(session, principal, appointment_id)
+        await booking.cancel(session, principal, appointment_id, language(request))
     return redirect(request, f"/appointments/{appointment_id}?done=cancelled")
 
 

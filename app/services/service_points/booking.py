@@ -127,7 +127,7 @@ async def _take_seat(
 
 
 async def book(
-    session: AsyncSession, principal: Principal, data: AppointmentCreate
+    session: AsyncSession, principal: Principal, data: AppointmentCreate, lang: str
 ) -> AppointmentRead:
     applicant_id = _require_applicant(principal)
     point = await get_point(session, data.point_code)
@@ -164,7 +164,7 @@ async def book(
     )
     await _take_seat(session, point, row, start, end, new=True)
     await _tell(session, principal, row, point, "appointment.booked")
-    return await appointment_view(session, row, point, principal.language)
+    return await appointment_view(session, row, point, lang)
 
 
 async def reschedule(
@@ -172,6 +172,7 @@ async def reschedule(
     principal: Principal,
     appointment_id: uuid.UUID,
     data: AppointmentReschedule,
+    lang: str,
 ) -> AppointmentRead:
     """Moves the booking to another slot of the same point in one step: the old seat is
     given up only when a new one is held."""
@@ -183,18 +184,18 @@ async def reschedule(
     if start != row.slot_start:
         await _take_seat(session, point, row, start, end, new=False)
         await _tell(session, principal, row, point, "appointment.rescheduled")
-    return await appointment_view(session, row, point, principal.language)
+    return await appointment_view(session, row, point, lang)
 
 
 async def cancel(
-    session: AsyncSession, principal: Principal, appointment_id: uuid.UUID
+    session: AsyncSession, principal: Principal, appointment_id: uuid.UUID, lang: str
 ) -> AppointmentRead:
     _require_applicant(principal)
     row, point = await _changeable(session, principal, appointment_id)
     row.status = advance(row.status, AppointmentEvent.CANCEL).value
     await session.flush()
     await _tell(session, principal, row, point, "appointment.cancelled")
-    return await appointment_view(session, row, point, principal.language)
+    return await appointment_view(session, row, point, lang)
 
 
 async def _changeable(
@@ -212,14 +213,14 @@ async def _changeable(
     return row, point
 
 
-async def mine(session: AsyncSession, principal: Principal) -> list[AppointmentRead]:
+async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[AppointmentRead]:
     _require_applicant(principal)
     rows = await repo.my_appointments(session, principal)
-    return await appointment_views(session, rows, principal.language)
+    return await appointment_views(session, rows, lang)
 
 
 async def get(
-    session: AsyncSession, principal: Principal, appointment_id: uuid.UUID
+    session: AsyncSession, principal: Principal, appointment_id: uuid.UUID, lang: str
 ) -> AppointmentRead:
     if principal.applicant_id is None and not principal.can(Permission.HANDLE_WINDOW):
         raise PermissionDenied()
@@ -228,7 +229,7 @@ async def get(
         raise NotFound()
     point = await repo.get_point_by_id(session, row.point_id)
     assert point is not None
-    return await appointment_view(session, row, point, principal.language)
+    return await appointment_view(session, row, point, lang)
 
 
 def _local(moment: datetime) -> str:
