@@ -19,7 +19,7 @@ from app.models.base import utcnow
 from app.services.service_points import booking
 from app.workflow.values import SHANGHAI, local_date
 from tests import factories as f
-from tests.integration.test_cases_api import staff
+from tests.integration.test_cases_api import staff, submitted_rent_case
 from tests.integration.test_held_answers import csrf_of, web_login
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -300,6 +300,28 @@ class TestBooking:
             client, who, second, slots[0]["start"], service_code="talent_introduction"
         )
         assert elsewhere.status_code == 409, elsewhere.text
+
+
+class TestForACase:
+    async def test_a_booking_for_ones_own_case_in_its_district_only(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        who, result = await submitted_rent_case(client, "changning")
+        case = result["case"]
+        there = await make_point(sessionmaker, district="changning")
+        elsewhere = await make_point(sessionmaker, district="yangpu")
+        start = (await free_slots(client, there))[0]["start"]
+        wrong = await book(client, who, elsewhere, start, case_id=case["id"])
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "case_id"
+        made = await book(client, who, there, start, case_id=case["id"])
+        assert made.status_code == 201, made.text
+        body = made.json()
+        assert body["case_number"] == case["number"] and body["service_code"] == "rent_subsidy"
+        assert body["service_name"] and body["service_name"] != "rent_subsidy"
+        # Someone else cannot book for that case (it is not theirs to see).
+        other = await applicant(client)
+        theirs = await book(client, other, there, start, case_id=case["id"])
+        assert theirs.status_code == 404
 
 
 class TestAccess:
