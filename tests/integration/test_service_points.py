@@ -63,9 +63,14 @@ async def make_point(
 
 
 async def free_slots(client: httpx.AsyncClient, code: str) -> list[dict[str, object]]:
+    """The point's free slots starting an hour or more from now, so that none passes while
+    the test books it (a slot about to start would turn into a past one on a slow machine)."""
     r = await client.get(f"{POINTS}/{code}/slots")
     assert r.status_code == 200, r.text
-    return [s for d in r.json() for s in d["slots"]]
+    soon = utcnow() + timedelta(hours=1)
+    return [
+        s for d in r.json() for s in d["slots"] if datetime.fromisoformat(str(s["start"])) > soon
+    ]
 
 
 async def applicant(client: httpx.AsyncClient) -> f.ApiUser:
