@@ -42,4 +42,47 @@ CHANNEL: dict[str, str] = {
     "window": N_("At a service window"),
 }
 
-ALL = SimpleNamespace(district=DISTRICT, department=DEPARTMENT, role=ROLE, channel=CHANNEL)
+# Service points (issue 17): kinds, languages spoken at the counter, accessibility features.
+POINT_KIND: dict[str, str] = {
+    "window": N_("Service centre window"),
+    "talent_station": N_("Talent service station"),
+    "youth_station": N_("Youth talent station"),
+    "priority_window": N_("High-level talent service window"),
+}
+
+SPOKEN_LANGUAGE: dict[str, str] = {
+    "zh": N_("Chinese"),
+    "en": N_("English"),
+    "ja": N_("Japanese"),
+    "ko": N_("Korean"),
+    "fr": N_("French"),
+    "de": N_("German"),
+}
+
+ACCESSIBILITY: dict[str, str] = {
+    "step_free": N_("Step-free entrance"),
+    "accessible_toilet": N_("Accessible toilet"),
+    "hearing_loop": N_("Hearing loop at the counter"),
+    "low_counter": N_("Low counter for wheelchair users"),
+    "sign_language": N_("Sign language on request"),
+    "guide_dogs": N_("Guide dogs welcome"),
+}
+
+APPOINTMENT_STATUS: dict[str, str] = {
+    "booked": N_("Booked"),
+    "checked_in": N_("Checked in"),
+    "no_show": N_("Did not come"),
+    "cancelled": N_("Cancelled"),
+}
+
+
+ALL = SimpleNamespace(
+    district=DISTRICT,
+    department=DEPARTMENT,
+    role=ROLE,
+    channel=CHANNEL,
+    point_kind=POINT_KIND,
+    spoken_language=SPOKEN_LANGUAGE,
+    accessibility=ACCESSIBILITY,
+    appointment_status=APPOINTMENT_STATUS,
+)

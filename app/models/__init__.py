@@ -40,6 +40,7 @@ from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
+from app.models.service_points import Appointment, ServicePoint
 from app.models.sessions import (
     AuthSession,
     EmailConfirmation,
@@ -111,4 +112,6 @@ __all__ = [
     "RetiredRefreshToken",
     "StaffMember",
     "User",
+    "Appointment",
+    "ServicePoint",
 ]

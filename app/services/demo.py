@@ -17,6 +17,7 @@ from app.services import catalog as catalog_service
 from app.services.accounts import staff as staff_service
 from app.services.indicators import demo as indicator_demo
 from app.services.organisations import demo as organisation_demo
+from app.services.service_points import demo as service_point_demo
 
 DEMO_PASSWORD = "Demo-Talent-2026"
 # Fixed TOTP secret for demo staff so a tester can add it to an authenticator app.
@@ -171,4 +172,5 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
         )
     summary.employers += await organisation_demo.load(session, DEMO_PASSWORD, DEMO_TOTP_SECRET)
     await indicator_demo.load(session)
+    await service_point_demo.load(session)
     return summary

@@ -254,6 +254,32 @@ TEMPLATES: dict[str, Template] = {
             "rate our service."
         ),
     ),
+    "appointment.booked": Template(
+        N_("Appointment booked: {point_name}, {slot}"),
+        N_(
+            "Your appointment at {point_name} ({address}) is booked for {slot} (Shanghai time). "
+            "Bring your ID document. You can change or cancel it before it starts."
+        ),
+    ),
+    "appointment.rescheduled": Template(
+        N_("Appointment moved: {point_name}, {slot}"),
+        N_(
+            "Your appointment at {point_name} ({address}) is now at {slot} (Shanghai time). "
+            "The earlier time is free again."
+        ),
+    ),
+    "appointment.cancelled": Template(
+        N_("Appointment cancelled: {point_name}"),
+        N_("Your appointment at {point_name} on {slot} (Shanghai time) is cancelled."),
+    ),
+    "appointment.reminder": Template(
+        N_("Reminder: your appointment tomorrow at {point_name}"),
+        N_(
+            "A reminder: your appointment at {point_name} ({address}) is tomorrow, {slot} "
+            "(Shanghai time). Bring your ID document. If you cannot come, please cancel it so "
+            "someone else can have the time."
+        ),
+    ),
     "lease.renewal": Template(
         N_("Your talent apartment lease ends on {deadline}"),
         N_(

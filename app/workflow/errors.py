@@ -312,3 +312,9 @@ class InvalidOrganisationChange(InvalidStatusChange):
     code = "organisation_status"
     message = N_("This organisation's verification has already moved on. Reload the page.")
     lifecycle = "organisation"
+
+
+class InvalidAppointmentChange(InvalidStatusChange):
+    code = "invalid_appointment_change"
+    message = N_("This appointment can no longer be changed.")
+    lifecycle = "appointment"
