@@ -189,6 +189,7 @@ WORDS: dict[str, dict[str, str]] = {
         "outcome_refused": "您的申请未获批准",
         "not_approved": "不予批准",
         "passport_account": "使用护照注册账户",
+        "none_of_these": "均无",
     },
     "en": {
         "create_account": "Create account",
@@ -249,6 +250,7 @@ WORDS: dict[str, dict[str, str]] = {
         "outcome_refused": "Your application was not approved",
         "not_approved": "Not approved",
         "passport_account": "Create an account with your passport",
+        "none_of_these": "None of these",
     },
 }
 

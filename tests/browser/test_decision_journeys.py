@@ -98,6 +98,9 @@ def test_an_overseas_engineer_applies_for_a_work_permit_pre_check(
     assert {"id_document", "degree_certificate", "employment_contract"} <= set(codes)
     upload_materials(page, tmp_path, codes)
     to_declaration(page, lang)
+    # No empty answer, and nothing optional marked as an error (issue 21, item 9).
+    expect(page.locator("#talent_programs dd").first).to_have_text(w["none_of_these"])
+    expect(page.locator(".summary-list .field-error")).to_have_count(0)
     shot(page, "51-permit-check")
     page.get_by_role("button", name=w["submit"]).click()
     expect(page.get_by_role("heading", name=w["submitted"])).to_be_visible()
