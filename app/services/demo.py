@@ -44,6 +44,10 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("housing2", "房管局审批员", Department.HOUSING, [Role.APPROVER]),
     ("police2", "公安户政审批员", Department.PUBLIC_SECURITY, [Role.APPROVER]),
     ("education2", "教育局审批员", Department.EDUCATION, [Role.APPROVER]),
+    # The talent office's own services (the work-permit pre-check, the service card, the youth
+    # station) need a reviewer and a decider of that office, or no one can decide them.
+    ("talent", "人才办审核员", Department.TALENT_OFFICE, [Role.REVIEWER, Role.APPROVER]),
+    ("talent2", "人才办审批员", Department.TALENT_OFFICE, [Role.APPROVER]),
     ("supervisor", "督办", Department.TALENT_OFFICE, [Role.SUPERVISOR]),
     ("maker", "财务经办", Department.FINANCE, [Role.FINANCE_MAKER]),
     ("checker", "财务复核", Department.FINANCE, [Role.FINANCE_CHECKER]),

@@ -13,10 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Response, sync_playwright
 
 from tests.dbutil import DEFAULT_PG, fresh_database
 from tests.support.simulator import RunningSimulator, running_simulator
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
 
 
 def _free_port() -> int:
@@ -165,6 +167,53 @@ def page(request: pytest.FixtureRequest, browser: Browser) -> Iterator[Page]:
     page.viewport_name = request.param  # type: ignore[attr-defined]
     yield page
     context.close()
+
+
+@pytest.fixture(params=list(LOCALES))
+def lang(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def server_errors() -> Iterator[list[str]]:
+    """The 5xx answers any watched page received (``watch``); none by the end of the test."""
+    errors: list[str] = []
+    yield errors
+    assert not errors, errors
+
+
+def watch(page: Page, errors: list[str]) -> Page:
+    """Records in ``errors`` every 5xx answer ``page`` receives."""
+
+    def no_5xx(response: Response) -> None:
+        if response.status >= 500:
+            errors.append(f"{response.status} {response.url}")
+
+    page.on("response", no_5xx)
+    return page
+
+
+@pytest.fixture
+def applicant(page: Page, browser: Browser, lang: str, server_errors: list[str]) -> Iterator[Page]:
+    """A page in the test's language at the test's width (``page`` gives the width), its 5xx
+    answers watched."""
+    viewport = page.viewport_name  # type: ignore[attr-defined]
+    page.context.close()
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[lang])
+    fresh = watch(context.new_page(), server_errors)
+    fresh.viewport_name = f"{viewport}-{lang}"  # type: ignore[attr-defined]
+    yield fresh
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def portal(server: str) -> Iterator[Any]:
+    """The running portal's JSON API (``portal_api.Portal``)."""
+    from tests.browser.portal_api import Portal
+
+    api = Portal(server)
+    yield api
+    api.http.close()
 
 
 def shot(page: Page, name: str) -> Path:

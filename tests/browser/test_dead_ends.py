@@ -1,57 +1,25 @@
 """Issue 21, "dead ends and crashes": each item in a real browser, in Chinese and English, at phone
 (390x844) and desktop width. No step answers 5xx; each ordinary mistake is answered with its page
-and an error summary; every outcome says what happens next."""
+and an error summary; every outcome says what happens next. (Fixtures ``applicant``, ``lang`` and
+``portal``: conftest.py.)"""
 
 from __future__ import annotations
 
 import os
 import re
 import sqlite3
-import time
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
-import httpx
-import pyotp
-import pytest
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Browser, Page, expect
 
-from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
-from tests.browser.conftest import VIEWPORTS, shot
-from tests.browser.journeys import PDF, answer, emailed_link, staff_page, upload_pdf
-from tests.factories import domestic_payload, overseas_payload, resident_id
+from tests.browser.conftest import shot
+from tests.browser.journeys import PDF, answer, emailed_link, upload_pdf
+from tests.browser.portal_api import PASSWORD, Portal, service_id, staff_in
+from tests.factories import overseas_payload, resident_id
 
-PASSWORD = "Dead-Ends-Tested-2026"
-LOCALES = {"zh": "zh-CN", "en": "en-US"}
 FAKE_PDF = b"MZ\x90\x00 a program renamed to look like a PDF"
-
-
-@pytest.fixture(params=list(LOCALES))
-def lang(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def applicant(page: Page, browser: Browser, lang: str) -> Iterator[Page]:
-    """A page in the test's language at the test's width (``page`` gives the width)."""
-    viewport = page.viewport_name  # type: ignore[attr-defined]
-    page.context.close()
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[lang])
-    fresh = context.new_page()
-    fresh.viewport_name = f"{viewport}-{lang}"  # type: ignore[attr-defined]
-    errors: list[str] = []
-
-    def no_5xx(response: Response) -> None:
-        if response.status >= 500:
-            errors.append(f"{response.status} {response.url}")
-
-    fresh.on("response", no_5xx)
-    yield fresh
-    context.close()
-    assert not errors, errors
 
 
 def register(page: Page, server: str) -> str:
@@ -77,15 +45,6 @@ def register(page: Page, server: str) -> str:
     return email
 
 
-def service_id(code: str, district: str) -> str:
-    with sqlite3.connect(os.environ["TALENT_BROWSER_DB"]) as db:
-        row = db.execute(
-            "SELECT id FROM service WHERE code = ? AND district = ?", (code, district)
-        ).fetchone()
-    assert row is not None, (code, district)
-    return str(uuid.UUID(str(row[0])))
-
-
 def start(page: Page, server: str, code: str = "rent_subsidy", district: str = "yangpu") -> str:
     """Starts a service from the services page; returns the application's task-list URL."""
     page.goto(server + "/services")
@@ -93,111 +52,6 @@ def start(page: Page, server: str, code: str = "rent_subsidy", district: str = "
     page.locator(f"form:has(input[name=service_id][value='{sid}'])").locator("button").click()
     page.wait_for_url("**/applications/*")
     return page.url
-
-
-# --- the portal's API, to set a case up where a test needs one --------------------------------
-
-
-class Portal:
-    """The running portal's JSON API (the mobile apps' way in), used to bring a case to the
-    step a test is about. Staff sign in once per session: their codes cannot be replayed."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = httpx.Client(base_url=base, timeout=30)
-        self._staff: dict[str, dict[str, str]] = {}
-
-    def applicant(self) -> tuple[str, dict[str, str]]:
-        payload = domestic_payload(password=PASSWORD, id_number=resident_id("19900501"))
-        r = self.http.post("/api/v1/auth/register", json=payload)
-        assert r.status_code == 202, r.text
-        token = emailed_link(self.base, payload["email"]).split("token=", 1)[1]
-        r = self.http.post("/api/v1/auth/confirm-email", json={"token": token})
-        assert r.status_code == 204, r.text
-        r = self.http.post(
-            "/api/v1/auth/login", json={"email": payload["email"], "password": PASSWORD}
-        )
-        assert r.status_code == 200, r.text
-        return payload["email"], {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-    def staff(self, email: str) -> dict[str, str]:
-        if email not in self._staff:
-            for attempt in range(3):
-                step = int(time.time() // 30)
-                for candidate in (step, step + 1):
-                    r = self.http.post(
-                        "/api/v1/auth/login",
-                        json={
-                            "email": email,
-                            "password": DEMO_PASSWORD,
-                            "totp_code": pyotp.TOTP(DEMO_TOTP_SECRET).at(candidate * 30),
-                        },
-                    )
-                    if r.status_code == 200:
-                        self._staff[email] = {"Authorization": f"Bearer {r.json()['access_token']}"}
-                        return self._staff[email]
-                if attempt < 2:
-                    time.sleep(30 - time.time() % 30 + 0.5)
-            raise AssertionError(f"staff sign-in failed: {email}")
-        return self._staff[email]
-
-    def skills_case(self, headers: dict[str, str], district: str) -> dict[str, Any]:
-        """A submitted skills-subsidy case (no benefit held: an applicant may have several)."""
-        sid = service_id("skills_subsidy", district)
-        draft = self.http.post("/api/v1/applications", headers=headers, json={"service_id": sid})
-        assert draft.status_code == 201, draft.text
-        app_id = draft.json()["id"]
-        docs = {}
-        for code in ("id_document", "exam_fee_receipt"):
-            r = self.http.post(
-                "/api/v1/documents",
-                headers=headers,
-                files={"file": (f"{code}.pdf", PDF, "application/pdf")},
-                data={"kind": "other"},
-            )
-            assert r.status_code == 201, r.text
-            docs[code] = r.json()["id"]
-        answers = {
-            "birth_date": "1990-05-01",
-            "certificate_level": 3,
-            "certificate_date": (date.today() - timedelta(days=40)).isoformat(),
-            "social_insurance_months": 30,
-            "hukou": "other",
-        }
-        r = self.http.patch(
-            f"/api/v1/applications/{app_id}",
-            headers=headers,
-            json={"answers": answers, "documents": docs},
-        )
-        assert r.status_code == 200, r.text
-        r = self.http.post(
-            f"/api/v1/applications/{app_id}/submit",
-            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
-            json={"declaration": True, "sensitive_consent": True},
-        )
-        assert r.status_code == 201, r.text
-        return dict(r.json()["case"])
-
-    def act(self, email: str, case: dict[str, Any], action: str, **extra: Any) -> dict[str, Any]:
-        r = self.http.post(
-            f"/api/v1/staff/cases/{case['id']}/actions",
-            headers=self.staff(email),
-            json={"action": action, "expected_version": case["version"], **extra},
-        )
-        assert r.status_code == 200, r.text
-        return dict(r.json())
-
-    def staff_case(self, email: str, case_id: str) -> dict[str, Any]:
-        r = self.http.get(f"/api/v1/staff/cases/{case_id}", headers=self.staff(email))
-        assert r.status_code == 200, r.text
-        return dict(r.json())
-
-
-@pytest.fixture(scope="session")
-def portal(server: str) -> Iterator[Portal]:
-    api = Portal(server)
-    yield api
-    api.http.close()
 
 
 def sign_in_applicant(page: Page, server: str, email: str) -> None:
@@ -239,30 +93,6 @@ def test_1_a_wrong_upload_is_answered_with_the_error_summary(
     page.locator(f".error-summary a[href='#file-{code}']").click()
     expect(page.locator(f"#file-{code}")).to_be_focused()
     shot(page, "21-1-upload-fake-pdf")
-
-
-# Staff sign in once per session in the browser too (their codes cannot be replayed): each
-# later page of the same officer starts from the signed-in cookies.
-_STAFF_STATES: dict[tuple[str, str], Any] = {}
-
-
-def staff_in(browser: Browser, server: str, email: str, viewport: str, lang: str) -> Page:
-    # Per language: the signed-in session remembers the language it was opened in.
-    if (email, lang) not in _STAFF_STATES:
-        context, page = staff_page(browser, server, email, viewport, LOCALES[lang])
-        # Signing in chooses the officer's own language; the test reads the page in its own.
-        context.add_cookies([{"name": "lang", "value": lang, "url": server}])
-        _STAFF_STATES[email, lang] = context.storage_state()
-        page.viewport_name = f"{viewport}-{lang}"  # type: ignore[attr-defined]
-        return page
-    context = browser.new_context(
-        viewport=VIEWPORTS[viewport],
-        locale=LOCALES[lang],
-        storage_state=_STAFF_STATES[email, lang],
-    )
-    page = context.new_page()
-    page.viewport_name = f"{viewport}-{lang}"  # type: ignore[attr-defined]
-    return page
 
 
 def _viewport(page: Page) -> str:
