@@ -1,7 +1,7 @@
 """service points and appointments at their counters (issue 17, point 1)
 
 Revision ID: 3c7e91a4d2b8
-Revises: fb2ad2eb2425
+Revises: 5c1e0a7d3b92
 Create Date: 2026-12-07 03:30:00+00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "3c7e91a4d2b8"
-down_revision: str | None = "fb2ad2eb2425"
+down_revision: str | None = "5c1e0a7d3b92"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
