@@ -168,6 +168,10 @@ class TestTemplates:
                 "en": "Yangpu District People's Government",
             },
             "basis": " (《办法》第五条)",
+            # Appointments (issue 17).
+            "point_name": {"zh": "杨浦区行政服务中心", "en": "Yangpu Service Centre"},
+            "address": {"zh": "杨浦区示范路 1 号", "en": "1 Demo Road, Yangpu"},
+            "slot": datetime(2026, 12, 8, 1, 30, tzinfo=UTC),
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():
