@@ -75,6 +75,34 @@ APPOINTMENT_STATUS: dict[str, str] = {
     "cancelled": N_("Cancelled"),
 }
 
+# What an audit entry is about, as the audit page names it (the id stays beside it).
+AUDIT_OBJECT: dict[str, str] = {
+    "case": N_("Case"),
+    "employer": N_("Organisation"),
+    "user": N_("User account"),
+    "payment_cycle": N_("Payment cycle"),
+    "lease": N_("Lease"),
+    "applicant": N_("Applicant"),
+    "document": N_("Document"),
+    "destruction_list": N_("Destruction list"),
+    "session": N_("Sign-in session"),
+    "enrolment": N_("Subsidy enrolment"),
+    "data_export": N_("Copy of personal data"),
+    "indicator_value": N_("Indicator value"),
+    "grant_payment": N_("Grant payment"),
+    "correction_request": N_("Correction request"),
+    "appointment": N_("Appointment"),
+    "apartment_project": N_("Apartment project"),
+    "staff_member": N_("Staff member"),
+    "service": N_("Service"),
+    "indicator_snapshot": N_("Indicator snapshot"),
+    "indicator_refresh": N_("Indicator refresh"),
+    "calendar_day": N_("Calendar day"),
+    "application": N_("Application"),
+    "apartment_unit": N_("Apartment"),
+    "apartment_offer": N_("Apartment offer"),
+}
+
 
 ALL = SimpleNamespace(
     district=DISTRICT,
@@ -85,4 +113,5 @@ ALL = SimpleNamespace(
     spoken_language=SPOKEN_LANGUAGE,
     accessibility=ACCESSIBILITY,
     appointment_status=APPOINTMENT_STATUS,
+    audit_object=AUDIT_OBJECT,
 )

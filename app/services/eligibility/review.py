@@ -59,7 +59,9 @@ class QuoteView:
 class ValueView:
     valid_from: date
     value: ParamScalar
-    shown: str  # the value in words: answer labels, district names, yes/no
+    # The value in words (answer labels, district names, yes/no), item by item with the
+    # language of an item written in one (a university's Chinese or English name).
+    shown: tuple[tuple[str, str | None], ...]
     basis: Literal["sourced", "assumed", "none"]
     source: SourceView | None
     assumption: str | None
@@ -278,21 +280,23 @@ def _answer_labels() -> dict[str, dict[str, str]]:
     return found
 
 
-def _shown(value: object, lang: str) -> str:
-    if value is True:
-        return gettext(lang, N_("yes"))
-    if value is False:
-        return gettext(lang, N_("no"))
-    if isinstance(value, bool | int | float):
-        return f"{value:,}"
-    if isinstance(value, str):
-        if value in labels.DISTRICT:
-            return gettext(lang, labels.DISTRICT[value])
-        words = _answer_labels().get(value)
-        return words[lang] if words else value
+def _shown(value: object, lang: str) -> tuple[tuple[str, str | None], ...]:
     if isinstance(value, list | tuple):
-        return ", ".join(_shown(item, lang) for item in value)
-    return str(value)
+        return tuple(part for item in value for part in _shown(item, lang))
+    if value is True:
+        return ((gettext(lang, N_("yes")), None),)
+    if value is False:
+        return ((gettext(lang, N_("no")), None),)
+    if isinstance(value, int | float):
+        return ((f"{value:,}", None),)
+    text = str(value)
+    if text in labels.DISTRICT:
+        return ((gettext(lang, labels.DISTRICT[text]), None),)
+    words = _answer_labels().get(text)
+    if words:
+        return ((words[lang], None),)
+    # Data written in one language (a name, a list's own words) is marked as that language.
+    return ((text, "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"),)
 
 
 @cache
