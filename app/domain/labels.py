@@ -75,6 +75,13 @@ APPOINTMENT_STATUS: dict[str, str] = {
     "cancelled": N_("Cancelled"),
 }
 
+# The needs the Yangpu talent service card serves (the policy's ``services`` parameter).
+SERVICE_AREA: dict[str, str] = {
+    "housing": N_("Housing"),
+    "medical": N_("Medical care"),
+    "education": N_("Children's schooling"),
+}
+
 # What an audit entry is about, as the audit page names it (the id stays beside it).
 AUDIT_OBJECT: dict[str, str] = {
     "case": N_("Case"),

@@ -19,6 +19,7 @@ from app.i18n import N_, gettext
 from app.rules import FACTS, UnknownPolicyError, load_library
 from app.rules.audit import Problem, audit_library, evidence, package_references
 from app.rules.compiled import CompiledPolicy
+from app.rules.explain import country_name
 from app.rules.schema import ParamScalar
 from app.rules.testing import read_test_files, run_case
 from app.services.eligibility.checks import ERR_UNKNOWN_POLICY
@@ -292,6 +293,10 @@ def _shown(value: object, lang: str) -> tuple[tuple[str, str | None], ...]:
     text = str(value)
     if text in labels.DISTRICT:
         return ((gettext(lang, labels.DISTRICT[text]), None),)
+    if text in labels.SERVICE_AREA:
+        return ((gettext(lang, labels.SERVICE_AREA[text]), None),)
+    if len(text) == 2 and text.isascii() and text.isupper():
+        return ((country_name(text, lang), None),)
     words = _answer_labels().get(text)
     if words:
         return ((words[lang], None),)
