@@ -12,8 +12,9 @@ from fastapi.templating import Jinja2Templates
 from app.config import PROJECT_ROOT, get_settings
 from app.core.access import secure_cookies as secure_cookies
 from app.core.csrf import csrf_cookie, csrf_token
+from app.core.names import name_lang
 from app.core.navigation import header_navigation, staff_administration
-from app.core.times import in_language, local_day, local_text, local_time, name_lang
+from app.core.times import in_language, local_day, local_text, local_time
 from app.domain import labels
 from app.domain.enums import Permission
 from app.i18n import gettext

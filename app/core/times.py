@@ -53,11 +53,3 @@ def in_language(text: str, lang: str) -> str:
         return text
     zh, _sep, en = text.partition(" / ")
     return zh.strip() if lang == "zh" else en.strip()
-
-
-def name_lang(name: str | None) -> Markup:
-    """` lang="zh"` for a proper name written in Chinese (an organisation's, a person's), so
-    screen readers voice it in Chinese on an English page; nothing otherwise."""
-    if name and any("\u4e00" <= ch <= "\u9fff" for ch in name):
-        return Markup(' lang="zh"')
-    return Markup("")

@@ -55,36 +55,8 @@ async def enrolled_for_benefit(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def benefits_of(
-    session: AsyncSession, enrolment_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, str]:
-    """The benefit each enrolment pays, from its case's service (not the enrolment's own
-    column, which enrolments made before it existed may lack); a service that names no
-    benefit counts its policy as one."""
-    out: dict[uuid.UUID, str] = {}
-    # In chunks: a district's month may name more enrolments than a statement takes parameters.
-    for start in range(0, len(enrolment_ids), 5000):
-        stmt = (
-            select(Enrolment.id, func.coalesce(Service.benefit, Enrolment.policy_id))
-            .join(Case, Case.id == Enrolment.case_id)
-            .join(Service, Service.id == Case.service_id)
-            .where(Enrolment.id.in_(enrolment_ids[start : start + 5000]))
-        )
-        out.update({row[0]: row[1] for row in (await session.execute(stmt)).all()})
-    return out
-
-
 async def get_enrolment(session: AsyncSession, enrolment_id: uuid.UUID) -> Enrolment | None:
     return await session.get(Enrolment, enrolment_id)
-
-
-async def active_enrolments(session: AsyncSession, district: str) -> list[Enrolment]:
-    stmt = (
-        select(Enrolment)
-        .where(Enrolment.district == district, Enrolment.status == EnrolmentStatus.ACTIVE)
-        .order_by(Enrolment.starts_on, Enrolment.id)
-    )
-    return list((await session.execute(stmt)).scalars())
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from app.models import (
 from app.services.documents import storage
 from app.services.rights import consents as consents_service
 from app.services.rights import deletion, exports
+from app.workflow.values import SHANGHAI
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, rent_documents, staff, upload
 
@@ -199,7 +200,7 @@ class TestWhoViewedMyData:
                     )
                 )
             ).scalar_one()
-        local = audited.occurred_at.astimezone(exports.access_log.SHANGHAI)
+        local = audited.occurred_at.astimezone(SHANGHAI)
         assert entry["at_local"] == local.strftime("%Y-%m-%d %H:%M") + " UTC+8"
         assert "测试工作人员" not in r.text  # the officer's name never shows
 

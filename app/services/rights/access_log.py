@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from app.core.times import local_text
 from app.domain import labels
 from app.domain.principal import Principal
 from app.i18n import N_, gettext
 from app.repositories import rights as rights_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.rights import StaffReadEntry
-from app.workflow.values import SHANGHAI
 
 _WHAT = {
     "case.viewed": N_("Opened your case"),
@@ -27,8 +27,8 @@ _HANDLED = N_("Worked on your case")
 
 
 def shanghai_time(at: datetime) -> str:
-    """A time as people read it here: Shanghai, to the minute, saying so (as app.core.times)."""
-    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + " UTC+8"
+    """A time as people read it here: Shanghai, to the minute, saying so."""
+    return local_text(at)
 
 
 async def entries(
