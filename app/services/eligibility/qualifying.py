@@ -34,6 +34,7 @@ from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.rules import load_library, validate_facts
 from app.rules.compiled import CompiledPolicy
 from app.rules.engine import PolicyLibrary
+from app.rules.results import DecisionStatus
 from app.services import notifications
 from app.services.eligibility.reevaluation import ReevaluationReport
 from app.services.rights.consents import may_notify
@@ -131,7 +132,9 @@ async def notify_after_reevaluation(session: AsyncSession, report: ReevaluationR
     found = [
         Qualified(c.subject_id, report.policy_id, report.new_version)
         for c in report.changes
-        if c.subject == "applicant" and c.new_status == "eligible" and c.old_status != "eligible"
+        if c.subject == "applicant"
+        and c.new_status == DecisionStatus.ELIGIBLE
+        and c.old_status != DecisionStatus.ELIGIBLE
     ]
     return await notify(session, found, POLICY_CHANGE)
 
