@@ -52,9 +52,9 @@ class TestTheRequest:
         user, draft = await new_draft(client, "yangpu", SERVICE)
         tomorrow = (local_date(utcnow()) + timedelta(days=1)).isoformat()
         for value, message in (
-            (tomorrow, "future"),
-            (years_ago(19), "0 to 18"),
-            ("2020-02-30", "real date"),
+            (tomorrow, "晚于今天"),  # not in the future
+            (years_ago(19), "0至18岁"),
+            ("2020-02-30", "真实的日期"),
         ):
             r = await answer(client, user, draft, child_birth_date=value)
             assert r.status_code == 422, (value, r.text)
@@ -97,7 +97,7 @@ class TestTheRequest:
         assert r.status_code == 422, r.text
         body = r.json()
         assert body["code"] == "shanghai_hukou_not_covered"
-        assert "ordinary compulsory-schooling rules" in body["detail"]
+        assert "义务教育入学办法" in body["detail"]  # the ordinary enrolment, explained
         cases = (await client.get("/api/v1/cases", headers=user.headers)).json()
         assert cases == [] or cases.get("items") == [], cases
 
