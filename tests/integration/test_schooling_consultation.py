@@ -18,6 +18,7 @@ from app.models.base import utcnow
 from app.workflow.values import local_date
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, staff
+from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_service_points import APPOINTMENTS, free_slots, make_point
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -100,6 +101,32 @@ class TestTheRequest:
         assert "义务教育入学办法" in body["detail"]  # the ordinary enrolment, explained
         cases = (await client.get("/api/v1/cases", headers=user.headers)).json()
         assert cases == [] or cases.get("items") == [], cases
+
+    async def test_the_check_page_explains_it_too(self, client: httpx.AsyncClient) -> None:
+        user, draft = await new_draft(client, "yangpu", SERVICE)
+        r = await answer(
+            client,
+            user,
+            draft,
+            hukou="shanghai",
+            child_birth_date=years_ago(3),
+            school_district="xuhui",
+        )
+        assert r.status_code == 200, r.text
+        check = f"/applications/{draft['id']}/check"
+        await web_login(client, user, check)
+        page = await client.get(check)
+        r = await client.post(
+            f"/applications/{draft['id']}/submit",
+            data={
+                "csrf_token": csrf_of(page.text),
+                "idempotency_key": "web-shanghai-1",
+                "declaration": "on",
+                "sensitive_consent": "on",
+            },
+        )
+        assert r.status_code == 422, r.text
+        assert "error-summary" in r.text and "义务教育入学办法" in r.text
 
 
 class TestRoutingAndSessions:
