@@ -22,7 +22,7 @@ from app.config import Settings, get_settings
 from app.core import logging as portal_logging
 from app.core.http_protocol import BoundedHttpToolsProtocol
 from app.db import make_engine, make_sessionmaker
-from app.errors import ValidationFailed
+from app.errors import AppError, ValidationFailed
 from app.i18n import gettext
 from app.migrate import upgrade
 from app.security.totp import provisioning_uri
@@ -31,6 +31,7 @@ from app.services.accounts import staff as staff_service
 from app.services.audit import verify_chain
 from app.services.calendar import sync_from_package
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
+from app.services.eligibility import qualifying
 from app.services.eligibility.reevaluation import ReevaluationReport, reevaluate
 from app.tasks.outbox import run_worker
 
@@ -236,9 +237,16 @@ def rules_reevaluate(
     old_version: str,
     new_version: str,
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today")] = None,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            help="Tell consenting people who newly qualify under the new version (in force on "
+            "the day checked); once per person and version, so a rerun sends nothing twice"
+        ),
+    ] = False,
 ) -> None:
     """Re-check stored profiles and open applications against a new policy version and list
-    exactly whose status changes."""
+    exactly whose status changes; with --notify, tell those who newly qualify."""
     when = date.fromisoformat(as_of) if as_of else None
     with Progress(console=console) as bar:
         task = bar.add_task("re-evaluating", total=None)
@@ -246,13 +254,18 @@ def rules_reevaluate(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        async def work(session: AsyncSession) -> object:
-            return await reevaluate(
+        async def work(session: AsyncSession) -> tuple[ReevaluationReport, int | None]:
+            found = await reevaluate(
                 session, policy_id, old_version, new_version, as_of=when, progress=progress
             )
+            told = await qualifying.notify_after_reevaluation(session, found) if notify else None
+            return found, told
 
-        report = _in_transaction(work)
-    assert isinstance(report, ReevaluationReport)
+        try:
+            report, told = _in_transaction(work)
+        except AppError as exc:
+            console.print(f"[red]{gettext('en', exc.detail or exc.title, exc.params)}[/red]")
+            raise typer.Exit(1) from exc
     table = Table(title=f"{policy_id}: {old_version} → {new_version} at {report.as_of}")
     for col in ("subject", "id", "case", "before", "after"):
         # An operator copies the id: it is never cut, whatever the terminal's width.
@@ -266,6 +279,8 @@ def rules_reevaluate(
         f"checked {report.checked}, skipped {report.skipped_invalid} with invalid facts, "
         f"{len(report.changes)} status changes"
     )
+    if told is not None:
+        console.print(f"{told} notices of newly qualifying sent (consenting people, first time)")
 
 
 def main() -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from app.domain.identity import (
@@ -23,8 +24,8 @@ class ExtraField:
     label: str
     question: str
     help: str
-    # "uscc" | "enum" | "bool" | "int" | "person_id" | "certificate": the question pages render
-    # by type (a certificate number is plain text)
+    # "uscc" | "enum" | "bool" | "int" | "person_id" | "certificate" | "date": the question
+    # pages render by type (a certificate number is plain text)
     type: str
     values: tuple[tuple[str, str], ...] = ()  # (code, label msgid) for enums
     # Only the children count is numeric; its message names these bounds.
@@ -35,6 +36,29 @@ class ExtraField:
 
 
 SPOUSE_FIELD = "spouse_id_number"
+CHILD_BIRTH_FIELD = "child_birth_date"
+# Schooling help runs from nursery to the end of senior high school: a child of 0 to 18.
+CHILD_MAX_AGE = 18
+
+# Shanghai's sixteen districts (上海市行政区划), for the district a child would go to school in.
+SHANGHAI_DISTRICTS: tuple[tuple[str, str], ...] = (
+    ("huangpu", N_("Huangpu")),
+    ("xuhui", N_("Xuhui")),
+    ("changning", N_("Changning")),
+    ("jingan", N_("Jing'an")),
+    ("putuo", N_("Putuo")),
+    ("hongkou", N_("Hongkou")),
+    ("yangpu", N_("Yangpu")),
+    ("minhang", N_("Minhang")),
+    ("baoshan", N_("Baoshan")),
+    ("jiading", N_("Jiading")),
+    ("pudong", N_("Pudong New Area")),
+    ("jinshan", N_("Jinshan")),
+    ("songjiang", N_("Songjiang")),
+    ("qingpu", N_("Qingpu")),
+    ("fengxian", N_("Fengxian")),
+    ("chongming", N_("Chongming")),
+)
 
 EXTRA_FIELDS: dict[str, ExtraField] = {
     "employer_uscc": ExtraField(
@@ -78,6 +102,23 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
         ),
         type="certificate",
     ),
+    # The schooling consultation (Yangpu): whose schooling it is about, and where.
+    CHILD_BIRTH_FIELD: ExtraField(
+        label=N_("Child's date of birth"),
+        question=N_("What is your child's date of birth?"),
+        help=N_(
+            "For a child aged 0 to 18. If you have several children, give the one the "
+            "consultation is about and tell the officer about the others."
+        ),
+        type="date",
+    ),
+    "school_district": ExtraField(
+        label=N_("District for school"),
+        question=N_("In which Shanghai district would your child go to school?"),
+        help=N_("Usually the district where you live; the consultation covers schools there."),
+        type="enum",
+        values=SHANGHAI_DISTRICTS,
+    ),
     SPOUSE_FIELD: ExtraField(
         label=N_("Spouse's ID card or passport number"),
         question=N_("If you are married, what is your spouse's ID card or passport number?"),
@@ -101,9 +142,18 @@ def person_id_kind(raw: str) -> str | None:
     return "passport" if is_valid_passport(number) else None
 
 
-def field_error(name: str, value: Any) -> str | None:
-    """The msgid explaining why ``value`` is not a valid answer to ``name``, or None."""
+def child_age(birth: date, today: date) -> int:
+    """Whole years on ``today`` (a birthday on 29 February counts on 1 March in other years)."""
+    had_birthday = (today.month, today.day) >= (birth.month, birth.day)
+    return today.year - birth.year - (0 if had_birthday else 1)
+
+
+def field_error(name: str, value: Any, today: date | None = None) -> str | None:
+    """The msgid explaining why ``value`` is not a valid answer to ``name``, or None. A date
+    field is judged on ``today`` (Shanghai), which its caller gives."""
     spec = EXTRA_FIELDS[name]
+    if spec.type == "date":
+        return _child_birth_error(value, today)
     if spec.type == "uscc":
         if not (isinstance(value, str) and is_valid_uscc(value)):
             return N_("Enter a valid 18-character unified social credit code.")
@@ -129,4 +179,19 @@ def field_error(name: str, value: Any) -> str | None:
             spec.maximum is not None and value > spec.maximum
         ):
             return N_("Enter a number from 0 to 6.")
+    return None
+
+
+def _child_birth_error(value: Any, today: date | None) -> str | None:
+    try:
+        birth = date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        birth = None
+    if birth is None:
+        return N_("Enter a real date, for example 2018-09-01.")
+    assert today is not None, "a date answer is judged on a given day"
+    if birth > today:
+        return N_("The date of birth cannot be in the future.")
+    if child_age(birth, today) > CHILD_MAX_AGE:
+        return N_("This consultation is for children aged 0 to 18.")
     return None

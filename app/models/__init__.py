@@ -38,6 +38,7 @@ from app.models.indicators import (
 )
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
+from app.models.qualifying import QualifyingCheck, QualifyingNotice
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
 from app.models.service_points import Appointment, ServicePoint
@@ -113,5 +114,7 @@ __all__ = [
     "StaffMember",
     "User",
     "Appointment",
+    "QualifyingCheck",
+    "QualifyingNotice",
     "ServicePoint",
 ]

@@ -31,6 +31,8 @@ from app.models import (
     InAppMessage,
     OutboxMessage,
     PasswordResetToken,
+    QualifyingCheck,
+    QualifyingNotice,
     RetiredRefreshToken,
     User,
 )
@@ -222,6 +224,10 @@ async def erase_person(session: AsyncSession, applicant_id: uuid.UUID, erased: E
         delete(HouseholdKey).where(HouseholdKey.person_key == applicant.id_number_index)
     )
     erased.count("household_key", result.rowcount or 0)  # type: ignore[attr-defined]
+    # Which policies the person came to qualify for, and when they were last checked.
+    for table in (QualifyingNotice, QualifyingCheck):
+        result = await session.execute(delete(table).where(table.applicant_id == applicant_id))
+        erased.count(table.__tablename__, result.rowcount or 0)  # type: ignore[attr-defined]
     sessions = select(AuthSession.id).where(AuthSession.user_id == user_id)
     await session.execute(
         delete(RetiredRefreshToken).where(RetiredRefreshToken.session_id.in_(sessions))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.domain.principal import Principal
 from app.models import Applicant, Appointment, Case, Service, ServicePoint, User
 from app.workflow.appointments import AppointmentStatus
+from app.workflow.states import CaseStatus
 
 _HOLDS = [s.value for s in AppointmentStatus.HOLDS_SEAT]
 
@@ -162,3 +163,45 @@ async def service_of_case(session: AsyncSession, case: Case) -> Service | None:
 async def language_of(session: AsyncSession, user_id: uuid.UUID) -> str:
     user = await session.get(User, user_id)
     return user.language if user is not None else "zh"
+
+
+async def appointments_of_case(session: AsyncSession, case_id: uuid.UUID) -> list[Appointment]:
+    """The bookings made for one case, latest first. Whoever may read the case may read them:
+    the caller's case scope was checked when the case was read."""
+    stmt = (
+        select(Appointment)
+        .where(Appointment.case_id == case_id)
+        .order_by(Appointment.slot_start.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def points_offering(session: AsyncSession, district: str, code: str) -> list[ServicePoint]:
+    """The district's bookable points that list ``code`` among their services. JSON lists are
+    filtered here rather than in SQL, the same way on SQLite and PostgreSQL (a district has a
+    handful of points)."""
+    stmt = (
+        select(ServicePoint)
+        .where(ServicePoint.district == district, ServicePoint.bookable.is_(True))
+        .order_by(ServicePoint.code)
+    )
+    return [p for p in (await session.execute(stmt)).scalars() if code in p.service_codes]
+
+
+async def open_case_for_service(
+    session: AsyncSession, applicant_id: uuid.UUID, district: str, code: str
+) -> Case | None:
+    """The applicant's latest open case of the district's service ``code``, if any."""
+    stmt = (
+        select(Case)
+        .join(Service, Service.id == Case.service_id)
+        .where(
+            Case.applicant_id == applicant_id,
+            Case.district == district,
+            Service.code == code,
+            Case.status.not_in(sorted(CaseStatus.FINAL)),
+        )
+        .order_by(Case.submitted_at.desc())
+        .limit(1)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

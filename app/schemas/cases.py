@@ -14,6 +14,7 @@ from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.grants import OneOffView
 from app.schemas.outcomes import OutcomeView
 from app.schemas.retention import RetentionView
+from app.schemas.schooling import ConsultationSessions
 from app.schemas.text import CleanInput
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
@@ -228,6 +229,8 @@ class CaseRead(BaseModel):
     supplement: SupplementView | None = None
     # What the decision means for the applicant: next steps, or reasons and remedies.
     outcome: OutcomeView | None = None
+    # A schooling consultation: where to book its sessions and those booked (issue 17).
+    sessions: ConsultationSessions | None = None
 
     @property
     def can_rate(self) -> bool:

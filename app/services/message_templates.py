@@ -254,6 +254,15 @@ TEMPLATES: dict[str, Template] = {
             "rate our service."
         ),
     ),
+    # Issue 17, point 6: sent only to people who asked for it (consent), once per version.
+    "eligibility.newly_qualifying": Template(
+        N_("You may now qualify: {services}"),
+        N_(
+            "With the facts in your profile you now meet the conditions of {policy} for "
+            "{services}. This is not a decision: apply to have it checked. You asked to be told "
+            "when you newly qualify; you can turn these notices off under My data, Consents."
+        ),
+    ),
     "appointment.booked": Template(
         N_("Appointment booked: {point_name}, {slot}"),
         N_(

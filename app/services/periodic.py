@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 from app.models.base import utcnow
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services.cases import schedules
+from app.services.eligibility import qualifying
 from app.services.housing import leases, offers
 from app.services.indicators import computed as indicator_figures
 from app.services.log_retention import prune_rotated_logs
@@ -40,6 +41,12 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
     # Appointments at service points: tomorrow's, reminded the day before.
     async with sessionmaker() as session, session.begin():
         await appointments.remind_day_before(session, day)
+    # Notices of newly qualifying: consenting people whose stored facts meet a policy today
+    # that they did not meet on the day of their last check (a waiting period ended).
+    try:
+        await qualifying.run_time_checks(sessionmaker, day)
+    except Exception:
+        log.exception("qualifying round failed")
     # The plans' computed indicators, so the public page is never more than a round behind.
     try:
         await indicator_figures.run_scheduled(sessionmaker, day)

@@ -30,6 +30,8 @@ CATALOG_POLICIES = {
     "changning.recruitment_reward",
     "yangpu.postdoc_workstation",
     "changning.postdoc_workstation",
+    # Schooling help for families without a Shanghai hukou (issue 17).
+    "yangpu.schooling_consultation",
 }
 
 

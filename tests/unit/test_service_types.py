@@ -42,6 +42,7 @@ def test_installing_twice_registers_each_type_once() -> None:
         "exam_fee_reimbursement",
         "one_off_payment",
         "organisation_claim",
+        "schooling_consultation",
         "settlement_bundle",
         "talent_apartment",
     ]

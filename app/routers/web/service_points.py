@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
@@ -82,10 +82,18 @@ async def _booking_context(
 
 @router.get("/service-points/{code}/book", response_class=HTMLResponse)
 async def book_page(
-    code: str, request: Request, principal: CurrentApplicant, session: SessionDep
+    code: str,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+    purpose: Annotated[str, Query(max_length=100)] = "",
 ) -> HTMLResponse:
+    # A case page's booking link names its case: chosen already, if it is one of the choices.
     context = await _booking_context(session, principal, code, language(request))
-    return render(request, "applicant/appointment_book.html", context)
+    chosen = purpose if any(value == purpose for value, _text in context["purposes"]) else ""
+    return render(
+        request, "applicant/appointment_book.html", {**context, "values": {"purpose": chosen}}
+    )
 
 
 def _chosen(purpose: str, slot_start: str) -> dict[str, Any]:

@@ -219,7 +219,7 @@ async def save(
         answers = {k: v for k, v in answers.items() if k != SPOUSE_FIELD}
     for name, value in answers.items():
         if name in EXTRA_FIELDS and name in asked and value is not None:
-            message = field_error(name, value)
+            message = field_error(name, value, local_date(utcnow()))
             if message is not None:
                 code = "invalid_uscc" if name == "employer_uscc" else "invalid"
                 problems.append(FieldError(name, code, message))

@@ -45,6 +45,9 @@ ERR_CLOSED = N_(
 )
 ERR_TOO_FAR = N_("Appointments can be booked up to {days} days ahead.")
 ERR_NOT_OFFERED = N_("This service point does not offer that service. Choose one it offers.")
+ERR_CASE_NOT_OFFERED = N_(
+    "This service point does not handle this case's service. Choose a point that offers it."
+)
 ERR_OTHER_DISTRICT = N_("This case is handled in the other district. Choose a point there.")
 ERR_ALREADY = N_(
     "You already have an appointment for this on {when}. Change that appointment instead."
@@ -142,8 +145,19 @@ async def book(
             raise _field("case_id", ERR_OTHER_DISTRICT)
         service = await repo.service_of_case(session, case)
         service_code = service.code if service else None
+        # A case is seen where its service is offered (a schooling consultation's session at
+        # a point holding those consultations, not at any window of the district).
+        if service_code not in point.service_codes:
+            raise _field("case_id", ERR_CASE_NOT_OFFERED)
     elif service_code not in point.service_codes:
         raise _field("service_code", ERR_NOT_OFFERED)
+    else:
+        # Booked for a service the person already has an open case of: the booking belongs
+        # to that case, so the department sees it there (a consultation's session).
+        open_case = await repo.open_case_for_service(
+            session, applicant_id, point.district, service_code
+        )
+        case_id = open_case.id if open_case is not None else None
     now = utcnow()
     start = data.slot_start.astimezone(SHANGHAI)
     end = await _check_slot(session, point, start, now)

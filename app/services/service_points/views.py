@@ -103,18 +103,23 @@ async def _views(
 async def purposes(
     session: AsyncSession, principal: Principal, point: ServicePoint, lang: str
 ) -> list[tuple[str, str]]:
-    """What an applicant may book at ``point``: their open cases of its district, then the
-    services it offers (form values ``case:<id>`` and ``service:<code>``)."""
+    """What an applicant may book at ``point``: their open cases of its district whose service
+    it offers, then the services it offers (form values ``case:<id>`` and ``service:<code>``)."""
     out = []
+    with_case: set[str] = set()
     if principal.applicant_id is not None:
         for case in await cases_repo.list_cases_for_applicant(session, principal):
             if case.district != point.district or CaseStatus(case.status) in CaseStatus.FINAL:
                 continue
             service = await repo.service_of_case(session, case)
-            name = localized(service, "name", lang) if service else ""
+            if service is None or service.code not in point.service_codes:
+                continue  # booked only where its service is offered
+            name = localized(service, "name", lang)
+            with_case.add(service.code)
             out.append((f"case:{case.id}", f"{case.number} – {name}"))
     names = await repo.service_names(session, point.district)
     for code in point.service_codes:
-        if code in names:
+        # A service with an open case is booked for the case (listed above), not twice.
+        if code in names and code not in with_case:
             out.append((f"service:{code}", names[code][0] if lang == "zh" else names[code][1]))
     return out

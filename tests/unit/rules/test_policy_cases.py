@@ -39,6 +39,8 @@ CATALOG_OUTPUTS = {
     },
     "yangpu.rent_subsidy": {"tier", "monthly_amount_cny", "max_months"},
     "yangpu.service_card": {"services"},
+    # A consultation, not a benefit: the verdict only says whom it is for.
+    "yangpu.schooling_consultation": set(),
     "yangpu.exam_fee_reimbursement": {"amount_cny"},
     # Organisations' services (issue 15): the amount granted, assumed where the plans give none.
     "yangpu.employer_exam_fee_claim": {"amount_cny"},
