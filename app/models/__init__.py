@@ -50,6 +50,7 @@ from app.models.sessions import (
 )
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
+from app.models.youth_stations import BedNight, StationBed, Stay
 
 __all__ = [
     "AccountDeletion",
@@ -114,4 +115,7 @@ __all__ = [
     "User",
     "Appointment",
     "ServicePoint",
+    "BedNight",
+    "StationBed",
+    "Stay",
 ]
