@@ -10,6 +10,7 @@ from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.payments.service_type import OneOffPayment
 from app.services.settlement.service_type import SettlementBundle
+from app.services.youth_stations.service_type import YouthStation
 
 
 def install() -> None:
@@ -18,4 +19,5 @@ def install() -> None:
     service_types.register(OneOffPayment())
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
+    service_types.register(YouthStation())
     service_types.mark_installed()

@@ -20,7 +20,7 @@ from app.models.base import utcnow
 from app.services.youth_stations import desk
 from app.workflow.values import SHANGHAI, local_date
 from tests import factories as f
-from tests.integration.test_cases_api import staff
+from tests.integration.test_cases_api import service_id, staff
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
@@ -349,3 +349,44 @@ class TestDesk:
         r = await client.post(f"{API}/desk/stays/{mine['id']}/no-show", headers=officer)
         now_local = utcnow().astimezone(SHANGHAI).time()
         assert r.status_code == (200 if now_local >= time(20, 0) else 409), r.text
+
+
+class TestDaysFeedTheRule:
+    async def test_the_portal_counts_and_the_applicant_declares_only_stays_elsewhere(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        code = await make_station(sessionmaker)
+        who = await holder(client, sessionmaker)
+        stay = (await book(client, who, code, today(), 2)).json()
+        officer = await station_staff(client, sessionmaker)
+        r = await client.post(f"{API}/desk/stays/{stay['id']}/check-in", headers=officer)
+        assert r.status_code == 200, r.text
+        sid = await service_id(client, "yangpu", "youth_station")
+        r = await client.post("/api/v1/applications", headers=who.headers, json={"service_id": sid})
+        assert r.status_code == 201, r.text
+        draft = r.json()
+        asked = {q["fact"] for q in draft["questions"]}
+        assert "youth_station_days_elsewhere" in asked
+        assert "youth_station_days_used_this_year" not in asked
+        r = await client.patch(
+            f"/api/v1/applications/{draft['id']}",
+            headers={**who.headers, "Accept-Language": "en"},
+            json={"answers": {"youth_station_days_elsewhere": 5}},
+        )
+        assert r.status_code == 200, r.text
+        r = await client.get(
+            f"/api/v1/applications/{draft['id']}", headers={**who.headers, "Accept-Language": "en"}
+        )
+        view = r.json()
+        (counted,) = [v for v in view["verifications"] if v["system"] == "youth_station_stays"]
+        assert counted["facts"] == {"youth_station_days_used_this_year": 7}
+        assert "2 counted by the portal" in counted["note"] and "5" in counted["note"]
+        assert "declared" in counted["note"]
+        # The rule is told 7: its explanation states the number it used.
+        rule = next(c for c in view["eligibility"]["criteria"] if c["id"] == "days_left_this_year")
+        assert rule["actual"] == 7 and rule["message"] == "7 days used this year; some left"
+        # The draft carries the number, so the case opened from it is decided on it.
+        async with sessionmaker() as session, session.begin():
+            app = await session.get(Application, uuid.UUID(draft["id"]))
+            assert app is not None
+            assert app.answers["youth_station_days_used_this_year"] == 7
