@@ -15,7 +15,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Application, BedNight, Case, Service, ServicePoint, StationBed, Stay
+from app.config import get_settings
+from app.models import (
+    Application,
+    BedNight,
+    Case,
+    OutboxMessage,
+    Service,
+    ServicePoint,
+    StationBed,
+    Stay,
+)
 from app.models.base import utcnow
 from app.services.youth_stations import desk
 from app.workflow.values import SHANGHAI, local_date
@@ -243,6 +253,17 @@ class TestBooking:
         assert en.status_code == 409, en.text
         assert "You have used all 15 youth-station days" in en.json()["detail"]
 
+    async def test_tonight_is_not_given_after_the_days_cut_off(
+        self, client: httpx.AsyncClient, sessionmaker: SM, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        code = await make_station(sessionmaker)
+        who = await holder(client, sessionmaker)
+        monkeypatch.setattr(get_settings(), "youth_station_checkin_cutoff", time(0, 0))
+        r = await book(client, who, code, today(), 1)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "first_night"
+        assert (await book(client, who, code, today() + timedelta(days=1), 1)).status_code == 201
+
     async def test_cancel_frees_the_bed_and_counts_nothing(
         self, client: httpx.AsyncClient, sessionmaker: SM
     ) -> None:
@@ -261,7 +282,8 @@ class TestBooking:
 
 
 async def stay_today(sm: SM, stay_id: str, first: date) -> None:
-    """Moves a booked stay to start on ``first`` (the clock cannot be moved)."""
+    """Moves a booked stay to start on ``first``, its bed's nights with it (the clock cannot be
+    moved; a stay for tonight cannot be booked after the day's cut-off)."""
     async with sm() as session, session.begin():
         sid = uuid.UUID(stay_id)
         stay = await session.get(Stay, sid)
@@ -309,7 +331,8 @@ class TestDesk:
     ) -> None:
         code = await make_station(sessionmaker)
         who = await holder(client, sessionmaker)
-        stay = (await book(client, who, code, today(), 1)).json()
+        stay = (await book(client, who, code, today() + timedelta(days=1), 1)).json()
+        await stay_today(sessionmaker, stay["id"], today())
         other = await station_staff(client, sessionmaker, "changning")
         r = await client.post(f"{API}/desk/stays/{stay['id']}/check-in", headers=other)
         assert r.status_code == 404
@@ -327,28 +350,43 @@ class TestDesk:
     ) -> None:
         code = await make_station(sessionmaker)
         who, other = await holder(client, sessionmaker), await holder(client, sessionmaker)
-        stay = (await book(client, who, code, today(), 2)).json()
-        officer = await station_staff(client, sessionmaker)
+        stay = (await book(client, who, code, today() + timedelta(days=1), 2)).json()
+        await stay_today(sessionmaker, stay["id"], today())
         before_cutoff = datetime.combine(today(), time(19, 59), SHANGHAI)
         after_cutoff = datetime.combine(today(), time(20, 0), SHANGHAI)
         async with sessionmaker() as session, session.begin():
             assert await desk.release_no_shows(session, before_cutoff) == 0
         async with sessionmaker() as session, session.begin():
-            assert await desk.release_no_shows(session, after_cutoff) >= 1
+            assert await desk.release_no_shows(session, after_cutoff) == 1
         r = await client.get(f"{API}/stays/{stay['id']}", headers=who.headers)
         assert r.json()["status"] == "no_show" and r.json()["counted_days"] == 0
         days = (await client.get(f"{API}/days", headers=who.headers)).json()
         assert days["counted"] == days["booked"] == 0
-        # The bed is free again for its nights.
+        # The bed is free again for its nights, and the guest was told.
         r = await book(client, other, code, today() + timedelta(days=1), 1)
         assert r.status_code == 201, r.text
-        # Staff cannot release a guest who may still arrive today.
+        async with sessionmaker() as session:
+            told = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.template == "youth_stay.released")
+            )
+        assert told
+
+    async def test_staff_release_a_guest_only_after_the_first_days_cut_off(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        code = await make_station(sessionmaker, rooms=(("1", "any", 2),))
+        officer = await station_staff(client, sessionmaker)
+        coming = await holder(client, sessionmaker)
+        early = (await book(client, coming, code, today() + timedelta(days=1), 1)).json()
+        r = await client.post(f"{API}/desk/stays/{early['id']}/no-show", headers=officer)
+        assert r.status_code == 409, r.text
         late = await holder(client, sessionmaker)
-        code2 = await make_station(sessionmaker)
-        mine = (await book(client, late, code2, today(), 1)).json()
-        r = await client.post(f"{API}/desk/stays/{mine['id']}/no-show", headers=officer)
-        now_local = utcnow().astimezone(SHANGHAI).time()
-        assert r.status_code == (200 if now_local >= time(20, 0) else 409), r.text
+        missed = (await book(client, late, code, today() + timedelta(days=2), 1)).json()
+        await stay_today(sessionmaker, missed["id"], today() - timedelta(days=1))
+        r = await client.post(f"{API}/desk/stays/{missed['id']}/no-show", headers=officer)
+        assert r.status_code == 200 and r.json()["status"] == "no_show", r.text
 
 
 class TestDaysFeedTheRule:
@@ -357,7 +395,8 @@ class TestDaysFeedTheRule:
     ) -> None:
         code = await make_station(sessionmaker)
         who = await holder(client, sessionmaker)
-        stay = (await book(client, who, code, today(), 2)).json()
+        stay = (await book(client, who, code, today() + timedelta(days=1), 2)).json()
+        await stay_today(sessionmaker, stay["id"], today())
         officer = await station_staff(client, sessionmaker)
         r = await client.post(f"{API}/desk/stays/{stay['id']}/check-in", headers=officer)
         assert r.status_code == 200, r.text

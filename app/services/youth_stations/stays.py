@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from app.config import get_settings
 from app.domain.principal import Principal
@@ -27,13 +27,16 @@ from app.services.youth_stations.days import limits, this_year, years_of
 from app.services.youth_stations.stations import free_bed_order, get_station, nights_free
 from app.services.youth_stations.views import advance, stay_views
 from app.workflow.stays import StayEvent, StayStatus, days_in_year, nights
-from app.workflow.values import local_date
+from app.workflow.values import SHANGHAI, local_date
 
 ERR_NO_CASE = N_(
     "You can book a stay once your youth-station application is approved in this district. "
     "Apply for the youth station first, or choose a station in the district that approved it."
 )
 ERR_PAST = N_("The first night has already passed. Choose today or a later day.")
+ERR_CLOSED_TODAY = N_(
+    "Check-in for today closed at {cutoff} (Shanghai time). Choose tomorrow or a later day."
+)
 ERR_TOO_FAR = N_("Stays can be booked up to {days} days ahead.")
 ERR_PER_STAY = N_("A stay is at most {limit} days (nights). Choose {limit} days or fewer.")
 ERR_PER_YEAR = N_(
@@ -102,6 +105,9 @@ async def book(
     horizon = get_settings().youth_station_booking_days
     if data.first_night < today:
         raise _field("first_night", ERR_PAST)
+    if data.first_night == today and past_cutoff_today(today):
+        # The round would release it at once: a bed for tonight is no longer given.
+        raise _field("first_night", ERR_CLOSED_TODAY, cutoff=cutoff_text())
     if data.first_night >= today + timedelta(days=horizon):
         raise _field("first_night", ERR_TOO_FAR, days=horizon)
     rule = limits(data.first_night)
@@ -227,6 +233,11 @@ async def my_days(session: AsyncSession, principal: Principal) -> DaysThisYear:
 async def may_book(session: AsyncSession, principal: Principal, district: str) -> bool:
     applicant_id = _require_applicant(principal)
     return await repo.approved_case(session, applicant_id, district) is not None
+
+
+def past_cutoff_today(today: date) -> bool:
+    cutoff = datetime.combine(today, get_settings().youth_station_checkin_cutoff, SHANGHAI)
+    return utcnow() >= cutoff
 
 
 def cutoff_text() -> str:
