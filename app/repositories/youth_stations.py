@@ -194,13 +194,18 @@ async def day_list(
         .join(Applicant, Applicant.id == Stay.applicant_id)
         .where(
             Stay.first_night <= day,
-            Stay.first_night > day - timedelta(days=_LONGEST + 1),
+            Stay.first_night > _days_before(day, _LONGEST + 1),
             Stay.status != StayStatus.CANCELLED.value,
         )
         .order_by(Stay.first_night, Stay.created_at)
     )
     rows = [(s, a) for s, a in (await session.execute(stmt)).all()]
-    return [(s, a) for s, a in rows if day <= s.first_night + timedelta(days=s.days)]
+    return [(s, a) for s, a in rows if (day - s.first_night).days <= s.days]
+
+
+def _days_before(day: date, days: int) -> date:
+    """``day`` less ``days``, or the first date there is (a day asked for near year 1)."""
+    return day - timedelta(days=days) if day.toordinal() > days else date.min
 
 
 async def unarrived(session: AsyncSession, up_to: date) -> list[Stay]:
