@@ -26,7 +26,7 @@ from app.services import audit, notifications
 from app.services.youth_stations.days import limits, this_year, years_of
 from app.services.youth_stations.stations import free_bed_order, get_station, nights_free
 from app.services.youth_stations.views import advance, stay_views
-from app.workflow.stays import StayEvent, StayStatus, days_in_year, nights
+from app.workflow.stays import BedGender, StayEvent, StayStatus, days_in_year, nights
 from app.workflow.values import SHANGHAI, local_date
 
 ERR_NO_CASE = N_(
@@ -114,8 +114,9 @@ async def book(
     if data.days > rule.per_stay:
         raise _field("days", ERR_PER_STAY, limit=rule.per_stay)
     beds = await repo.beds(session, point.id)
-    gendered = any(b.gender != "any" for b in beds)
-    if gendered and data.guest_gender is None and not any(b.gender == "any" for b in beds):
+    gendered = any(b.gender != BedGender.ANY.value for b in beds)
+    shared = any(b.gender == BedGender.ANY.value for b in beds)
+    if gendered and data.guest_gender is None and not shared:
         raise _field("guest_gender", ERR_GENDER)
     await repo.lock_applicant(session, applicant_id)
     wanted = nights(data.first_night, data.days)
