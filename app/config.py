@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+from datetime import time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -92,6 +93,11 @@ class Settings(BaseSettings):
     export_dir: Path = PROJECT_ROOT / "var" / "exports"
     export_link_hours: int = Field(default=24, ge=1, le=7 * 24)
     base_url: str = "http://127.0.0.1:8000"
+    # Youth stations: a stay not checked in by this local (Shanghai) time of its first day is
+    # released as a no-show. Assumed: no source gives a station's latest arrival.
+    youth_station_checkin_cutoff: time = time(20, 0)
+    # How far ahead a stay may be booked (days, assumed; the policy names no horizon).
+    youth_station_booking_days: int = Field(default=30, ge=1, le=365)
     default_language: Literal["zh", "en"] = "zh"
     rate_limit_storage: str = Field(
         default="memory://",

@@ -39,6 +39,7 @@ from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
 from app.routers.api import supplements as api_supplements
 from app.routers.api import window as api_window
+from app.routers.api import youth_stations as api_youth_stations
 from app.routers.web import account as web_account
 from app.routers.web import admin as web_admin
 from app.routers.web import apply as web_apply
@@ -61,6 +62,7 @@ from app.routers.web import service_points as web_service_points
 from app.routers.web import staff as web_staff
 from app.routers.web import wallet as web_wallet
 from app.routers.web import window as web_window
+from app.routers.web import youth_stations as web_youth_stations
 from app.rules import load_library
 from app.services import wiring
 from app.tasks.outbox import start_inprocess_worker, stop_inprocess_worker
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_organisations.router,
         api_housing.router,
         api_service_points.router,
+        api_youth_stations.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_organisation_staff.router,
         web_housing.router,
         web_service_points.router,
+        web_youth_stations.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,

@@ -41,6 +41,7 @@ _APPLICANT = (
     _MESSAGES,
     NavItem("/wallet", N_("Document wallet")),
     NavItem("/housing", N_("Housing")),
+    NavItem("/youth-stations", N_("Youth stations")),
 )
 
 
@@ -91,6 +92,9 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
         NavItem("/staff/indicators", N_("Plan indicators"), (Permission.EVALUATE_INDICATORS,))
     )
     items.append(NavItem("/staff/records", N_("Records retention"), (Permission.MANAGE_RECORDS,)))
+    items.append(
+        NavItem("/staff/youth-stations", N_("Youth-station stays"), (Permission.HANDLE_STAYS,))
+    )
     items.append(
         NavItem(
             "/staff/organisations",

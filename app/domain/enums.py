@@ -41,6 +41,8 @@ class Role(StrEnum):
     CITY_ADMIN = "city_admin"
     # 档案管理员: the district's records: legal holds, destruction lists (four eyes).
     RECORDS_OFFICER = "records_officer"
+    # 青年驿站前台: the district's youth stations: the day's arrivals, check-in and check-out.
+    STATION_STAFF = "station_staff"
 
 
 class Permission(StrEnum):
@@ -73,6 +75,8 @@ class Permission(StrEnum):
     EDIT_CITY_CALENDAR = "edit_city_calendar"
     # Records retention: review and approve destruction lists, place and release legal holds.
     MANAGE_RECORDS = "manage_records"
+    # Youth-station stays of the district: check guests in and out, release no-shows.
+    HANDLE_STAYS = "handle_stays"
     # Organisations registered in the district: check the licence, approve or reject.
     VERIFY_ORGANISATIONS = "verify_organisations"
     # Held by an organisation's own users through their role inside it (OrgRole).
@@ -169,6 +173,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CITY_ADMIN: frozenset({Permission.VIEW_STAFF_HOME, Permission.EDIT_CITY_CALENDAR}),
     # Case numbers, services, dates and results only: no case file, no personal data.
     Role.RECORDS_OFFICER: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_RECORDS}),
+    Role.STATION_STAFF: frozenset({Permission.VIEW_STAFF_HOME, Permission.HANDLE_STAYS}),
 }
 
 

@@ -33,6 +33,7 @@ ROLE: dict[str, str] = {
     Role.SYSADMIN: N_("System administrator"),
     Role.SUPERVISOR: N_("Cross-department supervisor"),
     Role.CITY_ADMIN: N_("City calendar administrator"),
+    Role.STATION_STAFF: N_("Youth station staff"),
 }
 
 # How an application came in (``channel`` of an application and its case).
@@ -68,6 +69,20 @@ ACCESSIBILITY: dict[str, str] = {
     "guide_dogs": N_("Guide dogs welcome"),
 }
 
+STAY_STATUS: dict[str, str] = {
+    "booked": N_("Booked"),
+    "checked_in": N_("Checked in"),
+    "checked_out": N_("Checked out"),
+    "no_show": N_("Did not arrive (released)"),
+    "cancelled": N_("Cancelled"),
+}
+
+BED_GENDER: dict[str, str] = {
+    "any": N_("Any guest"),
+    "female": N_("Women's room"),
+    "male": N_("Men's room"),
+}
+
 APPOINTMENT_STATUS: dict[str, str] = {
     "booked": N_("Booked"),
     "checked_in": N_("Checked in"),
@@ -99,6 +114,7 @@ AUDIT_OBJECT: dict[str, str] = {
     "grant_payment": N_("Grant payment"),
     "correction_request": N_("Correction request"),
     "appointment": N_("Appointment"),
+    "youth_station_stay": N_("Youth-station stay"),
     "apartment_project": N_("Apartment project"),
     "staff_member": N_("Staff member"),
     "service": N_("Service"),
@@ -120,5 +136,7 @@ ALL = SimpleNamespace(
     spoken_language=SPOKEN_LANGUAGE,
     accessibility=ACCESSIBILITY,
     appointment_status=APPOINTMENT_STATUS,
+    stay_status=STAY_STATUS,
+    bed_gender=BED_GENDER,
     audit_object=AUDIT_OBJECT,
 )

@@ -51,6 +51,7 @@ from app.models.sessions import (
 )
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
+from app.models.youth_stations import BedNight, StationBed, Stay
 
 __all__ = [
     "AccountDeletion",
@@ -117,4 +118,7 @@ __all__ = [
     "QualifyingCheck",
     "QualifyingNotice",
     "ServicePoint",
+    "BedNight",
+    "StationBed",
+    "Stay",
 ]

@@ -116,6 +116,7 @@ DashboardViewer = Annotated[Principal, Depends(require_dashboard_viewer)]
 StaffHome = Annotated[Principal, Depends(require_permission(Permission.VIEW_STAFF_HOME))]
 CaseStaff = Annotated[Principal, Depends(require_permission(Permission.HANDLE_CASES))]
 WindowClerk = Annotated[Principal, Depends(require_permission(Permission.HANDLE_WINDOW))]
+StationStaff = Annotated[Principal, Depends(require_permission(Permission.HANDLE_STAYS))]
 DocumentVerifier = Annotated[
     Principal, Depends(require_permission(Permission.REVIEW_CASES, Permission.HANDLE_WINDOW))
 ]

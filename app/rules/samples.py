@@ -64,6 +64,7 @@ _INTS: dict[str, tuple[int, int]] = {
     "work_permit_points": (30, 110),
     "certificate_level": (1, 5),
     "youth_station_days_used_this_year": (0, 15),
+    "youth_station_days_elsewhere": (0, 15),
 }
 _DATES: dict[str, tuple[int, int]] = {
     "birth_date": (-65 * 365, -18 * 365),

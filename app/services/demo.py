@@ -18,6 +18,7 @@ from app.services.accounts import staff as staff_service
 from app.services.indicators import demo as indicator_demo
 from app.services.organisations import demo as organisation_demo
 from app.services.service_points import demo as service_point_demo
+from app.services.youth_stations import demo as youth_station_demo
 
 DEMO_PASSWORD = "Demo-Talent-2026"
 # Fixed TOTP secret for demo staff so a tester can add it to an authenticator app.
@@ -58,6 +59,8 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     # Destruction lists need two records officers: one submits, the other approves.
     ("records", "档案管理员", Department.TALENT_OFFICE, [Role.RECORDS_OFFICER]),
     ("records2", "档案管理员（复核）", Department.TALENT_OFFICE, [Role.RECORDS_OFFICER]),
+    # The youth station's front desk checks guests in and out (talent office's station).
+    ("station", "青年驿站前台", Department.TALENT_OFFICE, [Role.STATION_STAFF]),
 )
 
 _DISTRICT_NAMES = {District.YANGPU: "杨浦", District.CHANGNING: "长宁"}
@@ -177,4 +180,5 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
     summary.employers += await organisation_demo.load(session, DEMO_PASSWORD, DEMO_TOTP_SECRET)
     await indicator_demo.load(session)
     await service_point_demo.load(session)
+    await youth_station_demo.load(session)
     return summary

@@ -289,6 +289,25 @@ TEMPLATES: dict[str, Template] = {
             "someone else can have the time."
         ),
     ),
+    "youth_stay.booked": Template(
+        N_("Youth-station stay booked: {point_name}, from {first_night}"),
+        N_(
+            "Your stay at {point_name} ({address}) is booked: {days} days (nights) from "
+            "{first_night}, leaving on the morning of {leave_on}. Check in at the station on "
+            "{first_night} before {cutoff} (Shanghai time) or the bed is released."
+        ),
+    ),
+    "youth_stay.cancelled": Template(
+        N_("Youth-station stay cancelled: {point_name}"),
+        N_("Your stay at {point_name} from {first_night} is cancelled; no days are counted."),
+    ),
+    "youth_stay.released": Template(
+        N_("Youth-station bed released: {point_name}"),
+        N_(
+            "You did not check in at {point_name} on {first_night} by {cutoff} (Shanghai "
+            "time), so the bed has been released. No days are counted for this stay."
+        ),
+    ),
     "lease.renewal": Template(
         N_("Your talent apartment lease ends on {deadline}"),
         N_(

@@ -17,6 +17,7 @@ from app.services.retention import lists as retention_lists
 from app.services.rights import deletion, exports
 from app.services.service_points import booking as appointments
 from app.services.settlement import verification
+from app.services.youth_stations import desk as youth_station_desk
 from app.workflow.values import SHANGHAI, local_date
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
         await qualifying.run_time_checks(sessionmaker, day)
     except Exception:
         log.exception("qualifying round failed")
+    # Youth stations: stays not checked in by their first day's cut-off release their beds.
+    async with sessionmaker() as session, session.begin():
+        await youth_station_desk.release_no_shows(session, now)
     # The plans' computed indicators, so the public page is never more than a round behind.
     try:
         await indicator_figures.run_scheduled(sessionmaker, day)

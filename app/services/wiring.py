@@ -11,6 +11,7 @@ from app.services.housing.service_type import TalentApartment
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
 from app.services.settlement.service_type import SettlementBundle
+from app.services.youth_stations.service_type import YouthStation
 
 
 def install() -> None:
@@ -20,4 +21,5 @@ def install() -> None:
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
     service_types.register(SchoolingConsultation())
+    service_types.register(YouthStation())
     service_types.mark_installed()

@@ -318,3 +318,9 @@ class InvalidAppointmentChange(InvalidStatusChange):
     code = "invalid_appointment_change"
     message = N_("This appointment can no longer be changed.")
     lifecycle = "appointment"
+
+
+class InvalidStayChange(InvalidStatusChange):
+    code = "invalid_stay_change"
+    message = N_("This stay can no longer be changed.")
+    lifecycle = "youth_station_stay"

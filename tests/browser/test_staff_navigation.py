@@ -38,6 +38,7 @@ ACCOUNTS = {
     ],
     "yangpu.auditor@demo.talent.gov.cn": ["/staff"],
     "yangpu.records@demo.talent.gov.cn": ["/staff", "/staff/records"],
+    "yangpu.station@demo.talent.gov.cn": ["/staff", "/staff/youth-stations"],
     "sysadmin@demo.talent.gov.cn": ["/staff"],
 }
 

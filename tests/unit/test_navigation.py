@@ -121,6 +121,7 @@ class TestStaffNavigation:
             "/staff/indicators",
             "/staff/records",
             "/staff/organisations",
+            "/staff/youth-stations",
         }
         assert set(ADMIN_PAGES) == {
             "/staff/audit",
@@ -211,7 +212,13 @@ class TestHeader:
     def test_applicants_and_employers_get_their_own_links(self) -> None:
         applicant = header_navigation(self._principal(UserKind.APPLICANT))
         # Issue 21: the message centre the confirmation page promises is in the header.
-        assert [i.href for i in applicant] == ["/cases", "/messages", "/wallet", "/housing"]
+        assert [i.href for i in applicant] == [
+            "/cases",
+            "/messages",
+            "/wallet",
+            "/housing",
+            "/youth-stations",
+        ]
         employer = header_navigation(self._principal(UserKind.EMPLOYER))
         assert [i.href for i in employer] == [
             "/employer",

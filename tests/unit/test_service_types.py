@@ -10,6 +10,7 @@ from app.services.claims.service_type import PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
+from app.services.youth_stations.service_type import YouthStation
 
 
 def _service(code: str, part_of: str | None = None) -> Service:
@@ -33,6 +34,8 @@ def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     assert type(plain) is ServiceType
     # The person's exam-fee claim records its certificate (issue 15).
     assert isinstance(service_types.for_service(_service("exam_fee_reimbursement")), PersonExamFee)
+    # Youth-station days are counted by the portal (issue 17).
+    assert isinstance(service_types.for_service(_service("youth_station")), YouthStation)
 
 
 def test_installing_twice_registers_each_type_once() -> None:
@@ -45,6 +48,7 @@ def test_installing_twice_registers_each_type_once() -> None:
         "schooling_consultation",
         "settlement_bundle",
         "talent_apartment",
+        "youth_station",
     ]
 
 
