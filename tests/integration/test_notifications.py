@@ -172,6 +172,14 @@ class TestTemplates:
             "point_name": {"zh": "杨浦区行政服务中心", "en": "Yangpu Service Centre"},
             "address": {"zh": "杨浦区示范路 1 号", "en": "1 Demo Road, Yangpu"},
             "slot": datetime(2026, 12, 8, 1, 30, tzinfo=UTC),
+            # Notices of newly qualifying (issue 17, point 6).
+            "policy": {"zh": "杨浦区人才租房补贴办法", "en": "Yangpu rent subsidy measures"},
+            "services": [{"zh": "人才租房补贴", "en": "Rent subsidy for talent"}],
+            # Youth-station stays (issue 17, point 2).
+            "first_night": "2026-12-08",
+            "leave_on": "2026-12-11",
+            "days": 3,
+            "cutoff": "20:00",
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():
