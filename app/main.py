@@ -33,6 +33,7 @@ from app.routers.api import messages as api_messages
 from app.routers.api import organisations as api_organisations
 from app.routers.api import records as api_records
 from app.routers.api import rights as api_rights
+from app.routers.api import service_cards as api_service_cards
 from app.routers.api import service_points as api_service_points
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
@@ -57,6 +58,7 @@ from app.routers.web import public as web_public
 from app.routers.web import records as web_records
 from app.routers.web import rights as web_rights
 from app.routers.web import rules as web_rules
+from app.routers.web import service_cards as web_service_cards
 from app.routers.web import service_points as web_service_points
 from app.routers.web import staff as web_staff
 from app.routers.web import wallet as web_wallet
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_organisations.router,
         api_housing.router,
         api_service_points.router,
+        api_service_cards.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_organisation_staff.router,
         web_housing.router,
         web_service_points.router,
+        web_service_cards.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,

@@ -40,6 +40,7 @@ from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
+from app.models.service_cards import ServiceCard
 from app.models.service_points import Appointment, ServicePoint
 from app.models.sessions import (
     AuthSession,
@@ -52,6 +53,7 @@ from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
 
 __all__ = [
+    "ServiceCard",
     "AccountDeletion",
     "CorrectionRequest",
     "DataExport",

@@ -228,6 +228,11 @@ class CaseRead(BaseModel):
     supplement: SupplementView | None = None
     # What the decision means for the applicant: next steps, or reasons and remedies.
     outcome: OutcomeView | None = None
+    # The Yangpu talent service card the approval issued (app/services/service_cards).
+    service_card_id: uuid.UUID | None = None
+    service_card_number: str | None = None
+    # 高层次人才服务专窗 (Changning): filed by certified high-level talent, served first.
+    priority: bool = False
 
     @property
     def can_rate(self) -> bool:
@@ -321,6 +326,8 @@ class QueueItem(BaseModel):
     deadline: DeadlineView | None
     assignee: str | None
     submitted_at: datetime
+    # 高层次人才服务专窗 (Changning): listed first, with a badge.
+    priority: bool = False
 
 
 class QueuePage(BaseModel):

@@ -14,6 +14,7 @@ from app.services.indicators import computed as indicator_figures
 from app.services.log_retention import prune_rotated_logs
 from app.services.retention import lists as retention_lists
 from app.services.rights import deletion, exports
+from app.services.service_cards import cards as service_cards
 from app.services.service_points import booking as appointments
 from app.services.settlement import verification
 from app.workflow.values import SHANGHAI, local_date
@@ -40,6 +41,9 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
     # Appointments at service points: tomorrow's, reminded the day before.
     async with sessionmaker() as session, session.begin():
         await appointments.remind_day_before(session, day)
+    # Yangpu talent service cards ending soon: their holders are told once per term.
+    async with sessionmaker() as session, session.begin():
+        await service_cards.remind_renewals(session, day)
     # The plans' computed indicators, so the public page is never more than a round behind.
     try:
         await indicator_figures.run_scheduled(sessionmaker, day)

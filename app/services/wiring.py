@@ -9,6 +9,8 @@ from app.services import service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.payments.service_type import OneOffPayment
+from app.services.service_cards.priority_window import PriorityWindow
+from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.settlement.service_type import SettlementBundle
 
 
@@ -18,4 +20,7 @@ def install() -> None:
     service_types.register(OneOffPayment())
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
+    service_types.register(ServiceCardType())
+    service_types.register(CardRequestType())
+    service_types.register(PriorityWindow())
     service_types.mark_installed()

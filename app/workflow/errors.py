@@ -318,3 +318,9 @@ class InvalidAppointmentChange(InvalidStatusChange):
     code = "invalid_appointment_change"
     message = N_("This appointment can no longer be changed.")
     lifecycle = "appointment"
+
+
+class InvalidServiceCardChange(InvalidStatusChange):
+    code = "service_card_settled"
+    message = N_("This service card has already been revoked or has expired.")
+    lifecycle = "service_card"

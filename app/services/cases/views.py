@@ -138,6 +138,7 @@ async def case_view(
         allowed_actions=actions,
         documents=docs,
         employer_registration_pending=waits_for_registration(case, service),
+        priority=case.priority,
     )
     if principal.employer_id is None:
         view.outcome = outcome_view(case, service, events, view.eligibility, lang)
