@@ -16,7 +16,7 @@ from app.repositories.cases import cases_readable_by
 from app.workflow.service_cards import CARD_SERVICE, CardStatus
 
 
-def cards_readable_by(principal: Principal) -> Select[tuple[ServiceCard]]:
+def cards_readable_by(principal: Principal) -> Select[ServiceCard]:
     stmt = select(ServiceCard)
     if principal.applicant_id is not None:
         return stmt.where(ServiceCard.applicant_id == principal.applicant_id)

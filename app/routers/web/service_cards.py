@@ -90,7 +90,8 @@ async def file_request(
 
     with shown_on(FormPage("applicant/service_card.html", page)):
         data = validate_form(
-            CardRequestCreate, {"kind": kind, "details": details, "consent": consent in {"yes", "1", "on"}}
+            CardRequestCreate,
+            {"kind": kind, "details": details, "consent": consent in {"yes", "1", "on"}},
         )
         await requests.file_request(session, principal, card_id, data, lang)
     return redirect(request, f"/service-cards/{card_id}?done=filed#requests")
