@@ -75,7 +75,7 @@ class ServiceCardRead(BaseModel):
     # The public verification page: an unguessable token, never the card number.
     verify_url: str
     requests: list[CardRequestRead] = Field(default_factory=list)
-    # Staff: whether the caller may renew or revoke it.
+    # Staff: whether the caller may renew or revoke it now (an active card).
     manageable: bool = False
 
 

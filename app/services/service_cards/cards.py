@@ -20,10 +20,9 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.service_cards import CardRevoke, CardVerification, ServiceCardRead
 from app.services import audit
 from app.services.payments.common import mask_name
-from app.services.service_cards.issuing import tell_holder, verify_url
+from app.services.service_cards.issuing import advance, tell_holder, verify_url
 from app.services.service_cards.requests import request_views
 from app.workflow.service_cards import (
-    CARDS,
     LEVEL_LABELS,
     RENEWAL_NOTICE_DAYS,
     STATUS_LABELS,
@@ -76,7 +75,7 @@ async def card_view(
         case_id=card.case_id,
         verify_url=verify_url(card),
         requests=await request_views(session, principal, card.applicant_id, lang),
-        manageable=may_manage(principal, card),
+        manageable=may_manage(principal, card) and status is CardStatus.ACTIVE,
     )
 
 
@@ -128,7 +127,7 @@ async def renew(
 ) -> ServiceCardRead:
     card = await _managed(session, principal, card_id)
     today = local_date(utcnow())
-    CARDS.advance(card.status, CardEvent.RENEW)
+    advance(card.status, CardEvent.RENEW)
     before = card.valid_until
     card.valid_until = renewed_end(card.valid_until, today)
     card.renewed_on = today
@@ -151,7 +150,7 @@ async def revoke(
     session: AsyncSession, principal: Principal, card_id: uuid.UUID, data: CardRevoke, lang: str
 ) -> ServiceCardRead:
     card = await _managed(session, principal, card_id)
-    card.status = CARDS.advance(card.status, CardEvent.REVOKE).value
+    card.status = advance(card.status, CardEvent.REVOKE).value
     card.revoked_reason = data.reason
     card.revoked_at = utcnow()
     card.revoked_by_user_id = principal.user_id

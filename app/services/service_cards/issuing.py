@@ -15,6 +15,7 @@ from app.models import Case, ServiceCard
 from app.repositories import service_cards as repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.services import audit, notifications
+from app.workflow.errors import InvalidStatusChange
 from app.workflow.service_cards import (
     CARDS,
     LEVEL_CONDITIONS,
@@ -33,6 +34,16 @@ ERR_HOLDS_CARD = N_(
 
 class CardAlreadyHeld(Conflict):
     code = "service_card_held"
+
+
+def advance(status: str, event: CardEvent) -> CardStatus:
+    """The card's move, its refusal told as a conflict."""
+    try:
+        return CARDS.advance(status, event)
+    except InvalidStatusChange as exc:
+        conflict = Conflict(exc.message)
+        conflict.code = exc.code
+        raise conflict from exc
 
 
 def card_number(case: Case) -> str:
@@ -136,7 +147,7 @@ async def revoke_with_case(
     card = await repo.by_case(session, case.id)
     if card is None or CardStatus(card.status) is not CardStatus.ACTIVE:
         return
-    card.status = CARDS.advance(CardStatus(card.status), CardEvent.REVOKE).value
+    card.status = advance(card.status, CardEvent.REVOKE).value
     card.revoked_reason = reason or case.decision_reason
     card.revoked_at = now
     card.version += 1

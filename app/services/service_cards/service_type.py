@@ -12,6 +12,7 @@ from datetime import datetime
 from app.domain.principal import Principal
 from app.i18n import N_, gettext
 from app.models import Case, Service
+from app.repositories import cases as cases_repo
 from app.repositories import service_cards as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import CaseRead
@@ -104,9 +105,11 @@ class CardRequestType(ServiceType):
         lang: str,
     ) -> None:
         """What the holder asked, for the department answering it."""
-        if view.facts is None:  # staff read the answers; the holder reads their card page
+        # Staff read what was asked here; the holder reads it on their card's page.
+        if principal.staff_id is None or case.application_id is None:
             return
-        answers = view.facts
+        application = await cases_repo.get_application_by_id(session, case.application_id)
+        answers = application.answers if application else {}
         kind = str(answers.get(KIND_FIELD) or "")
         label = REQUESTS[RequestKind(kind)].label if kind in _KINDS else kind
         view.answers_display = [
