@@ -136,7 +136,7 @@ REQUEST_SERVICES = frozenset(spec.service_code for spec in REQUESTS.values())
 CARD_SERVICE = "service_card"
 
 STATUS_LABELS: dict[CardStatus, str] = {
-    CardStatus.ACTIVE: N_("Active"),
+    CardStatus.ACTIVE: N_("In force"),
     CardStatus.REVOKED: N_("Revoked"),
     CardStatus.EXPIRED: N_("Expired"),
 }
