@@ -8,12 +8,13 @@ from app.models import Service
 from app.services import service_types, wiring
 from app.services.claims.service_type import PersonExamFee
 from app.services.housing.service_type import TalentApartment
+from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
 
 
-def _service(code: str, part_of: str | None = None) -> Service:
-    return Service(code=code, part_of=part_of, district="yangpu", policy_id=None)
+def _service(code: str, part_of: str | None = None, district: str = "yangpu") -> Service:
+    return Service(code=code, part_of=part_of, district=district, policy_id=None)
 
 
 def test_a_registry_refuses_to_answer_before_it_is_installed() -> None:
@@ -33,6 +34,17 @@ def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     assert type(plain) is ServiceType
     # The person's exam-fee claim records its certificate (issue 15).
     assert isinstance(service_types.for_service(_service("exam_fee_reimbursement")), PersonExamFee)
+    # The service card issues the card; a holder's request is a type of its own (issue 17).
+    assert isinstance(service_types.for_service(_service("service_card")), ServiceCardType)
+    request = _service("card_medical_request", part_of="service_card")
+    assert isinstance(service_types.for_service(request), CardRequestType)
+
+
+def test_changning_services_carry_the_priority_window_beside_their_own_type() -> None:
+    wiring.install()
+    changning = service_types.for_service(_service("skills_subsidy", district="changning"))
+    assert changning.name == "generic+priority_window"
+    assert type(service_types.for_service(_service("skills_subsidy"))) is ServiceType
 
 
 def test_installing_twice_registers_each_type_once() -> None:
@@ -42,6 +54,9 @@ def test_installing_twice_registers_each_type_once() -> None:
         "exam_fee_reimbursement",
         "one_off_payment",
         "organisation_claim",
+        "priority_window",
+        "service_card",
+        "service_card_request",
         "settlement_bundle",
         "talent_apartment",
     ]

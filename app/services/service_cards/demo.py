@@ -74,7 +74,7 @@ async def load(session: AsyncSession) -> bool:
         eligibility_status="eligible",
         eligibility_result=_RESULT,
         employer_confirmed=True,
-        decision_reason="演示数据 / demo data",
+        decision_reason=None,
         pending_materials=[],
     )
     session.add(case)
@@ -88,7 +88,7 @@ async def load(session: AsyncSession) -> bool:
             to_status=CaseStatus.APPROVED.value,
             actor_user_id=None,
             actor_role=ActorRole.SYSTEM.value,
-            reason="演示数据 / demo data",
+            reason=None,
             detail={"demo": True},
         )
     )
