@@ -7,12 +7,16 @@ and lists their cases first."""
 
 from __future__ import annotations
 
+import re
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,6 +28,7 @@ from app.services.calendar import work_calendar
 from app.workflow.values import local_date
 from tests import factories as f
 from tests.integration.test_cases_api import act, rent_documents, service_id, staff
+from tests.integration.test_service_points import book, free_slots, make_point
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
@@ -359,9 +364,36 @@ class TestRequests:
         assert r.status_code == 422
 
 
+async def staff_pages(
+    app: FastAPI, sm: async_sessionmaker[AsyncSession], district: str
+) -> httpx.AsyncClient:
+    """A window clerk's cookie session, signed in through the login page."""
+    email = await f.create_staff(
+        sm, district=district, roles=["window_clerk"], department="service_center"
+    )
+    c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    step = int(time.time() // 30)
+    for candidate in (step, step + 1):
+        page = await c.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        form = {
+            "email": email,
+            "password": f.PASSWORD,
+            "csrf_token": token.group(1),
+            "totp_code": pyotp.TOTP(f.TOTP_SECRET).at(candidate * 30),
+        }
+        if (await c.post("/login", data=form)).status_code == 303:
+            return c
+    raise AssertionError("staff sign-in failed")
+
+
 class TestPriorityWindow:
     async def test_certified_talent_is_flagged_and_listed_first_in_changning(
-        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
     ) -> None:
         user, _card = await holder_with_card(
             client, sessionmaker, await talent_approver(client, sessionmaker)
@@ -396,3 +428,38 @@ class TestPriorityWindow:
         assert plain_item["priority"] is False
         page = await client.get(f"/api/v1/staff/cases/{ids[user.email]}", headers=window)
         assert page.json()["priority"] is True
+        # The pages say it in words (not colour only): the queue's badge and the case page's.
+        pages = await staff_pages(app, sessionmaker, "changning")
+        try:
+            queue = (await pages.get("/staff/cases")).text
+            badge = re.search(r'<strong class="tag priority">([^<]+)<span lang="zh">专窗', queue)
+            assert badge is not None and "优先" in badge.group(1)
+            assert queue.index(ids[user.email]) < queue.index(ids[plain.email])
+            case_page = (await pages.get(f"/staff/cases/{ids[user.email]}")).text
+            assert 'class="tag priority"' in case_page
+        finally:
+            await pages.aclose()
+
+    async def test_the_changning_window_day_list_serves_certified_talent_first(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, _card = await holder_with_card(
+            client, sessionmaker, await talent_approver(client, sessionmaker)
+        )
+        plain = await f.register_and_login(client, f.domestic_payload())
+        code = await make_point(sessionmaker, district="changning")
+        slots = await free_slots(client, code)
+        day = next(d for d in (s["day"] for s in slots) if sum(s["day"] == d for s in slots) > 1)
+        early, late = [s for s in slots if s["day"] == day][:2]
+        first = (await book(client, plain, code, early["start"])).json()
+        second = (await book(client, user, code, late["start"])).json()
+        clerk = await staff(client, sessionmaker, "changning", ["window_clerk"], "service_center")
+        listed = (
+            await client.get("/api/v1/appointments", headers=clerk, params={"day": day})
+        ).json()
+        ours = [a for a in listed if a["id"] in {first["id"], second["id"]}]
+        # The later booking of the certified person comes first, with the flag the badge shows.
+        assert [(a["id"], a["priority"]) for a in ours] == [
+            (second["id"], True),
+            (first["id"], False),
+        ]
