@@ -172,6 +172,9 @@ class TestTemplates:
             "point_name": {"zh": "杨浦区行政服务中心", "en": "Yangpu Service Centre"},
             "address": {"zh": "杨浦区示范路 1 号", "en": "1 Demo Road, Yangpu"},
             "slot": datetime(2026, 12, 8, 1, 30, tzinfo=UTC),
+            # The Yangpu talent service card (issue 17, point 3).
+            "card_number": "YP-C-2026-000001",
+            "valid_until": date(2029, 12, 6),
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

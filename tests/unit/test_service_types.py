@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app.models import Service
@@ -45,6 +47,14 @@ def test_changning_services_carry_the_priority_window_beside_their_own_type() ->
     changning = service_types.for_service(_service("skills_subsidy", district="changning"))
     assert changning.name == "generic+priority_window"
     assert type(service_types.for_service(_service("skills_subsidy"))) is ServiceType
+    # The bundle's own promise (its longest chain of steps) still answers beside it.
+    bundle = service_types.for_service(_service("settlement_bundle", district="changning"))
+    assert bundle.name == "settlement_bundle+priority_window"
+    service = _service("settlement_bundle", district="changning")
+    service.time_limit_days = 1
+    today = date(2026, 12, 7)
+    own = SettlementBundle().time_limit_days(service, {}, today)
+    assert own != 1 and bundle.time_limit_days(service, {}, today) == own
 
 
 def test_installing_twice_registers_each_type_once() -> None:
