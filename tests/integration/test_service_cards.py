@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.models import Application, Case, OutboxMessage, Service, ServiceCard
 from app.models.base import utcnow
 from app.services import protection
+from app.services.applications.questions import evaluate
 from app.services.calendar import work_calendar
 from app.workflow.values import local_date
 from tests import factories as f
@@ -63,7 +64,8 @@ async def card_case_in_review(
         )
         session.add(app)
         await session.flush()
-        result = {"status": "eligible", "criteria": [{"id": "talent_programme", "result": "true"}]}
+        result = evaluate(service, app.answers, local_date(now), "zh")
+        assert result is not None and result["status"] == "eligible"
         case = Case(
             number=f"YP-2026-9{uuid.uuid4().int % 10**5:05d}",
             lookup_code_enc=protection.cipher().encrypt("ABCD1234", "case.lookup_code"),
@@ -81,6 +83,7 @@ async def card_case_in_review(
             deadline_date=local_date(now) + timedelta(days=14),
             eligibility_status="eligible",
             eligibility_result=result,
+            eligibility_receipt=result["receipt"],
             employer_confirmed=True,
         )
         session.add(case)

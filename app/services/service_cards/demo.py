@@ -14,6 +14,7 @@ from app.repositories import service_cards as repo
 from app.repositories import submissions as submissions_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.services import protection
+from app.services.applications.questions import evaluate
 from app.services.calendar import work_calendar
 from app.services.service_cards.issuing import issue
 from app.workflow.applications import ApplicationStatus
@@ -28,7 +29,6 @@ _ANSWERS: dict[str, object] = {
     "annual_salary_cny": 450000,
     "employer_district": "yangpu",
 }
-_RESULT = {"status": "eligible", "criteria": [{"id": "talent_programme", "result": "true"}]}
 
 
 async def load(session: AsyncSession) -> bool:
@@ -39,6 +39,9 @@ async def load(session: AsyncSession) -> bool:
         return False
     now = utcnow()
     today = local_date(now)
+    # The rules' own result with its receipt, as a submission records it.
+    result = evaluate(service, _ANSWERS, today, "zh")
+    assert result is not None
     application = Application(
         id=uuid.uuid4(),
         applicant_id=applicant.id,
@@ -71,8 +74,9 @@ async def load(session: AsyncSession) -> bool:
         accepted_on=today,
         time_limit_days=service.time_limit_days,
         deadline_date=calendar.add_working_days(today, service.time_limit_days),
-        eligibility_status="eligible",
-        eligibility_result=_RESULT,
+        eligibility_status=str(result["status"]),
+        eligibility_result=result,
+        eligibility_receipt=result["receipt"],
         employer_confirmed=True,
         decision_reason=None,
         pending_materials=[],
