@@ -26,6 +26,7 @@ from app.models.base import utcnow
 from app.services import protection
 from app.services.applications.questions import evaluate
 from app.services.calendar import work_calendar
+from app.services.service_cards import cards
 from app.workflow.values import local_date
 from tests import factories as f
 from tests.integration.test_cases_api import act, rent_documents, service_id, staff
@@ -466,3 +467,28 @@ class TestPriorityWindow:
             (second["id"], True),
             (first["id"], False),
         ]
+
+
+class TestRenewalNotice:
+    async def test_the_holder_is_told_once_per_term_before_the_card_ends(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, card = await holder_with_card(
+            client, sessionmaker, await talent_approver(client, sessionmaker)
+        )
+        today = local_date(utcnow())
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ServiceCard)
+                .where(ServiceCard.id == uuid.UUID(card["id"]))
+                .values(valid_until=today + timedelta(days=10))
+            )
+        for _round in range(2):
+            async with sessionmaker() as session, session.begin():
+                await cards.remind_renewals(session, today)
+        told = [
+            n
+            for n in await notices(sessionmaker, "service_card.renewal_due")
+            if n.payload["params"]["card_number"] == card["number"]
+        ]
+        assert len({n.channel for n in told}) == len(told) >= 1
