@@ -1,5 +1,6 @@
 """Queries for service cards and their holders' requests. Applicants read their own cards;
-staff read the cards of their district; the public page finds one card by its random token."""
+staff who handle cases read the cards of their district; the public page finds one card by its
+random token."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import date
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.models import Applicant, Application, Case, Service, ServiceCard, User
 from app.repositories.cases import cases_readable_by
@@ -21,6 +23,9 @@ def cards_readable_by(principal: Principal) -> Select[ServiceCard]:
     if principal.applicant_id is not None:
         return stmt.where(ServiceCard.applicant_id == principal.applicant_id)
     if principal.staff_id is not None and principal.district:
+        # As with case files: auditors, finance and system administrators read no cards.
+        if not principal.can(Permission.HANDLE_CASES):
+            return stmt.where(ServiceCard.id.is_(None))
         return stmt.where(ServiceCard.district == principal.district)
     return stmt.where(ServiceCard.id.is_(None))
 

@@ -353,6 +353,11 @@ class TestRequests:
             client, sessionmaker, "changning", ["approver"], department="talent_office"
         )
         assert (await client.get(f"{CARDS}/{card['id']}", headers=changning)).status_code == 404
+        # Nor does the district's auditor, who reads the log but no case files.
+        auditor = await staff(
+            client, sessionmaker, "yangpu", ["auditor"], department="talent_office"
+        )
+        assert (await client.get(f"{CARDS}/{card['id']}", headers=auditor)).status_code == 404
 
     async def test_a_request_needs_the_consent_for_sensitive_information(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
