@@ -51,7 +51,9 @@ def upgrade() -> None:
             ["case_id"], ["service_case.id"], name=op.f("fk_service_card_case_id_service_case")
         ),
         sa.ForeignKeyConstraint(
-            ["revoked_by_user_id"], ["user.id"], name=op.f("fk_service_card_revoked_by_user_id_user")
+            ["revoked_by_user_id"],
+            ["user.id"],
+            name=op.f("fk_service_card_revoked_by_user_id_user"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_service_card")),
         sa.UniqueConstraint("case_id", name=op.f("uq_service_card_case_id")),
