@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Application, Case, OutboxMessage, Service, ServiceCard
+from app.models import Application, Case, OutboxMessage, Rating, Service, ServiceCard
 from app.models.base import utcnow
 from app.services import protection
 from app.services.applications.questions import evaluate
@@ -30,6 +30,7 @@ from app.services.service_cards import cards
 from app.workflow.values import local_date
 from tests import factories as f
 from tests.integration.test_cases_api import act, rent_documents, service_id, staff
+from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_service_points import book, free_slots, make_point
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -324,6 +325,22 @@ class TestRequests:
         assert mine["requests"][0]["answer"] == answer
         told = await notices(sessionmaker, "service_request.answered")
         assert told and told[0].payload["params"]["reason"] == answer
+        # Tracked like any case: once the result is handed over the holder rates it (好差评),
+        # and the rating counts for the health commission.
+        clerk = await staff(client, sessionmaker, "yangpu", ["window_clerk"], "service_center")
+        r = await act(
+            client, clerk, case_id, r.json()["version"], "issue_result", delivery="window"
+        )
+        assert r.status_code == 200, r.text
+        rated = await client.post(
+            f"/api/v1/cases/{case_id}/rating", headers=user.headers, json={"score": 5}
+        )
+        assert rated.status_code == 201, rated.text
+        async with sessionmaker() as session:
+            rating = (
+                await session.execute(select(Rating).where(Rating.case_id == uuid.UUID(case_id)))
+            ).scalar_one()
+            assert (rating.department, rating.score) == ("health", 5)
 
     async def test_another_applicant_sees_neither_the_card_nor_the_requests(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -374,12 +391,15 @@ class TestRequests:
 
 
 async def staff_pages(
-    app: FastAPI, sm: async_sessionmaker[AsyncSession], district: str
+    app: FastAPI,
+    sm: async_sessionmaker[AsyncSession],
+    district: str,
+    roles: tuple[str, ...] = ("window_clerk",),
+    department: str = "service_center",
 ) -> httpx.AsyncClient:
-    """A window clerk's cookie session, signed in through the login page."""
-    email = await f.create_staff(
-        sm, district=district, roles=["window_clerk"], department="service_center"
-    )
+    """A staff member's cookie session (a window clerk's unless told), signed in through the
+    login page."""
+    email = await f.create_staff(sm, district=district, roles=list(roles), department=department)
     c = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
     step = int(time.time() // 30)
     for candidate in (step, step + 1):
@@ -497,3 +517,53 @@ class TestRenewalNotice:
             if n.payload["params"]["card_number"] == card["number"]
         ]
         assert len({n.channel for n in told}) == len(told) >= 1
+
+
+class TestPages:
+    async def test_a_request_without_consent_shows_the_error_then_files(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, card = await holder_with_card(
+            client, sessionmaker, await talent_approver(client, sessionmaker)
+        )
+        await web_login(client, user)
+        url = f"/service-cards/{card['id']}"
+        page = await client.get(url)
+        assert page.status_code == 200 and "<svg" in page.text and card["verify_url"] in page.text
+        form = {
+            "csrf_token": csrf_of(page.text),
+            "kind": "family_doctor",
+            "details": "签约家庭医生",
+        }
+        refused = await client.post(f"{url}/requests", data=form)
+        assert 'class="error-summary"' in refused.text and 'href="#consent"' in refused.text
+        filed = await client.post(f"{url}/requests", data={**form, "consent": "yes"})
+        assert filed.status_code == 303 and "done=filed" in filed.headers["location"]
+        shown = (await client.get(filed.headers["location"])).text
+        assert "notification success" in shown and "card-requests" in shown
+
+    async def test_the_talent_office_revokes_with_a_reason_after_confirming(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+    ) -> None:
+        _user, card = await holder_with_card(
+            client, sessionmaker, await talent_approver(client, sessionmaker)
+        )
+        pages = await staff_pages(
+            app, sessionmaker, "yangpu", roles=("approver",), department="talent_office"
+        )
+        try:
+            url = f"/staff/service-cards/{card['id']}"
+            confirm = await pages.get(f"{url}?confirm=revoke")
+            assert f'action="{url}/revoke"' in confirm.text
+            form = {"csrf_token": csrf_of(confirm.text), "reason": "短"}
+            refused = await pages.post(f"{url}/revoke", data=form)
+            assert 'class="error-summary"' in refused.text
+            done = await pages.post(f"{url}/revoke", data={**form, "reason": "已不在杨浦区就业"})
+            assert done.status_code == 303 and "done=revoked" in done.headers["location"]
+            shown = (await pages.get(url)).text
+            assert "已不在杨浦区就业" in shown and f'action="{url}/revoke"' not in shown
+        finally:
+            await pages.aclose()
