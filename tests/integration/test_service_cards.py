@@ -250,6 +250,23 @@ class TestOneCardEach:
         assert card["number"] in r.text
         assert len((await client.get(CARDS, headers=user.headers)).json()) == 1
 
+    async def test_a_card_whose_term_ended_gives_way_to_a_new_one(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        approver = await talent_approver(client, sessionmaker)
+        user, old = await holder_with_card(client, sessionmaker, approver)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(ServiceCard)
+                .where(ServiceCard.id == uuid.UUID(old["id"]))
+                .values(valid_until=local_date(utcnow()) - timedelta(days=1))
+            )
+        r = await approve(client, approver, await card_case_in_review(sessionmaker, user))
+        assert r.status_code == 200, r.text
+        listed = {c["id"]: c for c in (await client.get(CARDS, headers=user.headers)).json()}
+        assert listed[old["id"]]["status"] == "expired"
+        assert [c["valid"] for c in listed.values() if c["id"] != old["id"]] == [True]
+
     async def test_the_database_holds_one_active_card_per_person(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

@@ -5,13 +5,15 @@ names the card, and the partial unique index stops what races past it."""
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from app.config import get_settings
 from app.errors import Conflict
 from app.i18n import N_
 from app.models import Case, ServiceCard
+from app.models.base import utcnow
 from app.repositories import service_cards as repo
 from app.repositories.unit_of_work import AsyncSession, IntegrityError
 from app.services import audit, notifications
@@ -67,10 +69,32 @@ def level_from(result: Mapping[str, object] | None) -> CardLevel:
 
 
 async def refuse_if_held(session: AsyncSession, case: Case) -> None:
+    """A card in force (another case's) stands in the way; one whose term has ended does not:
+    its holder applies again, and the new card replaces it (``issue``)."""
     assert case.applicant_id is not None
     held = await repo.active_of(session, case.applicant_id)
-    if held is not None and held.case_id != case.id:
+    today = local_date(utcnow())
+    if held is not None and held.case_id != case.id and held.valid_until >= today:
         raise CardAlreadyHeld(ERR_HOLDS_CARD, params={"card": held.number})
+
+
+async def _lapse_ended(session: AsyncSession, applicant_id: uuid.UUID, today: date) -> None:
+    """Marks the person's card whose term has ended as expired, so a new one may be active."""
+    held = await repo.active_of(session, applicant_id)
+    if held is None or held.valid_until >= today:
+        return
+    held.status = advance(held.status, CardEvent.LAPSE).value
+    held.version += 1
+    await session.flush()
+    await audit.record(
+        session,
+        "service_card.lapsed",
+        actor_user_id=None,
+        object_type="service_card",
+        object_id=held.id,
+        detail={"valid_until": held.valid_until.isoformat()},
+        district=held.district,
+    )
 
 
 def verify_url(card: ServiceCard) -> str:
@@ -111,6 +135,7 @@ async def issue(session: AsyncSession, case: Case, now: datetime) -> ServiceCard
     await refuse_if_held(session, case)
     assert case.applicant_id is not None
     today = local_date(now)
+    await _lapse_ended(session, case.applicant_id, today)
     card = ServiceCard(
         number=card_number(case),
         applicant_id=case.applicant_id,
