@@ -33,6 +33,7 @@ from app.routers.api import messages as api_messages
 from app.routers.api import organisations as api_organisations
 from app.routers.api import records as api_records
 from app.routers.api import rights as api_rights
+from app.routers.api import service_cards as api_service_cards
 from app.routers.api import service_points as api_service_points
 from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
@@ -58,6 +59,7 @@ from app.routers.web import public as web_public
 from app.routers.web import records as web_records
 from app.routers.web import rights as web_rights
 from app.routers.web import rules as web_rules
+from app.routers.web import service_cards as web_service_cards
 from app.routers.web import service_points as web_service_points
 from app.routers.web import staff as web_staff
 from app.routers.web import wallet as web_wallet
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_housing.router,
         api_service_points.router,
         api_youth_stations.router,
+        api_service_cards.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
@@ -169,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_housing.router,
         web_service_points.router,
         web_youth_stations.router,
+        web_service_cards.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,

@@ -10,6 +10,11 @@ class District(StrEnum):
     CHANGNING = "changning"
 
 
+# Districts whose window and back office keep a 高层次人才服务专窗 queue (Changning's plan):
+# cases of certified high-level talent are flagged and listed first.
+PRIORITY_WINDOW_DISTRICTS = frozenset({District.CHANGNING.value})
+
+
 class UserKind(StrEnum):
     APPLICANT = "applicant"
     STAFF = "staff"
@@ -103,6 +108,7 @@ class Department(StrEnum):
     FINANCE = "finance"  # 财政局
     SERVICE_CENTER = "service_center"  # 行政服务中心（一窗通办）
     EDUCATION = "education"  # 教育局
+    HEALTH = "health"  # 卫生健康委员会 (family doctors, specialist referrals)
 
 
 # Separation of duties (MLPS three-role convention): auditors read the log but no cases;

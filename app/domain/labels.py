@@ -20,6 +20,7 @@ DEPARTMENT: dict[str, str] = {
     Department.FINANCE: N_("Finance bureau"),
     Department.SERVICE_CENTER: N_("Administrative service centre"),
     Department.EDUCATION: N_("Education bureau"),
+    Department.HEALTH: N_("Health commission"),
 }
 
 ROLE: dict[str, str] = {

@@ -41,6 +41,7 @@ from app.models.organisations import EmployerReferral, OrganisationInvitation, O
 from app.models.qualifying import QualifyingCheck, QualifyingNotice
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
+from app.models.service_cards import ServiceCard
 from app.models.service_points import Appointment, ServicePoint
 from app.models.sessions import (
     AuthSession,
@@ -54,6 +55,7 @@ from app.models.verification import FactVerification
 from app.models.youth_stations import BedNight, StationBed, Stay
 
 __all__ = [
+    "ServiceCard",
     "AccountDeletion",
     "CorrectionRequest",
     "DataExport",

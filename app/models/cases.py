@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -148,6 +149,9 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     # An organisation's own application (exam-fee batch claims, studios, bases, rewards): the
     # organisation that files and is paid. A person's case leaves it empty.
     organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employer.id"), index=True)
+    # 高层次人才服务专窗 (Changning): the person was certified high-level talent when the case
+    # was filed; the district's queues list such cases first, with a badge.
+    priority: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class CaseEvent(UUIDPrimaryKey, Base):

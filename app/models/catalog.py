@@ -50,7 +50,8 @@ class Service(UUIDPrimaryKey, Timestamps, Base):
     # A benefit one person holds once at a time (one open application, one current enrolment),
     # whichever district's service grants it; None for services applied for as often as needed.
     benefit: Mapped[str | None] = mapped_column(String(40))
-    # Set on the department steps of a bundle: they are never applied for on their own.
+    # Set on the department steps of a bundle and on a service card holder's requests: they
+    # are never applied for on their own (the bundle or the card opens them).
     part_of: Mapped[str | None] = mapped_column(String(60))
     # Retention rules per result, as the district's admins set them; None: the shipped rule
     # set the catalog names for the service (app/catalog/retention.yaml).

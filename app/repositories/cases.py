@@ -253,6 +253,7 @@ def queue_statement(
     handled_by: uuid.UUID | None = None,
     unpaused: bool = False,
     search: CaseSearch | None = None,
+    priority: bool | None = None,
 ) -> Select[Case]:
     """The queue's keyset page ordered by deadline, then id; apart from ``queue`` so the
     bench can EXPLAIN the very statement the queue runs.
@@ -260,9 +261,12 @@ def queue_statement(
     ``handled_by``: cases this staff member is first responsible for (首问负责) or assigned to;
     ``unpaused``: only cases whose clock is not stopped for a supplement request;
     ``search``: one case by number, or the cases of applicants with that masked ID or a name
-    starting so (each served by its own index, so a search costs the same at 1M cases).
+    starting so (each served by its own index, so a search costs the same at 1M cases);
+    ``priority``: only the cases flagged for the 高层次人才服务专窗, or only the others.
     """
     stmt = cases_readable_by(principal)
+    if priority is not None:
+        stmt = stmt.where(Case.priority == priority)
     if search is not None:
         stmt = stmt.where(_matching(search))
     if department:

@@ -231,6 +231,11 @@ class CaseRead(BaseModel):
     outcome: OutcomeView | None = None
     # A schooling consultation: where to book its sessions and those booked (issue 17).
     sessions: ConsultationSessions | None = None
+    # The Yangpu talent service card the approval issued (app/services/service_cards).
+    service_card_id: uuid.UUID | None = None
+    service_card_number: str | None = None
+    # 高层次人才服务专窗 (Changning): filed by certified high-level talent, served first.
+    priority: bool = False
 
     @property
     def can_rate(self) -> bool:
@@ -324,6 +329,8 @@ class QueueItem(BaseModel):
     deadline: DeadlineView | None
     assignee: str | None
     submitted_at: datetime
+    # 高层次人才服务专窗 (Changning): listed first, with a badge.
+    priority: bool = False
 
 
 class QueuePage(BaseModel):

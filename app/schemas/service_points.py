@@ -135,3 +135,5 @@ class AppointmentRead(BaseModel):
     id_number_masked: str | None = None
     can_check_in: bool = False
     can_mark_no_show: bool = False
+    # 高层次人才服务专窗 (Changning): certified high-level talent, served first.
+    priority: bool = False

@@ -52,6 +52,10 @@ class ServiceSpec(BaseModel):
     fields: list[str] = Field(default_factory=list)
     materials: list[str] = Field(default_factory=list)
     time_limit_days: int = Field(ge=1, le=20)  # within the legal 20 working days
+    # Where the promised time comes from: a source, or "assumed: why" when none is published.
+    time_limit_basis: str | None = None
+    # One officer may take and decide a case of this service (the admin may change it later).
+    reviewer_may_decide: bool = False
     allows_missing_materials: bool = False
     allows_commitment: bool = False
     needs_employer_confirmation: bool = False
@@ -206,6 +210,7 @@ async def load_shipped_catalog(session: AsyncSession) -> int:
                     allows_commitment=spec.allows_commitment,
                     needs_employer_confirmation=spec.needs_employer_confirmation,
                     part_of=spec.part_of,
+                    reviewer_may_decide=spec.reviewer_may_decide,
                     benefit=spec.benefit,
                     payment=spec.payment.value if spec.payment else None,
                     for_organisations=spec.organisation,

@@ -17,6 +17,7 @@ from app.services import catalog as catalog_service
 from app.services.accounts import staff as staff_service
 from app.services.indicators import demo as indicator_demo
 from app.services.organisations import demo as organisation_demo
+from app.services.service_cards import demo as service_card_demo
 from app.services.service_points import demo as service_point_demo
 from app.services.youth_stations import demo as youth_station_demo
 
@@ -45,6 +46,8 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("housing2", "房管局审批员", Department.HOUSING, [Role.APPROVER]),
     ("police2", "公安户政审批员", Department.PUBLIC_SECURITY, [Role.APPROVER]),
     ("education2", "教育局审批员", Department.EDUCATION, [Role.APPROVER]),
+    # 一卡通 medical requests (family doctor, specialist referral) go to the health commission.
+    ("health", "卫健委审核员", Department.HEALTH, [Role.REVIEWER, Role.APPROVER]),
     # The talent office's own services (the work-permit pre-check, the service card, the youth
     # station) need a reviewer and a decider of that office, or no one can decide them.
     ("talent", "人才办审核员", Department.TALENT_OFFICE, [Role.REVIEWER, Role.APPROVER]),
@@ -181,4 +184,5 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
     await indicator_demo.load(session)
     await service_point_demo.load(session)
     await youth_station_demo.load(session)
+    await service_card_demo.load(session)
     return summary

@@ -308,6 +308,36 @@ TEMPLATES: dict[str, Template] = {
             "time), so the bed has been released. No days are counted for this stay."
         ),
     ),
+    "service_card.issued": Template(
+        N_("Your Yangpu talent service card {card_number}"),
+        N_(
+            "Your Yangpu talent service card {card_number} has been issued and is valid until "
+            "{valid_until}. Open it in the portal to show its QR code and to file housing, "
+            "medical or schooling requests."
+        ),
+    ),
+    "service_card.renewal_due": Template(
+        N_("Your service card ends on {valid_until}"),
+        N_(
+            "Your Yangpu talent service card {card_number} is valid until {valid_until}. "
+            "Contact the district talent office to renew it before then."
+        ),
+    ),
+    "service_card.renewed": Template(
+        N_("Service card renewed: {card_number}"),
+        N_("Your Yangpu talent service card {card_number} is now valid until {valid_until}."),
+    ),
+    "service_card.revoked": Template(
+        N_("Service card revoked: {card_number}"),
+        N_(
+            "Your Yangpu talent service card {card_number} has been revoked. Reason: {reason}. "
+            "You may ask the district talent office to review this decision."
+        ),
+    ),
+    "service_request.answered": Template(
+        N_("Your request has been answered: {case_number}"),
+        N_("The department has answered your request {service_name} ({case_number}): {reason}"),
+    ),
     "lease.renewal": Template(
         N_("Your talent apartment lease ends on {deadline}"),
         N_(

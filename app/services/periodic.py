@@ -15,6 +15,7 @@ from app.services.indicators import computed as indicator_figures
 from app.services.log_retention import prune_rotated_logs
 from app.services.retention import lists as retention_lists
 from app.services.rights import deletion, exports
+from app.services.service_cards import cards as service_cards
 from app.services.service_points import booking as appointments
 from app.services.settlement import verification
 from app.services.youth_stations import desk as youth_station_desk
@@ -51,6 +52,9 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
     # Youth stations: stays not checked in by their first day's cut-off release their beds.
     async with sessionmaker() as session, session.begin():
         await youth_station_desk.release_no_shows(session, now)
+    # Yangpu talent service cards ending soon: their holders are told once per term.
+    async with sessionmaker() as session, session.begin():
+        await service_cards.remind_renewals(session, day)
     # The plans' computed indicators, so the public page is never more than a round behind.
     try:
         await indicator_figures.run_scheduled(sessionmaker, day)

@@ -128,6 +128,9 @@ class _Together(ServiceType):
     ) -> None:
         self.own.explain_questions(questions, answers, lang)
 
+    def time_limit_days(self, service: Service, answers: Mapping[str, Any], today: date) -> int:
+        return self.own.time_limit_days(service, answers, today)
+
     async def on_submitted(self, session: AsyncSession, case: Case) -> None:
         for t in [self.own, *self.beside]:
             await t.on_submitted(session, case)

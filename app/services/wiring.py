@@ -10,6 +10,8 @@ from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
+from app.services.service_cards.priority_window import PriorityWindow
+from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.settlement.service_type import SettlementBundle
 from app.services.youth_stations.service_type import YouthStation
 
@@ -22,4 +24,7 @@ def install() -> None:
     service_types.register(PersonExamFee())
     service_types.register(SchoolingConsultation())
     service_types.register(YouthStation())
+    service_types.register(ServiceCardType())
+    service_types.register(CardRequestType())
+    service_types.register(PriorityWindow())
     service_types.mark_installed()

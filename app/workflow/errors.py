@@ -324,3 +324,9 @@ class InvalidStayChange(InvalidStatusChange):
     code = "invalid_stay_change"
     message = N_("This stay can no longer be changed.")
     lifecycle = "youth_station_stay"
+
+
+class InvalidServiceCardChange(InvalidStatusChange):
+    code = "service_card_settled"
+    message = N_("This service card has already been revoked or has expired.")
+    lifecycle = "service_card"

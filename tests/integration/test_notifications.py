@@ -180,6 +180,9 @@ class TestTemplates:
             "leave_on": "2026-12-11",
             "days": 3,
             "cutoff": "20:00",
+            # The Yangpu talent service card (issue 17, point 3).
+            "card_number": "YP-C-2026-000001",
+            "valid_until": date(2029, 12, 6),
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

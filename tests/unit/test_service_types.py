@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from app.models import Service
 from app.services import service_types, wiring
 from app.services.claims.service_type import PersonExamFee
 from app.services.housing.service_type import TalentApartment
+from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
 from app.services.youth_stations.service_type import YouthStation
 
 
-def _service(code: str, part_of: str | None = None) -> Service:
-    return Service(code=code, part_of=part_of, district="yangpu", policy_id=None)
+def _service(code: str, part_of: str | None = None, district: str = "yangpu") -> Service:
+    return Service(code=code, part_of=part_of, district=district, policy_id=None)
 
 
 def test_a_registry_refuses_to_answer_before_it_is_installed() -> None:
@@ -36,6 +39,25 @@ def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     assert isinstance(service_types.for_service(_service("exam_fee_reimbursement")), PersonExamFee)
     # Youth-station days are counted by the portal (issue 17).
     assert isinstance(service_types.for_service(_service("youth_station")), YouthStation)
+    # The service card issues the card; a holder's request is a type of its own (issue 17).
+    assert isinstance(service_types.for_service(_service("service_card")), ServiceCardType)
+    request = _service("card_medical_request", part_of="service_card")
+    assert isinstance(service_types.for_service(request), CardRequestType)
+
+
+def test_changning_services_carry_the_priority_window_beside_their_own_type() -> None:
+    wiring.install()
+    changning = service_types.for_service(_service("skills_subsidy", district="changning"))
+    assert changning.name == "generic+priority_window"
+    assert type(service_types.for_service(_service("skills_subsidy"))) is ServiceType
+    # The bundle's own promise (its longest chain of steps) still answers beside it.
+    bundle = service_types.for_service(_service("settlement_bundle", district="changning"))
+    assert bundle.name == "settlement_bundle+priority_window"
+    service = _service("settlement_bundle", district="changning")
+    service.time_limit_days = 1
+    today = date(2026, 12, 7)
+    own = SettlementBundle().time_limit_days(service, {}, today)
+    assert own != 1 and bundle.time_limit_days(service, {}, today) == own
 
 
 def test_installing_twice_registers_each_type_once() -> None:
@@ -46,6 +68,9 @@ def test_installing_twice_registers_each_type_once() -> None:
         "one_off_payment",
         "organisation_claim",
         "schooling_consultation",
+        "priority_window",
+        "service_card",
+        "service_card_request",
         "settlement_bundle",
         "talent_apartment",
         "youth_station",

@@ -8,7 +8,7 @@ import re
 import uuid
 from datetime import date, timedelta
 
-from app.domain.enums import Permission
+from app.domain.enums import PRIORITY_WINDOW_DISTRICTS, Permission
 from app.domain.principal import Principal
 from app.errors import (
     PermissionDenied,
@@ -93,26 +93,34 @@ async def queue(
         # A decided, ended, paused or not yet accepted case has no running clock to be late on.
         running = {s.value for s in CaseStatus.RUNNING_CLOCK}
         wanted = running if wanted is None else wanted & running
+    where = {
+        "department": filters.department.value if filters.department else None,
+        "statuses": wanted,
+        "service_id": filters.service_id,
+        "due_before": due_before,
+        "exclude_statuses": {s.value for s in CaseStatus.FINAL} if mine else (),
+        "handled_by": principal.staff_id if mine else None,
+        "unpaused": light is not None,
+        "search": _search(filters.q),
+    }
+    after = _decode_cursor(filters.cursor)
+    first: list[Case] = []
+    split = principal.district in PRIORITY_WINDOW_DISTRICTS
+    if split and after is None:
+        # 高层次人才服务专窗: the flagged cases head the first page (they are few), and the
+        # pages that follow are the other cases by deadline, so the cursor stays one order.
+        first = await cases_repo.queue(
+            session, principal, **where, after=None, limit=limit, priority=True
+        )
     rows = await cases_repo.queue(
-        session,
-        principal,
-        department=filters.department.value if filters.department else None,
-        statuses=wanted,
-        service_id=filters.service_id,
-        due_before=due_before,
-        after=_decode_cursor(filters.cursor),
-        limit=limit + 1,
-        exclude_statuses={s.value for s in CaseStatus.FINAL} if mine else (),
-        handled_by=principal.staff_id if mine else None,
-        unpaused=light is not None,
-        search=_search(filters.q),
+        session, principal, **where, after=after, limit=limit + 1, priority=False if split else None
     )
     services = {s.id: s for s in await catalog_repo.list_active(session, principal.district)}
     names = await cases_repo.staff_names(
-        session, {r.assignee_staff_id for r in rows if r.assignee_staff_id}
+        session, {r.assignee_staff_id for r in [*first, *rows] if r.assignee_staff_id}
     )
     items = []
-    for case in rows[:limit]:
+    for case in [*first, *rows[:limit]]:
         service = services.get(case.service_id)
         deadline = stored_deadline(case, calendar, today, provisional=case.accepted_on is None)
         items.append(
@@ -125,6 +133,7 @@ async def queue(
                 deadline=translated_deadline(deadline, lang),
                 assignee=names.get(case.assignee_staff_id) if case.assignee_staff_id else None,
                 submitted_at=case.submitted_at,
+                priority=case.priority,
             )
         )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None

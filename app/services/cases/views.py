@@ -138,6 +138,7 @@ async def case_view(
         allowed_actions=actions,
         documents=docs,
         employer_registration_pending=waits_for_registration(case, service),
+        priority=case.priority,
     )
     if principal.employer_id is None:
         view.outcome = outcome_view(case, service, events, view.eligibility, lang)
@@ -201,8 +202,11 @@ async def case_view(
         view.facts = dict(application.answers) if application else None
         if application:
             answer_service = await catalog_repo.get(session, application.service_id)
-            view.answers_display = display_answers(
-                answer_service or service, application.answers, lang
+            # A service whose form asks nothing here (a card holder's request) keeps what its
+            # type showed instead.
+            view.answers_display = (
+                display_answers(answer_service or service, application.answers, lang)
+                or view.answers_display
             )
         view.first_responsible = await staff_name(session, case.first_responsible_staff_id)
         view.assignee = await staff_name(session, case.assignee_staff_id)

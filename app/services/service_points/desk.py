@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, time, timedelta
 
-from app.domain.enums import Permission
+from app.domain.enums import PRIORITY_WINDOW_DISTRICTS, Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import N_
@@ -15,7 +15,7 @@ from app.models.base import utcnow
 from app.repositories import service_points as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.service_points import AppointmentRead
-from app.services import audit
+from app.services import audit, talent_register
 from app.services.service_points.views import advance, staff_views
 from app.workflow.appointments import AppointmentEvent
 from app.workflow.values import SHANGHAI, local_date
@@ -36,7 +36,16 @@ async def day_list(
     shown = day or local_date(utcnow())
     start = datetime.combine(shown, time.min, SHANGHAI)
     rows = await repo.day_list(session, principal, start, start + timedelta(days=1))
-    return shown, await staff_views(session, rows, lang)
+    views = await staff_views(session, rows, lang)
+    if principal.district in PRIORITY_WINDOW_DISTRICTS:
+        # 高层次人才服务专窗: certified high-level talent first, each group still by time.
+        served_first = await talent_register.certified(
+            session, {v.applicant_id for v in views if v.applicant_id}, shown
+        )
+        for view in views:
+            view.priority = view.applicant_id in served_first
+        views.sort(key=lambda v: not v.priority)
+    return shown, views
 
 
 async def _booking(

@@ -19,6 +19,7 @@ from app.workflow.outbox import OUTBOX
 from app.workflow.payments import CYCLES, ENROLMENTS, ENTITLEMENTS
 from app.workflow.rights import CORRECTION, EXPORT
 from app.workflow.schedules import SCHEDULES
+from app.workflow.service_cards import CARDS
 from app.workflow.tasks import COMMITMENT_CHECKS, FOLLOW_UPS
 
 AnyLifecycle = Lifecycle[Any, Any]
@@ -41,6 +42,7 @@ LIFECYCLES: dict[str, AnyLifecycle] = {
     "indicator_snapshot": SNAPSHOTS,
     "data_export": EXPORT,
     "correction_request": CORRECTION,
+    "service_card": CARDS,
 }
 ALL = pytest.mark.parametrize("lifecycle", LIFECYCLES.values(), ids=LIFECYCLES.keys())
 
