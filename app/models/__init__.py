@@ -36,6 +36,7 @@ from app.models.indicators import (
     IndicatorSnapshotItem,
     IndicatorValue,
 )
+from app.models.issued_documents import IssuedDocument, VideoCheck
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
@@ -52,6 +53,8 @@ from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
 from app.models.verification import FactVerification
 
 __all__ = [
+    "IssuedDocument",
+    "VideoCheck",
     "AccountDeletion",
     "CorrectionRequest",
     "DataExport",
