@@ -41,6 +41,9 @@ class IssuedDocument(UUIDPrimaryKey, Timestamps, Base):
     # What the public page may show: kind's facts (case number, decision, clause codes) and
     # the masked name; never the full name or an ID number.
     public: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # The document's words, fixed when it is issued (``sheet.Wording`` as JSON): rendering
+    # later, in the worker's round, prints what was decided then, not what the case says now.
+    content: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     # Languages the document is written in: ["zh"] or ["zh", "en"].
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     rendered_at: Mapped[datetime | None]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from app.services import service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
+from app.services.issued_documents.service_type import ResultDocuments
 from app.services.payments.service_type import OneOffPayment
 from app.services.settlement.service_type import SettlementBundle
 
@@ -18,4 +19,5 @@ def install() -> None:
     service_types.register(OneOffPayment())
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
+    service_types.register(ResultDocuments())
     service_types.mark_installed()

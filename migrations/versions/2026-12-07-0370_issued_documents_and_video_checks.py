@@ -19,6 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A written decision in the wallet was put there by the portal, not by a user.
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.alter_column("uploaded_by_user_id", existing_type=sa.Uuid(), nullable=True)
     op.create_table(
         "issued_document",
         sa.Column("kind", sa.String(length=40), nullable=False),
@@ -31,6 +34,7 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("issued_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("public", sa.JSON(), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
         sa.Column("languages", sa.JSON(), nullable=False),
         sa.Column("rendered_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("render_attempts", sa.Integer(), nullable=False),
@@ -112,3 +116,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_issued_document_applicant_id"))
 
     op.drop_table("issued_document")
+    op.execute("DELETE FROM document WHERE uploaded_by_user_id IS NULL")
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.alter_column("uploaded_by_user_id", existing_type=sa.Uuid(), nullable=False)

@@ -8,6 +8,7 @@ from app.models import Service
 from app.services import service_types, wiring
 from app.services.claims.service_type import PersonExamFee
 from app.services.housing.service_type import TalentApartment
+from app.services.issued_documents.service_type import ResultDocuments
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
 
@@ -23,16 +24,27 @@ def test_a_registry_refuses_to_answer_before_it_is_installed() -> None:
         registry.for_service(_service("talent_apartment"))
 
 
+def _own(service: Service) -> ServiceType:
+    """The service's own type: every service also has the written decision's type beside it
+    (issue 17), so the registry answers with the two together."""
+    found = service_types.for_service(service)
+    beside = getattr(found, "beside", [])
+    assert any(isinstance(t, ResultDocuments) for t in beside)
+    own = getattr(found, "own", found)
+    assert isinstance(own, ServiceType)
+    return own
+
+
 def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     wiring.install()
-    assert isinstance(service_types.for_service(_service("talent_apartment")), TalentApartment)
-    assert isinstance(service_types.for_service(_service("settlement_bundle")), SettlementBundle)
+    assert isinstance(_own(_service("talent_apartment")), TalentApartment)
+    assert isinstance(_own(_service("settlement_bundle")), SettlementBundle)
     part = _service("settlement_hr_approval", part_of="settlement_bundle")
-    assert isinstance(service_types.for_service(part), SettlementBundle)
-    plain = service_types.for_service(_service("skills_subsidy"))
+    assert isinstance(_own(part), SettlementBundle)
+    plain = _own(_service("skills_subsidy"))
     assert type(plain) is ServiceType
     # The person's exam-fee claim records its certificate (issue 15).
-    assert isinstance(service_types.for_service(_service("exam_fee_reimbursement")), PersonExamFee)
+    assert isinstance(_own(_service("exam_fee_reimbursement")), PersonExamFee)
 
 
 def test_installing_twice_registers_each_type_once() -> None:
@@ -42,6 +54,7 @@ def test_installing_twice_registers_each_type_once() -> None:
         "exam_fee_reimbursement",
         "one_off_payment",
         "organisation_claim",
+        "result_documents",
         "settlement_bundle",
         "talent_apartment",
     ]
