@@ -93,9 +93,11 @@ class Settings(BaseSettings):
     export_link_hours: int = Field(default=24, ge=1, le=7 * 24)
     base_url: str = "http://127.0.0.1:8000"
     # The font issued documents (written decisions) are set in; Chinese needs a CJK face, and
-    # only the glyphs used are embedded. Debian's fonts-noto-cjk; face 2 is Simplified Chinese.
-    document_font_path: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-    document_font_face: int = Field(default=2, ge=0)
+    # only the glyphs used are embedded. Debian's fonts-wqy-microhei (TrueType outlines): Noto
+    # Sans CJK's CID-keyed CFF outlines embed too, but are written with an embedded encoding
+    # CMap that pypdf and other extractors misread, so their text does not copy or extract.
+    document_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    document_font_face: int = Field(default=0, ge=0)
     # A copy uploaded on the public verification page is compared, never kept; this bounds it.
     verify_upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024)
     default_language: Literal["zh", "en"] = "zh"

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core.times import local_text
+from app.domain import documents
 from app.domain.identity import mask_name
 from app.i18n import N_, gettext, localized
 from app.models import Case, CaseEvent, Service
@@ -15,11 +16,7 @@ from app.services.issued_documents.kinds import DocumentKind
 from app.services.issued_documents.sheet import Row, Section, Wording, merge
 from app.workflow.states import CaseAction, CaseStatus, status_label
 
-RESULT_DECISION = DocumentKind(
-    code="result_decision",
-    label=N_("Written decision"),
-    wallet_label=N_("Written decision (issued by the portal)"),
-)
+RESULT_DECISION = DocumentKind(code=documents.RESULT_DECISION, label=N_("Written decision"))
 
 # The actions whose event is a decision that gets a written decision of its own.
 DECIDING = frozenset(

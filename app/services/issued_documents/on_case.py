@@ -53,7 +53,7 @@ def _read(doc: IssuedDocument, lang: str) -> IssuedDocumentRead:
         languages=list(doc.languages),
         sha256=doc.sha256,
         wallet_document_id=doc.document_id,
-        download_url=f"/cases/{doc.case_id}/documents/{doc.id}",
+        download_url=f"/cases/{doc.case_id}/issued/{doc.id}",
         verify_url=verify_url(doc.token),
     )
 
@@ -62,12 +62,34 @@ async def documents_for(session: AsyncSession, case: Case, lang: str) -> list[Is
     return [_read(d, lang) for d in await issued_repo.for_case(session, case.id)]
 
 
+async def _readable_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case:
+    # The decision is the applicant's and the department's; an employer named on the case
+    # reads the case's status, not the applicant's written decision.
+    if principal.applicant_id is None and principal.staff_id is None:
+        raise PermissionDenied()
+    case, _ = await load_case(session, principal, case_id)
+    return case
+
+
+async def list_for_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, lang: str
+) -> list[IssuedDocumentRead]:
+    return await documents_for(session, await _readable_case(session, principal, case_id), lang)
+
+
+async def video_checks_of(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, lang: str
+) -> list[VideoCheckRead]:
+    case = await _readable_case(session, principal, case_id)
+    return await video_checks_for(session, principal, case, lang)
+
+
 async def download(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, doc_id: uuid.UUID
 ) -> wallet.Download:
     """The PDF for whoever may read the case (the applicant, its staff); rendered here first if
     the worker has not come to it yet, so the link on the case page always works."""
-    case, _ = await load_case(session, principal, case_id)
+    case = await _readable_case(session, principal, case_id)
     listed = {d.id for d in await issued_repo.for_case(session, case.id)}
     if doc_id not in listed:
         raise NotFound()
@@ -124,6 +146,13 @@ def _check_read(
     )
 
 
+async def _one(
+    session: AsyncSession, principal: Principal, case: Case, check: VideoCheck
+) -> VideoCheckRead:
+    names = await issued_repo.staff_names(session, {check.staff_id})
+    return _check_read(check, names, principal, case, principal.language)
+
+
 def timeline_entries(checks: list[VideoCheckRead], status: str, lang: str) -> list[TimelineEntry]:
     """The video appointments as lines of the case's history, at their scheduled time."""
     return [
@@ -144,7 +173,7 @@ def timeline_entries(checks: list[VideoCheckRead], status: str, lang: str) -> li
 
 async def schedule_video_check(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: VideoCheckCreate
-) -> VideoCheck:
+) -> VideoCheckRead:
     case, _ = await load_case(session, principal, case_id)
     if not may_schedule(principal, case):
         raise PermissionDenied(ERR_NOT_RESPONSIBLE)
@@ -182,7 +211,7 @@ async def schedule_video_check(
             "staff_id": str(staff_id),
         },
     )
-    return check
+    return await _one(session, principal, case, check)
 
 
 async def record_video_check(
@@ -191,7 +220,7 @@ async def record_video_check(
     case_id: uuid.UUID,
     check_id: uuid.UUID,
     data: VideoCheckRecord,
-) -> VideoCheck:
+) -> VideoCheckRead:
     case, _ = await load_case(session, principal, case_id)
     check = await issued_repo.video_check_for_update(session, case.id, check_id)
     if check is None:
@@ -212,4 +241,4 @@ async def record_video_check(
         object_id=case.id,
         detail={"video_check": str(check.id), "outcome": data.outcome.value},
     )
-    return check
+    return await _one(session, principal, case, check)

@@ -29,8 +29,8 @@ class FontMissing(RuntimeError):
 
 @dataclass(frozen=True)
 class Font:
-    """A TrueType/OpenType file or collection and the face to use in it (Noto Sans CJK's
-    collection holds JP, KR, SC, TC and HK faces; SC is index 2)."""
+    """A TrueType/OpenType file or collection and the face to use in it (a .ttc holds several;
+    WenQuanYi Micro Hei's first face is the proportional one)."""
 
     path: Path
     face: int = 0
