@@ -248,7 +248,12 @@ async def _documents_context(
     session: SessionDep, principal: CurrentApplicant, view: Any
 ) -> PageContext:
     wallet = await documents_service.list_documents(session, principal)
-    return {"app": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS, "kind_names": WALLET_KIND_LABELS}
+    return {
+        "app": view,
+        "wallet": wallet,
+        "kinds": DOCUMENT_KIND_LABELS,
+        "kind_names": WALLET_KIND_LABELS,
+    }
 
 
 @router.post("/applications/{application_id}/documents", dependencies=[Csrf])
