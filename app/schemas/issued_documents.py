@@ -32,7 +32,8 @@ class IssuedDocumentRead(BaseModel):
     sha256: str | None = None
     wallet_document_id: uuid.UUID | None = None
     download_url: str
-    verify_url: str
+    verify_url: str = Field(description="The public check, absolute (what the QR code holds)")
+    verify_path: str
 
 
 class VerificationRead(BaseModel):

@@ -55,6 +55,7 @@ def _read(doc: IssuedDocument, lang: str) -> IssuedDocumentRead:
         wallet_document_id=doc.document_id,
         download_url=f"/cases/{doc.case_id}/issued/{doc.id}",
         verify_url=verify_url(doc.token),
+        verify_path=f"/verify/{doc.token}",
     )
 
 
