@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from app.i18n import N_
 from app.schemas.text import CleanInput
@@ -60,14 +61,16 @@ class VerificationCheck(BaseModel):
 class VideoCheckCreate(CleanInput):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    scheduled_at: datetime
+    scheduled_at: datetime | None = Field(default=None, validate_default=True)
     # The staff member who holds the call; the one scheduling it when left out.
     staff_id: uuid.UUID | None = None
     note: str | None = Field(default=None, max_length=1000)
 
     @field_validator("scheduled_at", mode="after")
     @classmethod
-    def _shanghai_when_naive(cls, value: datetime) -> datetime:
+    def _shanghai_when_naive(cls, value: datetime | None) -> datetime:
+        if value is None:
+            raise PydanticCustomError("time_required", ERR_TIME_REQUIRED)
         # A page's datetime-local field has no zone: it is the reader's, Shanghai time.
         return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 

@@ -17,10 +17,12 @@ from pypdf import PdfReader
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import AuditEntry, Case, IssuedDocument, User
+from app.models import AuditEntry, Case, IssuedDocument, OutboxMessage, User
 from app.services.issued_documents import issuing
 from tests import factories as f
+from tests.integration.test_audit import page_login
 from tests.integration.test_cases_api import act, staff, submitted_rent_case
+from tests.integration.test_held_answers import csrf_of, web_login
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
@@ -250,3 +252,71 @@ class TestVideoChecks:
             ).scalar_one()
         assert responsible is not None
         assert {"case.video_check_scheduled", "case.video_check_recorded"} <= actions
+
+
+class TestVideoChecksOnTheStaffPage:
+    async def test_the_page_schedules_with_an_error_summary_first_and_records_the_outcome(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, result = await submitted_rent_case(client, district="yangpu")
+        case_id = result["case"]["id"]
+        clerk_email = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["window_clerk"], department="service_center"
+        )
+        clerk = await f.staff_login(client, clerk_email)
+        assert (await act(client, clerk, case_id, 1, "accept")).status_code == 200
+        client.cookies.clear()
+        await page_login(client, clerk_email)
+        page = await client.get(f"/staff/cases/{case_id}")
+        assert f'action="/staff/cases/{case_id}/video-checks"' in page.text
+        token = csrf_of(page.text)
+
+        empty = await client.post(
+            f"/staff/cases/{case_id}/video-checks", data={"csrf_token": token, "scheduled_at": ""}
+        )
+        assert empty.status_code == 422
+        assert "error-summary" in empty.text and 'href="#scheduled_at"' in empty.text
+        done = await client.post(
+            f"/staff/cases/{case_id}/video-checks",
+            data={"csrf_token": token, "scheduled_at": "2026-12-21T09:30", "note": "学位证原件"},
+        )
+        assert done.status_code == 303
+        assert done.headers["location"].endswith("?done=video_check_scheduled#video-checks")
+        page = await client.get(done.headers["location"])
+        assert "2026-12-21 09:30" in page.text and "学位证原件" in page.text
+
+        [check] = (
+            await client.get(f"/api/v1/cases/{case_id}/video-checks", headers=user.headers)
+        ).json()
+        # The applicant's case page says when to have the originals ready, in plain text.
+        staff_cookies = httpx.Cookies(client.cookies)
+        client.cookies.clear()
+        await web_login(client, user)
+        mine = await client.get(f"/cases/{case_id}")
+        assert 'id="video-appointment"' in mine.text
+        assert "2026-12-21 09:30 UTC+8" in mine.text and "&lt;time" not in mine.text
+        client.cookies = staff_cookies
+        recorded = await client.post(
+            f"/staff/cases/{case_id}/video-checks/{check['id']}",
+            data={"csrf_token": token, "outcome": "no_show"},
+        )
+        assert recorded.status_code == 303
+        [check] = (
+            await client.get(f"/api/v1/cases/{case_id}/video-checks", headers=user.headers)
+        ).json()
+        assert check["outcome"] == "no_show"
+        async with sessionmaker() as session:
+            told = (
+                (
+                    await session.execute(
+                        select(OutboxMessage.payload)
+                        .join(User, User.id == OutboxMessage.recipient_user_id)
+                        .where(
+                            User.email == user.email, OutboxMessage.template == "case.video_check"
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        assert told and "2026-12-21 09:30" in str(told[0])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from app.core.times import local_text
 from app.domain.enums import Permission, permissions_for
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -23,9 +24,9 @@ from app.schemas.issued_documents import (
     VideoCheckRecord,
     VideoOutcome,
 )
-from app.services import audit
+from app.services import audit, notifications
 from app.services import documents as wallet
-from app.services.cases.context import load_case
+from app.services.cases.context import load_case, message_payload
 from app.services.issued_documents.issuing import ISSUED, KINDS, render_now, verify_url
 
 OUTCOME_LABELS: dict[VideoOutcome | None, str] = {
@@ -175,10 +176,10 @@ def timeline_entries(checks: list[VideoCheckRead], status: str, lang: str) -> li
 async def schedule_video_check(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: VideoCheckCreate
 ) -> VideoCheckRead:
-    case, _ = await load_case(session, principal, case_id)
+    case, service = await load_case(session, principal, case_id)
     if not may_schedule(principal, case):
         raise PermissionDenied(ERR_NOT_RESPONSIBLE)
-    assert principal.staff_id is not None
+    assert principal.staff_id is not None and data.scheduled_at is not None
     staff_id = data.staff_id or principal.staff_id
     if staff_id != principal.staff_id:
         colleague = await accounts_repo.get_staff(session, staff_id)
@@ -200,6 +201,22 @@ async def schedule_video_check(
     )
     session.add(check)
     await session.flush()
+    applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+    if applicant is not None:
+        language = applicant.user.language
+        await notifications.enqueue(
+            session,
+            recipient_user_id=applicant.user_id,
+            template="case.video_check",
+            payload={
+                **message_payload(case, service, language),
+                "time": local_text(check.scheduled_at),
+            },
+            language=language,
+            dedup_key=f"video_check:{check.id}",
+            case_id=case.id,
+            read_back=False,
+        )
     await audit.record(
         session,
         "case.video_check_scheduled",
