@@ -162,14 +162,15 @@ def render(sheet: Sheet, font: Font) -> bytes:
 
 
 def _row(pdf: FPDF, row: Row) -> None:
+    """A label beside its value; the row ends below whichever of the two is taller."""
     top = pdf.get_y()
     pdf.set_text_color(*_MUTED)
-    pdf.multi_cell(_LABEL_WIDTH, 6, row.label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+    pdf.multi_cell(_LABEL_WIDTH - 2, 6, row.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     label_bottom = pdf.get_y()
     pdf.set_xy(_MARGIN + _LABEL_WIDTH, top)
     pdf.set_text_color(*_INK)
     pdf.multi_cell(0, 6, row.value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_y(max(pdf.get_y(), label_bottom) + 1.2)
+    pdf.set_y(max(pdf.get_y(), label_bottom) + 1.5)
 
 
 def _qr(pdf: FPDF, url: str) -> None:
