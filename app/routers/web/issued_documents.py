@@ -61,7 +61,7 @@ async def verify_copy(
     return redirect(request, f"/verify/{token}?result={outcome}#result")
 
 
-@router.get("/cases/{case_id}/issued/{doc_id}")
+@router.get("/cases/{case_id}/issued/{doc_id}.pdf")
 async def applicant_download(
     case_id: uuid.UUID, doc_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
 ) -> Response:
@@ -69,7 +69,7 @@ async def applicant_download(
     return file_response(found.source, found.filename, found.content_type)
 
 
-@router.get("/staff/cases/{case_id}/issued/{doc_id}")
+@router.get("/staff/cases/{case_id}/issued/{doc_id}.pdf")
 async def staff_download(
     case_id: uuid.UUID, doc_id: uuid.UUID, principal: CaseStaff, session: SessionDep
 ) -> Response:

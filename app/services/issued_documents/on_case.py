@@ -54,7 +54,7 @@ def _read(doc: IssuedDocument, lang: str) -> IssuedDocumentRead:
         languages=list(doc.languages),
         sha256=doc.sha256,
         wallet_document_id=doc.document_id,
-        download_url=f"/cases/{doc.case_id}/issued/{doc.id}",
+        download_url=f"/cases/{doc.case_id}/issued/{doc.id}.pdf",
         verify_url=verify_url(doc.token),
         verify_path=f"/verify/{doc.token}",
     )
