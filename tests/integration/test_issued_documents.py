@@ -157,10 +157,17 @@ class TestWrittenDecision:
     async def test_an_approval_is_rendered_by_the_worker_round_in_chinese_only(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        user, case_id, _clerk, _reviewer, view = await _in_review(client, sessionmaker, "zh")
+        user, case_id, clerk, _reviewer, view = await _in_review(client, sessionmaker, "zh")
         approver = await staff(client, sessionmaker, "yangpu", ["approver"], "housing")
         r = await act(client, approver, case_id, view["version"], "approve")
         assert r.status_code == 200, r.text
+        # 不见面: the result is handed over online; the applicant is told where to get it.
+        r = await act(
+            client, clerk, case_id, r.json()["version"], "issue_result", delivery="online"
+        )
+        assert r.status_code == 200, r.text
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert "证照夹" in mine["outcome"]["collection"]
         # The round renders what is pending (other tests' documents too, on a shared database).
         assert await issuing.render_pending(sessionmaker) >= 1
         while await issuing.render_pending(sessionmaker):
