@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -37,6 +38,9 @@ KINDS: dict[str, DocumentKind] = {k.code: k for k in (decisions.RESULT_DECISION,
 # A document whose rendering failed this often waits for its first download instead.
 _MAX_ATTEMPTS = 5
 _ROUND_LIMIT = 20
+# A round renders for about this long (at least one document), so the other work of the
+# worker's round (reminders, the outbox) is never held up behind a backlog; the rest waits.
+_ROUND_SECONDS = 1.5
 _BACKFILL_PAGE = 200
 
 
@@ -174,11 +178,15 @@ async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
 
 
 async def render_pending(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
-    """The worker's round: each pending document in a transaction of its own."""
+    """The worker's round: each pending document in a transaction of its own, for about
+    ``_ROUND_SECONDS``."""
     async with sessionmaker() as session:
         due = await issued_repo.pending(session, PENDING, _MAX_ATTEMPTS, _ROUND_LIMIT)
     done = 0
+    until = time.monotonic() + _ROUND_SECONDS
     for doc_id in due:
+        if done and time.monotonic() >= until:
+            break
         try:
             async with sessionmaker() as session, session.begin():
                 rendered = await render_now(session, doc_id)
