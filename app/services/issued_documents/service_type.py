@@ -36,6 +36,9 @@ class ResultDocuments(ServiceType):
         principal: Principal,
         lang: str,
     ) -> None:
+        # The applicant's and the department's; an employer named on the case sees neither.
+        if principal.applicant_id is None and principal.staff_id is None:
+            return
         view.issued_documents = await on_case.documents_for(session, case, lang)
         checks = await on_case.video_checks_for(session, principal, case, lang)
         view.video_checks = checks
