@@ -154,6 +154,23 @@ class TestWrittenDecision:
         }
         assert (await client.get("/api/v1/verify/not-a-real-token-at-all")).status_code == 404
 
+        # The page, signed out: the same facts, and a post without a file names the field.
+        client.cookies.clear()
+        page = await client.get(f"/verify/{token}")
+        assert page.status_code == 200 and sha in page.text and "王**" in page.text
+        assert "王小明" not in page.text
+        empty = await client.post(
+            f"/verify/{token}", data={"csrf_token": csrf_of(page.text)}, files={"x": ("", b"")}
+        )
+        assert empty.status_code == 422 and 'href="#file"' in empty.text
+        posted = await client.post(
+            f"/verify/{token}",
+            data={"csrf_token": csrf_of(page.text)},
+            files={"file": ("copy.pdf", tampered, "application/pdf")},
+        )
+        assert posted.status_code == 303
+        assert posted.headers["location"] == f"/verify/{token}?result=mismatch#result"
+
     async def test_an_approval_is_rendered_by_the_worker_round_in_chinese_only(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
