@@ -15,6 +15,7 @@ from app.schemas.text import CleanInput
 from app.workflow.values import SHANGHAI
 
 ERR_TIME_REQUIRED = N_("Enter the date and time of the video appointment.")
+ERR_TIME_RANGE = N_("Enter a real date and time for the video appointment.")
 
 
 class VideoOutcome(StrEnum):
@@ -71,6 +72,8 @@ class VideoCheckCreate(CleanInput):
     def _shanghai_when_naive(cls, value: datetime | None) -> datetime:
         if value is None:
             raise PydanticCustomError("time_required", ERR_TIME_REQUIRED)
+        if not 2000 <= value.year <= 2100:
+            raise PydanticCustomError("time_range", ERR_TIME_RANGE)
         # A page's datetime-local field has no zone: it is the reader's, Shanghai time.
         return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
 

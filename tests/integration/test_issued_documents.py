@@ -242,6 +242,9 @@ class TestVideoChecks:
             f"/api/v1/cases/{case_id}/video-checks", headers=reviewer, json=body
         )
         assert refused.status_code == 403, refused.text
+        far = {"scheduled_at": "9999-12-31T23:59:59-14:00"}
+        r = await client.post(f"/api/v1/cases/{case_id}/video-checks", headers=clerk, json=far)
+        assert r.status_code == 422, r.text
         r = await client.post(f"/api/v1/cases/{case_id}/video-checks", headers=clerk, json=body)
         assert r.status_code == 201, r.text
         check = r.json()
