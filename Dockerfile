@@ -11,6 +11,9 @@ FROM python:3.11-slim
 # PYTHONPATH puts the copied source (with templates beside it) ahead of site-packages.
 ENV PATH=/venv/bin:$PATH PYTHONPATH=/srv/portal PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     TALENT_ENVIRONMENT=production
+# The CJK font written decisions are set in (document_font_path in app/config.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --system --uid 10001 --home /srv/portal portal
 WORKDIR /srv/portal
 COPY --from=build /venv /venv

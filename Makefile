@@ -8,7 +8,7 @@ SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run stop reset-demo test install install-dev lint typecheck imports test-sqlite test-postgres \
-        test-faults test-browser test-crawl browser-deps i18n bench bench-http bench-queue clean
+        test-faults test-browser test-crawl browser-deps document-font i18n bench bench-http bench-queue clean
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,7 @@ install-dev: $(VENV)/.installed-dev
 ## Start the portal on the embedded SQLite database with demo data: http://127.0.0.1:8000
 ## E-mails and SMS are written to var/outbox/ (one JSON file each). Stop: Ctrl-C, or `make stop`.
 run: install
+	@bash scripts/document-font.sh || echo "!!!!! written decisions cannot be rendered until the font is installed !!!!!"
 	$(VENV)/bin/talent-portal migrate
 	$(VENV)/bin/talent-portal demo
 	@echo "Outside-system simulator on http://127.0.0.1:$(SIMULATOR_PORT) (identity, social insurance, degrees, hukou)"
@@ -63,11 +64,15 @@ typecheck: install-dev
 imports: install-dev
 	$(VENV)/bin/lint-imports
 
-test-sqlite: install-dev
+## The CJK font written decisions are set in (issue 17): the PDF tests render with it.
+document-font:
+	@bash scripts/document-font.sh || { echo "FAIL: the document font is missing (see above)."; exit 1; }
+
+test-sqlite: install-dev document-font
 	TEST_DATABASE_URL=sqlite $(PY) -m pytest tests/unit tests/integration -q -p no:cacheprovider
 	@cat var/backup-drill.txt  # the restore drill's sizes and times (issue 22)
 
-test-postgres: install-dev
+test-postgres: install-dev document-font
 	@if $(PY) scripts/check_postgres.py "$(PG_URL)"; then \
 	  TEST_DATABASE_URL="$(PG_URL)" $(PY) -m pytest tests/integration -q -p no:cacheprovider \
 	  && cat var/backup-drill.txt; \
@@ -79,7 +84,7 @@ test-postgres: install-dev
 
 ## Faults on PostgreSQL: SIGKILL mid-transaction, dropped connections, a full upload disk,
 ## races and schemathesis; real server processes on loopback. Figures: var/faults-summary.txt.
-test-faults: install-dev
+test-faults: install-dev document-font
 	@if $(PY) scripts/check_postgres.py "$(PG_URL)"; then \
 	  TEST_DATABASE_URL="$(PG_URL)" $(PY) -m pytest tests/faults -q -p no:cacheprovider; \
 	elif [ "$$CI" = "true" ]; then \
@@ -91,7 +96,7 @@ test-faults: install-dev
 ## Playwright tests (journeys on SQLite) and the crawl of every page by every role on PostgreSQL
 ## (issue 21; report: var/crawl/report.txt, screenshots of failing pages: var/screenshots/crawl-*).
 ## Under CI=true the crawl fails when PostgreSQL is unreachable, as the other PostgreSQL runs do.
-test-browser: install-dev
+test-browser: install-dev document-font
 	@if bash scripts/browser-deps.sh; then \
 	  TEST_BROWSER_PG_URL="$(PG_URL)" $(PY) -m pytest tests/browser -q -p no:cacheprovider -n 2; \
 	elif [ "$$CI" = "true" ]; then \

@@ -15,7 +15,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import backup as backups
 from app.config import Settings, get_settings
@@ -33,6 +33,7 @@ from app.services.calendar import sync_from_package
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, load_demo
 from app.services.eligibility import qualifying
 from app.services.eligibility.reevaluation import ReevaluationReport, reevaluate
+from app.services.issued_documents import issuing
 from app.tasks.outbox import run_worker
 
 cli = typer.Typer(
@@ -58,6 +59,35 @@ def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def _with_sessionmaker(work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]) -> T:
+    """For work that opens its own transactions, one per unit (the worker's kind)."""
+
+    async def run() -> T:
+        engine = make_engine(get_settings())
+        try:
+            return await work(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+async def _issue_all(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    added = await issuing.backfill(sessionmaker)
+    rendered = 0
+    while done := await issuing.render_pending(sessionmaker):
+        rendered += done
+    return added, rendered
+
+
+@cli.command("issue-documents")
+def issue_documents() -> None:
+    """Written decisions for decisions made before the portal issued them (idempotent), then
+    render every one still waiting (the worker would, a few at a time)."""
+    added, rendered = _with_sessionmaker(_issue_all)
+    console.print(f"[green]{added} written decisions issued, {rendered} rendered[/green]")
 
 
 @cli.command()
@@ -109,6 +139,9 @@ def demo() -> None:
         console.print("[red]refusing to load demo data in production[/red]")
         raise typer.Exit(2)
     summary = _in_transaction(load_demo)
+    # The demo's decided cases get their written decisions; the worker of `make run` renders
+    # them (or the first download does).
+    _with_sessionmaker(issuing.backfill)
     table = Table(title="Demo accounts / 演示账号 (password: " + DEMO_PASSWORD + ")")
     table.add_column("email")
     table.add_column("kind / roles")

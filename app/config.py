@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     youth_station_checkin_cutoff: time = time(20, 0)
     # How far ahead a stay may be booked (days, assumed; the policy names no horizon).
     youth_station_booking_days: int = Field(default=30, ge=1, le=365)
+    # The font issued documents (written decisions) are set in; Chinese needs a CJK face, and
+    # only the glyphs used are embedded. Debian's fonts-wqy-microhei (TrueType outlines): Noto
+    # Sans CJK's CID-keyed CFF outlines embed too, but are written with an embedded encoding
+    # CMap that pypdf and other extractors misread, so their text does not copy or extract.
+    document_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    document_font_face: int = Field(default=0, ge=0)
+    # A copy uploaded on the public verification page is compared, never kept; this bounds it.
+    verify_upload_max_bytes: int = Field(default=5 * 1024 * 1024, ge=64 * 1024)
     default_language: Literal["zh", "en"] = "zh"
     rate_limit_storage: str = Field(
         default="memory://",

@@ -29,6 +29,7 @@ from app.routers.api import employer as api_employer
 from app.routers.api import grants as api_grants
 from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
+from app.routers.api import issued_documents as api_issued_documents
 from app.routers.api import messages as api_messages
 from app.routers.api import organisations as api_organisations
 from app.routers.api import records as api_records
@@ -51,6 +52,7 @@ from app.routers.web import follow_ups as web_follow_ups
 from app.routers.web import grants as web_grants
 from app.routers.web import housing as web_housing
 from app.routers.web import indicators as web_indicators
+from app.routers.web import issued_documents as web_issued_documents
 from app.routers.web import messages as web_messages
 from app.routers.web import my_cases as web_my_cases
 from app.routers.web import organisation_staff as web_organisation_staff
@@ -154,6 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_records.router,
         api_rights.router,
         api_rights.staff,
+        api_issued_documents.router,
         web_public.router,
         web_auth.router,
         web_account.router,
@@ -178,6 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_admin.router,
         web_records.router,
         web_rights.router,
+        web_issued_documents.router,
     ):
         app.include_router(router)
     return app

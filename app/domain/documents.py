@@ -39,6 +39,14 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
     DocumentKind.OTHER: N_("Other document"),
 }
 
+# What the portal itself puts in a wallet (app/services/issued_documents): listed there beside
+# the uploads, never a kind an applicant uploads.
+RESULT_DECISION = "result_decision"
+ISSUED_KIND_LABELS: dict[str, str] = {
+    RESULT_DECISION: N_("Written decision (issued by the portal)"),
+}
+WALLET_KIND_LABELS: dict[str, str] = {**DOCUMENT_KIND_LABELS, **ISSUED_KIND_LABELS}
+
 # Magic numbers of the accepted formats, and the file-name endings each may carry.
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),

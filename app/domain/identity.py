@@ -87,3 +87,15 @@ _MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 def is_valid_cn_mobile(raw: str) -> bool:
     return bool(_MOBILE_RE.match(raw.strip()))
+
+
+def mask_name(name: str) -> str:
+    """What a public page may show of a person: ``张**`` (the family name, one star per other
+    character) or ``A*** M***`` (each word's initial) for a name in Latin letters."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        return ""
+    if any("\u3400" <= ch <= "\u9fff" for ch in cleaned):
+        compact = cleaned.replace(" ", "").replace("·", "")
+        return compact[:1] + "*" * max(1, len(compact) - 1)
+    return " ".join(word[:1].upper() + "***" for word in cleaned.split(" "))

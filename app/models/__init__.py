@@ -36,6 +36,7 @@ from app.models.indicators import (
     IndicatorSnapshotItem,
     IndicatorValue,
 )
+from app.models.issued_documents import IssuedDocument, VideoCheck
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.qualifying import QualifyingCheck, QualifyingNotice
@@ -56,6 +57,8 @@ from app.models.youth_stations import BedNight, StationBed, Stay
 
 __all__ = [
     "ServiceCard",
+    "IssuedDocument",
+    "VideoCheck",
     "AccountDeletion",
     "CorrectionRequest",
     "DataExport",

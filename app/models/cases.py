@@ -136,7 +136,9 @@ class Case(UUIDPrimaryKey, Timestamps, Base):
     pending_due_date: Mapped[date | None]
     approved_on_commitment: Mapped[bool] = mapped_column(default=False)
     decision_reason: Mapped[str | None] = mapped_column(Text)
-    result_channel: Mapped[str | None] = mapped_column(String(20))  # window | post
+    result_channel: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # window | post | online (ResultDelivery)
     closed_at: Mapped[datetime | None]
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("service_case.id"), index=True)
     # 人才落户一件事: which step of the parent bundle this case is (app.workflow.bundle.PARTS).

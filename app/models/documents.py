@@ -26,6 +26,7 @@ class Document(UUIDPrimaryKey, Base):
     valid_to: Mapped[date | None]
     verified_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
     verified_at: Mapped[datetime | None]
-    uploaded_by_user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"))
+    # None for a document the portal issued itself (a written decision).
+    uploaded_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None]

@@ -32,9 +32,12 @@ async def get_readable(
 
 
 async def usage_of(session: AsyncSession, applicant_id: uuid.UUID) -> tuple[int, int]:
-    """How many documents an applicant keeps, and their bytes."""
+    """How many documents an applicant keeps, and their bytes; what the portal issued to them
+    (written decisions) does not count against their quota."""
     stmt = select(func.count(Document.id), func.coalesce(func.sum(Document.size_bytes), 0)).where(
-        Document.owner_applicant_id == applicant_id, Document.deleted_at.is_(None)
+        Document.owner_applicant_id == applicant_id,
+        Document.deleted_at.is_(None),
+        Document.uploaded_by_user_id.is_not(None),
     )
     count, size = (await session.execute(stmt)).one()
     return int(count), int(size)

@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from app.i18n import N_
 from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.grants import OneOffView
+from app.schemas.issued_documents import IssuedDocumentRead, VideoCheckRead
 from app.schemas.outcomes import OutcomeView
 from app.schemas.retention import RetentionView
 from app.schemas.schooling import ConsultationSessions
@@ -236,6 +237,12 @@ class CaseRead(BaseModel):
     service_card_number: str | None = None
     # 高层次人才服务专窗 (Changning): filed by certified high-level talent, served first.
     priority: bool = False
+    # 不见面: the written decisions issued on the case (verifiable PDFs, also in the wallet).
+    issued_documents: list[IssuedDocumentRead] = Field(default_factory=list)
+    # Video appointments in which staff saw the originals of identity documents.
+    video_checks: list[VideoCheckRead] = Field(default_factory=list)
+    # Staff only: the case's responsible staff may schedule a video check.
+    can_schedule_video_check: bool = False
 
     @property
     def can_rate(self) -> bool:

@@ -224,6 +224,15 @@ async def download(session: AsyncSession, principal: Principal, document_id: uui
     return Download(storage().source(doc.storage_key), doc.original_name, doc.content_type)
 
 
+async def stored_document(session: AsyncSession, document_id: uuid.UUID) -> Download:
+    """A document's file for a caller that has already checked access another way (an issued
+    document reached through a case the caller may read)."""
+    doc = await documents_repo.get(session, document_id)
+    if doc is None or doc.deleted_at is not None:
+        raise NotFound()
+    return Download(storage().source(doc.storage_key), doc.original_name, doc.content_type)
+
+
 def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationFailed(

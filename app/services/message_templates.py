@@ -34,6 +34,15 @@ TEMPLATES: dict[str, Template] = {
         N_("Message about your case {case_number}"),
         N_("The department handling {service_name} ({case_number}) writes: {reason}"),
     ),
+    # 不见面: staff will see the originals of identity documents in a video call.
+    "case.video_check": Template(
+        N_("Video appointment for {case_number}"),
+        N_(
+            "The department handling {service_name} ({case_number}) will check the originals "
+            "of your identity documents in a video call on {time}. Have them ready; the "
+            "department tells you how to join."
+        ),
+    ),
     "case.reminder": Template(
         N_("Reminder: {case_number}"),
         N_(

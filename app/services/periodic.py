@@ -12,6 +12,7 @@ from app.services.cases import schedules
 from app.services.eligibility import qualifying
 from app.services.housing import leases, offers
 from app.services.indicators import computed as indicator_figures
+from app.services.issued_documents import issuing as issued_documents
 from app.services.log_retention import prune_rotated_logs
 from app.services.retention import lists as retention_lists
 from app.services.rights import deletion, exports
@@ -55,6 +56,11 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
     # Yangpu talent service cards ending soon: their holders are told once per term.
     async with sessionmaker() as session, session.begin():
         await service_cards.remind_renewals(session, day)
+    # Written decisions issued since the last round (不见面), rendered into the wallet.
+    try:
+        await issued_documents.render_pending(sessionmaker)
+    except Exception:
+        log.exception("issued documents round failed")
     # The plans' computed indicators, so the public page is never more than a round behind.
     try:
         await indicator_figures.run_scheduled(sessionmaker, day)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from app.services import service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
+from app.services.issued_documents.service_type import ResultDocuments
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
 from app.services.service_cards.priority_window import PriorityWindow
@@ -27,4 +28,5 @@ def install() -> None:
     service_types.register(ServiceCardType())
     service_types.register(CardRequestType())
     service_types.register(PriorityWindow())
+    service_types.register(ResultDocuments())
     service_types.mark_installed()

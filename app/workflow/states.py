@@ -121,6 +121,7 @@ class ActorRole(StrEnum):
 class ResultDelivery(StrEnum):
     WINDOW = "window"  # collected at a service window
     POST = "post"  # 邮寄
+    ONLINE = "online"  # 不见面: the applicant downloads the written decision (a verifiable PDF)
 
 
 class ServiceCapability(StrEnum):

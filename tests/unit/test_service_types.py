@@ -10,6 +10,7 @@ from app.models import Service
 from app.services import service_types, wiring
 from app.services.claims.service_type import PersonExamFee
 from app.services.housing.service_type import TalentApartment
+from app.services.issued_documents.service_type import ResultDocuments
 from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
@@ -27,32 +28,44 @@ def test_a_registry_refuses_to_answer_before_it_is_installed() -> None:
         registry.for_service(_service("talent_apartment"))
 
 
+def _own(service: Service) -> ServiceType:
+    """The service's own type: every service also has the written decision's type beside it
+    (issue 17), so the registry answers with the two together."""
+    found = service_types.for_service(service)
+    beside = getattr(found, "beside", [])
+    assert any(isinstance(t, ResultDocuments) for t in beside)
+    own = getattr(found, "own", found)
+    assert isinstance(own, ServiceType)
+    return own
+
+
 def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     wiring.install()
-    assert isinstance(service_types.for_service(_service("talent_apartment")), TalentApartment)
-    assert isinstance(service_types.for_service(_service("settlement_bundle")), SettlementBundle)
+    assert isinstance(_own(_service("talent_apartment")), TalentApartment)
+    assert isinstance(_own(_service("settlement_bundle")), SettlementBundle)
     part = _service("settlement_hr_approval", part_of="settlement_bundle")
-    assert isinstance(service_types.for_service(part), SettlementBundle)
-    plain = service_types.for_service(_service("skills_subsidy"))
+    assert isinstance(_own(part), SettlementBundle)
+    plain = _own(_service("skills_subsidy"))
     assert type(plain) is ServiceType
     # The person's exam-fee claim records its certificate (issue 15).
-    assert isinstance(service_types.for_service(_service("exam_fee_reimbursement")), PersonExamFee)
+    assert isinstance(_own(_service("exam_fee_reimbursement")), PersonExamFee)
     # Youth-station days are counted by the portal (issue 17).
-    assert isinstance(service_types.for_service(_service("youth_station")), YouthStation)
+    assert isinstance(_own(_service("youth_station")), YouthStation)
     # The service card issues the card; a holder's request is a type of its own (issue 17).
-    assert isinstance(service_types.for_service(_service("service_card")), ServiceCardType)
+    assert isinstance(_own(_service("service_card")), ServiceCardType)
     request = _service("card_medical_request", part_of="service_card")
-    assert isinstance(service_types.for_service(request), CardRequestType)
+    assert isinstance(_own(request), CardRequestType)
 
 
 def test_changning_services_carry_the_priority_window_beside_their_own_type() -> None:
     wiring.install()
     changning = service_types.for_service(_service("skills_subsidy", district="changning"))
-    assert changning.name == "generic+priority_window"
-    assert type(service_types.for_service(_service("skills_subsidy"))) is ServiceType
+    assert changning.name == "generic+priority_window+result_documents"
+    yangpu = service_types.for_service(_service("skills_subsidy"))
+    assert yangpu.name == "generic+result_documents"
     # The bundle's own promise (its longest chain of steps) still answers beside it.
     bundle = service_types.for_service(_service("settlement_bundle", district="changning"))
-    assert bundle.name == "settlement_bundle+priority_window"
+    assert bundle.name == "settlement_bundle+priority_window+result_documents"
     service = _service("settlement_bundle", district="changning")
     service.time_limit_days = 1
     today = date(2026, 12, 7)
@@ -67,8 +80,9 @@ def test_installing_twice_registers_each_type_once() -> None:
         "exam_fee_reimbursement",
         "one_off_payment",
         "organisation_claim",
-        "schooling_consultation",
         "priority_window",
+        "result_documents",
+        "schooling_consultation",
         "service_card",
         "service_card_request",
         "settlement_bundle",

@@ -16,7 +16,7 @@ from app.core.forms import FormPage, PageContext, shown_on
 from app.core.templates import language, redirect, render, secure_cookies
 from app.core.uploads import FILES, read_upload
 from app.db import SessionDep
-from app.domain.documents import DOCUMENT_KIND_LABELS
+from app.domain.documents import DOCUMENT_KIND_LABELS, WALLET_KIND_LABELS
 from app.domain.fields import EXTRA_FIELDS
 from app.routers.access import ApplicantOrSignedOut, CurrentApplicant, PublicPage
 from app.routers.web.wallet import chosen_document, store_in_wallet
@@ -248,7 +248,12 @@ async def _documents_context(
     session: SessionDep, principal: CurrentApplicant, view: Any
 ) -> PageContext:
     wallet = await documents_service.list_documents(session, principal)
-    return {"app": view, "wallet": wallet, "kinds": DOCUMENT_KIND_LABELS}
+    return {
+        "app": view,
+        "wallet": wallet,
+        "kinds": DOCUMENT_KIND_LABELS,
+        "kind_names": WALLET_KIND_LABELS,
+    }
 
 
 @router.post("/applications/{application_id}/documents", dependencies=[Csrf])

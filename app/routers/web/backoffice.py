@@ -148,7 +148,7 @@ async def _document_marks(
     }
 
 
-def _case_form(
+def case_form(
     session: SessionDep,
     principal: CurrentStaff,
     case_id: uuid.UUID,
@@ -211,7 +211,7 @@ async def verify_document(
                 N_("Confirm that you have checked the document against the original."),
             )
         )
-    page = _case_form(
+    page = case_form(
         session, principal, case_id, lang, with_marks=True, failed_document=str(document_id)
     )
     with shown_on(page):
@@ -245,7 +245,7 @@ async def act(
         "tracking_number": (form.get("tracking_number") or None),
         "amount_cny": (form.get("amount_cny") or None),
     }
-    with shown_on(_case_form(session, principal, case_id, lang, failed_action=data["action"])):
+    with shown_on(case_form(session, principal, case_id, lang, failed_action=data["action"])):
         action = validate_form(CaseActionRequest, data)
         await cases_service.act(session, principal, case_id, action, lang)
     return redirect(request, f"/staff/cases/{case_id}?done={data['action']}")
@@ -261,7 +261,7 @@ async def add_note(
     to_applicant: Annotated[str, Form()] = "",
 ) -> Response:
     lang = language(request)
-    with shown_on(_case_form(session, principal, case_id, lang)):
+    with shown_on(case_form(session, principal, case_id, lang)):
         parsed = validate_form(NoteCreate, {"body": body, "to_applicant": bool(to_applicant)})
         await cases_service.add_note(session, principal, case_id, parsed, lang)
     return redirect(request, f"/staff/cases/{case_id}?done=note")
@@ -285,7 +285,7 @@ async def reassign(
 ) -> Response:
     """Hands the case to a colleague of its department (approvers and district admins)."""
     lang = language(request)
-    page = _case_form(
+    page = case_form(
         session,
         principal,
         case_id,
@@ -358,7 +358,7 @@ async def enter_verified_facts(
     names = list(settlement_records.fact_names(system))
     facts = {k: v for k, v in fact_values(form, names).items() if v is not None}
     note = str(form.get("note") or "")
-    with shown_on(_case_form(session, principal, case_id, lang)):
+    with shown_on(case_form(session, principal, case_id, lang)):
         await verification_service.enter_manually(session, principal, case_id, system, facts, note)
     return redirect(request, f"/staff/cases/{case_id}?done=verified")
 
@@ -373,6 +373,6 @@ async def change_route(
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     lang = language(request)
-    with shown_on(_case_form(session, principal, case_id, lang, failed_action="route")):
+    with shown_on(case_form(session, principal, case_id, lang, failed_action="route")):
         await bundles_service.change_route(session, principal, case_id, route, reason, lang)
     return redirect(request, f"/staff/cases/{case_id}?done=route")

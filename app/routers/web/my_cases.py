@@ -15,7 +15,7 @@ from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import FILES, read_upload
 from app.db import SessionDep
-from app.domain.documents import DOCUMENT_KIND_LABELS
+from app.domain.documents import DOCUMENT_KIND_LABELS, WALLET_KIND_LABELS
 from app.errors import ValidationFailed
 from app.i18n import N_
 from app.routers.access import CurrentApplicant
@@ -81,6 +81,7 @@ async def _case_context(
         "case": view,
         "wallet": wallet,
         "kinds": DOCUMENT_KIND_LABELS,
+        "kind_names": WALLET_KIND_LABELS,
         "notice": request.query_params.get("done"),
         "late": late,
         "late_values": values if values is not None else {},

@@ -13,7 +13,7 @@ from app.core.forms import FormPage, PageContext, shown_on
 from app.core.templates import redirect, render
 from app.core.uploads import FILES, UploadForm, read_upload
 from app.db import SessionDep
-from app.domain.documents import DOCUMENT_KIND_LABELS
+from app.domain.documents import DOCUMENT_KIND_LABELS, WALLET_KIND_LABELS
 from app.routers.access import CurrentApplicant
 from app.schemas.documents import DocumentRead
 from app.services import documents as documents_service
@@ -39,7 +39,7 @@ async def wallet(
 
 async def _wallet_context(session: SessionDep, principal: CurrentApplicant) -> PageContext:
     docs = await documents_service.list_documents(session, principal)
-    return {"documents": docs, "kinds": DOCUMENT_KIND_LABELS}
+    return {"documents": docs, "kinds": DOCUMENT_KIND_LABELS, "kind_names": WALLET_KIND_LABELS}
 
 
 @router.post("/wallet", dependencies=[Csrf], openapi_extra=FILES)

@@ -138,6 +138,11 @@ def _amount(case: Case, outputs: dict[str, Any], lang: str) -> tuple[str | None,
 def _collection(case: Case, status: CaseStatus, lang: str) -> str:
     if case.result_channel == ResultDelivery.POST:
         return gettext(lang, N_("The written decision is sent to you by post."))
+    if case.result_channel == ResultDelivery.ONLINE:
+        return gettext(
+            lang,
+            N_("Download the written decision from this page; a copy is in your document wallet."),
+        )
     if case.result_channel == ResultDelivery.WINDOW or status in CaseStatus.RESULT_HANDED_OVER:
         return gettext(
             lang,
@@ -155,9 +160,13 @@ def outcome_view(
     events: list[CaseEvent],
     eligibility: dict[str, Any] | None,
     lang: str,
+    *,
+    as_decided: CaseStatus | None = None,
 ) -> OutcomeView | None:
-    """The decision's consequences, or None while there is no decision to act on."""
-    status = CaseStatus(case.status)
+    """The decision's consequences, or None while there is no decision to act on.
+    ``as_decided``: told as of a decision (its status, and ``events`` up to it), for a written
+    decision issued after the case has moved on."""
+    status = as_decided or CaseStatus(case.status)
     if status in REFUSALS:
         event = _last_refusal(events)
         detail = event.detail if event is not None else {}

@@ -1,0 +1,225 @@
+"""Issuing a document: its row (token, public facts, the words) is written in the transaction
+of what it records, so a decision that commits always has its document and one that rolls
+back never has; the PDF is rendered after, by the worker's round or by the first download,
+stored once in the applicant's wallet with its SHA-256, and never rendered again.
+
+Rendering takes about half a second (the CJK font is parsed and subset each time), too long
+to hold a decision's row locks and its request for, hence the split."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from app.config import get_settings
+from app.models import Case, CaseEvent, Document, IssuedDocument, Service
+from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
+from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
+from app.repositories import issued_documents as issued_repo
+from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
+from app.services import audit
+from app.services import documents as wallet
+from app.services.issued_documents import decisions
+from app.services.issued_documents.kinds import DocumentKind
+from app.services.issued_documents.sheet import Font, Sheet, Wording, render
+from app.workflow.states import CaseAction
+
+log = logging.getLogger(__name__)
+
+PENDING = "pending"
+ISSUED = "issued"
+KINDS: dict[str, DocumentKind] = {k.code: k for k in (decisions.RESULT_DECISION,)}
+# A document whose rendering failed this often waits for its first download instead.
+_MAX_ATTEMPTS = 5
+_ROUND_LIMIT = 20
+# A round renders for about this long (at least one document), so the other work of the
+# worker's round (reminders, the outbox) is never held up behind a backlog; the rest waits.
+_ROUND_SECONDS = 1.5
+_BACKFILL_PAGE = 200
+
+
+def verify_url(token: str) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/verify/{token}"
+
+
+def font() -> Font:
+    settings = get_settings()
+    return Font(settings.document_font_path, settings.document_font_face)
+
+
+def _new_token() -> str:
+    # 144 random bits: the page it opens is public, so the token must not be guessable.
+    return secrets.token_urlsafe(18)
+
+
+async def issue_decision(
+    session: AsyncSession, case: Case, service: Service, action: CaseAction
+) -> IssuedDocument | None:
+    """The written decision of the event ``action`` just wrote on ``case``; None for what gets
+    none (not a decision, an organisation's own case, a bundle's part)."""
+    if action not in decisions.DECIDING:
+        return None
+    events = await cases_repo.events(session, case.id)
+    decision = next((e for e in reversed(events) if e.action == action.value), None)
+    if decision is None:
+        return None
+    return await _issue_for_event(session, case, service, events, decision)
+
+
+async def _issue_for_event(
+    session: AsyncSession,
+    case: Case,
+    service: Service,
+    events: list[CaseEvent],
+    decision: CaseEvent,
+) -> IssuedDocument | None:
+    if case.applicant_id is None or case.parent_id is not None:
+        return None
+    kind = decisions.RESULT_DECISION
+    ref = decisions.subject_ref(decision)
+    existing = await issued_repo.by_subject(session, kind.code, ref)
+    if existing is not None:
+        return existing
+    applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+    if applicant is None:
+        return None
+    upto = events[: events.index(decision) + 1]
+    facts = decisions.DecisionFacts(
+        case=case,
+        service=service,
+        events=upto,
+        decision=decision,
+        applicant_name=applicant.full_name,
+        applicant_language=applicant.user.language,
+    )
+    token = _new_token()
+    words = decisions.wording(facts, token, verify_url(token))
+    doc = IssuedDocument(
+        kind=kind.code,
+        subject_ref=ref,
+        token=token,
+        status=PENDING,
+        case_id=case.id,
+        applicant_id=case.applicant_id,
+        issued_at=decision.occurred_at,
+        public=decisions.public_facts(facts),
+        content=words.to_json(),
+        languages=decisions.languages_for(applicant.user.language),
+    )
+    session.add(doc)
+    await session.flush()
+    await audit.record(
+        session,
+        "issued_document.created",
+        object_type="case",
+        object_id=case.id,
+        detail={"kind": kind.code, "document": str(doc.id), "decision": decision.to_status},
+        district=case.district,
+    )
+    return doc
+
+
+async def render_now(session: AsyncSession, doc_id: uuid.UUID) -> IssuedDocument | None:
+    """Renders a pending document in the caller's transaction (the worker's, or a download's)
+    and puts the PDF in the applicant's wallet; an issued one is returned as it is."""
+    doc = await issued_repo.get_for_update(session, doc_id)
+    if doc is None or doc.status == ISSUED:
+        return doc
+    sheet = Sheet(
+        wording=Wording.from_json(doc.content),
+        verify_url=verify_url(doc.token),
+        issued_at=doc.issued_at,
+        keywords=(doc.kind, str(doc.public.get("case_number", ""))),
+    )
+    # CPU-bound for about half a second: off the event loop, so other requests go on.
+    pdf = await asyncio.to_thread(render, sheet, font())
+    stored = await wallet.save_file(session, _filename(doc), _one_chunk(pdf), len(pdf) + 1)
+    wallet_doc = Document(
+        owner_applicant_id=doc.applicant_id,
+        kind=doc.kind,
+        original_name=stored.name,
+        content_type=stored.content_type,
+        size_bytes=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        uploaded_by_user_id=None,
+    )
+    session.add(wallet_doc)
+    await session.flush()
+    doc.document_id = wallet_doc.id
+    doc.sha256 = stored.sha256
+    doc.status = ISSUED
+    doc.rendered_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        "issued_document.issued",
+        object_type="document",
+        object_id=wallet_doc.id,
+        detail={"kind": doc.kind, "sha256": stored.sha256, "bytes": stored.size},
+        district=str(doc.public.get("district") or "") or None,
+    )
+    return doc
+
+
+def _filename(doc: IssuedDocument) -> str:
+    number = str(doc.public.get("case_number") or "document")
+    return f"{number}-{doc.kind.replace('_', '-')}.pdf"
+
+
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+async def render_pending(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """The worker's round: each pending document in a transaction of its own, for about
+    ``_ROUND_SECONDS``."""
+    async with sessionmaker() as session:
+        due = await issued_repo.pending(session, PENDING, _MAX_ATTEMPTS, _ROUND_LIMIT)
+    done = 0
+    until = time.monotonic() + _ROUND_SECONDS
+    for doc_id in due:
+        if done and time.monotonic() >= until:
+            break
+        try:
+            async with sessionmaker() as session, session.begin():
+                rendered = await render_now(session, doc_id)
+            done += 1 if rendered is not None else 0
+        except Exception:
+            log.exception("issued document rendering failed", extra={"document": str(doc_id)})
+            async with sessionmaker() as session, session.begin():
+                await issued_repo.count_attempt(session, doc_id)
+    return done
+
+
+async def backfill(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Written decisions for the decisions made before documents were issued (the demo's,
+    an upgraded installation's): the rows only, in pages; the worker's round renders them.
+    Running it twice adds nothing."""
+    added, after = 0, None
+    actions = [a.value for a in decisions.DECIDING]
+    while True:
+        async with sessionmaker() as session, session.begin():
+            page = await issued_repo.decision_events(session, actions, after, _BACKFILL_PAGE)
+            if not page:
+                return added
+            after = page[-1][0].id
+            refs = {decisions.subject_ref(e): e for e, _ in page}
+            have = await issued_repo.subject_refs(
+                session, decisions.RESULT_DECISION.code, refs.keys()
+            )
+            for event, case in page:
+                if decisions.subject_ref(event) in have:
+                    continue
+                service = await catalog_repo.get(session, case.service_id)
+                if service is None:
+                    continue
+                events = await cases_repo.events(session, case.id)
+                if await _issue_for_event(session, case, service, events, event) is not None:
+                    added += 1
