@@ -180,6 +180,8 @@ class TestTemplates:
             "leave_on": "2026-12-11",
             "days": 3,
             "cutoff": "20:00",
+            # Video checks of originals (issue 17, point 5).
+            "time": "2026-12-09 10:00 (UTC+8)",
             # The Yangpu talent service card (issue 17, point 3).
             "card_number": "YP-C-2026-000001",
             "valid_until": date(2029, 12, 6),
