@@ -310,6 +310,9 @@ class TestCase(_Strict):
     missing_facts: tuple[str, ...] | None = None
     conditions: dict[str, Literal["true", "false", "unknown"]] = Field(default_factory=dict)
     hints: tuple[dict[str, Any], ...] = ()
+    # Words a condition's English message must contain (what a failed condition explains, such
+    # as a declared programme membership that is not verified).
+    messages: dict[str, str] = Field(default_factory=dict)
     # A payment cycle's re-check instead of the application: only the lapsing conditions in
     # force in this month of the schedule; ``status`` and ``conditions`` are theirs.
     lapsing_month: int | None = Field(default=None, ge=1)

@@ -142,13 +142,14 @@ def step(
         for rank, name in enumerate(r["missing_facts"]):
             score[name] = score.get(name, 0.0) + 1.0 / (1 + rank)
     # Question names come back from the page too: only vocabulary facts can be asked.
-    ask = [n for n in ask or [] if n in FACTS and not FACTS[n].derived]
+    # A verified fact (the talent register's) is read, never asked of a person.
+    ask = [n for n in ask or [] if n in FACTS and FACTS[n].askable]
     wanted = (
         ask
         or [
             n
             for n, _ in sorted(score.items(), key=lambda kv: -kv[1])
-            if n not in skip and n in FACTS
+            if n not in skip and n in FACTS and FACTS[n].askable
         ][:QUESTIONS_PER_ROUND]
     )
     questions = [

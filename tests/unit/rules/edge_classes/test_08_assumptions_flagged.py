@@ -36,18 +36,20 @@ EXAMPLES: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
             "owns_home_in_shanghai": False,
             "has_other_housing_benefit": False,
             "talent_programs": ["district_outstanding"],
+            "verified_talent_programs": ["district_outstanding"],
             "social_insurance_base_multiple": 1.2,
             "highest_degree": "master",
             "graduation_date": "2026-06-30",
             "monthly_rent_cny": 3000,
         },
-        # the employer in Yangpu; the list of high-level programmes
-        ("employer_district", "talent_programs"),
+        # the employer in Yangpu; the list of high-level programmes (read from the register)
+        ("employer_district", "verified_talent_programs"),
     ),
     "yangpu.service_card": (
         {
             "employer_district": "yangpu",
             "talent_programs": [],
+            "verified_talent_programs": [],
             "professional_title": "senior",
         },
         # the senior title as high-level talent
