@@ -49,9 +49,11 @@ from app.models.sessions import (
     RetiredRefreshToken,
 )
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
+from app.models.talent_register import TalentRegisterEntry
 from app.models.verification import FactVerification
 
 __all__ = [
+    "TalentRegisterEntry",
     "AccountDeletion",
     "CorrectionRequest",
     "DataExport",

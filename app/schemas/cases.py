@@ -228,6 +228,10 @@ class CaseRead(BaseModel):
     supplement: SupplementView | None = None
     # What the decision means for the applicant: next steps, or reasons and remedies.
     outcome: OutcomeView | None = None
+    # Staff only: the levels an approval chooses from (a high-level talent classification).
+    decision_levels: list[dict[str, str]] = Field(default_factory=list)
+    # Once classified: the level the register records.
+    decided_level: str | None = None
 
     @property
     def can_rate(self) -> bool:
@@ -310,6 +314,9 @@ class CaseActionRequest(_In):
     tracking_number: str | None = Field(default=None, max_length=60)
     # A money decision's amount in whole yuan, with ``approve`` (the rules' amount if omitted).
     amount_cny: int | None = Field(default=None, ge=1, le=100_000_000)
+    # A classification's level, with ``approve`` (the service's type checks it against the
+    # levels its policy defines).
+    level: str | None = Field(default=None, max_length=40)
 
 
 class QueueItem(BaseModel):

@@ -10,6 +10,7 @@ from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.payments.service_type import OneOffPayment
 from app.services.settlement.service_type import SettlementBundle
+from app.services.talent_register.service_type import HighLevelCertification
 
 
 def install() -> None:
@@ -18,4 +19,5 @@ def install() -> None:
     service_types.register(OneOffPayment())
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
+    service_types.register(HighLevelCertification())
     service_types.mark_installed()
