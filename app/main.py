@@ -38,6 +38,7 @@ from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
 from app.routers.api import supplements as api_supplements
+from app.routers.api import talent_register as api_talent_register
 from app.routers.api import window as api_window
 from app.routers.web import account as web_account
 from app.routers.web import admin as web_admin
@@ -59,6 +60,7 @@ from app.routers.web import rights as web_rights
 from app.routers.web import rules as web_rules
 from app.routers.web import service_points as web_service_points
 from app.routers.web import staff as web_staff
+from app.routers.web import talent_register as web_talent_register
 from app.routers.web import wallet as web_wallet
 from app.routers.web import window as web_window
 from app.rules import load_library
@@ -137,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_organisations.router,
         api_housing.router,
         api_service_points.router,
+        api_talent_register.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
@@ -165,6 +168,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_organisation_staff.router,
         web_housing.router,
         web_service_points.router,
+        web_talent_register.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,
