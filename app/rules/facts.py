@@ -268,6 +268,7 @@ class FactError(BaseModel):
         "invalid_value",
         "out_of_range",
         "future_date",
+        "verified_fact",
         "contradiction",
     ]
     field: str

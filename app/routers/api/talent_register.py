@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 
 from app.core.forms import validate_form
 from app.core.templates import language
+from app.core.uploads import ACCEPTS_FILES, read_chunks, read_form_with_file
 from app.db import SessionDep
 from app.routers.access import CurrentApplicant, RegisterKeeper
-from app.schemas.talent_register import EntryRead, RegisterSearch
+from app.schemas.talent_register import EntryCreate, EntryRead, RegisterSearch
 from app.services.talent_register import register
 
 router = APIRouter(prefix="/api/v1/talent-register", tags=["talent register"])
@@ -41,6 +42,43 @@ async def search_register(
         },
     )
     return await register.search(session, principal, where, language(request), page)
+
+
+_RECORD_OPENAPI = {
+    ACCEPTS_FILES: True,
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "id_kind", "id_number", "programme", "granted_on"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        **{name: {"type": "string"} for name in EntryCreate.model_fields},
+                    },
+                }
+            }
+        },
+    },
+}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, openapi_extra=_RECORD_OPENAPI)
+async def record_entry(
+    request: Request, principal: RegisterKeeper, session: SessionDep
+) -> EntryRead:
+    """An outside membership with its evidence (multipart: the entry's fields and ``file``)."""
+    upload, fields = await read_form_with_file(request)
+    data = validate_form(EntryCreate, {k: v or None for k, v in fields.items()})
+    return await register.record_outside(
+        session,
+        principal,
+        data,
+        upload.filename if upload else None,
+        read_chunks(upload) if upload else None,
+        language(request),
+    )
 
 
 @router.get("/mine")
