@@ -39,6 +39,9 @@ CATALOG_OUTPUTS = {
     },
     "yangpu.rent_subsidy": {"tier", "monthly_amount_cny", "max_months"},
     "yangpu.service_card": {"services"},
+    # High-level talent classification (issue 16): the classes the approver chooses from.
+    "yangpu.high_level_certification": {"levels"},
+    "changning.high_level_certification": {"levels"},
     "yangpu.exam_fee_reimbursement": {"amount_cny"},
     # Organisations' services (issue 15): the amount granted, assumed where the plans give none.
     "yangpu.employer_exam_fee_claim": {"amount_cny"},

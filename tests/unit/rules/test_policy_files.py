@@ -41,8 +41,9 @@ def _problems(directory: Path) -> str:
 def test_the_shipped_files_load_and_every_version_is_vectorised() -> None:
     library = load_library()
     versions = [v for info in library.policies() for v in info.versions]
-    # 18, and the organisations' services' nine (issue 15).
-    assert len(versions) == 27
+    # 18, the organisations' services' nine (issue 15) and both districts' high-level talent
+    # classification (issue 16).
+    assert len(versions) == 29
     assert [v.version for v in versions if not v.vectorised] == []
 
 
