@@ -132,7 +132,7 @@ class FactSpec(BaseModel):
     def asked(self, lang: str) -> str:
         """The question a form asks for the fact with, in the reader's language."""
         if self.question is None:
-            raise ValueError(f"{self.name} is derived and never asked")
+            raise ValueError(f"{self.name} is derived or verified and never asked")
         return self.question.get(lang)
 
 
