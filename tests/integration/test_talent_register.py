@@ -238,7 +238,10 @@ class TestScopeAndAudit:
 
 class TestClassification:
     async def test_an_approval_records_the_class_the_approver_chose(
-        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+        self,
+        app: Any,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
     ) -> None:
         user, draft = await new_draft(client, "yangpu", "high_level_certification")
         answers = {
@@ -273,6 +276,14 @@ class TestClassification:
         version = r.json()["version"]
         seen = (await client.get(f"/api/v1/staff/cases/{case_id}", headers=approver)).json()
         assert [c["value"] for c in seen["decision_levels"]] == ["A", "B", "C", "D"]
+        email = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["approver"], department="talent_office"
+        )
+        page = await (await _page_session(app, email, f.PASSWORD, True)).get(
+            f"/staff/cases/{case_id}"
+        )
+        assert page.status_code == 200
+        assert 'name="level"' in page.text and "B类（领军人才）" in page.text
 
         for wrong in ({}, {"level": "Z"}):
             r = await act(client, approver, case_id, version, "approve", **wrong)

@@ -70,7 +70,12 @@ async def record_entry(
 ) -> EntryRead:
     """An outside membership with its evidence (multipart: the entry's fields and ``file``)."""
     upload, fields = await read_form_with_file(request)
-    data = validate_form(EntryCreate, {k: v or None for k, v in fields.items()})
+    data = validate_form(
+        EntryCreate,
+        {k: v or None for k, v in fields.items()},
+        # The missing file is named with the other fields' errors, not after them.
+        also=[] if upload else [register.evidence_missing()],
+    )
     return await register.record_outside(
         session,
         principal,

@@ -98,7 +98,12 @@ async def record_entry(
     upload, fields = await read_form_with_file(request)
     page = FormPage("staff/talent_register_new.html", _form_context(lang, fields))
     with shown_on(page):
-        data = validate_form(EntryCreate, {k: v or None for k, v in fields.items()})
+        data = validate_form(
+            EntryCreate,
+            {k: v or None for k, v in fields.items()},
+            # The missing file is named with the other fields' errors, not after them.
+            also=[] if upload else [register.evidence_missing()],
+        )
         entry = await register.record_outside(
             session,
             principal,

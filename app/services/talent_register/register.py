@@ -45,6 +45,10 @@ PAGE_SIZE = 50
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def evidence_missing() -> FieldError:
+    return FieldError("file", "required", ERR_EVIDENCE)
+
+
 def require_keeper(principal: Principal) -> str:
     """The keeper's district; PermissionDenied for anyone else."""
     if not principal.keeps_talent_register or principal.district is None:
@@ -76,7 +80,7 @@ async def record_outside(
     if code is not None and len(code) != 18:
         problems.append(FieldError("organisation_code", "invalid", ERR_ORGANISATION_CODE))
     if not filename or chunks is None:
-        problems.append(FieldError("file", "required", ERR_EVIDENCE))
+        problems.append(evidence_missing())
     person = await repo.applicant_by_index(
         session, protection.id_index(data.id_kind, data.id_number)
     )
