@@ -367,6 +367,9 @@ class TestPages:
         history = await web.get(r.headers["location"])
         assert history.status_code == 200
         assert "上海市领军人才" in history.text
+        link = history.text.split('href="/staff/talent-register/entries/', 1)[1].split('"', 1)[0]
+        evidence = await web.get(f"/staff/talent-register/entries/{link}")
+        assert evidence.status_code == 200 and evidence.content == PDF
         listed = await web.get(
             "/staff/talent-register",
             params={"programme": "shanghai_leading", "lang": "en"},

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import FILES, read_chunks, read_form_with_file
@@ -127,6 +128,14 @@ async def person_page(
         "staff/talent_register_person.html",
         {"name": name, "masked": masked, "entries": entries},
     )
+
+
+@router.get("/staff/talent-register/entries/{entry_id}/evidence")
+async def entry_evidence(
+    entry_id: uuid.UUID, principal: RegisterKeeper, session: SessionDep
+) -> Response:
+    found = await register.evidence(session, principal, entry_id)
+    return file_response(found.source, found.filename, found.content_type)
 
 
 @router.get("/recognitions", response_class=HTMLResponse)

@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 
 from app.domain.documents import DocumentKind
-from app.domain.enums import IdKind
 from app.domain.principal import Principal
 from app.domain.talent_register import RegisterSource
 from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
 from app.models import Case, TalentRegisterEntry
 from app.models.base import utcnow
+from app.repositories import documents as documents_repo
 from app.repositories import talent_register as repo
 from app.repositories.talent_register import RegisterFilter
 from app.repositories.unit_of_work import AsyncSession
@@ -300,5 +300,28 @@ async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[E
     ]
 
 
-def id_kinds() -> list[str]:
-    return [k.value for k in IdKind]
+async def evidence(
+    session: AsyncSession, principal: Principal, entry_id: uuid.UUID
+) -> documents.Download:
+    """The certificate or letter an outside entry rests on, for its district's keepers."""
+    district = require_keeper(principal)
+    entry = await repo.get_in_district(session, district, entry_id)
+    doc = (
+        await documents_repo.get(session, entry.evidence_document_id)
+        if entry is not None and entry.evidence_document_id is not None
+        else None
+    )
+    if doc is None or doc.deleted_at is not None:
+        raise NotFound()
+    await audit.record(
+        session,
+        "document.viewed",
+        actor=principal,
+        object_type="document",
+        object_id=doc.id,
+        detail={"talent_register_entry": str(entry_id)},
+        district=district,
+    )
+    return documents.Download(
+        documents.storage().source(doc.storage_key), doc.original_name, doc.content_type
+    )
