@@ -29,7 +29,9 @@ from sqlalchemy import create_engine, insert
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-AS_OF = date(2026, 11, 22)
+# The first day the policies read verified memberships (their 2026-12-07 versions); on an
+# earlier day the rules would never look at what the register query returned.
+AS_OF = date(2026, 12, 7)
 PER_PERSON = 4  # memberships per person on average (current and expired)
 
 
