@@ -40,6 +40,7 @@ from app.routers.api import settlement as api_settlement
 from app.routers.api import staff as api_staff
 from app.routers.api import subsidies as api_subsidies
 from app.routers.api import supplements as api_supplements
+from app.routers.api import talent_register as api_talent_register
 from app.routers.api import window as api_window
 from app.routers.api import youth_stations as api_youth_stations
 from app.routers.web import account as web_account
@@ -64,6 +65,7 @@ from app.routers.web import rules as web_rules
 from app.routers.web import service_cards as web_service_cards
 from app.routers.web import service_points as web_service_points
 from app.routers.web import staff as web_staff
+from app.routers.web import talent_register as web_talent_register
 from app.routers.web import wallet as web_wallet
 from app.routers.web import window as web_window
 from app.routers.web import youth_stations as web_youth_stations
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_service_points.router,
         api_youth_stations.router,
         api_service_cards.router,
+        api_talent_register.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
@@ -176,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_service_points.router,
         web_youth_stations.router,
         web_service_cards.router,
+        web_talent_register.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,

@@ -20,6 +20,8 @@ class DocumentKind(StrEnum):
     PROFESSIONAL_TITLE = "professional_title"
     EXAM_FEE_RECEIPT = "exam_fee_receipt"
     BIRTH_CERTIFICATE = "birth_certificate"
+    # A programme's certificate or letter: the evidence of a talent register entry.
+    TALENT_PROGRAMME = "talent_programme"
     OTHER = "other"
 
 
@@ -36,6 +38,7 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
     DocumentKind.PROFESSIONAL_TITLE: N_("Professional title certificate"),
     DocumentKind.EXAM_FEE_RECEIPT: N_("Exam fee receipt"),
     DocumentKind.BIRTH_CERTIFICATE: N_("Birth certificate"),
+    DocumentKind.TALENT_PROGRAMME: N_("Talent programme certificate or letter"),
     DocumentKind.OTHER: N_("Other document"),
 }
 

@@ -125,6 +125,7 @@ AUDIT_OBJECT: dict[str, str] = {
     "application": N_("Application"),
     "apartment_unit": N_("Apartment"),
     "apartment_offer": N_("Apartment offer"),
+    "talent_register_entry": N_("Talent register entry"),
 }
 
 

@@ -41,6 +41,17 @@ class Principal:
         return housing_officer or Role.DISTRICT_ADMIN.value in self.roles
 
     @property
+    def keeps_talent_register(self) -> bool:
+        """The district talent register is kept by the talent office's reviewers and approvers
+        (who decide the classifications) and by district admins."""
+        if self.staff_id is None or self.district is None:
+            return False
+        officer = self.department == Department.TALENT_OFFICE.value and bool(
+            {Role.REVIEWER.value, Role.APPROVER.value} & set(self.roles)
+        )
+        return officer or Role.DISTRICT_ADMIN.value in self.roles
+
+    @property
     def views_housing_dashboard(self) -> bool:
         """The housing dashboard is read by housing, finance and the talent office, and by
         whoever manages the district's staff."""

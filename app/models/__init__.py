@@ -52,6 +52,7 @@ from app.models.sessions import (
     RetiredRefreshToken,
 )
 from app.models.subsidies import Enrolment, Entitlement, PaymentCycle
+from app.models.talent_register import TalentRegisterEntry
 from app.models.verification import FactVerification
 from app.models.youth_stations import BedNight, StationBed, Stay
 
@@ -59,6 +60,7 @@ __all__ = [
     "ServiceCard",
     "IssuedDocument",
     "VideoCheck",
+    "TalentRegisterEntry",
     "AccountDeletion",
     "CorrectionRequest",
     "DataExport",

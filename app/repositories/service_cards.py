@@ -115,18 +115,3 @@ async def active_holders(
         ServiceCard.valid_until >= today,
     )
     return set((await session.execute(stmt)).scalars())
-
-
-async def approved_answers(
-    session: AsyncSession, applicant_ids: Collection[uuid.UUID], statuses: Collection[str]
-) -> list[tuple[uuid.UUID, dict[str, object]]]:
-    """The answers of these people's applications whose case stands approved (staff checked
-    the materials behind them), as (applicant, answers)."""
-    if not applicant_ids:
-        return []
-    stmt = (
-        select(Case.applicant_id, Application.answers)
-        .join(Application, Application.id == Case.application_id)
-        .where(Case.applicant_id.in_(list(applicant_ids)), Case.status.in_(list(statuses)))
-    )
-    return [(a, dict(answers or {})) for a, answers in (await session.execute(stmt)).all() if a]

@@ -18,6 +18,7 @@ from app.errors import AuthenticationRequired, PermissionDenied
 from app.services import accounts as accounts_service
 from app.services import housing as housing_service
 from app.services.housing import dashboard as housing_dashboard
+from app.services.talent_register import register as talent_register
 
 
 async def optional_principal(request: Request, session: SessionDep) -> Principal | None:
@@ -105,6 +106,15 @@ async def require_dashboard_viewer(request: Request, session: SessionDep) -> Pri
     return principal
 
 
+@mark("staff:talent_register")
+async def require_register_keeper(request: Request, session: SessionDep) -> Principal:
+    """The district talent register's keepers: the talent office's reviewers and approvers
+    and district admins."""
+    principal = await require_staff(request, session)
+    talent_register.require_keeper(principal)
+    return principal
+
+
 PublicPage = Annotated[Principal | None, Depends(public)]
 CurrentUser = Annotated[Principal, Depends(require_user)]
 CurrentApplicant = Annotated[Principal, Depends(require_applicant)]
@@ -113,6 +123,7 @@ CurrentStaff = Annotated[Principal, Depends(require_staff)]
 CurrentEmployer = Annotated[Principal, Depends(require_employer)]
 HousingStaff = Annotated[Principal, Depends(require_housing_staff)]
 DashboardViewer = Annotated[Principal, Depends(require_dashboard_viewer)]
+RegisterKeeper = Annotated[Principal, Depends(require_register_keeper)]
 StaffHome = Annotated[Principal, Depends(require_permission(Permission.VIEW_STAFF_HOME))]
 CaseStaff = Annotated[Principal, Depends(require_permission(Permission.HANDLE_CASES))]
 WindowClerk = Annotated[Principal, Depends(require_permission(Permission.HANDLE_WINDOW))]

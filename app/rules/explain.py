@@ -297,6 +297,8 @@ def criteria(ev: Evaluation, lang: str) -> list[Criterion]:
         else:
             missing = []
             message = render_message(ev, leaf, bool(value), lang, actual, required, fact)
+            if not value:
+                message += unverified_note(ev, views[leaf.index].facts, required, lang)
             result = "true" if value else "false"
         out.append(
             Criterion(
@@ -312,6 +314,36 @@ def criteria(ev: Evaluation, lang: str) -> list[Criterion]:
             )
         )
     return out
+
+
+def unverified_note(
+    ev: Evaluation, names: Sequence[str], required: Mapping[str, Any], lang: str
+) -> str:
+    """For a failed condition on a verified fact, the applicant's declared values that would
+    count but are not verified, and what verifies them ("declared, not verified")."""
+    for name in names:
+        spec = FACTS[name]
+        if spec.verifies is None or spec.verification is None:
+            continue
+        declared = ev.facts.get(spec.verifies, UNKNOWN)
+        if declared is UNKNOWN or not isinstance(declared, tuple | list):
+            continue
+        verified = ev.facts.get(name, UNKNOWN)
+        have = set(verified) if isinstance(verified, tuple | list) else set()
+        wanted = required.get("value") if required.get("op") in _LIST_OPS else None
+        counting = set(wanted) if isinstance(wanted, list) else {wanted} if wanted else None
+        unverified = [v for v in declared if v not in have and (counting is None or v in counting)]
+        if not unverified:
+            continue
+        shown = format_value(unverified, lang, spec.verifies)
+        how = spec.verification.get(lang)
+        if lang == "zh":
+            return f"。申报的{shown}未经核验（已申报，未核验）：须有{how}"
+        return f". Declared, not verified: {shown}; this needs {how}"
+    return ""
+
+
+_LIST_OPS = frozenset({"includes", "includes_any"})
 
 
 def render_message(

@@ -92,10 +92,24 @@ class FactSpec(BaseModel):
     # materials' ``when`` form (``degree_country != 'CN'``). A return date is not asked of
     # someone whose degree is from China; while the other fact is unknown, it is asked.
     asked_when: str | None = None
+    # A fact the portal reads from a verified record (the talent register) instead of asking:
+    # ``verifies`` names the fact the applicant declares the same thing in, ``verification``
+    # says what verifies it, for the explanation of a declared value that is not verified.
+    verifies: str | None = None
+    verification: Text | None = None
 
     @property
     def derived(self) -> bool:
         return self.derived_from is not None
+
+    @property
+    def verified(self) -> bool:
+        return self.verifies is not None
+
+    @property
+    def askable(self) -> bool:
+        """Whether a questionnaire may ask a person for it (not derived, not verified)."""
+        return not self.derived and not self.verified
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -118,7 +132,7 @@ class FactSpec(BaseModel):
     def asked(self, lang: str) -> str:
         """The question a form asks for the fact with, in the reader's language."""
         if self.question is None:
-            raise ValueError(f"{self.name} is derived and never asked")
+            raise ValueError(f"{self.name} is derived or verified and never asked")
         return self.question.get(lang)
 
 
@@ -144,8 +158,10 @@ def _load_vocabulary() -> tuple[FactSpec, ...]:
         spec = FactSpec.model_validate(entry)
         if spec.derived and (spec.derivation is None or spec.measure is None):
             raise ValueError(f"derived fact {spec.name} needs a derivation and a measure")
-        if not spec.derived and spec.question is None:
+        if spec.askable and spec.question is None:
             raise ValueError(f"fact {spec.name} is asked, so it needs a question")
+        if spec.verified and (spec.verification is None or spec.changeable):
+            raise ValueError(f"verified fact {spec.name} needs a verification and no change")
         specs.append(spec)
     return tuple(specs)
 
@@ -252,6 +268,7 @@ class FactError(BaseModel):
         "invalid_value",
         "out_of_range",
         "future_date",
+        "verified_fact",
         "contradiction",
     ]
     field: str
@@ -574,6 +591,21 @@ def validate_facts(
                         "无需填写",
                         f"{spec.label.en} is computed from "
                         f"{FACTS[spec.derived_from or name].label.en}; do not send it",
+                    ),
+                )
+            )
+            continue
+        if entered and spec.verified:
+            # A person's word is not a verification: the portal adds the fact from the register.
+            declared = FACTS[spec.verifies or name].label
+            errors.append(
+                FactError(
+                    code="verified_fact",
+                    field=name,
+                    message=_t(
+                        f"{spec.label.zh}由系统读取区人才名册，无需填写；本人申报请填写{declared.zh}",
+                        f"{spec.label.en} are read from the district talent register; do not "
+                        f"send them, declare {declared.en} instead",
                     ),
                 )
             )

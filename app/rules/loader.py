@@ -9,6 +9,10 @@ File names are ``<policy_id>@<version>.yaml`` (the version is the ``valid_from``
 base's condition tree (a new route among the alternatives). The
 content hash of such a file covers its own bytes and its base's hash, so editing the base changes
 the hash of every version built on it.
+
+A published file is never edited, since stored receipts cite its hash: a successor of an
+open-ended version names it in ``supersedes``, and the named version is read as ending the day
+before the successor begins.
 """
 
 from __future__ import annotations
@@ -33,7 +37,8 @@ from app.rules.schema import PolicyFile
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 YAML_CACHE_STAMP = "1"
 MERGED_KEYS = ("documents", "parameters", "formulas")
-VERSION_OWN = ("status", "assumption")
+# Never inherited through ``extends``: a version's own standing, and which version it ends.
+VERSION_OWN = ("status", "assumption", "supersedes")
 
 
 class PolicyLoadError(ValueError):
@@ -176,6 +181,7 @@ def load_policies(files: Iterable[RawFile]) -> dict[str, list[CompiledPolicy]]:
         if stem != expected:
             problems.append(f"{stem}.yaml: file name must be {expected}.yaml")
         specs[stem] = (spec, digest)
+    problems.extend(_apply_supersedes(specs))
     where: dict[str, str] = {}
     for stem, (spec, _) in specs.items():
         for atomic in spec.atomics():
@@ -206,6 +212,25 @@ def load_policies(files: Iterable[RawFile]) -> dict[str, list[CompiledPolicy]]:
     if problems:
         raise PolicyLoadError(problems)
     return compiled
+
+
+def _apply_supersedes(specs: dict[str, tuple[PolicyFile, str]]) -> list[str]:
+    """End each superseded version the day before its successor; its file and hash stay."""
+    problems = []
+    for stem, (spec, _) in list(specs.items()):
+        if spec.supersedes is None:
+            continue
+        if spec.supersedes not in specs:
+            problems.append(f"{stem}.yaml: supersedes unknown version {spec.supersedes}")
+            continue
+        earlier, digest = specs[spec.supersedes]
+        end = spec.valid_from - timedelta(days=1)
+        if earlier.valid_to is not None and earlier.valid_to != end:
+            said = f"{stem}.yaml: supersedes {spec.supersedes}"
+            problems.append(f"{said}, which already ends on {earlier.valid_to}")
+            continue
+        specs[spec.supersedes] = (earlier.model_copy(update={"valid_to": end}), digest)
+    return problems
 
 
 def period_problems(policy_id: str, versions: list[CompiledPolicy]) -> list[str]:

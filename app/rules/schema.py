@@ -215,6 +215,10 @@ class PolicyFile(_Strict):
     documents: dict[Identifier, Document] = Field(min_length=1)
     valid_from: date
     valid_to: date | None = None
+    # A published version's file never changes (stored receipts cite its content hash), so a
+    # successor of an open-ended version ends it from here: the named version is taken to end
+    # the day before this one begins.
+    supersedes: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_.]*@\d{4}-\d{2}-\d{2}$")
     basis: Text | None = None
     # Whether the version itself stands on a source (the usual case) or is an assumption staff
     # must confirm, such as a successor assumed after the sourced rules ended.
@@ -249,6 +253,10 @@ class PolicyFile(_Strict):
             raise ValueError("valid_to is before valid_from")
         if self.version != self.valid_from.isoformat():
             raise ValueError("the version is the valid_from date")
+        if self.supersedes is not None:
+            policy_id, _, version = self.supersedes.partition("@")
+            if policy_id != self.policy_id or version >= self.version:
+                raise ValueError("supersedes names an earlier version of the same policy")
         if (self.status == "assumed") != (self.assumption is not None):
             raise ValueError("an assumed version gives an assumption (reason, date); only it")
         cited = [p.source for p in self.parameters.values() if p.source is not None]
@@ -310,6 +318,9 @@ class TestCase(_Strict):
     missing_facts: tuple[str, ...] | None = None
     conditions: dict[str, Literal["true", "false", "unknown"]] = Field(default_factory=dict)
     hints: tuple[dict[str, Any], ...] = ()
+    # Words a condition's English message must contain (what a failed condition explains, such
+    # as a declared programme membership that is not verified).
+    messages: dict[str, str] = Field(default_factory=dict)
     # A payment cycle's re-check instead of the application: only the lapsing conditions in
     # force in this month of the schedule; ``status`` and ``conditions`` are theirs.
     lapsing_month: int | None = Field(default=None, ge=1)

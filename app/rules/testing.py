@@ -69,6 +69,10 @@ def run_case(
             problems.append(
                 f"condition {condition} is {results.get(condition)}, expected {expected}"
             )
+    messages = {c["id"]: c["message"] for c in data["criteria"]}
+    for condition, words in case.messages.items():
+        if words not in str(messages.get(condition)):
+            problems.append(f"message of {condition} is {messages.get(condition)!r}, not {words!r}")
     for wanted in _plain(list(case.hints)):
         if not any(all(hint.get(k) == v for k, v in wanted.items()) for hint in data["hints"]):
             problems.append(f"no hint matching {wanted}; hints: {data['hints']}")

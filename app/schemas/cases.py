@@ -243,6 +243,10 @@ class CaseRead(BaseModel):
     video_checks: list[VideoCheckRead] = Field(default_factory=list)
     # Staff only: the case's responsible staff may schedule a video check.
     can_schedule_video_check: bool = False
+    # Staff only: the levels an approval chooses from (a high-level talent classification).
+    decision_levels: list[dict[str, str]] = Field(default_factory=list)
+    # Once classified: the level the register records.
+    decided_level: str | None = None
 
     @property
     def can_rate(self) -> bool:
@@ -325,6 +329,9 @@ class CaseActionRequest(_In):
     tracking_number: str | None = Field(default=None, max_length=60)
     # A money decision's amount in whole yuan, with ``approve`` (the rules' amount if omitted).
     amount_cny: int | None = Field(default=None, ge=1, le=100_000_000)
+    # A classification's level, with ``approve`` (the service's type checks it against the
+    # levels its policy defines).
+    level: str | None = Field(default=None, max_length=40)
 
 
 class QueueItem(BaseModel):

@@ -19,7 +19,7 @@ from app.models import Service
 from app.models.base import utcnow
 from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
-from app.rules import load_library
+from app.rules import FACTS, load_library
 from app.workflow.bundle import HOUSEHOLD_FIELDS, ROUTE_POLICIES, ROUTE_SERVICES
 from app.workflow.grants import PaymentKind
 from app.workflow.values import local_date
@@ -135,7 +135,8 @@ def form_facts(spec: ServiceSpec, district: District) -> list[str]:
     policy_id = spec.policy_for(district)
     if policy_id:
         needed = load_library().evaluate({}, local_date(utcnow()), policy_ids=[policy_id])
-        facts += [f for f in needed[0].missing_facts if f not in facts]
+        # A verified fact (the talent register's) is read by the portal, never asked.
+        facts += [f for f in needed[0].missing_facts if f not in facts and FACTS[f].askable]
     return facts
 
 
@@ -146,7 +147,7 @@ def _material_rows(codes: list[str]) -> list[dict[str, object]]:
 
 def _policy_facts(policy_id: str) -> list[str]:
     needed = load_library().evaluate({}, local_date(utcnow()), policy_ids=[policy_id])
-    return list(needed[0].missing_facts)
+    return [f for f in needed[0].missing_facts if FACTS[f].askable]
 
 
 def bundle_form(spec: ServiceSpec) -> list[dict[str, object]]:

@@ -19,6 +19,7 @@ from app.services.indicators import demo as indicator_demo
 from app.services.organisations import demo as organisation_demo
 from app.services.service_cards import demo as service_card_demo
 from app.services.service_points import demo as service_point_demo
+from app.services.talent_register import demo as register_demo
 from app.services.youth_stations import demo as youth_station_demo
 
 DEMO_PASSWORD = "Demo-Talent-2026"
@@ -146,33 +147,32 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
             totp_secret=DEMO_TOTP_SECRET,
         )
 
-    applicants: list[DomesticRegistration | OverseasRegistration] = [
-        DomesticRegistration(
-            email="li.wei@demo.example.cn",
-            password=DEMO_PASSWORD,
-            full_name="李伟",
-            id_number=demo_resident_id("310110", "19950312", "123"),
-            mobile="13800138001",
-            consent_personal_info=True,
-        ),
-        DomesticRegistration(
-            email="zhang.min@demo.example.cn",
-            password=DEMO_PASSWORD,
-            full_name="张敏",
-            id_number=demo_resident_id("310105", "19920720", "246"),
-            mobile="13900139002",
-            consent_personal_info=True,
-        ),
-        OverseasRegistration(
-            email="anna.schmidt@demo.example.com",
-            password=DEMO_PASSWORD,
-            full_name="Anna Schmidt",
-            passport_number="C01X00T47",
-            nationality="DE",
-            language="en",
-            consent_personal_info=True,
-        ),
-    ]
+    li_wei = DomesticRegistration(
+        email="li.wei@demo.example.cn",
+        password=DEMO_PASSWORD,
+        full_name="李伟",
+        id_number=demo_resident_id("310110", "19950312", "123"),
+        mobile="13800138001",
+        consent_personal_info=True,
+    )
+    zhang_min = DomesticRegistration(
+        email="zhang.min@demo.example.cn",
+        password=DEMO_PASSWORD,
+        full_name="张敏",
+        id_number=demo_resident_id("310105", "19920720", "246"),
+        mobile="13900139002",
+        consent_personal_info=True,
+    )
+    anna = OverseasRegistration(
+        email="anna.schmidt@demo.example.com",
+        password=DEMO_PASSWORD,
+        full_name="Anna Schmidt",
+        passport_number="C01X00T47",
+        nationality="DE",
+        language="en",
+        consent_personal_info=True,
+    )
+    applicants: list[DomesticRegistration | OverseasRegistration] = [li_wei, zhang_min, anna]
     for reg in applicants:
         summary.applicants.append(reg.email)
         if await accounts_repo.email_exists(session, reg.email):
@@ -185,4 +185,8 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
     await service_point_demo.load(session)
     await youth_station_demo.load(session)
     await service_card_demo.load(session)
+    await register_demo.load(
+        session,
+        register_demo.entries(li_wei.id_number, zhang_min.id_number, anna.passport_number),
+    )
     return summary

@@ -19,7 +19,7 @@ from typing import Any
 from app.domain.principal import Principal
 from app.models import Application, Case, Service
 from app.repositories.unit_of_work import AsyncSession
-from app.schemas.cases import CaseRead, QuestionView, VerificationView
+from app.schemas.cases import CaseActionRequest, CaseRead, QuestionView, VerificationView
 from app.workflow.states import CaseAction
 
 
@@ -85,6 +85,13 @@ class ServiceType:
     ) -> None:
         """May refuse an action (raise a domain error) before the workflow applies it."""
 
+    def decision_detail(
+        self, case: Case, service: Service, request: CaseActionRequest
+    ) -> dict[str, object]:
+        """What the decision carries beyond the engine's own fields, checked here (a
+        classification's level) and kept on the case event for ``after_transition``."""
+        return {}
+
     async def after_transition(
         self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
     ) -> None:
@@ -140,6 +147,14 @@ class _Together(ServiceType):
     ) -> None:
         for t in [self.own, *self.beside]:
             await t.before_action(session, case, action, lang)
+
+    def decision_detail(
+        self, case: Case, service: Service, request: CaseActionRequest
+    ) -> dict[str, object]:
+        detail: dict[str, object] = {}
+        for t in [self.own, *self.beside]:
+            detail |= t.decision_detail(case, service, request)
+        return detail
 
     async def after_transition(
         self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime

@@ -13,7 +13,7 @@ from app.rules import FACTS
 from app.services.applications.questions import questions_for, unanswered_error
 from app.services.eligibility import calculator
 
-ASKED = [name for name, spec in FACTS.items() if not spec.derived]
+ASKED = [name for name, spec in FACTS.items() if spec.askable]
 
 
 def _english_question(text: str) -> None:
@@ -36,8 +36,8 @@ def test_every_asked_fact_has_a_question_in_both_languages(name: str) -> None:
     assert question.en.rstrip("?").lower() != FACTS[name].label.en.lower()
 
 
-@pytest.mark.parametrize("name", [n for n in FACTS if FACTS[n].derived])
-def test_derived_facts_are_never_asked(name: str) -> None:
+@pytest.mark.parametrize("name", [n for n in FACTS if not FACTS[n].askable])
+def test_derived_and_verified_facts_are_never_asked(name: str) -> None:
     assert FACTS[name].question is None
     with pytest.raises(ValueError):
         FACTS[name].asked("en")

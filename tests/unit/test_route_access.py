@@ -15,7 +15,7 @@ from app.main import create_app
 # Framework routes without dependencies: the API docs (off in production) and static files.
 FRAMEWORK_ROUTES = {"/api/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/static"}
 # Talent-apartment pages are gated by department as well as role (app/services/housing*.py).
-DEPARTMENT_GATES = {"housing", "housing_dashboard"}
+DEPARTMENT_GATES = {"housing", "housing_dashboard", "talent_register"}
 
 
 def _calls(dependant: Dependant) -> list[object]:

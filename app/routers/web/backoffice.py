@@ -244,6 +244,7 @@ async def act(
         "delivery": (form.get("delivery") or None),
         "tracking_number": (form.get("tracking_number") or None),
         "amount_cny": (form.get("amount_cny") or None),
+        "level": (form.get("level") or None),
     }
     with shown_on(case_form(session, principal, case_id, lang, failed_action=data["action"])):
         action = validate_form(CaseActionRequest, data)

@@ -25,9 +25,10 @@ router = APIRouter(tags=["rules pages"])
 async def calculator(request: Request, principal: PublicPage, session: SessionDep) -> HTMLResponse:
     lang = language(request)
     facts, dropped = await calculator_service.starting_facts(session, principal)
+    vouched = await calculator_service.vouched_for(session, principal)
     district = request.query_params.get("district") or None
     view = calculator_service.step(
-        facts, district if district in ("yangpu", "changning") else None, lang
+        facts, district if district in ("yangpu", "changning") else None, lang, vouched=vouched
     )
     return render(
         request,
@@ -59,9 +60,10 @@ async def calculator_answer(
     district = district_raw if district_raw in ("yangpu", "changning") else None
     skip = set(_skipped(form.get("skipped"))) | set(skipped)
     apply = await catalog_service.services_by_policy(session, lang)
+    vouched = await calculator_service.vouched_for(session, principal)
 
     def answers_page(_: AppError) -> FormPage:
-        view = calculator_service.step(known, district, lang, skip=skip, ask=asked)
+        view = calculator_service.step(known, district, lang, skip=skip, ask=asked, vouched=vouched)
         values = {n: form.get(n) for n in asked}
         context = {"view": view, "district": district, "values": values, "apply": apply}
         return FormPage("public/calculator.html", context, status_code=422)
@@ -71,7 +73,7 @@ async def calculator_answer(
     if form.get("save") and principal is not None and principal.applicant_id:
         await calculator_service.save_profile(session, principal, facts)
         return redirect(request, "/calculator?saved=1")
-    view = calculator_service.step(facts, district, lang, skip=skip)
+    view = calculator_service.step(facts, district, lang, skip=skip, vouched=vouched)
     return render(
         request, "public/calculator.html", {"view": view, "district": district, "apply": apply}
     )

@@ -31,7 +31,7 @@ from app.schemas.cases import (
     ApplicationRead,
     SubmitResult,
 )
-from app.services import audit, notifications, protection, service_types
+from app.services import audit, notifications, protection, service_types, verified_facts
 from app.services.applications.household import store_spouse_id
 from app.services.applications.known_facts import identity_facts
 from app.services.applications.questions import (
@@ -77,6 +77,16 @@ def _check_available(service: Service) -> None:
         raise NotFound(N_("This service is not available."))
 
 
+async def _evaluate(
+    session: AsyncSession, service: Service, app: Application, lang: str
+) -> dict[str, Any] | None:
+    """The rules' verdict on the answers with what the portal vouches for beside them (the
+    talent register's memberships on the day): a declared membership is not a verified one."""
+    day = local_date(utcnow())
+    vouched = await verified_facts.for_person(session, app.applicant_id, day)
+    return evaluate(service, {**app.answers, **vouched}, day, lang)
+
+
 async def application_view(session: AsyncSession, app: Application, lang: str) -> ApplicationRead:
     service = await _service(session, app.service_id)
     service_type = service_types.for_service(service)
@@ -86,7 +96,7 @@ async def application_view(session: AsyncSession, app: Application, lang: str) -
     hidden = records.hidden | {k for k, v in known.items() if app.answers.get(k) == v}
     questions = questions_for(service, app.answers, lang, hidden)
     service_type.explain_questions(questions, app.answers, lang)
-    result = evaluate(service, app.answers, local_date(utcnow()), lang)
+    result = await _evaluate(session, service, app, lang)
     deferred = set(app.answer_later or [])
     for q in questions:
         q.later = q.fact in deferred and q.answer is None
@@ -348,7 +358,7 @@ async def submit(
         )
     # Only what can still change the decision is required: questions the rules no longer need
     # (the result is decided either way) may stay empty; party fields are always needed.
-    result = evaluate(service, app.answers, local_date(utcnow()), lang)
+    result = await _evaluate(session, service, app, lang)
     records = await service_types.for_service(service).verified_records(session, service, app)
     hidden, covered = records.hidden, records.covered
     shown = questions_for(service, app.answers, lang, hidden)

@@ -99,7 +99,7 @@ def questions_for(
             continue
         fact = str(entry.get("fact", ""))
         spec = FACTS.get(fact)
-        if spec is None or fact in hidden:
+        if spec is None or fact in hidden or not spec.askable:
             continue
         if answers.get(fact) is None and not condition_holds(spec.asked_when, answers):
             continue  # does not apply (a return date of someone who studied in China)

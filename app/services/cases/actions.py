@@ -207,9 +207,11 @@ async def act(
         )
     except WorkflowError as exc:
         raise _workflow_error(exc) from exc
-    await service_types.for_service(service).before_action(session, case, request.action, lang)
+    service_type = service_types.for_service(service)
+    await service_type.before_action(session, case, request.action, lang)
     decided = _decided_amount(case, service, request)
-    await _persist(session, case, service, result, principal, now, request.action, decided)
+    detail = service_type.decision_detail(case, service, request)
+    await _persist(session, case, service, result, principal, now, request.action, decided, detail)
     return await case_view(session, principal, case.id, lang)
 
 
@@ -245,8 +247,10 @@ async def _persist(
     now: datetime,
     action: CaseAction,
     decided_amount_cny: int | None = None,
+    decision_detail: dict[str, object] | None = None,
 ) -> None:
-    """Writes one transition: the case (version-checked), its event, side effects, audit."""
+    """Writes one transition: the case (version-checked), its event, side effects, audit.
+    ``decision_detail``: what the service's type adds to the event (a classification's level)."""
     after, event = result.case, result.event
     expected_version = event.version - 1
     values: dict[str, Any] = {
@@ -305,6 +309,7 @@ async def _persist(
                 "tracking_number": event.tracking_number,
                 "version": event.version,
                 **({"amount_cny": decided_amount_cny} if decided_amount_cny is not None else {}),
+                **(decision_detail or {}),
             },
         )
     )

@@ -19,7 +19,7 @@ from app.rules import (
     output_lines,
     validate_facts,
 )
-from app.services import audit
+from app.services import audit, verified_facts
 from app.services.eligibility import checked_facts, fact_field_errors, today
 
 QUESTIONS_PER_ROUND = 5
@@ -117,6 +117,13 @@ async def save_profile(session: AsyncSession, principal: Principal, facts: dict[
         await session.flush()
 
 
+async def vouched_for(session: AsyncSession, principal: Principal | None) -> dict[str, Any]:
+    """What the portal vouches for a signed-in applicant (the talent register's memberships
+    today); a visitor has nothing verified. Never carried in the page's answers."""
+    applicant_id = principal.applicant_id if principal is not None else None
+    return dict(await verified_facts.for_person(session, applicant_id, today()))
+
+
 def step(
     facts: dict[str, Any],
     district: str | None,
@@ -124,11 +131,13 @@ def step(
     *,
     skip: set[str] | None = None,
     ask: list[str] | None = None,
+    vouched: dict[str, Any] | None = None,
 ) -> CalculatorView:
     skip = skip or set()
     library = load_library()
     results = []
-    for result in library.evaluate(facts, today(), district=district, lang=lang):
+    evaluated = {**facts, **(vouched or {})}
+    for result in library.evaluate(evaluated, today(), district=district, lang=lang):
         data = result.model_dump(mode="json")
         policy = library.version(result.policy_id, result.policy_version)
         data["output_lines"] = output_lines(policy, result.outputs, lang)
@@ -142,13 +151,14 @@ def step(
         for rank, name in enumerate(r["missing_facts"]):
             score[name] = score.get(name, 0.0) + 1.0 / (1 + rank)
     # Question names come back from the page too: only vocabulary facts can be asked.
-    ask = [n for n in ask or [] if n in FACTS and not FACTS[n].derived]
+    # A verified fact (the talent register's) is read, never asked of a person.
+    ask = [n for n in ask or [] if n in FACTS and FACTS[n].askable]
     wanted = (
         ask
         or [
             n
             for n, _ in sorted(score.items(), key=lambda kv: -kv[1])
-            if n not in skip and n in FACTS
+            if n not in skip and n in FACTS and FACTS[n].askable
         ][:QUESTIONS_PER_ROUND]
     )
     questions = [

@@ -1,14 +1,14 @@
 """Changning's 高层次人才服务专窗: a case filed by certified high-level talent is flagged
 priority when it is opened, whichever service it is for and whoever files it (online or at the
 window). The district's queues list such cases first, with a badge in words; who counts as
-certified is ``app.services.talent_register``'s one answer."""
+certified is ``app.services.certified_talent``'s one answer."""
 
 from __future__ import annotations
 
 from app.domain.enums import PRIORITY_WINDOW_DISTRICTS
 from app.models import Case, Service
 from app.repositories.unit_of_work import AsyncSession
-from app.services import talent_register
+from app.services import certified_talent as talent_register
 from app.services.service_types import ServiceType
 from app.workflow.values import local_date
 

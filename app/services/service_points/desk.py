@@ -15,7 +15,8 @@ from app.models.base import utcnow
 from app.repositories import service_points as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.service_points import AppointmentRead
-from app.services import audit, talent_register
+from app.services import audit
+from app.services import certified_talent as talent_register
 from app.services.service_points.views import advance, staff_views
 from app.workflow.appointments import AppointmentEvent
 from app.workflow.values import SHANGHAI, local_date

@@ -41,6 +41,9 @@ CATALOG_OUTPUTS = {
     "yangpu.service_card": {"services"},
     # A consultation, not a benefit: the verdict only says whom it is for.
     "yangpu.schooling_consultation": set(),
+    # High-level talent classification (issue 16): the classes the approver chooses from.
+    "yangpu.high_level_certification": {"levels"},
+    "changning.high_level_certification": {"levels"},
     "yangpu.exam_fee_reimbursement": {"amount_cny"},
     # Organisations' services (issue 15): the amount granted, assumed where the plans give none.
     "yangpu.employer_exam_fee_claim": {"amount_cny"},

@@ -41,8 +41,10 @@ def _problems(directory: Path) -> str:
 def test_the_shipped_files_load_and_every_version_is_vectorised() -> None:
     library = load_library()
     versions = [v for info in library.policies() for v in info.versions]
-    # 18, the organisations' services' nine (issue 15) and the schooling consultation (17).
-    assert len(versions) == 28
+    # 18, the organisations' services' nine (issue 15), the schooling consultation (17), both
+    # districts' high-level talent classification and the three versions reading the talent
+    # register (issue 16).
+    assert len(versions) == 33
     assert [v.version for v in versions if not v.vectorised] == []
 
 
@@ -71,6 +73,77 @@ def test_gapped_versions_are_refused(tmp_path: Path) -> None:
 def test_an_open_ended_version_followed_by_another_is_an_overlap(tmp_path: Path) -> None:
     directory = _copy(tmp_path, RETURNEE, "valid_to: 2022-06-30", "valid_to: null")
     assert "overlaps" in _problems(directory)
+
+
+# Hashes of versions decided cases already cite: their files must never change.
+PUBLISHED = {
+    (
+        "yangpu.service_card",
+        "2021-10-21",
+    ): "ec05c077410cb52966a73091aa26fe254758585ae91470c096399b8becd34740",
+    (
+        "yangpu.rent_subsidy",
+        "2021-10-21",
+    ): "a1b5c2669fd9ea84bb84d0feac46a3f5e2cce80a33650ae4af929c6ebb8a6766",
+    (
+        "national.foreign_work_permit",
+        "2017-04-01",
+    ): "98ea8e5d2826ff0348b48f1eb01111467dc1bb2e4120c0d77c994ff831649337",
+}
+
+
+@pytest.mark.parametrize(("policy_id", "version"), sorted(PUBLISHED))
+def test_a_superseded_version_keeps_its_published_hash_and_ends_the_day_before(
+    policy_id: str, version: str
+) -> None:
+    versions = load_library().get(policy_id).versions
+    assert [(v.version, str(v.valid_to)) for v in versions] == [
+        (version, "2026-12-06"),
+        ("2026-12-07", "None"),
+    ]
+    assert versions[0].content_sha256 == PUBLISHED[(policy_id, version)]
+    assert versions[1].spec.supersedes == f"{policy_id}@{version}"
+
+
+def _returnee_superseding(tmp_path: Path, supersedes: str, base_valid_to: str) -> Path:
+    """The returnee files with the 2020 version's end changed and the 2022 one naming a version."""
+    directory = _copy(tmp_path, RETURNEE, "valid_to: 2022-06-30", f"valid_to: {base_valid_to}")
+    special = directory / RETURNEE[1]
+    text = special.read_text(encoding="utf-8")
+    special.write_text(text.replace("\npolicy_id:", f"\nsupersedes: {supersedes}\npolicy_id:", 1))
+    return directory
+
+
+def test_supersedes_ends_an_open_ended_version_without_touching_its_file(tmp_path: Path) -> None:
+    directory = _returnee_superseding(tmp_path, "shanghai.returnee_settlement@2020-11-13", "null")
+    library = PolicyLibrary.from_directory(directory)
+    base = library.version("shanghai.returnee_settlement", "2020-11-13")
+    assert str(base.spec.valid_to) == "2022-06-30"
+    assert base.content_hash == sha256((directory / RETURNEE[0]).read_bytes())
+    # Not inherited through extends: the 2023 version builds on 2020 but ends nothing.
+    assert library.version("shanghai.returnee_settlement", "2023-07-01").spec.supersedes is None
+
+
+@pytest.mark.parametrize(
+    ("supersedes", "expected"),
+    [
+        ("shanghai.returnee_settlement@2019-01-01", "supersedes unknown version"),
+        ("shanghai.talent_introduction@2020-12-01", "earlier version of the same policy"),
+        ("shanghai.returnee_settlement@2023-07-01", "earlier version of the same policy"),
+    ],
+)
+def test_supersedes_must_name_an_earlier_version_of_the_policy(
+    tmp_path: Path, supersedes: str, expected: str
+) -> None:
+    directory = _returnee_superseding(tmp_path, supersedes, "2022-06-30")
+    assert expected in _problems(directory)
+
+
+def test_supersedes_refuses_a_version_that_already_ends_on_another_day(tmp_path: Path) -> None:
+    directory = _returnee_superseding(
+        tmp_path, "shanghai.returnee_settlement@2020-11-13", "2022-05-31"
+    )
+    assert "which already ends on 2022-05-31" in _problems(directory)
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,9 @@ TOUCHED = frozenset(
         "yangpu.rent_subsidy",
         "yangpu.service_card",
         "yangpu.talent_apartment",
+        # High-level talent classification (issue 16): the classes offered.
+        "yangpu.high_level_certification",
+        "changning.high_level_certification",
         # Organisations' services (issue 15).
         "yangpu.employer_exam_fee_claim",
         "yangpu.chief_technician_studio",

@@ -1,0 +1,146 @@
+"""Queries of the talent register. Staff read their own district's entries only (another
+district's entry is not found); an applicant reads their own. The rules' one query reads a
+person's valid memberships across districts: a verification is a fact wherever it was made."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Applicant, TalentRegisterEntry
+
+
+@dataclass(frozen=True)
+class RegisterFilter:
+    district: str
+    programme: str | None = None
+    organisation: str | None = None
+    granted_from: date | None = None
+    granted_to: date | None = None
+    applicant_id: uuid.UUID | None = None
+
+
+def valid_on(day: date) -> list[ColumnElement[bool]]:
+    return [
+        TalentRegisterEntry.granted_on <= day,
+        or_(TalentRegisterEntry.valid_until.is_(None), TalentRegisterEntry.valid_until >= day),
+    ]
+
+
+async def valid_programmes(session: AsyncSession, applicant_id: uuid.UUID, day: date) -> list[str]:
+    """The programmes a person's register entries make verified facts on ``day``."""
+    stmt = (
+        select(TalentRegisterEntry.programme)
+        .where(TalentRegisterEntry.applicant_id == applicant_id, *valid_on(day))
+        .distinct()
+    )
+    return sorted((await session.execute(stmt)).scalars())
+
+
+async def members_of(
+    session: AsyncSession,
+    applicant_ids: Collection[uuid.UUID],
+    programmes: Collection[str],
+    day: date,
+) -> set[uuid.UUID]:
+    """Which of these people hold a register entry for one of ``programmes`` valid on ``day``."""
+    if not applicant_ids or not programmes:
+        return set()
+    stmt = select(TalentRegisterEntry.applicant_id).where(
+        TalentRegisterEntry.applicant_id.in_(list(applicant_ids)),
+        TalentRegisterEntry.programme.in_(list(programmes)),
+        *valid_on(day),
+    )
+    return set((await session.execute(stmt)).scalars())
+
+
+def _searched(where: RegisterFilter) -> Select[TalentRegisterEntry, Applicant]:
+    stmt = (
+        select(TalentRegisterEntry, Applicant)
+        .join(Applicant, Applicant.id == TalentRegisterEntry.applicant_id)
+        .where(TalentRegisterEntry.district == where.district)
+    )
+    if where.programme:
+        stmt = stmt.where(TalentRegisterEntry.programme == where.programme)
+    if where.organisation:
+        term = where.organisation.strip()
+        stmt = stmt.where(
+            or_(
+                TalentRegisterEntry.organisation_code == term.upper(),
+                TalentRegisterEntry.organisation_name.contains(term, autoescape=True),
+            )
+        )
+    if where.granted_from:
+        stmt = stmt.where(TalentRegisterEntry.granted_on >= where.granted_from)
+    if where.granted_to:
+        stmt = stmt.where(TalentRegisterEntry.granted_on <= where.granted_to)
+    if where.applicant_id:
+        stmt = stmt.where(TalentRegisterEntry.applicant_id == where.applicant_id)
+    return stmt
+
+
+async def search(
+    session: AsyncSession, where: RegisterFilter, limit: int | None = None, offset: int = 0
+) -> list[tuple[TalentRegisterEntry, Applicant]]:
+    stmt = _searched(where).order_by(TalentRegisterEntry.granted_on.desc(), TalentRegisterEntry.id)
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return [(e, a) for e, a in (await session.execute(stmt)).all()]
+
+
+async def person_history(
+    session: AsyncSession, district: str, applicant_id: uuid.UUID
+) -> list[TalentRegisterEntry]:
+    """Every entry the district keeps of the person, newest grant first."""
+    stmt = (
+        select(TalentRegisterEntry)
+        .where(
+            TalentRegisterEntry.district == district,
+            TalentRegisterEntry.applicant_id == applicant_id,
+        )
+        .order_by(TalentRegisterEntry.granted_on.desc(), TalentRegisterEntry.created_at.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def own_entries(session: AsyncSession, applicant_id: uuid.UUID) -> list[TalentRegisterEntry]:
+    stmt = (
+        select(TalentRegisterEntry)
+        .where(TalentRegisterEntry.applicant_id == applicant_id)
+        .order_by(TalentRegisterEntry.granted_on.desc(), TalentRegisterEntry.created_at.desc())
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def get_in_district(
+    session: AsyncSession, district: str, entry_id: uuid.UUID
+) -> TalentRegisterEntry | None:
+    stmt = select(TalentRegisterEntry).where(
+        TalentRegisterEntry.id == entry_id, TalentRegisterEntry.district == district
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def by_case(session: AsyncSession, case_id: uuid.UUID) -> TalentRegisterEntry | None:
+    stmt = select(TalentRegisterEntry).where(TalentRegisterEntry.case_id == case_id)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def applicant_by_index(session: AsyncSession, index: str) -> Applicant | None:
+    """The registered person an ID number names (staff record entries for anyone registered,
+    not only those with a case in the district)."""
+    stmt = select(Applicant).where(Applicant.id_number_index == index)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def applicant(session: AsyncSession, applicant_id: uuid.UUID) -> Applicant | None:
+    return await session.get(Applicant, applicant_id)
+
+
+def add(session: AsyncSession, entry: TalentRegisterEntry) -> None:
+    session.add(entry)
