@@ -21,9 +21,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Application, Case, OutboxMessage, Rating, Service, ServiceCard
+from app.models import (
+    Application,
+    Case,
+    OutboxMessage,
+    Rating,
+    Service,
+    ServiceCard,
+    TalentRegisterEntry,
+)
 from app.models.base import utcnow
-from app.services import protection
+from app.services import certified_talent, protection, verified_facts
 from app.services.applications.questions import evaluate
 from app.services.calendar import work_calendar
 from app.services.service_cards import cards
@@ -65,8 +73,23 @@ async def card_case_in_review(
             submitted_at=now,
         )
         session.add(app)
+        # Since 2026-12-07 the card rests on a membership the talent register holds (issue 16):
+        # the declared programmes are recorded there, as a keeper would with evidence.
+        for programme in app.answers.get("talent_programs", []):
+            session.add(
+                TalentRegisterEntry(
+                    applicant_id=applicant_id,
+                    district="yangpu",
+                    programme=programme,
+                    level=None,
+                    granted_on=local_date(now) - timedelta(days=30),
+                    valid_until=None,
+                    source="outside_record",
+                )
+            )
         await session.flush()
-        result = evaluate(service, app.answers, local_date(now), "zh")
+        verified = await verified_facts.for_person(session, applicant_id, local_date(now))
+        result = evaluate(service, {**app.answers, **verified}, local_date(now), "zh")
         assert result is not None and result["status"] == "eligible"
         case = Case(
             number=f"YP-2026-9{uuid.uuid4().int % 10**5:05d}",
@@ -509,6 +532,39 @@ class TestPriorityWindow:
             (second["id"], True),
             (first["id"], False),
         ]
+
+    async def test_the_register_certifies_and_a_declaration_or_a_lapsed_entry_does_not(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        today = local_date(utcnow())
+        people = {}
+        for who in ("current", "lapsed", "declared", "other_programme"):
+            user = await f.register_and_login(client, f.domestic_payload())
+            people[who] = uuid.UUID(user.account["applicant"]["id"])
+        async with sessionmaker() as session, session.begin():
+            for who, programme, until in (
+                ("current", "district_high_level", today),
+                ("lapsed", "district_high_level", today - timedelta(days=1)),
+                ("other_programme", "not_a_high_level_programme", None),
+            ):
+                session.add(
+                    TalentRegisterEntry(
+                        applicant_id=people[who],
+                        district="changning",
+                        programme=programme,
+                        level=None,
+                        granted_on=today - timedelta(days=400),
+                        valid_until=until,
+                        source="outside_record",
+                    )
+                )
+        async with sessionmaker() as session:
+            found = await certified_talent.certified(session, people.values(), today)
+            # Valid through its last day; the "declared" person only ever said so themselves.
+            assert found == {people["current"]}
+            assert not await certified_talent.is_certified(
+                session, people["current"], today + timedelta(days=1)
+            )
 
 
 class TestRenewalNotice:
