@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
@@ -161,9 +161,18 @@ def _back(day: str, done: str) -> str:
     return f"/staff/youth-stations?done={done}{shown}"
 
 
-@router.post("/staff/youth-stations/stays/{stay_id}/check-in", dependencies=[Csrf])
-async def check_in(
+# The desk's three actions on a stay, each answered by the day list with what was done.
+_DESK_ACTIONS = {
+    "check-in": (desk.check_in, "checked_in"),
+    "check-out": (desk.check_out, "checked_out"),
+    "no-show": (desk.mark_no_show, "released"),
+}
+
+
+@router.post("/staff/youth-stations/stays/{stay_id}/{action}", dependencies=[Csrf])
+async def desk_action(
     stay_id: uuid.UUID,
+    action: Literal["check-in", "check-out", "no-show"],
     request: Request,
     principal: StationStaff,
     session: SessionDep,
@@ -174,42 +183,7 @@ async def check_in(
     async def page() -> PageContext:
         return await _desk_context(session, principal, None, lang)
 
+    act, done = _DESK_ACTIONS[action]
     with shown_on(FormPage("staff/youth_stations.html", page)):
-        await desk.check_in(session, principal, stay_id)
-    return redirect(request, _back(day, "checked_in"))
-
-
-@router.post("/staff/youth-stations/stays/{stay_id}/check-out", dependencies=[Csrf])
-async def check_out(
-    stay_id: uuid.UUID,
-    request: Request,
-    principal: StationStaff,
-    session: SessionDep,
-    day: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    lang = language(request)
-
-    async def page() -> PageContext:
-        return await _desk_context(session, principal, None, lang)
-
-    with shown_on(FormPage("staff/youth_stations.html", page)):
-        await desk.check_out(session, principal, stay_id)
-    return redirect(request, _back(day, "checked_out"))
-
-
-@router.post("/staff/youth-stations/stays/{stay_id}/no-show", dependencies=[Csrf])
-async def no_show(
-    stay_id: uuid.UUID,
-    request: Request,
-    principal: StationStaff,
-    session: SessionDep,
-    day: Annotated[str, Form(max_length=10)] = "",
-) -> Response:
-    lang = language(request)
-
-    async def page() -> PageContext:
-        return await _desk_context(session, principal, None, lang)
-
-    with shown_on(FormPage("staff/youth_stations.html", page)):
-        await desk.mark_no_show(session, principal, stay_id)
-    return redirect(request, _back(day, "released"))
+        await act(session, principal, stay_id)
+    return redirect(request, _back(day, done))
