@@ -70,6 +70,11 @@ class ValidationFailed(AppError):
     code = "validation_failed"
     title = N_("There is a problem with the information you gave")
 
+    @classmethod
+    def on_field(cls, name: str, message: str, **params: object) -> ValidationFailed:
+        """One field's error, shown beside that field and in the page's error summary."""
+        return cls(message, field_errors=[FieldError(name, "invalid", message, params)])
+
 
 class NotFound(AppError):
     status_code = 404

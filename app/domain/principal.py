@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from app.domain.enums import Department, Permission, Role, UserKind
+from app.errors import PermissionDenied
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,12 @@ class Principal:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    def own_applicant_id(self) -> uuid.UUID:
+        """The caller's own applicant record, for what only a person may do for themselves."""
+        if self.applicant_id is None:
+            raise PermissionDenied()
+        return self.applicant_id
 
     @property
     def handles_housing(self) -> bool:

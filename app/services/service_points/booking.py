@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
 from app.models import Appointment, ServicePoint
 from app.models.base import utcnow
@@ -63,26 +63,16 @@ class SlotTaken(Conflict):
     default_detail = ERR_SLOT_TAKEN
 
 
-def _field(name: str, message: str, **params: object) -> ValidationFailed:
-    return ValidationFailed(message, field_errors=[FieldError(name, "invalid", message, params)])
-
-
-def _require_applicant(principal: Principal) -> uuid.UUID:
-    if principal.applicant_id is None:
-        raise PermissionDenied()
-    return principal.applicant_id
-
-
 async def _check_slot(
     session: AsyncSession, point: ServicePoint, start: datetime, now: datetime
 ) -> datetime:
     if start <= now:
-        raise _field("slot_start", ERR_PAST)
+        raise ValidationFailed.on_field("slot_start", ERR_PAST)
     if local_date(start) > local_date(now) + timedelta(days=BOOKING_DAYS):
-        raise _field("slot_start", ERR_TOO_FAR, days=BOOKING_DAYS)
+        raise ValidationFailed.on_field("slot_start", ERR_TOO_FAR, days=BOOKING_DAYS)
     calendar = await work_calendar(session)
     if not is_slot(hours_of(point), point.slot_minutes, calendar, start):
-        raise _field("slot_start", ERR_CLOSED)
+        raise ValidationFailed.on_field("slot_start", ERR_CLOSED)
     return start + timedelta(minutes=point.slot_minutes)
 
 
@@ -132,7 +122,7 @@ async def _take_seat(
 async def book(
     session: AsyncSession, principal: Principal, data: AppointmentCreate, lang: str
 ) -> AppointmentRead:
-    applicant_id = _require_applicant(principal)
+    applicant_id = principal.own_applicant_id()
     point = await get_point(session, data.point_code)
     if not point.bookable:
         raise Conflict(ERR_NOT_BOOKABLE)
@@ -142,15 +132,15 @@ async def book(
         if case is None:
             raise NotFound()
         if case.district != point.district:
-            raise _field("case_id", ERR_OTHER_DISTRICT)
+            raise ValidationFailed.on_field("case_id", ERR_OTHER_DISTRICT)
         service = await repo.service_of_case(session, case)
         service_code = service.code if service else None
         # A case is seen where its service is offered (a schooling consultation's session at
         # a point holding those consultations, not at any window of the district).
         if service_code not in point.service_codes:
-            raise _field("case_id", ERR_CASE_NOT_OFFERED)
+            raise ValidationFailed.on_field("case_id", ERR_CASE_NOT_OFFERED)
     elif service_code not in point.service_codes:
-        raise _field("service_code", ERR_NOT_OFFERED)
+        raise ValidationFailed.on_field("service_code", ERR_NOT_OFFERED)
     else:
         # Booked for a service the person already has an open case of: the booking belongs
         # to that case, so the department sees it there (a consultation's session).
@@ -190,7 +180,7 @@ async def reschedule(
 ) -> AppointmentRead:
     """Moves the booking to another slot of the same point in one step: the old seat is
     given up only when a new one is held."""
-    _require_applicant(principal)
+    principal.own_applicant_id()
     row, point = await _changeable(session, principal, appointment_id)
     now = utcnow()
     start = data.slot_start.astimezone(SHANGHAI)
@@ -204,7 +194,7 @@ async def reschedule(
 async def cancel(
     session: AsyncSession, principal: Principal, appointment_id: uuid.UUID, lang: str
 ) -> AppointmentRead:
-    _require_applicant(principal)
+    principal.own_applicant_id()
     row, point = await _changeable(session, principal, appointment_id)
     row.status = advance(row.status, AppointmentEvent.CANCEL).value
     await session.flush()
@@ -228,7 +218,7 @@ async def _changeable(
 
 
 async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[AppointmentRead]:
-    _require_applicant(principal)
+    principal.own_applicant_id()
     rows = await repo.my_appointments(session, principal)
     return await appointment_views(session, rows, lang)
 

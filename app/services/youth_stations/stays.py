@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from app.config import get_settings
 from app.domain.principal import Principal
-from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import N_
 from app.models import ServicePoint, Stay
 from app.models.base import utcnow
@@ -65,16 +65,6 @@ class YearLimitReached(Conflict):
     default_detail = ERR_YEAR_USED
 
 
-def _field(name: str, message: str, **params: object) -> ValidationFailed:
-    return ValidationFailed(message, field_errors=[FieldError(name, "invalid", message, params)])
-
-
-def _require_applicant(principal: Principal) -> uuid.UUID:
-    if principal.applicant_id is None:
-        raise PermissionDenied()
-    return principal.applicant_id
-
-
 async def _check_year(
     session: AsyncSession, applicant_id: uuid.UUID, data: StayCreate, case_days: DaysThisYear
 ) -> None:
@@ -96,7 +86,7 @@ async def _check_year(
 async def book(
     session: AsyncSession, principal: Principal, data: StayCreate, lang: str
 ) -> StayRead:
-    applicant_id = _require_applicant(principal)
+    applicant_id = principal.own_applicant_id()
     point = await get_station(session, data.point_code)
     case = await repo.approved_case(session, applicant_id, point.district)
     if case is None:
@@ -104,20 +94,20 @@ async def book(
     today = local_date(utcnow())
     horizon = get_settings().youth_station_booking_days
     if data.first_night < today:
-        raise _field("first_night", ERR_PAST)
+        raise ValidationFailed.on_field("first_night", ERR_PAST)
     if data.first_night == today and past_cutoff_today(today):
         # The round would release it at once: a bed for tonight is no longer given.
-        raise _field("first_night", ERR_CLOSED_TODAY, cutoff=cutoff_text())
+        raise ValidationFailed.on_field("first_night", ERR_CLOSED_TODAY, cutoff=cutoff_text())
     if data.first_night >= today + timedelta(days=horizon):
-        raise _field("first_night", ERR_TOO_FAR, days=horizon)
+        raise ValidationFailed.on_field("first_night", ERR_TOO_FAR, days=horizon)
     rule = limits(data.first_night)
     if data.days > rule.per_stay:
-        raise _field("days", ERR_PER_STAY, limit=rule.per_stay)
+        raise ValidationFailed.on_field("days", ERR_PER_STAY, limit=rule.per_stay)
     beds = await repo.beds(session, point.id)
     gendered = any(b.gender != BedGender.ANY.value for b in beds)
     shared = any(b.gender == BedGender.ANY.value for b in beds)
     if gendered and data.guest_gender is None and not shared:
-        raise _field("guest_gender", ERR_GENDER)
+        raise ValidationFailed.on_field("guest_gender", ERR_GENDER)
     await repo.lock_applicant(session, applicant_id)
     wanted = nights(data.first_night, data.days)
     mine = await repo.person_stays(session, applicant_id, StayStatus.HOLDS_BED)
@@ -184,7 +174,7 @@ async def _take_bed(
 async def cancel(
     session: AsyncSession, principal: Principal, stay_id: uuid.UUID, lang: str
 ) -> StayRead:
-    _require_applicant(principal)
+    principal.own_applicant_id()
     stay = await repo.get_stay(session, principal, stay_id, lock=True)
     if stay is None:
         raise NotFound()
@@ -208,7 +198,7 @@ async def cancel(
 
 
 async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[StayRead]:
-    _require_applicant(principal)
+    principal.own_applicant_id()
     rows = await repo.my_stays(session, principal)
     return await stay_views(session, [(s, None) for s in rows], lang)
 
@@ -216,7 +206,7 @@ async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[S
 async def get(
     session: AsyncSession, principal: Principal, stay_id: uuid.UUID, lang: str
 ) -> StayRead:
-    _require_applicant(principal)
+    principal.own_applicant_id()
     stay = await repo.get_stay(session, principal, stay_id)
     if stay is None:
         raise NotFound()
@@ -225,14 +215,14 @@ async def get(
 
 async def my_days(session: AsyncSession, principal: Principal) -> DaysThisYear:
     """This year's days for the applicant: counted, booked, declared, and what is left."""
-    applicant_id = _require_applicant(principal)
+    applicant_id = principal.own_applicant_id()
     today = local_date(utcnow())
     cases = await repo.approved_cases(session, applicant_id)
     return await this_year(session, applicant_id, today.year, cases[0] if cases else None)
 
 
 async def may_book(session: AsyncSession, principal: Principal, district: str) -> bool:
-    applicant_id = _require_applicant(principal)
+    applicant_id = principal.own_applicant_id()
     return await repo.approved_case(session, applicant_id, district) is not None
 
 
