@@ -45,6 +45,7 @@ from app.services.applications.questions import (
     unanswered_error,
 )
 from app.services.calendar import work_calendar
+from app.services.cases import numbers as case_numbers
 from app.services.cases.context import employer_for, message_payload, named_uscc
 from app.services.cases.views import case_view, new_case_view
 from app.services.eligibility import fact_field_errors
@@ -53,9 +54,6 @@ from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud at windows
-
-
-_DISTRICT_PREFIX = {"yangpu": "YP", "changning": "CN"}
 
 
 def _lookup_code() -> str:
@@ -424,7 +422,7 @@ async def submit(
             session,
             case,
             app,
-            number_prefix=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-",
+            number_prefix=case_numbers.prefix(service.district, today),
             year=today.year,
             application={
                 # A draft: a submitted one returned above.

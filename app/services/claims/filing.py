@@ -15,13 +15,13 @@ from app.models import Case, CaseEvent, ClaimLine, Employer, Service
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import claims as claims_repo
-from app.repositories import submissions as submissions_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import DecisionStatus, load_library
 from app.schemas.cases import CaseRead
 from app.schemas.claims import ClaimCheck, ClaimFiling
 from app.services import audit, notifications, protection
 from app.services.calendar import work_calendar
+from app.services.cases import numbers as case_numbers
 from app.services.cases.context import message_payload
 from app.services.cases.views import case_view
 from app.services.claims.lines import (
@@ -36,7 +36,6 @@ from app.workflow.organisations import OrganisationStatus
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
-_DISTRICT_PREFIX = {"yangpu": "YP", "changning": "CN"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Claim-level keys: one designated base's month, and the filing itself (a second click).
 BASE_MONTH = "base_month"
@@ -284,10 +283,10 @@ async def _open(
     now = utcnow()
     today = local_date(now)
     calendar = await work_calendar(session)
-    number = await submissions_repo.next_case_number(session, service.district, today.year)
+    number = await case_numbers.next_number(session, service.district, today)
     case = Case(
         id=uuid.uuid4(),
-        number=f"{_DISTRICT_PREFIX[service.district]}-{today.year}-{number:06d}",
+        number=number,
         lookup_code_enc=protection.cipher().encrypt(uuid.uuid4().hex[:8], "case.lookup_code"),
         organisation_id=organisation.id,
         service_id=service.id,

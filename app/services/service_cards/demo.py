@@ -11,11 +11,11 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import service_cards as repo
-from app.repositories import submissions as submissions_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.services import protection
 from app.services.applications.questions import evaluate
 from app.services.calendar import work_calendar
+from app.services.cases import numbers as case_numbers
 from app.services.service_cards.issuing import issue
 from app.workflow.applications import ApplicationStatus
 from app.workflow.service_cards import CARD_SERVICE
@@ -57,10 +57,10 @@ async def load(session: AsyncSession) -> bool:
     session.add(application)
     await session.flush()
     calendar = await work_calendar(session)
-    number = await submissions_repo.next_case_number(session, "yangpu", today.year)
+    number = await case_numbers.next_number(session, "yangpu", today)
     case = Case(
         id=uuid.uuid4(),
-        number=f"YP-{today.year}-{number:06d}",
+        number=number,
         lookup_code_enc=protection.cipher().encrypt(uuid.uuid4().hex[:8], "case.lookup_code"),
         application_id=application.id,
         applicant_id=applicant.id,

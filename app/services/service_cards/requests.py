@@ -20,11 +20,11 @@ from app.models import Application, Case, CaseEvent
 from app.models.base import utcnow
 from app.repositories import catalog as catalog_repo
 from app.repositories import service_cards as repo
-from app.repositories import submissions as submissions_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.service_cards import CardRequestCreate, CardRequestRead
 from app.services import audit, notifications, protection
 from app.services.calendar import work_calendar
+from app.services.cases import numbers as case_numbers
 from app.services.cases.context import message_payload
 from app.services.cases.deadlines import stored_deadline, translated_deadline
 from app.workflow.applications import ApplicationStatus
@@ -35,7 +35,6 @@ from app.workflow.values import local_date
 ERR_CARD_NOT_VALID = N_(
     "This card is not valid (revoked or expired): requests can be filed only with a valid card."
 )
-_PREFIX = {"yangpu": "YP", "changning": "CN"}
 KIND_FIELD = "card_request_kind"
 DETAILS_FIELD = "card_request_details"
 CARD_FIELD = "service_card"
@@ -77,10 +76,10 @@ async def file_request(
     session.add(application)
     await session.flush()
     calendar = await work_calendar(session)
-    number = await submissions_repo.next_case_number(session, card.district, today.year)
+    number = await case_numbers.next_number(session, card.district, today)
     case = Case(
         id=uuid.uuid4(),
-        number=f"{_PREFIX[card.district]}-{today.year}-{number:06d}",
+        number=number,
         lookup_code_enc=protection.cipher().encrypt(uuid.uuid4().hex[:8], "case.lookup_code"),
         application_id=application.id,
         applicant_id=principal.applicant_id,

@@ -11,10 +11,10 @@ from datetime import timedelta
 
 from app.models import Case, CaseEvent, ServicePoint, StationBed
 from app.models.base import utcnow
-from app.repositories import submissions as submissions_repo
 from app.repositories import youth_stations as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.services import protection
+from app.services.cases import numbers as case_numbers
 from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
@@ -49,7 +49,6 @@ def _changning_station() -> ServicePoint:
 
 # Demo applicants (app/services/demo.py) with an approved youth-station case, by district.
 HOLDERS = {"li.wei@demo.example.cn": "yangpu", "zhang.min@demo.example.cn": "changning"}
-_PREFIX = {"yangpu": "YP", "changning": "CN"}
 
 
 async def load(session: AsyncSession) -> int:
@@ -98,10 +97,10 @@ async def _approved_case(session: AsyncSession, email: str, district: str) -> No
         return
     now = utcnow()
     today = local_date(now)
-    number = await submissions_repo.next_case_number(session, district, today.year)
+    number = await case_numbers.next_number(session, district, today)
     case = Case(
         id=uuid.uuid4(),
-        number=f"{_PREFIX[district]}-{today.year}-{number:06d}",
+        number=number,
         lookup_code_enc=protection.cipher().encrypt(uuid.uuid4().hex[:8], "case.lookup_code"),
         applicant_id=applicant.id,
         service_id=service.id,
