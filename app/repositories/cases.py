@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    exists,
     func,
     or_,
     select,
@@ -36,6 +37,7 @@ from app.models import (
     StaffMember,
     User,
 )
+from app.repositories.calendar import CURRENT_REVISION
 from app.workflow.applications import ApplicationStatus
 from app.workflow.payments import EnrolmentStatus
 from app.workflow.states import CaseStatus
@@ -128,6 +130,35 @@ def cases_readable_by(principal: Principal) -> Select[Case]:
 async def get_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case | None:
     stmt = cases_readable_by(principal).where(Case.id == case_id)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+class CaseWithService(NamedTuple):
+    case: Case
+    service: Service
+    calendar_revision: int
+    has_parts: bool
+
+
+async def get_case_with_service(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> CaseWithService | None:
+    """The case (scoped to the caller) with its service, the calendar's revision and whether it
+    has parts, in one round trip: every case page, read and action starts here."""
+    part = aliased(Case)
+    stmt = (
+        cases_readable_by(principal)
+        .add_columns(
+            Service,
+            CURRENT_REVISION,
+            exists().where(part.parent_id == Case.id).correlate(Case),
+        )
+        .join(Service, Service.id == Case.service_id)
+        .where(Case.id == case_id)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    if row is None:
+        return None
+    return CaseWithService(row[0], row[1], int(row[2]), bool(row[3]))
 
 
 async def get_case_by_application(session: AsyncSession, application_id: uuid.UUID) -> Case | None:
