@@ -8,7 +8,8 @@ SIMULATOR_PORT ?= 8100
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run stop reset-demo test install install-dev lint typecheck imports test-sqlite test-postgres \
-        test-faults test-browser test-crawl browser-deps document-font i18n bench bench-http bench-queue clean
+        test-faults test-browser test-crawl browser-deps document-font i18n bench bench-http bench-queue \
+        bench-overload bench-memory bench-ab clean
 
 $(VENV)/.installed-run: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -127,6 +128,19 @@ bench-http: install-dev
 ## EXPLAIN (ANALYZE) plans in var/bench/queue-explain.txt.
 bench-queue: install-dev
 	$(PY) bench/staff_queue.py $(BENCH_ARGS)
+
+## Overload: 400 clients at once on the applicant case read, with load shedding and without:
+## share shed and latency percentiles (issue 20).
+bench-overload: install-dev
+	$(PY) bench/overload.py $(BENCH_ARGS)
+
+## One worker's RSS over 100,000 mixed requests, against the 300 MB bound (about 15-25 minutes).
+bench-memory: install-dev
+	$(PY) bench/memory.py $(BENCH_ARGS)
+
+## CPU per request of this tree against an earlier commit: make bench-ab AGAINST=<commit>
+bench-ab: install-dev
+	$(PY) bench/ab.py --against $(AGAINST) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

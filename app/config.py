@@ -67,6 +67,16 @@ class Settings(BaseSettings):
     # A pooled connection idle longer than this is pinged before use (one that was in use a
     # moment ago is not: with asyncpg a ping is three round trips).
     db_ping_after_idle_seconds: float = Field(default=1.0, ge=0)
+    # Load shedding (app/core/shedding.py), per worker process: at most this many requests are
+    # served at once; one more waits up to shed_wait_seconds for a slot, then is answered 503
+    # with Retry-After instead of queueing behind the others. A case read costs about 5 ms of
+    # CPU and a few of its own in round trips, so a handful in flight keep a core busy; ten
+    # (the pool's size, so an admitted request need not wait on the pool) answer within about
+    # 10 x 5 ms, and the wait keeps every answer, served or shed, well within a second
+    # (bench/overload.py). 0 turns shedding off.
+    max_concurrent_requests: int = Field(default=10, ge=0)
+    shed_wait_seconds: float = Field(default=0.25, ge=0, le=10)
+    shed_retry_after_seconds: int = Field(default=1, ge=1, le=120)
     secret_key: SecretStr = SecretStr(_DEV_SECRET)
     # AES-256-GCM key for ID and passport numbers, base64 of 32 bytes.
     data_key: SecretStr = SecretStr(_DEV_DATA_KEY)

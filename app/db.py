@@ -66,6 +66,10 @@ def _sqlite_begin_deferred(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
+# Per pooled connection (see _engine); PostgreSQL keeps each backend's plans in its memory.
+PREPARED_STATEMENTS_PER_CONNECTION = 500
+
+
 def make_engine(settings: Settings) -> AsyncEngine:
     return _engine(settings, settings.database_url, read_only=False)
 
@@ -109,6 +113,10 @@ def _engine(settings: Settings, url: str, *, read_only: bool) -> AsyncEngine:
         pool_timeout=settings.db_pool_timeout_seconds,
         hide_parameters=True,
         execution_options={"postgresql_readonly": True} if read_only else {},
+        # Each pooled connection keeps its prepared statements in an LRU of this size. The
+        # default (100) is fewer than the statements the portal's pages use between them, so a
+        # mixed load evicted and prepared them again (a round trip each) all day.
+        connect_args={"prepared_statement_cache_size": PREPARED_STATEMENTS_PER_CONNECTION},
     )
     _ping_idle_connections(engine, settings.db_ping_after_idle_seconds)
     return engine

@@ -236,6 +236,19 @@ class DatabaseUnavailable(AppError):
         super().__init__(headers={"Retry-After": "2"})
 
 
+class Overloaded(AppError):
+    """More requests arrived than the worker serves at once, and no slot freed within the
+    admission wait (app/core/shedding.py): nothing was done, so retrying is safe."""
+
+    status_code = 503
+    code = "overloaded"
+    title = N_("The service is busy")
+    default_detail = N_("Too many people are using the service right now. Try again in a moment.")
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(retry_after)})
+
+
 class UnsupportedMediaType(AppError):
     status_code = 415
     code = "unsupported_file_type"

@@ -15,6 +15,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import PortalMiddleware
 from app.core.problems import install_error_handlers
 from app.core.proxies import TrustedProxyMiddleware
+from app.core.shedding import LoadShedMiddleware
 from app.db import make_engine, make_read_engine, make_sessionmaker
 from app.routers import ops
 from app.routers.api import account as api_account
@@ -118,8 +119,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.read_engine = read_engine
     app.state.read_sessionmaker = make_sessionmaker(read_engine) if read_engine else None
     install_error_handlers(app)
-    # Innermost first: the body is read and bounded before any route, dependency or session;
-    # PortalMiddleware outside it gives its refusals the language and security headers.
+    # Innermost first: a request is admitted or shed (only once its body has arrived); the body
+    # is read and bounded before any route, dependency or session; PortalMiddleware outside
+    # them gives their refusals the language and security headers.
+    app.add_middleware(
+        LoadShedMiddleware,
+        limit=settings.max_concurrent_requests,
+        wait_seconds=settings.shed_wait_seconds,
+        retry_after=settings.shed_retry_after_seconds,
+    )
     app.add_middleware(BodyLimitMiddleware, settings=settings)
     app.add_middleware(
         PortalMiddleware,

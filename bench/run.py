@@ -240,6 +240,9 @@ def main() -> None:
             "TALENT_DATABASE_URL": url,
             "TALENT_LOG_LEVEL": "WARNING",
             "TALENT_RATE_LIMIT_PUBLIC": "100000000/minute",
+            # Throughput of served requests: no connection is ever beyond the bound (overload
+            # and its shedding are bench/overload.py's).
+            "TALENT_MAX_CONCURRENT_REQUESTS": str(args.connections),
         }
         results = run_rounds(args, endpoints, url, env, data)
     finally:

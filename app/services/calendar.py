@@ -35,6 +35,7 @@ async def sync_from_package(session: AsyncSession) -> int:
 # of a little over a year either side covers every computation while reading ~80 rows.
 _WINDOW = timedelta(days=400)
 _CACHE_KEY = "work_calendar"
+_REVISION_KEY = "work_calendar_revision"
 
 # Calendars this worker has read, by (revision, day read on). Not shared state: an entry is used
 # only when the database names its revision as current (``known_revision``), and triggers bump
@@ -51,6 +52,8 @@ async def work_calendar(
     cached = session.sync_session.info.get(_CACHE_KEY)
     if isinstance(cached, WorkCalendar):
         return cached
+    if known_revision is None:
+        known_revision = session.sync_session.info.get(_REVISION_KEY)
     today = local_date(utcnow())
     calendar = _READ.get((known_revision, today)) if known_revision is not None else None
     if calendar is None:
@@ -71,8 +74,17 @@ async def work_calendar(
 _BUNDLE_RUNNING = CaseStatus.IN_PROGRESS
 
 
+def note_revision(session: AsyncSession, revision: int) -> None:
+    """The calendar's revision as a statement of this transaction read it along with something
+    else (the case pages: app.services.cases.context.load_case); ``work_calendar`` then reuses
+    the calendar this worker read at that revision instead of reading the days again."""
+    session.sync_session.info[_REVISION_KEY] = revision
+
+
 def forget_cached_calendar(session: AsyncSession) -> None:
     session.sync_session.info.pop(_CACHE_KEY, None)
+    # After an edit in this transaction the revision noted before it is not current any more.
+    session.sync_session.info.pop(_REVISION_KEY, None)
 
 
 async def recompute_open_deadlines(session: AsyncSession) -> int:

@@ -20,9 +20,9 @@ from app.models import (
 )
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
-from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.services import audit
+from app.services.calendar import note_revision
 from app.services.cases.outcome import DISTRICT_GOVERNMENT
 from app.workflow.states import ActorRole, CaseStatus
 from app.workflow.values import (
@@ -92,8 +92,13 @@ def actors_for(principal: Principal, case: Case, departments: Collection[str] = 
     return []
 
 
-async def handling_departments(session: AsyncSession, case: Case) -> set[str]:
-    """The case's department and, for a bundle, the departments of its parts."""
+async def handling_departments(
+    session: AsyncSession, case: Case, *, has_parts: bool = True
+) -> set[str]:
+    """The case's department and, for a bundle, the departments of its parts (``has_parts``
+    False: the caller knows it has none)."""
+    if not has_parts:
+        return {case.department}
     return {case.department} | await cases_repo.part_departments(session, case.id)
 
 
@@ -145,13 +150,21 @@ def message_payload(case: Case, service: Service, lang: str) -> dict[str, Any]:
 async def load_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID
 ) -> tuple[Case, Service]:
-    case = await cases_repo.get_case(session, principal, case_id)
-    if case is None:
+    found = await load_case_with_parts(session, principal, case_id)
+    return found.case, found.service
+
+
+async def load_case_with_parts(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> cases_repo.CaseWithService:
+    """The case scoped to the caller, with its service and whether it has parts, in one read
+    that also carries the calendar's revision (so the deadline needs no read of the days)."""
+    found = await cases_repo.get_case_with_service(session, principal, case_id)
+    if found is None:
         raise NotFound()
-    service = await catalog_repo.get(session, case.service_id)
-    assert service is not None
-    await audit_oversight(session, principal, case)
-    return case, service
+    note_revision(session, found.calendar_revision)
+    await audit_oversight(session, principal, found.case)
+    return found
 
 
 async def audit_oversight(session: AsyncSession, principal: Principal, case: Case) -> None:

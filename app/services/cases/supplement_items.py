@@ -30,6 +30,12 @@ async def request_event(session: AsyncSession, case: Case) -> CaseEvent | None:
     return await cases_repo.last_event_of(session, case.id, CaseAction.REQUEST_SUPPLEMENT.value)
 
 
+def last_request(events: list[CaseEvent]) -> CaseEvent | None:
+    """``request_event`` from the case's events in time order, when the caller has them."""
+    action = CaseAction.REQUEST_SUPPLEMENT.value
+    return next((e for e in reversed(events) if e.action == action), None)
+
+
 def sent_record(records: list[SupplementRequest], event: CaseEvent) -> SupplementRequest | None:
     key = event.id.hex
     for record in records:

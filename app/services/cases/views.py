@@ -30,7 +30,7 @@ from app.services.cases.context import (
     actors_for,
     capabilities,
     handling_departments,
-    load_case,
+    load_case_with_parts,
     snapshot,
     staff_name,
     waits_for_registration,
@@ -38,7 +38,11 @@ from app.services.cases.context import (
 from app.services.cases.deadlines import exact_deadline, pauses_of, translated_deadline
 from app.services.cases.opinions import clause_choices, latest_opinion
 from app.services.cases.outcome import in_language, outcome_view
-from app.services.cases.supplement_items import name_supplement_files, supplement_view
+from app.services.cases.supplement_items import (
+    last_request,
+    name_supplement_files,
+    supplement_view,
+)
 from app.services.retention import rules as retention_rules
 from app.workflow.bundle import NOT_ON_PARTS
 from app.workflow.states import OPINIONS, CaseAction, CaseStatus, status_label
@@ -87,14 +91,14 @@ async def case_view(
     """``audit_read``: the caller opens the case to read it (the staff case page, the API's
     case read), so a staff reader is audited; the view an action answers with is not a read
     of its own (the action is audited)."""
-    case, service = await load_case(session, principal, case_id)
+    case, service, _revision, has_parts = await load_case_with_parts(session, principal, case_id)
     calendar = await work_calendar(session)
     today = local_date(utcnow())
     pauses = await pauses_of(session, case)
     events = await cases_repo.events(session, case.id)
     caps = capabilities(service)
     actions: list[str] = []
-    departments = await handling_departments(session, case)
+    departments = await handling_departments(session, case, has_parts=has_parts)
     for actor in actors_for(principal, case, departments):
         for a in allowed_actions(snapshot(case), actor, caps):
             if a.value not in actions:
@@ -144,7 +148,9 @@ async def case_view(
         view.outcome = outcome_view(case, service, events, view.eligibility, lang)
     rating = await follow_ups_repo.rating_for(session, case.id)
     view.rating = rating.score if rating else None
-    view.retention = await retention_rules.retention_view(session, case, service, lang)
+    view.retention = await retention_rules.retention_view(
+        session, case, service, lang, decided=retention_rules.decided_from(case, events)
+    )
     view.decided_amount_cny = case.decided_amount_cny
     if case.organisation_id is not None:
         organisation = await accounts_repo.get_employer(session, case.organisation_id)
@@ -158,7 +164,8 @@ async def case_view(
     # Internal notes stay among staff; applicants see only messages addressed to them.
     if principal.employer_id is None or own_application:
         if principal.employer_id is None:
-            view.supplement = await supplement_view(session, case)
+            request = last_request(events)
+            view.supplement = await supplement_view(session, case, request) if request else None
             name_supplement_files(view)
         view.notes = [
             NoteRead(at=n.created_at, body=n.body, to_applicant=n.to_applicant)

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.i18n import N_, gettext
-from app.models import Case, Service
+from app.models import Case, CaseEvent, Service
 from app.repositories import retention as retention_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.retention import RetentionRuleEdit, RetentionRuleRead, RetentionView
@@ -178,10 +178,23 @@ def summary(lang: str, found: CaseRetention) -> str:
     )
 
 
+def decided_from(case: Case, events: list[CaseEvent]) -> datetime:
+    """The decision time from the case's events when the caller has read them all (the case
+    view): what ``retention_repo.decided_at`` reads, without the query."""
+    statuses = {s.value for s in DECISION_STATUSES}
+    times = [e.occurred_at for e in events if e.to_status in statuses]
+    return max(times, default=None) or case.closed_at or case.submitted_at
+
+
 async def retention_view(
-    session: AsyncSession, case: Case, service: Service, lang: str
+    session: AsyncSession,
+    case: Case,
+    service: Service,
+    lang: str,
+    *,
+    decided: datetime | None = None,
 ) -> RetentionView | None:
-    found = await case_retention(session, case, service)
+    found = await case_retention(session, case, service, decided)
     if found is None:
         return None
     rule = found.rule

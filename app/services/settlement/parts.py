@@ -207,12 +207,8 @@ async def cancel_open_parts(session: AsyncSession, parent: Case, now: datetime) 
 
 
 async def _part_names(session: AsyncSession, district: str) -> dict[str, dict[str, str]]:
-    out: dict[str, dict[str, str]] = {}
-    for code in PART_BY_CODE:
-        service = await catalog_repo.get_by_code(session, district, code)
-        if service is not None:
-            out[code] = {"zh": service.name_zh, "en": service.name_en}
-    return out
+    found = await catalog_repo.names_by_code(session, district, PART_BY_CODE)
+    return {code: {"zh": zh, "en": en} for code, (zh, en) in found.items()}
 
 
 async def parts_view(session: AsyncSession, parent: Case, lang: str) -> list[BundlePart]:
