@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Case, IssuedDocument, Service, User
+from app.repositories import erasure
 from app.services.issued_documents import issuing
 from app.workflow.states import CaseAction
 from tests import factories as f
@@ -174,3 +175,20 @@ class TestOrganisationWrittenDecision:
         await page_login(client, other_email)
         assert (await client.get(link)).status_code == 404
         assert await _documents_of(sessionmaker, case["id"]) == 1
+
+    async def test_erasing_the_case_lists_the_organisations_file_for_deletion(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        _email, org, case = await _filed(client, sessionmaker, "杨浦档案科技")
+        await decide(client, sessionmaker, case, "approve")
+        doc = await _one_document(client, org, case["id"])
+        url = f"/api/v1/cases/{case['id']}/issued-documents/{doc['id']}/pdf"
+        assert (await client.get(url, headers=org)).status_code == 200
+        async with sessionmaker() as session:
+            row = await session.get(IssuedDocument, uuid.UUID(doc["id"]))
+            assert row is not None and row.storage_key and row.document_id is None
+            key = row.storage_key
+        async with sessionmaker() as session, session.begin():
+            erased = await erasure.erase_case(session, uuid.UUID(case["id"]))
+        assert key in erased.storage_keys
+        assert await _documents_of(sessionmaker, case["id"]) == 0
