@@ -126,6 +126,18 @@ class TestOrganisationWrittenDecision:
         await issuing.backfill(sessionmaker)
         assert await _documents_of(sessionmaker, case["id"]) == 1
 
+        # The department's officer on the staff case page, as for a person's case.
+        officer = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["reviewer"], department=case["department"]
+        )
+        client.cookies.clear()
+        await page_login(client, officer)
+        staff_page = await client.get(f"/staff/cases/{case['id']}")
+        assert staff_page.status_code == 200, staff_page.text
+        link = f"/staff/cases/{case['id']}/issued/{doc['id']}.pdf"
+        assert link in staff_page.text
+        assert (await client.get(link)).content == pdf
+
     async def test_a_refusal_gives_reasons_and_remedies_in_english_too_on_the_employer_page(
         self, client: httpx.AsyncClient, sessionmaker: SM
     ) -> None:
