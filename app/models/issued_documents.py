@@ -36,6 +36,9 @@ class IssuedDocument(UUIDPrimaryKey, Timestamps, Base):
     applicant_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("applicant.id"), index=True)
     # The copy in the applicant's wallet, once rendered.
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("document.id"))
+    # An organisation has no wallet: its copy's file is kept here, under the storage's key,
+    # and reached through the case page only.
+    storage_key: Mapped[str | None] = mapped_column(String(100))
     sha256: Mapped[str | None] = mapped_column(String(64))
     issued_at: Mapped[datetime]
     # What the public page may show: kind's facts (case number, decision, clause codes) and

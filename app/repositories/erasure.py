@@ -29,6 +29,7 @@ from app.models import (
     EmailConfirmation,
     HouseholdKey,
     InAppMessage,
+    IssuedDocument,
     OutboxMessage,
     PasswordResetToken,
     QualifyingCheck,
@@ -143,6 +144,19 @@ async def erase_case(session: AsyncSession, case_id: uuid.UUID) -> Erased:
             )
         ).scalars()
     )
+    # An organisation's written decision keeps its file on its row (no wallet holds it): the
+    # row goes with the case below, so its file is listed here.
+    erased.storage_keys += [
+        key
+        for key in (
+            await session.execute(
+                select(IssuedDocument.storage_key).where(
+                    IssuedDocument.case_id.in_(case_ids), IssuedDocument.storage_key.is_not(None)
+                )
+            )
+        ).scalars()
+        if key
+    ]
     # The notices about the case: by their dedup key, which names it (case:<id>... or hex).
     keys = [f"case:{c}:%" for c in case_ids] + [f"case:{c.hex}:%" for c in case_ids]
     await _delete_outbox(session, or_(*(OutboxMessage.dedup_key.like(k) for k in keys)), erased)

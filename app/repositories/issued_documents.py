@@ -67,13 +67,13 @@ async def count_attempt(session: AsyncSession, doc_id: uuid.UUID) -> None:
 async def decision_events(
     session: AsyncSession, actions: Collection[str], after: uuid.UUID | None, limit: int
 ) -> list[tuple[CaseEvent, Case]]:
-    """Decisions on a person's own top-level cases, in id order from ``after`` (a page)."""
+    """Decisions on top-level cases (a person's or an organisation's), in id order from
+    ``after`` (a page)."""
     stmt = (
         select(CaseEvent, Case)
         .join(Case, Case.id == CaseEvent.case_id)
         .where(
             CaseEvent.action.in_(list(actions)),
-            Case.applicant_id.is_not(None),
             Case.parent_id.is_(None),
         )
         .order_by(CaseEvent.id)

@@ -49,7 +49,12 @@ class VerificationRead(BaseModel):
     service_name: str
     issued_at: datetime
     issued_at_text: str = Field(description="The issue time in Shanghai, with the zone")
-    masked_name: str
+    masked_name: str = Field(description="The person's name masked; empty for an organisation")
+    organisation_name: str | None = Field(
+        default=None,
+        description="An organisation's registered name, in full (not personal data); "
+        "None for a person's document",
+    )
     sha256: str | None = Field(description="SHA-256 of the PDF as issued; None until prepared")
 
 

@@ -233,6 +233,12 @@ async def stored_document(session: AsyncSession, document_id: uuid.UUID) -> Down
     return Download(storage().source(doc.storage_key), doc.original_name, doc.content_type)
 
 
+def stored_file(key: str, filename: str, content_type: str) -> Download:
+    """A file kept outside the wallet (an organisation's issued document), for a caller that
+    has already checked access."""
+    return Download(storage().source(key), filename, content_type)
+
+
 def _check_dates(valid_from: date | None, valid_to: date | None) -> None:
     if valid_from and valid_to and valid_to < valid_from:
         raise ValidationFailed(

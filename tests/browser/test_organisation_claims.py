@@ -1,6 +1,7 @@
 """An organisation files a batch exam-fee claim by CSV: one bad line is reported line by line,
 nothing is saved until the valid lines are chosen, and the claim shows in the workspace (issue
-15). Phone and desktop, Chinese and English, with axe on the new pages."""
+15); once the department decides it, its page has the written decision (issue 17 point 5).
+Phone and desktop, Chinese and English, with axe on the new pages."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from app.services.demo import DEMO_PASSWORD
+from tests.browser import api_cases as api
 from tests.browser.conftest import shot
 from tests.browser.journeys import sign_in
 from tests.browser.test_accessibility import violations
@@ -78,6 +81,23 @@ def test_batch_claim_by_csv(page: Page, server: str, tmp_path: Path, lang: str) 
     expect(page.locator(".notification.success")).to_be_visible()
     number = page.locator("dl .row dd").first.inner_text().strip()
     expect(page.locator("table tbody tr")).to_have_count(2)
+    assert violations(page) == []
+    # Decided by the department (four eyes): the claim's page has the written decision.
+    case_id = page.url.split("/employer/claims/", 1)[1].split("?", 1)[0]
+    with httpx.Client(base_url=server, timeout=60) as client:
+        for who, action in (
+            ("window", "accept"),
+            ("reviewer", "start_review"),
+            ("approver", "approve"),
+        ):
+            officer = api.staff_headers(client, f"yangpu.{who}@demo.talent.gov.cn")
+            api.act(client, officer, case_id, action)
+    page.reload()
+    section = page.locator("#written-decisions")
+    expect(section).to_be_visible()
+    link = section.locator("a[download]").first.get_attribute("href")
+    assert link and link.startswith(f"/employer/cases/{case_id}/issued/")
+    assert page.request.get(server + link).body().startswith(b"%PDF-")
     assert violations(page) == []
     page.goto(server + "/employer")
     expect(page.locator("#own ~ .table-scroll")).to_contain_text(number)

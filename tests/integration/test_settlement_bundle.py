@@ -16,12 +16,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import Case, FactVerification, OutboxMessage, Service
+from app.models import Case, FactVerification, IssuedDocument, OutboxMessage, Service
 from app.models.base import utcnow
 from app.services import notifications
 from app.services.settlement import verification as verification
 from simulator.data import PEOPLE_LIST
 from tests import factories as f
+from tests.integration.test_issued_documents import _text
 from tests.support.simulator import RunningSimulator, running_simulator
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -353,6 +354,16 @@ class TestBundle:
         assert [c["id"] for c in listed] == [case["id"]]  # parts show on the bundle only
         sent = await templates_sent(sessionmaker, user.account["user_id"])
         assert "case.dispatch" in sent and "case.complete_parts" in sent
+        # The bundle's own decision issues the one written decision; its parts none.
+        [written] = mine.json()["issued_documents"]
+        public = (
+            await client.get(written["verify_path"].replace("/verify", "/api/v1/verify"))
+        ).json()
+        assert public["decision"] == "approved" and public["case_number"] == case["number"]
+        part_ids = [uuid.UUID(p["id"]) for p in parts.values()]
+        async with sessionmaker() as session:
+            on_parts = select(func.count()).where(IssuedDocument.case_id.in_(part_ids))
+            assert (await session.execute(on_parts)).scalar_one() == 0
 
     async def test_rejected_settlement_cancels_its_dependants_and_tells_the_applicant(
         self,
@@ -386,6 +397,25 @@ class TestBundle:
         assert parts_by_code(parent)["settlement_approval"]["decision_reason"]
         sent = await templates_sent(sessionmaker, user.account["user_id"])
         assert "case.fail_part" in sent
+        # The bundle's refusal is its written decision: the failed step's reason and clause,
+        # and the right to 行政复议 / 行政诉讼.
+        mine = (await client.get(f"/api/v1/cases/{case['id']}", headers=user.headers)).json()
+        [written] = mine["issued_documents"]
+        pdf = await client.get(
+            f"/api/v1/cases/{case['id']}/issued-documents/{written['id']}/pdf",
+            headers=user.headers,
+        )
+        assert pdf.status_code == 200, pdf.text
+        text = _text(pdf.content)
+        for expected in (
+            case["number"],
+            "不予批准",
+            "社保缴费基数",
+            "第三条",
+            "行政复议",
+            "行政诉讼",
+        ):
+            assert expected in text, expected
 
     @pytest.mark.shared_db(
         reason="two verification rounds run at once, each in transactions of its own"

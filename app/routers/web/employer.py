@@ -1,6 +1,7 @@
 """Employer pages: the workspace (confirmations, employees' cases, the organisation's own
-applications, money decided, messages), confirming employment, and filing the organisation's
-applications, batch claims by CSV with a line-by-line report before anything is saved."""
+applications, money decided, messages), confirming employment, filing the organisation's
+applications (batch claims by CSV with a line-by-line report before anything is saved), and
+the written decision of its own applications, downloaded from their page."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import UploadFile
 
 from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.core.uploads import FILES, refuse_oversize
@@ -24,6 +26,7 @@ from app.schemas.claims import ClaimFiling
 from app.services import cases as cases_service
 from app.services.claims import filing, workspace
 from app.services.claims.lines import decode_csv, read_csv
+from app.services.issued_documents import on_case
 from app.services.organisations import workspace as paid_workspace
 from app.workflow.states import CaseAction
 
@@ -193,3 +196,12 @@ async def claim(
     return render(
         request, "employer/claim.html", {"case": case, "filed": request.query_params.get("filed")}
     )
+
+
+@router.get("/cases/{case_id}/issued/{doc_id}.pdf")
+async def issued_download(
+    case_id: uuid.UUID, doc_id: uuid.UUID, principal: CurrentEmployer, session: SessionDep
+) -> Response:
+    """An organisation's own written decision; it has no wallet, so the case page keeps it."""
+    found = await on_case.download(session, principal, case_id, doc_id)
+    return file_response(found.source, found.filename, found.content_type)

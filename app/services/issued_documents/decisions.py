@@ -1,6 +1,8 @@
 """The written decision (决定书) of a case, as an issued document: what was decided, on which
 clause, for which case, and for a refusal the reasons and the right to 行政复议 or 行政诉讼, in
-Chinese and, for an applicant who reads English, in English too."""
+Chinese and, for an applicant who reads English, in English too. The party is a person or an
+organisation (its own claim, grant or nomination); an organisation's document is addressed to
+its registered name and lists the persons of its claim masked."""
 
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from app.workflow.states import CaseAction, CaseStatus, status_label
 
 RESULT_DECISION = DocumentKind(code=documents.RESULT_DECISION, label=N_("Written decision"))
 
-# The actions whose event is a decision that gets a written decision of its own.
+# The actions whose event is a decision that gets a written decision of its own. A bundle
+# (人才落户一件事) is decided by the system once its parts are done or a key part failed; that is
+# its one decision, and its parts get none.
 DECIDING = frozenset(
     {
         CaseAction.APPROVE,
@@ -26,6 +30,8 @@ DECIDING = frozenset(
         CaseAction.REJECT,
         CaseAction.NOT_ACCEPT,
         CaseAction.REVOKE,
+        CaseAction.COMPLETE_PARTS,
+        CaseAction.FAIL_PART,
     }
 )
 
@@ -45,14 +51,32 @@ class DecisionFacts:
     service: Service
     events: list[CaseEvent]  # the case's events up to and including the decision
     decision: CaseEvent
-    applicant_name: str
+    applicant_name: str  # the person's full name, or the organisation's registered name
     applicant_language: str
+    organisation: bool = False
+    # An organisation's claim: one line per person, already masked (``masked_line``).
+    persons: tuple[str, ...] = ()
 
 
 def languages_for(applicant_language: str) -> list[str]:
     """Chinese always (the decision's authentic language); English beside it for a reader of
     English."""
     return ["zh"] if applicant_language == "zh" else ["zh", "en"]
+
+
+def organisation_language(member_languages: list[str]) -> str:
+    """An organisation reads English when any of its active users chose English: the
+    document is for all of them, and Chinese is on it anyway."""
+    return "en" if any(lang != "zh" for lang in member_languages) else "zh"
+
+
+def masked_line(line_no: int, name: str, id_masked: str | None, amount_cny: int) -> str:
+    """A person of an organisation's claim as the written decision lists them: masked name
+    and ID number, since the file travels beyond the people who filed it."""
+    parts = [f"{line_no}.", mask_name(name) or "–", id_masked or "–"]
+    if amount_cny:
+        parts.append(f"{amount_cny} CNY")
+    return " ".join(parts)
 
 
 def subject_ref(decision: CaseEvent) -> str:
@@ -71,7 +95,9 @@ def public_facts(facts: DecisionFacts) -> dict[str, object]:
         "service_name_zh": localized(facts.service, "name", "zh"),
         "service_name_en": localized(facts.service, "name", "en"),
         "district": facts.case.district,
-        "masked_name": mask_name(facts.applicant_name),
+        # An organisation's name is public (its licence is); a person's shows masked only.
+        "masked_name": "" if facts.organisation else mask_name(facts.applicant_name),
+        "organisation_name": facts.applicant_name if facts.organisation else None,
         "decided_at": facts.decision.occurred_at.isoformat(),
     }
 
@@ -98,7 +124,10 @@ def _wording(facts: DecisionFacts, lang: str, token: str, verify_url: str) -> Wo
     clause = str(detail.get("clause") or "") or None
     rows = [
         Row(gettext(lang, N_("Case number")), case.number),
-        Row(gettext(lang, N_("Applicant")), facts.applicant_name),
+        Row(
+            gettext(lang, N_("Organisation") if facts.organisation else N_("Applicant")),
+            facts.applicant_name,
+        ),
         Row(gettext(lang, N_("Service")), localized(facts.service, "name", lang)),
         Row(gettext(lang, N_("Decision")), gettext(lang, status_label(status))),
         Row(gettext(lang, N_("Decided on")), local_text(decision.occurred_at)),
@@ -132,6 +161,10 @@ def _wording(facts: DecisionFacts, lang: str, token: str, verify_url: str) -> Wo
                 gettext(lang, N_("What was granted")),
                 granted or (gettext(lang, N_("Your application was approved")),),
             )
+        )
+    if facts.persons:
+        sections.append(
+            Section(gettext(lang, N_("Persons named in the application")), facts.persons)
         )
     footer = gettext(
         lang,

@@ -1,7 +1,8 @@
 """Issuing a document: its row (token, public facts, the words) is written in the transaction
 of what it records, so a decision that commits always has its document and one that rolls
 back never has; the PDF is rendered after, by the worker's round or by the first download,
-stored once in the applicant's wallet with its SHA-256, and never rendered again.
+stored once with its SHA-256 (in the applicant's wallet; an organisation, which has no wallet,
+keeps it on the row and reaches it from the case page), and never rendered again.
 
 Rendering takes about half a second (the CJK font is parsed and subset each time), too long
 to hold a decision's row locks and its request for, hence the split."""
@@ -21,7 +22,9 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
+from app.repositories import claims as claims_repo
 from app.repositories import issued_documents as issued_repo
+from app.repositories import organisations as organisations_repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services import audit
 from app.services import documents as wallet
@@ -62,7 +65,7 @@ async def issue_decision(
     session: AsyncSession, case: Case, service: Service, action: CaseAction
 ) -> IssuedDocument | None:
     """The written decision of the event ``action`` just wrote on ``case``; None for what gets
-    none (not a decision, an organisation's own case, a bundle's part)."""
+    none (not a decision, a bundle's part: the bundle's own decision carries the result)."""
     if action not in decisions.DECIDING:
         return None
     events = await cases_repo.events(session, case.id)
@@ -79,25 +82,17 @@ async def _issue_for_event(
     events: list[CaseEvent],
     decision: CaseEvent,
 ) -> IssuedDocument | None:
-    if case.applicant_id is None or case.parent_id is not None:
+    if case.parent_id is not None:
         return None
     kind = decisions.RESULT_DECISION
     ref = decisions.subject_ref(decision)
     existing = await issued_repo.by_subject(session, kind.code, ref)
     if existing is not None:
         return existing
-    applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
-    if applicant is None:
-        return None
     upto = events[: events.index(decision) + 1]
-    facts = decisions.DecisionFacts(
-        case=case,
-        service=service,
-        events=upto,
-        decision=decision,
-        applicant_name=applicant.full_name,
-        applicant_language=applicant.user.language,
-    )
+    facts = await _party_facts(session, case, service, upto, decision)
+    if facts is None:
+        return None
     token = _new_token()
     words = decisions.wording(facts, token, verify_url(token))
     doc = IssuedDocument(
@@ -110,7 +105,7 @@ async def _issue_for_event(
         issued_at=decision.occurred_at,
         public=decisions.public_facts(facts),
         content=words.to_json(),
-        languages=decisions.languages_for(applicant.user.language),
+        languages=decisions.languages_for(facts.applicant_language),
     )
     session.add(doc)
     await session.flush()
@@ -125,9 +120,52 @@ async def _issue_for_event(
     return doc
 
 
+async def _party_facts(
+    session: AsyncSession,
+    case: Case,
+    service: Service,
+    events: list[CaseEvent],
+    decision: CaseEvent,
+) -> decisions.DecisionFacts | None:
+    """The decision's facts addressed to its party: the person, or the organisation by its
+    registered name with the persons of its claim masked."""
+    if case.applicant_id is not None:
+        applicant = await accounts_repo.get_applicant_by_id(session, case.applicant_id)
+        if applicant is None:
+            return None
+        return decisions.DecisionFacts(
+            case=case,
+            service=service,
+            events=events,
+            decision=decision,
+            applicant_name=applicant.full_name,
+            applicant_language=applicant.user.language,
+        )
+    organisation = await accounts_repo.get_employer(session, case.organisation_id)
+    if organisation is None:
+        return None
+    members = await organisations_repo.members(session, organisation.id)
+    lines = await claims_repo.lines_of(session, case.id)
+    return decisions.DecisionFacts(
+        case=case,
+        service=service,
+        events=events,
+        decision=decision,
+        applicant_name=organisation.name,
+        applicant_language=decisions.organisation_language([m.language for m in members]),
+        organisation=True,
+        persons=tuple(
+            decisions.masked_line(ln.line_no, ln.person_name, ln.person_id_masked, ln.amount_cny)
+            for ln in lines
+            if ln.line_no > 0
+        ),
+    )
+
+
 async def render_now(session: AsyncSession, doc_id: uuid.UUID) -> IssuedDocument | None:
     """Renders a pending document in the caller's transaction (the worker's, or a download's)
-    and puts the PDF in the applicant's wallet; an issued one is returned as it is."""
+    and puts the PDF in the applicant's wallet (an organisation's stays on the row); an issued
+    one is returned as it is."""
     doc = await issued_repo.get_for_update(session, doc_id)
     if doc is None or doc.status == ISSUED:
         return doc
@@ -139,20 +177,25 @@ async def render_now(session: AsyncSession, doc_id: uuid.UUID) -> IssuedDocument
     )
     # CPU-bound for about half a second: off the event loop, so other requests go on.
     pdf = await asyncio.to_thread(render, sheet, font())
-    stored = await wallet.save_file(session, _filename(doc), _one_chunk(pdf), len(pdf) + 1)
-    wallet_doc = Document(
-        owner_applicant_id=doc.applicant_id,
-        kind=doc.kind,
-        original_name=stored.name,
-        content_type=stored.content_type,
-        size_bytes=stored.size,
-        sha256=stored.sha256,
-        storage_key=stored.key,
-        uploaded_by_user_id=None,
-    )
-    session.add(wallet_doc)
-    await session.flush()
-    doc.document_id = wallet_doc.id
+    stored = await wallet.save_file(session, filename(doc), _one_chunk(pdf), len(pdf) + 1)
+    kept: tuple[str, uuid.UUID] = ("issued_document", doc.id)
+    if doc.applicant_id is not None:
+        wallet_doc = Document(
+            owner_applicant_id=doc.applicant_id,
+            kind=doc.kind,
+            original_name=stored.name,
+            content_type=stored.content_type,
+            size_bytes=stored.size,
+            sha256=stored.sha256,
+            storage_key=stored.key,
+            uploaded_by_user_id=None,
+        )
+        session.add(wallet_doc)
+        await session.flush()
+        doc.document_id = wallet_doc.id
+        kept = ("document", wallet_doc.id)
+    else:
+        doc.storage_key = stored.key
     doc.sha256 = stored.sha256
     doc.status = ISSUED
     doc.rendered_at = utcnow()
@@ -160,15 +203,15 @@ async def render_now(session: AsyncSession, doc_id: uuid.UUID) -> IssuedDocument
     await audit.record(
         session,
         "issued_document.issued",
-        object_type="document",
-        object_id=wallet_doc.id,
+        object_type=kept[0],
+        object_id=kept[1],
         detail={"kind": doc.kind, "sha256": stored.sha256, "bytes": stored.size},
         district=str(doc.public.get("district") or "") or None,
     )
     return doc
 
 
-def _filename(doc: IssuedDocument) -> str:
+def filename(doc: IssuedDocument) -> str:
     number = str(doc.public.get("case_number") or "document")
     return f"{number}-{doc.kind.replace('_', '-')}.pdf"
 

@@ -27,7 +27,13 @@ from app.schemas.issued_documents import (
 from app.services import audit, notifications
 from app.services import documents as wallet
 from app.services.cases.context import load_case, message_payload
-from app.services.issued_documents.issuing import ISSUED, KINDS, render_now, verify_url
+from app.services.issued_documents.issuing import (
+    ISSUED,
+    KINDS,
+    filename,
+    render_now,
+    verify_url,
+)
 
 OUTCOME_LABELS: dict[VideoOutcome | None, str] = {
     None: N_("Scheduled"),
@@ -64,12 +70,22 @@ async def documents_for(session: AsyncSession, case: Case, lang: str) -> list[Is
     return [_read(d, lang) for d in await issued_repo.for_case(session, case.id)]
 
 
+def may_read_documents(principal: Principal, case: Case) -> bool:
+    """The decision is its party's and the department's: the applicant, the organisation that
+    filed its own application, the case's staff. An employer named on a person's case reads
+    the case's status, not the person's written decision."""
+    if principal.applicant_id is not None or principal.staff_id is not None:
+        return True
+    return principal.employer_id is not None and principal.employer_id == case.organisation_id
+
+
 async def _readable_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case:
-    # The decision is the applicant's and the department's; an employer named on the case
-    # reads the case's status, not the applicant's written decision.
-    if principal.applicant_id is None and principal.staff_id is None:
+    if principal.applicant_id is None and principal.staff_id is None and not principal.employer_id:
         raise PermissionDenied()
+    # Scoped first: another organisation's case is unknown (404), as for anyone else.
     case, _ = await load_case(session, principal, case_id)
+    if not may_read_documents(principal, case):
+        raise PermissionDenied()
     return case
 
 
@@ -89,16 +105,23 @@ async def video_checks_of(
 async def download(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, doc_id: uuid.UUID
 ) -> wallet.Download:
-    """The PDF for whoever may read the case (the applicant, its staff); rendered here first if
-    the worker has not come to it yet, so the link on the case page always works."""
+    """The PDF for whoever may read the case's documents (the applicant or the organisation,
+    its staff); rendered here first if the worker has not come to it yet, so the link on the
+    case page always works."""
     case = await _readable_case(session, principal, case_id)
     listed = {d.id for d in await issued_repo.for_case(session, case.id)}
     if doc_id not in listed:
         raise NotFound()
     doc = await render_now(session, doc_id)
-    if doc is None or doc.document_id is None:
+    if doc is None:
         raise NotFound()
-    stored = await wallet.stored_document(session, doc.document_id)
+    if doc.document_id is not None:
+        stored = await wallet.stored_document(session, doc.document_id)
+    elif doc.storage_key is not None:
+        # An organisation's: no wallet, the file is the row's.
+        stored = wallet.stored_file(doc.storage_key, filename(doc), "application/pdf")
+    else:
+        raise NotFound()
     await audit.record(
         session,
         "issued_document.downloaded",

@@ -36,8 +36,9 @@ class ResultDocuments(ServiceType):
         principal: Principal,
         lang: str,
     ) -> None:
-        # The applicant's and the department's; an employer named on the case sees neither.
-        if principal.applicant_id is None and principal.staff_id is None:
+        # The party's (a person, an organisation's own case) and the department's; an employer
+        # named on a person's case sees neither.
+        if not on_case.may_read_documents(principal, case):
             return
         view.issued_documents = await on_case.documents_for(session, case, lang)
         checks = await on_case.video_checks_for(session, principal, case, lang)

@@ -1,7 +1,7 @@
 """The public check of an issued document: its token (from the QR code) opens what was issued,
 and a copy uploaded there is compared with the stored SHA-256. Anyone may ask, signed in or
-not; nothing about the person beyond the masked name is shown, and the copy is hashed as it
-streams in and never kept."""
+not; nothing about a person beyond the masked name is shown (an organisation's registered
+name is shown in full), and the copy is hashed as it streams in and never kept."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def _view(doc: IssuedDocument, lang: str) -> VerificationRead:
         issued_at=doc.issued_at,
         issued_at_text=local_text(doc.issued_at),
         masked_name=str(public.get("masked_name") or ""),
+        organisation_name=str(public.get("organisation_name") or "") or None,
         sha256=doc.sha256,
     )
 

@@ -168,11 +168,22 @@ async def _settle_parent(
     if result.action is CaseAction.FAIL_PART and result.failed_part is not None:
         failed = next(p for p in parts if p.bundle_part == result.failed_part)
         label = names.get(result.failed_part, {})
+        # The bundle's written decision rests on the clause the failed part's refusal named.
+        refusal = next(
+            (
+                e
+                for e in reversed(await cases_repo.events(session, failed.id))
+                if e.to_status == failed.status
+            ),
+            None,
+        )
+        clause = (refusal.detail or {}).get("clause") if refusal is not None else None
         payload = ActionPayload(
             reason=(
                 f"{label.get('zh', '')} / {label.get('en', '')}: "
                 f"{failed.decision_reason or status_label(S(failed.status))}"
             ),
+            clause=str(clause) if clause else None,
         )
     await act_as_system(session, parent.id, result.action, now=now, payload=payload)
 
