@@ -265,6 +265,12 @@ _AS_CASE: dict[StepStatus, CaseStatus] = {
     StepStatus.FAILED: S.REJECTED,
     StepStatus.CANCELLED: S.CANCELLED,
 }
+_NOT_STARTED: dict[StepKind, StepStatus] = {
+    StepKind.PRECHECK: StepStatus.OPEN,
+    StepKind.RECORD: StepStatus.OPEN,
+    StepKind.SUB_CASE: StepStatus.LOCKED,
+    StepKind.CHECKLIST: StepStatus.OPEN,
+}
 _DONE_CASE: frozenset[CaseStatus] = S.APPROVAL_STANDS
 _FAILED_CASE: frozenset[CaseStatus] = S.FINAL - S.APPROVAL_STANDS
 
@@ -296,11 +302,12 @@ class Progress:
 
 
 def progress(planned: tuple[OnboardingStep, ...], own: Mapping[str, StepStatus]) -> Progress:
-    """Every step's status from each step's own state (``own``: what the step itself says,
-    a step not started counting as open), through the settlement bundle's engine: a step
-    whose dependencies are not all done is locked, one behind a failed step is cancelled."""
+    """Every step's status from each step's own state (``own``: what the step itself says;
+    a step with no state yet is open, except a sub-case, which waits until it is released),
+    through the settlement bundle's engine: a step whose dependencies are not all done is
+    locked, one behind a failed step is cancelled."""
     table = {s.code: s for s in planned}
-    raw = {s.code: own.get(s.code, StepStatus.OPEN) for s in planned}
+    raw = {s.code: own.get(s.code, _NOT_STARTED[s.kind]) for s in planned}
     shown: dict[str, StepStatus] = {}
     for step in planned:  # dependency order: a step's dependencies are already shown
         state = raw[step.code]

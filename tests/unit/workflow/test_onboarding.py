@@ -17,6 +17,7 @@ from app.workflow.onboarding import (
     StepOwner,
     StepStatus,
     check_may_start,
+    checklist_status,
     permit_class,
     plan,
     progress,
@@ -55,7 +56,7 @@ def test_every_step_has_an_owner_a_kind_and_its_dependencies_before_it() -> None
 
 
 def test_a_fresh_bundle_has_only_the_pre_check_open() -> None:
-    p = progress(ALL, {"residence_permit": St.LOCKED, "housing": St.LOCKED, "schooling": St.LOCKED})
+    p = progress(ALL, {})
     assert p.statuses["work_permit_precheck"] is St.OPEN
     assert all(s is St.LOCKED for c, s in p.statuses.items() if c != "work_permit_precheck")
     assert p.release == () and p.cancel == () and not p.complete
@@ -80,17 +81,22 @@ def test_the_recorded_hand_off_releases_the_residence_permit_sub_case() -> None:
 
 
 def test_a_refused_work_permit_cancels_the_district_steps_and_fails_the_bundle() -> None:
-    own = {
-        "work_permit_precheck": St.DONE,
-        "work_permit_handoff": St.FAILED,
-        "residence_permit": St.LOCKED,
-        "housing": St.LOCKED,
-        "schooling": St.LOCKED,
-    }
+    own = {"work_permit_precheck": St.DONE, "work_permit_handoff": St.FAILED}
     p = progress(ALL, own)
     assert p.cancel == ("residence_permit",)
     assert p.statuses["medical_insurance"] is St.CANCELLED
     assert p.failed_step == "work_permit_handoff" and not p.complete
+    # A sub-case already open when its dependency fails is cancelled too.
+    p = progress(ALL, {**own, "residence_permit": St.OPEN})
+    assert p.cancel == ("residence_permit",)
+    assert p.statuses["residence_permit"] is St.CANCELLED
+
+
+def test_checklists_are_done_when_every_item_is_ticked() -> None:
+    step = next(s for s in ALL if s.code == "bank_social_insurance")
+    assert checklist_status(step, frozenset({"bank_account_opened"})) is St.OPEN
+    ticked = frozenset({"bank_account_opened", "social_insurance_registered"})
+    assert checklist_status(step, ticked) is St.DONE
 
 
 def test_the_bundle_completes_when_every_step_is_done_and_survives_a_refused_apartment() -> None:
