@@ -32,6 +32,7 @@ from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import issued_documents as api_issued_documents
 from app.routers.api import messages as api_messages
+from app.routers.api import onboarding as api_onboarding
 from app.routers.api import organisations as api_organisations
 from app.routers.api import records as api_records
 from app.routers.api import rights as api_rights
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_housing.router,
         api_service_points.router,
         api_youth_stations.router,
+        api_onboarding.router,
         api_service_cards.router,
         api_talent_register.router,
         api_indicators.router,

@@ -13,6 +13,7 @@ from app.i18n import N_
 from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.grants import OneOffView
 from app.schemas.issued_documents import IssuedDocumentRead, VideoCheckRead
+from app.schemas.onboarding import OnboardingView
 from app.schemas.outcomes import OutcomeView
 from app.schemas.retention import RetentionView
 from app.schemas.schooling import ConsultationSessions
@@ -247,6 +248,8 @@ class CaseRead(BaseModel):
     decision_levels: list[dict[str, str]] = Field(default_factory=list)
     # Once classified: the level the register records.
     decided_level: str | None = None
+    # 初到杨浦 / 虹桥: the onboarding bundle's steps, the same for the person and the employer.
+    onboarding: OnboardingView | None = None
 
     @property
     def can_rate(self) -> bool:

@@ -18,7 +18,6 @@ from enum import StrEnum
 
 from app.i18n import N_
 from app.workflow.bundle import moves, outcome
-from app.workflow.errors import WorkflowForbidden
 from app.workflow.states import CaseAction, CaseStatus
 
 S = CaseStatus
@@ -77,7 +76,7 @@ class OnboardingStep:
     title: str  # msgid
     bring: tuple[str, ...] = ()  # msgids: what the person must bring or have ready
     checklist: tuple[str, ...] = ()  # codes of the items a CHECKLIST step ticks
-    department: str | None = None  # the department of a SUB_CASE step
+    service: str | None = None  # the catalog code of a SUB_CASE step's case
     depends_on: tuple[str, ...] = ()
     # A core step failing fails the bundle (no work permit, no residence permit).
     core: bool = False
@@ -117,7 +116,7 @@ STEPS: tuple[OnboardingStep, ...] = (
             N_("Health examination certificate"),
             N_("Registration of temporary residence"),
         ),
-        department="public_security",
+        service="onboarding_residence_permit",
         depends_on=("work_permit_handoff",),
         core=True,
     ),
@@ -127,7 +126,7 @@ STEPS: tuple[OnboardingStep, ...] = (
         StepKind.SUB_CASE,
         N_("Housing: talent apartment or rent subsidy"),
         bring=(N_("Passport"), N_("Residence permit"), N_("Employment contract")),
-        department="housing",
+        service="onboarding_housing",
         depends_on=("residence_permit",),
     ),
     OnboardingStep(
@@ -140,7 +139,7 @@ STEPS: tuple[OnboardingStep, ...] = (
             N_("Each child's vaccination record"),
             N_("Each child's latest school report"),
         ),
-        department="education",
+        service="onboarding_schooling",
         depends_on=("residence_permit",),
     ),
     OnboardingStep(
@@ -172,6 +171,30 @@ CHECKLIST_LABELS: dict[str, str] = {
 
 # What the bundle's one form asks besides the pre-check's facts; no step asks any of it again.
 FORM_FIELDS: tuple[str, ...] = ("children_count", "wants_housing_help")
+SUB_CASE_STEPS: dict[str, OnboardingStep] = {
+    s.service: s for s in STEPS if s.kind is StepKind.SUB_CASE and s.service
+}
+
+
+class HandoffOutcome(StrEnum):
+    """The employer's application in the national work-permit system, as the portal records
+    it: filed (its number known, the decision awaited), granted or refused."""
+
+    FILED = "filed"
+    GRANTED = "granted"
+    REFUSED = "refused"
+
+
+HANDOFF_LABELS: dict[HandoffOutcome, str] = {
+    HandoffOutcome.FILED: N_("Filed, decision awaited"),
+    HandoffOutcome.GRANTED: N_("Work permit granted"),
+    HandoffOutcome.REFUSED: N_("Work permit refused"),
+}
+HANDOFF_STEP_STATUS: dict[HandoffOutcome, StepStatus] = {
+    HandoffOutcome.FILED: StepStatus.OPEN,
+    HandoffOutcome.GRANTED: StepStatus.DONE,
+    HandoffOutcome.REFUSED: StepStatus.FAILED,
+}
 
 
 def plan(*, children: int, housing_offered: bool) -> tuple[OnboardingStep, ...]:
@@ -229,30 +252,18 @@ def permit_class(status: str, outputs_class: str | None) -> PermitClass | None:
     return None
 
 
-class OnboardingAction(StrEnum):
-    """What a person or their employer does on the bundle outside the case table."""
-
-    START = "start"
-    RECORD_HANDOFF = "record_handoff"
-    TICK = "tick"
-
-
-class NotForForeignersOnly(WorkflowForbidden):
-    """A PRC citizen (or a Hong Kong, Macao or Taiwan resident) cannot start the bundle."""
-
-    code = "onboarding_not_for_citizens"
-    message = N_(
-        "This onboarding service is for foreign nationals coming to work in China. PRC "
-        "citizens, and residents of Hong Kong, Macao and Taiwan, need no foreigner's work "
-        "permit or residence permit for work; please use the talent services for citizens "
-        "instead, such as the talent settlement bundle."
-    )
+# Why a PRC citizen (or a Hong Kong, Macao or Taiwan resident) cannot start the bundle.
+CITIZEN_REFUSAL = N_(
+    "This onboarding service is for foreign nationals coming to work in China. PRC "
+    "citizens, and residents of Hong Kong, Macao and Taiwan, need no foreigner's work "
+    "permit or residence permit for work; please use the talent services for citizens "
+    "instead, such as the talent settlement bundle."
+)
 
 
-def check_may_start(nationality: str | None) -> None:
-    """Refuses a person whose nationality is not foreign (``NotForForeignersOnly``)."""
-    if nationality is not None and nationality.upper() in NOT_FOREIGN:
-        raise NotForForeignersOnly(OnboardingAction.START, nationality=nationality.upper())
+def is_citizen(nationality: str | None) -> bool:
+    """Not a foreign national: the bundle is not theirs (unknown until the form says)."""
+    return nationality is not None and nationality.upper() in NOT_FOREIGN
 
 
 # --- Progress ----------------------------------------------------------------------------------

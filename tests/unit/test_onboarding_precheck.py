@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from app.services.onboarding import precheck
-from app.workflow.onboarding import NotForForeignersOnly, PermitClass
+from app.workflow.onboarding import PermitClass
 
 DAY = date(2026, 12, 7)
 ENGINEER = {
@@ -68,8 +68,10 @@ def test_class_c_in_chinese() -> None:
 
 @pytest.mark.parametrize("nationality", ["CN", "HK", "MO", "TW"])
 def test_a_citizen_is_refused_before_any_points(nationality: str) -> None:
-    with pytest.raises(NotForForeignersOnly):
+    with pytest.raises(precheck.NotForCitizens) as refused:
         precheck.run({**ENGINEER, "nationality": nationality}, DAY, "en")
+    assert refused.value.status_code == 403
+    assert "foreign nationals" in refused.value.detail
 
 
 def test_a_form_still_missing_facts_has_no_class_yet() -> None:

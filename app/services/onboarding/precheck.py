@@ -13,14 +13,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from app.errors import PermissionDenied
 from app.i18n import N_, gettext
 from app.rules import DecisionStatus, load_library
 from app.workflow.onboarding import (
+    CITIZEN_REFUSAL,
     CLASS_B_ROUTES,
     CLASS_MEANINGS,
     WORK_PERMIT_POLICY,
     PermitClass,
-    check_may_start,
+    is_citizen,
     permit_class,
 )
 
@@ -29,6 +31,18 @@ _CLASS_B_CONDITIONS = frozenset({"b_age_limit", "b_degree_experience", "b_salary
 
 TO_REACH_B = N_("To reach class B you need, at age 60 or under, any one of:")
 CHANGES_FOR_B = N_("Changes that would make you class B:")
+
+
+class NotForCitizens(PermissionDenied):
+    """A PRC citizen (or a Hong Kong, Macao or Taiwan resident) cannot start the bundle."""
+
+    code = "onboarding_not_for_citizens"
+    default_detail = CITIZEN_REFUSAL
+
+
+def check_may_start(nationality: str | None) -> None:
+    if is_citizen(nationality):
+        raise NotForCitizens()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +62,7 @@ class Precheck:
 
 def run(facts: Mapping[str, Any], as_of: date, lang: str) -> Precheck:
     """The pre-check of a person's facts (answers and verified facts together). Refuses a PRC
-    citizen or a resident of Hong Kong, Macao or Taiwan (``NotForForeignersOnly``) before the
+    citizen or a resident of Hong Kong, Macao or Taiwan (``NotForCitizens``) before the
     rule is asked: the bundle is not theirs, whatever their points."""
     check_may_start(facts.get("nationality"))
     result = load_library().evaluate(facts, as_of, policy_ids=[WORK_PERMIT_POLICY], lang=lang)[0]

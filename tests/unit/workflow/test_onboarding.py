@@ -11,13 +11,12 @@ from app.workflow.onboarding import (
     NOT_FOREIGN,
     STEPS,
     WORK_PERMIT_POLICY,
-    NotForForeignersOnly,
     PermitClass,
     StepKind,
     StepOwner,
     StepStatus,
-    check_may_start,
     checklist_status,
+    is_citizen,
     permit_class,
     plan,
     progress,
@@ -47,7 +46,7 @@ def test_every_step_has_an_owner_a_kind_and_its_dependencies_before_it() -> None
         assert set(step.depends_on) <= seen, step.code
         seen.add(step.code)
         if step.kind is StepKind.SUB_CASE:
-            assert step.owner is StepOwner.DISTRICT and step.department
+            assert step.owner is StepOwner.DISTRICT and step.service
         if step.kind is StepKind.CHECKLIST:
             assert step.owner is StepOwner.PERSON and step.checklist
         if step.owner is not StepOwner.PORTAL:
@@ -116,15 +115,15 @@ def test_a_sub_case_status_as_its_step_shows_it() -> None:
 
 
 @pytest.mark.parametrize("nationality", ["CN", "cn", "HK", "MO", "TW"])
-def test_citizens_and_residents_of_hong_kong_macao_taiwan_cannot_start(nationality: str) -> None:
-    with pytest.raises(NotForForeignersOnly) as refused:
-        check_may_start(nationality)
-    assert "foreign nationals" in refused.value.message
+def test_citizens_and_residents_of_hong_kong_macao_taiwan_are_not_foreigners(
+    nationality: str,
+) -> None:
+    assert is_citizen(nationality)
 
 
 def test_a_foreign_national_may_start() -> None:
-    check_may_start("DE")
-    check_may_start(None)  # asked on the form; the rule decides then
+    assert not is_citizen("DE")
+    assert not is_citizen(None)  # asked on the form; the rule decides then
 
 
 def test_the_citizen_codes_are_the_rules_parameter() -> None:

@@ -1,0 +1,64 @@
+"""The onboarding bundle as the person, their employer and staff see it (one view for all,
+so they see the same progress), and the two things done on it outside the case table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChecklistItem(BaseModel):
+    code: str
+    label: str
+    ticked: bool
+
+
+class OnboardingStepView(BaseModel):
+    code: str
+    title: str
+    owner: str
+    owner_label: str
+    kind: str
+    status: str
+    status_label: str
+    bring: list[str] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    # The district's steps: the sub-case (its number links to its page for those who may see it).
+    case_id: uuid.UUID | None = None
+    case_number: str | None = None
+    # The employer's hand-off: the national system's application number and its outcome.
+    handoff_number: str | None = None
+    handoff_outcome: str | None = None
+    handoff_outcome_label: str | None = None
+    # What the viewer may do on this step now.
+    can_tick: bool = False
+    can_record: bool = False
+
+
+class OnboardingView(BaseModel):
+    permit_class: str | None
+    points: int | None
+    class_meaning: str | None
+    reasons: list[str] = Field(default_factory=list)
+    to_reach_b: list[str] = Field(default_factory=list)
+    changes_for_b: list[str] = Field(default_factory=list)
+    steps: list[OnboardingStepView] = Field(default_factory=list)
+    complete: bool = False
+
+
+class HandoffRecord(BaseModel):
+    """The employer records its application in the national work-permit system."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    application_number: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+    outcome: Literal["filed", "granted", "refused"]
+
+
+class ChecklistTick(BaseModel):
+    """The person ticks (or unticks) one item of a check-list step."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(min_length=1, max_length=40)
+    ticked: bool = True

@@ -1,0 +1,269 @@
+"""初到杨浦 / 虹桥 (issue 18): the onboarding bundle of a foreign professional, through the API.
+
+A class B engineer's bundle: one form, the pre-check, the employer's confirmation and its
+recorded work-permit application, the district's sub-cases released in order, the person's
+check-lists, and the bundle complete; the person and the employer read the same steps. A PRC
+citizen cannot start it. No fact is asked twice across its steps (the stored forms)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.domain.fields import EXTRA_FIELDS
+from app.models import Service
+from app.rules import FACTS
+from app.schemas.onboarding import ChecklistTick, HandoffRecord
+from app.workflow.onboarding import ONBOARDING_SERVICE
+from tests import factories as f
+from tests.integration.test_cases_api import new_draft, upload
+
+pytestmark = pytest.mark.usefixtures("isolated_db")
+
+ENGINEER = {
+    "birth_date": "1990-01-01",
+    "highest_degree": "master",
+    "degree_country": "US",
+    "annual_salary_cny": 400000,
+    "work_experience_years": 8.5,
+    "months_in_china_per_year": 10,
+    "hsk_level": 3,
+    "university_world_rank": 150,
+    "talent_programs": [],
+}
+
+
+async def staff(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    roles: list[str],
+    department: str,
+) -> dict[str, str]:
+    email = await f.create_staff(sm, district="yangpu", roles=roles, department=department)
+    return await f.staff_login(client, email)
+
+
+async def act(
+    client: httpx.AsyncClient, headers: dict[str, str], case_id: str, action: str, **extra: Any
+) -> dict[str, Any]:
+    r = await client.get(f"/api/v1/staff/cases/{case_id}", headers=headers)
+    assert r.status_code == 200, r.text
+    r = await client.post(
+        f"/api/v1/staff/cases/{case_id}/actions",
+        headers=headers,
+        json={"action": action, "expected_version": r.json()["version"], **extra},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def decide(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], department: str, case_id: str
+) -> None:
+    """A department's sub-case reviewed by one officer and approved by another (四眼原则)."""
+    await act(client, await staff(client, sm, ["reviewer"], department), case_id, "start_review")
+    await act(client, await staff(client, sm, ["approver"], department), case_id, "approve")
+
+
+def steps(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["code"]: s for s in view["steps"]}
+
+
+async def submitted_bundle(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+) -> tuple[f.ApiUser, str, dict[str, str]]:
+    """An overseas engineer (US passport) names a verified Yangpu employer and submits."""
+    uscc, hr_email = await f.create_employer_with_hr(sm, district="yangpu", name="Acme Robotics")
+    user, draft = await new_draft(
+        client,
+        "yangpu",
+        ONBOARDING_SERVICE,
+        f.overseas_payload(full_name="Alex Morgan", nationality="US"),
+    )
+    assert "id" in draft, draft
+    asked = {q["fact"] for q in draft["questions"]}
+    answers = {k: v for k, v in ENGINEER.items() if k in asked}
+    answers.update(employer_uscc=uscc, children_count=1, wants_housing_help=True)
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    docs = {"id_document": await upload(client, user, "id_card")}
+    r = await client.patch(
+        f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"documents": docs}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["unanswered"] == [], r.json()["unanswered"]
+    result = await f.submit_application(client, user, draft["id"])
+    return user, result["case"]["id"], await f.employer_login(client, hr_email)
+
+
+class TestOnboarding:
+    async def test_a_class_b_engineer_is_onboarded_with_the_employer(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id, hr = await submitted_bundle(client, sessionmaker)
+        url = f"/api/v1/onboarding/{case_id}"
+        english = {**user.headers, "Accept-Language": "en"}
+        mine = (await client.get(url, headers=english)).json()
+        assert mine["permit_class"] == "B" and mine["points"] == 76
+        assert mine["class_meaning"].startswith("Class B")
+        assert mine["to_reach_b"] == []
+        first = steps(mine)
+        assert list(first) == [
+            "work_permit_precheck",
+            "work_permit_handoff",
+            "residence_permit",
+            "housing",
+            "schooling",
+            "bank_social_insurance",
+            "medical_insurance",
+        ]
+        assert first["work_permit_precheck"]["status"] == "done"
+        assert first["work_permit_handoff"]["owner"] == "employer"
+        assert "Passport" in first["work_permit_handoff"]["bring"]
+        assert first["residence_permit"]["status"] == "locked"
+        # The person may not record the employer's application.
+        record = HandoffRecord(application_number="WP-2026-000123", outcome="granted")
+        r = await client.post(f"{url}/handoff", headers=user.headers, json=record.model_dump())
+        assert r.status_code in (401, 403), r.text
+
+        # The window asks the employer to confirm the hire, then accepts the bundle once.
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        due = (f.local_today() + timedelta(days=10)).isoformat()
+        await act(client, window, case_id, "request_employer_confirmation", due_on=due)
+        r = await client.get(f"/api/v1/staff/cases/{case_id}", headers=window)
+        r = await client.post(
+            f"/api/v1/employer/cases/{case_id}/actions",
+            headers=hr,
+            json={"action": "confirm_employment", "expected_version": r.json()["version"]},
+        )
+        assert r.status_code == 200, r.text
+        accepted = await act(client, window, case_id, "accept")
+        assert accepted["status"] == "in_progress"
+
+        # The employer sees the same steps, and records its national application.
+        theirs = (await client.get(url, headers=hr)).json()
+        assert steps(theirs)["work_permit_handoff"]["can_record"] is True
+        r = await client.post(f"{url}/handoff", headers=hr, json=record.model_dump())
+        assert r.status_code == 200, r.text
+        after = steps(r.json())
+        assert after["work_permit_handoff"]["handoff_number"] == "WP-2026-000123"
+        assert after["work_permit_handoff"]["status"] == "done"
+        assert after["residence_permit"]["status"] == "open"
+        assert after["housing"]["status"] == "locked"
+        # Recorded once: the step is done, a second record is refused.
+        r = await client.post(f"{url}/handoff", headers=hr, json=record.model_dump())
+        assert r.status_code == 409, r.text
+
+        # The entry-exit office decides its sub-case; housing and schooling start.
+        await decide(client, sessionmaker, "public_security", after["residence_permit"]["case_id"])
+        now = steps((await client.get(url, headers=user.headers)).json())
+        assert now["residence_permit"]["status"] == "done"
+        assert now["housing"]["status"] == "open" and now["schooling"]["status"] == "open"
+        assert now["bank_social_insurance"]["status"] == "open"
+        for department, code in (("housing", "housing"), ("education", "schooling")):
+            await decide(client, sessionmaker, department, now[code]["case_id"])
+
+        # The check-lists are the person's: the employer cannot tick them.
+        tick = ChecklistTick(item="bank_account_opened").model_dump()
+        r = await client.post(f"{url}/checklist", headers=hr, json=tick)
+        assert r.status_code in (401, 403), r.text
+        for item in ("bank_account_opened", "social_insurance_registered"):
+            r = await client.post(
+                f"{url}/checklist", headers=user.headers, json={"item": item, "ticked": True}
+            )
+            assert r.status_code == 200, r.text
+        assert steps(r.json())["medical_insurance"]["status"] == "open"
+        r = await client.post(
+            f"{url}/checklist",
+            headers=user.headers,
+            json={"item": "medical_insurance_confirmed", "ticked": True},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["complete"] is True
+        case = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert case["status"] == "approved"
+        # Both read the same progress.
+        same = (await client.get(url, headers=hr)).json()
+        assert [(s["code"], s["status"]) for s in same["steps"]] == [
+            (s["code"], s["status"]) for s in r.json()["steps"]
+        ]
+
+    async def test_a_refused_work_permit_ends_the_bundle(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id, hr = await submitted_bundle(client, sessionmaker)
+        window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
+        due = (f.local_today() + timedelta(days=10)).isoformat()
+        confirm = await act(client, window, case_id, "request_employer_confirmation", due_on=due)
+        r = await client.post(
+            f"/api/v1/employer/cases/{case_id}/actions",
+            headers=hr,
+            json={"action": "confirm_employment", "expected_version": confirm["version"]},
+        )
+        assert r.status_code == 200, r.text
+        await act(client, window, case_id, "accept")
+        r = await client.post(
+            f"/api/v1/onboarding/{case_id}/handoff",
+            headers=hr,
+            json={"application_number": "W9", "outcome": "refused"},
+        )
+        assert r.status_code == 422, r.text  # too short a number
+        r = await client.post(
+            f"/api/v1/onboarding/{case_id}/handoff",
+            headers=hr,
+            json={"application_number": "WP-2026-9", "outcome": "refused"},
+        )
+        assert r.status_code == 200, r.text
+        shown = steps(r.json())
+        assert shown["residence_permit"]["status"] == "cancelled"
+        case = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        assert case["status"] == "rejected"
+
+    async def test_a_prc_citizen_cannot_start_the_bundle(self, client: httpx.AsyncClient) -> None:
+        user = await f.register_and_login(client, f.domestic_payload())
+        r = await client.get("/api/v1/services", params={"district": "yangpu"})
+        sid = next(s["id"] for s in r.json() if s["code"] == ONBOARDING_SERVICE)
+        for lang, words in (("en", "need no foreigner's work permit"), ("zh", "港澳台居民")):
+            r = await client.post(
+                "/api/v1/applications",
+                json={"service_id": sid},
+                headers={**user.headers, "Accept-Language": lang},
+            )
+            assert r.status_code == 403, r.text
+            assert r.json()["code"] == "onboarding_not_for_citizens"
+            assert words in r.json()["detail"], r.json()
+
+
+class TestNoFactAskedTwice:
+    async def test_no_fact_is_asked_twice_across_the_stored_forms(
+        self, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        async with sessionmaker() as session:
+            stored = (
+                await session.scalars(
+                    select(Service).where(
+                        (Service.code == ONBOARDING_SERVICE)
+                        | (Service.part_of == ONBOARDING_SERVICE)
+                    )
+                )
+            ).all()
+        bundles = [s for s in stored if s.part_of is None]
+        assert {s.district for s in bundles} == {"yangpu", "changning"}
+        for district in ("yangpu", "changning"):
+            forms = [s for s in stored if s.district == district]
+            assert len(forms) == 4, district
+            names = [str(e.get("fact") or e.get("field")) for s in forms for e in s.form]
+            assert len(names) == len(set(names)), (district, names)
+            # The district's steps ask nothing of their own: the one form serves them all.
+            assert all(not s.form for s in forms if s.part_of), district
+        # What the other steps take (the employer's record, the person's ticks) is no fact
+        # of the person's, so nothing on the form is asked again there.
+        asked_later = set(HandoffRecord.model_fields) | set(ChecklistTick.model_fields)
+        assert not asked_later & (set(FACTS) | set(EXTRA_FIELDS))
