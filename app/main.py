@@ -58,6 +58,7 @@ from app.routers.web import indicators as web_indicators
 from app.routers.web import issued_documents as web_issued_documents
 from app.routers.web import messages as web_messages
 from app.routers.web import my_cases as web_my_cases
+from app.routers.web import onboarding as web_onboarding
 from app.routers.web import organisation_staff as web_organisation_staff
 from app.routers.web import organisations as web_organisations
 from app.routers.web import public as web_public
@@ -176,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_staff.router,
         web_apply.router,
         web_my_cases.router,
+        web_onboarding.router,
         web_messages.router,
         web_wallet.router,
         web_backoffice.router,

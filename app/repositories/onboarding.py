@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import OnboardingRecord
+from app.models import Applicant, OnboardingRecord, User
 
 
 async def record_of(
@@ -22,3 +22,14 @@ async def record_of(
 async def add(session: AsyncSession, record: OnboardingRecord) -> None:
     session.add(record)
     await session.flush()
+
+
+async def person_of(session: AsyncSession, applicant_id: uuid.UUID) -> tuple[str, str] | None:
+    """The person's name as registered (Latin script for a passport) and preferred language."""
+    stmt = (
+        select(Applicant.full_name, User.language)
+        .join(User, User.id == Applicant.user_id)
+        .where(Applicant.id == applicant_id)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return (row[0], row[1]) if row is not None else None

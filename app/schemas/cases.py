@@ -18,6 +18,7 @@ from app.schemas.outcomes import OutcomeView
 from app.schemas.retention import RetentionView
 from app.schemas.schooling import ConsultationSessions
 from app.schemas.text import CleanInput
+from app.workflow.onboarding import ONBOARDING_SERVICE
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
 if TYPE_CHECKING:
@@ -255,6 +256,11 @@ class CaseRead(BaseModel):
     def can_rate(self) -> bool:
         """The applicant may rate the service now: the result is out and not rated yet."""
         return self.status in _RATEABLE and self.rating is None
+
+    @property
+    def is_onboarding(self) -> bool:
+        """初到杨浦 / 虹桥: the bundle whose steps open on their own page."""
+        return self.service_code == ONBOARDING_SERVICE
 
     @property
     def route_changeable(self) -> bool:

@@ -38,6 +38,11 @@ class OnboardingStepView(BaseModel):
 
 
 class OnboardingView(BaseModel):
+    case_id: uuid.UUID
+    case_number: str
+    case_status_label: str
+    person_name: str
+    person_language: str | None = None
     permit_class: str | None
     points: int | None
     class_meaning: str | None

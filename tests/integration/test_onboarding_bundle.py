@@ -7,10 +7,12 @@ citizen cannot start it. No fact is asked twice across its steps (the stored for
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +24,7 @@ from app.schemas.onboarding import ChecklistTick, HandoffRecord
 from app.workflow.onboarding import ONBOARDING_SERVICE
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, upload
+from tests.integration.test_held_answers import csrf_of, web_login
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
@@ -78,6 +81,13 @@ async def submitted_bundle(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
 ) -> tuple[f.ApiUser, str, dict[str, str]]:
     """An overseas engineer (US passport) names a verified Yangpu employer and submits."""
+    user, case_id, hr, _email = await submitted_bundle_and_hr(client, sm)
+    return user, case_id, hr
+
+
+async def submitted_bundle_and_hr(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+) -> tuple[f.ApiUser, str, dict[str, str], str]:
     uscc, hr_email = await f.create_employer_with_hr(sm, district="yangpu", name="Acme Robotics")
     user, draft = await new_draft(
         client,
@@ -100,7 +110,7 @@ async def submitted_bundle(
     assert r.status_code == 200, r.text
     assert r.json()["unanswered"] == [], r.json()["unanswered"]
     result = await f.submit_application(client, user, draft["id"])
-    return user, result["case"]["id"], await f.employer_login(client, hr_email)
+    return user, result["case"]["id"], await f.employer_login(client, hr_email), hr_email
 
 
 class TestOnboarding:
@@ -267,3 +277,91 @@ class TestNoFactAskedTwice:
         # of the person's, so nothing on the form is asked again there.
         asked_later = set(HandoffRecord.model_fields) | set(ChecklistTick.model_fields)
         assert not asked_later & (set(FACTS) | set(EXTRA_FIELDS))
+
+
+async def employer_web_login(client: httpx.AsyncClient, email: str) -> None:
+    """Signs the employer's HR officer in on the pages (password and authenticator code)."""
+    step = int(time.time() // 30)
+    for candidate in (step + 1, step + 2):
+        page = await client.get("/login")
+        r = await client.post(
+            "/login",
+            data={
+                "email": email,
+                "password": f.PASSWORD,
+                "totp_code": pyotp.TOTP(f.TOTP_SECRET).at(candidate * 30),
+                "csrf_token": csrf_of(page.text),
+            },
+        )
+        if r.status_code == 303:
+            return
+    raise AssertionError(r.text[:300])
+
+
+async def accepted_bundle(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+) -> tuple[f.ApiUser, str, dict[str, str], str]:
+    user, case_id, hr, hr_email = await submitted_bundle_and_hr(client, sm)
+    window = await staff(client, sm, ["window_clerk"], "service_center")
+    due = (f.local_today() + timedelta(days=10)).isoformat()
+    asked = await act(client, window, case_id, "request_employer_confirmation", due_on=due)
+    r = await client.post(
+        f"/api/v1/employer/cases/{case_id}/actions",
+        headers=hr,
+        json={"action": "confirm_employment", "expected_version": asked["version"]},
+    )
+    assert r.status_code == 200, r.text
+    await act(client, window, case_id, "accept")
+    return user, case_id, hr, hr_email
+
+
+class TestPages:
+    async def test_the_person_and_the_employer_see_the_same_page_in_english(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id, _hr, hr_email = await accepted_bundle(client, sessionmaker)
+        page = f"/onboarding/{case_id}"
+        await employer_web_login(client, hr_email)
+        theirs = await client.get(f"{page}?lang=en")
+        assert theirs.status_code == 200, theirs.text
+        assert "Alex Morgan" in theirs.text and "Class B" in theirs.text
+        assert "Record the application" in theirs.text
+        # The employer records its application through the page's form (CSRF, then PRG).
+        r = await client.post(
+            f"{page}/handoff?lang=en",
+            data={
+                "csrf_token": csrf_of(theirs.text),
+                "application_number": "",
+                "outcome": "granted",
+            },
+        )
+        assert r.status_code == 422 and "error-summary" in r.text, r.text[:500]
+        r = await client.post(
+            f"{page}/handoff?lang=en",
+            data={
+                "csrf_token": csrf_of(theirs.text),
+                "application_number": "WP-2026-000123",
+                "outcome": "granted",
+            },
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith("?done=handoff")
+        client.cookies.clear()  # the employer's page session ends; the person signs in
+        await web_login(client, user)
+        mine = await client.get(f"{page}?lang=en")
+        assert mine.status_code == 200, mine.text
+        for text in ("Class B", "WP-2026-000123", "Work permit granted", "What to bring"):
+            assert text in mine.text, text
+        assert "Record the application" not in mine.text
+        # Chinese for a reader of Chinese, the same steps.
+        zh = await client.get(f"{page}?lang=zh")
+        assert "工作类居留许可" in zh.text and "Alex Morgan" in zh.text
+        # The person's case page leads there; staff see the steps and the preferred language.
+        case_page = await client.get(f"/cases/{case_id}?lang=en")
+        assert f'href="/onboarding/{case_id}"' in case_page.text
+        # The person reads the portal in English; the officer (in Chinese) is told so.
+        r = await client.put("/api/v1/me/language", headers=user.headers, json={"language": "en"})
+        assert r.status_code in (200, 204), r.text
+        police = await staff(client, sessionmaker, ["reviewer"], "public_security")
+        staff_view = await client.get(f"/api/v1/staff/cases/{case_id}", headers=police)
+        assert staff_view.status_code == 200, staff_view.text
+        assert staff_view.json()["onboarding"]["person_language"] == "英语"

@@ -40,7 +40,10 @@ from app.workflow.onboarding import (
     StepKind,
     StepStatus,
 )
-from app.workflow.states import CaseStatus
+from app.workflow.states import CaseStatus, status_label
+
+# Staff see the language the person reads the portal in (English first for these users).
+LANGUAGE_LABELS = {"en": N_("English"), "zh": N_("Chinese")}
 
 
 def is_employer_of(principal: Principal, case: Case) -> bool:
@@ -198,7 +201,17 @@ async def view(
                 ),
             )
         )
+    person = (
+        await onboarding_repo.person_of(session, case.applicant_id) if case.applicant_id else None
+    )
     return OnboardingView(
+        case_id=case.id,
+        case_number=case.number,
+        case_status_label=gettext(lang, status_label(CaseStatus(case.status))),
+        person_name=person[0] if person else "",
+        person_language=gettext(lang, LANGUAGE_LABELS.get(person[1], person[1]))
+        if person
+        else None,
         permit_class=record.permit_class,
         points=record.points,
         class_meaning=pre.meaning if pre else None,
