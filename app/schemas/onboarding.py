@@ -8,11 +8,24 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.schooling import SessionPoint
+from app.schemas.service_points import AppointmentRead
+
 
 class ChecklistItem(BaseModel):
     code: str
     label: str
     ticked: bool
+
+
+class StepAppointments(BaseModel):
+    """A step by appointment: the points of the district offering its service (booking links,
+    the booking linked to the step's sub-case) and the appointments booked for it."""
+
+    service_code: str
+    points: list[SessionPoint] = Field(default_factory=list)
+    appointments: list[AppointmentRead] = Field(default_factory=list)
+    can_book: bool = False
 
 
 class OnboardingStepView(BaseModel):
@@ -32,6 +45,8 @@ class OnboardingStepView(BaseModel):
     handoff_number: str | None = None
     handoff_outcome: str | None = None
     handoff_outcome_label: str | None = None
+    # A step by appointment (the entry-exit office): the points to book at and the bookings.
+    appointments: StepAppointments | None = None
     # What the viewer may do on this step now.
     can_tick: bool = False
     can_record: bool = False

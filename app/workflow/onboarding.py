@@ -80,6 +80,8 @@ class OnboardingStep:
     depends_on: tuple[str, ...] = ()
     # A core step failing fails the bundle (no work permit, no residence permit).
     core: bool = False
+    # The person books an appointment for the sub-case at a service point offering its service.
+    by_appointment: bool = False
 
 
 STEPS: tuple[OnboardingStep, ...] = (
@@ -119,6 +121,7 @@ STEPS: tuple[OnboardingStep, ...] = (
         service="onboarding_residence_permit",
         depends_on=("work_permit_handoff",),
         core=True,
+        by_appointment=True,
     ),
     OnboardingStep(
         "housing",

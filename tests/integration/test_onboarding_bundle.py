@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.fields import EXTRA_FIELDS
-from app.models import Service
+from app.models import Service, ServicePoint
 from app.rules import FACTS
 from app.schemas.onboarding import ChecklistTick, HandoffRecord
 from app.workflow.onboarding import ONBOARDING_SERVICE
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, upload
 from tests.integration.test_held_answers import csrf_of, web_login
+from tests.integration.test_service_points import APPOINTMENTS, free_slots, make_point
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
@@ -170,6 +171,37 @@ class TestOnboarding:
         # Recorded once: the step is done, a second record is refused.
         r = await client.post(f"{url}/handoff", headers=hr, json=record.model_dump())
         assert r.status_code == 409, r.text
+
+        # The residence permit is by appointment at a point of the entry-exit office; the
+        # booking belongs to the step's sub-case.
+        assert after["residence_permit"]["appointments"]["can_book"] is False  # the employer's
+        permit = steps((await client.get(url, headers=user.headers)).json())["residence_permit"]
+        assert permit["appointments"]["can_book"] is True
+        assert permit["appointments"]["points"] == []
+        office = await make_point(sessionmaker)
+        async with sessionmaker() as session, session.begin():
+            row = await session.scalar(select(ServicePoint).where(ServicePoint.code == office))
+            assert row is not None
+            row.service_codes = [*row.service_codes, "onboarding_residence_permit"]
+        start = (await free_slots(client, office))[0]["start"]
+        made = await client.post(
+            APPOINTMENTS,
+            headers=user.headers,
+            json={
+                "point_code": office,
+                "slot_start": start,
+                "service_code": "onboarding_residence_permit",
+            },
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["case_id"] == permit["case_id"]
+        permit = steps((await client.get(url, headers=user.headers)).json())["residence_permit"]
+        assert [p["code"] for p in permit["appointments"]["points"]] == [office]
+        assert [a["id"] for a in permit["appointments"]["appointments"]] == [made.json()["id"]]
+        # The employer sees the appointment, but books nothing for the person.
+        theirs = steps((await client.get(url, headers=hr)).json())["residence_permit"]
+        assert theirs["appointments"]["can_book"] is False
+        assert len(theirs["appointments"]["appointments"]) == 1
 
         # The entry-exit office decides its sub-case; housing and schooling start.
         await decide(client, sessionmaker, "public_security", after["residence_permit"]["case_id"])

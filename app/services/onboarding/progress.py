@@ -13,10 +13,12 @@ from datetime import date
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from app.i18n import N_, gettext
+from app.i18n import N_, gettext, localized
 from app.models import Case, OnboardingRecord
 from app.models.base import utcnow
+from app.repositories import catalog as catalog_repo
 from app.repositories import onboarding as onboarding_repo
+from app.repositories import service_points as points_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.onboarding import (
     ChecklistItem,
@@ -24,11 +26,14 @@ from app.schemas.onboarding import (
     HandoffRecord,
     OnboardingStepView,
     OnboardingView,
+    StepAppointments,
 )
+from app.schemas.schooling import SessionPoint
 from app.services import audit
 from app.services.cases.context import load_case
 from app.services.onboarding import precheck
 from app.services.onboarding.steps import advance, current
+from app.services.service_points.views import appointment_views
 from app.workflow.onboarding import (
     CHECKLIST_LABELS,
     HANDOFF_LABELS,
@@ -187,6 +192,11 @@ async def view(
                     if outcome and step.kind is StepKind.RECORD
                     else None
                 ),
+                appointments=(
+                    await _appointments(session, part, principal, status, lang)
+                    if step.by_appointment and part is not None
+                    else None
+                ),
                 can_tick=(
                     step.kind is StepKind.CHECKLIST
                     and in_progress
@@ -220,6 +230,28 @@ async def view(
         changes_for_b=pre.changes_for_b if pre else [],
         steps=steps,
         complete=CaseStatus(case.status) in CaseStatus.APPROVAL_STANDS,
+    )
+
+
+async def _appointments(
+    session: AsyncSession, part: Case, principal: Principal, status: StepStatus, lang: str
+) -> StepAppointments:
+    """The sub-case's appointments (booked through the service points, linked to it) and the
+    points of its district offering its service, to book one while the step is open."""
+    service = await catalog_repo.get(session, part.service_id)
+    code = service.code if service is not None else ""
+    points = await points_repo.points_offering(session, part.district, code)
+    booked = await points_repo.appointments_of_case(session, part.id)
+    return StepAppointments(
+        points=[
+            SessionPoint(
+                code=p.code, name=localized(p, "name", lang), address=localized(p, "address", lang)
+            )
+            for p in points
+        ],
+        appointments=await appointment_views(session, booked, lang),
+        can_book=status is StepStatus.OPEN and is_person_of(principal, part),
+        service_code=code,
     )
 
 
