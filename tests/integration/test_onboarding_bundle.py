@@ -87,7 +87,9 @@ async def submitted_bundle(
 
 
 async def submitted_bundle_and_hr(
-    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    profile: dict[str, Any] | None = None,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
     uscc, hr_email = await f.create_employer_with_hr(sm, district="yangpu", name="Acme Robotics")
     user, draft = await new_draft(
@@ -98,7 +100,7 @@ async def submitted_bundle_and_hr(
     )
     assert "id" in draft, draft
     asked = {q["fact"] for q in draft["questions"]}
-    answers = {k: v for k, v in ENGINEER.items() if k in asked}
+    answers = {k: v for k, v in (profile or ENGINEER).items() if k in asked}
     answers.update(employer_uscc=uscc, children_count=1, wants_housing_help=True)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
@@ -267,6 +269,38 @@ class TestOnboarding:
         assert shown["residence_permit"]["status"] == "cancelled"
         case = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
         assert case["status"] == "rejected"
+
+    async def test_class_c_says_what_it_means_and_what_would_reach_b(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        junior = {
+            **ENGINEER,
+            "highest_degree": "bachelor",
+            "annual_salary_cny": 60000,
+            "work_experience_years": 1,
+            "months_in_china_per_year": 2,
+            "hsk_level": 0,
+            "university_world_rank": 800,
+        }
+        user, case_id, _hr, _email = await submitted_bundle_and_hr(client, sessionmaker, junior)
+        for lang, meaning, route in (
+            ("en", "neither class A nor class B", "60 points or more on the points table"),
+            ("zh", "不符合A类、B类条件", "按积分计60分以上"),
+        ):
+            r = await client.get(
+                f"/api/v1/onboarding/{case_id}",
+                headers={**user.headers, "Accept-Language": lang},
+            )
+            view = r.json()
+            assert view["permit_class"] == "C"
+            assert meaning in view["class_meaning"]
+            assert route in view["to_reach_b"]
+        assert any("596,832" in c for c in view["changes_for_b"]), view["changes_for_b"]
+        # The person's page says it in English.
+        await web_login(client, user)
+        page = await client.get(f"/onboarding/{case_id}?lang=en")
+        assert "What it would take to reach class B" in page.text
+        assert "1 more year of work experience" in page.text
 
     async def test_a_prc_citizen_cannot_start_the_bundle(self, client: httpx.AsyncClient) -> None:
         user = await f.register_and_login(client, f.domestic_payload())
