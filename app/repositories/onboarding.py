@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Applicant, OnboardingRecord, User
+from app.models import Applicant, Application, Case, OnboardingRecord, User
 
 
 async def record_of(
@@ -33,3 +33,20 @@ async def person_of(session: AsyncSession, applicant_id: uuid.UUID) -> tuple[str
     )
     row = (await session.execute(stmt)).one_or_none()
     return (row[0], row[1]) if row is not None else None
+
+
+async def applicant_by_id_index(session: AsyncSession, index: str) -> Applicant | None:
+    stmt = select(Applicant).where(Applicant.id_number_index == index)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def applications_of(
+    session: AsyncSession, applicant_id: uuid.UUID, service_id: uuid.UUID
+) -> list[tuple[Application, Case | None]]:
+    """The person's applications for the service, each with its case once submitted."""
+    stmt = (
+        select(Application, Case)
+        .outerjoin(Case, Case.application_id == Application.id)
+        .where(Application.applicant_id == applicant_id, Application.service_id == service_id)
+    )
+    return [(a, c) for a, c in (await session.execute(stmt)).all()]

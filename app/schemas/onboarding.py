@@ -82,3 +82,14 @@ class ChecklistTick(BaseModel):
     model_config = ConfigDict(extra="forbid")
     item: str = Field(min_length=1, max_length=40)
     ticked: bool = True
+
+
+class HireStart(BaseModel):
+    """The verified employer starts its new hire's onboarding, naming them by passport."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    passport_number: str = Field(min_length=5, max_length=20, pattern=r"^[A-Za-z0-9]+$")
+
+
+class HireStarted(BaseModel):
+    application_id: uuid.UUID

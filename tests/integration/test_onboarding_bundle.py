@@ -8,6 +8,7 @@ citizen cannot start it. No fact is asked twice across its steps (the stored for
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.fields import EXTRA_FIELDS
-from app.models import Service, ServicePoint
+from app.models import Application, OutboxMessage, Service, ServicePoint
 from app.rules import FACTS
 from app.schemas.onboarding import ChecklistTick, HandoffRecord
 from app.workflow.onboarding import ONBOARDING_SERVICE
@@ -315,6 +316,57 @@ class TestOnboarding:
             assert r.status_code == 403, r.text
             assert r.json()["code"] == "onboarding_not_for_citizens"
             assert words in r.json()["detail"], r.json()
+
+
+class TestStartedByTheEmployer:
+    async def test_the_verified_employer_opens_the_form_and_the_person_completes_it(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        uscc, hr_email = await f.create_employer_with_hr(
+            sessionmaker, district="yangpu", name="Acme Robotics"
+        )
+        hr = await f.employer_login(client, hr_email)
+        payload = f.overseas_payload(full_name="Alex Morgan", nationality="US")
+        user = await f.register_and_login(client, payload)
+        # Nobody registered with this passport: the employer is told what to do.
+        r = await client.post(
+            "/api/v1/onboarding",
+            headers={**hr, "Accept-Language": "en"},
+            json={"passport_number": f.passport()},
+        )
+        assert r.status_code == 422 and "register on the portal" in r.text, r.text
+        r = await client.post(
+            "/api/v1/onboarding", headers=hr, json={"passport_number": payload["passport_number"]}
+        )
+        assert r.status_code == 201, r.text
+        app_id = r.json()["application_id"]
+        # The person finds the draft with the employer named, and is told by message.
+        draft = (await client.get(f"/api/v1/applications/{app_id}", headers=user.headers)).json()
+        assert draft["service_code"] == ONBOARDING_SERVICE
+        async with sessionmaker() as session:
+            app = await session.get(Application, uuid.UUID(app_id))
+            assert app is not None and app.answers["employer_uscc"] == uscc
+            sent = (
+                await session.scalars(
+                    select(OutboxMessage.template).where(
+                        OutboxMessage.recipient_user_id == uuid.UUID(str(user.account["user_id"]))
+                    )
+                )
+            ).all()
+        assert "onboarding.started_by_employer" in sent
+        # Started twice: the same draft, not a second one.
+        again = await client.post(
+            "/api/v1/onboarding", headers=hr, json={"passport_number": payload["passport_number"]}
+        )
+        assert again.json()["application_id"] == app_id
+        # The person cannot start a hire's onboarding; a citizen's passport-less account is
+        # never found by passport.
+        r = await client.post(
+            "/api/v1/onboarding",
+            headers=user.headers,
+            json={"passport_number": payload["passport_number"]},
+        )
+        assert r.status_code in (401, 403), r.text
 
 
 class TestNoFactAskedTwice:

@@ -6,15 +6,29 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, status
 
 from app.core.templates import language
 from app.db import SessionDep
 from app.routers.access import CurrentApplicant, CurrentEmployer, CurrentUser
-from app.schemas.onboarding import ChecklistTick, HandoffRecord, OnboardingView
-from app.services.onboarding import progress
+from app.schemas.onboarding import (
+    ChecklistTick,
+    HandoffRecord,
+    HireStart,
+    HireStarted,
+    OnboardingView,
+)
+from app.services.onboarding import progress, starting
 
 router = APIRouter(prefix="/api/v1/onboarding", tags=["onboarding"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def start_for_hire(
+    data: HireStart, principal: CurrentEmployer, session: SessionDep
+) -> HireStarted:
+    """The verified employer opens its new hire's form (the person completes it)."""
+    return HireStarted(application_id=await starting.start_for_hire(session, principal, data))
 
 
 @router.get("/{case_id}")

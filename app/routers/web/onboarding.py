@@ -15,8 +15,8 @@ from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.principal import Principal
 from app.routers.access import CurrentApplicant, CurrentEmployer, CurrentUser
-from app.schemas.onboarding import ChecklistTick, HandoffRecord
-from app.services.onboarding import progress
+from app.schemas.onboarding import ChecklistTick, HandoffRecord, HireStart
+from app.services.onboarding import progress, starting
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding pages"])
 Csrf = Depends(csrf_protect)
@@ -35,6 +35,23 @@ def _page(
     return FormPage(
         "onboarding/progress.html", lambda: _context(request, session, principal, case_id)
     )
+
+
+@router.get("/start", response_class=HTMLResponse)
+async def start_page(request: Request, principal: CurrentEmployer) -> HTMLResponse:
+    return render(request, "onboarding/start.html", {"values": {}})
+
+
+@router.post("/start", dependencies=[Csrf])
+async def start_for_hire(
+    request: Request, principal: CurrentEmployer, session: SessionDep
+) -> Response:
+    form = await request.form()
+    sent = {"passport_number": form.get("passport_number")}
+    with shown_on(FormPage("onboarding/start.html", {"values": sent})):
+        data = validate_form(HireStart, sent)
+        await starting.start_for_hire(session, principal, data)
+    return redirect(request, "/employer/cases?done=onboarding")
 
 
 @router.get("/{case_id}", response_class=HTMLResponse)
