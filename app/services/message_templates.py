@@ -274,11 +274,11 @@ TEMPLATES: dict[str, Template] = {
     ),
     # 初到杨浦 / 虹桥 (issue 18): the employer opened its new hire's onboarding form.
     "onboarding.started_by_employer": Template(
-        N_("{organisation} started your onboarding in Shanghai"),
+        N_("{organisation_name} started your onboarding in Shanghai"),
         N_(
-            "{organisation} has started your onboarding for foreign professionals on the "
-            "talent services portal. Please complete the one form at {link}: after it, you and "
-            "your employer follow the same steps."
+            "{organisation_name} has started your onboarding for foreign professionals on the "
+            "talent services portal. Please sign in and complete the one form under My "
+            "applications: after it, you and your employer follow the same steps."
         ),
     ),
     "appointment.booked": Template(

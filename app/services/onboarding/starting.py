@@ -89,7 +89,7 @@ async def start_for_hire(session: AsyncSession, principal: Principal, data: Hire
         session,
         recipient_user_id=person.user_id,
         template="onboarding.started_by_employer",
-        payload={"organisation": organisation.name, "link": f"/applications/{draft.id}"},
+        payload={"organisation_name": organisation.name},
         language=contact[1] if contact else "en",
         dedup_key=f"onboarding:{draft.id.hex}:started",
     )
