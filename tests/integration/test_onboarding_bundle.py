@@ -318,6 +318,47 @@ class TestOnboarding:
             assert words in r.json()["detail"], r.json()
 
 
+class TestScope:
+    async def test_the_person_ticks_on_the_page_and_nobody_else_reads_the_bundle(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id, hr, _email = await accepted_bundle(client, sessionmaker)
+        url = f"/api/v1/onboarding/{case_id}"
+        r = await client.post(
+            f"{url}/handoff", headers=hr, json={"application_number": "WP-1", "outcome": "granted"}
+        )
+        assert r.status_code == 200, r.text
+        await decide(
+            client, sessionmaker, "public_security", steps(r.json())["residence_permit"]["case_id"]
+        )
+        await web_login(client, user)
+        page = await client.get(f"/onboarding/{case_id}?lang=en")
+        assert "Tick as done" in page.text
+        r = await client.post(
+            f"/onboarding/{case_id}/checklist?lang=en",
+            data={"csrf_token": csrf_of(page.text), "item": "bank_account_opened", "ticked": "yes"},
+        )
+        assert r.status_code == 303, r.text
+        mine = steps((await client.get(url, headers=user.headers)).json())
+        assert mine["bank_social_insurance"]["checklist"][0]["ticked"] is True
+        # Another organisation, another district's officer and another person see nothing.
+        _uscc, other_hr = await f.create_employer_with_hr(
+            sessionmaker, district="yangpu", name="Other Co"
+        )
+        other = await f.employer_login(client, other_hr)
+        stranger = await f.register_and_login(client, f.overseas_payload())
+        email = await f.create_staff(
+            sessionmaker, district="changning", roles=["reviewer"], department="public_security"
+        )
+        elsewhere = await f.staff_login(client, email)
+        for headers in (other, stranger.headers, elsewhere):
+            assert (await client.get(url, headers=headers)).status_code == 404
+        r = await client.post(
+            f"{url}/handoff", headers=other, json={"application_number": "WP-2", "outcome": "filed"}
+        )
+        assert r.status_code == 404, r.text
+
+
 class TestStartedByTheEmployer:
     async def test_the_verified_employer_opens_the_form_and_the_person_completes_it(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
