@@ -66,6 +66,9 @@ class OnboardingView(BaseModel):
     changes_for_b: list[str] = Field(default_factory=list)
     steps: list[OnboardingStepView] = Field(default_factory=list)
     complete: bool = False
+    # The talent confirmation letter: issued already; the staff member viewing may issue it.
+    letter_issued: bool = False
+    can_issue_letter: bool = False
 
 
 class HandoffRecord(BaseModel):

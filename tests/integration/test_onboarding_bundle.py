@@ -7,6 +7,7 @@ citizen cannot start it. No fact is asked twice across its steps (the stored for
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from datetime import timedelta
@@ -26,6 +27,7 @@ from app.workflow.onboarding import ONBOARDING_SERVICE
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, upload
 from tests.integration.test_held_answers import csrf_of, web_login
+from tests.integration.test_issued_documents import _text
 from tests.integration.test_service_points import APPOINTMENTS, free_slots, make_point
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -524,3 +526,63 @@ class TestPages:
         staff_view = await client.get(f"/api/v1/staff/cases/{case_id}", headers=police)
         assert staff_view.status_code == 200, staff_view.text
         assert staff_view.json()["onboarding"]["person_language"] == "英语"
+
+
+class TestConfirmationLetter:
+    async def test_a_staff_decision_issues_a_bilingual_letter_that_verifies(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        user, case_id, hr, _email = await accepted_bundle(client, sessionmaker)
+        url = f"/api/v1/onboarding/{case_id}"
+        # Only a staff member decides: not the person, not the employer.
+        for headers in (user.headers, hr):
+            assert (await client.post(f"{url}/letter", headers=headers)).status_code == 403
+        approver = await staff(client, sessionmaker, ["approver"], "service_center")
+        before = (await client.get(url, headers=approver)).json()
+        assert before["can_issue_letter"] is True and before["letter_issued"] is False
+        r = await client.post(f"{url}/letter", headers=approver)
+        assert r.status_code == 200, r.text
+        assert r.json()["letter_issued"] is True and r.json()["can_issue_letter"] is False
+        again = await client.post(f"{url}/letter", headers=approver)
+        assert again.status_code == 409, again.text
+
+        mine = (await client.get(f"/api/v1/cases/{case_id}", headers=user.headers)).json()
+        [listed] = [
+            d for d in mine["issued_documents"] if d["kind"] == "talent_confirmation_letter"
+        ]
+        assert listed["languages"] == ["zh", "en"]
+        r = await client.get(
+            f"/api/v1/cases/{case_id}/issued-documents/{listed['id']}/pdf", headers=user.headers
+        )
+        assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+        text = _text(r.content)
+        for expected in (
+            "AlexMorgan",
+            "外籍人才认证函",
+            "Talentconfirmationletter",
+            "US",
+            "AcmeRobotics",
+        ):
+            assert expected in text, expected
+        token = listed["verify_url"].rsplit("/", 1)[1]
+        assert token in text
+        public = (await client.get(f"/api/v1/verify/{token}")).json()
+        assert public["case_number"] == mine["number"]
+        assert public["kind"] == "talent_confirmation_letter"
+        assert public["sha256"] == hashlib.sha256(r.content).hexdigest()
+        assert "Morgan" not in public["masked_name"]
+        page = await client.get(f"/verify/{token}?lang=en")
+        assert page.status_code == 200 and "Talent confirmation letter" in page.text
+
+    async def test_class_c_gets_no_letter(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        junior = {**ENGINEER, "highest_degree": "bachelor", "annual_salary_cny": 60000}
+        junior.update(work_experience_years=1, months_in_china_per_year=2, hsk_level=0)
+        junior.update(university_world_rank=800)
+        _user, case_id, _hr, _email = await submitted_bundle_and_hr(client, sessionmaker, junior)
+        approver = await staff(client, sessionmaker, ["approver"], "service_center")
+        view = (await client.get(f"/api/v1/onboarding/{case_id}", headers=approver)).json()
+        assert view["permit_class"] == "C" and view["can_issue_letter"] is False
+        r = await client.post(f"/api/v1/onboarding/{case_id}/letter", headers=approver)
+        assert r.status_code == 409, r.text

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, status
 
 from app.core.templates import language
 from app.db import SessionDep
-from app.routers.access import CurrentApplicant, CurrentEmployer, CurrentUser
+from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
 from app.schemas.onboarding import (
     ChecklistTick,
     HandoffRecord,
@@ -18,7 +18,7 @@ from app.schemas.onboarding import (
     HireStarted,
     OnboardingView,
 )
-from app.services.onboarding import progress, starting
+from app.services.onboarding import letter, progress, starting
 
 router = APIRouter(prefix="/api/v1/onboarding", tags=["onboarding"])
 
@@ -63,4 +63,14 @@ async def tick(
 ) -> OnboardingView:
     """The person ticks (or unticks) an item of a step done elsewhere."""
     await progress.tick(session, principal, case_id, data)
+    return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/letter")
+async def issue_letter(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> OnboardingView:
+    """A staff member decides to issue the talent confirmation letter (class A or B): a
+    bilingual PDF, verifiable by its QR code, listed on the case."""
+    await letter.issue(session, principal, case_id)
     return await progress.read(session, principal, case_id, language(request))

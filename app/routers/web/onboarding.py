@@ -14,9 +14,9 @@ from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.principal import Principal
-from app.routers.access import CurrentApplicant, CurrentEmployer, CurrentUser
+from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
 from app.schemas.onboarding import ChecklistTick, HandoffRecord, HireStart
-from app.services.onboarding import progress, starting
+from app.services.onboarding import letter, progress, starting
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding pages"])
 Csrf = Depends(csrf_protect)
@@ -84,3 +84,12 @@ async def tick(
         data = validate_form(ChecklistTick, sent)
         await progress.tick(session, principal, case_id, data)
     return redirect(request, f"/onboarding/{case_id}?done=ticked#step-{data.item}")
+
+
+@router.post("/{case_id}/letter", dependencies=[Csrf])
+async def issue_letter(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> Response:
+    with shown_on(_page(request, session, principal, case_id)):
+        await letter.issue(session, principal, case_id)
+    return redirect(request, f"/staff/cases/{case_id}?done=letter")

@@ -31,7 +31,7 @@ from app.schemas.onboarding import (
 from app.schemas.schooling import SessionPoint
 from app.services import audit
 from app.services.cases.context import load_case
-from app.services.onboarding import precheck
+from app.services.onboarding import letter, precheck
 from app.services.onboarding.steps import advance, current
 from app.services.service_points.views import appointment_views
 from app.workflow.onboarding import (
@@ -214,6 +214,7 @@ async def view(
     person = (
         await onboarding_repo.person_of(session, case.applicant_id) if case.applicant_id else None
     )
+    letter_issued, letter_possible = await letter.letter_state(session, case)
     return OnboardingView(
         case_id=case.id,
         case_number=case.number,
@@ -230,6 +231,8 @@ async def view(
         changes_for_b=pre.changes_for_b if pre else [],
         steps=steps,
         complete=CaseStatus(case.status) in CaseStatus.APPROVAL_STANDS,
+        letter_issued=letter_issued,
+        can_issue_letter=letter_possible and letter.may_decide(principal),
     )
 
 
