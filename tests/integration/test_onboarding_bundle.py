@@ -537,7 +537,7 @@ class TestConfirmationLetter:
         # Only a staff member decides: not the person, not the employer.
         for headers in (user.headers, hr):
             assert (await client.post(f"{url}/letter", headers=headers)).status_code == 403
-        approver = await staff(client, sessionmaker, ["approver"], "service_center")
+        approver = await staff(client, sessionmaker, ["approver"], "talent_office")
         before = (await client.get(url, headers=approver)).json()
         assert before["can_issue_letter"] is True and before["letter_issued"] is False
         r = await client.post(f"{url}/letter", headers=approver)
@@ -581,7 +581,7 @@ class TestConfirmationLetter:
         junior.update(work_experience_years=1, months_in_china_per_year=2, hsk_level=0)
         junior.update(university_world_rank=800)
         _user, case_id, _hr, _email = await submitted_bundle_and_hr(client, sessionmaker, junior)
-        approver = await staff(client, sessionmaker, ["approver"], "service_center")
+        approver = await staff(client, sessionmaker, ["approver"], "talent_office")
         view = (await client.get(f"/api/v1/onboarding/{case_id}", headers=approver)).json()
         assert view["permit_class"] == "C" and view["can_issue_letter"] is False
         r = await client.post(f"/api/v1/onboarding/{case_id}/letter", headers=approver)
