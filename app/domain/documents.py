@@ -45,8 +45,11 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
 # What the portal itself puts in a wallet (app/services/issued_documents): listed there beside
 # the uploads, never a kind an applicant uploads.
 RESULT_DECISION = "result_decision"
+# 初到杨浦 / 虹桥 (issue 18): 外籍人才认证函, a staff member's decision on an onboarding bundle.
+TALENT_CONFIRMATION_LETTER = "talent_confirmation_letter"
 ISSUED_KIND_LABELS: dict[str, str] = {
     RESULT_DECISION: N_("Written decision (issued by the portal)"),
+    TALENT_CONFIRMATION_LETTER: N_("Talent confirmation letter (issued by the portal)"),
 }
 WALLET_KIND_LABELS: dict[str, str] = {**DOCUMENT_KIND_LABELS, **ISSUED_KIND_LABELS}
 

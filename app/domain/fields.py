@@ -91,6 +91,21 @@ EXTRA_FIELDS: dict[str, ExtraField] = {
         minimum=0,
         maximum=6,
     ),
+    # 初到杨浦 / 虹桥 (issue 18): the onboarding bundle's household, asked once on its form.
+    "children_count": ExtraField(
+        label=N_("Children coming with you"),
+        question=N_("How many children under 18 come to Shanghai with you?"),
+        help=N_("Enter 0 if none. The district offers a schooling consultation for them."),
+        type="int",
+        minimum=0,
+        maximum=6,
+    ),
+    "wants_housing_help": ExtraField(
+        label=N_("Help with housing"),
+        question=N_("Would you like a talent apartment or a rent subsidy, where you qualify?"),
+        help=N_("The housing office looks at it after your residence permit."),
+        type="bool",
+    ),
     # The exam-fee reimbursement's certificate: reimbursed once, whoever claims it (the person
     # or their employer's batch claim).
     "certificate_number": ExtraField(

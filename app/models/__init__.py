@@ -38,6 +38,7 @@ from app.models.indicators import (
 )
 from app.models.issued_documents import IssuedDocument, VideoCheck
 from app.models.notifications import InAppMessage, OutboxMessage
+from app.models.onboarding import OnboardingRecord
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.qualifying import QualifyingCheck, QualifyingNotice
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
@@ -57,6 +58,7 @@ from app.models.verification import FactVerification
 from app.models.youth_stations import BedNight, StationBed, Stay
 
 __all__ = [
+    "OnboardingRecord",
     "ServiceCard",
     "IssuedDocument",
     "VideoCheck",

@@ -13,10 +13,12 @@ from app.i18n import N_
 from app.schemas.case_steps import ReviewOpinion, SupplementView
 from app.schemas.grants import OneOffView
 from app.schemas.issued_documents import IssuedDocumentRead, VideoCheckRead
+from app.schemas.onboarding import OnboardingView
 from app.schemas.outcomes import OutcomeView
 from app.schemas.retention import RetentionView
 from app.schemas.schooling import ConsultationSessions
 from app.schemas.text import CleanInput
+from app.workflow.onboarding import ONBOARDING_SERVICE
 from app.workflow.states import CaseAction, CaseStatus, ResultDelivery
 
 if TYPE_CHECKING:
@@ -247,11 +249,18 @@ class CaseRead(BaseModel):
     decision_levels: list[dict[str, str]] = Field(default_factory=list)
     # Once classified: the level the register records.
     decided_level: str | None = None
+    # 初到杨浦 / 虹桥: the onboarding bundle's steps, the same for the person and the employer.
+    onboarding: OnboardingView | None = None
 
     @property
     def can_rate(self) -> bool:
         """The applicant may rate the service now: the result is out and not rated yet."""
         return self.status in _RATEABLE and self.rating is None
+
+    @property
+    def is_onboarding(self) -> bool:
+        """初到杨浦 / 虹桥: the bundle whose steps open on their own page."""
+        return self.service_code == ONBOARDING_SERVICE
 
     @property
     def route_changeable(self) -> bool:

@@ -272,6 +272,15 @@ TEMPLATES: dict[str, Template] = {
             "when you newly qualify; you can turn these notices off under My data, Consents."
         ),
     ),
+    # 初到杨浦 / 虹桥 (issue 18): the employer opened its new hire's onboarding form.
+    "onboarding.started_by_employer": Template(
+        N_("{organisation_name} started your onboarding in Shanghai"),
+        N_(
+            "{organisation_name} has started your onboarding for foreign professionals on the "
+            "talent services portal. Please sign in and complete the one form under My "
+            "applications: after it, you and your employer follow the same steps."
+        ),
+    ),
     "appointment.booked": Template(
         N_("Appointment booked: {point_name}, {slot}"),
         N_(

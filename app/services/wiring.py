@@ -9,6 +9,7 @@ from app.services import service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.issued_documents.service_type import ResultDocuments
+from app.services.onboarding.service_type import OnboardingBundle
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
 from app.services.service_cards.priority_window import PriorityWindow
@@ -20,6 +21,7 @@ from app.services.youth_stations.service_type import YouthStation
 
 def install() -> None:
     service_types.register(SettlementBundle())
+    service_types.register(OnboardingBundle())
     service_types.register(TalentApartment())
     service_types.register(OneOffPayment())
     service_types.register(OrganisationClaim())

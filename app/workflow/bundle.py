@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from app.i18n import N_
 from app.workflow.calendar import WorkCalendar
@@ -74,6 +74,19 @@ class PartSpec:
     depends_on: tuple[str, ...] = ()
     # A core step failing fails the bundle; another failing leaves the settlement standing.
     core: bool = False
+
+
+class Step(Protocol):
+    """What the engine reads of a bundle's step: its code, what it waits for, whether its
+    failure fails the bundle. ``PartSpec`` is the settlement's; the onboarding bundle has its
+    own richer step (owner, kind, what to bring) with the same three fields."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def depends_on(self) -> tuple[str, ...]: ...
+    @property
+    def core(self) -> bool: ...
 
 
 PARTS: tuple[PartSpec, ...] = (
@@ -175,11 +188,15 @@ class Move:
     because_of: str | None = None  # the failed part that caused a cancellation
 
 
-def moves(statuses: Mapping[str, CaseStatus]) -> list[Move]:
-    """What the parts should do now, given every part's status (keyed by part code)."""
+def moves(
+    statuses: Mapping[str, CaseStatus], specs: Mapping[str, Step] = PART_BY_CODE
+) -> list[Move]:
+    """What the parts should do now, given every part's status (keyed by part code). ``specs``
+    is the bundle's table of steps: the settlement's by default, another bundle's (onboarding)
+    when it reuses this engine."""
     out: list[Move] = []
     for code, status in statuses.items():
-        spec = PART_BY_CODE[code]
+        spec = specs[code]
         deps = {d: statuses[d] for d in spec.depends_on if d in statuses}
         failed = next((d for d, s in deps.items() if s in FAILED), None)
         if failed is not None:
@@ -196,10 +213,12 @@ class Outcome:
     failed_part: str | None = None
 
 
-def outcome(statuses: Mapping[str, CaseStatus]) -> Outcome | None:
+def outcome(
+    statuses: Mapping[str, CaseStatus], specs: Mapping[str, Step] = PART_BY_CODE
+) -> Outcome | None:
     """The parent's next step once its parts allow one; None while work remains."""
     for code, status in statuses.items():
-        if PART_BY_CODE[code].core and status in FAILED:
+        if specs[code].core and status in FAILED:
             return Outcome(CaseAction.FAIL_PART, code)
     if statuses and all(s in DONE | FAILED for s in statuses.values()):
         return Outcome(CaseAction.COMPLETE_PARTS)

@@ -78,6 +78,7 @@ def test_installing_twice_registers_each_type_once() -> None:
     wiring.install()
     assert sorted(t.name for t in service_types.REGISTRY.types) == [
         "exam_fee_reimbursement",
+        "foreign_talent_onboarding",
         "high_level_certification",
         "one_off_payment",
         "organisation_claim",

@@ -28,7 +28,7 @@ from app.repositories import organisations as organisations_repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services import audit
 from app.services import documents as wallet
-from app.services.issued_documents import decisions
+from app.services.issued_documents import decisions, letters
 from app.services.issued_documents.kinds import DocumentKind
 from app.services.issued_documents.sheet import Font, Sheet, Wording, render
 from app.workflow.states import CaseAction
@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 
 PENDING = "pending"
 ISSUED = "issued"
-KINDS: dict[str, DocumentKind] = {k.code: k for k in (decisions.RESULT_DECISION,)}
+KINDS: dict[str, DocumentKind] = {
+    k.code: k for k in (decisions.RESULT_DECISION, letters.CONFIRMATION_LETTER)
+}
 # A document whose rendering failed this often waits for its first download instead.
 _MAX_ATTEMPTS = 5
 _ROUND_LIMIT = 20
@@ -160,6 +162,41 @@ async def _party_facts(
             if ln.line_no > 0
         ),
     )
+
+
+async def issue_letter(session: AsyncSession, facts: letters.LetterFacts) -> IssuedDocument | None:
+    """The talent confirmation letter of an onboarding bundle, written in the transaction of
+    the staff member's decision; None when the bundle already has one."""
+    case = facts.case
+    assert case.applicant_id is not None
+    kind = letters.CONFIRMATION_LETTER
+    ref = letters.subject_ref(case)
+    if await issued_repo.by_subject(session, kind.code, ref) is not None:
+        return None
+    token = _new_token()
+    doc = IssuedDocument(
+        kind=kind.code,
+        subject_ref=ref,
+        token=token,
+        status=PENDING,
+        case_id=case.id,
+        applicant_id=case.applicant_id,
+        issued_at=facts.decided_at,
+        public=letters.public_facts(facts),
+        content=letters.wording(facts, token, verify_url(token)).to_json(),
+        languages=list(letters.LANGUAGES),
+    )
+    session.add(doc)
+    await session.flush()
+    await audit.record(
+        session,
+        "issued_document.created",
+        object_type="case",
+        object_id=case.id,
+        detail={"kind": kind.code, "document": str(doc.id), "decision": letters.DECISION},
+        district=case.district,
+    )
+    return doc
 
 
 async def render_now(session: AsyncSession, doc_id: uuid.UUID) -> IssuedDocument | None:

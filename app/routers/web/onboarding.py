@@ -1,0 +1,95 @@
+"""初到杨浦 / 虹桥 (issue 18): the onboarding bundle's steps on one page that the person and
+their employer both open (the same progress), the employer's record of its work-permit
+application in the national system, and the person's check-lists."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from app.core.csrf import csrf_protect
+from app.core.forms import FormPage, PageContext, shown_on, validate_form
+from app.core.templates import language, redirect, render
+from app.db import SessionDep
+from app.domain.principal import Principal
+from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
+from app.schemas.onboarding import ChecklistTick, HandoffRecord, HireStart
+from app.services.onboarding import letter, progress, starting
+
+router = APIRouter(prefix="/onboarding", tags=["onboarding pages"])
+Csrf = Depends(csrf_protect)
+
+
+async def _context(
+    request: Request, session: SessionDep, principal: Principal, case_id: uuid.UUID
+) -> PageContext:
+    view = await progress.read(session, principal, case_id, language(request))
+    return {"onboarding": view, "notice": request.query_params.get("done")}
+
+
+def _page(
+    request: Request, session: SessionDep, principal: Principal, case_id: uuid.UUID
+) -> FormPage:
+    return FormPage(
+        "onboarding/progress.html", lambda: _context(request, session, principal, case_id)
+    )
+
+
+@router.get("/start", response_class=HTMLResponse)
+async def start_page(request: Request, principal: CurrentEmployer) -> HTMLResponse:
+    return render(request, "onboarding/start.html", {"values": {}})
+
+
+@router.post("/start", dependencies=[Csrf])
+async def start_for_hire(
+    request: Request, principal: CurrentEmployer, session: SessionDep
+) -> Response:
+    form = await request.form()
+    sent = {"passport_number": form.get("passport_number")}
+    with shown_on(FormPage("onboarding/start.html", {"values": sent})):
+        data = validate_form(HireStart, sent)
+        await starting.start_for_hire(session, principal, data)
+    return redirect(request, "/employer/cases?done=onboarding")
+
+
+@router.get("/{case_id}", response_class=HTMLResponse)
+async def progress_page(
+    case_id: uuid.UUID, request: Request, principal: CurrentUser, session: SessionDep
+) -> HTMLResponse:
+    context = await _context(request, session, principal, case_id)
+    return render(request, "onboarding/progress.html", context)
+
+
+@router.post("/{case_id}/handoff", dependencies=[Csrf])
+async def record_handoff(
+    case_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
+) -> Response:
+    form = await request.form()
+    sent = {"application_number": form.get("application_number"), "outcome": form.get("outcome")}
+    with shown_on(_page(request, session, principal, case_id)):
+        data = validate_form(HandoffRecord, sent)
+        await progress.record_handoff(session, principal, case_id, data)
+    return redirect(request, f"/onboarding/{case_id}?done=handoff")
+
+
+@router.post("/{case_id}/checklist", dependencies=[Csrf])
+async def tick(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    form = await request.form()
+    sent = {"item": form.get("item"), "ticked": form.get("ticked") == "yes"}
+    with shown_on(_page(request, session, principal, case_id)):
+        data = validate_form(ChecklistTick, sent)
+        await progress.tick(session, principal, case_id, data)
+    return redirect(request, f"/onboarding/{case_id}?done=ticked#step-{data.item}")
+
+
+@router.post("/{case_id}/letter", dependencies=[Csrf])
+async def issue_letter(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> Response:
+    with shown_on(_page(request, session, principal, case_id)):
+        await letter.issue(session, principal, case_id)
+    return redirect(request, f"/staff/cases/{case_id}?done=letter")

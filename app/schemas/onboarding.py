@@ -1,0 +1,98 @@
+"""The onboarding bundle as the person, their employer and staff see it (one view for all,
+so they see the same progress), and the two things done on it outside the case table."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.schooling import SessionPoint
+from app.schemas.service_points import AppointmentRead
+
+
+class ChecklistItem(BaseModel):
+    code: str
+    label: str
+    ticked: bool
+
+
+class StepAppointments(BaseModel):
+    """A step by appointment: the points of the district offering its service (booking links,
+    the booking linked to the step's sub-case) and the appointments booked for it."""
+
+    service_code: str
+    points: list[SessionPoint] = Field(default_factory=list)
+    appointments: list[AppointmentRead] = Field(default_factory=list)
+    can_book: bool = False
+
+
+class OnboardingStepView(BaseModel):
+    code: str
+    title: str
+    owner: str
+    owner_label: str
+    kind: str
+    status: str
+    status_label: str
+    bring: list[str] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    # The district's steps: the sub-case (its number links to its page for those who may see it).
+    case_id: uuid.UUID | None = None
+    case_number: str | None = None
+    # The employer's hand-off: the national system's application number and its outcome.
+    handoff_number: str | None = None
+    handoff_outcome: str | None = None
+    handoff_outcome_label: str | None = None
+    # A step by appointment (the entry-exit office): the points to book at and the bookings.
+    appointments: StepAppointments | None = None
+    # What the viewer may do on this step now.
+    can_tick: bool = False
+    can_record: bool = False
+
+
+class OnboardingView(BaseModel):
+    case_id: uuid.UUID
+    case_number: str
+    case_status_label: str
+    person_name: str
+    person_language: str | None = None
+    permit_class: str | None
+    points: int | None
+    class_meaning: str | None
+    reasons: list[str] = Field(default_factory=list)
+    to_reach_b: list[str] = Field(default_factory=list)
+    changes_for_b: list[str] = Field(default_factory=list)
+    steps: list[OnboardingStepView] = Field(default_factory=list)
+    complete: bool = False
+    # The talent confirmation letter: issued already; the staff member viewing may issue it.
+    letter_issued: bool = False
+    can_issue_letter: bool = False
+
+
+class HandoffRecord(BaseModel):
+    """The employer records its application in the national work-permit system."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    application_number: str = Field(min_length=4, max_length=40, pattern=r"^[A-Za-z0-9-]+$")
+    outcome: Literal["filed", "granted", "refused"]
+
+
+class ChecklistTick(BaseModel):
+    """The person ticks (or unticks) one item of a check-list step."""
+
+    model_config = ConfigDict(extra="forbid")
+    item: str = Field(min_length=1, max_length=40)
+    ticked: bool = True
+
+
+class HireStart(BaseModel):
+    """The verified employer starts its new hire's onboarding, naming them by passport."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    passport_number: str = Field(min_length=5, max_length=20, pattern=r"^[A-Za-z0-9]+$")
+
+
+class HireStarted(BaseModel):
+    application_id: uuid.UUID
