@@ -92,6 +92,11 @@ class ServiceType:
         classification's level) and kept on the case event for ``after_transition``."""
         return {}
 
+    def applicant_message(self, message_key: str) -> str:
+        """The notice the person (or organisation) gets for one of the engine's messages: a
+        kind of case whose approval is an answer, not a grant, says so in words of its own."""
+        return message_key
+
     async def after_transition(
         self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
     ) -> None:
@@ -137,6 +142,9 @@ class _Together(ServiceType):
 
     def time_limit_days(self, service: Service, answers: Mapping[str, Any], today: date) -> int:
         return self.own.time_limit_days(service, answers, today)
+
+    def applicant_message(self, message_key: str) -> str:
+        return self.own.applicant_message(message_key)
 
     async def on_submitted(self, session: AsyncSession, case: Case) -> None:
         for t in [self.own, *self.beside]:

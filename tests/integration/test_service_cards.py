@@ -365,6 +365,10 @@ class TestRequests:
         assert mine["requests"][0]["answer"] == answer
         told = await notices(sessionmaker, "service_request.answered")
         assert told and told[0].payload["params"]["reason"] == answer
+        # One notice of the answer per channel, not also "application approved".
+        approved = await notices(sessionmaker, "case.approve")
+        assert not [m for m in approved if case_id in m.dedup_key]
+        assert len({m.channel for m in told}) == len(told)
         # Tracked like any case: once the result is handed over the holder rates it (好差评),
         # and the rating counts for the health commission.
         clerk = await staff(client, sessionmaker, "yangpu", ["window_clerk"], "service_center")

@@ -351,6 +351,7 @@ async def _carry_out(
     event_params: dict[str, Any],
 ) -> None:
     calendar: WorkCalendar | None = None
+    kind = service_types.for_service(service)
 
     async def recompute() -> None:
         nonlocal calendar
@@ -386,7 +387,7 @@ async def _carry_out(
                 await notifications.enqueue(
                     session,
                     recipient_user_id=user_id,
-                    template=effect.message_key,
+                    template=kind.applicant_message(effect.message_key),
                     payload={**message_payload(case, service, lang), **event_params},
                     language=lang,
                     dedup_key=f"case:{case.id.hex}:v{case.version}:{effect.message_key}:{user_id.hex[:12]}",
@@ -399,7 +400,7 @@ async def _carry_out(
                 await notifications.enqueue(
                     session,
                     recipient_user_id=applicant.user_id,
-                    template=effect.message_key,
+                    template=kind.applicant_message(effect.message_key),
                     payload={
                         **message_payload(case, service, applicant.user.language),
                         **event_params,

@@ -16,8 +16,6 @@ from app.repositories import cases as cases_repo
 from app.repositories import service_cards as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import CaseRead
-from app.services import notifications
-from app.services.cases.context import message_payload
 from app.services.service_cards.issuing import issue, refuse_if_held, revoke_with_case
 from app.services.service_cards.requests import CARD_FIELD, DETAILS_FIELD, KIND_FIELD
 from app.services.service_types import ServiceType
@@ -74,27 +72,11 @@ class CardRequestType(ServiceType):
     def handles(self, service: Service) -> bool:
         return service.part_of == CARD_SERVICE
 
-    async def after_transition(
-        self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
-    ) -> None:
-        status = CaseStatus(case.status)
-        if status is not CaseStatus.APPROVED and status is not CaseStatus.REJECTED:
-            return
-        assert case.applicant_id is not None
-        _applicant, user = await repo.holder(session, case.applicant_id)
-        await notifications.enqueue(
-            session,
-            recipient_user_id=user.id,
-            template="service_request.answered",
-            payload={
-                **message_payload(case, service, user.language),
-                "reason": case.decision_reason or "",
-            },
-            language=user.language,
-            dedup_key=f"case:{case.id}:answered",
-            case_id=case.id,
-            read_back=False,
-        )
+    def applicant_message(self, message_key: str) -> str:
+        # An approved request is the department's answer: the holder reads the answer, not
+        # "application approved" with its talk of amounts. A refusal keeps the engine's notice,
+        # which carries the reasons and the right to reconsideration or a lawsuit.
+        return "service_request.answered" if message_key == "case.approve" else message_key
 
     async def extend_view(
         self,
