@@ -73,6 +73,9 @@ def test_apply_online_supplement_approve_issue_and_rate(
     expect(page.get_by_role("heading", name=w["rent"])).to_be_visible()
     shot(page, "10-task-list")
     page.get_by_role("link", name=w["answer"]).click()
+    # answer() fills only the fields it finds, so the questions must be on screen first (under
+    # load the click's page could still be the task list, and nothing would be filled).
+    expect(page.locator("#graduation_date")).to_be_visible()
     answer(page, {**RENT, "employer_district": district})
     shot(page, "11-questions")
     page.get_by_role("button", name=w["save_later"]).click()
