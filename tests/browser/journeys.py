@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -105,10 +106,45 @@ def answer(page: Page, answers: dict[str, Any]) -> None:
                 loc.fill(str(value))
 
 
+def answer_every_page(
+    page: Page,
+    answers: dict[str, Any],
+    lang: str,
+    each: Callable[[Page], None] | None = None,
+) -> None:
+    """Answers the question pages one after another and stays on the last one, its "save and
+    finish" button on screen. Each page is waited for first: ``answer()`` fills only the fields
+    it finds, so answering before the click's page has arrived would fill nothing."""
+    words = WORDS[lang]
+    next_or_finish = page.get_by_role(
+        "button", name=re.compile(f"^({words['save_continue']}|{words['save_finish']})$")
+    )
+    expect(next_or_finish.first).to_be_visible()
+    while page.get_by_role("button", name=words["save_continue"]).count():
+        answer(page, answers)
+        if each is not None:
+            each(page)
+        with page.expect_navigation():
+            page.get_by_role("button", name=words["save_continue"]).click()
+        expect(next_or_finish.first).to_be_visible()
+    expect(page.get_by_role("button", name=words["save_finish"])).to_be_visible()
+    answer(page, answers)
+    if each is not None:
+        each(page)
+
+
 def upload_pdf(page: Page, selector: str, tmp: Path, name: str) -> None:
     path = tmp / name
     path.write_bytes(PDF)
     page.locator(selector).set_input_files(str(path))
+
+
+def to_documents(page: Page, lang: str = "zh") -> None:
+    """From the task list to the documents page, waiting for it: what follows counts the page's
+    file inputs, and counting does not wait."""
+    page.get_by_role("link", name=WORDS[lang]["add_documents"]).click()
+    expect(page).to_have_url(re.compile(r"/applications/[^/]+/documents(\?.*)?$"))
+    page.wait_for_load_state()
 
 
 def listed_materials(page: Page) -> list[str]:

@@ -15,10 +15,11 @@ from tests.browser.conftest import shot, watch
 from tests.browser.journeys import (
     WORDS,
     act,
-    answer,
+    answer_every_page,
     listed_materials,
     sign_in,
     to_declaration,
+    to_documents,
     upload_materials,
     upload_pdf,
 )
@@ -38,6 +39,15 @@ ANSWERS = {
     "pays_income_tax_in_shanghai": True,
     "contract_end_date": "2028-12-31",
 }
+
+
+def _verified_records_not_asked(page: Page) -> None:
+    assert not page.locator("#highest_degree").count()
+    assert not page.locator("#social_insurance_months").count()
+
+
+def _social_insurance_not_asked(page: Page) -> None:
+    assert not page.locator("#social_insurance_months").count()
 
 
 def _records_fetched(page: Page, lang: str = "zh") -> None:
@@ -75,18 +85,11 @@ def test_bundle_from_records_and_route_to_the_departments(
     # Each route says whether it is open, from the records already fetched.
     expect(page.locator("#settlement_route")).to_contain_text(w["not_open"])
     shot(page, "41-bundle-route")
-    while page.get_by_role("button", name=w["save_continue"]).count():
-        answer(page, ANSWERS)
-        # Verified records are never asked again.
-        assert not page.locator("#highest_degree").count()
-        assert not page.locator("#social_insurance_months").count()
-        with page.expect_navigation():
-            page.get_by_role("button", name=w["save_continue"]).click()
-    answer(page, ANSWERS)
+    answer_every_page(page, ANSWERS, lang, each=_verified_records_not_asked)
     with page.expect_navigation():
         page.get_by_role("button", name=w["save_finish"]).click()
 
-    page.get_by_role("link", name=w["add_documents"]).click()
+    to_documents(page, lang)
     # The records replace the ID card, degree certificate and social insurance record.
     assert not page.locator("#file-degree_certificate").count()
     assert not page.locator("#file-id_document").count()
@@ -162,15 +165,10 @@ def test_a_late_no_record_is_answered_on_the_bundle_page(
         card.first.get_by_role("button").click()
         _records_fetched(page)
         page.get_by_role("link", name="回答问题").click()
-        while page.get_by_role("button", name="保存并继续").count():
-            answer(page, ANSWERS)
-            assert not page.locator("#social_insurance_months").count()
-            with page.expect_navigation():
-                page.get_by_role("button", name="保存并继续").click()
-        answer(page, ANSWERS)
+        answer_every_page(page, ANSWERS, "zh", each=_social_insurance_not_asked)
         with page.expect_navigation():
             page.get_by_role("button", name="保存并完成").click()
-        page.get_by_role("link", name="添加材料").click()
+        to_documents(page)
         assert not page.locator("#file-social_insurance_record").count()
         upload_materials(page, tmp_path, listed_materials(page))
         to_declaration(page)

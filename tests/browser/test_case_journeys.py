@@ -15,9 +15,11 @@ from tests.browser.journeys import (
     WORDS,
     act,
     answer,
+    answer_every_page,
     confirm_and_sign_in,
     sign_in,
     to_declaration,
+    to_documents,
     upload_materials,
     upload_pdf,
 )
@@ -90,13 +92,9 @@ def test_apply_online_supplement_approve_issue_and_rate(
     expect(page.locator("#graduation_date")).to_have_value("2025-07-01")
     # Issue 21: the birth date is read from the ID number, not asked.
     expect(page.locator("#birth_date")).to_have_count(0)
-    while page.get_by_role("button", name=w["save_continue"]).count():
-        answer(page, {**RENT, "employer_district": district})
-        with page.expect_navigation():
-            page.get_by_role("button", name=w["save_continue"]).click()
-    answer(page, {**RENT, "employer_district": district})
+    answer_every_page(page, {**RENT, "employer_district": district}, lang)
     page.get_by_role("button", name=w["save_finish"]).click()
-    page.get_by_role("link", name=w["add_documents"]).click()
+    to_documents(page, lang)
     upload_materials(
         page,
         tmp_path,

@@ -15,11 +15,12 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import shot, watch
 from tests.browser.journeys import (
     WORDS,
-    answer,
+    answer_every_page,
     confirm_and_sign_in,
     listed_materials,
     sign_in,
     to_declaration,
+    to_documents,
     upload_materials,
 )
 from tests.browser.portal_api import PASSWORD, Portal, service_id, staff_in
@@ -85,15 +86,11 @@ def test_an_overseas_engineer_applies_for_a_work_permit_pre_check(
     page.get_by_role("link", name=w["answer"]).click()
     # The passport profile gave the nationality: it is not asked again (issue 21, item 11).
     expect(page.locator("select#nationality")).to_have_count(0)
-    while page.get_by_role("button", name=w["save_continue"]).count():
-        answer(page, WORK_PERMIT)
-        with page.expect_navigation():
-            page.get_by_role("button", name=w["save_continue"]).click()
-    answer(page, WORK_PERMIT)
+    answer_every_page(page, WORK_PERMIT, lang)
     shot(page, "50-permit-questions")
     with page.expect_navigation():
         page.get_by_role("button", name=w["save_finish"]).click()
-    page.get_by_role("link", name=w["add_documents"]).click()
+    to_documents(page, lang)
     codes = listed_materials(page)
     assert {"id_document", "degree_certificate", "employment_contract"} <= set(codes)
     upload_materials(page, tmp_path, codes)

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import LOCALES, VIEWPORTS, watch
-from tests.browser.journeys import answer, sign_in, staff_page
+from tests.browser.journeys import answer_every_page, sign_in, staff_page
 from tests.browser.portal_api import service_id
 from tests.browser.test_accessibility import violations
 from tests.browser.test_appointment_journey import PASSWORD, _applicant
@@ -59,11 +59,7 @@ def test_request_a_consultation_book_a_session_the_officer_sees_it(
         page.get_by_role("link", name=w["answer"]).click()
         child = date.today().replace(year=date.today().year - 7).isoformat()
         answers = {"hukou": "other", "child_birth_date": child, "school_district": "yangpu"}
-        while page.get_by_role("button", name=w["save_continue"]).count():
-            answer(page, answers)
-            with page.expect_navigation():
-                page.get_by_role("button", name=w["save_continue"]).click()
-        answer(page, answers)
+        answer_every_page(page, answers, lang)
         if problems := violations(page):
             found["questions"] = problems
         with page.expect_navigation():
