@@ -223,6 +223,8 @@ def main() -> None:
     endpoints = args.only or ENDPOINTS
     # Each submission round uses fresh drafts: at 1,000/s the rounds need this many.
     submits = args.submits or 1000 * (args.seconds * args.rounds + args.warmup) + 500
+    if args.profile == "submission":
+        submits += submits // 3  # the quarter run_rounds holds back for the profile
     name = f"talent_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN, autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
@@ -263,6 +265,11 @@ def run_rounds(
     # The applicant who reads their case: one of the first, who all have a generated case.
     reader = min(len(drafts), int(args.cases)) - 1
     spare = [drafts.pop(reader)]
+    # The profile's submissions need drafts of their own: the rounds use up theirs.
+    held_for_profile: list[tuple[str, str]] = []
+    if args.profile == "submission":
+        cut = len(drafts) // 4
+        held_for_profile, drafts = drafts[-cut:], drafts[:-cut]
     results: dict[str, dict[str, list[float]]] = {
         e: {k: [] for k in ("baseline", "portal", "ratio", "p50_ms", "p99_ms", "non2xx", "load")}
         for e in endpoints
@@ -326,7 +333,7 @@ def run_rounds(
             target = targets[args.profile]
             flags = list(target["extra"])
             if args.profile == "submission":
-                flags = submission_flags(drafts, args, tmp)
+                flags = submission_flags(held_for_profile, args, tmp)
             profile(base_b, str(target["path"]), flags, args)
     shutil.rmtree(tmp, ignore_errors=True)
     return results

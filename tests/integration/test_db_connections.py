@@ -103,3 +103,36 @@ class TestFullPool:
             for conn in held:
                 await conn.close()
             await engine.dispose()
+
+
+class TestPoolSize:
+    async def test_every_admitted_request_keeps_a_pooled_connection(
+        self, engine_for: dict[float, AsyncEngine], database_url: str
+    ) -> None:
+        """Requests beyond the pool's size get overflow connections, opened for one request and
+        closed on return (a backend forked, statements prepared again): the pool is at least
+        as large as the number of requests the shedder admits at once."""
+        settings = Settings(database_url=database_url, db_pool_size=2, max_concurrent_requests=6)
+        engine = engine_for[-1.0] = make_engine(settings)
+        held = [await engine.connect() for _ in range(6)]
+        pids = [int((await c.execute(text("SELECT pg_backend_pid()"))).scalar_one()) for c in held]
+        for c in held:
+            await c.close()
+        # All six went back to the pool, none was closed: the same backends serve again.
+        again = [await engine.connect() for _ in range(6)]
+        try:
+            reused = {
+                int((await c.execute(text("SELECT pg_backend_pid()"))).scalar_one()) for c in again
+            }
+        finally:
+            for c in again:
+                await c.close()
+        assert reused == set(pids)
+        assert engine.pool.size() == 6  # type: ignore[attr-defined]
+
+    async def test_the_configured_pool_size_holds_when_larger(
+        self, engine_for: dict[float, AsyncEngine], database_url: str
+    ) -> None:
+        settings = Settings(database_url=database_url, db_pool_size=12, max_concurrent_requests=4)
+        engine = engine_for[-2.0] = make_engine(settings)
+        assert engine.pool.size() == 12  # type: ignore[attr-defined]
