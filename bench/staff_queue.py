@@ -208,6 +208,11 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
         )
         for d in defs:
             c.execute(d)
+        # A few certified high-level talent's cases, flagged for Changning's 专窗 (about one in 300).
+        c.execute(
+            "UPDATE service_case SET priority = true WHERE district = 'changning' "
+            "AND number LIKE '%0' AND substr(md5(number), 1, 2) < '08'"
+        )
         c.execute("VACUUM ANALYZE service_case")
         c.execute("VACUUM ANALYZE applicant")
         c.execute('VACUUM ANALYZE "user"')
@@ -250,6 +255,9 @@ def shapes(principals: Any, today: date, samples: dict[str, list[str]]) -> list[
     base = {"department": None, "statuses": None, "service_id": None, "due_before": None}
     out = [
         ("reviewer: whole queue", rev, {}),
+        # Changning's first page: the 专窗's flagged cases, then the others (queue.py).
+        ("reviewer: 专窗 flagged first", rev, {"priority": True}),
+        ("reviewer: the others", rev, {"priority": False}),
         ("reviewer: in review", rev, {"statuses": {"in_review"}}),
         ("reviewer: submitted+accepted", rev, {"statuses": {"submitted", "accepted"}}),
         ("supervisor: district queue", sup, {}),

@@ -11,9 +11,11 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     exists,
+    false,
     func,
     or_,
     select,
+    true,
     tuple_,
     union_all,
     update,
@@ -298,7 +300,9 @@ def queue_statement(
     """
     stmt = cases_readable_by(principal)
     if priority is not None:
-        stmt = stmt.where(Case.priority == priority)
+        # A literal, not a parameter: the partial index on flagged cases serves only a
+        # statement whose plan can see the value (a generic plan of "priority = $1" cannot).
+        stmt = stmt.where(Case.priority == (true() if priority else false()))
     if search is not None:
         stmt = stmt.where(_matching(search))
     if department:
