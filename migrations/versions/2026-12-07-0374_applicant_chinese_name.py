@@ -45,8 +45,9 @@ def _e164(mobile: str, nationality: str) -> str | None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("applicant") as batch:
-        batch.add_column(sa.Column("chinese_name", sa.String(length=50), nullable=True))
+    # Plain ALTERs, never a batch: SQLite's table copy would lose the expression index on
+    # lower(full_name) (ix_applicant_name_prefix), which reflection cannot see.
+    op.add_column("applicant", sa.Column("chinese_name", sa.String(length=50), nullable=True))
     # Numbers typed before were kept as typed; those that parse become E.164, read in the
     # nationality's country when no + was given. What does not parse stays as it was.
     bind = op.get_bind()
@@ -64,5 +65,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("applicant") as batch:
-        batch.drop_column("chinese_name")
+    op.drop_column("applicant", "chinese_name")
