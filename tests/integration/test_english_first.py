@@ -149,20 +149,14 @@ class TestProfile:
         await web_login(client, user)
         page = await client.get("/account/my-data/correct")
         assert "chinese_name" not in page.text
-        bad = await post_form(
-            client,
-            "/account/my-data/correct",
-            "/account/my-data/profile",
-            {"full_name": "王小明", "mobile": "+447911123456"},
-        )
-        assert bad.status_code == 422, bad.text
-        ok = await post_form(
-            client,
-            "/account/my-data/correct",
-            "/account/my-data/profile",
-            {"full_name": "王小明", "mobile": "13900139000"},
-        )
-        assert ok.status_code == 303, ok.text
+        for mobile, status in (("+447911123456", 422), ("13900139000", 303)):
+            r = await post_form(
+                client,
+                "/account/my-data/correct",
+                "/account/my-data/profile",
+                {"full_name": "王小明", "mobile": mobile},
+            )
+            assert r.status_code == status, r.text
         assert (await stored(sessionmaker, user.email)).mobile == "13900139000"
 
 

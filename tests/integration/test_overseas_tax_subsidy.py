@@ -14,13 +14,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
-from tests.integration.test_cases_api import act, new_draft, service_id, staff, upload
+from tests.integration.test_cases_api import new_draft, service_id, staff, upload
 from tests.integration.test_one_off_payments import (
     compute,
     give_account,
     grant_of,
     next_month,
     pay,
+)
+from tests.integration.test_one_off_payments import (
+    decide as one_off_decide,
 )
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -89,14 +92,16 @@ async def decide(
     final: str = "approve",
     **extra: Any,
 ) -> httpx.Response:
-    clerk = await staff(client, sm, "changning", ["window_clerk"], "service_center")
-    reviewer = await staff(client, sm, "changning", ["reviewer"], "talent_office")
-    approver = await staff(client, sm, "changning", ["approver"], "talent_office")
-    r = await act(client, clerk, case_id, 1, "accept")
-    assert r.status_code == 200, r.text
-    r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
-    assert r.status_code == 200, r.text
-    return await act(client, approver, case_id, r.json()["version"], final, **extra)
+    """Accepted by Changning's window, reviewed and decided by its talent office."""
+    return await one_off_decide(
+        client,
+        sm,
+        case_id,
+        district="changning",
+        department="talent_office",
+        decision=final,
+        **extra,
+    )
 
 
 class TestTaxDifferenceSubsidy:
