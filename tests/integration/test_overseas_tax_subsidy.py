@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests import factories as f
 from tests.integration.test_cases_api import new_draft, service_id, staff, upload
+from tests.integration.test_issued_documents import _text as pdf_text
 from tests.integration.test_one_off_payments import (
     compute,
     give_account,
@@ -127,6 +128,24 @@ class TestTaxDifferenceSubsidy:
             f"/api/v1/cases/{case_id}", headers={**user.headers, "Accept-Language": "zh"}
         )
         assert "差额100,000元" in " ".join(zh.json()["outcome"]["basis"])
+
+        # The written decision tells the computation in Chinese and, for this reader, English.
+        mine = mine.json()
+        [decision] = mine["issued_documents"]
+        assert decision["languages"] == ["zh", "en"]
+        pdf = await client.get(
+            f"/api/v1/cases/{case_id}/issued-documents/{decision['id']}/pdf",
+            headers=user.headers,
+        )
+        assert pdf.status_code == 200, pdf.text
+        text = pdf_text(pdf.content)
+        for expected in (
+            "金额计算方法",
+            "高于应纳税所得额1,000,000元×0.15＝150,000元，差额100,000元",
+            "Howtheamountwasworkedout",
+            "CNY1,000,000×0.15=CNY150,000;differenceCNY100,000",
+        ):
+            assert expected in text, expected
 
         await give_account(client, user, case_id)
         maker = await staff(client, sessionmaker, "changning", ["finance_maker"], "finance")
