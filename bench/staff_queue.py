@@ -208,7 +208,7 @@ def bulk_load(dsn: str, n_cases: int, n_applicants: int, staff_id: uuid.UUID) ->
         )
         for d in defs:
             c.execute(d)
-        # A few certified high-level talent's cases, flagged for Changning's 专窗 (about one in 300).
+        # A few certified high-level talent's cases, flagged for Changning's 专窗 (1 in ~300).
         c.execute(
             "UPDATE service_case SET priority = true WHERE district = 'changning' "
             "AND number LIKE '%0' AND substr(md5(number), 1, 2) < '08'"

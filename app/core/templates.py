@@ -34,6 +34,9 @@ templates.env.globals["labels"] = labels.ALL
 # Country questions offer names, never ISO codes; the value sent is the code.
 templates.env.globals["country_choices"] = country_choices
 templates.env.filters["country"] = country_name
+# A person's language by its own name, as the language switch shows it, whatever the reader's.
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+templates.env.globals["language_name"] = lambda code: LANGUAGE_NAMES.get(code, code)
 templates.env.globals["options"] = lambda values: [
     (v["value"], v["label"], v.get("hint")) for v in values
 ]

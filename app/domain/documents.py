@@ -20,6 +20,7 @@ class DocumentKind(StrEnum):
     PROFESSIONAL_TITLE = "professional_title"
     EXAM_FEE_RECEIPT = "exam_fee_receipt"
     BIRTH_CERTIFICATE = "birth_certificate"
+    TAX_PAYMENT_RECORD = "tax_payment_record"
     # A programme's certificate or letter: the evidence of a talent register entry.
     TALENT_PROGRAMME = "talent_programme"
     OTHER = "other"
@@ -38,6 +39,7 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
     DocumentKind.PROFESSIONAL_TITLE: N_("Professional title certificate"),
     DocumentKind.EXAM_FEE_RECEIPT: N_("Exam fee receipt"),
     DocumentKind.BIRTH_CERTIFICATE: N_("Birth certificate"),
+    DocumentKind.TAX_PAYMENT_RECORD: N_("Tax payment certificate"),
     DocumentKind.TALENT_PROGRAMME: N_("Talent programme certificate or letter"),
     DocumentKind.OTHER: N_("Other document"),
 }

@@ -57,6 +57,8 @@ class Applicant(UUIDPrimaryKey, Timestamps, Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("user.id"), unique=True)
     applicant_type: Mapped[str] = mapped_column(String(20))
     full_name: Mapped[str] = mapped_column(String(100))
+    # A passport holder's name is the Latin one above; the Chinese name they also use, if any.
+    chinese_name: Mapped[str | None] = mapped_column(String(50))
     id_kind: Mapped[str] = mapped_column(String(20))
     id_number_enc: Mapped[bytes] = mapped_column(LargeBinary)
     # HMAC of kind + normalised number: lookups and uniqueness without decrypting.
@@ -65,6 +67,7 @@ class Applicant(UUIDPrimaryKey, Timestamps, Base):
     # cases by it as lists show it.
     id_number_masked: Mapped[str] = mapped_column(String(40), index=True)
     nationality: Mapped[str] = mapped_column(String(2))
+    # A mainland mobile as its 11 digits; an overseas person's number as E.164 (+447911123456).
     mobile: Mapped[str | None] = mapped_column(String(20))
     # Facts the applicant keeps in their profile (talent-facts vocabulary), used by the rules.
     profile_facts: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)

@@ -145,6 +145,20 @@ async def get_applicant_readable(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def languages_of(
+    session: AsyncSession, applicant_ids: set[uuid.UUID]
+) -> dict[uuid.UUID, str]:
+    """The language each applicant chose for pages and messages (staff lists show it)."""
+    if not applicant_ids:
+        return {}
+    stmt = (
+        select(Applicant.id, User.language)
+        .join(User, User.id == Applicant.user_id)
+        .where(Applicant.id.in_(applicant_ids))
+    )
+    return dict((await session.execute(stmt)).all())
+
+
 async def get_applicant_by_index(
     session: AsyncSession, principal: Principal, index: str
 ) -> Applicant | None:

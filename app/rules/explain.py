@@ -68,13 +68,16 @@ def _territories(lang: str) -> Mapping[str, str]:
 @cache
 def country_choices(lang: str) -> tuple[tuple[str, str], ...]:
     """(code, name) for a country question: China and its regions first, then every country by
-    name. Groupings (001, EU, UN...) are left out: only two-letter codes name a place."""
+    name: the ISO 3166-1 countries (``app.domain.countries``; a unit test keeps the two equal).
+    CLDR's groupings (001, EU, UN...) and its codes outside ISO 3166-1 (XK, user-assigned;
+    AC, CP, CQ, DG, EA, IC, TA, reserved) are left out."""
     first = ("CN", "HK", "MO", "TW")
     others = sorted(
         (code for code in _territories(lang) if len(code) == 2 and code.isalpha()),
         key=lambda code: country_name(code, lang),
     )
-    skip = {*first, "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"}
+    skip = {*first, "EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
+    skip |= {"AC", "CP", "CQ", "DG", "EA", "IC", "TA"}
     return tuple(
         (code, country_name(code, lang))
         for code in (*first, *others)

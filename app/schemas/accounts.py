@@ -13,10 +13,13 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
 
+from app.domain import names
+from app.domain.countries import is_iso_country
 from app.domain.identity import (
     is_valid_cn_mobile,
     is_valid_passport,
@@ -24,6 +27,7 @@ from app.domain.identity import (
     normalize_passport,
     normalize_resident_id,
 )
+from app.domain.phones import normalised_mobile
 from app.i18n import N_
 from app.schemas.text import CleanInput, Line, clean_line
 
@@ -39,7 +43,19 @@ Password = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1
 ERR_ID_NUMBER = N_("Enter a valid 18-character resident ID number: the check digit does not match.")
 ERR_PASSPORT = N_("Enter a passport number of 5 to 20 letters and digits.")
 ERR_MOBILE = N_("Enter an 11-digit mainland mobile number, like 13800138000.")
-ERR_NATIONALITY = N_("Enter the nationality as a 2-letter country code, like US or DE.")
+ERR_NATIONALITY = N_(
+    "Choose your nationality from the list (an ISO 3166-1 country code, like US or DE)."
+)
+ERR_PHONE = N_(
+    "Enter the phone number in international form with its country code, like +44 7911 123456."
+)
+ERR_LATIN_NAME = N_(
+    "Enter your name in Latin letters, as in your passport. You can give your Chinese name "
+    "in its own field."
+)
+ERR_CHINESE_NAME = N_(
+    "Enter your Chinese name in Chinese characters (up to 20), or leave it empty."
+)
 ERR_CONSENT = N_("You must agree to the personal information notice to register.")
 
 
@@ -89,11 +105,50 @@ class DomesticRegistration(_RegistrationBase):
         return v.strip()
 
 
+def checked_latin_name(v: str) -> str:
+    if not names.is_latin_name(v):
+        raise PydanticCustomError("invalid_latin_name", ERR_LATIN_NAME)
+    return v
+
+
+def checked_chinese_name(v: str | None) -> str | None:
+    try:
+        return names.chinese_name(v)
+    except ValueError:
+        raise PydanticCustomError("invalid_chinese_name", ERR_CHINESE_NAME) from None
+
+
+def checked_overseas_phone(v: str | None, region: str | None) -> str | None:
+    """E.164 (or a mainland mobile's 11 digits); None when left empty."""
+    if v is None or not v.strip():
+        return None
+    stored = normalised_mobile(v, region)
+    if stored is None:
+        raise PydanticCustomError("invalid_mobile", ERR_PHONE)
+    return stored
+
+
 class OverseasRegistration(_RegistrationBase):
     applicant_type: Literal["overseas"] = "overseas"
+    # The name as in the passport (Latin script); a Chinese name beside it if the person has one.
+    chinese_name: str | None = Field(default=None, max_length=40)
     passport_number: str
     nationality: str = Field(description="ISO 3166-1 alpha-2")
-    mobile: str | None = None
+    mobile: str | None = Field(
+        default=None,
+        max_length=40,
+        description="International form (+44 7911 123456); stored as E.164",
+    )
+
+    @field_validator("full_name")
+    @classmethod
+    def _check_latin_name(cls, v: str) -> str:
+        return checked_latin_name(v)
+
+    @field_validator("chinese_name")
+    @classmethod
+    def _check_chinese_name(cls, v: str | None) -> str | None:
+        return checked_chinese_name(v)
 
     @field_validator("passport_number")
     @classmethod
@@ -106,21 +161,15 @@ class OverseasRegistration(_RegistrationBase):
     @classmethod
     def _check_nationality(cls, v: str) -> str:
         v = v.strip().upper()
-        if len(v) != 2 or not v.isalpha() or v == "CN":
+        if not is_iso_country(v) or v == "CN":
             raise PydanticCustomError("invalid_nationality", ERR_NATIONALITY)
         return v
 
     @field_validator("mobile")
     @classmethod
-    def _check_mobile(cls, v: str | None) -> str | None:
-        if v is None or not v.strip():
-            return None
-        digits = v.strip().replace(" ", "").lstrip("+")
-        if not digits.isdigit() or not 6 <= len(digits) <= 15:
-            raise PydanticCustomError(
-                "invalid_mobile", N_("Enter a phone number of 6 to 15 digits.")
-            )
-        return v.strip()
+    def _check_mobile(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # A number typed without its country code is read as one of the nationality's country.
+        return checked_overseas_phone(v, info.data.get("nationality"))
 
 
 Registration = Annotated[
@@ -160,11 +209,15 @@ class ApplicantRead(BaseModel):
     id: uuid.UUID
     applicant_type: str
     full_name: str
+    chinese_name: str | None = None
     email: str
     id_kind: str
     id_number_masked: str
     nationality: str
     mobile_masked: str | None
+    mobile_international: str | None = Field(
+        default=None, description="The person's own number in international form"
+    )
     language: str
     created_at: datetime
 

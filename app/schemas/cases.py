@@ -191,6 +191,10 @@ class CaseRead(BaseModel):
     documents: list[dict[str, Any]]
     applicant_name: str | None = None
     applicant_id_masked: str | None = None
+    # A passport holder's Chinese name beside the Latin one; the language the person reads
+    # (staff write to them in it).
+    applicant_chinese_name: str | None = None
+    applicant_language: str | None = None
     # An organisation's own application: the organisation that filed it, the amount decided
     # (one-off money decisions) and the lines of a batch claim.
     organisation_name: str | None = None
@@ -354,6 +358,8 @@ class QueueItem(BaseModel):
     submitted_at: datetime
     # 高层次人才服务专窗 (Changning): listed first, with a badge.
     priority: bool = False
+    # The person's language (zh or en); None for an organisation's own case.
+    applicant_language: str | None = None
 
 
 class QueuePage(BaseModel):

@@ -27,6 +27,10 @@ class OutcomeView(BaseModel):
     headline: str
     amount: str | None = Field(default=None, description="The amount granted, in words")
     schedule: str | None = Field(default=None, description="When and how it is paid")
+    basis: list[str] = Field(
+        default_factory=list,
+        description="How the rules worked out the amount granted: each criterion as it held",
+    )
     collection: str | None = Field(default=None, description="How the result is collected")
     next_steps: list[NextStep] = Field(default_factory=list)
     reasons: list[str] = Field(default_factory=list)

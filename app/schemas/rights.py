@@ -89,7 +89,10 @@ class ProfileUpdate(BaseModel):
     full_name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
     ]
-    mobile: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(1\d{10})?$")] = ""
+    # A mainland mobile (11 digits) for a resident ID holder; an international number for a
+    # passport holder: checked against the person's registration by the service.
+    mobile: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+    chinese_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
 
 
 class ConsentRead(BaseModel):

@@ -136,12 +136,14 @@ def _display(value: Param, lang: str) -> str:
     if isinstance(value, dict):
         if "msgid" in value:
             return gettext(lang, value["msgid"])
+        # English readers get the ISO form (2026-12-07), which no reader takes for another
+        # day whatever their country's order of day and month (issue 18).
         if "date" in value:
             day = date.fromisoformat(value["date"])
-            return format_date(day, "long" if lang == "zh" else "d MMMM y", locale=_locale(lang))
+            return format_date(day, "long" if lang == "zh" else "y-MM-dd", locale=_locale(lang))
         if "datetime" in value:
             moment = datetime.fromisoformat(value["datetime"])
-            pattern = "y年M月d日 HH:mm" if lang == "zh" else "d MMMM y HH:mm"
+            pattern = "y年M月d日 HH:mm" if lang == "zh" else "y-MM-dd HH:mm"
             return format_datetime(moment, pattern, tzinfo=SHANGHAI, locale=_locale(lang))
         return value.get(lang) or value.get(DEFAULT_LANGUAGE) or next(iter(value.values()), "")
     return str(value)

@@ -16,6 +16,7 @@ from app.services.service_cards.priority_window import PriorityWindow
 from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.settlement.service_type import SettlementBundle
 from app.services.talent_register.service_type import HighLevelCertification
+from app.services.tax_subsidy.service_type import OverseasTaxSubsidy
 from app.services.youth_stations.service_type import YouthStation
 
 
@@ -33,4 +34,5 @@ def install() -> None:
     service_types.register(PriorityWindow())
     service_types.register(ResultDocuments())
     service_types.register(HighLevelCertification())
+    service_types.register(OverseasTaxSubsidy())
     service_types.mark_installed()

@@ -213,7 +213,7 @@ class TestTemplates:
         en = notifications.render("case.accept_with_pending_materials", "en", params)
         assert "人才公寓租赁" in zh.body and "2026年12月1日" in zh.body
         assert "学位证书、Lease" in zh.body
-        assert "Talent apartment" in en.body and "1 December 2026" in en.body
+        assert "Talent apartment" in en.body and "2026-12-01" in en.body
         assert "Degree certificate, Lease" in en.body
         assert en.url is not None and en.url.endswith("/cases/1") and en.url.startswith("http")
         email = notifications.channel_text(en, "email", "en")

@@ -72,17 +72,22 @@ async def decide(
     client: httpx.AsyncClient,
     sm: async_sessionmaker[AsyncSession],
     case_id: str,
+    *,
+    district: str = "yangpu",
+    department: str = "hr_bureau",
+    decision: str = "approve",
     **approve: Any,
 ) -> httpx.Response:
-    """Accepted by the window, reviewed and approved by the HR bureau (with ``approve``)."""
-    clerk = await staff(client, sm, "yangpu", ["window_clerk"], "service_center")
-    reviewer = await staff(client, sm, "yangpu", ["reviewer"], "hr_bureau")
-    approver = await staff(client, sm, "yangpu", ["approver"], "hr_bureau")
+    """Accepted by the window, reviewed and decided by the department (the HR bureau unless
+    another is named; ``decision`` approve with ``approve``, or reject)."""
+    clerk = await staff(client, sm, district, ["window_clerk"], "service_center")
+    reviewer = await staff(client, sm, district, ["reviewer"], department)
+    approver = await staff(client, sm, district, ["approver"], department)
     r = await act(client, clerk, case_id, 1, "accept")
     assert r.status_code == 200, r.text
     r = await act(client, reviewer, case_id, r.json()["version"], "start_review")
     assert r.status_code == 200, r.text
-    return await act(client, approver, case_id, r.json()["version"], "approve", **approve)
+    return await act(client, approver, case_id, r.json()["version"], decision, **approve)
 
 
 async def finance(

@@ -124,7 +124,7 @@ class TestChannels:
         email = json.loads((outbox_dir / f"{by_channel['email']}.json").read_text())
         assert email["to"] == user.email and email["channel"] == "email"
         assert email["subject"] == "Application accepted: YP-2026-000123"
-        assert "Talent apartment" in email["body"] and "1 December 2026" in email["body"]
+        assert "Talent apartment" in email["body"] and "2026-12-01" in email["body"]
         sms = json.loads((outbox_dir / f"{by_channel['sms']}.json").read_text())
         assert sms["to"].startswith("139") and sms["body"].startswith("Your application")
         [inapp] = await ob.inapp_for(sessionmaker, [by_channel["inapp"]])
@@ -155,7 +155,7 @@ class TestChannels:
         assert got["From"] == "Talent Services Portal <noreply@talent.example.gov.cn>"
         assert got["Content-Language"] == "en"
         content = got.get_content()
-        assert "1 December 2026" in content and "Please do not reply" in content
+        assert "2026-12-01" in content and "Please do not reply" in content
 
         await reset_to_pending(sessionmaker, email.id)
         await deliver_due(sessionmaker, batch=500, settings=channel_settings(smtp=smtp))

@@ -36,6 +36,8 @@ CATALOG_POLICIES = {
     "changning.postdoc_workstation",
     # Schooling help for families without a Shanghai hukou (issue 17).
     "yangpu.schooling_consultation",
+    # Overseas talent's tax-difference subsidy (issue 18).
+    "changning.overseas_tax_subsidy",
 }
 
 

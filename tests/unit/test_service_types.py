@@ -14,6 +14,7 @@ from app.services.issued_documents.service_type import ResultDocuments
 from app.services.service_cards.service_type import CardRequestType, ServiceCardType
 from app.services.service_types import Registry, ServiceType
 from app.services.settlement.service_type import SettlementBundle
+from app.services.tax_subsidy.service_type import OverseasTaxSubsidy
 from app.services.youth_stations.service_type import YouthStation
 
 
@@ -55,6 +56,9 @@ def test_each_service_finds_its_type_and_any_other_the_generic_one() -> None:
     assert isinstance(_own(_service("service_card")), ServiceCardType)
     request = _service("card_medical_request", part_of="service_card")
     assert isinstance(_own(request), CardRequestType)
+    # Overseas talent's tax-difference subsidy: one claim per person and tax year (issue 18).
+    tax = _service("overseas_tax_subsidy", district="changning")
+    assert isinstance(_own(tax), OverseasTaxSubsidy)
 
 
 def test_changning_services_carry_the_priority_window_beside_their_own_type() -> None:
@@ -82,6 +86,7 @@ def test_installing_twice_registers_each_type_once() -> None:
         "high_level_certification",
         "one_off_payment",
         "organisation_claim",
+        "overseas_tax_subsidy",
         "priority_window",
         "result_documents",
         "schooling_consultation",

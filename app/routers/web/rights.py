@@ -91,7 +91,8 @@ async def _correct_context(session: SessionDep, principal: Principal) -> PageCon
     return {
         "profile": {
             "full_name": principal.display_name,
-            "mobile": principal.mobile or "",
+            "mobile": (applicant.mobile_international if applicant else None) or "",
+            "chinese_name": (applicant.chinese_name if applicant else None) or "",
         },
         "applicant": applicant,
         "facts": await corrections.verified_facts(session, principal),
@@ -119,8 +120,9 @@ async def update_profile(
     session: SessionDep,
     full_name: Annotated[str, Form(max_length=200)] = "",
     mobile: Annotated[str, Form(max_length=40)] = "",
+    chinese_name: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
-    posted = {"full_name": full_name, "mobile": mobile}
+    posted = {"full_name": full_name, "mobile": mobile, "chinese_name": chinese_name}
 
     async def page() -> PageContext:
         return {**await _correct_context(session, principal), "profile": posted}

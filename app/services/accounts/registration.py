@@ -82,6 +82,7 @@ async def register_applicant(
             ApplicantType.DOMESTIC if kind is IdKind.RESIDENT_ID else ApplicantType.OVERSEAS
         ).value,
         full_name=data.full_name,
+        chinese_name=None if isinstance(data, DomesticRegistration) else data.chinese_name,
         id_kind=kind.value,
         id_number_enc=protection.encrypt_id(number),
         id_number_index=index,

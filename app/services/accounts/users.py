@@ -9,13 +9,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from app.config import get_settings
+from app.domain import phones
 from app.domain.enums import (
     Role,
     UserKind,
     org_permissions_for,
     permissions_for,
 )
-from app.domain.identity import mask_mobile
 from app.domain.principal import Principal
 from app.errors import (
     AccountLocked,
@@ -411,11 +411,13 @@ def applicant_view(applicant: Applicant) -> ApplicantRead:
         id=applicant.id,
         applicant_type=applicant.applicant_type,
         full_name=applicant.full_name,
+        chinese_name=applicant.chinese_name,
         email=applicant.user.email,
         id_kind=applicant.id_kind,
         id_number_masked=applicant.id_number_masked,
         nationality=applicant.nationality,
-        mobile_masked=mask_mobile(applicant.mobile) if applicant.mobile else None,
+        mobile_masked=phones.masked(applicant.mobile) if applicant.mobile else None,
+        mobile_international=phones.international(applicant.mobile) if applicant.mobile else None,
         language=applicant.user.language,
         created_at=applicant.created_at,
     )

@@ -135,6 +135,21 @@ def _amount(case: Case, outputs: dict[str, Any], lang: str) -> tuple[str | None,
     return None, None
 
 
+def _basis(case: Case, eligibility: dict[str, Any] | None, outputs: dict[str, Any]) -> list[str]:
+    """The rules' account of an amount they computed (a tax difference, say): each criterion as
+    it held. Not shown for an amount the approver set below the rules' own."""
+    computed = outputs.get("amount_cny")
+    if not isinstance(computed, int | float) or computed <= 0:
+        return []
+    if case.decided_amount_cny is not None and case.decided_amount_cny != int(computed):
+        return []
+    return [
+        str(c["message"])
+        for c in (eligibility or {}).get("criteria", [])
+        if c.get("result") == "true" and c.get("message")
+    ]
+
+
 def _collection(case: Case, status: CaseStatus, lang: str) -> str:
     if case.result_channel == ResultDelivery.POST:
         return gettext(lang, N_("The written decision is sent to you by post."))
@@ -227,6 +242,7 @@ def outcome_view(
         headline=gettext(lang, N_("Your application was approved")),
         amount=amount,
         schedule=schedule,
+        basis=_basis(case, eligibility, outputs),
         collection=_collection(case, status, lang),
         next_steps=steps,
     )

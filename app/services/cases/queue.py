@@ -19,6 +19,7 @@ from app.models import (
     Case,
 )
 from app.models.base import utcnow
+from app.repositories import accounts as accounts_repo
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories.unit_of_work import AsyncSession
@@ -119,8 +120,12 @@ async def queue(
     names = await cases_repo.staff_names(
         session, {r.assignee_staff_id for r in [*first, *rows] if r.assignee_staff_id}
     )
+    shown = [*first, *rows[:limit]]
+    languages = await accounts_repo.languages_of(
+        session, {c.applicant_id for c in shown if c.applicant_id and c.organisation_id is None}
+    )
     items = []
-    for case in [*first, *rows[:limit]]:
+    for case in shown:
         service = services.get(case.service_id)
         deadline = stored_deadline(case, calendar, today, provisional=case.accepted_on is None)
         items.append(
@@ -134,6 +139,7 @@ async def queue(
                 assignee=names.get(case.assignee_staff_id) if case.assignee_staff_id else None,
                 submitted_at=case.submitted_at,
                 priority=case.priority,
+                applicant_language=languages.get(case.applicant_id) if case.applicant_id else None,
             )
         )
     next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None

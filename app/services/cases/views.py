@@ -206,6 +206,10 @@ async def case_view(
         )
         view.applicant_name = applicant.full_name if applicant else view.organisation_name
         view.applicant_id_masked = applicant.id_number_masked if applicant else None
+        if applicant is not None:
+            view.applicant_chinese_name = applicant.chinese_name
+            languages = await accounts_repo.languages_of(session, {applicant.id})
+            view.applicant_language = languages.get(applicant.id)
         view.facts = dict(application.answers) if application else None
         if application:
             answer_service = await catalog_repo.get(session, application.service_id)

@@ -13,7 +13,7 @@ from app.domain import documents
 from app.domain.identity import mask_name
 from app.i18n import N_, gettext, localized
 from app.models import Case, CaseEvent, Service
-from app.services.cases.outcome import district_government, outcome_view
+from app.services.cases.outcome import district_government, in_language, outcome_view
 from app.services.issued_documents.kinds import DocumentKind
 from app.services.issued_documents.sheet import Row, Section, Wording, merge
 from app.workflow.states import CaseAction, CaseStatus, status_label
@@ -116,7 +116,8 @@ def _wording(facts: DecisionFacts, lang: str, token: str, verify_url: str) -> Wo
         case,
         facts.service,
         facts.events,
-        case.eligibility_result,
+        # Each language's part tells the rules' reasons in its own words.
+        in_language(case.eligibility_result, lang),
         lang,
         as_decided=status,
     )
@@ -162,6 +163,10 @@ def _wording(facts: DecisionFacts, lang: str, token: str, verify_url: str) -> Wo
                 granted or (gettext(lang, N_("Your application was approved")),),
             )
         )
+        if outcome is not None and outcome.basis:
+            sections.append(
+                Section(gettext(lang, N_("How the amount was worked out")), tuple(outcome.basis))
+            )
     if facts.persons:
         sections.append(
             Section(gettext(lang, N_("Persons named in the application")), facts.persons)

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import uuid
 
-from app.domain.enums import Permission
+from app.domain import names, phones
+from app.domain.enums import ApplicantType, Permission
+from app.domain.identity import is_valid_cn_mobile
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import CorrectionRequest
+from app.models import Applicant, CorrectionRequest
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import rights as rights_repo
 from app.repositories.unit_of_work import AsyncSession
+from app.schemas.accounts import ERR_CHINESE_NAME, ERR_LATIN_NAME, ERR_MOBILE, ERR_PHONE
 from app.schemas.rights import (
     CorrectionCreate,
     CorrectionDecision,
@@ -56,21 +59,55 @@ def _view(row: CorrectionRequest) -> CorrectionRead:
     )
 
 
+def _checked(applicant: Applicant, data: ProfileUpdate) -> tuple[str | None, str | None]:
+    """The mobile as stored and the Chinese name, checked as registration checks them: a
+    resident ID holder's mobile is a mainland one; a passport holder's name is in Latin letters
+    and their number in international form (E.164), with a Chinese name beside it if given."""
+    problems: list[FieldError] = []
+    mobile: str | None = None
+    chinese: str | None = None
+    if applicant.applicant_type == ApplicantType.DOMESTIC:
+        if data.mobile and not is_valid_cn_mobile(data.mobile):
+            problems.append(FieldError("mobile", "invalid_mobile", ERR_MOBILE))
+        mobile = data.mobile or None
+        if data.chinese_name:
+            problems.append(
+                FieldError("chinese_name", "not_asked", N_("Your name is already in Chinese."))
+            )
+    else:
+        if not names.is_latin_name(data.full_name):
+            problems.append(FieldError("full_name", "invalid_latin_name", ERR_LATIN_NAME))
+        if data.mobile:
+            mobile = phones.normalised_mobile(data.mobile, applicant.nationality)
+            if mobile is None:
+                problems.append(FieldError("mobile", "invalid_mobile", ERR_PHONE))
+        try:
+            chinese = names.chinese_name(data.chinese_name)
+        except ValueError:
+            problems.append(FieldError("chinese_name", "invalid_chinese_name", ERR_CHINESE_NAME))
+    if problems:
+        raise ValidationFailed(field_errors=problems)
+    return mobile, chinese
+
+
 async def update_profile(session: AsyncSession, principal: Principal, data: ProfileUpdate) -> None:
     if principal.applicant_id is None:
         raise NotFound()
     applicant = await accounts_repo.get_applicant_by_id(session, principal.applicant_id)
     assert applicant is not None
+    mobile, chinese = _checked(applicant, data)
     changed = sorted(
         name
         for name, old, new in (
             ("full_name", applicant.full_name, data.full_name),
-            ("mobile", applicant.mobile or "", data.mobile),
+            ("mobile", applicant.mobile, mobile),
+            ("chinese_name", applicant.chinese_name, chinese),
         )
         if old != new
     )
     applicant.full_name = data.full_name
-    applicant.mobile = data.mobile or None
+    applicant.mobile = mobile
+    applicant.chinese_name = chinese
     await audit.record(
         session,
         "rights.profile_corrected",

@@ -39,7 +39,8 @@ def _value(name: str, as_of: date) -> st.SearchStrategy[Any]:
         return st.booleans()
     if spec.type == "int":
         low = int(spec.minimum) if spec.minimum is not None else 0
-        high = min(int(spec.maximum) if spec.maximum is not None else 1000, 1000)
+        # A year (tax_year, from 2019) has its own range: a hundred values above its minimum.
+        high = min(int(spec.maximum) if spec.maximum is not None else 1000, max(1000, low + 100))
         return st.integers(low, high)
     if spec.type == "number":
         high = min(spec.maximum if spec.maximum is not None else 2_000_000.0, 2_000_000.0)

@@ -55,6 +55,8 @@ CATALOG_OUTPUTS = {
     "changning.recruitment_reward": {"amount_cny"},
     "yangpu.postdoc_workstation": {"amount_cny"},
     "changning.postdoc_workstation": {"amount_cny"},
+    # Overseas talent's tax-difference subsidy (issue 18): the computation and the amount.
+    "changning.overseas_tax_subsidy": {"benchmark_tax_cny", "tax_difference_cny", "amount_cny"},
 }
 
 

@@ -43,8 +43,8 @@ def test_the_shipped_files_load_and_every_version_is_vectorised() -> None:
     versions = [v for info in library.policies() for v in info.versions]
     # 18, the organisations' services' nine (issue 15), the schooling consultation (17), both
     # districts' high-level talent classification and the three versions reading the talent
-    # register (issue 16).
-    assert len(versions) == 33
+    # register (issue 16), overseas talent's tax-difference subsidy (issue 18).
+    assert len(versions) == 34
     assert [v.version for v in versions if not v.vectorised] == []
 
 
@@ -272,10 +272,15 @@ def test_assumptions_command_lists_assumed_versions(capsys: pytest.CaptureFixtur
 
     assert main(["assumptions"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    whole = (
+        "shanghai.talent_introduction@2025-12-01 (whole",
+        "changning.overseas_tax_subsidy@2024-01-24 (whole",
+    )
     assert [line for line in lines if "(whole version)" in line] == [
-        line for line in lines if line.startswith("shanghai.talent_introduction@2025-12-01 (whole")
+        line for line in lines if line.startswith(whole)
     ]
-    assert any(line.startswith("shanghai.talent_introduction@2025-12-01 (whole") for line in lines)
+    for start in whole:
+        assert any(line.startswith(start) for line in lines)
 
 
 def test_district_plan_clauses_cite_the_section_that_holds_the_text() -> None:

@@ -39,6 +39,8 @@ TOUCHED = frozenset(
         "changning.recruitment_reward",
         "yangpu.postdoc_workstation",
         "changning.postdoc_workstation",
+        # Overseas talent's tax-difference subsidy (issue 18): the amount refunded.
+        "changning.overseas_tax_subsidy",
     }
 )
 
