@@ -32,8 +32,10 @@ from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import issued_documents as api_issued_documents
 from app.routers.api import messages as api_messages
+from app.routers.api import nominations as api_nominations
 from app.routers.api import onboarding as api_onboarding
 from app.routers.api import organisations as api_organisations
+from app.routers.api import programmes as api_programmes
 from app.routers.api import records as api_records
 from app.routers.api import rights as api_rights
 from app.routers.api import service_cards as api_service_cards
@@ -159,6 +161,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_onboarding.router,
         api_service_cards.router,
         api_talent_register.router,
+        api_programmes.router,
+        api_nominations.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
