@@ -229,3 +229,8 @@ async def timeline(session: AsyncSession, nomination_id: uuid.UUID) -> list[Audi
 
 def add(session: AsyncSession, row: object) -> None:
     session.add(row)
+
+
+async def declarations_of(session: AsyncSession, staff_id: uuid.UUID) -> list[ReviewerDeclaration]:
+    stmt = select(ReviewerDeclaration).where(ReviewerDeclaration.staff_id == staff_id)
+    return list((await session.execute(stmt)).scalars())

@@ -78,6 +78,10 @@ class RoundRead(BaseModel):
     status: str
     status_name: str
     accepting: bool
+    # What the round's stage allows (the pages ask these, not the status).
+    scoring: bool
+    may_publish: bool
+    may_award: bool
 
 
 class NominationCreate(CleanInput):
@@ -228,5 +232,6 @@ class ObjectionRead(BaseModel):
     grounds: str
     status: str
     status_name: str
+    open: bool
     decision_reason: str | None
     created_at: datetime

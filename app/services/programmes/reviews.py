@@ -273,3 +273,22 @@ async def own_review(
 def means(reviews: list[ReviewerAssignment]) -> Decimal | None:
     totals = [r.total for r in reviews if r.total is not None and r.submitted_at is not None]
     return sum(totals, Decimal(0)) / len(totals) if totals else None
+
+
+async def reviewer_choices(session: AsyncSession, principal: Principal) -> list[dict[str, str]]:
+    """The district's programme reviewers, for the committee's assignment form."""
+    district = require_manager(principal)
+    return [
+        {"value": str(s.id), "label": s.full_name}
+        for s in await repo.reviewers(session, district, Role.PROGRAMME_REVIEWER.value)
+    ]
+
+
+async def my_declarations(session: AsyncSession, principal: Principal) -> dict[str, list[str]]:
+    """The reviewer's declared organisations by round (a round missing: not declared yet)."""
+    require_reviewer(principal)
+    assert principal.staff_id is not None
+    return {
+        str(d.round_id): d.organisation_codes
+        for d in await repo.declarations_of(session, principal.staff_id)
+    }

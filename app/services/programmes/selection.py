@@ -277,6 +277,7 @@ def objection_read(o: Objection, lang: str) -> ObjectionRead:
         grounds=o.grounds,
         status=o.status,
         status_name=gettext(lang, OBJECTION_STATUS[o.status]),
+        open=o.status == ObjectionStatus.OPEN.value,
         decision_reason=o.decision_reason,
         created_at=o.created_at,
     )

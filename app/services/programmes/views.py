@@ -142,6 +142,9 @@ def round_read(round_: ProgrammeRound, programme: Programme, lang: str) -> Round
         status=round_.status,
         status_name=gettext(lang, ROUND_STATUS[round_.status]),
         accepting=accepting(round_, today()),
+        scoring=round_.status == RoundStatus.OPEN.value,
+        may_publish=round_.status == RoundStatus.DECIDED.value,
+        may_award=round_.status == RoundStatus.NOTICE.value,
     )
 
 
