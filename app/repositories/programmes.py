@@ -234,3 +234,8 @@ def add(session: AsyncSession, row: object) -> None:
 async def declarations_of(session: AsyncSession, staff_id: uuid.UUID) -> list[ReviewerDeclaration]:
     stmt = select(ReviewerDeclaration).where(ReviewerDeclaration.staff_id == staff_id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def rounds_of(session: AsyncSession, programme_id: uuid.UUID) -> list[ProgrammeRound]:
+    stmt = select(ProgrammeRound).where(ProgrammeRound.programme_id == programme_id)
+    return list((await session.execute(stmt)).scalars())
