@@ -203,12 +203,18 @@ async def objection(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
-async def notices(session: AsyncSession, day: date) -> list[tuple[ProgrammeRound, Programme]]:
-    """Rounds whose public notice stands on ``day`` (and those just ended, still shown)."""
+async def notices(
+    session: AsyncSession, day: date, ended_since: date
+) -> list[tuple[ProgrammeRound, Programme]]:
+    """Rounds whose public notice stands on ``day``, and those ended since ``ended_since``."""
     stmt = (
         select(ProgrammeRound, Programme)
         .join(Programme, Programme.id == ProgrammeRound.programme_id)
-        .where(ProgrammeRound.notice_from.is_not(None), ProgrammeRound.notice_from <= day)
+        .where(
+            ProgrammeRound.notice_from.is_not(None),
+            ProgrammeRound.notice_from <= day,
+            ProgrammeRound.notice_until >= ended_since,
+        )
         .order_by(ProgrammeRound.notice_from.desc())
     )
     return [(r, p) for r, p in (await session.execute(stmt)).all()]

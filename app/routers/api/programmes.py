@@ -7,9 +7,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel
 
+from app.core.ratelimit import RateLimit
 from app.core.templates import language
 from app.db import SessionDep
 from app.routers.access import ProgrammeManager, ProgrammeReviewer, PublicPage
@@ -142,6 +143,10 @@ async def notices(request: Request, principal: PublicPage, session: SessionDep) 
     return await selection.notices(session, language(request))
 
 
-@router.post("/notices/objections", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/notices/objections",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(RateLimit("objection", "rate_limit_public"))],
+)
 async def object_to(data: ObjectionCreate, principal: PublicPage, session: SessionDep) -> Filed:
     return Filed(id=await selection.object_to(session, principal, data))

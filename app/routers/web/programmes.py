@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
+from app.core.ratelimit import RateLimit
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.principal import Principal
@@ -40,6 +41,8 @@ from app.services.programmes import nominations, reviews, rounds, selection
 
 router = APIRouter(tags=["programme pages"])
 Csrf = Depends(csrf_protect)
+# The objection form takes posts from anyone: one client cannot flood the office with them.
+Limited = Depends(RateLimit("objection", "rate_limit_public"))
 CRITERIA_ROWS = 3
 _ROUND_FIELDS = (
     "programme",
@@ -434,7 +437,7 @@ async def notices_page(
     return render(request, "public/notices.html", {"notices": found, "values": {}, "done": done})
 
 
-@router.post("/notices/objections", dependencies=[Csrf])
+@router.post("/notices/objections", dependencies=[Csrf, Limited])
 async def object_to(request: Request, principal: PublicPage, session: SessionDep) -> Response:
     lang = language(request)
     values = await _fields(request)

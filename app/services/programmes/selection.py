@@ -6,7 +6,7 @@ the final award, which writes each talent register entry once however often it i
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from app.domain import labels
 from app.domain.principal import Principal
@@ -46,6 +46,9 @@ from app.workflow.programmes import (
     rank,
     sheet,
 )
+
+# An ended notice stays on the page this long, with the names withdrawn after objections.
+SHOWN_AFTER_NOTICE = timedelta(days=30)
 
 ERR_OVER_QUOTA = N_("The committee may propose at most {quota} names in this round.")
 ERR_NOT_RANKED = N_("Only ranked nominations of this round can be proposed.")
@@ -192,7 +195,7 @@ async def notices(session: AsyncSession, lang: str) -> list[NoticeRead]:
     """Every round's public notice, for anyone: the proposed names masked."""
     day = today()
     out = []
-    for round_, programme in await repo.notices(session, day):
+    for round_, programme in await repo.notices(session, day, day - SHOWN_AFTER_NOTICE):
         assert round_.notice_from is not None and round_.notice_until is not None
         rows = await repo.nominations(
             session,

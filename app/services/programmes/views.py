@@ -162,6 +162,8 @@ def timeline(entries: Sequence[AuditEntry], lang: str) -> list[TimelineRead]:
             detail={k: v for k, v in (e.detail or {}).items() if k in _PUBLIC_DETAIL},
         )
         for e in entries
+        # Drafts and refused reads are the reviewers' own business, not the nominee's timeline.
+        if e.action in TIMELINE_ACTIONS
     ]
 
 
