@@ -22,6 +22,7 @@ from app.models import (
     ReviewerAssignment,
     ReviewerDeclaration,
     StaffMember,
+    User,
 )
 
 
@@ -245,3 +246,7 @@ async def declarations_of(session: AsyncSession, staff_id: uuid.UUID) -> list[Re
 async def rounds_of(session: AsyncSession, programme_id: uuid.UUID) -> list[ProgrammeRound]:
     stmt = select(ProgrammeRound).where(ProgrammeRound.programme_id == programme_id)
     return list((await session.execute(stmt)).scalars())
+
+
+async def user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)

@@ -18,7 +18,13 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import AuditEntry, Nomination, ProgrammeRound, TalentRegisterEntry
+from app.models import (
+    AuditEntry,
+    Nomination,
+    OutboxMessage,
+    ProgrammeRound,
+    TalentRegisterEntry,
+)
 from app.services import verified_facts
 from tests import factories as f
 from tests.integration.test_cases_api import staff_member_id
@@ -261,6 +267,19 @@ class TestRoundEndToEnd:
                 .all()
             )
             assert len(refused) == 1
+
+        async with sessionmaker() as session:
+            sent = {
+                (m.recipient_user_id, m.template)
+                for m in (await session.execute(select(OutboxMessage))).scalars()
+                if m.template.startswith("programme.")
+            }
+        alice_user, bob_user = (uuid.UUID(str(u.account["user_id"])) for u in (alice, bob))
+        assert sent == {
+            (alice_user, "programme.proposed"),
+            (bob_user, "programme.proposed"),
+            (bob_user, "programme.withdrawn"),
+        }
 
         mine = await client.get(NOMINATIONS, headers=alice.headers)
         assert [n["status"] for n in mine.json()] == ["awarded"]

@@ -27,6 +27,7 @@ from app.schemas.programmes import (
 )
 from app.services import audit
 from app.services import calendar as calendar_service
+from app.services.programmes import notices as notices_out
 from app.services.programmes.views import (
     NOMINATION_STATUS,
     OBJECTION_STATUS,
@@ -132,7 +133,7 @@ async def decide(
 ) -> list[RankedRead]:
     """The committee proposes names within the quota, from those every reviewer has scored."""
     district = require_manager(principal)
-    round_, _programme = await _round(session, district, round_id)
+    round_, programme = await _round(session, district, round_id)
     if round_.status != RoundStatus.OPEN.value:
         raise Conflict(ERR_STAGE)
     ranked = await ranking(session, principal, round_id, lang)
@@ -148,6 +149,8 @@ async def decide(
             NominationStatus.PROPOSED if proposed else NominationStatus.NOT_SELECTED
         ).value
         nomination.decision_note = data.note
+        if not proposed:
+            await notices_out.tell(session, nomination, programme, "programme.not_selected")
         await audit.record(
             session,
             "programme_nomination.proposed" if proposed else "programme_nomination.not_selected",
@@ -167,7 +170,7 @@ async def publish_notice(
 ) -> tuple[date, date]:
     """Puts the proposed names on the public notice from today for the round's working days."""
     district = require_manager(principal)
-    round_, _programme = await _round(session, district, round_id)
+    round_, programme = await _round(session, district, round_id)
     if round_.status != RoundStatus.DECIDED.value:
         raise Conflict(ERR_STAGE)
     calendar = await calendar_service.work_calendar(session)
@@ -187,6 +190,9 @@ async def publish_notice(
             object_id=nomination.id,
             detail={"notice_until": round_.notice_until.isoformat()},
             district=district,
+        )
+        await notices_out.tell(
+            session, nomination, programme, "programme.proposed", notice_until=round_.notice_until
         )
     return start, round_.notice_until
 
@@ -318,6 +324,11 @@ async def decide_objection(
     objection.decided_at = utcnow()
     if data.uphold and nomination.status == NominationStatus.PROPOSED.value:
         nomination.status = NominationStatus.WITHDRAWN_BY_OBJECTION.value
+        found = await repo.round_(session, nomination.round_id)
+        assert found is not None
+        await notices_out.tell(
+            session, nomination, found[1], "programme.withdrawn", decision_reason=data.reason
+        )
     await session.flush()
     await audit.record(
         session,
