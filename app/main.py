@@ -63,6 +63,7 @@ from app.routers.web import my_cases as web_my_cases
 from app.routers.web import onboarding as web_onboarding
 from app.routers.web import organisation_staff as web_organisation_staff
 from app.routers.web import organisations as web_organisations
+from app.routers.web import programme_reviews as web_programme_reviews
 from app.routers.web import programmes as web_programmes
 from app.routers.web import public as web_public
 from app.routers.web import records as web_records
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_service_cards.router,
         web_talent_register.router,
         web_programmes.router,
+        web_programme_reviews.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,

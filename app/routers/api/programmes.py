@@ -26,7 +26,7 @@ from app.schemas.programmes import (
     RoundCreate,
     RoundRead,
 )
-from app.services.programmes import reviews, rounds, selection
+from app.services.programmes import public_notice, reviews, rounds, selection
 
 router = APIRouter(prefix="/api/v1/programmes", tags=["programmes"])
 
@@ -115,7 +115,7 @@ async def publish_notice(
 async def list_objections(
     request: Request, round_id: uuid.UUID, principal: ProgrammeManager, session: SessionDep
 ) -> list[ObjectionRead]:
-    return await selection.objections(session, principal, round_id, language(request))
+    return await public_notice.objections(session, principal, round_id, language(request))
 
 
 @router.post("/objections/{objection_id}/decision")
@@ -126,7 +126,7 @@ async def decide_objection(
     principal: ProgrammeManager,
     session: SessionDep,
 ) -> ObjectionRead:
-    return await selection.decide_objection(
+    return await public_notice.decide_objection(
         session, principal, objection_id, data, language(request)
     )
 
@@ -140,7 +140,7 @@ async def award(round_id: uuid.UUID, principal: ProgrammeManager, session: Sessi
 @router.get("/notices")
 async def notices(request: Request, principal: PublicPage, session: SessionDep) -> list[NoticeRead]:
     """The public notices (公示), names masked; no sign-in."""
-    return await selection.notices(session, language(request))
+    return await public_notice.notices(session, language(request))
 
 
 @router.post(
@@ -149,4 +149,4 @@ async def notices(request: Request, principal: PublicPage, session: SessionDep) 
     dependencies=[Depends(RateLimit("objection", "rate_limit_public"))],
 )
 async def object_to(data: ObjectionCreate, principal: PublicPage, session: SessionDep) -> Filed:
-    return Filed(id=await selection.object_to(session, principal, data))
+    return Filed(id=await public_notice.object_to(session, principal, data))

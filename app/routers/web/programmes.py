@@ -1,8 +1,7 @@
 """Programme rounds as pages (Post/Redirect/Get, a confirmation after every action): the admin's
 round setup and the committee's round page (assignment, ranking, decision, public notice,
-objections, award); the reviewer's declarations and scoring page (a draft saved by a button,
-or as they type by /static/js/review-autosave.js); the organisation's and the person's
-nominations; the public notice at /notices with its objection form (no sign-in)."""
+objections, award); the organisation's and the person's nominations; the public notice at
+/notices with its objection form (no sign-in). The reviewer's pages: programme_reviews.py."""
 
 from __future__ import annotations
 
@@ -24,20 +23,17 @@ from app.routers.access import (
     CurrentEmployer,
     CurrentUser,
     ProgrammeManager,
-    ProgrammeReviewer,
     PublicPage,
 )
 from app.schemas.programmes import (
     AssignIn,
     DecisionIn,
-    DeclarationIn,
     NominationCreate,
     ObjectionCreate,
     ObjectionDecision,
     RoundCreate,
-    ScoreIn,
 )
-from app.services.programmes import nominations, reviews, rounds, selection
+from app.services.programmes import nominations, public_notice, reviews, rounds, selection
 
 router = APIRouter(tags=["programme pages"])
 Csrf = Depends(csrf_protect)
@@ -70,7 +66,7 @@ _NOMINATION_FIELDS = (
 )
 
 
-async def _fields(request: Request) -> dict[str, str]:
+async def form_fields(request: Request) -> dict[str, str]:
     form = await request.form()
     return {k: str(v).strip() for k, v in form.items() if k != "csrf_token"}
 
@@ -118,7 +114,7 @@ async def open_round(
     request: Request, principal: ProgrammeManager, session: SessionDep
 ) -> Response:
     lang = language(request)
-    values = await _fields(request)
+    values = await form_fields(request)
 
     async def page() -> PageContext:
         return {**await _setup_context(session, principal, lang), "values": values}
@@ -139,7 +135,7 @@ async def _round_context(
         "nominations": await nominations.listing(session, principal, lang, round_id),
         "ranking": await selection.ranking(session, principal, round_id, lang),
         "reviewers": await reviews.reviewer_choices(session, principal),
-        "objections": await selection.objections(session, principal, round_id, lang),
+        "objections": await public_notice.objections(session, principal, round_id, lang),
     }
 
 
@@ -169,7 +165,7 @@ def _round_form(
 async def assign(
     request: Request, round_id: uuid.UUID, principal: ProgrammeManager, session: SessionDep
 ) -> Response:
-    values = await _fields(request)
+    values = await form_fields(request)
     with shown_on(_round_form(session, principal, round_id, language(request))):
         data = validate_form(AssignIn, {"reviewer_id": values.get("reviewer_id") or None})
         nomination_id = (
@@ -214,13 +210,13 @@ async def decide_objection(
     session: SessionDep,
 ) -> Response:
     lang = language(request)
-    values = await _fields(request)
+    values = await form_fields(request)
     with shown_on(_round_form(session, principal, round_id, lang)):
         data = validate_form(
             ObjectionDecision,
             {"uphold": values.get("uphold") or None, "reason": values.get("reason") or None},
         )
-        await selection.decide_objection(session, principal, objection_id, data, lang)
+        await public_notice.decide_objection(session, principal, objection_id, data, lang)
     return redirect(request, f"/staff/programmes/rounds/{round_id}?done=objection")
 
 
@@ -231,111 +227,6 @@ async def award(
     with shown_on(_round_form(session, principal, round_id, language(request))):
         await selection.award(session, principal, round_id)
     return redirect(request, f"/staff/programmes/rounds/{round_id}?done=awarded")
-
-
-# --- reviewers ---------------------------------------------------------------------------------
-
-
-async def _reviews_context(session: SessionDep, principal: Principal, lang: str) -> PageContext:
-    return {
-        "rounds": await rounds.listing(session, principal, lang),
-        "declared": await reviews.my_declarations(session, principal),
-        "nominations": await nominations.listing(session, principal, lang),
-    }
-
-
-@router.get("/staff/reviews", response_class=HTMLResponse)
-async def reviews_page(
-    request: Request, principal: ProgrammeReviewer, session: SessionDep, done: str | None = None
-) -> HTMLResponse:
-    context = await _reviews_context(session, principal, language(request))
-    return render(request, "staff/reviews.html", {**context, "done": done})
-
-
-@router.post("/staff/reviews/rounds/{round_id}/declaration", dependencies=[Csrf])
-async def declare(
-    request: Request, round_id: uuid.UUID, principal: ProgrammeReviewer, session: SessionDep
-) -> Response:
-    lang = language(request)
-    values = await _fields(request)
-    codes = [c for c in values.get("organisation_codes", "").replace(",", "\n").split() if c]
-
-    async def page() -> PageContext:
-        return {**await _reviews_context(session, principal, lang), "done": None}
-
-    with shown_on(FormPage("staff/reviews.html", page)):
-        data = validate_form(
-            DeclarationIn, {"organisation_codes": codes, "note": values.get("note") or None}
-        )
-        await reviews.declare(session, principal, round_id, data)
-    return redirect(request, "/staff/reviews?done=declared")
-
-
-async def _review_context(
-    session: SessionDep, principal: Principal, nomination_id: uuid.UUID, lang: str
-) -> PageContext:
-    nomination = await nominations.get(session, principal, nomination_id, lang)
-    own = await reviews.own_review(session, principal, nomination_id)
-    found = await rounds.get(session, principal, nomination.round_id, lang)
-    return {"nomination": nomination, "review": own, "round": found, "values": {}}
-
-
-@router.get("/staff/reviews/{nomination_id}", response_class=HTMLResponse)
-async def review_page(
-    request: Request,
-    nomination_id: uuid.UUID,
-    principal: ProgrammeReviewer,
-    session: SessionDep,
-    done: str | None = None,
-) -> HTMLResponse:
-    context = await _review_context(session, principal, nomination_id, language(request))
-    return render(request, "staff/review.html", {**context, "done": done})
-
-
-def _score_input(values: dict[str, str]) -> dict[str, Any]:
-    return {k[6:]: v for k, v in values.items() if k.startswith("score_")}
-
-
-@router.post("/staff/reviews/{nomination_id}", dependencies=[Csrf])
-async def save_review(
-    request: Request, nomination_id: uuid.UUID, principal: ProgrammeReviewer, session: SessionDep
-) -> Response:
-    lang = language(request)
-    values = await _fields(request)
-    submit = values.get("action") == "submit"
-
-    async def page() -> PageContext:
-        context = await _review_context(session, principal, nomination_id, lang)
-        return {**context, "values": values, "done": None}
-
-    with shown_on(
-        FormPage("staff/review.html", page, field_id=lambda f: f.replace("scores.", "score_"))
-    ):
-        data = validate_form(
-            ScoreIn,
-            {
-                "scores": _score_input(values),
-                "comment": values.get("comment") or None,
-                "submit": submit,
-            },
-        )
-        await reviews.save(session, principal, nomination_id, data)
-    done = "submitted" if submit else "saved"
-    return redirect(request, f"/staff/reviews/{nomination_id}?done={done}")
-
-
-@router.post("/staff/reviews/{nomination_id}/draft", dependencies=[Csrf])
-async def autosave_review(
-    request: Request, nomination_id: uuid.UUID, principal: ProgrammeReviewer, session: SessionDep
-) -> Response:
-    """The scoring page's script saves the draft as the reviewer types: 204, or the error's
-    status (the page then keeps its save button's way)."""
-    values = await _fields(request)
-    data = validate_form(
-        ScoreIn, {"scores": _score_input(values), "comment": values.get("comment") or None}
-    )
-    await reviews.save(session, principal, nomination_id, data)
-    return Response(status_code=204)
 
 
 # --- nominations: the organisation's, the person's, one nomination -----------------------------
@@ -377,7 +268,7 @@ async def _file(
     request: Request, principal: Principal, session: SessionDep, self_only: bool
 ) -> Response:
     lang = language(request)
-    values = await _fields(request)
+    values = await form_fields(request)
     with shown_on(_nominate_page(session, principal, lang, values, self_only)):
         data = validate_form(NominationCreate, _present(values, _NOMINATION_FIELDS))
         filed = await nominations.file(session, principal, data, lang)
@@ -433,17 +324,18 @@ async def nomination_page(
 async def notices_page(
     request: Request, principal: PublicPage, session: SessionDep, done: str | None = None
 ) -> HTMLResponse:
-    found = await selection.notices(session, language(request))
+    found = await public_notice.notices(session, language(request))
     return render(request, "public/notices.html", {"notices": found, "values": {}, "done": done})
 
 
 @router.post("/notices/objections", dependencies=[Csrf, Limited])
 async def object_to(request: Request, principal: PublicPage, session: SessionDep) -> Response:
     lang = language(request)
-    values = await _fields(request)
+    values = await form_fields(request)
 
     async def page() -> PageContext:
-        return {"notices": await selection.notices(session, lang), "values": values, "done": None}
+        found = await public_notice.notices(session, lang)
+        return {"notices": found, "values": values, "done": None}
 
     with shown_on(FormPage("public/notices.html", page)):
         data = validate_form(
@@ -453,5 +345,5 @@ async def object_to(request: Request, principal: PublicPage, session: SessionDep
                 for k in ("nomination_id", "objector_name", "contact", "grounds")
             },
         )
-        await selection.object_to(session, principal, data)
+        await public_notice.object_to(session, principal, data)
     return redirect(request, "/notices?done=objected")

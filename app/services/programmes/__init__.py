@@ -2,6 +2,13 @@
 round's rules, independent review, ranking, the committee's decision, the public notice with
 its objections, and the award that writes the talent register."""
 
-from app.services.programmes import nominations, reviews, rounds, selection, views
+from app.services.programmes import (
+    nominations,
+    public_notice,
+    reviews,
+    rounds,
+    selection,
+    views,
+)
 
-__all__ = ["nominations", "reviews", "rounds", "selection", "views"]
+__all__ = ["nominations", "public_notice", "reviews", "rounds", "selection", "views"]

@@ -4,6 +4,7 @@ with)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import date
 
@@ -21,6 +22,8 @@ from app.models import (
     ReviewerAssignment,
 )
 from app.models.base import utcnow
+from app.repositories import programmes as repo
+from app.repositories.unit_of_work import AsyncSession
 from app.schemas.programmes import (
     NominationRead,
     ProgrammeRead,
@@ -204,5 +207,11 @@ def nomination_read(
     )
 
 
-def not_found() -> NotFound:
-    return NotFound()
+async def round_in(
+    session: AsyncSession, district: str, round_id: uuid.UUID
+) -> tuple[ProgrammeRound, Programme]:
+    """The district's round, locked for the step that changes it; another's is not found."""
+    found = await repo.round_(session, round_id, district, lock=True)
+    if found is None:
+        raise NotFound()
+    return found
