@@ -32,8 +32,10 @@ from app.routers.api import housing as api_housing
 from app.routers.api import indicators as api_indicators
 from app.routers.api import issued_documents as api_issued_documents
 from app.routers.api import messages as api_messages
+from app.routers.api import nominations as api_nominations
 from app.routers.api import onboarding as api_onboarding
 from app.routers.api import organisations as api_organisations
+from app.routers.api import programmes as api_programmes
 from app.routers.api import records as api_records
 from app.routers.api import rights as api_rights
 from app.routers.api import service_cards as api_service_cards
@@ -61,6 +63,8 @@ from app.routers.web import my_cases as web_my_cases
 from app.routers.web import onboarding as web_onboarding
 from app.routers.web import organisation_staff as web_organisation_staff
 from app.routers.web import organisations as web_organisations
+from app.routers.web import programme_reviews as web_programme_reviews
+from app.routers.web import programmes as web_programmes
 from app.routers.web import public as web_public
 from app.routers.web import records as web_records
 from app.routers.web import rights as web_rights
@@ -159,6 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_onboarding.router,
         api_service_cards.router,
         api_talent_register.router,
+        api_programmes.router,
+        api_nominations.router,
         api_indicators.router,
         api_subsidies.router,
         api_grants.router,
@@ -192,6 +198,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_youth_stations.router,
         web_service_cards.router,
         web_talent_register.router,
+        web_programmes.router,
+        web_programme_reviews.router,
         web_grants.router,
         web_indicators.router,
         web_admin.router,

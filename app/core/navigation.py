@@ -96,6 +96,10 @@ def staff_navigation(principal: Principal) -> list[NavItem]:
         NavItem("/staff/youth-stations", N_("Youth-station stays"), (Permission.HANDLE_STAYS,))
     )
     items.append(
+        NavItem("/staff/programmes", N_("Programme rounds"), (Permission.MANAGE_PROGRAMMES,))
+    )
+    items.append(NavItem("/staff/reviews", N_("My reviews"), (Permission.SCORE_NOMINATIONS,)))
+    items.append(
         NavItem(
             "/staff/organisations",
             N_("Organisations to verify"),

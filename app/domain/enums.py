@@ -48,6 +48,8 @@ class Role(StrEnum):
     RECORDS_OFFICER = "records_officer"
     # 青年驿站前台: the district's youth stations: the day's arrivals, check-in and check-out.
     STATION_STAFF = "station_staff"
+    # 评审专家: scores the nominations of the district's programme rounds given to them.
+    PROGRAMME_REVIEWER = "programme_reviewer"
 
 
 class Permission(StrEnum):
@@ -82,6 +84,11 @@ class Permission(StrEnum):
     MANAGE_RECORDS = "manage_records"
     # Youth-station stays of the district: check guests in and out, release no-shows.
     HANDLE_STAYS = "handle_stays"
+    # Programme rounds: open one, give nominations to reviewers, rank, decide, 公示, award
+    # (district admins, who sit for the committee).
+    MANAGE_PROGRAMMES = "manage_programmes"
+    # Score the nominations given to the reviewer, after declaring their conflicts of interest.
+    SCORE_NOMINATIONS = "score_nominations"
     # Organisations registered in the district: check the licence, approve or reject.
     VERIFY_ORGANISATIONS = "verify_organisations"
     # Held by an organisation's own users through their role inside it (OrgRole).
@@ -159,6 +166,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OVERSEE_DEPARTMENTS,
             Permission.MANAGE_CATALOG,
             Permission.VERIFY_ORGANISATIONS,
+            Permission.MANAGE_PROGRAMMES,
         }
     ),
     # Policies hold no personal data: auditors may read the review pages too.
@@ -180,6 +188,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Case numbers, services, dates and results only: no case file, no personal data.
     Role.RECORDS_OFFICER: frozenset({Permission.VIEW_STAFF_HOME, Permission.MANAGE_RECORDS}),
     Role.STATION_STAFF: frozenset({Permission.VIEW_STAFF_HOME, Permission.HANDLE_STAYS}),
+    # Nominations given to them only: no case file, no other reviewer's score before their own.
+    Role.PROGRAMME_REVIEWER: frozenset({Permission.VIEW_STAFF_HOME, Permission.SCORE_NOMINATIONS}),
 }
 
 

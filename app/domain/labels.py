@@ -35,6 +35,7 @@ ROLE: dict[str, str] = {
     Role.SUPERVISOR: N_("Cross-department supervisor"),
     Role.CITY_ADMIN: N_("City calendar administrator"),
     Role.STATION_STAFF: N_("Youth station staff"),
+    Role.PROGRAMME_REVIEWER: N_("Programme reviewer"),
 }
 
 # How an application came in (``channel`` of an application and its case).

@@ -40,6 +40,14 @@ from app.models.issued_documents import IssuedDocument, VideoCheck
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.onboarding import OnboardingRecord
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
+from app.models.programmes import (
+    Nomination,
+    Objection,
+    Programme,
+    ProgrammeRound,
+    ReviewerAssignment,
+    ReviewerDeclaration,
+)
 from app.models.qualifying import QualifyingCheck, QualifyingNotice
 from app.models.retention import DestructionList, DestructionListItem, LegalHold
 from app.models.rights import AccountDeletion, CorrectionRequest, DataExport
@@ -130,4 +138,10 @@ __all__ = [
     "BedNight",
     "StationBed",
     "Stay",
+    "Nomination",
+    "Objection",
+    "Programme",
+    "ProgrammeRound",
+    "ReviewerAssignment",
+    "ReviewerDeclaration",
 ]

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Applicant, TalentRegisterEntry
+from app.models import Applicant, Employer, TalentRegisterEntry
 
 
 @dataclass(frozen=True)
@@ -144,3 +144,7 @@ async def applicant(session: AsyncSession, applicant_id: uuid.UUID) -> Applicant
 
 def add(session: AsyncSession, entry: TalentRegisterEntry) -> None:
     session.add(entry)
+
+
+async def organisation(session: AsyncSession, employer_id: uuid.UUID) -> Employer | None:
+    return await session.get(Employer, employer_id)

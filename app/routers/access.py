@@ -141,3 +141,11 @@ PaymentStaff = Annotated[
     Principal,
     Depends(require_permission(Permission.PREPARE_PAYMENTS, Permission.CHECK_PAYMENTS)),
 ]
+# District admins: programme rounds, the committee's ranking and decision, the notice, awards.
+ProgrammeManager = Annotated[Principal, Depends(require_permission(Permission.MANAGE_PROGRAMMES))]
+ProgrammeReviewer = Annotated[Principal, Depends(require_permission(Permission.SCORE_NOMINATIONS))]
+# The scores of a nomination: the committee, and its reviewers once their own is submitted.
+ScoreReader = Annotated[
+    Principal,
+    Depends(require_permission(Permission.MANAGE_PROGRAMMES, Permission.SCORE_NOMINATIONS)),
+]

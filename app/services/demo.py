@@ -17,6 +17,7 @@ from app.services import catalog as catalog_service
 from app.services.accounts import staff as staff_service
 from app.services.indicators import demo as indicator_demo
 from app.services.organisations import demo as organisation_demo
+from app.services.programmes import demo as programme_demo
 from app.services.service_cards import demo as service_card_demo
 from app.services.service_points import demo as service_point_demo
 from app.services.talent_register import demo as register_demo
@@ -65,6 +66,9 @@ _STAFF: tuple[tuple[str, str, Department, list[Role]], ...] = (
     ("records2", "档案管理员（复核）", Department.TALENT_OFFICE, [Role.RECORDS_OFFICER]),
     # The youth station's front desk checks guests in and out (talent office's station).
     ("station", "青年驿站前台", Department.TALENT_OFFICE, [Role.STATION_STAFF]),
+    # Two expert reviewers: each nomination of a demo round needs two scores.
+    ("expert", "评审专家", Department.TALENT_OFFICE, [Role.PROGRAMME_REVIEWER]),
+    ("expert2", "评审专家（二）", Department.TALENT_OFFICE, [Role.PROGRAMME_REVIEWER]),
 )
 
 _DISTRICT_NAMES = {District.YANGPU: "杨浦", District.CHANGNING: "长宁"}
@@ -185,6 +189,7 @@ async def load_demo(session: AsyncSession) -> DemoSummary:
     await service_point_demo.load(session)
     await youth_station_demo.load(session)
     await service_card_demo.load(session)
+    await programme_demo.load(session)
     await register_demo.load(
         session,
         register_demo.entries(li_wei.id_number, zhang_min.id_number, anna.passport_number),

@@ -326,6 +326,31 @@ TEMPLATES: dict[str, Template] = {
             "time), so the bed has been released. No days are counted for this stay."
         ),
     ),
+    # District programme rounds (issue 16): the nominee hears of the committee's decision.
+    "programme.proposed": Template(
+        N_("Proposed for {programme_name}"),
+        N_(
+            "The committee proposes you for {programme_name}. Your name (masked) stands in the "
+            "public notice until {notice_until}; the award follows unless an objection is "
+            "upheld."
+        ),
+    ),
+    "programme.not_selected": Template(
+        N_("Not selected for {programme_name}"),
+        N_(
+            "The committee did not select you for {programme_name} in this round. You may ask "
+            "for an administrative review (行政复议) or bring an administrative lawsuit "
+            "(行政诉讼)."
+        ),
+    ),
+    "programme.withdrawn": Template(
+        N_("Nomination for {programme_name} withdrawn"),
+        N_(
+            "An objection to your proposed award of {programme_name} was upheld, so the "
+            "nomination is withdrawn. Reason: {decision_reason}. You may ask for an "
+            "administrative review (行政复议) or bring an administrative lawsuit (行政诉讼)."
+        ),
+    ),
     "service_card.issued": Template(
         N_("Your Yangpu talent service card {card_number}"),
         N_(

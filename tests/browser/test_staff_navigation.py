@@ -35,10 +35,12 @@ ACCOUNTS = {
         "/staff/follow-ups",
         "/staff/indicators",
         "/staff/organisations",
+        "/staff/programmes",
     ],
     "yangpu.auditor@demo.talent.gov.cn": ["/staff"],
     "yangpu.records@demo.talent.gov.cn": ["/staff", "/staff/records"],
     "yangpu.station@demo.talent.gov.cn": ["/staff", "/staff/youth-stations"],
+    "yangpu.expert@demo.talent.gov.cn": ["/staff", "/staff/reviews"],
     "sysadmin@demo.talent.gov.cn": ["/staff"],
 }
 

@@ -185,6 +185,10 @@ class TestTemplates:
             # The Yangpu talent service card (issue 17, point 3).
             "card_number": "YP-C-2026-000001",
             "valid_until": date(2029, 12, 6),
+            # District programme rounds (issue 16).
+            "programme_name": {"zh": "杨浦区杰出人才", "en": "Yangpu outstanding talent"},
+            "notice_until": date(2026, 12, 14),
+            "decision_reason": "经核实，成果署名有误。",
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

@@ -122,6 +122,8 @@ class TestStaffNavigation:
             "/staff/records",
             "/staff/organisations",
             "/staff/youth-stations",
+            "/staff/programmes",
+            "/staff/reviews",
         }
         assert set(ADMIN_PAGES) == {
             "/staff/audit",

@@ -44,6 +44,10 @@ CATALOG_OUTPUTS = {
     # High-level talent classification (issue 16): the classes the approver chooses from.
     "yangpu.high_level_certification": {"levels"},
     "changning.high_level_certification": {"levels"},
+    # Programme rounds' nomination rules (issue 16): eligibility only, no outputs.
+    "yangpu.outstanding_talent": set(),
+    "changning.leading_talent": set(),
+    "changning.young_innovator": set(),
     "yangpu.exam_fee_reimbursement": {"amount_cny"},
     # Organisations' services (issue 15): the amount granted, assumed where the plans give none.
     "yangpu.employer_exam_fee_claim": {"amount_cny"},
