@@ -9,7 +9,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Applicant, TalentRegisterEntry
@@ -144,3 +146,76 @@ async def applicant(session: AsyncSession, applicant_id: uuid.UUID) -> Applicant
 
 def add(session: AsyncSession, entry: TalentRegisterEntry) -> None:
     session.add(entry)
+
+
+async def award(
+    session: AsyncSession, reference: str, applicant_id: uuid.UUID
+) -> TalentRegisterEntry | None:
+    stmt = select(TalentRegisterEntry).where(
+        TalentRegisterEntry.reference == reference,
+        TalentRegisterEntry.applicant_id == applicant_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_award_once(session: AsyncSession, values: dict[str, object]) -> bool:
+    """Inserts the award's entry unless the person has one of this reference; True if added.
+    ON CONFLICT DO NOTHING on the partial unique index makes a retried or concurrent second
+    call add nothing (PostgreSQL waits for the first transaction, then skips)."""
+    conn = await session.connection()
+    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        build(TalentRegisterEntry)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["reference", "applicant_id"],
+            index_where=text("reference IS NOT NULL"),
+        )
+    )
+    result = await conn.execute(stmt.returning(TalentRegisterEntry.id))
+    return result.first() is not None
+
+
+async def ending_unwarned(
+    session: AsyncSession, day: date, until: date, limit: int
+) -> list[TalentRegisterEntry]:
+    """Entries in force on ``day`` whose last valid day falls by ``until`` and whose end has
+    not been warned of (for this ``valid_until``), locked, skipping rows another round holds."""
+    stmt = (
+        select(TalentRegisterEntry)
+        .where(
+            TalentRegisterEntry.valid_until >= day,
+            TalentRegisterEntry.valid_until <= until,
+            TalentRegisterEntry.granted_on <= day,
+            or_(
+                TalentRegisterEntry.expiry_warned_for.is_(None),
+                TalentRegisterEntry.expiry_warned_for != TalentRegisterEntry.valid_until,
+            ),
+        )
+        .order_by(TalentRegisterEntry.valid_until, TalentRegisterEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def ended_unprocessed(
+    session: AsyncSession, since: date, day: date, limit: int
+) -> list[TalentRegisterEntry]:
+    """Entries whose last valid day is before ``day`` (and not before ``since``) whose
+    benefits have not been ended (for this ``valid_until``)."""
+    stmt = (
+        select(TalentRegisterEntry)
+        .where(
+            TalentRegisterEntry.valid_until >= since,
+            TalentRegisterEntry.valid_until < day,
+            or_(
+                TalentRegisterEntry.expiry_ended_for.is_(None),
+                TalentRegisterEntry.expiry_ended_for != TalentRegisterEntry.valid_until,
+            ),
+        )
+        .order_by(TalentRegisterEntry.valid_until, TalentRegisterEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())

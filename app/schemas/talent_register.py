@@ -56,6 +56,18 @@ class RegisterSearch(CleanInput):
         return self
 
 
+class InstalmentRead(BaseModel):
+    """One instalment of an award's grant, as the person sees it on their recognitions."""
+
+    instalment: int
+    amount_cny: int
+    # Not a published figure of the programme: the page says so.
+    amount_assumed: bool
+    payable_on: date | None
+    status: str
+    status_label: str
+
+
 class EntryRead(BaseModel):
     id: uuid.UUID
     applicant_id: uuid.UUID
@@ -79,3 +91,6 @@ class EntryRead(BaseModel):
     organisation_code: str | None
     case_id: uuid.UUID | None
     has_evidence: bool
+    reference: str | None = None
+    # An award's grant instalments (the person's own view only).
+    grants: list[InstalmentRead] = Field(default_factory=list)

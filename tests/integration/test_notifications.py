@@ -185,6 +185,9 @@ class TestTemplates:
             # The Yangpu talent service card (issue 17, point 3).
             "card_number": "YP-C-2026-000001",
             "valid_until": date(2029, 12, 6),
+            # The talent register's awards and memberships (issue 16, point 4).
+            "programme": {"zh": "区级杰出人才", "en": "district outstanding talent"},
+            "granted": date(2026, 12, 7),
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():
