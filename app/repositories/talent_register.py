@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Applicant, TalentRegisterEntry
+from app.models import Applicant, Case, TalentRegisterEntry
 
 
 @dataclass(frozen=True)
@@ -219,3 +219,46 @@ async def ended_unprocessed(
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def confirmed_staff(session: AsyncSession, employer_id: uuid.UUID) -> list[Applicant]:
+    """The people the organisation has confirmed as its employees on one of their cases (the
+    staff-confirmation facts: ``employer_confirmed`` on a case naming it), by name."""
+    confirmed = select(Case.applicant_id).where(
+        Case.employer_id == employer_id, Case.employer_confirmed.is_(True)
+    )
+    stmt = select(Applicant).where(Applicant.id.in_(confirmed)).order_by(Applicant.full_name)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def confirmed_employee(
+    session: AsyncSession, employer_id: uuid.UUID, applicant_id: uuid.UUID
+) -> Applicant | None:
+    confirmed = select(Case.id).where(
+        Case.employer_id == employer_id,
+        Case.employer_confirmed.is_(True),
+        Case.applicant_id == applicant_id,
+    )
+    stmt = select(Applicant).where(Applicant.id == applicant_id, confirmed.exists())
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def open_cases_of(
+    session: AsyncSession,
+    applicant_ids: Collection[uuid.UUID],
+    service_id: uuid.UUID,
+    final: Collection[str],
+) -> dict[uuid.UUID, str]:
+    """The open case number of each person on this service (none when all are closed)."""
+    if not applicant_ids:
+        return {}
+    stmt = select(Case.applicant_id, Case.number).where(
+        Case.applicant_id.in_(list(applicant_ids)),
+        Case.service_id == service_id,
+        Case.status.not_in(list(final)),
+    )
+    return {a: n for a, n in (await session.execute(stmt)).all() if a is not None}
+
+
+def add_case(session: AsyncSession, case: Case) -> None:
+    session.add(case)

@@ -94,3 +94,25 @@ class EntryRead(BaseModel):
     reference: str | None = None
     # An award's grant instalments (the person's own view only).
     grants: list[InstalmentRead] = Field(default_factory=list)
+
+
+class StaffCertificationRequest(CleanInput):
+    """An organisation applies for its staff member's high-level talent classification: the
+    facts the district's criteria read, as the organisation vouches for them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    professional_title: str = Field(min_length=1, max_length=40)
+    highest_degree: str = Field(min_length=1, max_length=40)
+    annual_salary_cny: int = Field(ge=0, le=100_000_000)
+    statement: str | None = Field(default=None, max_length=2000)
+
+
+class ConfirmedStaffRead(BaseModel):
+    """A person the organisation has confirmed as its employee on one of their cases."""
+
+    applicant_id: uuid.UUID
+    name: str
+    id_number_masked: str
+    # The classification case the organisation (or the person) has open, if any.
+    open_case_number: str | None = None

@@ -6,7 +6,7 @@ holds on its date) and is paid through finance's maker/checker run like any othe
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from app.models import GrantPayment, TalentRegisterEntry
 from app.models.base import utcnow
@@ -27,6 +27,36 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February in a year that has none
         return day.replace(year=day.year + years, day=28)
+
+
+class AwardGrants:
+    """``app.services.award_payments.AwardPayments``, installed by ``wiring``."""
+
+    async def entitle(
+        self,
+        session: AsyncSession,
+        entry: TalentRegisterEntry,
+        *,
+        beneficiary_name: str,
+        amount_cny: int,
+        instalments: int,
+        assumed: bool,
+        title: tuple[str, str],
+    ) -> list[GrantPayment]:
+        return await entitle(
+            session,
+            entry,
+            beneficiary_name=beneficiary_name,
+            amount_cny=amount_cny,
+            instalments=instalments,
+            assumed=assumed,
+            title=title,
+        )
+
+    async def end_after(
+        self, session: AsyncSession, entry: TalentRegisterEntry, last_day: date, now: datetime
+    ) -> list[GrantPayment]:
+        return await grants_repo.cancel_award_instalments_after(session, entry.id, last_day, now)
 
 
 async def entitle(

@@ -21,21 +21,8 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import GrantAccount, GrantRead
 from app.services import audit, notifications, protection
 from app.services.payments.common import ACCOUNT_CONTEXT, mask_account
-from app.workflow.grants import GRANTS, GrantEvent, GrantStatus, rules_amount
+from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, rules_amount
 from app.workflow.states import ActorRole
-
-_STATUS_LABELS: dict[GrantStatus, str] = {
-    GrantStatus.AWAITING_ACCOUNT: N_("Waiting for the bank account"),
-    GrantStatus.READY: N_("Ready for the next payment run"),
-    GrantStatus.IN_RUN: N_("In a payment run"),
-    GrantStatus.PAID: N_("Paid"),
-    GrantStatus.RETURNED: N_("Returned by the bank: give another account"),
-    GrantStatus.CANCELLED: N_("Cancelled: the approval was revoked"),
-}
-
-
-def status_label(status: str, lang: str) -> str:
-    return gettext(lang, _STATUS_LABELS[GrantStatus(status)])
 
 
 def checked_account(bank_account: str) -> str:
@@ -70,7 +57,7 @@ def grant_view(
         beneficiary_name=grant.beneficiary_name,
         amount_cny=grant.amount_cny,
         status=grant.status,
-        status_label=gettext(lang, _STATUS_LABELS[GrantStatus(grant.status)]),
+        status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
         bank_account_masked=grant.bank_account_masked,
         returned_reason=grant.returned_reason,
         paid_at=grant.paid_at,

@@ -21,8 +21,7 @@ from app.models import TalentRegisterEntry
 from app.repositories import accounts as accounts_repo
 from app.repositories import talent_register as repo
 from app.repositories.unit_of_work import AsyncSession
-from app.services import audit, notifications
-from app.services.payments import award_grants
+from app.services import audit, award_payments, notifications
 from app.services.talent_register import register
 from app.services.talent_register.views import (
     CERTIFICATION_PROGRAMME,
@@ -172,7 +171,7 @@ async def record_award(
     instalments = 0
     if amount is not None:
         instalments = min(INSTALMENT_YEARS.get(programme, 1), amount)
-        await award_grants.entitle(
+        await award_payments.current().entitle(
             session,
             entry,
             beneficiary_name=person.full_name,

@@ -26,15 +26,13 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from app.i18n import N_
 from app.models import TalentRegisterEntry
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
-from app.repositories import grants as grants_repo
 from app.repositories import service_cards as cards_repo
 from app.repositories import talent_register as repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
-from app.services import audit, notifications
+from app.services import audit, award_payments, notifications
 from app.services.certified_talent import high_level_programmes
 from app.services.talent_register.views import programme_name
 from app.workflow.service_cards import CardLevel, CardStatus
@@ -124,9 +122,7 @@ async def end_chunk(session: AsyncSession, day: date) -> int:
     for entry in entries:
         assert entry.valid_until is not None
         entry.expiry_ended_for = entry.valid_until
-        cancelled = await grants_repo.cancel_award_instalments_after(
-            session, entry.id, entry.valid_until, now
-        )
+        cancelled = await award_payments.current().end_after(session, entry, entry.valid_until, now)
         await _flag_card(session, entry, day)
         await audit.record(
             session,
@@ -159,9 +155,3 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], day: date) -> 
                 break
     log.info("talent register expiry round: %s warned, %s ended", *totals)
     return totals[0], totals[1]
-
-
-BASIS_ENDED = N_(
-    "The talent programme membership this card rests on ended on {day}; the district talent "
-    "office reviews whether the card continues."
-)

@@ -15,7 +15,7 @@ from app.domain.documents import DocumentKind
 from app.domain.principal import Principal
 from app.domain.talent_register import RegisterSource
 from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.models import Case, TalentRegisterEntry
 from app.models.base import utcnow
 from app.repositories import documents as documents_repo
@@ -25,12 +25,12 @@ from app.repositories.talent_register import RegisterFilter
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.talent_register import EntryCreate, EntryRead, InstalmentRead, RegisterSearch
 from app.services import audit, documents, protection
-from app.services.payments.grants import status_label
 from app.services.talent_register.views import (
     CERTIFICATION_PROGRAMME,
     entry_view,
     programme_codes,
 )
+from app.workflow.grants import STATUS_LABELS, GrantStatus
 from app.workflow.values import local_date
 
 ERR_NO_PERSON = N_("No one registered on the portal has this ID number.")
@@ -150,6 +150,7 @@ async def record_certification(
         issuer=None,
         organisation_name=organisation[0],
         organisation_code=organisation[1],
+        organisation_id=case.employer_id,
         case_id=case.id,
         recorded_by_user_id=decided_by,
     )
@@ -309,7 +310,7 @@ async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[E
                 amount_assumed=grant.amount_assumed,
                 payable_on=grant.payable_on,
                 status=grant.status,
-                status_label=status_label(grant.status, lang),
+                status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
             )
         )
     return [
