@@ -7,6 +7,8 @@ tells the person, once."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
@@ -15,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.principal import Principal
@@ -37,7 +40,7 @@ from app.services.talent_register import expiry
 from app.services.talent_register.awards import record_award
 from app.workflow.grants import GrantStatus
 from tests import factories as f
-from tests.integration.test_held_answers import web_login
+from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_one_off_payments import (
     ACCOUNT,
     compute,
@@ -178,6 +181,43 @@ class TestRecordAward:
                 )
             ).scalar_one()
         assert audited == 1
+
+    @pytest.mark.shared_db(reason="two transactions race to record the same award")
+    async def test_two_calls_at_once_write_one_entry_and_one_grant(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        actor = await officer(sessionmaker)
+        someone = await person(client, sessionmaker)
+        reference = f"YP-RACE-{uuid.uuid4().hex[:8]}"
+        both = await asyncio.gather(
+            award(sessionmaker, actor, someone.id, reference=reference),
+            award(sessionmaker, actor, someone.id, reference=reference),
+        )
+        assert both[0].id == both[1].id
+        assert (
+            await count(
+                sessionmaker,
+                TalentRegisterEntry,
+                TalentRegisterEntry.applicant_id == someone.id,
+                TalentRegisterEntry.reference == reference,
+            )
+            == 1
+        )
+        assert len(await instalments(sessionmaker, both[0].id)) == 3
+        # The database itself refuses a second entry of the reference for the person.
+        async with sessionmaker() as session:
+            with pytest.raises(IntegrityError):
+                async with session.begin():
+                    session.add(
+                        TalentRegisterEntry(
+                            applicant_id=someone.id,
+                            district="yangpu",
+                            programme="district_outstanding",
+                            granted_on=f.local_today(),
+                            source="award",
+                            reference=reference,
+                        )
+                    )
 
     async def test_a_reference_reused_for_another_programme_is_refused(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -330,7 +370,7 @@ class TestExpiry:
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         actor = await officer(sessionmaker)
-        someone = await person(client, sessionmaker)
+        user, someone = await signed_in_person(client, sessionmaker)
         today = f.local_today()
         last = today + timedelta(days=10)
         entry = await award(sessionmaker, actor, someone.id, valid_until=last, grant_amount=None)
@@ -356,6 +396,11 @@ class TestExpiry:
             assert flagged is not None
             # Flagged for the talent office, not revoked by the date alone.
             assert flagged.basis_ended_on == entry.valid_until and flagged.status == "active"
+        # The holder's card says so.
+        shown = await client.get(f"/api/v1/service-cards/{card.id}", headers=user.headers)
+        assert shown.status_code == 200, shown.text
+        assert shown.json()["basis_ended_on"] == str(entry.valid_until)
+        assert shown.json()["status"] == "active"
 
 
 async def _any_case(session: AsyncSession, someone: Applicant) -> uuid.UUID:
@@ -424,10 +469,22 @@ class TestAwardGrantPaidThroughFinance:
         assert [g["status"] for g in given] == ["ready", "ready", "ready"]
 
         maker, checker = await finance(client, sessionmaker)
-        await pay(client, maker, checker, await compute(client, maker, next_month()))
+        cycle = await compute(client, maker, next_month())
+        await pay(client, maker, checker, cycle)
         paid = await instalments(sessionmaker, entry.id)
         assert paid[1].status == GrantStatus.PAID.value
         assert paid[2].status == paid[3].status == GrantStatus.READY.value
+        # Finance sees the line by the award's reference and programme (no case behind it).
+        lines = await client.get(
+            f"/api/v1/finance/cycles/{cycle['id']}/lines",
+            headers={**maker, "Accept-Language": "en"},
+            params={"limit": 500},
+        )
+        assert lines.status_code == 200, lines.text
+        ours = [ln for ln in lines.json()["lines"] if ln["case_number"] == "YP-PAY-1"]
+        assert [(ln["service_name"], ln["amount_cny"]) for ln in ours] == [
+            ("district outstanding talent", paid[1].amount_cny)
+        ]
         assert len(await lines_of(sessionmaker, paid[1].id)) == 1
         assert await lines_of(sessionmaker, paid[2].id) == []
         told = await notices(sessionmaker, someone.user_id, "grant.paid")
@@ -486,6 +543,46 @@ class TestMyRecognitionsPage:
         assert "Instalment 1: 100000 yuan" in page.text
         assert "amount assumed" in page.text and "Waiting for the bank account" in page.text
         assert 'href="/payments"' in page.text
+        # The payments page takes the award's account once for all its instalments.
+        payments = await client.get("/payments")
+        entry_id = re.search(r'action="/payments/awards/([0-9a-f-]+)/account"', payments.text)
+        assert entry_id is not None and payments.text.count("/payments/awards/") == 1
+        saved = await client.post(
+            f"/payments/awards/{entry_id.group(1)}/account",
+            data={
+                "csrf_token": csrf_of(payments.text),
+                "account_name": "王小明",
+                "bank_account": ACCOUNT,
+            },
+        )
+        assert saved.status_code == 303, saved.text
+        after = await client.get("/payments")
+        assert "/payments/awards/" in after.text  # ready instalments may still change it
+        assert after.text.count("Ready for the next payment run") == 3
         await client.get("/lang/zh")
         zh = await client.get("/recognitions")
         assert "区级杰出人才" in zh.text and "第1期" in zh.text
+
+
+class TestExpiryRoundChunks:
+    async def test_every_chunk_is_handled_and_a_second_run_sends_nothing(
+        self,
+        client: httpx.AsyncClient,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        monkeypatch.setattr(expiry, "CHUNK", 2)
+        actor = await officer(sessionmaker)
+        today = f.local_today()
+        last = today + timedelta(days=5)
+        people = [await person(client, sessionmaker) for _ in range(5)]
+        for n, someone in enumerate(people):
+            await award(
+                sessionmaker, actor, someone.id, reference=f"YP-CHUNK-{n}", valid_until=last
+            )
+        warned, _ended = await expiry.run_due(sessionmaker, today)
+        assert warned >= 5
+        assert await expiry.run_due(sessionmaker, today) == (0, 0)
+        for someone in people:
+            sent = await notices(sessionmaker, someone.user_id, "talent_register.expiring")
+            assert [m.channel for m in sent].count("inapp") == 1
