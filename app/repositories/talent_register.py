@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import Applicant, Case, TalentRegisterEntry
 
@@ -176,27 +177,37 @@ async def add_award_once(session: AsyncSession, values: dict[str, object]) -> bo
     return result.first() is not None
 
 
-async def ending_unwarned(
-    session: AsyncSession, day: date, until: date, limit: int
+def _unmarked(mark: InstrumentedAttribute[date | None]) -> ColumnElement[bool]:
+    return or_(mark.is_(None), mark != TalentRegisterEntry.valid_until)
+
+
+async def _locked_batch(
+    session: AsyncSession, limit: int, *where: ColumnElement[bool]
 ) -> list[TalentRegisterEntry]:
-    """Entries in force on ``day`` whose last valid day falls by ``until`` and whose end has
-    not been warned of (for this ``valid_until``), locked, skipping rows another round holds."""
+    """A batch of entries by end date, locked, skipping rows another round holds."""
     stmt = (
         select(TalentRegisterEntry)
-        .where(
-            TalentRegisterEntry.valid_until >= day,
-            TalentRegisterEntry.valid_until <= until,
-            TalentRegisterEntry.granted_on <= day,
-            or_(
-                TalentRegisterEntry.expiry_warned_for.is_(None),
-                TalentRegisterEntry.expiry_warned_for != TalentRegisterEntry.valid_until,
-            ),
-        )
+        .where(*where)
         .order_by(TalentRegisterEntry.valid_until, TalentRegisterEntry.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     return list((await session.execute(stmt)).scalars())
+
+
+async def ending_unwarned(
+    session: AsyncSession, day: date, until: date, limit: int
+) -> list[TalentRegisterEntry]:
+    """Entries in force on ``day`` whose last valid day falls by ``until`` and whose end has
+    not been warned of (for this ``valid_until``)."""
+    return await _locked_batch(
+        session,
+        limit,
+        TalentRegisterEntry.valid_until >= day,
+        TalentRegisterEntry.valid_until <= until,
+        TalentRegisterEntry.granted_on <= day,
+        _unmarked(TalentRegisterEntry.expiry_warned_for),
+    )
 
 
 async def ended_unprocessed(
@@ -204,21 +215,13 @@ async def ended_unprocessed(
 ) -> list[TalentRegisterEntry]:
     """Entries whose last valid day is before ``day`` (and not before ``since``) whose
     benefits have not been ended (for this ``valid_until``)."""
-    stmt = (
-        select(TalentRegisterEntry)
-        .where(
-            TalentRegisterEntry.valid_until >= since,
-            TalentRegisterEntry.valid_until < day,
-            or_(
-                TalentRegisterEntry.expiry_ended_for.is_(None),
-                TalentRegisterEntry.expiry_ended_for != TalentRegisterEntry.valid_until,
-            ),
-        )
-        .order_by(TalentRegisterEntry.valid_until, TalentRegisterEntry.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    return await _locked_batch(
+        session,
+        limit,
+        TalentRegisterEntry.valid_until >= since,
+        TalentRegisterEntry.valid_until < day,
+        _unmarked(TalentRegisterEntry.expiry_ended_for),
     )
-    return list((await session.execute(stmt)).scalars())
 
 
 async def confirmed_staff(session: AsyncSession, employer_id: uuid.UUID) -> list[Applicant]:
@@ -258,7 +261,3 @@ async def open_cases_of(
         Case.status.not_in(list(final)),
     )
     return {a: n for a, n in (await session.execute(stmt)).all() if a is not None}
-
-
-def add_case(session: AsyncSession, case: Case) -> None:
-    session.add(case)

@@ -15,42 +15,19 @@ from app.services.demo import demo_uscc
 from tests.browser import api_cases as api
 from tests.browser.journeys import staff_page
 from tests.browser.test_accessibility import violations
+from tests.browser.test_service_card_journey import submitted_card_case
 
 pytestmark = pytest.mark.browser
 
 HR = f"hr.{demo_uscc('91310110MA1G8XYW0')[-6:].lower()}@demo-employer.cn"
 WINDOW = "yangpu.window@demo.talent.gov.cn"
-CARD_ANSWERS = {
-    "talent_programs": [],
-    "professional_title": "senior",
-    "annual_salary_cny": 300000,
-    "employer_district": "yangpu",
-}
 
 
 def confirmed_employee(server: str) -> str:
     """A new person whose service-card case the demo organisation confirmed; their full name."""
     with httpx.Client(base_url=server, timeout=30) as client:
         who = api.new_applicant(client)
-        draft = api.new_draft(client, who, "yangpu", "service_card")
-        docs = {
-            "id_document": api._upload(client, who, "id_card"),
-            "employment_contract": api._upload(client, who, "employment_contract"),
-        }
-        answers = {**CARD_ANSWERS, "employer_uscc": demo_uscc("91310110MA1G8XYW0")}
-        r = client.patch(
-            f"/api/v1/applications/{draft}",
-            headers=who.headers,
-            json={"answers": answers, "documents": docs},
-        )
-        assert r.status_code == 200, r.text
-        r = client.post(
-            f"/api/v1/applications/{draft}/submit",
-            headers={**who.headers, "Idempotency-Key": f"cert-{time.time_ns()}"},
-            json={"declaration": True, "sensitive_consent": True},
-        )
-        assert r.status_code == 201, r.text
-        case_id = r.json()["case"]["id"]
+        case_id = submitted_card_case(client, who, demo_uscc("91310110MA1G8XYW0"))
         window = api.staff_headers(client, WINDOW)
         due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 14 * 86400))
         api.act(client, window, case_id, "request_employer_confirmation", due_on=due)

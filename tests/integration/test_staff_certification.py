@@ -20,13 +20,13 @@ from app.models import (
     Case,
     Employer,
     OutboxMessage,
-    Service,
     TalentRegisterEntry,
     User,
 )
 from tests import factories as f
 from tests.integration.test_cases_api import act, staff
 from tests.integration.test_housing import _page_session
+from tests.integration.test_talent_awards import a_case
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
@@ -63,28 +63,13 @@ async def employee(
                 select(Applicant).join(User).where(User.email == payload["email"].lower())
             )
         ).scalar_one()
-        service = (
-            await session.execute(
-                select(Service).where(Service.district == "yangpu", Service.code == "rent_subsidy")
-            )
-        ).scalar_one()
-        session.add(
-            Case(
-                id=uuid.uuid4(),
-                number=f"T-{uuid.uuid4().hex[:12]}",
-                lookup_code_enc=b"x",
-                applicant_id=person.id,
-                service_id=service.id,
-                district="yangpu",
-                department=service.department,
-                status="submitted",
-                channel="web",
-                time_limit_days=service.time_limit_days,
-                deadline_date=f.local_today(),
-                pending_materials=[],
-                employer_id=employer_id,
-                employer_confirmed=confirmed,
-            )
+        await a_case(
+            session,
+            person.id,
+            "rent_subsidy",
+            "submitted",
+            employer_id=employer_id,
+            employer_confirmed=confirmed,
         )
     return user, person
 

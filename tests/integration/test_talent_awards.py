@@ -330,16 +330,7 @@ class TestExpiry:
         # On the last valid day the membership still holds: nothing ends.
         await expiry.run_due(sessionmaker, last)
         assert await notices(sessionmaker, someone.user_id, "talent_register.expired") == []
-        async with sessionmaker() as session:
-            statuses = dict(
-                (
-                    await session.execute(
-                        select(GrantPayment.instalment, GrantPayment.status).where(
-                            GrantPayment.register_entry_id == entry.id
-                        )
-                    )
-                ).all()
-            )
+        statuses = {n: g.status for n, g in (await instalments(sessionmaker, entry.id)).items()}
         assert set(statuses.values()) == {GrantStatus.AWAITING_ACCOUNT.value}
 
         # The day after: instalments dated after the last day are cancelled (2 and 3, dated one
@@ -348,16 +339,7 @@ class TestExpiry:
         assert ended >= 1
         assert await expiry.run_due(sessionmaker, last + timedelta(days=1)) == (0, 0)
         await expiry.run_due(sessionmaker, last + timedelta(days=2))
-        async with sessionmaker() as session:
-            statuses = dict(
-                (
-                    await session.execute(
-                        select(GrantPayment.instalment, GrantPayment.status).where(
-                            GrantPayment.register_entry_id == entry.id
-                        )
-                    )
-                ).all()
-            )
+        statuses = {n: g.status for n, g in (await instalments(sessionmaker, entry.id)).items()}
         assert statuses == {
             1: GrantStatus.AWAITING_ACCOUNT.value,
             2: GrantStatus.CANCELLED.value,
@@ -378,7 +360,7 @@ class TestExpiry:
             card = ServiceCard(
                 number=f"YP-C-T-{uuid.uuid4().hex[:8]}",
                 applicant_id=someone.id,
-                case_id=await _any_case(session, someone),
+                case_id=await a_case(session, someone.id, "service_card", "approved"),
                 district="yangpu",
                 level="programme",
                 status="active",
@@ -403,26 +385,30 @@ class TestExpiry:
         assert shown.json()["status"] == "active"
 
 
-async def _any_case(session: AsyncSession, someone: Applicant) -> uuid.UUID:
-    """An approved service-card case for the card to hang on (issuing is tested elsewhere)."""
+async def a_case(
+    session: AsyncSession, applicant_id: uuid.UUID, code: str, status: str, **more: Any
+) -> uuid.UUID:
+    """A Yangpu case of the person written as it stands (how it got there is tested elsewhere):
+    a card hangs on one, an employment confirmation is given on one."""
     service = (
         await session.execute(
-            select(Service).where(Service.district == "yangpu", Service.code == "service_card")
+            select(Service).where(Service.district == "yangpu", Service.code == code)
         )
     ).scalar_one()
     case = Case(
         id=uuid.uuid4(),
         number=f"T-{uuid.uuid4().hex[:12]}",
         lookup_code_enc=b"x",
-        applicant_id=someone.id,
+        applicant_id=applicant_id,
         service_id=service.id,
         district="yangpu",
         department=service.department,
-        status="approved",
+        status=status,
         channel="web",
         time_limit_days=service.time_limit_days,
         deadline_date=f.local_today(),
         pending_materials=[],
+        **more,
     )
     session.add(case)
     await session.flush()

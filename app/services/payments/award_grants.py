@@ -43,75 +43,54 @@ class AwardGrants:
         assumed: bool,
         title: tuple[str, str],
     ) -> list[GrantPayment]:
-        return await entitle(
-            session,
-            entry,
-            beneficiary_name=beneficiary_name,
-            amount_cny=amount_cny,
-            instalments=instalments,
-            assumed=assumed,
-            title=title,
-        )
+        """The award's instalments, a year apart from the granted date. Called once per entry
+        (the entry's own uniqueness makes the award idempotent; the unique index per entry and
+        instalment stops a second set regardless)."""
+        now = utcnow()
+        grants = [
+            GrantPayment(
+                id=uuid.uuid4(),
+                case_id=None,
+                service_id=None,
+                register_entry_id=entry.id,
+                instalment=number,
+                payable_on=add_years(entry.granted_on, number - 1),
+                district=entry.district,
+                applicant_id=entry.applicant_id,
+                organisation_id=None,
+                beneficiary_name=beneficiary_name[:200],
+                amount_cny=amount,
+                amount_assumed=assumed,
+                reference=entry.reference,
+                title_zh=title[0][:200],
+                title_en=title[1][:200],
+                status=GrantStatus.AWAITING_ACCOUNT.value,
+                created_at=now,
+                updated_at=now,
+            )
+            for number, amount in enumerate(split(amount_cny, instalments), start=1)
+        ]
+        grants_repo.add_award_grants(session, grants)
+        await session.flush()
+        for grant in grants:
+            await audit.record(
+                session,
+                "grant.entitled",
+                actor=None,
+                object_type="grant_payment",
+                object_id=grant.id,
+                district=grant.district,
+                detail={
+                    "award": entry.reference,
+                    "instalment": grant.instalment,
+                    "payable_on": str(grant.payable_on),
+                    "amount_cny": grant.amount_cny,
+                    "amount_assumed": assumed,
+                },
+            )
+        return grants
 
     async def end_after(
         self, session: AsyncSession, entry: TalentRegisterEntry, last_day: date, now: datetime
     ) -> list[GrantPayment]:
         return await grants_repo.cancel_award_instalments_after(session, entry.id, last_day, now)
-
-
-async def entitle(
-    session: AsyncSession,
-    entry: TalentRegisterEntry,
-    *,
-    beneficiary_name: str,
-    amount_cny: int,
-    instalments: int,
-    assumed: bool,
-    title: tuple[str, str],
-) -> list[GrantPayment]:
-    """The award's instalments, a year apart from the granted date. Called once per entry
-    (the entry's own uniqueness makes the award idempotent; the unique index per entry and
-    instalment stops a second set regardless)."""
-    now = utcnow()
-    grants = [
-        GrantPayment(
-            id=uuid.uuid4(),
-            case_id=None,
-            service_id=None,
-            register_entry_id=entry.id,
-            instalment=number,
-            payable_on=add_years(entry.granted_on, number - 1),
-            district=entry.district,
-            applicant_id=entry.applicant_id,
-            organisation_id=None,
-            beneficiary_name=beneficiary_name[:200],
-            amount_cny=amount,
-            amount_assumed=assumed,
-            reference=entry.reference,
-            title_zh=title[0][:200],
-            title_en=title[1][:200],
-            status=GrantStatus.AWAITING_ACCOUNT.value,
-            created_at=now,
-            updated_at=now,
-        )
-        for number, amount in enumerate(split(amount_cny, instalments), start=1)
-    ]
-    grants_repo.add_award_grants(session, grants)
-    await session.flush()
-    for grant in grants:
-        await audit.record(
-            session,
-            "grant.entitled",
-            actor=None,
-            object_type="grant_payment",
-            object_id=grant.id,
-            district=grant.district,
-            detail={
-                "award": entry.reference,
-                "instalment": grant.instalment,
-                "payable_on": str(grant.payable_on),
-                "amount_cny": grant.amount_cny,
-                "amount_assumed": assumed,
-            },
-        )
-    return grants

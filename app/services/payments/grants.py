@@ -165,50 +165,14 @@ async def cancel_unpaid(session: AsyncSession, case: Case) -> None:
         await session.flush()
 
 
-async def give_account(
-    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: GrantAccount, lang: str
-) -> GrantRead:
-    """The person gives (or, before the run takes it, changes) the account a grant of their own
-    case is paid into; a grant the bank returned is ready again with the new account."""
-    if principal.applicant_id is None:
-        raise PermissionDenied()
-    grant = await grants_repo.lock_grant_for_case(session, case_id)
-    if grant is None or grant.applicant_id != principal.applicant_id:
-        raise NotFound()
-    if not GRANTS.allows(grant.status, GrantEvent.ACCOUNT_GIVEN):
-        raise Conflict(N_("This payment is with the bank or settled; its account is fixed."))
-    account = checked_account(data.bank_account)
-    grant.account_name = data.account_name.strip()
-    grant.bank_account_enc = protection.cipher().encrypt(account, ACCOUNT_CONTEXT)
-    grant.bank_account_masked = mask_account(account)
-    grant.status = GRANTS.advance(grant.status, GrantEvent.ACCOUNT_GIVEN)
-    grant.returned_reason = None
-    await audit.record(
-        session,
-        "grant.account_given",
-        actor=principal,
-        object_type="grant_payment",
-        object_id=grant.id,
-        district=grant.district,
-    )
-    await session.flush()
-    return next(g for g in await my_grants(session, principal, lang) if g.case_id == case_id)
-
-
-async def give_award_account(
+async def _pay_into(
     session: AsyncSession,
     principal: Principal,
-    register_entry_id: uuid.UUID,
+    grants: list[GrantPayment],
     data: GrantAccount,
-    lang: str,
-) -> list[GrantRead]:
-    """The account a programme award's instalments are paid into: every instalment of the
-    person's own award that may still take one (later ones are paid into it too)."""
-    if principal.applicant_id is None:
-        raise PermissionDenied()
-    grants = await grants_repo.lock_award_grants(session, register_entry_id)
-    if not grants or any(g.applicant_id != principal.applicant_id for g in grants):
-        raise NotFound()
+) -> None:
+    """The person's own grants that may still take an account are paid into this one; a
+    grant the bank returned is ready again with it."""
     open_ = [g for g in grants if GRANTS.allows(g.status, GrantEvent.ACCOUNT_GIVEN)]
     if not open_:
         raise Conflict(N_("This payment is with the bank or settled; its account is fixed."))
@@ -229,6 +193,37 @@ async def give_award_account(
             district=grant.district,
         )
     await session.flush()
+
+
+async def give_account(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: GrantAccount, lang: str
+) -> GrantRead:
+    """The person gives (or, before the run takes it, changes) the account a grant of their own
+    case is paid into."""
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    grant = await grants_repo.lock_grant_for_case(session, case_id)
+    if grant is None or grant.applicant_id != principal.applicant_id:
+        raise NotFound()
+    await _pay_into(session, principal, [grant], data)
+    return next(g for g in await my_grants(session, principal, lang) if g.case_id == case_id)
+
+
+async def give_award_account(
+    session: AsyncSession,
+    principal: Principal,
+    register_entry_id: uuid.UUID,
+    data: GrantAccount,
+    lang: str,
+) -> list[GrantRead]:
+    """The account a programme award's instalments are paid into: every instalment of the
+    person's own award that may still take one (later ones are paid into it too)."""
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    grants = await grants_repo.lock_award_grants(session, register_entry_id)
+    if not grants or any(g.applicant_id != principal.applicant_id for g in grants):
+        raise NotFound()
+    await _pay_into(session, principal, grants, data)
     return [
         g
         for g in await my_grants(session, principal, lang)

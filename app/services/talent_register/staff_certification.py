@@ -12,7 +12,7 @@ from typing import Any
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import Case, CaseEvent, Employer, Service
+from app.models import Employer, Service
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import claims as claims_repo
@@ -21,9 +21,8 @@ from app.repositories.unit_of_work import AsyncSession
 from app.rules import VALUE_LABELS, DecisionStatus, load_library
 from app.schemas.cases import CaseRead
 from app.schemas.talent_register import ConfirmedStaffRead, StaffCertificationRequest
-from app.services import audit, notifications, protection
-from app.services.calendar import work_calendar
-from app.services.cases import numbers as case_numbers
+from app.services import notifications
+from app.services.cases.filed import open_filed_case
 from app.services.cases.views import case_view
 from app.services.talent_register.views import CERTIFICATION_SERVICE
 from app.workflow.organisations import OrganisationStatus
@@ -138,62 +137,23 @@ async def apply_for_staff(
     if person.id in open_cases:
         raise Conflict(ERR_OPEN, params={"case": open_cases[person.id]})
     result = _checked(service, _facts(organisation, data), lang)
-    now = utcnow()
-    today = local_date(now)
-    calendar = await work_calendar(session)
-    case = Case(
-        id=uuid.uuid4(),
-        number=await case_numbers.next_number(session, service.district, today),
-        lookup_code_enc=protection.cipher().encrypt(uuid.uuid4().hex[:8], "case.lookup_code"),
-        applicant_id=person.id,
-        service_id=service.id,
-        district=service.district,
-        department=service.department,
-        status=CaseStatus.SUBMITTED.value,
-        version=1,
-        channel="web",
-        submitted_at=now,
-        time_limit_days=service.time_limit_days,
-        deadline_date=calendar.add_working_days(today, service.time_limit_days),
-        eligibility_status=str(result["status"]),
-        eligibility_result=result,
-        eligibility_receipt=result.get("receipt"),
-        employer_id=organisation.id,
-        employer_uscc=organisation.uscc,
-        # The organisation files it: its own application confirms the employment.
-        employer_confirmed=True,
-        pending_materials=[],
-    )
-    repo.add_case(session, case)
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            occurred_at=now,
-            action="submit",
-            from_status=None,
-            to_status=CaseStatus.SUBMITTED.value,
-            actor_user_id=principal.user_id,
-            actor_role="employer",
-            detail={
-                "channel": "web",
-                "filed_by_organisation": str(organisation.id),
-                "statement": (data.statement or "")[:2000],
-            },
-        )
-    )
-    await session.flush()
-    await audit.record(
+    case = await open_filed_case(
         session,
-        "case.submitted",
-        actor=principal,
-        object_type="case",
-        object_id=case.id,
-        detail={
-            "service": service.code,
-            "organisation": str(organisation.id),
-            "for_applicant": str(person.id),
+        principal,
+        service,
+        result,
+        parties={
+            "applicant_id": person.id,
+            "employer_id": organisation.id,
+            "employer_uscc": organisation.uscc,
+            # The organisation files it: its own application confirms the employment.
+            "employer_confirmed": True,
         },
-        district=service.district,
+        event_detail={
+            "filed_by_organisation": str(organisation.id),
+            "statement": (data.statement or "")[:2000],
+        },
+        audit_detail={"organisation": str(organisation.id), "for_applicant": str(person.id)},
     )
     contact = await accounts_repo.get_applicant_by_id(session, person.id)
     if contact is not None:
