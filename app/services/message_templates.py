@@ -418,6 +418,15 @@ TEMPLATES: dict[str, Template] = {
         N_("Your {programme} membership has ended"),
         N_(
             "Your {programme} membership recorded in the district talent register ended on "
+            "{valid_until}. Services that require it no longer count it. Contact the district "
+            "talent office if this is wrong; you may apply for administrative reconsideration "
+            "or bring an administrative lawsuit."
+        ),
+    ),
+    "talent_register.expired_instalments": Template(
+        N_("Your {programme} membership has ended"),
+        N_(
+            "Your {programme} membership recorded in the district talent register ended on "
             "{valid_until}. Services that require it no longer count it, and {count} grant "
             "instalment(s) falling due after that day will not be paid. Contact the district "
             "talent office if this is wrong; you may apply for administrative reconsideration "

@@ -348,7 +348,10 @@ class TestExpiry:
 
         # On the last valid day the membership still holds: nothing ends.
         await expiry.run_due(sessionmaker, last)
-        assert await notices(sessionmaker, someone.user_id, "talent_register.expired") == []
+        assert (
+            await notices(sessionmaker, someone.user_id, "talent_register.expired_instalments")
+            == []
+        )
         statuses = {n: g.status for n, g in (await instalments(sessionmaker, entry.id)).items()}
         assert set(statuses.values()) == {GrantStatus.AWAITING_ACCOUNT.value}
 
@@ -364,8 +367,9 @@ class TestExpiry:
             2: GrantStatus.CANCELLED.value,
             3: GrantStatus.CANCELLED.value,
         }
-        ended = await notices(sessionmaker, someone.user_id, "talent_register.expired")
+        ended = await notices(sessionmaker, someone.user_id, "talent_register.expired_instalments")
         assert [m.channel for m in ended].count("inapp") == 1
+        assert await notices(sessionmaker, someone.user_id, "talent_register.expired") == []
 
     async def test_a_programme_card_is_flagged_when_its_only_basis_ends(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -397,6 +401,8 @@ class TestExpiry:
             assert flagged is not None
             # Flagged for the talent office, not revoked by the date alone.
             assert flagged.basis_ended_on == entry.valid_until and flagged.status == "active"
+        ended = await notices(sessionmaker, someone.user_id, "talent_register.expired")
+        assert [m.channel for m in ended].count("inapp") == 1
         # The holder's card says so.
         shown = await client.get(f"/api/v1/service-cards/{card.id}", headers=user.headers)
         assert shown.status_code == 200, shown.text

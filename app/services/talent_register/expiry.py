@@ -138,7 +138,12 @@ async def end_chunk(session: AsyncSession, day: date) -> int:
         )
         if await repo.members_of(session, [entry.applicant_id], [entry.programme], day):
             continue  # continued by another entry of the programme: no notice of an end
-        await _tell(session, entry, "talent_register.expired", {"count": len(cancelled)})
+        if cancelled:
+            await _tell(
+                session, entry, "talent_register.expired_instalments", {"count": len(cancelled)}
+            )
+        else:
+            await _tell(session, entry, "talent_register.expired", {})
     await session.flush()
     return len(entries)
 
