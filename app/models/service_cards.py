@@ -39,3 +39,6 @@ class ServiceCard(UUIDPrimaryKey, Timestamps, Base):
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
     version: Mapped[int] = mapped_column(default=1)
+    # The register membership a programme-class card rested on ended this day (and no other
+    # listed membership holds): the card is flagged for the talent office, not ended by itself.
+    basis_ended_on: Mapped[date | None]

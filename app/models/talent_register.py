@@ -20,8 +20,15 @@ class TalentRegisterEntry(UUIDPrimaryKey, Timestamps, Base):
         CheckConstraint("valid_until IS NULL OR valid_until >= granted_on", name="valid_span"),
         # A classification decided on a case is recorded once, whoever retries the approval.
         unique_where("uq_talent_register_case", "case_id", where="case_id IS NOT NULL"),
+        # A programme's award is recorded once per person, however often the round's final
+        # step is retried or clicked twice.
+        unique_where(
+            "uq_talent_register_award", "reference", "applicant_id", where="reference IS NOT NULL"
+        ),
         Index("ix_talent_register_search", "district", "programme", "granted_on"),
         Index("ix_talent_register_person", "applicant_id", "valid_until"),
+        # The daily expiry round reads the entries ending around a day.
+        Index("ix_talent_register_expiry", "valid_until"),
     )
 
     applicant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applicant.id"))
@@ -47,3 +54,11 @@ class TalentRegisterEntry(UUIDPrimaryKey, Timestamps, Base):
     )
     recorded_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
     note: Mapped[str | None] = mapped_column(String(500))
+    # The award's reference in its programme round (a nomination), unique with the person.
+    reference: Mapped[str | None] = mapped_column(String(100))
+    # The verified organisation that nominated the person or applied for their classification.
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("employer.id"))
+    # The valid_until the daily round last warned of, and ended the benefits of: a later change
+    # of valid_until is warned of and ended again; the same one never twice.
+    expiry_warned_for: Mapped[date | None]
+    expiry_ended_for: Mapped[date | None]

@@ -4,17 +4,35 @@ accounts, and the set-based statements that put due grants into a payment run.""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, literal, literal_column, null, select
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    exists,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy import update as sql_update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.models import Case, Employer, Entitlement, GrantPayment, OrganisationBankAccount, Service
+from app.models import (
+    Case,
+    Employer,
+    Entitlement,
+    GrantPayment,
+    OrganisationBankAccount,
+    Service,
+    TalentRegisterEntry,
+)
 from app.models.base import UTCDateTime
 from app.repositories.bulk import among, id_chunks
 from app.workflow.grants import GRANTS, GrantEvent, GrantStatus
@@ -51,29 +69,81 @@ async def lock_grant_for_case(session: AsyncSession, case_id: uuid.UUID) -> Gran
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def lock_award_grants(
+    session: AsyncSession, register_entry_id: uuid.UUID
+) -> list[GrantPayment]:
+    stmt = (
+        select(GrantPayment)
+        .where(GrantPayment.register_entry_id == register_entry_id)
+        .order_by(GrantPayment.instalment)
+        .with_for_update()
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def award_grants(
+    session: AsyncSession, register_entry_ids: list[uuid.UUID]
+) -> list[GrantPayment]:
+    """The instalments of these awards, in order."""
+    if not register_entry_ids:
+        return []
+    stmt = (
+        select(GrantPayment)
+        .where(GrantPayment.register_entry_id.in_(register_entry_ids))
+        .order_by(GrantPayment.register_entry_id, GrantPayment.instalment)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+def add_award_grants(session: AsyncSession, grants: list[GrantPayment]) -> None:
+    session.add_all(grants)
+
+
+async def cancel_award_instalments_after(
+    session: AsyncSession, register_entry_id: uuid.UUID, last_day: date, now: datetime
+) -> list[GrantPayment]:
+    """Cancels the award's instalments dated after ``last_day`` that no run holds or paid;
+    returns them (an instalment in a run is left to the bank's result)."""
+    stmt = (
+        select(GrantPayment)
+        .where(
+            GrantPayment.register_entry_id == register_entry_id,
+            GrantPayment.payable_on > last_day,
+        )
+        .with_for_update()
+    )
+    cancelled = []
+    for grant in (await session.execute(stmt)).scalars():
+        if GRANTS.allows(grant.status, GrantEvent.CANCEL):
+            grant.status = GRANTS.advance(grant.status, GrantEvent.CANCEL)
+            grant.updated_at = now
+            cancelled.append(grant)
+    return cancelled
+
+
 async def grants_of_applicant(
     session: AsyncSession, applicant_id: uuid.UUID
-) -> list[tuple[GrantPayment, str, Service]]:
+) -> list[tuple[GrantPayment, str, Service | None]]:
     """The person's grants with their case number and service, newest first."""
     stmt = (
-        select(GrantPayment, Case.number, Service)
-        .join(Case, Case.id == GrantPayment.case_id)
-        .join(Service, Service.id == GrantPayment.service_id)
+        select(GrantPayment, func.coalesce(Case.number, GrantPayment.reference), Service)
+        .outerjoin(Case, Case.id == GrantPayment.case_id)
+        .outerjoin(Service, Service.id == GrantPayment.service_id)
         .where(GrantPayment.applicant_id == applicant_id)
-        .order_by(GrantPayment.created_at.desc())
+        .order_by(GrantPayment.created_at.desc(), GrantPayment.instalment)
     )
     return [(g, n, s) for g, n, s in await session.execute(stmt)]
 
 
 async def grants_of_organisation(
     session: AsyncSession, employer_id: uuid.UUID
-) -> list[tuple[GrantPayment, str, Service]]:
+) -> list[tuple[GrantPayment, str, Service | None]]:
     stmt = (
-        select(GrantPayment, Case.number, Service)
-        .join(Case, Case.id == GrantPayment.case_id)
-        .join(Service, Service.id == GrantPayment.service_id)
+        select(GrantPayment, func.coalesce(Case.number, GrantPayment.reference), Service)
+        .outerjoin(Case, Case.id == GrantPayment.case_id)
+        .outerjoin(Service, Service.id == GrantPayment.service_id)
         .where(GrantPayment.organisation_id == employer_id)
-        .order_by(GrantPayment.created_at.desc())
+        .order_by(GrantPayment.created_at.desc(), GrantPayment.instalment)
     )
     return [(g, n, s) for g, n, s in await session.execute(stmt)]
 
@@ -114,8 +184,24 @@ async def pay_organisation_into(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _due(due_before: date) -> ColumnElement[bool]:
+    """A grant the run may pay: a decision's at once; a programme award's instalment from the
+    month it falls due, and only while the membership it rests on held on its date (an
+    instalment dated after the membership ended is never paid, whether or not the daily
+    expiry round has cancelled it yet)."""
+    lapsed = exists().where(
+        TalentRegisterEntry.id == GrantPayment.register_entry_id,
+        TalentRegisterEntry.valid_until.is_not(None),
+        TalentRegisterEntry.valid_until < GrantPayment.payable_on,
+    )
+    return or_(
+        GrantPayment.register_entry_id.is_(None),
+        and_(GrantPayment.payable_on < due_before, ~lapsed),
+    )
+
+
 async def add_grants_to_cycle(
-    session: AsyncSession, cycle_id: uuid.UUID, district: str, now: datetime
+    session: AsyncSession, cycle_id: uuid.UUID, district: str, now: datetime, due_before: date
 ) -> int:
     """Puts the district's ready grants into the run, in a few statements whatever their number:
     a grant paid before and failed gets a line carrying its failed one, a grant never in a run
@@ -128,7 +214,11 @@ async def add_grants_to_cycle(
     dialect = conn.dialect.name
     build = pg_insert if dialect == "postgresql" else sqlite_insert
     stamp = literal(now, UTCDateTime())
-    ready = and_(GrantPayment.district == district, GrantPayment.status == GrantStatus.READY)
+    ready = and_(
+        GrantPayment.district == district,
+        GrantPayment.status == GrantStatus.READY,
+        _due(due_before),
+    )
     columns = [
         "id",
         "cycle_id",

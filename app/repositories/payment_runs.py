@@ -231,7 +231,7 @@ class Recipient:
     language: str
     email: str | None
     mobile: str | None
-    case_id: uuid.UUID
+    case_id: uuid.UUID | None  # None for a programme award's instalment
     case_number: str
     service_zh: str
     service_en: str
@@ -310,20 +310,25 @@ async def lines(
                 organisation.scalar_subquery(),
                 Applicant.full_name,
             ),
-            Service.name_zh,
-            Service.name_en,
-            Case.number,
+            func.coalesce(Service.name_zh, GrantPayment.title_zh),
+            func.coalesce(Service.name_en, GrantPayment.title_en),
+            func.coalesce(Case.number, GrantPayment.reference),
             Entitlement.amount_cny,
             Entitlement.status,
             Entitlement.carried_from_id.is_not(None),
         )
         .outerjoin(Enrolment, Enrolment.id == Entitlement.enrolment_id)
         .outerjoin(GrantPayment, GrantPayment.id == Entitlement.grant_id)
-        .join(Case, Case.id == func.coalesce(Enrolment.case_id, GrantPayment.case_id))
-        .join(Service, Service.id == Case.service_id)
+        # A programme award's instalment has no case: its reference and title stand in.
+        .outerjoin(Case, Case.id == func.coalesce(Enrolment.case_id, GrantPayment.case_id))
+        .outerjoin(Service, Service.id == Case.service_id)
         .outerjoin(Applicant, Applicant.id == Enrolment.applicant_id)
         .where(Entitlement.cycle_id == cycle_id)
-        .order_by(Entitlement.grant_id.is_(None), Case.number, Entitlement.id)
+        .order_by(
+            Entitlement.grant_id.is_(None),
+            func.coalesce(Case.number, GrantPayment.reference),
+            Entitlement.id,
+        )
         .offset(offset)
         .limit(limit)
     )
@@ -358,9 +363,9 @@ async def paid_grant_recipients(
         )
         tail = (
             Case.id,
-            Case.number,
-            Service.name_zh,
-            Service.name_en,
+            func.coalesce(Case.number, GrantPayment.reference),
+            func.coalesce(Service.name_zh, GrantPayment.title_zh),
+            func.coalesce(Service.name_en, GrantPayment.title_en),
             Entitlement.amount_cny,
             literal(None),
             Entitlement.month_index,
@@ -368,8 +373,8 @@ async def paid_grant_recipients(
         person = (
             select(*common, Applicant.mobile, *tail)
             .join(GrantPayment, GrantPayment.id == Entitlement.grant_id)
-            .join(Case, Case.id == GrantPayment.case_id)
-            .join(Service, Service.id == GrantPayment.service_id)
+            .outerjoin(Case, Case.id == GrantPayment.case_id)
+            .outerjoin(Service, Service.id == GrantPayment.service_id)
             .join(Applicant, Applicant.id == GrantPayment.applicant_id)
             .join(User, User.id == Applicant.user_id)
             .where(Entitlement.id.in_(chunk))
@@ -377,8 +382,8 @@ async def paid_grant_recipients(
         organisation = (
             select(*common, literal(None), *tail)
             .join(GrantPayment, GrantPayment.id == Entitlement.grant_id)
-            .join(Case, Case.id == GrantPayment.case_id)
-            .join(Service, Service.id == GrantPayment.service_id)
+            .outerjoin(Case, Case.id == GrantPayment.case_id)
+            .outerjoin(Service, Service.id == GrantPayment.service_id)
             .join(EmployerUser, EmployerUser.employer_id == GrantPayment.organisation_id)
             .join(User, User.id == EmployerUser.user_id)
             .where(Entitlement.id.in_(chunk))

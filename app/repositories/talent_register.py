@@ -9,10 +9,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from app.models import Applicant, Employer, TalentRegisterEntry
+from app.models import Applicant, Case, TalentRegisterEntry
 
 
 @dataclass(frozen=True)
@@ -146,5 +149,115 @@ def add(session: AsyncSession, entry: TalentRegisterEntry) -> None:
     session.add(entry)
 
 
-async def organisation(session: AsyncSession, employer_id: uuid.UUID) -> Employer | None:
-    return await session.get(Employer, employer_id)
+async def award(
+    session: AsyncSession, reference: str, applicant_id: uuid.UUID
+) -> TalentRegisterEntry | None:
+    stmt = select(TalentRegisterEntry).where(
+        TalentRegisterEntry.reference == reference,
+        TalentRegisterEntry.applicant_id == applicant_id,
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_award_once(session: AsyncSession, values: dict[str, object]) -> bool:
+    """Inserts the award's entry unless the person has one of this reference; True if added.
+    ON CONFLICT DO NOTHING on the partial unique index makes a retried or concurrent second
+    call add nothing (PostgreSQL waits for the first transaction, then skips)."""
+    conn = await session.connection()
+    build = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        build(TalentRegisterEntry)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["reference", "applicant_id"],
+            index_where=text("reference IS NOT NULL"),
+        )
+    )
+    result = await conn.execute(stmt.returning(TalentRegisterEntry.id))
+    return result.first() is not None
+
+
+def _unmarked(mark: InstrumentedAttribute[date | None]) -> ColumnElement[bool]:
+    return or_(mark.is_(None), mark != TalentRegisterEntry.valid_until)
+
+
+async def _locked_batch(
+    session: AsyncSession, limit: int, *where: ColumnElement[bool]
+) -> list[TalentRegisterEntry]:
+    """A batch of entries by end date, locked, skipping rows another round holds."""
+    stmt = (
+        select(TalentRegisterEntry)
+        .where(*where)
+        .order_by(TalentRegisterEntry.valid_until, TalentRegisterEntry.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def ending_unwarned(
+    session: AsyncSession, day: date, until: date, limit: int
+) -> list[TalentRegisterEntry]:
+    """Entries in force on ``day`` whose last valid day falls by ``until`` and whose end has
+    not been warned of (for this ``valid_until``)."""
+    return await _locked_batch(
+        session,
+        limit,
+        TalentRegisterEntry.valid_until >= day,
+        TalentRegisterEntry.valid_until <= until,
+        TalentRegisterEntry.granted_on <= day,
+        _unmarked(TalentRegisterEntry.expiry_warned_for),
+    )
+
+
+async def ended_unprocessed(
+    session: AsyncSession, since: date, day: date, limit: int
+) -> list[TalentRegisterEntry]:
+    """Entries whose last valid day is before ``day`` (and not before ``since``) whose
+    benefits have not been ended (for this ``valid_until``)."""
+    return await _locked_batch(
+        session,
+        limit,
+        TalentRegisterEntry.valid_until >= since,
+        TalentRegisterEntry.valid_until < day,
+        _unmarked(TalentRegisterEntry.expiry_ended_for),
+    )
+
+
+async def confirmed_staff(session: AsyncSession, employer_id: uuid.UUID) -> list[Applicant]:
+    """The people the organisation has confirmed as its employees on one of their cases (the
+    staff-confirmation facts: ``employer_confirmed`` on a case naming it), by name."""
+    confirmed = select(Case.applicant_id).where(
+        Case.employer_id == employer_id, Case.employer_confirmed.is_(True)
+    )
+    stmt = select(Applicant).where(Applicant.id.in_(confirmed)).order_by(Applicant.full_name)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def confirmed_employee(
+    session: AsyncSession, employer_id: uuid.UUID, applicant_id: uuid.UUID
+) -> Applicant | None:
+    confirmed = select(Case.id).where(
+        Case.employer_id == employer_id,
+        Case.employer_confirmed.is_(True),
+        Case.applicant_id == applicant_id,
+    )
+    stmt = select(Applicant).where(Applicant.id == applicant_id, confirmed.exists())
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def open_cases_of(
+    session: AsyncSession,
+    applicant_ids: Collection[uuid.UUID],
+    service_id: uuid.UUID,
+    final: Collection[str],
+) -> dict[uuid.UUID, str]:
+    """The open case number of each person on this service (none when all are closed)."""
+    if not applicant_ids:
+        return {}
+    stmt = select(Case.applicant_id, Case.number).where(
+        Case.applicant_id.in_(list(applicant_ids)),
+        Case.service_id == service_id,
+        Case.status.not_in(list(final)),
+    )
+    return {a: n for a, n in (await session.execute(stmt)).all() if a is not None}

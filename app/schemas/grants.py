@@ -4,7 +4,7 @@ the bank account given for it, and a payment run's lines as finance staff see th
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
@@ -13,7 +13,11 @@ from app.workflow.grants import GrantStatus
 
 
 class GrantRead(BaseModel):
-    case_id: uuid.UUID
+    """A decision's grant, or one instalment of a programme award's grant (no case: the
+    award's reference stands as ``case_number`` and the programme as ``service_name``)."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID | None
     case_number: str
     service_name: str
     beneficiary_name: str
@@ -23,6 +27,10 @@ class GrantRead(BaseModel):
     bank_account_masked: str | None
     returned_reason: str | None
     paid_at: datetime | None
+    register_entry_id: uuid.UUID | None = None
+    instalment: int | None = None
+    payable_on: date | None = None
+    amount_assumed: bool = False
 
     @property
     def takes_account(self) -> bool:

@@ -71,6 +71,9 @@ class ServiceCardRead(BaseModel):
     valid_until: date
     renewal_due: bool
     revoked_reason: str | None
+    # The register membership a programme-class card rested on ended (its last valid day):
+    # the talent office reviews the card (app/services/talent_register/expiry.py).
+    basis_ended_on: date | None = None
     case_id: uuid.UUID
     # The public verification page: an unguessable token, never the card number.
     verify_url: str

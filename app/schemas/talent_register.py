@@ -56,6 +56,18 @@ class RegisterSearch(CleanInput):
         return self
 
 
+class InstalmentRead(BaseModel):
+    """One instalment of an award's grant, as the person sees it on their recognitions."""
+
+    instalment: int
+    amount_cny: int
+    # Not a published figure of the programme: the page says so.
+    amount_assumed: bool
+    payable_on: date | None
+    status: str
+    status_label: str
+
+
 class EntryRead(BaseModel):
     id: uuid.UUID
     applicant_id: uuid.UUID
@@ -79,3 +91,28 @@ class EntryRead(BaseModel):
     organisation_code: str | None
     case_id: uuid.UUID | None
     has_evidence: bool
+    reference: str | None = None
+    # An award's grant instalments (the person's own view only).
+    grants: list[InstalmentRead] = Field(default_factory=list)
+
+
+class StaffCertificationRequest(CleanInput):
+    """An organisation applies for its staff member's high-level talent classification: the
+    facts the district's criteria read, as the organisation vouches for them."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    professional_title: str = Field(min_length=1, max_length=40)
+    highest_degree: str = Field(min_length=1, max_length=40)
+    annual_salary_cny: int = Field(ge=0, le=100_000_000)
+    statement: str | None = Field(default=None, max_length=2000)
+
+
+class ConfirmedStaffRead(BaseModel):
+    """A person the organisation has confirmed as its employee on one of their cases."""
+
+    applicant_id: uuid.UUID
+    name: str
+    id_number_masked: str
+    # The classification case the organisation (or the person) has open, if any.
+    open_case_number: str | None = None

@@ -410,6 +410,61 @@ TEMPLATES: dict[str, Template] = {
             "longer met: {reason}. Contact the department if this is wrong."
         ),
     ),
+    # The talent register: awards, the end of a membership's benefits, and a classification
+    # an organisation applied for (app/services/talent_register/).
+    "talent_register.awarded": Template(
+        N_("Recorded in the talent register: {programme}"),
+        N_(
+            "The district has awarded you {programme} on {granted} and recorded it in its "
+            "talent register, valid until {valid_until}. Services that require this membership "
+            "now read it from the register."
+        ),
+    ),
+    "talent_register.awarded_grant": Template(
+        N_("Recorded in the talent register: {programme}"),
+        N_(
+            "The district has awarded you {programme} on {granted} and recorded it in its "
+            "talent register, valid until {valid_until}. The award's grant of {amount} yuan is "
+            "paid through the district's finance office in {count} instalment(s), while the "
+            "membership lasts. Give the bank account to pay into under Payments on the portal; "
+            "the payment waits for it."
+        ),
+    ),
+    "talent_register.expiring": Template(
+        N_("Your {programme} membership ends on {valid_until}"),
+        N_(
+            "Your {programme} membership recorded in the district talent register is valid "
+            "until {valid_until}. The benefits that rest on it (services that require it, grant "
+            "instalments falling due later) end with it. Contact the district talent office if "
+            "it is being renewed."
+        ),
+    ),
+    "talent_register.expired": Template(
+        N_("Your {programme} membership has ended"),
+        N_(
+            "Your {programme} membership recorded in the district talent register ended on "
+            "{valid_until}. Services that require it no longer count it. Contact the district "
+            "talent office if this is wrong; you may apply for administrative reconsideration "
+            "or bring an administrative lawsuit."
+        ),
+    ),
+    "talent_register.expired_instalments": Template(
+        N_("Your {programme} membership has ended"),
+        N_(
+            "Your {programme} membership recorded in the district talent register ended on "
+            "{valid_until}. Services that require it no longer count it, and {count} grant "
+            "instalment(s) falling due after that day will not be paid. Contact the district "
+            "talent office if this is wrong; you may apply for administrative reconsideration "
+            "or bring an administrative lawsuit."
+        ),
+    ),
+    "talent_register.certification_filed": Template(
+        N_("{organisation_name} applied for your high-level talent classification"),
+        N_(
+            "{organisation_name} has applied to the district for your high-level talent "
+            "classification ({case_number}). You can follow the case under My applications."
+        ),
+    ),
     # One-off grants paid through finance (app/services/payments/grants.py).
     "grant.account_needed": Template(
         N_("Payment approved: {case_number}"),

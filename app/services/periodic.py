@@ -19,6 +19,7 @@ from app.services.rights import deletion, exports
 from app.services.service_cards import cards as service_cards
 from app.services.service_points import booking as appointments
 from app.services.settlement import verification
+from app.services.talent_register import expiry as register_expiry
 from app.services.youth_stations import desk as youth_station_desk
 from app.workflow.values import SHANGHAI, local_date
 
@@ -56,6 +57,11 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
     # Yangpu talent service cards ending soon: their holders are told once per term.
     async with sessionmaker() as session, session.begin():
         await service_cards.remind_renewals(session, day)
+    # Talent programme memberships ending: warned of before, their benefits ended after.
+    try:
+        await register_expiry.run_due(sessionmaker, day)
+    except Exception:
+        log.exception("talent register expiry round failed")
     # Written decisions issued since the last round (不见面), rendered into the wallet.
     try:
         await issued_documents.render_pending(sessionmaker)

@@ -5,11 +5,12 @@ handled. A new service type is one more ``register`` line here (docs/architectur
 
 from __future__ import annotations
 
-from app.services import service_types
+from app.services import award_payments, service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.issued_documents.service_type import ResultDocuments
 from app.services.onboarding.service_type import OnboardingBundle
+from app.services.payments.award_grants import AwardGrants
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
 from app.services.service_cards.priority_window import PriorityWindow
@@ -36,3 +37,5 @@ def install() -> None:
     service_types.register(HighLevelCertification())
     service_types.register(OverseasTaxSubsidy())
     service_types.mark_installed()
+    # A programme award's grant is paid by the payments room (issue 16, point 4).
+    award_payments.install(AwardGrants())

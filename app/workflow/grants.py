@@ -44,6 +44,16 @@ GrantStatus.ACCOUNT_OPEN = frozenset(
 )
 
 
+STATUS_LABELS: dict[GrantStatus, str] = {
+    GrantStatus.AWAITING_ACCOUNT: N_("Waiting for the bank account"),
+    GrantStatus.READY: N_("Ready for the next payment run"),
+    GrantStatus.IN_RUN: N_("In a payment run"),
+    GrantStatus.PAID: N_("Paid"),
+    GrantStatus.RETURNED: N_("Returned by the bank: give another account"),
+    GrantStatus.CANCELLED: N_("Cancelled: the approval was revoked"),
+}
+
+
 class GrantEvent(StrEnum):
     ACCOUNT_GIVEN = "account_given"
     INCLUDE = "include"  # a payment run took it

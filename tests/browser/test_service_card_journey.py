@@ -25,9 +25,9 @@ pytestmark = pytest.mark.browser
 ANSWER = {"zh": "已为您预约区中心医院心内科专家门诊。", "en": "Booked: cardiology clinic, Monday."}
 
 
-def _card_case_in_review(client: httpx.Client, who: Applicant) -> str:
-    """The applicant's service_card application, submitted through the API and moved to the
-    decision directly (intake, the employer's answer and review have journeys of their own)."""
+def submitted_card_case(client: httpx.Client, who: Applicant, employer_uscc: str) -> str:
+    """The applicant's service_card application naming ``employer_uscc``, submitted through
+    the API; its case id."""
     draft = new_draft(client, who, "yangpu", "service_card")
     docs = {
         "id_document": _upload(client, who, "id_card"),
@@ -38,7 +38,7 @@ def _card_case_in_review(client: httpx.Client, who: Applicant) -> str:
         "professional_title": "intermediate",
         "annual_salary_cny": 500000,
         "employer_district": "yangpu",
-        "employer_uscc": uscc(),
+        "employer_uscc": employer_uscc,
     }
     r = client.patch(
         f"/api/v1/applications/{draft}",
@@ -52,7 +52,13 @@ def _card_case_in_review(client: httpx.Client, who: Applicant) -> str:
         json={"declaration": True, "sensitive_consent": True},
     )
     assert r.status_code == 201, r.text
-    case_id = str(r.json()["case"]["id"])
+    return str(r.json()["case"]["id"])
+
+
+def _card_case_in_review(client: httpx.Client, who: Applicant) -> str:
+    """The applicant's service_card application, submitted through the API and moved to the
+    decision directly (intake, the employer's answer and review have journeys of their own)."""
+    case_id = submitted_card_case(client, who, uscc())
     with sqlite3.connect(os.environ["TALENT_BROWSER_DB"]) as db:
         moved = db.execute(
             "UPDATE service_case SET status = 'in_review', employer_confirmed = 1, "

@@ -189,6 +189,9 @@ class TestTemplates:
             "programme_name": {"zh": "杨浦区杰出人才", "en": "Yangpu outstanding talent"},
             "notice_until": date(2026, 12, 14),
             "decision_reason": "经核实，成果署名有误。",
+            # The talent register's awards and memberships (issue 16, point 4).
+            "programme": {"zh": "区级杰出人才", "en": "district outstanding talent"},
+            "granted": date(2026, 12, 7),
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

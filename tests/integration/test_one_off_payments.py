@@ -472,7 +472,9 @@ class TestConcurrentRuns:
             async with sessionmaker() as session, session.begin():
                 if wait:
                     await first_in.wait()
-                taken = await grants_repo.add_grants_to_cycle(session, cycle.id, "yangpu", utcnow())
+                taken = await grants_repo.add_grants_to_cycle(
+                    session, cycle.id, "yangpu", utcnow(), cycle.month
+                )
                 if not wait:
                     first_in.set()
                     await asyncio.sleep(0.5)  # the other transaction runs into our rows

@@ -13,9 +13,11 @@ from app.db import SessionDep
 from app.routers.access import CurrentEmployer
 from app.schemas.cases import CaseActionRequest, CaseRead
 from app.schemas.claims import ClaimCheck, ClaimFiling, OrganisationService, OwnCase, Workspace
+from app.schemas.talent_register import ConfirmedStaffRead, StaffCertificationRequest
 from app.services import cases as cases_service
 from app.services.claims import filing, workspace
 from app.services.organisations import workspace as paid_workspace
+from app.services.talent_register import staff_certification
 
 router = APIRouter(prefix="/api/v1/employer", tags=["employer"])
 
@@ -88,3 +90,28 @@ async def own_claim(
     case_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
 ) -> CaseRead:
     return await cases_service.case_view(session, principal, case_id, language(request))
+
+
+@router.get("/staff")
+async def confirmed_staff(
+    principal: CurrentEmployer, session: SessionDep
+) -> list[ConfirmedStaffRead]:
+    """The people the organisation has confirmed as its employees (on one of their cases),
+    with any high-level talent classification case open. A verified organisation only."""
+    return await staff_certification.confirmed_staff(session, principal)
+
+
+@router.post("/staff/{applicant_id}/certification", status_code=201)
+async def apply_for_certification(
+    applicant_id: uuid.UUID,
+    data: StaffCertificationRequest,
+    request: Request,
+    principal: CurrentEmployer,
+    session: SessionDep,
+) -> CaseRead:
+    """Files the high-level talent classification of a confirmed employee, in their name
+    with the organisation named; someone not confirmed as its employee is not found (404), a
+    criterion not met is refused with the reasons (422), a case already open conflicts (409)."""
+    return await staff_certification.apply_for_staff(
+        session, principal, applicant_id, data, language(request)
+    )

@@ -39,6 +39,21 @@ async def give_account(
     return await grants_service.give_account(session, principal, case_id, data, language(request))
 
 
+@router.put("/my/grants/awards/{register_entry_id}/account")
+async def give_award_account(
+    register_entry_id: uuid.UUID,
+    data: GrantAccount,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> list[GrantRead]:
+    """The account a programme award's instalments are paid into (every instalment that may
+    still take one); answers the award's instalments."""
+    return await grants_service.give_award_account(
+        session, principal, register_entry_id, data, language(request)
+    )
+
+
 @router.put("/employer/bank-account")
 async def organisation_account(
     data: GrantAccount, request: Request, principal: CurrentEmployer, session: SessionDep

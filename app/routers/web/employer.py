@@ -23,11 +23,13 @@ from app.i18n import N_
 from app.routers.access import CurrentEmployer
 from app.schemas.cases import CaseActionRequest
 from app.schemas.claims import ClaimFiling
+from app.schemas.talent_register import StaffCertificationRequest
 from app.services import cases as cases_service
 from app.services.claims import filing, workspace
 from app.services.claims.lines import decode_csv, read_csv
 from app.services.issued_documents import on_case
 from app.services.organisations import workspace as paid_workspace
+from app.services.talent_register import staff_certification
 from app.workflow.states import CaseAction
 
 router = APIRouter(prefix="/employer", tags=["employer pages"])
@@ -205,3 +207,51 @@ async def issued_download(
     """An organisation's own written decision; it has no wallet, so the case page keeps it."""
     found = await on_case.download(session, principal, case_id, doc_id)
     return file_response(found.source, found.filename, found.content_type)
+
+
+@router.get("/staff", response_class=HTMLResponse)
+async def staff(request: Request, principal: CurrentEmployer, session: SessionDep) -> HTMLResponse:
+    """The confirmed employees, each with the classification to apply for."""
+    people = await staff_certification.confirmed_staff(session, principal)
+    return render(
+        request,
+        "employer/staff.html",
+        {"people": people, "filed": request.query_params.get("filed")},
+    )
+
+
+async def _certification_context(
+    session: SessionDep, principal: CurrentEmployer, applicant_id: uuid.UUID, lang: str
+) -> PageContext:
+    member = await staff_certification.staff_member(session, principal, applicant_id)
+    return {"member": member, "choices": staff_certification.form_choices(lang), "values": {}}
+
+
+@router.get("/staff/{applicant_id}/certification", response_class=HTMLResponse)
+async def certification_form(
+    applicant_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
+) -> HTMLResponse:
+    context = await _certification_context(session, principal, applicant_id, language(request))
+    return render(request, "employer/staff_certification.html", context)
+
+
+@router.post("/staff/{applicant_id}/certification", dependencies=[Csrf])
+async def apply_for_certification(
+    applicant_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
+) -> Response:
+    lang = language(request)
+    form = await request.form(max_fields=10)
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    page = FormPage(
+        "employer/staff_certification.html",
+        lambda: _certification_context(session, principal, applicant_id, lang),
+    )
+    with shown_on(page):
+        data = validate_form(
+            StaffCertificationRequest,
+            {**fields, "statement": fields.get("statement") or None},
+        )
+        case = await staff_certification.apply_for_staff(
+            session, principal, applicant_id, data, lang
+        )
+    return redirect(request, f"/employer/staff?filed={case.number}")

@@ -56,6 +56,22 @@ async def give_account(
     return redirect(request, "/payments?done=account")
 
 
+@router.post("/payments/awards/{register_entry_id}/account", dependencies=[Csrf])
+async def give_award_account(
+    register_entry_id: uuid.UUID,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> Response:
+    form = await request.form()
+    with shown_on(_payments_page(request, principal, session)):
+        data = validate_form(GrantAccount, sent_fields(form, "account_name", "bank_account"))
+        await grants_service.give_award_account(
+            session, principal, register_entry_id, data, language(request)
+        )
+    return redirect(request, "/payments?done=account")
+
+
 @router.post("/payments/organisation-account", dependencies=[Csrf])
 async def organisation_account(
     request: Request, principal: CurrentEmployer, session: SessionDep

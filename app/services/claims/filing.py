@@ -6,12 +6,11 @@ pays once the case is approved (services marked ``payment: one_off`` in the cata
 from __future__ import annotations
 
 import re
-import uuid
 
 from app.domain.principal import Principal
 from app.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import Case, CaseEvent, ClaimLine, Employer, Service
+from app.models import Case, ClaimLine, Employer, Service
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import claims as claims_repo
@@ -19,10 +18,9 @@ from app.repositories.unit_of_work import AsyncSession
 from app.rules import DecisionStatus, load_library
 from app.schemas.cases import CaseRead
 from app.schemas.claims import ClaimCheck, ClaimFiling
-from app.services import audit, notifications, protection
-from app.services.calendar import work_calendar
-from app.services.cases import numbers as case_numbers
+from app.services import notifications
 from app.services.cases.context import message_payload
+from app.services.cases.filed import open_filed_case
 from app.services.cases.views import case_view
 from app.services.claims.lines import (
     INTERNSHIP_BASE,
@@ -280,54 +278,15 @@ async def _open(
     amount: int | None,
     data: ClaimFiling,
 ) -> Case:
-    now = utcnow()
-    today = local_date(now)
-    calendar = await work_calendar(session)
-    number = await case_numbers.next_number(session, service.district, today)
-    case = Case(
-        id=uuid.uuid4(),
-        number=number,
-        lookup_code_enc=protection.cipher().encrypt(uuid.uuid4().hex[:8], "case.lookup_code"),
-        organisation_id=organisation.id,
-        service_id=service.id,
-        district=service.district,
-        department=service.department,
-        status=CaseStatus.SUBMITTED.value,
-        version=1,
-        channel="web",
-        submitted_at=now,
-        time_limit_days=service.time_limit_days,
-        deadline_date=calendar.add_working_days(today, service.time_limit_days),
-        eligibility_status=str(result["status"]),
-        eligibility_result=result,
-        eligibility_receipt=result.get("receipt"),
-        decided_amount_cny=amount,
-        decision_reason=None,
-        pending_materials=[],
-    )
-    await claims_repo.add_case(session, case)
-    session.add(
-        CaseEvent(
-            case_id=case.id,
-            occurred_at=now,
-            action="submit",
-            from_status=None,
-            to_status=CaseStatus.SUBMITTED.value,
-            actor_user_id=principal.user_id,
-            actor_role="employer",
-            detail={"channel": "web", "plan": (data.plan or "").strip()[:4000]}
-            if data.plan
-            else {"channel": "web"},
-        )
-    )
-    await audit.record(
+    plan = (data.plan or "").strip()[:4000]
+    case = await open_filed_case(
         session,
-        "case.submitted",
-        actor=principal,
-        object_type="case",
-        object_id=case.id,
-        detail={"service": service.code, "organisation": str(organisation.id)},
-        district=service.district,
+        principal,
+        service,
+        dict(result),
+        parties={"organisation_id": organisation.id, "decided_amount_cny": amount},
+        event_detail={"plan": plan} if data.plan else {},
+        audit_detail={"organisation": str(organisation.id)},
     )
     for user_id, lang in await cases_repo.employer_recipients(session, organisation.id):
         await notifications.enqueue(

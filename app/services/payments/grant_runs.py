@@ -6,6 +6,7 @@ beneficiary is told, in their language), failed once (the next run retries it), 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from app.models import PaymentCycle
 from app.models.base import utcnow
@@ -14,18 +15,25 @@ from app.repositories import payment_runs as runs_repo
 from app.repositories.payment_runs import LineState
 from app.repositories.unit_of_work import AsyncSession
 from app.services import notifications
+from app.services.payments.common import add_months
 from app.services.payments.grants import return_to_case
 from app.workflow.grants import GRANTS, GrantEvent, GrantStatus
 from app.workflow.payments import EntitlementEvent
+from app.workflow.values import local_date
 
 _PAID = GRANTS.advance(GrantStatus.IN_RUN, GrantEvent.PAID)
 _RETRY = GRANTS.advance(GrantStatus.IN_RUN, GrantEvent.RETRY)
 
 
 async def add_due_grants(session: AsyncSession, cycle: PaymentCycle) -> int:
-    """Puts the district's ready grants into the run (set-based; a second or concurrent call
+    """Puts the district's ready grants into the run, award instalments falling due by the
+    month's end among them (set-based; a second or concurrent call
     adds nothing: see ``grants_repo.add_grants_to_cycle``). Returns how many it took."""
-    return await grants_repo.add_grants_to_cycle(session, cycle.id, cycle.district, utcnow())
+    now = utcnow()
+    # Never before its date, and not a later month's: the run of a month made early in it
+    # leaves what falls due later to the next run.
+    due_before = min(add_months(cycle.month, 1), local_date(now) + timedelta(days=1))
+    return await grants_repo.add_grants_to_cycle(session, cycle.id, cycle.district, now, due_before)
 
 
 async def settle_grants(

@@ -21,17 +21,8 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import GrantAccount, GrantRead
 from app.services import audit, notifications, protection
 from app.services.payments.common import ACCOUNT_CONTEXT, mask_account
-from app.workflow.grants import GRANTS, GrantEvent, GrantStatus, rules_amount
+from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, rules_amount
 from app.workflow.states import ActorRole
-
-_STATUS_LABELS: dict[GrantStatus, str] = {
-    GrantStatus.AWAITING_ACCOUNT: N_("Waiting for the bank account"),
-    GrantStatus.READY: N_("Ready for the next payment run"),
-    GrantStatus.IN_RUN: N_("In a payment run"),
-    GrantStatus.PAID: N_("Paid"),
-    GrantStatus.RETURNED: N_("Returned by the bank: give another account"),
-    GrantStatus.CANCELLED: N_("Cancelled: the approval was revoked"),
-}
 
 
 def checked_account(bank_account: str) -> str:
@@ -49,18 +40,31 @@ def checked_account(bank_account: str) -> str:
     return account
 
 
-def grant_view(grant: GrantPayment, case_number: str, service: Service, lang: str) -> GrantRead:
+def _title(grant: GrantPayment, service: Service | None, lang: str) -> str:
+    if service is not None:
+        return localized(service, "name", lang)
+    return (grant.title_zh if lang == "zh" else grant.title_en) or ""
+
+
+def grant_view(
+    grant: GrantPayment, case_number: str, service: Service | None, lang: str
+) -> GrantRead:
     return GrantRead(
+        id=grant.id,
         case_id=grant.case_id,
         case_number=case_number,
-        service_name=localized(service, "name", lang),
+        service_name=_title(grant, service, lang),
         beneficiary_name=grant.beneficiary_name,
         amount_cny=grant.amount_cny,
         status=grant.status,
-        status_label=gettext(lang, _STATUS_LABELS[GrantStatus(grant.status)]),
+        status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
         bank_account_masked=grant.bank_account_masked,
         returned_reason=grant.returned_reason,
         paid_at=grant.paid_at,
+        register_entry_id=grant.register_entry_id,
+        instalment=grant.instalment,
+        payable_on=grant.payable_on,
+        amount_assumed=grant.amount_assumed,
     )
 
 
@@ -73,9 +77,9 @@ async def notify_beneficiary(
 ) -> None:
     """Tells the person, or every user of the organisation, in their language (organisations'
     users read Chinese, as the engine's employer notices do)."""
-    case = await session.get(Case, grant.case_id)
-    service = await catalog_repo.get(session, grant.service_id)
-    if case is None or service is None:
+    case = await session.get(Case, grant.case_id) if grant.case_id else None
+    service = await catalog_repo.get(session, grant.service_id) if grant.service_id else None
+    if grant.register_entry_id is None and (case is None or service is None):
         return
     recipients: list[tuple[uuid.UUID, str]] = []
     if grant.applicant_id is not None:
@@ -91,14 +95,14 @@ async def notify_beneficiary(
             recipient_user_id=user_id,
             template=template,
             payload={
-                "case_number": case.number,
-                "service_name": localized(service, "name", lang),
+                "case_number": case.number if case else grant.reference,
+                "service_name": _title(grant, service, lang),
                 "amount": grant.amount_cny,
                 **extra,
             },
             language=lang,
             dedup_key=f"grant:{grant.id.hex}:{template}:{key}:{user_id.hex[:8]}",
-            case_id=case.id,
+            case_id=case.id if case else None,
             read_back=False,
         )
 
@@ -161,34 +165,70 @@ async def cancel_unpaid(session: AsyncSession, case: Case) -> None:
         await session.flush()
 
 
+async def _pay_into(
+    session: AsyncSession,
+    principal: Principal,
+    grants: list[GrantPayment],
+    data: GrantAccount,
+) -> None:
+    """The person's own grants that may still take an account are paid into this one; a
+    grant the bank returned is ready again with it."""
+    open_ = [g for g in grants if GRANTS.allows(g.status, GrantEvent.ACCOUNT_GIVEN)]
+    if not open_:
+        raise Conflict(N_("This payment is with the bank or settled; its account is fixed."))
+    account = checked_account(data.bank_account)
+    encrypted = protection.cipher().encrypt(account, ACCOUNT_CONTEXT)
+    for grant in open_:
+        grant.account_name = data.account_name.strip()
+        grant.bank_account_enc = encrypted
+        grant.bank_account_masked = mask_account(account)
+        grant.status = GRANTS.advance(grant.status, GrantEvent.ACCOUNT_GIVEN)
+        grant.returned_reason = None
+        await audit.record(
+            session,
+            "grant.account_given",
+            actor=principal,
+            object_type="grant_payment",
+            object_id=grant.id,
+            district=grant.district,
+        )
+    await session.flush()
+
+
 async def give_account(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, data: GrantAccount, lang: str
 ) -> GrantRead:
     """The person gives (or, before the run takes it, changes) the account a grant of their own
-    case is paid into; a grant the bank returned is ready again with the new account."""
+    case is paid into."""
     if principal.applicant_id is None:
         raise PermissionDenied()
     grant = await grants_repo.lock_grant_for_case(session, case_id)
     if grant is None or grant.applicant_id != principal.applicant_id:
         raise NotFound()
-    if not GRANTS.allows(grant.status, GrantEvent.ACCOUNT_GIVEN):
-        raise Conflict(N_("This payment is with the bank or settled; its account is fixed."))
-    account = checked_account(data.bank_account)
-    grant.account_name = data.account_name.strip()
-    grant.bank_account_enc = protection.cipher().encrypt(account, ACCOUNT_CONTEXT)
-    grant.bank_account_masked = mask_account(account)
-    grant.status = GRANTS.advance(grant.status, GrantEvent.ACCOUNT_GIVEN)
-    grant.returned_reason = None
-    await audit.record(
-        session,
-        "grant.account_given",
-        actor=principal,
-        object_type="grant_payment",
-        object_id=grant.id,
-        district=grant.district,
-    )
-    await session.flush()
+    await _pay_into(session, principal, [grant], data)
     return next(g for g in await my_grants(session, principal, lang) if g.case_id == case_id)
+
+
+async def give_award_account(
+    session: AsyncSession,
+    principal: Principal,
+    register_entry_id: uuid.UUID,
+    data: GrantAccount,
+    lang: str,
+) -> list[GrantRead]:
+    """The account a programme award's instalments are paid into: every instalment of the
+    person's own award that may still take one (later ones are paid into it too)."""
+    if principal.applicant_id is None:
+        raise PermissionDenied()
+    grants = await grants_repo.lock_award_grants(session, register_entry_id)
+    if not grants or any(g.applicant_id != principal.applicant_id for g in grants):
+        raise NotFound()
+    await _pay_into(session, principal, grants, data)
+    return [
+        g
+        for g in await my_grants(session, principal, lang)
+        if g.register_entry_id == register_entry_id
+    ]
 
 
 async def my_grants(session: AsyncSession, principal: Principal, lang: str) -> list[GrantRead]:

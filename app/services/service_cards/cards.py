@@ -72,6 +72,8 @@ async def card_view(
         renewal_due=renewal_due(status, card.valid_until, today)
         or (status is CardStatus.ACTIVE and card.valid_until < today),
         revoked_reason=card.revoked_reason,
+        # Only an active card is under review; a revoked or expired one has ended anyway.
+        basis_ended_on=card.basis_ended_on if status is CardStatus.ACTIVE else None,
         case_id=card.case_id,
         verify_url=verify_url(card),
         requests=await request_views(session, principal, card.applicant_id, lang),

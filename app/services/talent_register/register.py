@@ -15,20 +15,22 @@ from app.domain.documents import DocumentKind
 from app.domain.principal import Principal
 from app.domain.talent_register import RegisterSource
 from app.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from app.i18n import N_
+from app.i18n import N_, gettext
 from app.models import Case, TalentRegisterEntry
 from app.models.base import utcnow
 from app.repositories import documents as documents_repo
+from app.repositories import grants as grants_repo
 from app.repositories import talent_register as repo
 from app.repositories.talent_register import RegisterFilter
 from app.repositories.unit_of_work import AsyncSession
-from app.schemas.talent_register import EntryCreate, EntryRead, RegisterSearch
+from app.schemas.talent_register import EntryCreate, EntryRead, InstalmentRead, RegisterSearch
 from app.services import audit, documents, protection
 from app.services.talent_register.views import (
     CERTIFICATION_PROGRAMME,
     entry_view,
     programme_codes,
 )
+from app.workflow.grants import STATUS_LABELS, GrantStatus
 from app.workflow.values import local_date
 
 ERR_NO_PERSON = N_("No one registered on the portal has this ID number.")
@@ -148,6 +150,7 @@ async def record_certification(
         issuer=None,
         organisation_name=organisation[0],
         organisation_code=organisation[1],
+        organisation_id=case.employer_id,
         case_id=case.id,
         recorded_by_user_id=decided_by,
     )
@@ -290,13 +293,29 @@ async def get_entry(
 
 
 async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[EntryRead]:
-    """The applicant's own recognitions, in every district."""
+    """The applicant's own recognitions, in every district, an award's with its grant's
+    instalments and where each stands."""
     if principal.applicant_id is None:
         raise PermissionDenied()
     day = today()
+    entries = await repo.own_entries(session, principal.applicant_id)
+    instalments: dict[uuid.UUID, list[InstalmentRead]] = {}
+    for grant in await grants_repo.award_grants(session, [e.id for e in entries]):
+        if grant.register_entry_id is None or grant.instalment is None:
+            continue
+        instalments.setdefault(grant.register_entry_id, []).append(
+            InstalmentRead(
+                instalment=grant.instalment,
+                amount_cny=grant.amount_cny,
+                amount_assumed=grant.amount_assumed,
+                payable_on=grant.payable_on,
+                status=grant.status,
+                status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
+            )
+        )
     return [
-        EntryRead.model_validate(entry_view(e, lang, day))
-        for e in await repo.own_entries(session, principal.applicant_id)
+        EntryRead.model_validate({**entry_view(e, lang, day), "grants": instalments.get(e.id, [])})
+        for e in entries
     ]
 
 

@@ -81,4 +81,5 @@ def entry_view(
         "organisation_code": entry.organisation_code,
         "case_id": entry.case_id,
         "has_evidence": entry.evidence_document_id is not None,
+        "reference": entry.reference,
     }
