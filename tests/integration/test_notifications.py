@@ -185,6 +185,10 @@ class TestTemplates:
             # The Yangpu talent service card (issue 17, point 3).
             "card_number": "YP-C-2026-000001",
             "valid_until": date(2029, 12, 6),
+            # The onboarding bundle's progress (issue 18).
+            "application_number": "WP-2026-000123",
+            "outcome": {"msgid": N_("Work permit granted")},
+            "step": {"msgid": N_("Residence permit for work (entry-exit office)")},
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

@@ -81,6 +81,7 @@ def test_installing_twice_registers_each_type_once() -> None:
         "foreign_talent_onboarding",
         "high_level_certification",
         "one_off_payment",
+        "onboarding_linked_consultation",
         "organisation_claim",
         "priority_window",
         "result_documents",

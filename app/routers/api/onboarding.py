@@ -13,9 +13,11 @@ from app.db import SessionDep
 from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
 from app.schemas.onboarding import (
     ChecklistTick,
+    ConsultationStarted,
     HandoffRecord,
     HireStart,
     HireStarted,
+    HousingAnswer,
     OnboardingView,
 )
 from app.services.onboarding import letter, progress, starting
@@ -74,3 +76,48 @@ async def issue_letter(
     bilingual PDF, verifiable by its QR code, listed on the case."""
     await letter.issue(session, principal, case_id)
     return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/housing/offer")
+async def offer_apartment(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> OnboardingView:
+    """The housing office offers (another) talent apartment on the housing step."""
+    await progress.offer_apartment(session, principal, case_id)
+    return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/housing/accept")
+async def accept_offer(
+    case_id: uuid.UUID,
+    data: HousingAnswer,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> OnboardingView:
+    """The person accepts the apartment offered (again: nothing changes)."""
+    await progress.answer_offer(session, principal, case_id, data, True)
+    return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/housing/decline")
+async def decline_offer(
+    case_id: uuid.UUID,
+    data: HousingAnswer,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> OnboardingView:
+    """The person declines the apartment offered; the office may offer another."""
+    await progress.answer_offer(session, principal, case_id, data, False)
+    return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/schooling", status_code=status.HTTP_201_CREATED)
+async def request_consultation(
+    case_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
+) -> ConsultationStarted:
+    """Opens the schooling consultation's form, linked to the bundle's schooling step."""
+    return ConsultationStarted(
+        application_id=await progress.request_consultation(session, principal, case_id)
+    )
