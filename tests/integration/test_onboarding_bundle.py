@@ -180,6 +180,8 @@ async def submitted_bundle_and_hr(
     client: httpx.AsyncClient,
     sm: async_sessionmaker[AsyncSession],
     profile: dict[str, Any] | None = None,
+    *,
+    wants_housing_help: bool = True,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
     uscc, hr_email = await f.create_employer_with_hr(sm, district="yangpu", name="Acme Robotics")
     user, draft = await new_draft(
@@ -191,7 +193,7 @@ async def submitted_bundle_and_hr(
     assert "id" in draft, draft
     asked = {q["fact"] for q in draft["questions"]}
     answers = {k: v for k, v in (profile or ENGINEER).items() if k in asked}
-    answers.update(employer_uscc=uscc, children_count=1, wants_housing_help=True)
+    answers.update(employer_uscc=uscc, children_count=1, wants_housing_help=wants_housing_help)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
@@ -554,9 +556,14 @@ async def employer_web_login(client: httpx.AsyncClient, email: str) -> None:
 
 
 async def accepted_bundle(
-    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    *,
+    wants_housing_help: bool = True,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
-    user, case_id, hr, hr_email = await submitted_bundle_and_hr(client, sm)
+    user, case_id, hr, hr_email = await submitted_bundle_and_hr(
+        client, sm, wants_housing_help=wants_housing_help
+    )
     window = await staff(client, sm, ["window_clerk"], "service_center")
     due = (f.local_today() + timedelta(days=10)).isoformat()
     asked = await act(client, window, case_id, "request_employer_confirmation", due_on=due)
