@@ -1,16 +1,17 @@
 """Issue 18 in a real browser, in English at phone width: an overseas engineer (passport, class
 B) is onboarded by their employer. The employer starts the bundle and records its work-permit
-application; the person books the residence-permit appointment, sees the talent apartment and
-the school consultation done, ticks the last steps, and the bundle is complete; the talent
-confirmation letter verifies through its QR page. The departments' own decisions (already
-covered by their journeys) go through the API, so the pages loaded are only those that prove
-the onboarding."""
+application; the person books the residence-permit appointment, accepts the talent apartment
+the housing office offers, requests the school consultation from its step and books a session,
+ticks the last steps, and the bundle is complete; the person and the employer see the same
+progress, and the talent confirmation letter verifies through its QR page. The departments' own
+decisions (already covered by their journeys) go through the API; axe checks every page."""
 
 from __future__ import annotations
 
 import re
 import time
 import uuid
+from datetime import date
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_uscc
-from tests.browser.journeys import emailed_link, sign_in, staff_page
+from tests.browser.journeys import WORDS, answer_every_page, emailed_link, sign_in, staff_page
 from tests.browser.test_accessibility import violations
 from tests.factories import overseas_payload
 
@@ -127,13 +128,90 @@ def _decide(server: str, district_key: str, case_id: str) -> None:
     _act(server, approver, case_id, "approve")
 
 
+def _units(server: str) -> None:
+    """The housing office's inventory: one talent apartment available to offer (its pages are
+    the housing journey's own, covered by the housing test)."""
+    officer = _login(server, "yangpu.housing@demo.talent.gov.cn", DEMO_PASSWORD, True)
+    project = httpx.post(
+        f"{server}/api/v1/housing/projects",
+        headers=officer,
+        json={
+            "name_zh": f"杨浦人才公寓{uuid.uuid4().hex[:4]}",
+            "name_en": "Yangpu Talent Apartments",
+            "address": "Yangpu, Shanghai",
+            "operator": "Yangpu housing operator",
+        },
+    )
+    assert project.status_code == 201, project.text
+    rows = (
+        "building,number,layout,area_sqm,floor,market_rent_cny,talent_rent_cny\n"
+        f"B,{uuid.uuid4().hex[:5]},one_bed,45,8,5200,4200\n"
+    )
+    r = httpx.post(
+        f"{server}/api/v1/housing/projects/{project.json()['id']}/units/import",
+        headers={**officer, "Content-Type": "text/csv"},
+        content=rows.encode(),
+    )
+    assert r.status_code == 200, r.text
+
+
+def _statuses(page: Page) -> list[tuple[str, str]]:
+    """Each step and its status as the page shows them (what the person and employer compare)."""
+    steps = page.locator("ol.onboarding-steps > li")
+    return [
+        (str(li.get_attribute("id")), li.locator("dl .status-tag").first.inner_text())
+        for li in steps.all()
+    ]
+
+
+def _request_consultation(page: Page, server: str, case_id: str) -> str:
+    """From the schooling step the person opens the schooling consultation's own form (the
+    child's date of birth and district for school), sends it, and books a session on it."""
+    step = page.locator("#step-schooling")
+    expect(step).to_contain_text("International schools in the district")
+    expect(step).to_contain_text("Demo data")
+    with page.expect_navigation():
+        step.get_by_role("button", name="Request the schooling consultation").click()
+    page.get_by_role("link", name=WORDS["en"]["answer"]).click()
+    child = date.today().replace(year=date.today().year - 7).isoformat()
+    answer_every_page(page, {"child_birth_date": child, "school_district": "yangpu"}, "en")
+    assert violations(page) == []
+    with page.expect_navigation():
+        page.get_by_role("button", name=WORDS["en"]["save_finish"]).click()
+    application = re.search(r"/applications/([0-9a-f-]{36})", page.url)
+    assert application is not None, page.url
+    page.goto(f"{server}/applications/{application.group(1)}/check")
+    page.locator("#declaration-input").check()
+    page.locator("#sensitive_consent-input").check()
+    page.get_by_role("button", name=WORDS["en"]["submit"]).click()
+    page.get_by_role("link", name=WORDS["en"]["follow"]).click()
+    expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
+    consultation = page.url.rsplit("/", 1)[1]
+
+    page.goto(f"{server}/onboarding/{case_id}")
+    step = page.locator("#step-schooling")
+    expect(step).to_contain_text("Schooling consultation")
+    step.locator(f"a[href$='/book?purpose=case:{consultation}']").first.click()
+    expect(page.locator(f"input[name=purpose][value='case:{consultation}']")).to_be_checked()
+    # Another time than the residence-permit appointment's (one person, one place at a time).
+    page.locator("input[name=slot_start]").nth(1).check()
+    page.locator("button[type=submit]").last.click()
+    expect(page.locator(".panel-confirmation")).to_be_visible()
+    assert violations(page) == []
+    return consultation
+
+
 def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str) -> None:
     payload, person_api = _person(server)
 
     # The employer starts the bundle for its new hire (phone, English).
     context, employer = staff_page(browser, server, HR, "phone", "en-US")
+    person = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
+    page: Page = person.new_page()
     try:
         employer.goto(f"{server}/lang/en?next=/onboarding/start")
+        expect(employer.locator("#passport_number")).to_be_visible()
+        assert violations(employer) == []
         employer.locator("#passport_number").fill(payload["passport_number"])
         employer.locator("main button[type=submit]").click()
         expect(employer).to_have_url(re.compile(r"/employer/cases\?done=onboarding$"))
@@ -161,29 +239,41 @@ def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str)
         expect(employer.locator(".notification.success")).to_contain_text("recorded")
         expect(employer.locator("#step-work_permit_handoff")).to_contain_text("WP-2026-000123")
         assert violations(employer) == []
-    finally:
-        context.close()
 
-    # The person books the residence-permit appointment from the same steps.
-    person = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
-    page: Page = person.new_page()
-    try:
+        # The person books the residence-permit appointment from the same steps.
         sign_in(page, server, payload["email"], PASSWORD)
         page.goto(f"{server}/lang/en?next=/onboarding/{case_id}")
         permit = page.locator("#step-residence_permit")
         expect(permit).to_contain_text("To do")
+        assert violations(page) == []
         permit.locator("a[href*='/book?purpose=service:onboarding_residence_permit']").first.click()
+        expect(page.locator("input[name=slot_start]").first).to_be_visible()
         page.locator("input[name=slot_start]").first.check()
         page.locator("button[type=submit]").last.click()
         expect(page.locator(".panel-confirmation")).to_be_visible()
+        assert violations(page) == []
 
-        # The entry-exit office approves; the talent apartment offer and the school
-        # consultation are the housing and education bureaus' sub-cases, decided by them.
+        # The entry-exit office approves; the housing office approves the housing step, which
+        # offers the talent apartment it has; the person accepts it on the progress page.
         view = httpx.get(f"{server}/api/v1/onboarding/{case_id}", headers=person_api).json()
         steps = {s["code"]: s for s in view["steps"]}
         _decide(server, "police", steps["residence_permit"]["case_id"])
+        _units(server)
         _decide(server, "housing", steps["housing"]["case_id"])
-        _decide(server, "education", steps["schooling"]["case_id"])
+        page.goto(f"{server}/onboarding/{case_id}")
+        housing = page.locator("#step-housing")
+        expect(housing).to_contain_text("Talent apartment offered")
+        expect(housing).to_contain_text("Waiting for your answer")
+        assert violations(page) == []
+        housing.get_by_role("button", name="Accept the apartment").click()
+        expect(page.locator(".notification.success").first).to_contain_text("accepted")
+        expect(page.locator("#step-housing dl .status-tag").first).to_have_text("Done")
+
+        # The school consultation, requested from its step with a session booked; the
+        # education bureau answers it.
+        consultation = _request_consultation(page, server, case_id)
+        _act(server, window, consultation, "accept")
+        _decide(server, "education", consultation)
 
         page.goto(f"{server}/onboarding/{case_id}")
         for code in ("residence_permit", "housing", "schooling"):
@@ -200,16 +290,25 @@ def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str)
         )
         assert violations(page) == []
 
-        # The talent office decides the letter; it verifies through its QR page.
+        # The talent office decides the letter; both see it with the same progress.
         talent = _login(server, "yangpu.talent2@demo.talent.gov.cn", DEMO_PASSWORD, True)
         r = httpx.post(f"{server}/api/v1/onboarding/{case_id}/letter", headers=talent)
         assert r.status_code == 200, r.text
-        mine = httpx.get(f"{server}/api/v1/cases/{case_id}", headers=person_api).json()
-        letter = next(
-            d for d in mine["issued_documents"] if d["kind"] == "talent_confirmation_letter"
-        )
-        page.goto(server + letter["verify_path"])
-        expect(page.locator("main")).to_contain_text("Talent confirmation letter")
-        expect(page.locator("main")).to_contain_text(mine["number"])
+        page.goto(f"{server}/onboarding/{case_id}")
+        expect(page.locator("#letter-title")).to_be_visible()
+        employer.goto(f"{server}/onboarding/{case_id}")
+        expect(employer.locator("#letter-title")).to_be_visible()
+        assert _statuses(employer) == _statuses(page)
+        assert len(_statuses(page)) == 7
+        assert violations(employer) == []
+
+        # The letter verifies through its QR page (the employer follows the check link).
+        number = httpx.get(f"{server}/api/v1/cases/{case_id}", headers=person_api).json()
+        employer.get_by_role("link", name="Check the letter on the verification page").click()
+        expect(employer).to_have_url(re.compile(r"/verify/[^/]+$"))
+        expect(employer.locator("main")).to_contain_text("Talent confirmation letter")
+        expect(employer.locator("main")).to_contain_text(number["number"])
+        assert violations(employer) == []
     finally:
         person.close()
+        context.close()
