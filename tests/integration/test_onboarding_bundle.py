@@ -145,6 +145,20 @@ async def request_consultation(
     return str((await f.submit_application(client, user, app_id))["case"]["id"])
 
 
+async def offered(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    user: f.ApiUser,
+    case_id: str,
+    now: dict[str, dict[str, Any]],
+) -> tuple[str, dict[str, Any]]:
+    """The housing office approves the housing step; the offer as the person reads it."""
+    await decide(client, sm, "housing", now["housing"]["case_id"])
+    url = f"/api/v1/onboarding/{case_id}"
+    offer = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+    return url, offer
+
+
 async def settle_housing_and_schooling(
     client: httpx.AsyncClient,
     sm: async_sessionmaker[AsyncSession],
@@ -154,9 +168,7 @@ async def settle_housing_and_schooling(
 ) -> None:
     """The housing office approves the step (an apartment is offered), the person accepts it;
     the person requests the consultation and the education bureau answers it."""
-    await decide(client, sm, "housing", now["housing"]["case_id"])
-    url = f"/api/v1/onboarding/{case_id}"
-    offer = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+    url, offer = await offered(client, sm, user, case_id, now)
     r = await client.post(
         f"{url}/housing/accept", headers=user.headers, json={"offer_id": offer["id"]}
     )

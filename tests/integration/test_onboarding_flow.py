@@ -22,6 +22,7 @@ from tests.integration.test_onboarding_bundle import (
     add_units,
     decide,
     employer_web_login,
+    offered,
     request_consultation,
     settle_housing_and_schooling,
     staff,
@@ -101,9 +102,7 @@ class TestHousingOffer:
     ) -> None:
         user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
         await add_units(sessionmaker)
-        await decide(client, sessionmaker, "housing", now["housing"]["case_id"])
-        url = f"/api/v1/onboarding/{case_id}"
-        offer = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+        url, offer = await offered(client, sessionmaker, user, case_id, now)
         stranger = await f.register_and_login(client, f.overseas_payload())
         body = {"offer_id": offer["id"]}
         r = await client.post(f"{url}/housing/accept", headers=stranger.headers, json=body)
@@ -120,9 +119,7 @@ class TestHousingOffer:
     ) -> None:
         user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
         await add_units(sessionmaker, count=2)
-        await decide(client, sessionmaker, "housing", now["housing"]["case_id"])
-        url = f"/api/v1/onboarding/{case_id}"
-        first = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+        url, first = await offered(client, sessionmaker, user, case_id, now)
         r = await client.post(
             f"{url}/housing/decline", headers=user.headers, json={"offer_id": first["id"]}
         )

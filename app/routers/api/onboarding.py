@@ -5,6 +5,7 @@ application in the national system, and the person's check-lists."""
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, Request, status
 
@@ -87,29 +88,18 @@ async def offer_apartment(
     return await progress.read(session, principal, case_id, language(request))
 
 
-@router.post("/{case_id}/housing/accept")
-async def accept_offer(
+@router.post("/{case_id}/housing/{answer}")
+async def answer_offer(
     case_id: uuid.UUID,
+    answer: Literal["accept", "decline"],
     data: HousingAnswer,
     request: Request,
     principal: CurrentApplicant,
     session: SessionDep,
 ) -> OnboardingView:
-    """The person accepts the apartment offered (again: nothing changes)."""
-    await progress.answer_offer(session, principal, case_id, data, True)
-    return await progress.read(session, principal, case_id, language(request))
-
-
-@router.post("/{case_id}/housing/decline")
-async def decline_offer(
-    case_id: uuid.UUID,
-    data: HousingAnswer,
-    request: Request,
-    principal: CurrentApplicant,
-    session: SessionDep,
-) -> OnboardingView:
-    """The person declines the apartment offered; the office may offer another."""
-    await progress.answer_offer(session, principal, case_id, data, False)
+    """The person accepts the apartment offered (accepting again changes nothing) or declines
+    it (the office may offer another)."""
+    await progress.answer_offer(session, principal, case_id, data, answer == "accept")
     return await progress.read(session, principal, case_id, language(request))
 
 

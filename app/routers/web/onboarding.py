@@ -5,6 +5,7 @@ application in the national system, and the person's check-lists."""
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -96,29 +97,20 @@ async def issue_letter(
     return redirect(request, f"/staff/cases/{case_id}?done=letter")
 
 
-async def _answer_offer(
-    case_id: uuid.UUID, request: Request, principal: Principal, session: SessionDep, accept: bool
+@router.post("/{case_id}/housing/{answer}", dependencies=[Csrf])
+async def answer_offer(
+    case_id: uuid.UUID,
+    answer: Literal["accept", "decline"],
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
 ) -> Response:
     form = await request.form()
     with shown_on(_page(request, session, principal, case_id)):
         data = validate_form(HousingAnswer, {"offer_id": form.get("offer_id")})
-        await progress.answer_offer(session, principal, case_id, data, accept)
-    done = "accepted" if accept else "declined"
+        await progress.answer_offer(session, principal, case_id, data, answer == "accept")
+    done = "accepted" if answer == "accept" else "declined"
     return redirect(request, f"/onboarding/{case_id}?done={done}#step-housing")
-
-
-@router.post("/{case_id}/housing/accept", dependencies=[Csrf])
-async def accept_offer(
-    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
-) -> Response:
-    return await _answer_offer(case_id, request, principal, session, True)
-
-
-@router.post("/{case_id}/housing/decline", dependencies=[Csrf])
-async def decline_offer(
-    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
-) -> Response:
-    return await _answer_offer(case_id, request, principal, session, False)
 
 
 @router.post("/{case_id}/schooling", dependencies=[Csrf])

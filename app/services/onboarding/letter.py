@@ -19,8 +19,8 @@ from app.repositories.unit_of_work import AsyncSession
 from app.services import audit
 from app.services import documents as wallet
 from app.services.cases.context import load_case, staff_name
-from app.services.issued_documents import letters
-from app.services.issued_documents.issuing import issue_letter, render_now
+from app.services.issued_documents import letters, on_case
+from app.services.issued_documents.issuing import issue_letter
 from app.services.onboarding import notices
 from app.workflow.onboarding import ONBOARDING_SERVICE, PermitClass
 from app.workflow.states import CaseStatus
@@ -113,19 +113,8 @@ async def links(session: AsyncSession, case: Case) -> tuple[str, str] | None:
 
 async def download(session: AsyncSession, principal: Principal, case: Case) -> wallet.Download:
     """The letter's PDF for the person and for the employer named on the bundle: the letter
-    confirms the employer's hire, so unlike a decision it is the employer's to read too
-    (rendered here first if the worker has not come to it yet)."""
+    confirms the employer's hire, so unlike a decision it is the employer's to read too."""
     doc = await _issued(session, case)
-    doc = await render_now(session, doc.id) if doc is not None else None
-    if doc is None or doc.document_id is None:
+    if doc is None:
         raise NotFound()
-    stored = await wallet.stored_document(session, doc.document_id)
-    await audit.record(
-        session,
-        "issued_document.downloaded",
-        actor=principal,
-        object_type="case",
-        object_id=case.id,
-        detail={"document": str(doc.id), "kind": doc.kind},
-    )
-    return stored
+    return await on_case.deliver(session, principal, case, doc.id)
