@@ -12,6 +12,7 @@ import re
 import time
 import uuid
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +21,18 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_uscc
-from tests.browser.journeys import WORDS, answer_every_page, emailed_link, sign_in, staff_page
+from tests.browser.journeys import (
+    WORDS,
+    answer_every_page,
+    emailed_link,
+    listed_materials,
+    sign_in,
+    staff_page,
+    to_declaration,
+    to_documents,
+    upload_materials,
+)
+from tests.browser.portal_api import service_id
 from tests.browser.test_accessibility import violations
 from tests.factories import overseas_payload
 
@@ -40,7 +52,6 @@ ENGINEER = {
     "children_count": 1,
     "wants_housing_help": True,
 }
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _login(server: str, email: str, password: str, totp: bool = False) -> dict[str, str]:
@@ -85,40 +96,31 @@ def _person(server: str) -> tuple[dict[str, Any], dict[str, str]]:
     return payload, headers
 
 
-def _submit(server: str, headers: dict[str, str]) -> str:
-    """The person completes the form their employer opened (its pages are the journey's own,
-    covered by the application journeys) and submits."""
-    services = httpx.get(server + "/api/v1/services", params={"district": "yangpu"}).json()
-    sid = next(s["id"] for s in services if s["code"] == "foreign_talent_onboarding")
-    draft = httpx.post(server + "/api/v1/applications", headers=headers, json={"service_id": sid})
-    assert draft.status_code in (200, 201), draft.text
-    app_id = draft.json()["id"]
-    asked = {q["fact"] for q in draft.json()["questions"]}
-    answers = {k: v for k, v in ENGINEER.items() if k in asked}
-    r = httpx.patch(
-        f"{server}/api/v1/applications/{app_id}", headers=headers, json={"answers": answers}
-    )
-    assert r.status_code == 200, r.text
-    doc = httpx.post(
-        server + "/api/v1/documents",
-        headers=headers,
-        files={"file": ("passport.pdf", PDF, "application/pdf")},
-        data={"kind": "id_card"},
-    )
-    assert doc.status_code == 201, doc.text
-    r = httpx.patch(
-        f"{server}/api/v1/applications/{app_id}",
-        headers=headers,
-        json={"documents": {"id_document": doc.json()["id"]}},
-    )
-    assert r.status_code == 200 and r.json()["unanswered"] == [], r.text
-    r = httpx.post(
-        f"{server}/api/v1/applications/{app_id}/submit",
-        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
-        json={"declaration": True, "sensitive_consent": True},
-    )
-    assert r.status_code == 201, r.text
-    return str(r.json()["case"]["id"])
+def _complete_the_form(page: Page, server: str, tmp: Path) -> str:
+    """The person completes, on the pages, the one form their employer opened: the service's
+    button finds the draft, the questions (nationality known from the passport, the employer
+    already named), the passport's copy, the declaration; returns the bundle's case id."""
+    w = WORDS["en"]
+    page.goto(f"{server}/services")
+    sid = service_id("foreign_talent_onboarding", "yangpu")
+    page.locator(f"form:has(input[name=service_id][value='{sid}'])").locator("button").click()
+    page.get_by_role("link", name=w["answer"]).click()
+    answer_every_page(page, ENGINEER, "en")
+    assert violations(page) == []
+    with page.expect_navigation():
+        page.get_by_role("button", name=w["save_finish"]).click()
+    to_documents(page, "en")
+    assert violations(page) == []
+    upload_materials(page, tmp, listed_materials(page))
+    to_declaration(page, "en")
+    assert violations(page) == []
+    page.get_by_role("button", name=w["submit"]).click()
+    expect(page.get_by_role("heading", name=w["submitted"])).to_be_visible()
+    assert violations(page) == []
+    page.get_by_role("link", name=w["follow"]).click()
+    expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
+    assert violations(page) == []
+    return page.url.rsplit("/", 1)[1]
 
 
 def _decide(server: str, district_key: str, case_id: str) -> None:
@@ -201,7 +203,9 @@ def _request_consultation(page: Page, server: str, case_id: str) -> str:
     return consultation
 
 
-def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str) -> None:
+def test_an_engineer_is_onboarded_by_the_employer(
+    browser: Browser, server: str, tmp_path: Path
+) -> None:
     payload, person_api = _person(server)
 
     # The employer starts the bundle for its new hire (phone, English).
@@ -216,18 +220,21 @@ def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str)
         employer.locator("main button[type=submit]").click()
         expect(employer).to_have_url(re.compile(r"/employer/cases\?done=onboarding$"))
 
-        case_id = _submit(server, person_api)
+        sign_in(page, server, payload["email"], PASSWORD)
+        page.goto(f"{server}/lang/en?next=/services")
+        case_id = _complete_the_form(page, server, tmp_path)
+
+        # The window asks the employer to confirm the hire; the employer confirms on its page.
         window = _login(server, "yangpu.window@demo.talent.gov.cn", DEMO_PASSWORD, True)
         due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 14 * 86400))
         _act(server, window, case_id, "request_employer_confirmation", due_on=due)
-        hr_api = _login(server, HR, DEMO_PASSWORD, True)
-        case = httpx.get(f"{server}/api/v1/staff/cases/{case_id}", headers=window).json()
-        r = httpx.post(
-            f"{server}/api/v1/employer/cases/{case_id}/actions",
-            headers=hr_api,
-            json={"action": "confirm_employment", "expected_version": case["version"]},
-        )
-        assert r.status_code == 200, r.text
+        employer.goto(f"{server}/employer/cases")
+        confirm = employer.locator(f"form[action='/employer/cases/{case_id}']")
+        expect(confirm).to_be_visible()
+        assert violations(employer) == []
+        confirm.locator("input[name=decision][value=confirm]").check()
+        confirm.locator("button[type=submit]").click()
+        expect(employer.locator(".notification.success").first).to_be_visible()
         _act(server, window, case_id, "accept")
 
         # Pre-check class B; the employer records its national application (hand-off).
@@ -241,7 +248,6 @@ def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str)
         assert violations(employer) == []
 
         # The person books the residence-permit appointment from the same steps.
-        sign_in(page, server, payload["email"], PASSWORD)
         page.goto(f"{server}/lang/en?next=/onboarding/{case_id}")
         permit = page.locator("#step-residence_permit")
         expect(permit).to_contain_text("To do")
