@@ -99,6 +99,8 @@ class OnboardingStepView(BaseModel):
     housing_route: str | None = None
     housing_route_label: str | None = None
     offer: HousingOffer | None = None
+    # The housing officer viewing may offer (another) apartment now.
+    can_offer: bool = False
     # The schooling step: the linked consultation, and the district's international schools.
     consultation: LinkedConsultation | None = None
     can_request_consultation: bool = False

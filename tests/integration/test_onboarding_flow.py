@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import ApartmentOffer, Application, Case, Lease, OutboxMessage, User
 from tests import factories as f
-from tests.integration.test_held_answers import web_login
+from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_onboarding_bundle import (
     accepted_bundle,
     act,
@@ -126,14 +126,27 @@ class TestHousingOffer:
         assert r.status_code == 200, r.text
         shown = steps(r.json())["housing"]
         assert shown["status"] == "open" and shown["offer"]["status"] == "declined"
-        # Only the housing office offers; then the next unit is offered.
+        assert shown["can_offer"] is False  # the person's view
+        # Only the housing office offers; its officer does it on the staff case page.
         r = await client.post(f"{url}/housing/offer", headers=user.headers)
         assert r.status_code in (401, 403), r.text
-        officer = await staff(client, sessionmaker, ["reviewer"], "housing")
-        r = await client.post(f"{url}/housing/offer", headers=officer)
-        assert r.status_code == 200, r.text
-        second = steps(r.json())["housing"]["offer"]
-        assert second["id"] != first["id"] and second["status"] == "open"
+        email = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["reviewer"], department="housing"
+        )
+        officer = await f.staff_login(client, email)
+        assert steps((await client.get(url, headers=officer)).json())["housing"]["can_offer"]
+        await employer_web_login(client, email)
+        page = await client.get(f"/staff/cases/{case_id}?lang=en")
+        assert "Offer a talent apartment" in page.text, page.text[:300]
+        r = await client.post(
+            f"/onboarding/{case_id}/housing/offer?lang=en",
+            data={"csrf_token": csrf_of(page.text)},
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith("?done=offered"), r.text
+        client.cookies.clear()
+        second = steps((await client.get(url, headers=officer)).json())["housing"]
+        assert second["offer"]["id"] != first["id"] and second["offer"]["status"] == "open"
+        assert second["can_offer"] is False
         # An open offer is not offered over.
         assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 409
 

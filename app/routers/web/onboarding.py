@@ -97,6 +97,16 @@ async def issue_letter(
     return redirect(request, f"/staff/cases/{case_id}?done=letter")
 
 
+@router.post("/{case_id}/housing/offer", dependencies=[Csrf])
+async def offer_apartment(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> Response:
+    """The housing office offers (another) talent apartment on the housing step."""
+    with shown_on(_page(request, session, principal, case_id)):
+        await progress.offer_apartment(session, principal, case_id)
+    return redirect(request, f"/staff/cases/{case_id}?done=offered")
+
+
 @router.post("/{case_id}/housing/{answer}", dependencies=[Csrf])
 async def answer_offer(
     case_id: uuid.UUID,

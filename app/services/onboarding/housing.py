@@ -166,6 +166,23 @@ async def answer(
         await housing.decline_offer(session, principal, offer_id)
 
 
+async def may_offer(
+    session: AsyncSession, principal: Principal, bundle: Case, part: Case | None
+) -> bool:
+    """A housing officer of the district, the step approved, no offer open and nothing let,
+    the apartment rule not ruling the person out: what ``offer_again`` would accept."""
+    if part is None or not principal.handles_housing or principal.district != bundle.district:
+        return False
+    if CaseStatus(part.status) is not CaseStatus.APPROVED:
+        return False
+    entry = await housing_repo.entry_for_case(session, part.id)
+    if entry is not None and WaitlistStatus(entry.status) is not WaitlistStatus.WAITING:
+        return False
+    return eligible_for_apartment(
+        await _answers(session, bundle), bundle.district, local_date(utcnow())
+    )
+
+
 async def offer_view(
     session: AsyncSession, part: Case | None, principal: Principal, lang: str
 ) -> HousingOffer | None:

@@ -233,7 +233,7 @@ async def view(
                     else None
                 ),
                 **(
-                    await _housing_fields(session, record, part, principal, lang)
+                    await _housing_fields(session, case, record, part, principal, lang)
                     if code == housing.STEP
                     else {}
                 ),
@@ -290,6 +290,7 @@ async def view(
 
 async def _housing_fields(
     session: AsyncSession,
+    case: Case,
     record: OnboardingRecord,
     part: Case | None,
     principal: Principal,
@@ -300,6 +301,7 @@ async def _housing_fields(
         "housing_route": route.value if route else None,
         "housing_route_label": gettext(lang, HOUSING_ROUTE_LABELS[route]) if route else None,
         "offer": await housing.offer_view(session, part, principal, lang),
+        "can_offer": await housing.may_offer(session, principal, case, part),
     }
 
 
