@@ -21,6 +21,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_uscc
+from tests.browser.conftest import shot
 from tests.browser.journeys import (
     WORDS,
     answer_every_page,
@@ -172,6 +173,7 @@ def _request_consultation(page: Page, server: str, case_id: str) -> str:
     step = page.locator("#step-schooling")
     expect(step).to_contain_text("International schools in the district")
     expect(step).to_contain_text("Demo data")
+    shot(page, "71-onboarding-schooling-step")
     with page.expect_navigation():
         step.get_by_role("button", name="Request the schooling consultation").click()
     page.get_by_role("link", name=WORDS["en"]["answer"]).click()
@@ -212,6 +214,7 @@ def test_an_engineer_is_onboarded_by_the_employer(
     context, employer = staff_page(browser, server, HR, "phone", "en-US")
     person = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US")
     page: Page = person.new_page()
+    page.viewport_name = "phone"  # type: ignore[attr-defined]
     try:
         employer.goto(f"{server}/lang/en?next=/onboarding/start")
         expect(employer.locator("#passport_number")).to_be_visible()
@@ -271,6 +274,7 @@ def test_an_engineer_is_onboarded_by_the_employer(
         expect(housing).to_contain_text("Talent apartment offered")
         expect(housing).to_contain_text("Waiting for your answer")
         assert violations(page) == []
+        shot(page, "70-onboarding-apartment-offer")
         housing.get_by_role("button", name="Accept the apartment").click()
         expect(page.locator(".notification.success").first).to_contain_text("accepted")
         expect(page.locator("#step-housing dl .status-tag").first).to_have_text("Done")
@@ -305,6 +309,7 @@ def test_an_engineer_is_onboarded_by_the_employer(
         employer.goto(f"{server}/onboarding/{case_id}")
         expect(employer.locator("#letter-title")).to_be_visible()
         assert _statuses(employer) == _statuses(page)
+        shot(employer, "72-onboarding-employer-letter")
         assert len(_statuses(page)) == 7
         assert violations(employer) == []
 
