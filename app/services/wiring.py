@@ -9,7 +9,7 @@ from app.services import service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.issued_documents.service_type import ResultDocuments
-from app.services.onboarding.service_type import LinkedConsultation, OnboardingBundle
+from app.services.onboarding.service_type import BundleConsultation, OnboardingBundle
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
 from app.services.service_cards.priority_window import PriorityWindow
@@ -27,7 +27,7 @@ def install() -> None:
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
     service_types.register(SchoolingConsultation())
-    service_types.register(LinkedConsultation())
+    service_types.register(BundleConsultation())
     service_types.register(YouthStation())
     service_types.register(ServiceCardType())
     service_types.register(CardRequestType())

@@ -100,7 +100,7 @@ class OnboardingBundle(ServiceType):
         view_.onboarding = await view(session, bundle, principal, lang)
 
 
-class LinkedConsultation(ServiceType):
+class BundleConsultation(ServiceType):
     """Beside the schooling consultation: a consultation requested from an onboarding bundle's
     schooling step moves the bundle on whenever it moves (answered: the step is done)."""
 
