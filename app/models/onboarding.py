@@ -17,6 +17,7 @@ class OnboardingRecord(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         CheckConstraint("permit_class IN ('A','B','C')", name="permit_class"),
         CheckConstraint("handoff_outcome IN ('filed','granted','refused')", name="handoff_outcome"),
+        CheckConstraint("housing_route IN ('apartment','rent_subsidy')", name="housing_route"),
     )
 
     # The bundle case; its parts (sub-cases) are cases with ``parent_id`` set to it. Deleted
@@ -35,3 +36,10 @@ class OnboardingRecord(UUIDPrimaryKey, Timestamps, Base):
     handoff_recorded_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("user.id"))
     # Codes of the check-list items the person ticked (app.workflow.onboarding.CHECKLIST_LABELS).
     ticked: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The housing office's decision on the housing step: a talent apartment offered (the step
+    # is done when the person accepts it) or the rent subsidy (done with the decision).
+    housing_route: Mapped[str | None] = mapped_column(String(20))
+    # The schooling consultation the person requested from the step (a case of its own).
+    schooling_application_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("application.id", ondelete="SET NULL")
+    )

@@ -321,3 +321,19 @@ async def answers_submitted_after(
         .order_by(Application.submitted_at)
     )
     return [dict(a) for a in (await session.execute(stmt)).scalars()]
+
+
+async def latest_offer_for_entry(
+    session: AsyncSession, entry_id: uuid.UUID
+) -> tuple[ApartmentOffer, ApartmentUnit, ApartmentProject] | None:
+    """The household's most recent offer with its unit and project (a bundle's housing step)."""
+    stmt = (
+        select(ApartmentOffer, ApartmentUnit, ApartmentProject)
+        .join(ApartmentUnit, ApartmentUnit.id == ApartmentOffer.unit_id)
+        .join(ApartmentProject, ApartmentProject.id == ApartmentUnit.project_id)
+        .where(ApartmentOffer.entry_id == entry_id)
+        .order_by(ApartmentOffer.offered_at.desc(), ApartmentOffer.id)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).one_or_none()
+    return (row[0], row[1], row[2]) if row is not None else None

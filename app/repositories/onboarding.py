@@ -50,3 +50,13 @@ async def applications_of(
         .where(Application.applicant_id == applicant_id, Application.service_id == service_id)
     )
     return [(a, c) for a, c in (await session.execute(stmt)).all()]
+
+
+async def record_linking_application(
+    session: AsyncSession, application_id: uuid.UUID
+) -> OnboardingRecord | None:
+    """The bundle whose schooling step links this consultation application."""
+    stmt = select(OnboardingRecord).where(
+        OnboardingRecord.schooling_application_id == application_id
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()

@@ -6,9 +6,16 @@ from typing import Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.i18n import N_
 from app.schemas.text import CleanInput, Line
 
 Layout = Literal["studio", "one_bed", "two_bed", "three_bed"]
+LAYOUT_LABELS = {
+    "studio": N_("Studio"),
+    "one_bed": N_("One bedroom"),
+    "two_bed": N_("Two bedrooms"),
+    "three_bed": N_("Three bedrooms"),
+}
 # What staff may set a unit to by hand; offered and leased follow the unit's offer and lease.
 HandSetUnitStatus = Literal["available", "maintenance"]
 

@@ -4,11 +4,12 @@ so they see the same progress), and the two things done on it outside the case t
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.schooling import SessionPoint
+from app.schemas.schooling import ConsultationSessions, SessionPoint
 from app.schemas.service_points import AppointmentRead
 
 
@@ -26,6 +27,53 @@ class StepAppointments(BaseModel):
     points: list[SessionPoint] = Field(default_factory=list)
     appointments: list[AppointmentRead] = Field(default_factory=list)
     can_book: bool = False
+
+
+class HousingOffer(BaseModel):
+    """The talent apartment the housing office offered on the housing step (the housing room's
+    offer: accepting it lets the unit to the person, as from the waiting list)."""
+
+    id: uuid.UUID
+    project_name: str
+    address: str
+    building: str
+    number: str
+    layout: str
+    area_sqm: float
+    floor: int
+    talent_rent_cny: int
+    market_rent_cny: int
+    respond_by: date
+    status: str
+    status_label: str
+    # The person may accept or decline it now.
+    can_answer: bool = False
+
+
+class InternationalSchool(BaseModel):
+    """One school of the district's list shown on the schooling step (data file
+    ``app/catalog/international_schools.yaml``; its source, or that it is demo data)."""
+
+    name: str
+    curriculum: str
+    ages: str
+    address: str
+    source: str | None = None
+    assumed: bool = False
+
+
+class LinkedConsultation(BaseModel):
+    """The schooling consultation requested from the step: a case of its own, answered by the
+    district's education bureau, with its sessions booked through the service points."""
+
+    application_id: uuid.UUID
+    # The viewer is the person (the links to the form and the case page are theirs).
+    mine: bool = False
+    submitted: bool = False
+    case_id: uuid.UUID | None = None
+    case_number: str | None = None
+    status_label: str | None = None
+    sessions: ConsultationSessions | None = None
 
 
 class OnboardingStepView(BaseModel):
@@ -47,6 +95,16 @@ class OnboardingStepView(BaseModel):
     handoff_outcome_label: str | None = None
     # A step by appointment (the entry-exit office): the points to book at and the bookings.
     appointments: StepAppointments | None = None
+    # The housing step: the office's route, and the apartment offered on it.
+    housing_route: str | None = None
+    housing_route_label: str | None = None
+    offer: HousingOffer | None = None
+    # The housing officer viewing may offer (another) apartment now.
+    can_offer: bool = False
+    # The schooling step: the linked consultation, and the district's international schools.
+    consultation: LinkedConsultation | None = None
+    can_request_consultation: bool = False
+    schools: list[InternationalSchool] = Field(default_factory=list)
     # What the viewer may do on this step now.
     can_tick: bool = False
     can_record: bool = False
@@ -69,6 +127,9 @@ class OnboardingView(BaseModel):
     # The talent confirmation letter: issued already; the staff member viewing may issue it.
     letter_issued: bool = False
     can_issue_letter: bool = False
+    # For the person and the employer once it is issued: the PDF and its public check.
+    letter_download_url: str | None = None
+    letter_verify_path: str | None = None
 
 
 class HandoffRecord(BaseModel):
@@ -95,4 +156,15 @@ class HireStart(BaseModel):
 
 
 class HireStarted(BaseModel):
+    application_id: uuid.UUID
+
+
+class HousingAnswer(BaseModel):
+    """The person's answer to the apartment offered on the housing step."""
+
+    model_config = ConfigDict(extra="forbid")
+    offer_id: uuid.UUID
+
+
+class ConsultationStarted(BaseModel):
     application_id: uuid.UUID

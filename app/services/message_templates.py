@@ -281,6 +281,37 @@ TEMPLATES: dict[str, Template] = {
             "applications: after it, you and your employer follow the same steps."
         ),
     ),
+    # Its progress, to the person and to the employer's users (the same progress).
+    "onboarding.handoff_recorded": Template(
+        N_("Work-permit application recorded ({case_number})"),
+        N_(
+            "The employer recorded its application in the national work-permit system for "
+            "{applicant_name} ({case_number}): number {application_number}, {outcome}. Sign in "
+            "to see the next onboarding steps."
+        ),
+    ),
+    "onboarding.step_done": Template(
+        N_("Onboarding step done: {step}"),
+        N_(
+            'The step "{step}" of the onboarding of {applicant_name} ({case_number}) is done. '
+            "Sign in to see the next steps."
+        ),
+    ),
+    "onboarding.letter_issued": Template(
+        N_("Talent confirmation letter issued ({case_number})"),
+        N_(
+            "The district has issued the talent confirmation letter of {applicant_name} "
+            "({case_number}). Download it from the onboarding steps; anyone can check it "
+            "through its QR code."
+        ),
+    ),
+    "onboarding.completed": Template(
+        N_("Onboarding complete ({case_number})"),
+        N_(
+            "Every step of the onboarding of {applicant_name} ({case_number}) is done. "
+            "Welcome to Shanghai!"
+        ),
+    ),
     "appointment.booked": Template(
         N_("Appointment booked: {point_name}, {slot}"),
         N_(

@@ -9,7 +9,7 @@ from app.services import award_payments, service_types
 from app.services.claims.service_type import OrganisationClaim, PersonExamFee
 from app.services.housing.service_type import TalentApartment
 from app.services.issued_documents.service_type import ResultDocuments
-from app.services.onboarding.service_type import OnboardingBundle
+from app.services.onboarding.service_type import BundleConsultation, OnboardingBundle
 from app.services.payments.award_grants import AwardGrants
 from app.services.payments.service_type import OneOffPayment
 from app.services.schooling.service_type import SchoolingConsultation
@@ -29,6 +29,7 @@ def install() -> None:
     service_types.register(OrganisationClaim())
     service_types.register(PersonExamFee())
     service_types.register(SchoolingConsultation())
+    service_types.register(BundleConsultation())
     service_types.register(YouthStation())
     service_types.register(ServiceCardType())
     service_types.register(CardRequestType())

@@ -5,7 +5,8 @@ with its own table of steps. Unlike the settlement's parts, not every step is a 
 work-permit pre-check is the portal's own (the points rule), the hand-off to the national
 work-permit system is the employer's (the portal records its number and outcome, it files
 nothing), the bank and insurance steps are done elsewhere and ticked off by the person; only the
-district's steps (residence permit, housing, schooling) are sub-cases. Each step's own state is
+district's steps (residence permit, housing) are sub-cases; the schooling step is the
+schooling consultation the person requests, linked to the bundle. Each step's own state is
 mapped onto a case status so that the one engine decides what may start, what is cancelled
 behind a failure and when the bundle is complete. Pure: no clock, no database.
 """
@@ -43,6 +44,9 @@ class StepKind(StrEnum):
     RECORD = "record"  # an outside filing whose number and outcome the portal records
     SUB_CASE = "sub_case"  # a case of a district department, child of the bundle
     CHECKLIST = "checklist"  # done elsewhere; the person ticks each item
+    # A case of a service of its own (the schooling consultation) the person requests from
+    # the step; the bundle links it and follows its status instead of making a sub-case.
+    LINKED = "linked"
 
 
 class StepStatus(StrEnum):
@@ -135,14 +139,14 @@ STEPS: tuple[OnboardingStep, ...] = (
     OnboardingStep(
         "schooling",
         StepOwner.DISTRICT,
-        StepKind.SUB_CASE,
+        StepKind.LINKED,
         N_("Children's schooling consultation"),
         bring=(
             N_("Each child's passport"),
             N_("Each child's vaccination record"),
             N_("Each child's latest school report"),
         ),
-        service="onboarding_schooling",
+        service="schooling_consultation",
         depends_on=("residence_permit",),
     ),
     OnboardingStep(
@@ -212,6 +216,33 @@ def plan(*, children: int, housing_offered: bool) -> tuple[OnboardingStep, ...]:
             continue
         wanted.append(step)
     return tuple(wanted)
+
+
+class HousingRoute(StrEnum):
+    """The housing office's decision on the housing step: a talent apartment offered from the
+    waiting list (the step is done when the person accepts it), or the rent subsidy where no
+    apartment is available or the person qualifies only for the subsidy (done with it)."""
+
+    APARTMENT = "apartment"
+    RENT_SUBSIDY = "rent_subsidy"
+
+
+HOUSING_ROUTE_LABELS: dict[HousingRoute, str] = {
+    HousingRoute.APARTMENT: N_("A talent apartment is offered to you"),
+    HousingRoute.RENT_SUBSIDY: N_(
+        "No talent apartment is available for you: the housing office granted the rent subsidy"
+    ),
+}
+
+
+def housing_step_status(
+    route: HousingRoute | None, case_status: StepStatus, housed: bool
+) -> StepStatus:
+    """The housing step as the person reads it: the sub-case's decision is not the end of an
+    apartment offer, which is done only once the person accepted it (the lease is theirs)."""
+    if case_status is StepStatus.DONE and route is HousingRoute.APARTMENT:
+        return StepStatus.DONE if housed else StepStatus.OPEN
+    return case_status
 
 
 # --- The work-permit class ---------------------------------------------------------------------
@@ -284,6 +315,7 @@ _NOT_STARTED: dict[StepKind, StepStatus] = {
     StepKind.RECORD: StepStatus.OPEN,
     StepKind.SUB_CASE: StepStatus.LOCKED,
     StepKind.CHECKLIST: StepStatus.OPEN,
+    StepKind.LINKED: StepStatus.OPEN,
 }
 _DONE_CASE: frozenset[CaseStatus] = S.APPROVAL_STANDS
 _FAILED_CASE: frozenset[CaseStatus] = S.FINAL - S.APPROVAL_STANDS

@@ -192,6 +192,10 @@ class TestTemplates:
             # The talent register's awards and memberships (issue 16, point 4).
             "programme": {"zh": "区级杰出人才", "en": "district outstanding talent"},
             "granted": date(2026, 12, 7),
+            # The onboarding bundle's progress (issue 18).
+            "application_number": "WP-2026-000123",
+            "outcome": {"msgid": N_("Work permit granted")},
+            "step": {"msgid": N_("Residence permit for work (entry-exit office)")},
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

@@ -20,7 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.domain.fields import EXTRA_FIELDS
-from app.models import Application, OutboxMessage, Service, ServicePoint
+from app.models import (
+    ApartmentProject,
+    ApartmentUnit,
+    Application,
+    OutboxMessage,
+    Service,
+    ServicePoint,
+)
 from app.rules import FACTS
 from app.schemas.onboarding import ChecklistTick, HandoffRecord
 from app.workflow.onboarding import ONBOARDING_SERVICE
@@ -81,6 +88,98 @@ def steps(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["code"]: s for s in view["steps"]}
 
 
+async def add_units(
+    sm: async_sessionmaker[AsyncSession], district: str = "yangpu", count: int = 1
+) -> list[uuid.UUID]:
+    """Talent apartments the housing office can offer (its inventory, as an import makes it)."""
+    async with sm() as session, session.begin():
+        project = ApartmentProject(
+            district=district,
+            name_zh="测试人才公寓",
+            name_en="Test Talent Apartments",
+            address="1 Test Road",
+            operator="Test Operator",
+        )
+        session.add(project)
+        await session.flush()
+        units = [
+            ApartmentUnit(
+                project_id=project.id,
+                district=district,
+                building="1",
+                number=f"{uuid.uuid4().hex[:6]}",
+                layout="one_bed",
+                area_sqm=45.0,
+                floor=3,
+                market_rent_cny=5000,
+                talent_rent_cny=4000,
+                status="available",
+            )
+            for _ in range(count)
+        ]
+        session.add_all(units)
+        await session.flush()
+        return [u.id for u in units]
+
+
+async def request_consultation(
+    client: httpx.AsyncClient, user: f.ApiUser, case_id: str, district: str = "yangpu"
+) -> str:
+    """The person requests the schooling consultation from the step and sends its form: only
+    the child's date of birth and the district for school are asked (the hukou is known)."""
+    r = await client.post(f"/api/v1/onboarding/{case_id}/schooling", headers=user.headers)
+    assert r.status_code == 201, r.text
+    app_id = r.json()["application_id"]
+    draft = (await client.get(f"/api/v1/applications/{app_id}", headers=user.headers)).json()
+    assert draft["service_code"] == "schooling_consultation"
+    answered = {q["fact"]: q["answer"] for q in draft["questions"]}
+    assert answered["hukou"] == "none"  # a foreign national's, known from the bundle
+    today = f.local_today()
+    child = today.replace(year=today.year - 7).isoformat()
+    r = await client.patch(
+        f"/api/v1/applications/{app_id}",
+        headers=user.headers,
+        json={"answers": {"child_birth_date": child, "school_district": district}},
+    )
+    assert r.status_code == 200 and r.json()["unanswered"] == [], r.text
+    return str((await f.submit_application(client, user, app_id))["case"]["id"])
+
+
+async def offered(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    user: f.ApiUser,
+    case_id: str,
+    now: dict[str, dict[str, Any]],
+) -> tuple[str, dict[str, Any]]:
+    """The housing office approves the housing step; the offer as the person reads it."""
+    await decide(client, sm, "housing", now["housing"]["case_id"])
+    url = f"/api/v1/onboarding/{case_id}"
+    offer = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+    return url, offer
+
+
+async def settle_housing_and_schooling(
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    user: f.ApiUser,
+    case_id: str,
+    now: dict[str, dict[str, Any]],
+) -> None:
+    """The housing office approves the step (an apartment is offered), the person accepts it;
+    the person requests the consultation and the education bureau answers it."""
+    url, offer = await offered(client, sm, user, case_id, now)
+    r = await client.post(
+        f"{url}/housing/accept", headers=user.headers, json={"offer_id": offer["id"]}
+    )
+    assert r.status_code == 200, r.text
+    assert steps(r.json())["housing"]["status"] == "done"
+    consultation = await request_consultation(client, user, case_id)
+    window = await staff(client, sm, ["window_clerk"], "service_center")
+    await act(client, window, consultation, "accept")
+    await decide(client, sm, "education", consultation)
+
+
 async def submitted_bundle(
     client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
 ) -> tuple[f.ApiUser, str, dict[str, str]]:
@@ -93,6 +192,8 @@ async def submitted_bundle_and_hr(
     client: httpx.AsyncClient,
     sm: async_sessionmaker[AsyncSession],
     profile: dict[str, Any] | None = None,
+    *,
+    wants_housing_help: bool = True,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
     uscc, hr_email = await f.create_employer_with_hr(sm, district="yangpu", name="Acme Robotics")
     user, draft = await new_draft(
@@ -104,7 +205,7 @@ async def submitted_bundle_and_hr(
     assert "id" in draft, draft
     asked = {q["fact"] for q in draft["questions"]}
     answers = {k: v for k, v in (profile or ENGINEER).items() if k in asked}
-    answers.update(employer_uscc=uscc, children_count=1, wants_housing_help=True)
+    answers.update(employer_uscc=uscc, children_count=1, wants_housing_help=wants_housing_help)
     r = await client.patch(
         f"/api/v1/applications/{draft['id']}", headers=user.headers, json={"answers": answers}
     )
@@ -214,8 +315,9 @@ class TestOnboarding:
         assert now["residence_permit"]["status"] == "done"
         assert now["housing"]["status"] == "open" and now["schooling"]["status"] == "open"
         assert now["bank_social_insurance"]["status"] == "open"
-        for department, code in (("housing", "housing"), ("education", "schooling")):
-            await decide(client, sessionmaker, department, now[code]["case_id"])
+        assert now["housing"]["case_id"] and now["schooling"]["case_id"] is None
+        await add_units(sessionmaker)
+        await settle_housing_and_schooling(client, sessionmaker, user, case_id, now)
 
         # The check-lists are the person's: the employer cannot tick them.
         tick = ChecklistTick(item="bank_account_opened").model_dump()
@@ -425,10 +527,16 @@ class TestNoFactAskedTwice:
                     )
                 )
             ).all()
+            # The schooling step is the consultation the person requests from it.
+            linked = (
+                await session.scalars(
+                    select(Service).where(Service.code == "schooling_consultation")
+                )
+            ).all()
         bundles = [s for s in stored if s.part_of is None]
         assert {s.district for s in bundles} == {"yangpu", "changning"}
         for district in ("yangpu", "changning"):
-            forms = [s for s in stored if s.district == district]
+            forms = [s for s in [*stored, *linked] if s.district == district]
             assert len(forms) == 4, district
             names = [str(e.get("fact") or e.get("field")) for s in forms for e in s.form]
             assert len(names) == len(set(names)), (district, names)
@@ -460,9 +568,14 @@ async def employer_web_login(client: httpx.AsyncClient, email: str) -> None:
 
 
 async def accepted_bundle(
-    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient,
+    sm: async_sessionmaker[AsyncSession],
+    *,
+    wants_housing_help: bool = True,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
-    user, case_id, hr, hr_email = await submitted_bundle_and_hr(client, sm)
+    user, case_id, hr, hr_email = await submitted_bundle_and_hr(
+        client, sm, wants_housing_help=wants_housing_help
+    )
     window = await staff(client, sm, ["window_clerk"], "service_center")
     due = (f.local_today() + timedelta(days=10)).isoformat()
     asked = await act(client, window, case_id, "request_employer_confirmation", due_on=due)

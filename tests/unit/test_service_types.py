@@ -84,6 +84,7 @@ def test_installing_twice_registers_each_type_once() -> None:
         "exam_fee_reimbursement",
         "foreign_talent_onboarding",
         "high_level_certification",
+        "onboarding_linked_consultation",
         "one_off_payment",
         "organisation_claim",
         "overseas_tax_subsidy",

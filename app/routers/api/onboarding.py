@@ -5,6 +5,7 @@ application in the national system, and the person's check-lists."""
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, Request, status
 
@@ -13,9 +14,11 @@ from app.db import SessionDep
 from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
 from app.schemas.onboarding import (
     ChecklistTick,
+    ConsultationStarted,
     HandoffRecord,
     HireStart,
     HireStarted,
+    HousingAnswer,
     OnboardingView,
 )
 from app.services.onboarding import letter, progress, starting
@@ -74,3 +77,37 @@ async def issue_letter(
     bilingual PDF, verifiable by its QR code, listed on the case."""
     await letter.issue(session, principal, case_id)
     return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/housing/offer")
+async def offer_apartment(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> OnboardingView:
+    """The housing office offers (another) talent apartment on the housing step."""
+    await progress.offer_apartment(session, principal, case_id)
+    return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/housing/{answer}")
+async def answer_offer(
+    case_id: uuid.UUID,
+    answer: Literal["accept", "decline"],
+    data: HousingAnswer,
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> OnboardingView:
+    """The person accepts the apartment offered (accepting again changes nothing) or declines
+    it (the office may offer another)."""
+    await progress.answer_offer(session, principal, case_id, data, answer == "accept")
+    return await progress.read(session, principal, case_id, language(request))
+
+
+@router.post("/{case_id}/schooling", status_code=status.HTTP_201_CREATED)
+async def request_consultation(
+    case_id: uuid.UUID, principal: CurrentApplicant, session: SessionDep
+) -> ConsultationStarted:
+    """Opens the schooling consultation's form, linked to the bundle's schooling step."""
+    return ConsultationStarted(
+        application_id=await progress.request_consultation(session, principal, case_id)
+    )

@@ -26,6 +26,7 @@ from app.routers.access import (
 )
 from app.schemas.forms import CycleCreate, PreferencesUpdate, SubsidyEnrolment
 from app.schemas.housing import (
+    LAYOUT_LABELS,
     AllocationRequest,
     MoveOutRecord,
     MoveOutRequest,
@@ -41,12 +42,6 @@ from app.services.housing import dashboard as housing_dashboard
 router = APIRouter(tags=["housing pages"])
 Csrf = Depends(csrf_protect)
 
-LAYOUT_LABELS = {
-    "studio": N_("Studio"),
-    "one_bed": N_("One bedroom"),
-    "two_bed": N_("Two bedrooms"),
-    "three_bed": N_("Three bedrooms"),
-}
 # Unit, offer and lease statuses as people read them.
 STATUS_LABELS = {
     "available": N_("Available"),

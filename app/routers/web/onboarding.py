@@ -5,17 +5,19 @@ application in the national system, and the person's check-lists."""
 from __future__ import annotations
 
 import uuid
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.core.csrf import csrf_protect
+from app.core.downloads import file_response
 from app.core.forms import FormPage, PageContext, shown_on, validate_form
 from app.core.templates import language, redirect, render
 from app.db import SessionDep
 from app.domain.principal import Principal
 from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
-from app.schemas.onboarding import ChecklistTick, HandoffRecord, HireStart
+from app.schemas.onboarding import ChecklistTick, HandoffRecord, HireStart, HousingAnswer
 from app.services.onboarding import letter, progress, starting
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding pages"])
@@ -93,3 +95,45 @@ async def issue_letter(
     with shown_on(_page(request, session, principal, case_id)):
         await letter.issue(session, principal, case_id)
     return redirect(request, f"/staff/cases/{case_id}?done=letter")
+
+
+@router.post("/{case_id}/housing/offer", dependencies=[Csrf])
+async def offer_apartment(
+    case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
+) -> Response:
+    """The housing office offers (another) talent apartment on the housing step."""
+    with shown_on(_page(request, session, principal, case_id)):
+        await progress.offer_apartment(session, principal, case_id)
+    return redirect(request, f"/staff/cases/{case_id}?done=offered")
+
+
+@router.post("/{case_id}/housing/{answer}", dependencies=[Csrf])
+async def answer_offer(
+    case_id: uuid.UUID,
+    answer: Literal["accept", "decline"],
+    request: Request,
+    principal: CurrentApplicant,
+    session: SessionDep,
+) -> Response:
+    form = await request.form()
+    with shown_on(_page(request, session, principal, case_id)):
+        data = validate_form(HousingAnswer, {"offer_id": form.get("offer_id")})
+        await progress.answer_offer(session, principal, case_id, data, answer == "accept")
+    done = "accepted" if answer == "accept" else "declined"
+    return redirect(request, f"/onboarding/{case_id}?done={done}#step-housing")
+
+
+@router.post("/{case_id}/schooling", dependencies=[Csrf])
+async def request_consultation(
+    case_id: uuid.UUID, request: Request, principal: CurrentApplicant, session: SessionDep
+) -> Response:
+    """Opens the schooling consultation's own form, linked to the step."""
+    with shown_on(_page(request, session, principal, case_id)):
+        application_id = await progress.request_consultation(session, principal, case_id)
+    return redirect(request, f"/applications/{application_id}")
+
+
+@router.get("/{case_id}/letter.pdf")
+async def letter_pdf(case_id: uuid.UUID, principal: CurrentUser, session: SessionDep) -> Response:
+    found = await progress.letter_pdf(session, principal, case_id)
+    return file_response(found.source, found.filename, found.content_type)

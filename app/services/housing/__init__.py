@@ -34,6 +34,7 @@ from app.services.housing.waitlist import (
     join_waitlist,
     leave_waitlist,
     my_preferences,
+    offer_to_household,
     set_preferences,
     waitlist,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "move_out",
     "my_housing",
     "my_preferences",
+    "offer_to_household",
     "propose_renewal",
     "remind_renewals",
     "renew_lease",

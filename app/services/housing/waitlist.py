@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
@@ -232,20 +233,7 @@ async def allocation_round(
         if entry is None:
             continue
         queue.remove(entry)
-        offer = ApartmentOffer(unit_id=unit.id, entry_id=entry.id, respond_by=respond_by)
-        unit.status = UNITS.advance(unit.status, UnitEvent.OFFER)
-        entry.status = WAITLIST.advance(entry.status, WaitlistEvent.OFFER)
-        session.add(offer)
-        await session.flush()
-        offers.append(
-            OfferRead(
-                id=offer.id,
-                unit=unit_view(unit),
-                status=offer.status,
-                respond_by=respond_by,
-                offered_at=offer.offered_at,
-            )
-        )
+        offers.append(await _offer(session, unit, entry, respond_by))
     await audit.record(
         session,
         "housing.allocation_round",
@@ -253,6 +241,42 @@ async def allocation_round(
         detail={"district": district, "offers": len(offers)},
     )
     return offers
+
+
+async def _offer(
+    session: AsyncSession, unit: ApartmentUnit, entry: WaitlistEntry, respond_by: date
+) -> OfferRead:
+    """One unit offered to one household: the unit and the entry go on offer together."""
+    offer = ApartmentOffer(unit_id=unit.id, entry_id=entry.id, respond_by=respond_by)
+    unit.status = UNITS.advance(unit.status, UnitEvent.OFFER)
+    entry.status = WAITLIST.advance(entry.status, WaitlistEvent.OFFER)
+    session.add(offer)
+    await session.flush()
+    return OfferRead(
+        id=offer.id,
+        unit=unit_view(unit),
+        status=offer.status,
+        respond_by=respond_by,
+        offered_at=offer.offered_at,
+    )
+
+
+async def offer_to_household(
+    session: AsyncSession, entry: WaitlistEntry, respond_within_days: int
+) -> OfferRead | None:
+    """An allocation of one: the first available unit of the entry's district that meets its
+    preferences, offered to this waiting household (a bundle's housing step, where the office
+    offers the newcomer an apartment at once); None when no unit is available. The same locks
+    as a round serialise it with rounds and other offers, so a unit is never offered twice."""
+    if entry.status != WaitlistStatus.WAITING:
+        return None
+    calendar = await work_calendar(session)
+    respond_by = calendar.add_working_days(local_date(utcnow()), respond_within_days)
+    await housing_repo.lock_allocation(session, entry.district)
+    for unit in await housing_repo.lock_available_units(session, entry.district):
+        if _wants(entry, unit):
+            return await _offer(session, unit, entry, respond_by)
+    return None
 
 
 def _wants(entry: WaitlistEntry, unit: ApartmentUnit) -> bool:

@@ -112,6 +112,14 @@ async def download(
     listed = {d.id for d in await issued_repo.for_case(session, case.id)}
     if doc_id not in listed:
         raise NotFound()
+    return await deliver(session, principal, case, doc_id)
+
+
+async def deliver(
+    session: AsyncSession, principal: Principal, case: Case, doc_id: uuid.UUID
+) -> wallet.Download:
+    """The document's PDF (rendered first if need be), its download audited; the caller has
+    checked that ``principal`` may read it."""
     doc = await render_now(session, doc_id)
     if doc is None:
         raise NotFound()

@@ -10,16 +10,18 @@ from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.i18n import N_
-from app.models import Case
+from app.models import Case, IssuedDocument
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import issued_documents as issued_repo
 from app.repositories import onboarding as onboarding_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.services import audit
+from app.services import documents as wallet
 from app.services.cases.context import load_case, staff_name
-from app.services.issued_documents import letters
+from app.services.issued_documents import letters, on_case
 from app.services.issued_documents.issuing import issue_letter
+from app.services.onboarding import notices
 from app.workflow.onboarding import ONBOARDING_SERVICE, PermitClass
 from app.workflow.states import CaseStatus
 
@@ -39,12 +41,7 @@ def may_decide(principal: Principal) -> bool:
 
 async def letter_state(session: AsyncSession, case: Case) -> tuple[bool, bool]:
     """(issued already, may be issued now) for the bundle."""
-    issued = (
-        await issued_repo.by_subject(
-            session, letters.CONFIRMATION_LETTER.code, letters.subject_ref(case)
-        )
-        is not None
-    )
+    issued = await _issued(session, case) is not None
     record = await onboarding_repo.record_of(session, case.id)
     possible = (
         not issued
@@ -97,3 +94,27 @@ async def issue(session: AsyncSession, principal: Principal, case_id: uuid.UUID)
         detail={"document": str(doc.id), "permit_class": record.permit_class},
         district=case.district,
     )
+    await notices.letter_issued(session, case)
+
+
+async def _issued(session: AsyncSession, case: Case) -> IssuedDocument | None:
+    return await issued_repo.by_subject(
+        session, letters.CONFIRMATION_LETTER.code, letters.subject_ref(case)
+    )
+
+
+async def links(session: AsyncSession, case: Case) -> tuple[str, str] | None:
+    """(download, public check) of the issued letter, for the person and their employer."""
+    doc = await _issued(session, case)
+    if doc is None:
+        return None
+    return f"/onboarding/{case.id}/letter.pdf", f"/verify/{doc.token}"
+
+
+async def download(session: AsyncSession, principal: Principal, case: Case) -> wallet.Download:
+    """The letter's PDF for the person and for the employer named on the bundle: the letter
+    confirms the employer's hire, so unlike a decision it is the employer's to read too."""
+    doc = await _issued(session, case)
+    if doc is None:
+        raise NotFound()
+    return await on_case.deliver(session, principal, case, doc.id)

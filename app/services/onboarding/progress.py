@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
@@ -24,24 +25,28 @@ from app.schemas.onboarding import (
     ChecklistItem,
     ChecklistTick,
     HandoffRecord,
+    HousingAnswer,
     OnboardingStepView,
     OnboardingView,
     StepAppointments,
 )
 from app.schemas.schooling import SessionPoint
 from app.services import audit
+from app.services import documents as wallet
 from app.services.cases.context import load_case
-from app.services.onboarding import letter, precheck
+from app.services.onboarding import housing, letter, notices, precheck, schooling
 from app.services.onboarding.steps import advance, current
 from app.services.service_points.views import appointment_views
 from app.workflow.onboarding import (
     CHECKLIST_LABELS,
     HANDOFF_LABELS,
+    HOUSING_ROUTE_LABELS,
     ONBOARDING_SERVICE,
     OWNER_LABELS,
     STEP_BY_CODE,
     STEP_STATUS_LABELS,
     HandoffOutcome,
+    HousingRoute,
     StepKind,
     StepStatus,
 )
@@ -115,7 +120,37 @@ async def record_handoff(
         detail={"number": record.handoff_number, "outcome": record.handoff_outcome},
         district=case.district,
     )
+    outcome = HandoffOutcome(record.handoff_outcome)
+    await notices.handoff_recorded(session, case, record.handoff_number, HANDOFF_LABELS[outcome])
     await advance(session, case, now)
+
+
+async def answer_offer(
+    session: AsyncSession,
+    principal: Principal,
+    case_id: uuid.UUID,
+    data: HousingAnswer,
+    accept: bool,
+) -> None:
+    """The person accepts or declines the apartment offered on the housing step."""
+    case, _record = await _bundle(session, principal, case_id)
+    await housing.answer(session, principal, case, data.offer_id, accept)
+    await advance(session, case, utcnow())
+
+
+async def offer_apartment(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> None:
+    """The housing office offers (another) apartment on the housing step."""
+    case, record = await _bundle(session, principal, case_id)
+    await housing.offer_again(session, principal, case, record)
+
+
+async def request_consultation(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> uuid.UUID:
+    """The person requests the schooling consultation from the step: its form, linked."""
+    case, record = await _bundle(session, principal, case_id)
+    status = await _step_status(session, case, schooling.STEP)
+    return await schooling.request(session, principal, case, record, status)
 
 
 async def tick(
@@ -197,6 +232,16 @@ async def view(
                     if step.by_appointment and part is not None
                     else None
                 ),
+                **(
+                    await _housing_fields(session, case, record, part, principal, lang)
+                    if code == housing.STEP
+                    else {}
+                ),
+                **(
+                    await _schooling_fields(session, case, record, principal, status, lang)
+                    if code == schooling.STEP and part is None
+                    else {}
+                ),
                 can_tick=(
                     step.kind is StepKind.CHECKLIST
                     and in_progress
@@ -215,6 +260,11 @@ async def view(
         await onboarding_repo.person_of(session, case.applicant_id) if case.applicant_id else None
     )
     letter_issued, letter_possible = await letter.letter_state(session, case)
+    links = (
+        await letter.links(session, case)
+        if is_person_of(principal, case) or is_employer_of(principal, case)
+        else None
+    )
     return OnboardingView(
         case_id=case.id,
         case_number=case.number,
@@ -233,7 +283,47 @@ async def view(
         complete=CaseStatus(case.status) in CaseStatus.APPROVAL_STANDS,
         letter_issued=letter_issued,
         can_issue_letter=letter_possible and letter.may_decide(principal),
+        letter_download_url=links[0] if links else None,
+        letter_verify_path=links[1] if links else None,
     )
+
+
+async def _housing_fields(
+    session: AsyncSession,
+    case: Case,
+    record: OnboardingRecord,
+    part: Case | None,
+    principal: Principal,
+    lang: str,
+) -> dict[str, Any]:
+    route = HousingRoute(record.housing_route) if record.housing_route else None
+    return {
+        "housing_route": route.value if route else None,
+        "housing_route_label": gettext(lang, HOUSING_ROUTE_LABELS[route]) if route else None,
+        "offer": await housing.offer_view(session, part, principal, lang),
+        "can_offer": await housing.may_offer(session, principal, case, part),
+    }
+
+
+async def _schooling_fields(
+    session: AsyncSession,
+    case: Case,
+    record: OnboardingRecord,
+    principal: Principal,
+    status: StepStatus,
+    lang: str,
+) -> dict[str, Any]:
+    return {
+        "consultation": await schooling.linked_view(
+            session, record, principal, is_person_of(principal, case), lang
+        ),
+        "can_request_consultation": (
+            status is StepStatus.OPEN
+            and record.schooling_application_id is None
+            and is_person_of(principal, case)
+        ),
+        "schools": schooling.schools_for(case.district, lang),
+    }
 
 
 async def _appointments(
@@ -267,3 +357,13 @@ def _precheck(record: OnboardingRecord, lang: str) -> precheck.Precheck | None:
     if not isinstance(facts, dict) or not isinstance(as_of, str):
         return None
     return precheck.run(facts, date.fromisoformat(as_of), lang)
+
+
+async def letter_pdf(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> wallet.Download:
+    """The talent confirmation letter for the person or the employer named on the bundle."""
+    case, _record = await _bundle(session, principal, case_id, lock=False)
+    if not (is_person_of(principal, case) or is_employer_of(principal, case)):
+        raise PermissionDenied()
+    return await letter.download(session, principal, case)

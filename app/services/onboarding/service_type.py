@@ -1,7 +1,9 @@
 """How the onboarding bundle plugs into the case engine: a PRC citizen (or a Hong Kong, Macao
 or Taiwan resident) cannot open its form; submission runs the work-permit pre-check and keeps
 its class; the window's acceptance creates the district's sub-cases; every move of a sub-case
-moves the bundle on; the bundle and its sub-cases show the same steps."""
+moves the bundle on (the housing step's approval offers the apartment or grants the rent
+subsidy); the bundle and its sub-cases show the same steps. Beside the schooling consultation,
+a consultation linked to a bundle's schooling step moves the bundle on too."""
 
 from __future__ import annotations
 
@@ -16,9 +18,10 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.cases import CaseRead
 from app.services import verified_facts
 from app.services.applications import questions as application_questions
-from app.services.onboarding import precheck
+from app.services.onboarding import housing, precheck
 from app.services.onboarding.progress import view
 from app.services.onboarding.steps import advance, cancel_open_parts, dispatch
+from app.services.schooling.sessions import SERVICE_CODE as CONSULTATION_SERVICE
 from app.services.service_types import ServiceType
 from app.workflow.onboarding import ONBOARDING_SERVICE
 from app.workflow.states import CaseAction, CaseStatus
@@ -70,8 +73,14 @@ class OnboardingBundle(ServiceType):
             return
         if case.parent_id is not None:
             parent = await cases_repo.get_case_fresh(session, case.parent_id)
-            if parent is not None:
-                await advance(session, parent, now)
+            if parent is None:
+                return
+            decided = CaseStatus(case.status) is CaseStatus.APPROVED
+            if decided and case.bundle_part == housing.STEP:
+                record = await onboarding_repo.record_of(session, parent.id, for_update=True)
+                if record is not None:
+                    await housing.on_decided(session, parent, case, record)
+            await advance(session, parent, now)
         elif action in (CaseAction.ACCEPT, CaseAction.ACCEPT_WITH_PENDING_MATERIALS):
             await dispatch(session, case, now)
         elif CaseStatus(case.status) is CaseStatus.WITHDRAWN:
@@ -89,3 +98,26 @@ class OnboardingBundle(ServiceType):
         if case.parent_id is not None:
             bundle = await cases_repo.get_case_fresh(session, case.parent_id) or case
         view_.onboarding = await view(session, bundle, principal, lang)
+
+
+class BundleConsultation(ServiceType):
+    """Beside the schooling consultation: a consultation requested from an onboarding bundle's
+    schooling step moves the bundle on whenever it moves (answered: the step is done)."""
+
+    name = "onboarding_linked_consultation"
+    alongside = True
+
+    def handles(self, service: Service) -> bool:
+        return service.code == CONSULTATION_SERVICE
+
+    async def after_transition(
+        self, session: AsyncSession, case: Case, service: Service, action: CaseAction, now: datetime
+    ) -> None:
+        if case.application_id is None:
+            return
+        record = await onboarding_repo.record_linking_application(session, case.application_id)
+        if record is None:
+            return
+        bundle = await cases_repo.get_case_fresh(session, record.case_id)
+        if bundle is not None:
+            await advance(session, bundle, now)

@@ -20,15 +20,20 @@ from app.rules import DecisionStatus, load_library
 from app.services.applications import questions as application_questions
 from app.services.calendar import work_calendar
 from app.services.cases import act_as_system
+from app.services.onboarding import housing, notices, schooling
 from app.workflow.onboarding import (
     HANDOFF_STEP_STATUS,
+    STEP_BY_CODE,
     STEPS,
     HandoffOutcome,
+    HousingRoute,
     OnboardingStep,
     Progress,
     StepKind,
+    StepOwner,
     StepStatus,
     checklist_status,
+    housing_step_status,
     plan,
     progress,
     step_status_of_case,
@@ -61,15 +66,25 @@ def planned_steps(
     )
 
 
-def steps_of(parts: list[Case]) -> tuple[OnboardingStep, ...]:
-    """A dispatched bundle's steps: every step that is not the district's, and the district's
-    steps it has a sub-case for."""
+def steps_of(planned: tuple[OnboardingStep, ...], parts: list[Case]) -> tuple[OnboardingStep, ...]:
+    """A dispatched bundle's steps: its planned steps that are not the district's sub-cases,
+    and the sub-case steps it has a sub-case for (what was planned when it was dispatched)."""
     made = {p.bundle_part for p in parts}
-    return tuple(s for s in STEPS if s.kind is not StepKind.SUB_CASE or s.code in made)
+    return tuple(
+        s
+        for s in STEPS
+        if (s.kind is StepKind.SUB_CASE and s.code in made)
+        or (s.kind is not StepKind.SUB_CASE and (s in planned or s.code in made))
+    )
 
 
-def own_states(record: OnboardingRecord | None, parts: list[Case]) -> dict[str, StepStatus]:
-    """What each step says of itself, before its dependencies are taken into account."""
+def own_states(
+    record: OnboardingRecord | None,
+    parts: list[Case],
+    looked_up: Mapping[str, StepStatus] | None = None,
+) -> dict[str, StepStatus]:
+    """What each step says of itself, before its dependencies are taken into account;
+    ``looked_up``: what the housing and schooling steps say, read from their rooms."""
     own: dict[str, StepStatus] = {}
     if record is not None and record.permit_class:
         own["work_permit_precheck"] = StepStatus.DONE
@@ -82,21 +97,38 @@ def own_states(record: OnboardingRecord | None, parts: list[Case]) -> dict[str, 
     for step in STEPS:
         if step.kind is StepKind.CHECKLIST:
             own[step.code] = checklist_status(step, ticked)
+    own.update(looked_up or {})
     return own
+
+
+async def _looked_up(
+    session: AsyncSession, record: OnboardingRecord | None, parts: list[Case]
+) -> dict[str, StepStatus]:
+    found: dict[str, StepStatus] = {}
+    part = housing.housing_part(parts)
+    if part is not None:
+        route = HousingRoute(record.housing_route) if record and record.housing_route else None
+        found[housing.STEP] = housing_step_status(
+            route, step_status_of_case(S(part.status)), await housing.is_housed(session, part)
+        )
+    if not any(p.bundle_part == schooling.STEP for p in parts):
+        # Bundles dispatched before the step was the consultation kept a sub-case for it.
+        found[schooling.STEP] = schooling.own_state(await schooling.linked_case(session, record))
+    return found
 
 
 async def current(session: AsyncSession, bundle: Case) -> tuple[Progress, list[Case]]:
     record = await onboarding_repo.record_of(session, bundle.id)
     parts = await cases_repo.parts_of(session, bundle.id)
+    answers: dict[str, Any] = {}
+    if bundle.application_id is not None:
+        app = await cases_repo.get_application_by_id(session, bundle.application_id)
+        answers = dict(app.answers) if app is not None else {}
+    planned = planned_steps(answers, bundle.district, local_date(bundle.submitted_at))
     if parts:
-        planned = steps_of(parts)
-    else:
-        answers: dict[str, Any] = {}
-        if bundle.application_id is not None:
-            app = await cases_repo.get_application_by_id(session, bundle.application_id)
-            answers = dict(app.answers) if app is not None else {}
-        planned = planned_steps(answers, bundle.district, local_date(bundle.submitted_at))
-    return progress(planned, own_states(record, parts)), parts
+        planned = steps_of(planned, parts)
+    own = own_states(record, parts, await _looked_up(session, record, parts))
+    return progress(planned, own), parts
 
 
 async def dispatch(session: AsyncSession, bundle: Case, now: datetime) -> None:
@@ -107,7 +139,9 @@ async def dispatch(session: AsyncSession, bundle: Case, now: datetime) -> None:
     assert app is not None
     today = local_date(now)
     calendar = await work_calendar(session)
-    steps = [s for s in planned_steps(app.answers, bundle.district, today) if s.service]
+    steps = [
+        s for s in planned_steps(app.answers, bundle.district, today) if s.kind is StepKind.SUB_CASE
+    ]
     for index, step in enumerate(steps, start=1):
         assert step.service is not None
         service = await catalog_repo.get_by_code(session, bundle.district, step.service)
@@ -168,6 +202,8 @@ async def advance(session: AsyncSession, bundle: Case, now: datetime) -> None:
     for code in state.release:
         await act_as_system(session, by_code[code].id, CaseAction.RELEASE, now=now)
     for code in state.cancel:
+        if S(by_code[code].status) not in _CANCELLABLE:
+            continue  # decided already (an approved housing step waiting for the answer)
         await act_as_system(
             session,
             by_code[code].id,
@@ -175,6 +211,9 @@ async def advance(session: AsyncSession, bundle: Case, now: datetime) -> None:
             now=now,
             payload=ActionPayload(reason=_CANCELLED_BECAUSE),
         )
+    for code, status in state.statuses.items():
+        if status is StepStatus.DONE and STEP_BY_CODE[code].owner is StepOwner.DISTRICT:
+            await notices.step_done(session, bundle, STEP_BY_CODE[code])
     if state.failed_step is not None:
         await act_as_system(
             session,
@@ -187,6 +226,7 @@ async def advance(session: AsyncSession, bundle: Case, now: datetime) -> None:
         )
     elif state.complete:
         await act_as_system(session, bundle.id, CaseAction.COMPLETE_PARTS, now=now)
+        await notices.completed(session, bundle)
 
 
 _FAILED_BECAUSE = {
