@@ -47,6 +47,8 @@ class OnboardingStepView(BaseModel):
     handoff_outcome_label: str | None = None
     # A step by appointment (the entry-exit office): the points to book at and the bookings.
     appointments: StepAppointments | None = None
+    # The hand-off: the district's endorsement of the fast track for urgently needed talent.
+    fast_track_note: str | None = None
     # What the viewer may do on this step now.
     can_tick: bool = False
     can_record: bool = False

@@ -185,6 +185,8 @@ class TestTemplates:
             # The Yangpu talent service card (issue 17, point 3).
             "card_number": "YP-C-2026-000001",
             "valid_until": date(2029, 12, 6),
+            # The onboarding bundle's further decisions (issue 18, points 2 and 3).
+            "letter_name": {"zh": "人才签证（R字）邀请函", "en": "Invitation letter for an R visa"},
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

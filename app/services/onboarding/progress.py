@@ -31,7 +31,7 @@ from app.schemas.onboarding import (
 from app.schemas.schooling import SessionPoint
 from app.services import audit
 from app.services.cases.context import load_case
-from app.services.onboarding import letter, precheck
+from app.services.onboarding import fast_track_view, letter, precheck
 from app.services.onboarding.steps import advance, current
 from app.services.service_points.views import appointment_views
 from app.workflow.onboarding import (
@@ -160,6 +160,8 @@ async def view(
     pre = _precheck(record, lang)
     in_progress = CaseStatus(case.status) is CaseStatus.IN_PROGRESS
     ticked = set(record.ticked)
+    # The district's endorsement of the fast track goes with the employer's hand-off.
+    fast_track_note = await fast_track_view.handoff_note(session, case, lang)
     steps = []
     for code, status in state.statuses.items():
         step = STEP_BY_CODE[code]
@@ -197,6 +199,7 @@ async def view(
                     if step.by_appointment and part is not None
                     else None
                 ),
+                fast_track_note=fast_track_note if step.kind is StepKind.RECORD else None,
                 can_tick=(
                     step.kind is StepKind.CHECKLIST
                     and in_progress
