@@ -28,6 +28,7 @@ class LetterView(BaseModel):
     assumed: bool = False  # the rule rests on assumed parameters
     can_review: bool = False
     can_issue: bool = False
+    reviewed_by_viewer: bool = False  # the viewer reviewed it, so another approver decides
     document: IssuedDocumentRead | None = None
 
 

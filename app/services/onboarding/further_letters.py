@@ -24,7 +24,7 @@ from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import onboarding_decisions as repo
 from app.repositories.unit_of_work import AsyncSession
-from app.rules import Criterion, DecisionStatus, load_library
+from app.rules import Criterion, DecisionStatus, Provenance, load_library
 from app.schemas.onboarding_decisions import LetterDecision, LetterReview
 from app.services import audit, verified_facts
 from app.services.issued_documents import onboarding_letters
@@ -108,7 +108,9 @@ async def eligibility(
     policy = pr_policy_id(case.district)
     result = load_library().evaluate(facts, today, policy_ids=[policy], lang=lang)[0]
     criteria = [c.message for c in result.criteria if c.message]
-    assumed = result.version_status == "assumed" or any(c.assumed for c in result.criteria)
+    assumed = Provenance(result.version_status) is Provenance.ASSUMED or any(
+        c.assumed for c in result.criteria
+    )
     status = DecisionStatus(result.status)
     refusals: list[str] = []
     if months is None:

@@ -121,6 +121,11 @@ async def _letter(
         needs_months=found.needs_months if found else False,
         assumed=found.assumed if found else False,
         can_review=state is None and in_talent_office(principal, Permission.REVIEW_CASES),
+        reviewed_by_viewer=(
+            state is LetterState.REVIEWED
+            and letter is not None
+            and letter.reviewed_by == principal.user_id
+        ),
         can_issue=(
             state is not LetterState.ISSUED
             and in_talent_office(principal, Permission.APPROVE_CASES)

@@ -55,6 +55,9 @@ CATALOG_OUTPUTS = {
     "changning.recruitment_reward": {"amount_cny"},
     "yangpu.postdoc_workstation": {"amount_cny"},
     "changning.postdoc_workstation": {"amount_cny"},
+    # The onboarding bundle's recommendation for permanent residence (issue 18): a verdict only.
+    "yangpu.permanent_residence": set(),
+    "changning.permanent_residence": set(),
 }
 
 

@@ -43,8 +43,8 @@ def test_the_shipped_files_load_and_every_version_is_vectorised() -> None:
     versions = [v for info in library.policies() for v in info.versions]
     # 18, the organisations' services' nine (issue 15), the schooling consultation (17), both
     # districts' high-level talent classification and the three versions reading the talent
-    # register (issue 16).
-    assert len(versions) == 33
+    # register (issue 16), both districts' recommendation for permanent residence (issue 18).
+    assert len(versions) == 35
     assert [v.version for v in versions if not v.vectorised] == []
 
 
