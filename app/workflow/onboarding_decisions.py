@@ -39,6 +39,14 @@ def pr_policy_id(district: str) -> str:
     return f"{district}.{PR_POLICY}"
 
 
+class LetterStep(StrEnum):
+    """What a talent-office officer does on a letter: a reviewer recommends, an approver
+    issues."""
+
+    REVIEW = "review"
+    ISSUE = "issue"
+
+
 class LetterState(StrEnum):
     REVIEWED = "reviewed"  # a reviewer recommends issuing; an approver decides
     ISSUED = "issued"

@@ -82,7 +82,7 @@ def test_a_verified_programme_stands_in_for_class_a() -> None:
 
 
 def test_the_fast_track_is_changnings_and_decided_once() -> None:
-    assert FAST_TRACK_DISTRICTS == {"changning"}
+    assert {"changning"} == FAST_TRACK_DISTRICTS
     assert may_decide_fast_track(FastTrackStatus.NOMINATED)
     assert not may_decide_fast_track(FastTrackStatus.ENDORSED)
     assert not may_decide_fast_track(FastTrackStatus.DECLINED)

@@ -24,7 +24,7 @@ from app.schemas.onboarding_decisions import (
     LetterReview,
 )
 from app.services.onboarding import fast_track, further_letters, further_view
-from app.workflow.onboarding_decisions import SHORTAGE_FIELDS, LetterKind
+from app.workflow.onboarding_decisions import SHORTAGE_FIELDS, LetterKind, LetterStep
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding pages"])
 Csrf = Depends(csrf_protect)
@@ -87,39 +87,28 @@ async def letter_page(
     return render(request, "onboarding/letter_decision.html", {**context, "kind": kind.value})
 
 
-@router.post("/{case_id}/letters/{kind}/review", dependencies=[Csrf])
-async def review_letter(
+@router.post("/{case_id}/letters/{kind}/{step}", dependencies=[Csrf])
+async def decide_letter(
     case_id: uuid.UUID,
     kind: LetterKind,
+    step: LetterStep,
     request: Request,
     principal: CaseStaff,
     session: SessionDep,
 ) -> Response:
-    form = await request.form()
-    sent: dict[str, object] = {
-        "note": form.get("note") or "",
-        "months_in_district": form.get("months_in_district") or None,
-    }
-    with shown_on(_letter_page(request, session, principal, case_id, kind, sent)):
-        data = validate_form(LetterReview, sent)
-        await further_letters.review(session, principal, case_id, kind, data, language(request))
-    return redirect(request, f"/onboarding/{case_id}/letters/{kind.value}?done=reviewed")
-
-
-@router.post("/{case_id}/letters/{kind}/issue", dependencies=[Csrf])
-async def issue_letter(
-    case_id: uuid.UUID,
-    kind: LetterKind,
-    request: Request,
-    principal: CaseStaff,
-    session: SessionDep,
-) -> Response:
+    """A reviewer's recommendation (``review``) or an approver's decision (``issue``)."""
     form = await request.form()
     sent: dict[str, object] = {"months_in_district": form.get("months_in_district") or None}
+    lang = language(request)
     with shown_on(_letter_page(request, session, principal, case_id, kind, sent)):
-        data = validate_form(LetterDecision, sent)
-        await further_letters.issue(session, principal, case_id, kind, data, language(request))
-    return redirect(request, f"/onboarding/{case_id}/letters/{kind.value}?done=issued")
+        if step is LetterStep.REVIEW:
+            review = validate_form(LetterReview, {**sent, "note": form.get("note") or ""})
+            await further_letters.review(session, principal, case_id, kind, review, lang)
+        else:
+            decision = validate_form(LetterDecision, sent)
+            await further_letters.issue(session, principal, case_id, kind, decision, lang)
+    done = "reviewed" if step is LetterStep.REVIEW else "issued"
+    return redirect(request, f"/onboarding/{case_id}/letters/{kind.value}?done={done}")
 
 
 def _fast_track_page(
@@ -135,6 +124,12 @@ def _fast_track_page(
     )
 
 
+async def _fast_track_form(request: Request, choice: str) -> dict[str, object]:
+    """The fast track's two forms: a choice (the field, or the decision) and a reason."""
+    form = await request.form()
+    return {choice: form.get(choice), "reason": form.get("reason") or ""}
+
+
 @router.get("/{case_id}/fast-track", response_class=HTMLResponse)
 async def fast_track_page(
     case_id: uuid.UUID, request: Request, principal: CurrentUser, session: SessionDep
@@ -147,14 +142,10 @@ async def fast_track_page(
 async def nominate(
     case_id: uuid.UUID, request: Request, principal: CurrentEmployer, session: SessionDep
 ) -> Response:
-    form = await request.form()
-    sent: dict[str, object] = {
-        "shortage_field": form.get("shortage_field"),
-        "reason": form.get("reason") or "",
-    }
+    sent = await _fast_track_form(request, "shortage_field")
     with shown_on(_fast_track_page(request, session, principal, case_id, sent)):
-        data = validate_form(FastTrackNomination, sent)
-        await fast_track.nominate(session, principal, case_id, data)
+        nomination = validate_form(FastTrackNomination, sent)
+        await fast_track.nominate(session, principal, case_id, nomination)
     return redirect(request, f"/onboarding/{case_id}/fast-track?done=nominated")
 
 
@@ -162,12 +153,7 @@ async def nominate(
 async def decide_fast_track(
     case_id: uuid.UUID, request: Request, principal: CaseStaff, session: SessionDep
 ) -> Response:
-    form = await request.form()
-    sent: dict[str, object] = {
-        "decision": form.get("decision"),
-        "reason": form.get("reason") or "",
-    }
+    sent = await _fast_track_form(request, "decision")
     with shown_on(_fast_track_page(request, session, principal, case_id, sent)):
-        data = validate_form(FastTrackDecision, sent)
-        await fast_track.decide(session, principal, case_id, data)
+        await fast_track.decide(session, principal, case_id, validate_form(FastTrackDecision, sent))
     return redirect(request, f"/onboarding/{case_id}/fast-track?done=decided")

@@ -12,7 +12,7 @@ from datetime import date
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.i18n import N_, gettext, localized
 from app.models import Case, OnboardingRecord
 from app.models.base import utcnow
@@ -30,14 +30,12 @@ from app.schemas.onboarding import (
 )
 from app.schemas.schooling import SessionPoint
 from app.services import audit
-from app.services.cases.context import load_case
-from app.services.onboarding import fast_track_view, letter, precheck
+from app.services.onboarding import decision_records, fast_track_view, letter, precheck
 from app.services.onboarding.steps import advance, current
 from app.services.service_points.views import appointment_views
 from app.workflow.onboarding import (
     CHECKLIST_LABELS,
     HANDOFF_LABELS,
-    ONBOARDING_SERVICE,
     OWNER_LABELS,
     STEP_BY_CODE,
     STEP_STATUS_LABELS,
@@ -67,12 +65,7 @@ def is_person_of(principal: Principal, case: Case) -> bool:
 async def _bundle(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, lock: bool = True
 ) -> tuple[Case, OnboardingRecord]:
-    case, service = await load_case(session, principal, case_id)
-    if service.code != ONBOARDING_SERVICE or case.parent_id is not None:
-        raise NotFound()
-    record = await onboarding_repo.record_of(session, case.id, for_update=lock)
-    if record is None:
-        raise NotFound()
+    case, _service, record = await decision_records.bundle(session, principal, case_id, lock=lock)
     return case, record
 
 
