@@ -84,16 +84,21 @@ def _person(server: str) -> tuple[dict[str, Any], dict[str, str]]:
     return payload, headers
 
 
-def _submit(server: str, headers: dict[str, str]) -> str:
+def _submit(
+    server: str,
+    headers: dict[str, str],
+    district: str = "yangpu",
+    profile: dict[str, Any] | None = None,
+) -> str:
     """The person completes the form their employer opened (its pages are the journey's own,
     covered by the application journeys) and submits."""
-    services = httpx.get(server + "/api/v1/services", params={"district": "yangpu"}).json()
+    services = httpx.get(server + "/api/v1/services", params={"district": district}).json()
     sid = next(s["id"] for s in services if s["code"] == "foreign_talent_onboarding")
     draft = httpx.post(server + "/api/v1/applications", headers=headers, json={"service_id": sid})
     assert draft.status_code in (200, 201), draft.text
     app_id = draft.json()["id"]
     asked = {q["fact"] for q in draft.json()["questions"]}
-    answers = {k: v for k, v in ENGINEER.items() if k in asked}
+    answers = {k: v for k, v in (profile or ENGINEER).items() if k in asked}
     r = httpx.patch(
         f"{server}/api/v1/applications/{app_id}", headers=headers, json={"answers": answers}
     )
