@@ -11,6 +11,7 @@ with the employer's hand-off. Each decision audited, on the timeline, told throu
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from datetime import timedelta
@@ -73,20 +74,25 @@ async def events(sm: async_sessionmaker[AsyncSession], case_id: str) -> list[str
         return list(rows)
 
 
-async def outbox(sm: async_sessionmaker[AsyncSession], template: str) -> list[OutboxMessage]:
+async def outbox(
+    sm: async_sessionmaker[AsyncSession], template: str, case_id: str
+) -> list[OutboxMessage]:
+    """The in-app notices of ``template`` about the case."""
     async with sm() as session:
         rows = await session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.template == template, OutboxMessage.channel == "inapp"
             )
         )
-        return list(rows)
+        return [m for m in rows if m.payload.get("case_id") == case_id]
 
 
-async def audited(sm: async_sessionmaker[AsyncSession], action: str) -> int:
+async def audited(sm: async_sessionmaker[AsyncSession], action: str, case_id: str) -> int:
     async with sm() as session:
         count = await session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == action)
+            select(func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == action, AuditEntry.object_id == case_id)
         )
         return int(count or 0)
 
@@ -159,14 +165,14 @@ class TestVisaInvitation:
         assert page.status_code == 200 and "Invitation letter for a talent (R) visa" in page.text
 
         # Audited, on the timeline, told to the person and to the employer's users.
-        assert await audited(sessionmaker, "onboarding.letter_reviewed") == 1
-        assert await audited(sessionmaker, "onboarding.letter_issued") == 1
+        assert await audited(sessionmaker, "onboarding.letter_reviewed", case_id) == 1
+        assert await audited(sessionmaker, "onboarding.letter_issued", case_id) == 1
         assert f"{VISA}_issued" in await events(sessionmaker, case_id)
         timeline = [t["action"] for t in mine["timeline"]]
         assert f"{VISA}_issued" in timeline
-        [to_person] = await outbox(sessionmaker, "onboarding.letter_issued")
+        [to_person] = await outbox(sessionmaker, "onboarding.letter_issued", case_id)
         assert to_person.recipient_user_id == uuid.UUID(user.account["user_id"])
-        assert len(await outbox(sessionmaker, "onboarding.letter_issued_employer")) == 1
+        assert len(await outbox(sessionmaker, "onboarding.letter_issued_employer", case_id)) == 1
 
     async def test_class_b_is_refused_with_its_reason_in_both_languages(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -180,7 +186,7 @@ class TestVisaInvitation:
         assert zh.status_code == 409 and "A类" in zh.text and "B类" in zh.text
         view = (await client.get(url(case_id, "/further"), headers=approver)).json()
         assert letter(view, VISA)["refusals"] and letter(view, VISA)["state"] is None
-        assert await audited(sessionmaker, "onboarding.letter_issued") == 0
+        assert await audited(sessionmaker, "onboarding.letter_issued", case_id) == 0
 
     async def test_another_districts_officer_finds_nothing(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -226,8 +232,8 @@ class TestPermanentResidence:
         )
         assert denied.status_code == 404
         assert f"{PR}_issued" in await events(sessionmaker, case_id)
-        assert len(await outbox(sessionmaker, "onboarding.letter_issued")) == 1
-        assert await outbox(sessionmaker, "onboarding.letter_issued_employer") == []
+        assert len(await outbox(sessionmaker, "onboarding.letter_issued", case_id)) == 1
+        assert await outbox(sessionmaker, "onboarding.letter_issued_employer", case_id) == []
 
     async def test_the_register_makes_class_b_high_level_and_its_absence_is_explained(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -293,8 +299,8 @@ class TestFastTrack:
         again = await client.post(nominate, headers=hr, json={**NOMINATION, "reason": "x" * 12})
         assert again.status_code == 200 and again.json()["fast_track"] == first
         assert (await events(sessionmaker, case_id)).count("fast_track_nominated") == 1
-        assert len(await outbox(sessionmaker, "onboarding.fast_track_nominated")) == 1
-        assert await audited(sessionmaker, "onboarding.fast_track_nominated") == 1
+        assert len(await outbox(sessionmaker, "onboarding.fast_track_nominated", case_id)) == 1
+        assert await audited(sessionmaker, "onboarding.fast_track_nominated", case_id) == 1
 
         decide = url(case_id, "/fast-track/decision")
         endorse = {"decision": "endorsed", "reason": "Integrated circuits are in the catalogue"}
@@ -303,6 +309,9 @@ class TestFastTrack:
         yangpu = await talent_office(client, sessionmaker, ["approver"])
         assert (await client.post(decide, headers=yangpu, json=endorse)).status_code == 404
         approver = await talent_office(client, sessionmaker, ["approver"], "changning")
+        # The person reads the portal in English: the notice comes in English.
+        r = await client.put("/api/v1/me/language", headers=user.headers, json={"language": "en"})
+        assert r.status_code in (200, 204), r.text
         r = await client.post(decide, headers={**approver, "Accept-Language": "en"}, json=endorse)
         assert r.status_code == 200, r.text
         assert r.json()["fast_track"]["status"] == "endorsed"
@@ -315,10 +324,24 @@ class TestFastTrack:
             assert note is not None and "Endorsed by the district" in note
             assert "Integrated circuits" in note
         assert "fast_track_endorsed" in await events(sessionmaker, case_id)
-        assert await audited(sessionmaker, "onboarding.fast_track_endorsed") == 1
-        told = await outbox(sessionmaker, "onboarding.fast_track_endorsed")
-        assert uuid.UUID(user.account["user_id"]) in {m.recipient_user_id for m in told}
+        assert await audited(sessionmaker, "onboarding.fast_track_endorsed", case_id) == 1
+        told = await outbox(sessionmaker, "onboarding.fast_track_endorsed", case_id)
+        languages = {m.recipient_user_id: m.language for m in told}
+        assert languages[uuid.UUID(user.account["user_id"])] == "en"
         assert len(told) == 2  # the person and the employer's one user
+
+    @pytest.mark.shared_db(reason="two nominations at once race in transactions of their own")
+    async def test_two_nominations_at_once_make_one(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, case_id, hr = await changning_bundle(client, sessionmaker)
+        first, second = await asyncio.gather(
+            client.post(url(case_id, "/fast-track"), headers=hr, json=NOMINATION),
+            client.post(url(case_id, "/fast-track"), headers=hr, json=NOMINATION),
+        )
+        assert (first.status_code, second.status_code) == (200, 200), (first.text, second.text)
+        assert first.json()["fast_track"] == second.json()["fast_track"]
+        assert (await events(sessionmaker, case_id)).count("fast_track_nominated") == 1
 
     async def test_a_decline_needs_a_reason_and_states_the_rights(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
