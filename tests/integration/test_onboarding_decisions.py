@@ -436,3 +436,32 @@ class TestPages:
 
 async def staff_web_login(client: httpx.AsyncClient, email: str) -> None:
     await employer_web_login(client, email)
+
+
+class TestRecommendationPage:
+    async def test_the_officer_checks_the_months_and_reads_why_not(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        _user, case_id, _hr, _email = await accepted_bundle(client, sessionmaker, SENIOR)
+        email = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["approver"], department="talent_office"
+        )
+        await staff_web_login(client, email)
+        page = await client.get(f"/onboarding/{case_id}/letters/{PR}?lang=en&months_in_district=30")
+        assert page.status_code == 200
+        assert "Why the letter cannot be issued now" in page.text
+        assert "30 months of work in the district, fewer than 48 months" in page.text
+        assert "assumed values" in page.text
+        refused = await client.post(
+            f"/onboarding/{case_id}/letters/{PR}/issue?lang=en",
+            data={"csrf_token": csrf_of(page.text), "months_in_district": "30"},
+        )
+        assert refused.status_code == 409 and "There is a problem" in refused.text
+        assert "not eligible for a recommendation" in refused.text
+        r = await client.post(
+            f"/onboarding/{case_id}/letters/{PR}/issue?lang=en",
+            data={"csrf_token": csrf_of(page.text), "months_in_district": "48"},
+        )
+        assert r.status_code == 303, r.text
+        done = await client.get(r.headers["location"] + "&lang=en")
+        assert "The letter has been issued" in done.text
