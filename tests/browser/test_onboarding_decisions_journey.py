@@ -9,7 +9,6 @@ onboarding journey's."""
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
@@ -18,18 +17,12 @@ from playwright.sync_api import Browser, expect
 from app.services.demo import DEMO_PASSWORD, demo_uscc
 from tests.browser.journeys import staff_page
 from tests.browser.test_accessibility import violations
-from tests.browser.test_onboarding_journey import ENGINEER, _act, _login, _person, _submit
+from tests.browser.test_onboarding_journey import ENGINEER, _accept, _login, _person, _submit
+from tests.integration.test_onboarding_decisions import CLASS_A
 
 pytestmark = pytest.mark.browser
 HR = f"hr.{demo_uscc('91310105MA1FL2AB3')[-6:].lower()}@demo-employer.cn"
-SENIOR = {
-    **ENGINEER,
-    "birth_date": "1980-01-01",
-    "highest_degree": "doctorate",
-    "annual_salary_cny": 1500000,
-    "work_experience_years": 15,
-    "university_world_rank": 50,
-}
+SENIOR = {**ENGINEER, **CLASS_A}
 
 
 def _accepted_changning_bundle(server: str) -> str:
@@ -42,17 +35,7 @@ def _accepted_changning_bundle(server: str) -> str:
     )
     assert started.status_code == 201, started.text
     case_id = _submit(server, person_api, "changning", SENIOR)
-    window = _login(server, "changning.window@demo.talent.gov.cn", DEMO_PASSWORD, True)
-    due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 14 * 86400))
-    _act(server, window, case_id, "request_employer_confirmation", due_on=due)
-    case = httpx.get(f"{server}/api/v1/staff/cases/{case_id}", headers=window).json()
-    r = httpx.post(
-        f"{server}/api/v1/employer/cases/{case_id}/actions",
-        headers=hr_api,
-        json={"action": "confirm_employment", "expected_version": case["version"]},
-    )
-    assert r.status_code == 200, r.text
-    _act(server, window, case_id, "accept")
+    _accept(server, case_id, "changning", hr_api)
     return case_id
 
 

@@ -125,6 +125,22 @@ def _submit(
     return str(r.json()["case"]["id"])
 
 
+def _accept(server: str, case_id: str, district: str, hr_api: dict[str, str]) -> None:
+    """The window asks the employer named on the form, the employer confirms, the window
+    accepts: the bundle's sub-cases start."""
+    window = _login(server, f"{district}.window@demo.talent.gov.cn", DEMO_PASSWORD, True)
+    due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 14 * 86400))
+    _act(server, window, case_id, "request_employer_confirmation", due_on=due)
+    case = httpx.get(f"{server}/api/v1/staff/cases/{case_id}", headers=window).json()
+    r = httpx.post(
+        f"{server}/api/v1/employer/cases/{case_id}/actions",
+        headers=hr_api,
+        json={"action": "confirm_employment", "expected_version": case["version"]},
+    )
+    assert r.status_code == 200, r.text
+    _act(server, window, case_id, "accept")
+
+
 def _decide(server: str, district_key: str, case_id: str) -> None:
     reviewer = _login(server, f"yangpu.{district_key}@demo.talent.gov.cn", DEMO_PASSWORD, True)
     approver = _login(server, f"yangpu.{district_key}2@demo.talent.gov.cn", DEMO_PASSWORD, True)
@@ -144,18 +160,7 @@ def test_an_engineer_is_onboarded_by_the_employer(browser: Browser, server: str)
         expect(employer).to_have_url(re.compile(r"/employer/cases\?done=onboarding$"))
 
         case_id = _submit(server, person_api)
-        window = _login(server, "yangpu.window@demo.talent.gov.cn", DEMO_PASSWORD, True)
-        due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 14 * 86400))
-        _act(server, window, case_id, "request_employer_confirmation", due_on=due)
-        hr_api = _login(server, HR, DEMO_PASSWORD, True)
-        case = httpx.get(f"{server}/api/v1/staff/cases/{case_id}", headers=window).json()
-        r = httpx.post(
-            f"{server}/api/v1/employer/cases/{case_id}/actions",
-            headers=hr_api,
-            json={"action": "confirm_employment", "expected_version": case["version"]},
-        )
-        assert r.status_code == 200, r.text
-        _act(server, window, case_id, "accept")
+        _accept(server, case_id, "yangpu", _login(server, HR, DEMO_PASSWORD, True))
 
         # Pre-check class B; the employer records its national application (hand-off).
         employer.goto(f"{server}/onboarding/{case_id}")

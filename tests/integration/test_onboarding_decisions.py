@@ -37,14 +37,14 @@ from tests.integration.test_onboarding_bundle import (
 pytestmark = pytest.mark.usefixtures("isolated_db")
 
 # Class A on the points table (91 points): a doctorate earning ¥1.5 million.
-SENIOR = {
-    **ENGINEER,
+CLASS_A = {
     "birth_date": "1980-01-01",
     "highest_degree": "doctorate",
     "annual_salary_cny": 1500000,
     "work_experience_years": 15,
     "university_world_rank": 50,
 }
+SENIOR = {**ENGINEER, **CLASS_A}
 VISA = "r_visa_invitation"
 PR = "pr_recommendation"
 
