@@ -34,6 +34,7 @@ from app.routers.api import issued_documents as api_issued_documents
 from app.routers.api import messages as api_messages
 from app.routers.api import nominations as api_nominations
 from app.routers.api import onboarding as api_onboarding
+from app.routers.api import onboarding_decisions as api_onboarding_decisions
 from app.routers.api import organisations as api_organisations
 from app.routers.api import programmes as api_programmes
 from app.routers.api import records as api_records
@@ -61,6 +62,7 @@ from app.routers.web import issued_documents as web_issued_documents
 from app.routers.web import messages as web_messages
 from app.routers.web import my_cases as web_my_cases
 from app.routers.web import onboarding as web_onboarding
+from app.routers.web import onboarding_decisions as web_onboarding_decisions
 from app.routers.web import organisation_staff as web_organisation_staff
 from app.routers.web import organisations as web_organisations
 from app.routers.web import programme_reviews as web_programme_reviews
@@ -161,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         api_service_points.router,
         api_youth_stations.router,
         api_onboarding.router,
+        api_onboarding_decisions.router,
         api_service_cards.router,
         api_talent_register.router,
         api_programmes.router,
@@ -184,6 +187,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web_apply.router,
         web_my_cases.router,
         web_onboarding.router,
+        web_onboarding_decisions.router,
         web_messages.router,
         web_wallet.router,
         web_backoffice.router,

@@ -49,9 +49,15 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
 RESULT_DECISION = "result_decision"
 # 初到杨浦 / 虹桥 (issue 18): 外籍人才认证函, a staff member's decision on an onboarding bundle.
 TALENT_CONFIRMATION_LETTER = "talent_confirmation_letter"
+# Issue 18, point 2: 人才签证（R字）邀请函 for class A talent, and 永久居留推荐 for eligible
+# high-level talent, each a talent-office approver's decision on the bundle.
+R_VISA_INVITATION_LETTER = "r_visa_invitation_letter"
+PR_RECOMMENDATION_LETTER = "pr_recommendation_letter"
 ISSUED_KIND_LABELS: dict[str, str] = {
     RESULT_DECISION: N_("Written decision (issued by the portal)"),
     TALENT_CONFIRMATION_LETTER: N_("Talent confirmation letter (issued by the portal)"),
+    R_VISA_INVITATION_LETTER: N_("R-visa invitation letter (issued by the portal)"),
+    PR_RECOMMENDATION_LETTER: N_("Permanent residence recommendation (issued by the portal)"),
 }
 WALLET_KIND_LABELS: dict[str, str] = {**DOCUMENT_KIND_LABELS, **ISSUED_KIND_LABELS}
 

@@ -39,6 +39,7 @@ from app.models.indicators import (
 from app.models.issued_documents import IssuedDocument, VideoCheck
 from app.models.notifications import InAppMessage, OutboxMessage
 from app.models.onboarding import OnboardingRecord
+from app.models.onboarding_decisions import OnboardingFastTrack, OnboardingLetter
 from app.models.organisations import EmployerReferral, OrganisationInvitation, OrganisationReview
 from app.models.programmes import (
     Nomination,
@@ -66,6 +67,8 @@ from app.models.verification import FactVerification
 from app.models.youth_stations import BedNight, StationBed, Stay
 
 __all__ = [
+    "OnboardingFastTrack",
+    "OnboardingLetter",
     "OnboardingRecord",
     "ServiceCard",
     "IssuedDocument",

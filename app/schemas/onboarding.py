@@ -105,6 +105,8 @@ class OnboardingStepView(BaseModel):
     consultation: LinkedConsultation | None = None
     can_request_consultation: bool = False
     schools: list[InternationalSchool] = Field(default_factory=list)
+    # The hand-off: the district's endorsement of the fast track for urgently needed talent.
+    fast_track_note: str | None = None
     # What the viewer may do on this step now.
     can_tick: bool = False
     can_record: bool = False

@@ -297,7 +297,7 @@ TEMPLATES: dict[str, Template] = {
             "Sign in to see the next steps."
         ),
     ),
-    "onboarding.letter_issued": Template(
+    "onboarding.confirmation_letter_issued": Template(
         N_("Talent confirmation letter issued ({case_number})"),
         N_(
             "The district has issued the talent confirmation letter of {applicant_name} "
@@ -310,6 +310,53 @@ TEMPLATES: dict[str, Template] = {
         N_(
             "Every step of the onboarding of {applicant_name} ({case_number}) is done. "
             "Welcome to Shanghai!"
+        ),
+    ),
+    # 初到杨浦 / 虹桥 (issue 18, points 2 and 3): the talent office's further decisions.
+    # letter_name is the letter's name in the reader's language ({zh, en}).
+    "onboarding.letter_issued": Template(
+        N_("{letter_name} issued: {case_number}"),
+        N_(
+            "The district's talent office has issued the {letter_name} on your onboarding "
+            "({case_number}). It is a bilingual PDF that anyone can check through its QR code; "
+            "download it from your onboarding page."
+        ),
+    ),
+    "onboarding.letter_issued_employer": Template(
+        N_("{letter_name} issued for {applicant_name}"),
+        N_(
+            "The district's talent office has issued the {letter_name} for {applicant_name} "
+            "({case_number}). Download it from the onboarding page to send it on; anyone can "
+            "check it through its QR code."
+        ),
+    ),
+    "onboarding.fast_track_nominated": Template(
+        N_("Nominated as urgently needed talent: {case_number}"),
+        N_(
+            "{organisation_name} has nominated you for the fast track for urgently needed "
+            "talent on your onboarding ({case_number}). The district's talent office decides "
+            "and you will be told."
+        ),
+    ),
+    "onboarding.fast_track_endorsed": Template(
+        N_("Fast track endorsed: {case_number}"),
+        N_(
+            "The district's talent office has endorsed {applicant_name} as urgently needed "
+            "talent ({case_number}): {reason}. The endorsement is shown on the onboarding page "
+            "with the work-permit application, for the employer to cite in the national "
+            "work-permit system."
+        ),
+    ),
+    "onboarding.fast_track_declined": Template(
+        N_("Fast track not endorsed: {case_number}"),
+        N_(
+            "The district's talent office has not endorsed {applicant_name} as urgently needed "
+            "talent ({case_number}). Reason: {reason}. The onboarding goes on in the ordinary "
+            "way. If you disagree, you may apply for administrative reconsideration to the "
+            "{government} within 60 days of receiving this decision (Administrative "
+            "Reconsideration Law of the PRC, article 20), or bring an administrative lawsuit at "
+            "the people's court with jurisdiction within 6 months (Administrative Litigation Law "
+            "of the PRC, article 46)."
         ),
     ),
     "appointment.booked": Template(

@@ -23,6 +23,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET, demo_uscc
 from tests.browser.conftest import shot
 from tests.browser.journeys import (
+    PDF,
     WORDS,
     answer_every_page,
     emailed_link,
@@ -122,6 +123,63 @@ def _complete_the_form(page: Page, server: str, tmp: Path) -> str:
     expect(page).to_have_url(re.compile(r"/cases/[0-9a-f-]{36}$"))
     assert violations(page) == []
     return page.url.rsplit("/", 1)[1]
+
+
+def _submit(
+    server: str,
+    headers: dict[str, str],
+    district: str = "yangpu",
+    profile: dict[str, Any] | None = None,
+) -> str:
+    """The person completes the form their employer opened (its pages are the journey's own,
+    covered by the application journeys) and submits."""
+    services = httpx.get(server + "/api/v1/services", params={"district": district}).json()
+    sid = next(s["id"] for s in services if s["code"] == "foreign_talent_onboarding")
+    draft = httpx.post(server + "/api/v1/applications", headers=headers, json={"service_id": sid})
+    assert draft.status_code in (200, 201), draft.text
+    app_id = draft.json()["id"]
+    asked = {q["fact"] for q in draft.json()["questions"]}
+    answers = {k: v for k, v in (profile or ENGINEER).items() if k in asked}
+    r = httpx.patch(
+        f"{server}/api/v1/applications/{app_id}", headers=headers, json={"answers": answers}
+    )
+    assert r.status_code == 200, r.text
+    doc = httpx.post(
+        server + "/api/v1/documents",
+        headers=headers,
+        files={"file": ("passport.pdf", PDF, "application/pdf")},
+        data={"kind": "id_card"},
+    )
+    assert doc.status_code == 201, doc.text
+    r = httpx.patch(
+        f"{server}/api/v1/applications/{app_id}",
+        headers=headers,
+        json={"documents": {"id_document": doc.json()["id"]}},
+    )
+    assert r.status_code == 200 and r.json()["unanswered"] == [], r.text
+    r = httpx.post(
+        f"{server}/api/v1/applications/{app_id}/submit",
+        headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        json={"declaration": True, "sensitive_consent": True},
+    )
+    assert r.status_code == 201, r.text
+    return str(r.json()["case"]["id"])
+
+
+def _accept(server: str, case_id: str, district: str, hr_api: dict[str, str]) -> None:
+    """The window asks the employer named on the form, the employer confirms, the window
+    accepts: the bundle's sub-cases start."""
+    window = _login(server, f"{district}.window@demo.talent.gov.cn", DEMO_PASSWORD, True)
+    due = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 14 * 86400))
+    _act(server, window, case_id, "request_employer_confirmation", due_on=due)
+    case = httpx.get(f"{server}/api/v1/staff/cases/{case_id}", headers=window).json()
+    r = httpx.post(
+        f"{server}/api/v1/employer/cases/{case_id}/actions",
+        headers=hr_api,
+        json={"action": "confirm_employment", "expected_version": case["version"]},
+    )
+    assert r.status_code == 200, r.text
+    _act(server, window, case_id, "accept")
 
 
 def _decide(server: str, district_key: str, case_id: str) -> None:

@@ -196,6 +196,8 @@ class TestTemplates:
             "application_number": "WP-2026-000123",
             "outcome": {"msgid": N_("Work permit granted")},
             "step": {"msgid": N_("Residence permit for work (entry-exit office)")},
+            # The onboarding bundle's further decisions (issue 18, points 2 and 3).
+            "letter_name": {"zh": "人才签证（R字）邀请函", "en": "Invitation letter for an R visa"},
         }
         params = notifications.stored_params(values)
         for key, template in notifications.TEMPLATES.items():

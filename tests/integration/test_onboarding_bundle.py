@@ -57,8 +57,9 @@ async def staff(
     sm: async_sessionmaker[AsyncSession],
     roles: list[str],
     department: str,
+    district: str = "yangpu",
 ) -> dict[str, str]:
-    email = await f.create_staff(sm, district="yangpu", roles=roles, department=department)
+    email = await f.create_staff(sm, district=district, roles=roles, department=department)
     return await f.staff_login(client, email)
 
 
@@ -192,13 +193,14 @@ async def submitted_bundle_and_hr(
     client: httpx.AsyncClient,
     sm: async_sessionmaker[AsyncSession],
     profile: dict[str, Any] | None = None,
+    district: str = "yangpu",
     *,
     wants_housing_help: bool = True,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
-    uscc, hr_email = await f.create_employer_with_hr(sm, district="yangpu", name="Acme Robotics")
+    uscc, hr_email = await f.create_employer_with_hr(sm, district=district, name="Acme Robotics")
     user, draft = await new_draft(
         client,
-        "yangpu",
+        district,
         ONBOARDING_SERVICE,
         f.overseas_payload(full_name="Alex Morgan", nationality="US"),
     )
@@ -570,13 +572,15 @@ async def employer_web_login(client: httpx.AsyncClient, email: str) -> None:
 async def accepted_bundle(
     client: httpx.AsyncClient,
     sm: async_sessionmaker[AsyncSession],
+    profile: dict[str, Any] | None = None,
+    district: str = "yangpu",
     *,
     wants_housing_help: bool = True,
 ) -> tuple[f.ApiUser, str, dict[str, str], str]:
     user, case_id, hr, hr_email = await submitted_bundle_and_hr(
-        client, sm, wants_housing_help=wants_housing_help
+        client, sm, profile, district, wants_housing_help=wants_housing_help
     )
-    window = await staff(client, sm, ["window_clerk"], "service_center")
+    window = await staff(client, sm, ["window_clerk"], "service_center", district)
     due = (f.local_today() + timedelta(days=10)).isoformat()
     asked = await act(client, window, case_id, "request_employer_confirmation", due_on=due)
     r = await client.post(

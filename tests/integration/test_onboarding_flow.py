@@ -284,7 +284,7 @@ class TestEmployerAndNotices:
         assert r.json()["complete"] is True
         for email in (user.email, hr_email):
             sent = await templates_sent(sessionmaker, email)
-            assert "onboarding.letter_issued" in sent, (email, sent)
+            assert "onboarding.confirmation_letter_issued" in sent, (email, sent)
             assert sent.count("onboarding.step_done") == 3, (email, sent)
             assert sent.count("onboarding.completed") == 1, (email, sent)
 

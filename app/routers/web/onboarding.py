@@ -18,7 +18,7 @@ from app.db import SessionDep
 from app.domain.principal import Principal
 from app.routers.access import CaseStaff, CurrentApplicant, CurrentEmployer, CurrentUser
 from app.schemas.onboarding import ChecklistTick, HandoffRecord, HireStart, HousingAnswer
-from app.services.onboarding import letter, progress, starting
+from app.services.onboarding import further_view, letter, progress, starting
 
 router = APIRouter(prefix="/onboarding", tags=["onboarding pages"])
 Csrf = Depends(csrf_protect)
@@ -27,8 +27,10 @@ Csrf = Depends(csrf_protect)
 async def _context(
     request: Request, session: SessionDep, principal: Principal, case_id: uuid.UUID
 ) -> PageContext:
-    view = await progress.read(session, principal, case_id, language(request))
-    return {"onboarding": view, "notice": request.query_params.get("done")}
+    lang = language(request)
+    view = await progress.read(session, principal, case_id, lang)
+    further = await further_view.read(session, principal, case_id, lang)
+    return {"onboarding": view, "further": further, "notice": request.query_params.get("done")}
 
 
 def _page(

@@ -14,7 +14,7 @@ import logging
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from app.config import get_settings
 from app.models import Case, CaseEvent, Document, IssuedDocument, Service
@@ -28,7 +28,7 @@ from app.repositories import organisations as organisations_repo
 from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.services import audit
 from app.services import documents as wallet
-from app.services.issued_documents import decisions, letters
+from app.services.issued_documents import decisions, letters, onboarding_letters
 from app.services.issued_documents.kinds import DocumentKind
 from app.services.issued_documents.sheet import Font, Sheet, Wording, render
 from app.workflow.states import CaseAction
@@ -38,7 +38,13 @@ log = logging.getLogger(__name__)
 PENDING = "pending"
 ISSUED = "issued"
 KINDS: dict[str, DocumentKind] = {
-    k.code: k for k in (decisions.RESULT_DECISION, letters.CONFIRMATION_LETTER)
+    k.code: k
+    for k in (
+        decisions.RESULT_DECISION,
+        letters.CONFIRMATION_LETTER,
+        onboarding_letters.R_VISA_INVITATION,
+        onboarding_letters.PR_RECOMMENDATION,
+    )
 }
 # A document whose rendering failed this often waits for its first download instead.
 _MAX_ATTEMPTS = 5
@@ -167,10 +173,39 @@ async def _party_facts(
 async def issue_letter(session: AsyncSession, facts: letters.LetterFacts) -> IssuedDocument | None:
     """The talent confirmation letter of an onboarding bundle, written in the transaction of
     the staff member's decision; None when the bundle already has one."""
+    kind = letters.CONFIRMATION_LETTER
+    return await _issue_letter_row(
+        session,
+        kind,
+        letters.subject_ref(facts.case),
+        facts,
+        lambda t: letters.wording(facts, t, verify_url(t)),
+    )
+
+
+async def issue_onboarding_letter(
+    session: AsyncSession, facts: onboarding_letters.OnboardingLetterFacts
+) -> IssuedDocument | None:
+    """An onboarding bundle's R-visa invitation or permanent-residence recommendation, in the
+    transaction of the approver's decision; None when the bundle already has one."""
+    return await _issue_letter_row(
+        session,
+        facts.kind,
+        onboarding_letters.subject_ref(facts.kind, facts.case),
+        facts,
+        lambda t: onboarding_letters.wording(facts, t, verify_url(t)),
+    )
+
+
+async def _issue_letter_row(
+    session: AsyncSession,
+    kind: DocumentKind,
+    ref: str,
+    facts: letters.LetterFacts,
+    words: Callable[[str], Wording],
+) -> IssuedDocument | None:
     case = facts.case
     assert case.applicant_id is not None
-    kind = letters.CONFIRMATION_LETTER
-    ref = letters.subject_ref(case)
     if await issued_repo.by_subject(session, kind.code, ref) is not None:
         return None
     token = _new_token()
@@ -183,7 +218,7 @@ async def issue_letter(session: AsyncSession, facts: letters.LetterFacts) -> Iss
         applicant_id=case.applicant_id,
         issued_at=facts.decided_at,
         public=letters.public_facts(facts),
-        content=letters.wording(facts, token, verify_url(token)).to_json(),
+        content=words(token).to_json(),
         languages=list(letters.LANGUAGES),
     )
     session.add(doc)

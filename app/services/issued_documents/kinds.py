@@ -12,3 +12,6 @@ from dataclasses import dataclass
 class DocumentKind:
     code: str
     label: str  # msgid: what the verification page and the case page call it
+    # An employer named on the person's case may download it too (a visa invitation is sent
+    # by the employer); otherwise the decision is the person's alone.
+    employer_reads: bool = False

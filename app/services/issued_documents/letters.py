@@ -64,11 +64,7 @@ def wording(facts: LetterFacts, token: str, verify_url: str) -> Wording:
 
 def _wording(facts: LetterFacts, lang: str, token: str, verify_url: str) -> Wording:
     rows = [
-        Row(gettext(lang, N_("Case number")), facts.case.number),
-        Row(gettext(lang, N_("Name")), facts.person_name),
-        Row(gettext(lang, N_("Nationality (ISO 3166-1)")), facts.nationality),
-        Row(gettext(lang, N_("Work-permit class")), facts.permit_class),
-        Row(gettext(lang, N_("Employer")), facts.employer_name or "–"),
+        *person_rows(facts, lang),
         Row(gettext(lang, N_("Decided on")), local_text(facts.decided_at)),
     ]
     body = gettext(
@@ -80,7 +76,34 @@ def _wording(facts: LetterFacts, lang: str, token: str, verify_url: str) -> Word
         ),
         {"klass": facts.permit_class},
     )
-    footer = gettext(
+    return Wording(
+        issuer=issuer(facts.case, lang),
+        title=gettext(lang, N_("Talent confirmation letter")),
+        rows=tuple(rows),
+        sections=(Section(gettext(lang, N_("Confirmation")), (body,)),),
+        footer=footer(lang, token, verify_url),
+    )
+
+
+def person_rows(facts: LetterFacts, lang: str) -> list[Row]:
+    """The rows every onboarding letter opens with: who, of which class, for which employer."""
+    return [
+        Row(gettext(lang, N_("Case number")), facts.case.number),
+        Row(gettext(lang, N_("Name")), facts.person_name),
+        Row(gettext(lang, N_("Nationality (ISO 3166-1)")), facts.nationality),
+        Row(gettext(lang, N_("Work-permit class")), facts.permit_class),
+        Row(gettext(lang, N_("Employer")), facts.employer_name or "–"),
+    ]
+
+
+def issuer(case: Case, lang: str) -> str:
+    return f"{district_government(case.district, lang)} · " + gettext(
+        lang, N_("Talent services portal")
+    )
+
+
+def footer(lang: str, token: str, verify_url: str) -> str:
+    return gettext(
         lang,
         N_(
             "Check that this document is authentic by scanning the QR code or at {url} "
@@ -88,12 +111,4 @@ def _wording(facts: LetterFacts, lang: str, token: str, verify_url: str) -> Word
             "and compares a copy you upload."
         ),
         {"url": verify_url, "token": token},
-    )
-    return Wording(
-        issuer=f"{district_government(facts.case.district, lang)} · "
-        + gettext(lang, N_("Talent services portal")),
-        title=gettext(lang, N_("Talent confirmation letter")),
-        rows=tuple(rows),
-        sections=(Section(gettext(lang, N_("Confirmation")), (body,)),),
-        footer=footer,
     )

@@ -66,39 +66,61 @@ def _read(doc: IssuedDocument, lang: str) -> IssuedDocumentRead:
     )
 
 
-async def documents_for(session: AsyncSession, case: Case, lang: str) -> list[IssuedDocumentRead]:
-    return [_read(d, lang) for d in await issued_repo.for_case(session, case.id)]
+async def documents_for(
+    session: AsyncSession, case: Case, lang: str, *, employer: bool = False
+) -> list[IssuedDocumentRead]:
+    """The case's documents; ``employer``: only those the employer named on it may read."""
+    docs = await issued_repo.for_case(session, case.id)
+    return [_read(d, lang) for d in docs if not employer or _employer_reads(d)]
+
+
+def _employer_reads(doc: IssuedDocument) -> bool:
+    kind = KINDS.get(doc.kind)
+    return kind is not None and kind.employer_reads
 
 
 def may_read_documents(principal: Principal, case: Case) -> bool:
     """The decision is its party's and the department's: the applicant, the organisation that
     filed its own application, the case's staff. An employer named on a person's case reads
-    the case's status, not the person's written decision."""
+    the case's status, not the person's written decision (``is_named_employer`` reads the
+    kinds addressed to it as well, such as an R-visa invitation)."""
     if principal.applicant_id is not None or principal.staff_id is not None:
         return True
     return principal.employer_id is not None and principal.employer_id == case.organisation_id
 
 
-async def _readable_case(session: AsyncSession, principal: Principal, case_id: uuid.UUID) -> Case:
+def is_named_employer(principal: Principal, case: Case) -> bool:
+    return principal.employer_id is not None and principal.employer_id == case.employer_id
+
+
+async def _readable_case(
+    session: AsyncSession, principal: Principal, case_id: uuid.UUID
+) -> tuple[Case, bool]:
+    """The case, and whether the caller reads only what its employer may (not the party)."""
     if principal.applicant_id is None and principal.staff_id is None and not principal.employer_id:
         raise PermissionDenied()
     # Scoped first: another organisation's case is unknown (404), as for anyone else.
     case, _ = await load_case(session, principal, case_id)
-    if not may_read_documents(principal, case):
-        raise PermissionDenied()
-    return case
+    if may_read_documents(principal, case):
+        return case, False
+    if is_named_employer(principal, case):
+        return case, True
+    raise PermissionDenied()
 
 
 async def list_for_case(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, lang: str
 ) -> list[IssuedDocumentRead]:
-    return await documents_for(session, await _readable_case(session, principal, case_id), lang)
+    case, employer = await _readable_case(session, principal, case_id)
+    return await documents_for(session, case, lang, employer=employer)
 
 
 async def video_checks_of(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, lang: str
 ) -> list[VideoCheckRead]:
-    case = await _readable_case(session, principal, case_id)
+    case, employer = await _readable_case(session, principal, case_id)
+    if employer:
+        raise PermissionDenied()
     return await video_checks_for(session, principal, case, lang)
 
 
@@ -108,8 +130,12 @@ async def download(
     """The PDF for whoever may read the case's documents (the applicant or the organisation,
     its staff); rendered here first if the worker has not come to it yet, so the link on the
     case page always works."""
-    case = await _readable_case(session, principal, case_id)
-    listed = {d.id for d in await issued_repo.for_case(session, case.id)}
+    case, employer = await _readable_case(session, principal, case_id)
+    listed = {
+        d.id
+        for d in await issued_repo.for_case(session, case.id)
+        if not employer or _employer_reads(d)
+    }
     if doc_id not in listed:
         raise NotFound()
     return await deliver(session, principal, case, doc_id)

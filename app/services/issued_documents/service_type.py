@@ -37,8 +37,12 @@ class ResultDocuments(ServiceType):
         lang: str,
     ) -> None:
         # The party's (a person, an organisation's own case) and the department's; an employer
-        # named on a person's case sees neither.
+        # named on a person's case sees only what is addressed to it too (an R-visa invitation).
         if not on_case.may_read_documents(principal, case):
+            if on_case.is_named_employer(principal, case):
+                view.issued_documents = await on_case.documents_for(
+                    session, case, lang, employer=True
+                )
             return
         view.issued_documents = await on_case.documents_for(session, case, lang)
         checks = await on_case.video_checks_for(session, principal, case, lang)

@@ -67,7 +67,7 @@ async def step_done(session: AsyncSession, bundle: Case, step: OnboardingStep) -
 
 
 async def letter_issued(session: AsyncSession, bundle: Case) -> None:
-    await _tell(session, bundle, "onboarding.letter_issued", "letter")
+    await _tell(session, bundle, "onboarding.confirmation_letter_issued", "letter")
 
 
 async def completed(session: AsyncSession, bundle: Case) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from app.domain.enums import Permission
 from app.domain.principal import Principal
-from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.errors import Conflict, PermissionDenied, ValidationFailed
 from app.i18n import N_, gettext, localized
 from app.models import Case, OnboardingRecord
 from app.models.base import utcnow
@@ -33,15 +33,21 @@ from app.schemas.onboarding import (
 from app.schemas.schooling import SessionPoint
 from app.services import audit
 from app.services import documents as wallet
-from app.services.cases.context import load_case
-from app.services.onboarding import housing, letter, notices, precheck, schooling
+from app.services.onboarding import (
+    decision_records,
+    fast_track_view,
+    housing,
+    letter,
+    notices,
+    precheck,
+    schooling,
+)
 from app.services.onboarding.steps import advance, current
 from app.services.service_points.views import appointment_views
 from app.workflow.onboarding import (
     CHECKLIST_LABELS,
     HANDOFF_LABELS,
     HOUSING_ROUTE_LABELS,
-    ONBOARDING_SERVICE,
     OWNER_LABELS,
     STEP_BY_CODE,
     STEP_STATUS_LABELS,
@@ -72,12 +78,7 @@ def is_person_of(principal: Principal, case: Case) -> bool:
 async def _bundle(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, lock: bool = True
 ) -> tuple[Case, OnboardingRecord]:
-    case, service = await load_case(session, principal, case_id)
-    if service.code != ONBOARDING_SERVICE or case.parent_id is not None:
-        raise NotFound()
-    record = await onboarding_repo.record_of(session, case.id, for_update=lock)
-    if record is None:
-        raise NotFound()
+    case, _service, record = await decision_records.bundle(session, principal, case_id, lock=lock)
     return case, record
 
 
@@ -195,6 +196,8 @@ async def view(
     pre = _precheck(record, lang)
     in_progress = CaseStatus(case.status) is CaseStatus.IN_PROGRESS
     ticked = set(record.ticked)
+    # The district's endorsement of the fast track goes with the employer's hand-off.
+    fast_track_note = await fast_track_view.handoff_note(session, case, lang)
     steps = []
     for code, status in state.statuses.items():
         step = STEP_BY_CODE[code]
@@ -242,6 +245,7 @@ async def view(
                     if code == schooling.STEP and part is None
                     else {}
                 ),
+                fast_track_note=fast_track_note if step.kind is StepKind.RECORD else None,
                 can_tick=(
                     step.kind is StepKind.CHECKLIST
                     and in_progress

@@ -154,8 +154,9 @@ def test_district_filter_keeps_the_district_and_the_shared_policies() -> None:
     districts = {r.district for r in results}
     assert districts == {"yangpu", "shanghai", "national"}
     # 12, Yangpu's four organisation services (issue 15), its schooling consultation (17) and
-    # its high-level talent classification and outstanding-talent nominations (issue 16).
-    assert len(results) == 19
+    # its high-level talent classification and outstanding-talent nominations (issue 16), its
+    # recommendation for permanent residence (issue 18).
+    assert len(results) == 20
     with pytest.raises(ValueError):
         load_library().evaluate(RETURNEE, AS_OF, district="pudong")
 

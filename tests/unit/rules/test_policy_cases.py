@@ -61,6 +61,9 @@ CATALOG_OUTPUTS = {
     "changning.postdoc_workstation": {"amount_cny"},
     # Overseas talent's tax-difference subsidy (issue 18): the computation and the amount.
     "changning.overseas_tax_subsidy": {"benchmark_tax_cny", "tax_difference_cny", "amount_cny"},
+    # The onboarding bundle's recommendation for permanent residence (issue 18): a verdict only.
+    "yangpu.permanent_residence": set(),
+    "changning.permanent_residence": set(),
 }
 
 
