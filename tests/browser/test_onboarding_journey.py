@@ -230,7 +230,7 @@ def _request_consultation(page: Page, server: str, case_id: str) -> str:
     child's date of birth and district for school), sends it, and books a session on it."""
     step = page.locator("#step-schooling")
     expect(step).to_contain_text("International schools in the district")
-    expect(step).to_contain_text("Demo data")
+    expect(step).to_contain_text("This list is demo data")
     shot(page, "71-onboarding-schooling-step")
     with page.expect_navigation():
         step.get_by_role("button", name="Request the schooling consultation").click()
