@@ -108,13 +108,16 @@ def _engine(settings: Settings, url: str, *, read_only: bool) -> AsyncEngine:
     # pool are overflow connections, opened for one request and closed on return (a backend
     # forked, TLS tried, statements prepared again: about a third of a case read's cost when a
     # bench ran 16 requests a worker against a pool of 10).
+    # The overflow keeps the documented budget of 2 x db_pool_size connections a worker
+    # (deploy/docker-compose.yml), unless the shedder admits more requests than that at once.
     size = max(settings.db_pool_size, settings.max_concurrent_requests)
+    overflow = max(2 * settings.db_pool_size - size, 0)
     engine = create_async_engine(
         url,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_size=size,
-        max_overflow=size,
+        max_overflow=overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         hide_parameters=True,
         execution_options={"postgresql_readonly": True} if read_only else {},

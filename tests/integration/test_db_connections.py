@@ -129,6 +129,18 @@ class TestPoolSize:
                 await c.close()
         assert reused == set(pids)
         assert engine.pool.size() == 6  # type: ignore[attr-defined]
+        # The budget of 2 x db_pool_size a worker is not exceeded for it: no overflow here.
+        assert engine.pool._max_overflow == 0  # type: ignore[attr-defined]
+
+    async def test_the_connection_budget_stays_twice_the_configured_pool(
+        self, engine_for: dict[float, AsyncEngine], database_url: str
+    ) -> None:
+        """deploy/docker-compose.yml's default: a pool of 8 and 10 requests admitted; a worker
+        keeps 10 and may open 6 more, 16 = 2 x 8, as the deployment's connection budget says."""
+        settings = Settings(database_url=database_url, db_pool_size=8, max_concurrent_requests=10)
+        engine = engine_for[-3.0] = make_engine(settings)
+        assert engine.pool.size() == 10  # type: ignore[attr-defined]
+        assert engine.pool._max_overflow == 6  # type: ignore[attr-defined]
 
     async def test_the_configured_pool_size_holds_when_larger(
         self, engine_for: dict[float, AsyncEngine], database_url: str
