@@ -12,12 +12,13 @@ from typing import Any
 from app.domain.principal import Principal
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from app.i18n import N_
-from app.models import Employer, Service
+from app.models import Case, Employer, Service
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import claims as claims_repo
+from app.repositories import submissions as submissions_repo
 from app.repositories import talent_register as repo
-from app.repositories.unit_of_work import AsyncSession
+from app.repositories.unit_of_work import AsyncSession, IntegrityError, violates
 from app.rules import VALUE_LABELS, DecisionStatus, load_library
 from app.schemas.cases import CaseRead
 from app.schemas.talent_register import ConfirmedStaffRead, StaffCertificationRequest
@@ -34,8 +35,13 @@ ERR_NOT_VERIFIED = N_(
     "registration."
 )
 ERR_OPEN = N_("A classification of this person is already being decided (case {case}).")
+ERR_JUST_FILED = N_(
+    "A classification of this person has just been filed. Reload the page to see its case."
+)
 ERR_CRITERIA = N_("The classification's conditions are not met: {reasons}")
 _FINAL = sorted(s.value for s in CaseStatus.FINAL)
+# The catalog's benefit key of the classification (app/catalog/services.yaml).
+CERTIFICATION_BENEFIT = "high_level_certification"
 
 
 async def _organisation(session: AsyncSession, principal: Principal) -> Employer:
@@ -120,6 +126,37 @@ def _checked(service: Service, facts: dict[str, Any], lang: str) -> dict[str, An
     return dumped
 
 
+async def _file(
+    session: AsyncSession,
+    principal: Principal,
+    service: Service,
+    result: dict[str, Any],
+    organisation: Employer,
+    applicant_id: uuid.UUID,
+    data: StaffCertificationRequest,
+) -> Case:
+    return await open_filed_case(
+        session,
+        principal,
+        service,
+        result,
+        parties={
+            "applicant_id": applicant_id,
+            # One classification under way per person: the open-benefit unique index.
+            "benefit": CERTIFICATION_BENEFIT,
+            "employer_id": organisation.id,
+            "employer_uscc": organisation.uscc,
+            # The organisation files it: its own application confirms the employment.
+            "employer_confirmed": True,
+        },
+        event_detail={
+            "filed_by_organisation": str(organisation.id),
+            "statement": (data.statement or "")[:2000],
+        },
+        audit_detail={"organisation": str(organisation.id), "for_applicant": str(applicant_id)},
+    )
+
+
 async def apply_for_staff(
     session: AsyncSession,
     principal: Principal,
@@ -133,28 +170,19 @@ async def apply_for_staff(
     person = await repo.confirmed_employee(session, organisation.id, applicant_id)
     if person is None:
         raise NotFound()
-    open_cases = await repo.open_cases_of(session, [person.id], service.id, _FINAL)
-    if person.id in open_cases:
-        raise Conflict(ERR_OPEN, params={"case": open_cases[person.id]})
+    # In either district, filed by the person or by an organisation.
+    held = await submissions_repo.benefit_held(session, person.id, CERTIFICATION_BENEFIT)
+    if held is not None:
+        raise Conflict(ERR_OPEN, params={"case": held})
     result = _checked(service, _facts(organisation, data), lang)
-    case = await open_filed_case(
-        session,
-        principal,
-        service,
-        result,
-        parties={
-            "applicant_id": person.id,
-            "employer_id": organisation.id,
-            "employer_uscc": organisation.uscc,
-            # The organisation files it: its own application confirms the employment.
-            "employer_confirmed": True,
-        },
-        event_detail={
-            "filed_by_organisation": str(organisation.id),
-            "statement": (data.statement or "")[:2000],
-        },
-        audit_detail={"organisation": str(organisation.id), "for_applicant": str(person.id)},
-    )
+    try:
+        case = await _file(session, principal, service, result, organisation, person.id, data)
+    except IntegrityError as exc:
+        # A double click, or the person's own application, committed first (the failed flush
+        # ended the transaction, so its number cannot be read here).
+        if not violates(exc, submissions_repo.OPEN_BENEFIT_INDEX):
+            raise
+        raise Conflict(ERR_JUST_FILED) from exc
     contact = await accounts_repo.get_applicant_by_id(session, person.id)
     if contact is not None:
         await notifications.enqueue(
