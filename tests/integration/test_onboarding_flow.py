@@ -78,9 +78,10 @@ class TestHousingOffer:
         assert mine["status"] == "open" and mine["housing_route"] == "apartment"
         offer = mine["offer"]
         assert offer["can_answer"] is True and offer["talent_rent_cny"] == 4000
-        # The employer sees the same offer but cannot answer it.
-        theirs = steps((await client.get(url, headers=hr)).json())["housing"]["offer"]
-        assert theirs["id"] == offer["id"] and theirs["can_answer"] is False
+        # The employer follows the step, not the person's flat (building, unit, rent), and
+        # cannot answer the offer.
+        theirs = steps((await client.get(url, headers=hr)).json())["housing"]
+        assert theirs["status"] == "open" and theirs["offer"] is None
         r = await client.post(f"{url}/housing/accept", headers=hr, json={"offer_id": offer["id"]})
         assert r.status_code in (401, 403), r.text
 
@@ -240,9 +241,15 @@ class TestSchoolingConsultation:
             json={"point_code": point, "slot_start": start, "case_id": consultation},
         )
         assert made.status_code == 201, made.text
-        theirs = steps((await client.get(url, headers=hr)).json())["schooling"]["consultation"]
-        assert [a["id"] for a in theirs["sessions"]["appointments"]] == [made.json()["id"]]
-        assert theirs["sessions"]["can_book"] is False
+        # The child's consultation and its sessions are the family's: the employer sees the
+        # step's status only.
+        theirs = steps((await client.get(url, headers=hr)).json())["schooling"]
+        assert theirs["consultation"] is None
+        mine = steps((await client.get(url, headers=user.headers)).json())["schooling"]
+        assert theirs["status"] == mine["status"]
+        assert [a["id"] for a in mine["consultation"]["sessions"]["appointments"]] == [
+            made.json()["id"]
+        ]
         # The education bureau answers: the step is done.
         window = await staff(client, sessionmaker, ["window_clerk"], "service_center")
         await act(client, window, consultation, "accept")

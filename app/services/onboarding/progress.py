@@ -75,6 +75,11 @@ def is_person_of(principal: Principal, case: Case) -> bool:
     return principal.applicant_id is not None and principal.applicant_id == case.applicant_id
 
 
+def _sees_private(principal: Principal, case: Case) -> bool:
+    """The person and the district's staff; the employer sees the steps and their status."""
+    return is_person_of(principal, case) or principal.staff_id is not None
+
+
 async def _bundle(
     session: AsyncSession, principal: Principal, case_id: uuid.UUID, *, lock: bool = True
 ) -> tuple[Case, OnboardingRecord]:
@@ -304,7 +309,13 @@ async def _housing_fields(
     return {
         "housing_route": route.value if route else None,
         "housing_route_label": gettext(lang, HOUSING_ROUTE_LABELS[route]) if route else None,
-        "offer": await housing.offer_view(session, part, principal, lang),
+        # The apartment offered (building, unit, rent) is the person's; the employer follows
+        # the step's status only.
+        "offer": (
+            await housing.offer_view(session, part, principal, lang)
+            if _sees_private(principal, case)
+            else None
+        ),
         "can_offer": await housing.may_offer(session, principal, case, part),
     }
 
@@ -318,8 +329,13 @@ async def _schooling_fields(
     lang: str,
 ) -> dict[str, Any]:
     return {
-        "consultation": await schooling.linked_view(
-            session, record, principal, is_person_of(principal, case), lang
+        # Their child's consultation and its sessions are the family's, not the employer's.
+        "consultation": (
+            await schooling.linked_view(
+                session, record, principal, is_person_of(principal, case), lang
+            )
+            if _sees_private(principal, case)
+            else None
         ),
         "can_request_consultation": (
             status is StepStatus.OPEN
