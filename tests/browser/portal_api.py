@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page
 
 from app.services.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.browser.conftest import LOCALES, VIEWPORTS
-from tests.browser.journeys import PDF, emailed_link, staff_page
+from tests.browser.journeys import PDF, emailed_link, sign_in, staff_page
 from tests.factories import domestic_payload, resident_id
 
 # The password of every applicant the API registers.
@@ -151,4 +151,16 @@ def staff_in(browser: Browser, server: str, email: str, viewport: str, lang: str
     )
     page = context.new_page()
     page.viewport_name = f"{viewport}-{lang}"  # type: ignore[attr-defined]
+    return page
+
+
+def applicant_in(
+    browser: Browser, server: str, who: Any, viewport: str, lang: str, path: str
+) -> Page:
+    """A person (``who``: email and password) signed in, in a context of their own at the
+    test's width, on ``path`` in the test's language; close it with ``page.context.close()``."""
+    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[lang])
+    page = context.new_page()
+    sign_in(page, server, who.email, who.password)
+    page.goto(f"{server}/lang/{lang}?next={path}")
     return page

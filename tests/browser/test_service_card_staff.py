@@ -18,8 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.api_cases import act, new_applicant, staff_headers
 from tests.browser.conftest import LOCALES, VIEWPORTS
-from tests.browser.journeys import sign_in
-from tests.browser.portal_api import staff_in
+from tests.browser.portal_api import applicant_in, staff_in
 from tests.browser.test_accessibility import violations
 from tests.browser.test_service_card_journey import _card_case_in_review
 
@@ -111,19 +110,14 @@ def test_the_talent_office_renews_then_revokes_a_card(
     finally:
         officer.context.close()
 
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[lang])
+    holder = applicant_in(browser, server, who, viewport, lang, f"/service-cards/{card_id}")
     try:
-        holder = context.new_page()
-        sign_in(holder, server, who.email, who.password)
-        holder.goto(f"{server}/lang/{lang}?next=/service-cards/{card_id}")
         expect(holder.locator(".card-status")).to_be_visible()
         expect(holder.get_by_text(REASON[lang])).to_be_visible()
         verify_url = holder.locator("a.verify-url").get_attribute("href")
         assert verify_url
         path = verify_url.split("://", 1)[1].split("/", 1)[1]
-        public = context.browser.new_context(  # type: ignore[union-attr]
-            viewport=VIEWPORTS[viewport], locale=LOCALES[lang]
-        ).new_page()
+        public = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[lang]).new_page()
         public.goto(f"{server}/lang/{lang}?next=/{path}")
         expect(public.locator(".card-verify.invalid")).to_be_visible()
         assert not re.search(REASON[lang], public.content()), "the reason is the holder's"
@@ -131,5 +125,5 @@ def test_the_talent_office_renews_then_revokes_a_card(
             found["verification"] = problems
         public.context.close()
     finally:
-        context.close()
+        holder.context.close()
     assert found == {}

@@ -13,9 +13,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.api_cases import act, new_applicant, staff_headers, submitted_rent_case
-from tests.browser.conftest import LOCALES, VIEWPORTS
-from tests.browser.journeys import sign_in
-from tests.browser.portal_api import staff_in
+from tests.browser.portal_api import applicant_in, staff_in
 from tests.browser.test_accessibility import violations
 
 pytestmark = pytest.mark.browser
@@ -87,15 +85,12 @@ def test_schedule_a_video_check_record_it_and_the_applicant_sees_it(
     finally:
         clerk.context.close()
 
-    context = browser.new_context(viewport=VIEWPORTS[viewport], locale=LOCALES[lang])
+    page = applicant_in(browser, server, who, viewport, lang, f"/cases/{case['id']}")
     try:
-        page = context.new_page()
-        sign_in(page, server, who.email, who.password)
-        page.goto(f"{server}/lang/{lang}?next=/cases/{case['id']}")
         expect(page.get_by_text(when.strftime("%Y-%m-%d %H:%M")).first).to_be_visible()
         expect(page.get_by_text(w["verified"]).first).to_be_visible()
         if problems := violations(page):
             found["applicant case"] = problems
     finally:
-        context.close()
+        page.context.close()
     assert found == {}
