@@ -131,6 +131,11 @@ async def score(
     )
 
 
+async def audit_entries(session: AsyncSession, action: str) -> list[AuditEntry]:
+    stmt = select(AuditEntry).where(AuditEntry.action == action)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def close_window(sm: SM, rid: str) -> None:
     """The application window closed yesterday (the committee decides after it)."""
     today = f.local_today()
@@ -281,17 +286,7 @@ class TestRoundEndToEnd:
             assert facts == {"verified_talent_programs": ["district_outstanding"]}
             statuses = dict((await session.execute(select(Nomination.id, Nomination.status))).all())
             assert statuses[uuid.UUID(second)] == "withdrawn_by_objection"
-            refused = (
-                (
-                    await session.execute(
-                        select(AuditEntry).where(
-                            AuditEntry.action == "programme_nomination.refused"
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            refused = await audit_entries(session, "programme_nomination.refused")
             assert len(refused) == 1
 
         async with sessionmaker() as session:
@@ -523,17 +518,7 @@ class TestReviewFindings:
             # Three years from the award's day: the day before its third anniversary.
             last = today.replace(year=today.year + 3) - timedelta(days=1)
             assert {e.valid_until for e in entries} == {last}
-            awarded = (
-                (
-                    await session.execute(
-                        select(AuditEntry).where(
-                            AuditEntry.action == "programme_nomination.awarded"
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            awarded = await audit_entries(session, "programme_nomination.awarded")
             assert len(awarded) == 2 and all(a.detail["organisation_not_verified"] for a in awarded)
 
     async def test_an_award_without_an_end_date_says_so(
@@ -558,12 +543,7 @@ class TestReviewFindings:
         async with sessionmaker() as session:
             row = await session.get(Nomination, uuid.UUID(nid))
             assert row is not None and (row.rank, row.total_score) == (None, None)
-            ranked = (
-                await session.execute(
-                    select(AuditEntry).where(AuditEntry.action == "programme_round.ranked")
-                )
-            ).all()
-            assert ranked == []
+            assert await audit_entries(session, "programme_round.ranked") == []
         readers = (nominee.headers, s.org, second)
         for headers in readers:
             one = await client.get(f"{NOMINATIONS}/{nid}", headers=headers)
