@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.schemas.text import CleanInput
 
@@ -35,11 +35,18 @@ class RoundCreate(CleanInput):
     closes_on: date
     criteria: list[CriterionIn] = Field(min_length=1, max_length=10)
     reviewers_per_nomination: int = Field(default=2, ge=1, le=9)
-    grant_amount: Decimal | None = Field(default=None, ge=0, le=10_000_000, decimal_places=2)
+    # Whole yuan above zero, checked with the other fields when the round is opened; empty or
+    # absent: the round carries no grant.
+    grant_amount: Decimal | None = Field(default=None, le=10_000_000)
     award_title_zh: str = Field(min_length=1, max_length=100)
     award_title_en: str = Field(min_length=1, max_length=200)
     valid_years: int | None = Field(default=None, ge=1, le=10)
     notice_days: int = Field(default=7, ge=5, le=30)
+
+    @field_validator("grant_amount", mode="before")
+    @classmethod
+    def _no_grant(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class ProgrammeRead(BaseModel):

@@ -416,9 +416,9 @@ TEMPLATES: dict[str, Template] = {
     "programme.not_selected": Template(
         N_("Not selected for {programme_name}"),
         N_(
-            "The committee did not select you for {programme_name} in this round. You may ask "
-            "for an administrative review (行政复议) or bring an administrative lawsuit "
-            "(行政诉讼)."
+            "The committee did not select you for {programme_name} in this round. Reason: "
+            "{decision_reason}. You may ask for an administrative review (行政复议) or bring an "
+            "administrative lawsuit (行政诉讼)."
         ),
     ),
     "programme.withdrawn": Template(
@@ -506,6 +506,24 @@ TEMPLATES: dict[str, Template] = {
             "paid through the district's finance office in {count} instalment(s), while the "
             "membership lasts. Give the bank account to pay into under Payments on the portal; "
             "the payment waits for it."
+        ),
+    ),
+    # An award without a last valid day (the round set no period of validity).
+    "talent_register.awarded_no_end": Template(
+        N_("Recorded in the talent register: {programme}"),
+        N_(
+            "The district has awarded you {programme} on {granted} and recorded it in its "
+            "talent register, with no end date. Services that require this membership now "
+            "read it from the register."
+        ),
+    ),
+    "talent_register.awarded_grant_no_end": Template(
+        N_("Recorded in the talent register: {programme}"),
+        N_(
+            "The district has awarded you {programme} on {granted} and recorded it in its "
+            "talent register, with no end date. The award's grant of {amount} yuan is paid "
+            "through the district's finance office in {count} instalment(s). Give the bank "
+            "account to pay into under Payments on the portal; the payment waits for it."
         ),
     ),
     "talent_register.expiring": Template(

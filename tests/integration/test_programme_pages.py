@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests import factories as f
 from tests.integration.test_cases_api import staff_member_id
 from tests.integration.test_housing import _csrf, _page_session
+from tests.integration.test_programme_rounds import close_window
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
 SM = async_sessionmaker[AsyncSession]
@@ -140,6 +141,9 @@ class TestProgrammePages:
 
             ranking = await admin.get(round_url)
             assert "张三丰" in ranking.text and "80.00" in ranking.text
+            r = await post(admin, round_url, f"{round_url}/decision", {"proposed": nomination_id})
+            assert r.status_code == 409 and "error-summary" in r.text  # the window is open
+            await close_window(sessionmaker, round_id)
             r = await post(admin, round_url, f"{round_url}/decision", {"proposed": nomination_id})
             assert r.status_code == 303, r.text
             r = await post(admin, round_url, f"{round_url}/notice", {})

@@ -10,7 +10,8 @@ objection with bad input."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -20,14 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import (
     AuditEntry,
+    Employer,
     Nomination,
     OutboxMessage,
     ProgrammeRound,
     TalentRegisterEntry,
 )
 from app.services import verified_facts
+from app.services.notifications import params_of, render
+from app.services.programmes.selection import _valid_until
 from tests import factories as f
 from tests.integration.test_cases_api import staff_member_id
+from tests.integration.test_housing import _page_session
 from tests.integration.test_organisation_claims import staff
 
 pytestmark = pytest.mark.usefixtures("isolated_db")
@@ -126,6 +131,31 @@ async def score(
     )
 
 
+async def audit_entries(session: AsyncSession, action: str) -> list[AuditEntry]:
+    stmt = select(AuditEntry).where(AuditEntry.action == action)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def close_window(sm: SM, rid: str) -> None:
+    """The application window closed yesterday (the committee decides after it)."""
+    today = f.local_today()
+    async with sm() as session, session.begin():
+        await session.execute(
+            update(ProgrammeRound)
+            .where(ProgrammeRound.id == uuid.UUID(rid))
+            .values(opens_on=today - timedelta(days=10), closes_on=today - timedelta(days=1))
+        )
+
+
+async def end_notice(sm: SM, rid: str) -> None:
+    async with sm() as session, session.begin():
+        await session.execute(
+            update(ProgrammeRound)
+            .where(ProgrammeRound.id == uuid.UUID(rid))
+            .values(notice_until=f.local_today() - timedelta(days=1))
+        )
+
+
 class TestRoundEndToEnd:
     async def test_setup_to_award(self, client: httpx.AsyncClient, sessionmaker: SM) -> None:
         boss = await admin(client, sessionmaker)
@@ -196,6 +226,7 @@ class TestRoundEndToEnd:
         r = await client.get(f"{ROUNDS}/{rid}/ranking", headers=boss)
         assert r.status_code == 200, r.text
         assert [x["nomination_id"] for x in r.json()] == [first, second]
+        await close_window(sessionmaker, rid)
         r = await client.post(
             f"{ROUNDS}/{rid}/decision",
             headers=boss,
@@ -255,17 +286,7 @@ class TestRoundEndToEnd:
             assert facts == {"verified_talent_programs": ["district_outstanding"]}
             statuses = dict((await session.execute(select(Nomination.id, Nomination.status))).all())
             assert statuses[uuid.UUID(second)] == "withdrawn_by_objection"
-            refused = (
-                (
-                    await session.execute(
-                        select(AuditEntry).where(
-                            AuditEntry.action == "programme_nomination.refused"
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            refused = await audit_entries(session, "programme_nomination.refused")
             assert len(refused) == 1
 
         async with sessionmaker() as session:
@@ -379,3 +400,214 @@ class TestScope:
         assert r.status_code == 201, r.text
         assert r.json()["self_nominated"] is True
         assert all(x["result"] == "true" for x in r.json()["eligibility"])
+
+
+@dataclass
+class Scored:
+    """A round with nominations by one organisation, each given to the same reviewers."""
+
+    boss: dict[str, str]
+    rid: str
+    org: dict[str, str]
+    uscc: str
+    people: list[tuple[f.ApiUser, str]]  # the nominee and the nomination's id
+    reviewers: list[dict[str, str]]
+
+
+async def scored_round(
+    client: httpx.AsyncClient, sm: SM, nominees: int = 1, reviewers: int = 1, **body: Any
+) -> Scored:
+    boss = await admin(client, sm)
+    r = await client.post(
+        ROUNDS,
+        headers=boss,
+        json=round_body("outstanding_talent", reviewers_per_nomination=reviewers, **body),
+    )
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    org, uscc = await organisation(client, sm, "yangpu")
+    people = []
+    for _ in range(nominees):
+        user, id_number = await person(client)
+        r = await nominate(client, org, rid, id_number, professional_title="senior")
+        assert r.status_code == 201, r.text
+        people.append((user, r.json()["id"]))
+    staff = [await reviewer(client, sm) for _ in range(reviewers)]
+    for headers, staff_id in staff:
+        await client.put(f"{ROUNDS}/{rid}/declaration", headers=headers, json={})
+        for _user, nid in people:
+            r = await client.post(
+                f"{NOMINATIONS}/{nid}/reviewers", headers=boss, json={"reviewer_id": staff_id}
+            )
+            assert r.status_code == 200, r.text
+    return Scored(boss, rid, org, uscc, people, [h for h, _ in staff])
+
+
+async def to_award(client: httpx.AsyncClient, sm: SM, s: Scored) -> httpx.Response:
+    """Every nomination scored and proposed, the notice run out: the award."""
+    for index, (_user, nid) in enumerate(s.people):
+        for headers in s.reviewers:
+            assert (await score(client, headers, nid, 9 - index, 8)).status_code == 200
+    await close_window(sm, s.rid)
+    proposed = [nid for _u, nid in s.people]
+    r = await client.post(f"{ROUNDS}/{s.rid}/decision", headers=s.boss, json={"proposed": proposed})
+    assert r.status_code == 200, r.text
+    assert (await client.post(f"{ROUNDS}/{s.rid}/notice", headers=s.boss)).status_code == 200
+    await end_notice(sm, s.rid)
+    return await client.post(f"{ROUNDS}/{s.rid}/award", headers=s.boss)
+
+
+async def outbox(sm: SM, user: f.ApiUser, prefix: str) -> list[OutboxMessage]:
+    user_id = uuid.UUID(str(user.account["user_id"]))
+    async with sm() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars()
+        return [m for m in rows if m.recipient_user_id == user_id and m.template.startswith(prefix)]
+
+
+class TestReviewFindings:
+    async def test_a_grant_is_whole_yuan_above_zero_or_none(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        boss = await admin(client, sessionmaker)
+        for amount in ("0", "100.50", "-5"):
+            for lang, words in (("en", "whole number of yuan"), ("zh", "元")):
+                r = await client.post(
+                    ROUNDS,
+                    headers={**boss, "Accept-Language": lang},
+                    json=round_body("outstanding_talent", grant_amount=amount),
+                )
+                assert r.status_code == 422, r.text
+                errors = [e for e in r.json()["errors"] if e["field"] == "grant_amount"]
+                assert errors and words in errors[0]["message"], r.text
+        for empty in ("", None):
+            r = await client.post(
+                ROUNDS, headers=boss, json=round_body("outstanding_talent", grant_amount=empty)
+            )
+            assert r.status_code == 201 and r.json()["grant_amount"] is None, r.text
+
+    async def test_a_round_opened_with_a_grant_of_zero_is_awarded_without_one(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        s = await scored_round(client, sessionmaker, grant_amount=None)
+        async with sessionmaker() as session, session.begin():
+            # A round opened before whole yuan were required.
+            await session.execute(
+                update(ProgrammeRound)
+                .where(ProgrammeRound.id == uuid.UUID(s.rid))
+                .values(grant_amount=0)
+            )
+        r = await to_award(client, sessionmaker, s)
+        assert r.status_code == 200 and r.json() == {"awarded": 1}, r.text
+        told = await outbox(sessionmaker, s.people[0][0], "talent_register.")
+        assert {m.template for m in told} == {"talent_register.awarded"}
+
+    async def test_an_organisation_resubmitting_its_details_does_not_stop_the_award(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        s = await scored_round(client, sessionmaker, nominees=2, valid_years=3)
+        async with sessionmaker() as session, session.begin():
+            await session.execute(
+                update(Employer).where(Employer.uscc == s.uscc).values(status="pending")
+            )
+        r = await to_award(client, sessionmaker, s)
+        assert r.status_code == 200 and r.json() == {"awarded": 2}, r.text
+        today = f.local_today()
+        async with sessionmaker() as session:
+            entries = (await session.execute(select(TalentRegisterEntry))).scalars().all()
+            assert [e.organisation_id for e in entries] == [None, None]
+            # Three years from the award's day: the day before its third anniversary.
+            last = today.replace(year=today.year + 3) - timedelta(days=1)
+            assert {e.valid_until for e in entries} == {last}
+            awarded = await audit_entries(session, "programme_nomination.awarded")
+            assert len(awarded) == 2 and all(a.detail["organisation_not_verified"] for a in awarded)
+
+    async def test_an_award_without_an_end_date_says_so(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        s = await scored_round(client, sessionmaker, grant_amount="5000", valid_years=None)
+        r = await to_award(client, sessionmaker, s)
+        assert r.status_code == 200 and r.json() == {"awarded": 1}, r.text
+        told = await outbox(sessionmaker, s.people[0][0], "talent_register.")
+        assert {m.template for m in told} == {"talent_register.awarded_grant_no_end"}
+        assert all("valid_until" not in params_of(m.payload) for m in told)
+
+    async def test_scores_stay_sealed_until_the_committee_decides(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        s = await scored_round(client, sessionmaker, reviewers=2)
+        (nominee, nid), (first, second) = s.people[0], s.reviewers
+        assert (await score(client, first, nid, 9, 8)).status_code == 200
+        for _ in range(2):
+            r = await client.get(f"{ROUNDS}/{s.rid}/ranking", headers=s.boss)
+            assert r.status_code == 200 and r.json()[0]["total"] == "86.00", r.text
+        async with sessionmaker() as session:
+            row = await session.get(Nomination, uuid.UUID(nid))
+            assert row is not None and (row.rank, row.total_score) == (None, None)
+            assert await audit_entries(session, "programme_round.ranked") == []
+        readers = (nominee.headers, s.org, second)
+        for headers in readers:
+            one = await client.get(f"{NOMINATIONS}/{nid}", headers=headers)
+            assert one.status_code == 200, one.text
+            assert (one.json()["total_score"], one.json()["rank"]) == (None, None)
+            listed = (await client.get(NOMINATIONS, headers=headers)).json()
+            assert [(n["total_score"], n["rank"]) for n in listed] == [(None, None)]
+
+        assert (await score(client, second, nid, 7, 7)).status_code == 200
+        await close_window(sessionmaker, s.rid)
+        r = await client.post(
+            f"{ROUNDS}/{s.rid}/decision", headers=s.boss, json={"proposed": [nid]}
+        )
+        assert r.status_code == 200, r.text
+        for headers in (*readers, s.boss):
+            one = (await client.get(f"{NOMINATIONS}/{nid}", headers=headers)).json()
+            assert (one["total_score"], one["rank"]) == ("78.00", 1)
+
+    async def test_the_committee_decides_only_after_the_window_closes(
+        self, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        s = await scored_round(client, sessionmaker)
+        nid = s.people[0][1]
+        assert (await score(client, s.reviewers[0], nid, 9, 8)).status_code == 200
+        for lang, words in (("en", "window closes"), ("zh", "截止")):
+            r = await client.post(
+                f"{ROUNDS}/{s.rid}/decision",
+                headers={**s.boss, "Accept-Language": lang},
+                json={"proposed": [nid]},
+            )
+            assert r.status_code == 409, r.text
+            assert words in r.json()["detail"], r.text
+        async with sessionmaker() as session:
+            row = await session.get(Nomination, uuid.UUID(nid))
+            assert row is not None and row.status == "in_review"
+
+    async def test_not_selected_hears_the_reason_and_the_rights(
+        self, app: Any, client: httpx.AsyncClient, sessionmaker: SM
+    ) -> None:
+        s = await scored_round(client, sessionmaker, nominees=2, quota=1)
+        (_winner, first), (loser, second) = s.people
+        for index, nid in enumerate((first, second)):
+            assert (await score(client, s.reviewers[0], nid, 9 - index, 8)).status_code == 200
+        await close_window(sessionmaker, s.rid)
+        note = "名额有限，按评分排序择优推荐。"
+        r = await client.post(
+            f"{ROUNDS}/{s.rid}/decision", headers=s.boss, json={"proposed": [first], "note": note}
+        )
+        assert r.status_code == 200, r.text
+        told = await outbox(sessionmaker, loser, "programme.not_selected")
+        for lang, rights in (("zh", "行政复议"), ("en", "administrative review")):
+            body = render(told[0].template, lang, params_of(told[0].payload)).body
+            assert note in body and rights in body, body
+        page = await _page_session(app, loser.email, loser.password, totp=False)
+        try:
+            for lang, rights in (("zh", "行政复议"), ("en", "administrative review")):
+                await page.get(f"/lang/{lang}")
+                r = await page.get(f"/nominations/{second}")
+                assert r.status_code == 200 and note in r.text and rights in r.text, r.text
+        finally:
+            await page.aclose()
+
+    def test_an_award_is_valid_for_whole_years_from_its_day(self) -> None:
+        assert _valid_until(date(2026, 12, 7), 3) == date(2029, 12, 6)
+        assert _valid_until(date(2024, 2, 29), 1) == date(2025, 2, 28)
+        assert _valid_until(date(2026, 1, 1), 1) == date(2026, 12, 31)
+        assert _valid_until(date(2026, 1, 1), None) is None

@@ -180,7 +180,7 @@ async def file(
         detail={"round": str(round_.id), "self": organisation is None},
         district=round_.district,
     )
-    return nomination_read(nomination, person, round_, programme, [], lang)
+    return nomination_read(nomination, person, round_, programme, [], lang, reader=principal)
 
 
 async def visible(
@@ -219,7 +219,9 @@ async def get(
     assert found is not None and person is not None
     reviews = await repo.assignments(session, [nomination.id])
     entries = await repo.timeline(session, nomination.id)
-    return nomination_read(nomination, person, found[0], found[1], reviews, lang, entries)
+    return nomination_read(
+        nomination, person, found[0], found[1], reviews, lang, entries, reader=principal
+    )
 
 
 async def listing(
@@ -250,5 +252,7 @@ async def listing(
             rounds[nomination.round_id] = found
         round_, programme = rounds[nomination.round_id]
         mine = [r for r in reviews if r.nomination_id == nomination.id]
-        out.append(nomination_read(nomination, person, round_, programme, mine, lang))
+        out.append(
+            nomination_read(nomination, person, round_, programme, mine, lang, reader=principal)
+        )
     return out

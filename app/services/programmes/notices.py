@@ -1,6 +1,7 @@
 """What the nominee hears through the outbox, in their own language: proposed (with the public
-notice's last day), not selected, withdrawn after an upheld objection (with the reason). The
-award's notice is sent with its register entry (app/services/talent_register/awards.py)."""
+notice's last day), not selected (with the reason), withdrawn after an upheld objection (with
+the reason). The award's notice is sent with its register entry
+(app/services/talent_register/awards.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ async def tell(
     template: str,
     *,
     notice_until: date | None = None,
-    decision_reason: str | None = None,
+    decision_reason: str | dict[str, str] | None = None,
 ) -> None:
     person = await repo.applicant(session, nomination.applicant_id)
     user = await repo.user(session, person.user_id) if person is not None else None

@@ -22,6 +22,7 @@ from app.services.programmes.views import (
     staff_district,
     today,
 )
+from app.services.talent_register.awards import whole_yuan
 from app.workflow.programmes import RoundStatus, sheet, sheet_problems
 
 ERR_PROGRAMME = N_("Choose one of the district's programmes.")
@@ -53,6 +54,10 @@ async def create(
     criteria = [c.model_dump() for c in data.criteria]
     if sheet_problems(sheet(criteria)):
         problems.append(FieldError("criteria", "sheet", ERR_SHEET))
+    try:
+        whole_yuan(data.grant_amount)
+    except ValidationFailed as exc:
+        problems.extend(exc.field_errors)
     if (
         programme is not None
         and load_library().version_at(programme.policy_id, data.opens_on) is None

@@ -6,11 +6,13 @@ writes each talent register entry once however often it is run."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 from app.domain.principal import Principal
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from app.i18n import N_, gettext
+from app.models import Nomination, ProgrammeRound
+from app.repositories import accounts as accounts_repo
 from app.repositories import programmes as repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.programmes import (
@@ -28,6 +30,7 @@ from app.services.programmes.views import (
     today,
 )
 from app.services.talent_register.awards import record_award
+from app.workflow.organisations import OrganisationStatus
 from app.workflow.programmes import (
     NominationStatus,
     ObjectionStatus,
@@ -43,17 +46,22 @@ ERR_NOT_RANKED = N_("Only ranked nominations of this round can be proposed.")
 ERR_STAGE = N_("This step is not possible at the round's present stage.")
 ERR_NOTICE_RUNNING = N_("The public notice runs until {until}; the award follows it.")
 ERR_OPEN_OBJECTIONS = N_("Decide every objection before the award.")
+ERR_WINDOW_OPEN = N_(
+    "Nominations are accepted until {closes}: the committee decides after the window closes."
+)
+NOT_SELECTED_REASON = N_(
+    "the committee proposed other nominations, ranked by the reviewers' scores, within the "
+    "round's quota"
+)
 
 
-async def ranking(
-    session: AsyncSession, principal: Principal, round_id: uuid.UUID, lang: str
-) -> list[RankedRead]:
-    district = require_manager(principal)
-    round_, _programme = await round_in(session, district, round_id)
+async def _ranked(
+    session: AsyncSession, round_: ProgrammeRound, lang: str
+) -> tuple[list[RankedRead], dict[uuid.UUID, Nomination]]:
+    """The round's ranking as it stands, computed and written nowhere."""
     rows = await repo.nominations(session, round_id=round_.id)
     reviews = await repo.assignments(session, [n.id for n, _ in rows])
-    criteria = sheet(round_.criteria)
-    top = heaviest(criteria).code
+    top = heaviest(sheet(round_.criteria)).code
     scored = []
     for nomination, _person in rows:
         done = [r for r in reviews if r.nomination_id == nomination.id and r.submitted_at]
@@ -71,8 +79,6 @@ async def ranking(
         place = ranked.get(str(nomination.id))
         if place is None:
             continue
-        if round_.status == RoundStatus.OPEN.value:
-            nomination.rank, nomination.total_score = place.rank, place.total
         submitted = sum(1 for r in reviews if r.nomination_id == nomination.id and r.submitted_at)
         out.append(
             RankedRead(
@@ -90,42 +96,63 @@ async def ranking(
             )
         )
     out.sort(key=lambda r: r.rank)
-    await session.flush()
-    await audit.record(
-        session,
-        "programme_round.ranked",
-        actor=principal,
-        object_type="programme_round",
-        object_id=round_.id,
-        detail={"ranked": len(out)},
-        district=district,
-    )
-    return out
+    return out, {n.id: n for n, _ in rows}
+
+
+async def ranking(
+    session: AsyncSession, principal: Principal, round_id: uuid.UUID, lang: str
+) -> list[RankedRead]:
+    """The committee's view of the ranking. Reading it changes nothing: the ranks and totals
+    are written to the nominations (which their readers see) only by the decision."""
+    district = require_manager(principal)
+    found = await repo.round_(session, round_id, district)
+    if found is None:
+        raise NotFound()
+    return (await _ranked(session, found[0], lang))[0]
 
 
 async def decide(
     session: AsyncSession, principal: Principal, round_id: uuid.UUID, data: DecisionIn, lang: str
 ) -> list[RankedRead]:
-    """The committee proposes names within the quota, from those every reviewer has scored."""
+    """The committee proposes names within the quota, from those every reviewer has scored,
+    once the application window has closed; the ranks and totals it decided on are kept."""
     district = require_manager(principal)
     round_, programme = await round_in(session, district, round_id)
     if round_.status != RoundStatus.OPEN.value:
         raise Conflict(ERR_STAGE)
-    ranked = await ranking(session, principal, round_id, lang)
+    if today() <= round_.closes_on:
+        raise Conflict(ERR_WINDOW_OPEN, params={"closes": round_.closes_on.isoformat()})
+    ranked, by_id = await _ranked(session, round_, lang)
     complete = {r.nomination_id for r in ranked if r.reviews_submitted >= r.reviews_needed}
     chosen = set(data.proposed)
     if len(chosen) > round_.quota:
         raise ValidationFailed.on_field("proposed", ERR_OVER_QUOTA, quota=round_.quota)
     if not chosen <= complete:
         raise ValidationFailed.on_field("proposed", ERR_NOT_RANKED)
-    for nomination, _person in await repo.nominations(session, round_id=round_.id):
+    for place in ranked:
+        by_id[place.nomination_id].rank = place.rank
+        by_id[place.nomination_id].total_score = place.total
+    await audit.record(
+        session,
+        "programme_round.ranked",
+        actor=principal,
+        object_type="programme_round",
+        object_id=round_.id,
+        detail={"ranked": len(ranked)},
+        district=district,
+    )
+    # A refusal gives its reason: the committee's note, else why anyone is left out.
+    reason: str | dict[str, str] = data.note or {"msgid": NOT_SELECTED_REASON}
+    for nomination in by_id.values():
         proposed = nomination.id in chosen
         nomination.status = (
             NominationStatus.PROPOSED if proposed else NominationStatus.NOT_SELECTED
         ).value
         nomination.decision_note = data.note
         if not proposed:
-            await notices_out.tell(session, nomination, programme, "programme.not_selected")
+            await notices_out.tell(
+                session, nomination, programme, "programme.not_selected", decision_reason=reason
+            )
         await audit.record(
             session,
             "programme_nomination.proposed" if proposed else "programme_nomination.not_selected",
@@ -137,7 +164,7 @@ async def decide(
         )
     round_.status = RoundStatus.DECIDED.value
     await session.flush()
-    return await ranking(session, principal, round_id, lang)
+    return (await _ranked(session, round_, lang))[0]
 
 
 async def publish_notice(
@@ -173,12 +200,33 @@ async def publish_notice(
 
 
 def _valid_until(granted: date, years: int | None) -> date | None:
+    """The last valid day of N years from the award's day: the day before its N-th
+    anniversary (an award of 29 February has its anniversary on 1 March)."""
     if years is None:
         return None
     try:
-        return granted.replace(year=granted.year + years)
-    except ValueError:  # 29 February
-        return granted.replace(year=granted.year + years, day=28)
+        anniversary = granted.replace(year=granted.year + years)
+    except ValueError:
+        anniversary = date(granted.year + years, 3, 1)
+    return anniversary - timedelta(days=1)
+
+
+async def _verified_organisation(
+    session: AsyncSession, district: str, nomination: Nomination
+) -> str | None:
+    """The nominating organisation when it is still a verified one of the district. One that
+    has resubmitted its details since (pending again) or left is not named on the award: the
+    person's award does not wait for the organisation's check."""
+    if nomination.employer_id is None:
+        return None
+    organisation = await accounts_repo.get_employer(session, nomination.employer_id)
+    if (
+        organisation is None
+        or organisation.district != district
+        or organisation.status != OrganisationStatus.VERIFIED.value
+    ):
+        return None
+    return str(organisation.id)
 
 
 async def award(session: AsyncSession, principal: Principal, round_id: uuid.UUID) -> int:
@@ -204,6 +252,7 @@ async def award(session: AsyncSession, principal: Principal, round_id: uuid.UUID
     for nomination, _person in rows:
         if nomination.status != NominationStatus.PROPOSED.value:
             continue
+        organisation_id = await _verified_organisation(session, district, nomination)
         entry = await record_award(
             session,
             district=district,
@@ -212,8 +261,9 @@ async def award(session: AsyncSession, principal: Principal, round_id: uuid.UUID
             level=None,
             granted=day,
             valid_until=_valid_until(day, round_.valid_years),
-            organisation_id=str(nomination.employer_id) if nomination.employer_id else None,
-            grant_amount=round_.grant_amount,
+            organisation_id=organisation_id,
+            # Rounds opened before whole yuan were required may hold 0: no grant.
+            grant_amount=round_.grant_amount or None,
             reference=f"programme_nomination:{nomination.id}",
             actor=principal,
         )
@@ -227,7 +277,14 @@ async def award(session: AsyncSession, principal: Principal, round_id: uuid.UUID
             actor=principal,
             object_type="programme_nomination",
             object_id=nomination.id,
-            detail={"register_entry": str(entry.id)},
+            detail={
+                "register_entry": str(entry.id),
+                **(
+                    {"organisation_not_verified": str(nomination.employer_id)}
+                    if nomination.employer_id and organisation_id is None
+                    else {}
+                ),
+            },
             district=district,
         )
     round_.status = RoundStatus.AWARDED.value

@@ -173,6 +173,15 @@ def timeline(entries: Sequence[AuditEntry], lang: str) -> list[TimelineRead]:
 _PUBLIC_DETAIL = frozenset({"rank", "reason", "status", "notice_until"})
 
 
+def scores_shown(principal: Principal, round_: ProgrammeRound) -> bool:
+    """The total and rank are sealed while the round is open: with one review submitted the
+    "mean" is that reviewer's own score, and the order moves with every review. The committee
+    (the district's programme managers) reads them at any stage; the reviewers, the nominee
+    and the organisation once the committee has decided, the step at which the nominees are
+    told the outcome and the figures are fixed."""
+    return principal.can(Permission.MANAGE_PROGRAMMES) or round_.status != RoundStatus.OPEN.value
+
+
 def nomination_read(
     nomination: Nomination,
     person: Applicant,
@@ -181,7 +190,10 @@ def nomination_read(
     reviews: Sequence[ReviewerAssignment],
     lang: str,
     entries: Sequence[AuditEntry] = (),
+    *,
+    reader: Principal,
 ) -> NominationRead:
+    shown = scores_shown(reader, round_)
     return NominationRead(
         id=nomination.id,
         round_id=round_.id,
@@ -197,8 +209,8 @@ def nomination_read(
         eligibility=reasons(nomination),
         status=nomination.status,
         status_name=gettext(lang, NOMINATION_STATUS[nomination.status]),
-        total_score=nomination.total_score,
-        rank=nomination.rank,
+        total_score=nomination.total_score if shown else None,
+        rank=nomination.rank if shown else None,
         decision_note=nomination.decision_note,
         awarded_on=nomination.awarded_on,
         register_entry_id=nomination.register_entry_id,

@@ -46,7 +46,12 @@ INSTALMENT_YEARS: dict[str, int] = {"district_outstanding": 3}
 SOURCED_AMOUNTS: dict[tuple[str, str], int] = {}
 
 
-def _yuan(amount: Decimal | None) -> int | None:
+def _award_template(grant: bool, ends: bool) -> str:
+    return "talent_register.awarded" + ("_grant" if grant else "") + ("" if ends else "_no_end")
+
+
+def whole_yuan(amount: Decimal | None) -> int | None:
+    """The grant in yuan; a grant must be a whole number above zero (None: no grant)."""
     if amount is None:
         return None
     if amount <= 0 or amount != amount.to_integral_value():
@@ -99,7 +104,7 @@ async def record_award(
     reference = reference.strip()
     problems = _check(programme, granted, valid_until, reference)
     try:
-        amount = _yuan(grant_amount)
+        amount = whole_yuan(grant_amount)
     except ValidationFailed as exc:
         problems.extend(exc.field_errors)
     if problems:
@@ -184,14 +189,14 @@ async def record_award(
     await notifications.enqueue(
         session,
         recipient_user_id=person.user_id,
-        template="talent_register.awarded_grant" if amount else "talent_register.awarded",
+        template=_award_template(amount is not None, valid_until is not None),
         payload={
             "programme": {
                 "zh": programme_name(programme, "zh"),
                 "en": programme_name(programme, "en"),
             },
             "granted": granted,
-            "valid_until": valid_until or {"msgid": N_("no end date")},
+            **({"valid_until": valid_until} if valid_until else {}),
             **({"amount": amount, "count": instalments} if amount else {}),
         },
         language=lang,
