@@ -21,7 +21,7 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import GrantAccount, GrantRead
 from app.services import audit, notifications, protection
 from app.services.payments.common import ACCOUNT_CONTEXT, mask_account
-from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, rules_amount
+from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, case_rules_amount
 from app.workflow.states import ActorRole
 
 
@@ -110,9 +110,9 @@ async def notify_beneficiary(
 async def entitle(session: AsyncSession, case: Case, service: Service) -> None:
     """The approved decision's grant, made once: ``case_id`` is unique and the insert skips a
     grant already there, so a retried or concurrent approval's follow-up adds nothing."""
-    amount = case.decided_amount_cny or rules_amount((case.eligibility_result or {}).get("outputs"))
-    if amount is None:
-        return  # the engine refuses to approve a money decision without an amount
+    amount = case.decided_amount_cny or case_rules_amount(case.eligibility_result)
+    if not amount:
+        return  # the engine refuses to approve a money decision without an amount, or for 0
     account: OrganisationBankAccount | None = None
     if case.organisation_id is not None:
         name = await grants_repo.employer_name(session, case.organisation_id) or ""
