@@ -20,7 +20,7 @@ from app.repositories import grants as grants_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import GrantAccount, GrantRead
 from app.services import audit, notifications, protection
-from app.services.payments.common import ACCOUNT_CONTEXT, mask_account
+from app.services.payments.common import ACCOUNT_CONTEXT, mask_account, payment_label
 from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, case_rules_amount
 from app.workflow.states import ActorRole
 
@@ -44,6 +44,10 @@ def _title(grant: GrantPayment, service: Service | None, lang: str) -> str:
     if service is not None:
         return localized(service, "name", lang)
     return (grant.title_zh if lang == "zh" else grant.title_en) or ""
+
+
+def _label(grant: GrantPayment, case_number: str | None, count: int, lang: str) -> str:
+    return payment_label(case_number, grant.title_zh, grant.title_en, grant.instalment, count, lang)
 
 
 def grant_view(
@@ -89,13 +93,18 @@ async def notify_beneficiary(
     elif grant.organisation_id is not None:
         for user_id in await cases_repo.employer_user_ids(session, grant.organisation_id):
             recipients.append((user_id, "zh"))
+    count = (
+        await grants_repo.award_instalment_count(session, grant.register_entry_id)
+        if grant.register_entry_id is not None
+        else 0
+    )
     for user_id, lang in recipients:
         await notifications.enqueue(
             session,
             recipient_user_id=user_id,
             template=template,
             payload={
-                "case_number": case.number if case else grant.reference,
+                "case_number": _label(grant, case.number if case else None, count, lang),
                 "service_name": _title(grant, service, lang),
                 "amount": grant.amount_cny,
                 **extra,
@@ -238,7 +247,10 @@ async def my_grants(session: AsyncSession, principal: Principal, lang: str) -> l
         rows = await grants_repo.grants_of_organisation(session, principal.employer_id)
     else:
         raise PermissionDenied()
-    return [grant_view(g, number, service, lang) for g, number, service in rows]
+    return [
+        grant_view(g, _label(g, number, count, lang), service, lang)
+        for g, number, service, count in rows
+    ]
 
 
 async def set_organisation_account(
