@@ -54,6 +54,18 @@ STATUS_LABELS: dict[GrantStatus, str] = {
 }
 
 
+# A programme award's instalment is cancelled only by the membership's end (the expiry round
+# cancels those dated after its last day), never by a revoked approval: it has no case.
+MEMBERSHIP_ENDED = N_("Not paid: the membership ended before this date")
+
+
+def status_label(status: str, *, award_instalment: bool) -> str:
+    """The msgid of a grant's status as its beneficiary reads it."""
+    if award_instalment and status == GrantStatus.CANCELLED:
+        return MEMBERSHIP_ENDED
+    return STATUS_LABELS[GrantStatus(status)]
+
+
 class GrantEvent(StrEnum):
     ACCOUNT_GIVEN = "account_given"
     INCLUDE = "include"  # a payment run took it

@@ -372,6 +372,36 @@ class TestExpiry:
         assert [m.channel for m in ended].count("inapp") == 1
         assert await notices(sessionmaker, someone.user_id, "talent_register.expired") == []
 
+    async def test_instalments_ended_by_the_membership_say_so_not_a_revoked_approval(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        actor = await officer(sessionmaker)
+        user, someone = await signed_in_person(client, sessionmaker)
+        today = f.local_today()
+        last = today + timedelta(days=200)
+        await award(sessionmaker, actor, someone.id, reference="YP-END-1", valid_until=last)
+        await expiry.run_due(sessionmaker, last + timedelta(days=1))
+        mine = await client.get(
+            "/api/v1/talent-register/mine", headers={**user.headers, "Accept-Language": "en"}
+        )
+        (shown,) = mine.json()
+        assert [(g["instalment"], g["status_label"]) for g in shown["grants"]] == [
+            (1, "Waiting for the bank account"),
+            (2, "Not paid: the membership ended before this date"),
+            (3, "Not paid: the membership ended before this date"),
+        ]
+        await web_login(client, user)
+        for lang, ended in (
+            ("en", "Not paid: the membership ended before this date"),
+            ("zh", "未支付：该日期前资格已终止"),
+        ):
+            await client.get(f"/lang/{lang}")
+            for path in ("/recognitions", "/payments"):
+                page = await client.get(path)
+                assert page.status_code == 200, page.text
+                assert page.text.count(ended) == 2, path
+                assert "approval was revoked" not in page.text and "撤销" not in page.text
+
     async def test_a_programme_card_is_flagged_when_its_only_basis_ends(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

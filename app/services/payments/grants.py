@@ -21,7 +21,7 @@ from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import GrantAccount, GrantRead
 from app.services import audit, notifications, protection
 from app.services.payments.common import ACCOUNT_CONTEXT, mask_account, payment_label
-from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, case_rules_amount
+from app.workflow.grants import GRANTS, GrantEvent, GrantStatus, case_rules_amount, status_label
 from app.workflow.states import ActorRole
 
 
@@ -61,7 +61,9 @@ def grant_view(
         beneficiary_name=grant.beneficiary_name,
         amount_cny=grant.amount_cny,
         status=grant.status,
-        status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
+        status_label=gettext(
+            lang, status_label(grant.status, award_instalment=grant.register_entry_id is not None)
+        ),
         bank_account_masked=grant.bank_account_masked,
         returned_reason=grant.returned_reason,
         paid_at=grant.paid_at,

@@ -6,6 +6,8 @@ import pytest
 
 from app.workflow.grants import (
     GRANTS,
+    MEMBERSHIP_ENDED,
+    STATUS_LABELS,
     AmountAboveRules,
     AmountRefused,
     GrantEvent,
@@ -16,6 +18,7 @@ from app.workflow.grants import (
     case_rules_amount,
     decided_amount,
     rules_amount,
+    status_label,
 )
 
 G, E = GrantStatus, GrantEvent
@@ -109,3 +112,10 @@ def test_without_an_amount_in_the_policy_the_approver_must_enter_one() -> None:
     assert decided_amount(12000, None) == 12000
     with pytest.raises(AmountRefused):
         decided_amount(None, None)
+
+
+def test_an_award_instalment_cancelled_reads_as_the_membership_ended() -> None:
+    assert status_label("cancelled", award_instalment=True) == MEMBERSHIP_ENDED
+    assert status_label("cancelled", award_instalment=False) == STATUS_LABELS[G.CANCELLED]
+    assert status_label("ready", award_instalment=True) == STATUS_LABELS[G.READY]
+    assert STATUS_LABELS[G.CANCELLED] != MEMBERSHIP_ENDED
