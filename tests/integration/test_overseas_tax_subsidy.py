@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import Case
 from tests import factories as f
+from tests.integration.test_audit import page_login
 from tests.integration.test_cases_api import new_draft, service_id, staff, upload
 from tests.integration.test_issued_documents import _text as pdf_text
 from tests.integration.test_one_off_payments import (
@@ -298,3 +299,14 @@ class TestTaxDifferenceSubsidy:
         async with sessionmaker() as session:
             case = await session.get(Case, uuid.UUID(case_id))
             assert case is not None and case.decided_amount_cny is None
+        # The approver's page says so instead of inviting an amount of their own.
+        approver = await f.create_staff(
+            sessionmaker, district="changning", roles=["approver"], department="talent_office"
+        )
+        client.cookies.clear()
+        await page_login(client, approver)
+        await client.get("/lang/en")
+        page = await client.get(f"/staff/cases/{case_id}")
+        assert page.status_code == 200, page.text
+        assert "The rules give 0 yuan: this case cannot be approved for payment." in page.text
+        assert "The policy gives no amount" not in page.text
