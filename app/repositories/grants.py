@@ -121,31 +121,50 @@ async def cancel_award_instalments_after(
     return cancelled
 
 
+def award_instalments() -> Any:
+    """How many instalments the row's programme award has (0 for a decision's grant)."""
+    other = aliased(GrantPayment)
+    return (
+        select(func.count(other.id))
+        .where(other.register_entry_id == GrantPayment.register_entry_id)
+        .correlate(GrantPayment)
+        .scalar_subquery()
+    )
+
+
 async def grants_of_applicant(
     session: AsyncSession, applicant_id: uuid.UUID
-) -> list[tuple[GrantPayment, str, Service | None]]:
-    """The person's grants with their case number and service, newest first."""
+) -> list[tuple[GrantPayment, str | None, Service | None, int]]:
+    """The person's grants with their case number (None for an award's instalment), service
+    and award's number of instalments, newest first."""
     stmt = (
-        select(GrantPayment, func.coalesce(Case.number, GrantPayment.reference), Service)
+        select(GrantPayment, Case.number, Service, award_instalments())
         .outerjoin(Case, Case.id == GrantPayment.case_id)
         .outerjoin(Service, Service.id == GrantPayment.service_id)
         .where(GrantPayment.applicant_id == applicant_id)
         .order_by(GrantPayment.created_at.desc(), GrantPayment.instalment)
     )
-    return [(g, n, s) for g, n, s in await session.execute(stmt)]
+    return [(g, n, s, c) for g, n, s, c in await session.execute(stmt)]
 
 
 async def grants_of_organisation(
     session: AsyncSession, employer_id: uuid.UUID
-) -> list[tuple[GrantPayment, str, Service | None]]:
+) -> list[tuple[GrantPayment, str | None, Service | None, int]]:
     stmt = (
-        select(GrantPayment, func.coalesce(Case.number, GrantPayment.reference), Service)
+        select(GrantPayment, Case.number, Service, award_instalments())
         .outerjoin(Case, Case.id == GrantPayment.case_id)
         .outerjoin(Service, Service.id == GrantPayment.service_id)
         .where(GrantPayment.organisation_id == employer_id)
         .order_by(GrantPayment.created_at.desc(), GrantPayment.instalment)
     )
-    return [(g, n, s) for g, n, s in await session.execute(stmt)]
+    return [(g, n, s, c) for g, n, s, c in await session.execute(stmt)]
+
+
+async def award_instalment_count(session: AsyncSession, register_entry_id: uuid.UUID) -> int:
+    stmt = select(func.count(GrantPayment.id)).where(
+        GrantPayment.register_entry_id == register_entry_id
+    )
+    return int((await session.execute(stmt)).scalar_one())
 
 
 async def employer_name(session: AsyncSession, employer_id: uuid.UUID) -> str | None:

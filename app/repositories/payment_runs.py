@@ -28,6 +28,7 @@ from app.models import (
 )
 from app.models.base import UTCDateTime
 from app.repositories.bulk import among, id_chunks
+from app.repositories.grants import award_instalments
 from app.workflow.grants import GrantStatus
 from app.workflow.payments import EntitlementStatus
 
@@ -232,19 +233,24 @@ class Recipient:
     email: str | None
     mobile: str | None
     case_id: uuid.UUID | None  # None for a programme award's instalment
-    case_number: str
+    case_number: str | None  # None for a programme award's instalment
     service_zh: str
     service_en: str
     amount_cny: int
     starts_on: date | None
     month_index: int
+    instalment: int | None = None  # a programme award's instalment, of ``instalments``
+    instalments: int = 0
 
 
 def _recipient(row: Any) -> Recipient:
     return Recipient(*row)
 
 
-def _line(row: Any) -> tuple[uuid.UUID, str, str, str, str, str, int, str, bool]:
+Line = tuple[uuid.UUID, str, str, str, str, str | None, int, str, bool, int | None, int]
+
+
+def _line(row: Any) -> Line:
     return tuple(row)
 
 
@@ -294,11 +300,10 @@ async def grants_of_lines(
     return out
 
 
-async def lines(
-    session: AsyncSession, cycle_id: uuid.UUID, offset: int, limit: int
-) -> list[tuple[uuid.UUID, str, str, str, str, str, int, str, bool]]:
+async def lines(session: AsyncSession, cycle_id: uuid.UUID, offset: int, limit: int) -> list[Line]:
     """A page of the run's lines: (id, kind, beneficiary, service zh, service en, case number,
-    amount, status, carried), one-off lines first."""
+    amount, status, carried, award instalment, award's instalments), one-off lines first. An
+    award's instalment has no case number: its programme's title stands in."""
     organisation = select(Employer.name).where(Employer.id == GrantPayment.organisation_id)
     kind = case((Entitlement.grant_id.is_(None), literal(KIND_MONTHLY)), else_=KIND_ONE_OFF)
     stmt = (
@@ -312,14 +317,17 @@ async def lines(
             ),
             func.coalesce(Service.name_zh, GrantPayment.title_zh),
             func.coalesce(Service.name_en, GrantPayment.title_en),
-            func.coalesce(Case.number, GrantPayment.reference),
+            Case.number,
             Entitlement.amount_cny,
             Entitlement.status,
             Entitlement.carried_from_id.is_not(None),
+            GrantPayment.instalment,
+            award_instalments(),
         )
         .outerjoin(Enrolment, Enrolment.id == Entitlement.enrolment_id)
         .outerjoin(GrantPayment, GrantPayment.id == Entitlement.grant_id)
-        # A programme award's instalment has no case: its reference and title stand in.
+        # A programme award's instalment has no case: its title stands in (its reference only
+        # orders the lines).
         .outerjoin(Case, Case.id == func.coalesce(Enrolment.case_id, GrantPayment.case_id))
         .outerjoin(Service, Service.id == Case.service_id)
         .outerjoin(Applicant, Applicant.id == Enrolment.applicant_id)
@@ -363,12 +371,14 @@ async def paid_grant_recipients(
         )
         tail = (
             Case.id,
-            func.coalesce(Case.number, GrantPayment.reference),
+            Case.number,
             func.coalesce(Service.name_zh, GrantPayment.title_zh),
             func.coalesce(Service.name_en, GrantPayment.title_en),
             Entitlement.amount_cny,
             literal(None),
             Entitlement.month_index,
+            GrantPayment.instalment,
+            award_instalments(),
         )
         person = (
             select(*common, Applicant.mobile, *tail)

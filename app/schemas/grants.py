@@ -14,7 +14,8 @@ from app.workflow.grants import GrantStatus
 
 class GrantRead(BaseModel):
     """A decision's grant, or one instalment of a programme award's grant (no case: the
-    award's reference stands as ``case_number`` and the programme as ``service_name``)."""
+    programme and the instalment, in the reader's language, stand as ``case_number`` and the
+    programme as ``service_name``; the award's internal reference is never shown)."""
 
     id: uuid.UUID
     case_id: uuid.UUID | None

@@ -54,6 +54,18 @@ STATUS_LABELS: dict[GrantStatus, str] = {
 }
 
 
+# A programme award's instalment is cancelled only by the membership's end (the expiry round
+# cancels those dated after its last day), never by a revoked approval: it has no case.
+MEMBERSHIP_ENDED = N_("Not paid: the membership ended before this date")
+
+
+def status_label(status: str, *, award_instalment: bool) -> str:
+    """The msgid of a grant's status as its beneficiary reads it."""
+    if award_instalment and status == GrantStatus.CANCELLED:
+        return MEMBERSHIP_ENDED
+    return STATUS_LABELS[GrantStatus(status)]
+
+
 class GrantEvent(StrEnum):
     ACCOUNT_GIVEN = "account_given"
     INCLUDE = "include"  # a payment run took it
@@ -99,21 +111,41 @@ class AmountAboveRules(WorkflowInvalid):
     message = N_("The amount decided cannot be more than the {rules_amount} yuan the rules give.")
 
 
-def rules_amount(outputs: object) -> int | None:
+class NothingToPay(WorkflowInvalid):
+    code = "rules_give_nothing"
+    message = N_(
+        "The rules give 0 yuan for this case, so it cannot be approved for payment: reject it "
+        "with the rules' reason."
+    )
+
+
+def rules_amount(outputs: object, status: object = None) -> int | None:
     """The amount the policy's formula gave (``amount_cny`` among the eligibility outputs), or
-    None when the policy gives none."""
-    if not isinstance(outputs, dict):
+    None when the policy gives none. An amount of 0 (or below) is a ceiling of 0, never "no
+    ceiling": the rules computed nothing to pay, so nothing may be approved for payment. So is
+    an ineligible result's (``status``) amount, which is null only because it grants nothing."""
+    if not isinstance(outputs, dict) or "amount_cny" not in outputs:
         return None
     value = outputs.get("amount_cny")
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+    if status == "ineligible":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value)
+    return max(int(value), 0)
+
+
+def case_rules_amount(eligibility_result: dict[str, object] | None) -> int | None:
+    """``rules_amount`` of a case's stored eligibility result."""
+    result = eligibility_result or {}
+    return rules_amount(result.get("outputs"), result.get("status"))
 
 
 def decided_amount(requested: int | None, from_rules: int | None) -> int:
     """The amount an approver decides: the rules' amount by default; an amount they enter must
     be a whole positive number of yuan and not above the rules' amount (any, where the policy
-    gives none)."""
+    gives none). A ceiling of 0 refuses any approval for payment."""
+    if from_rules == 0:
+        raise NothingToPay(CaseAction.APPROVE)
     amount = requested if requested is not None else from_rules
     if amount is None or isinstance(amount, bool) or amount <= 0:
         raise AmountRefused(CaseAction.APPROVE)

@@ -13,7 +13,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.models import Case
 from tests import factories as f
+from tests.integration.test_audit import page_login
 from tests.integration.test_cases_api import new_draft, service_id, staff, upload
 from tests.integration.test_issued_documents import _text as pdf_text
 from tests.integration.test_one_off_payments import (
@@ -241,4 +243,70 @@ class TestTaxDifferenceSubsidy:
         eligibility = r.json()["case"].get("eligibility") or r.json().get("eligibility")
         assert eligibility is not None and eligibility["status"] == "ineligible"
         unmet = [c["message"] for c in eligibility["criteria"] if c["result"] == "false"]
-        assert any("差额0元，无可补贴" in m for m in unmet), unmet
+        assert any("差额0元：" in m and "差额至少1元方可补贴" in m for m in unmet), unmet
+
+    async def test_a_difference_below_one_yuan_is_refused_and_approved_for_no_amount(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        # 50,000 paid on 333,333 taxable is 0.05 yuan above 15%: nothing in whole yuan.
+        user, r = await claim(
+            client,
+            tax_year_income_cny=400_000,
+            taxable_income_cny=333_333,
+            income_tax_paid_cny=50_000,
+        )
+        assert r.status_code == 201, r.text
+        case_id = r.json()["case"]["id"]
+        for lang, expected in (
+            (
+                "en",
+                "CNY 49,999.95; difference CNY 0.05: the subsidy is paid in whole yuan and "
+                "needs a difference of at least CNY 1",
+            ),
+            ("zh", "49,999.95元，差额0.05元：补贴按整元发放，差额至少1元方可补贴"),
+        ):
+            mine = await client.get(
+                f"/api/v1/cases/{case_id}", headers={**user.headers, "Accept-Language": lang}
+            )
+            eligibility = mine.json()["eligibility"]
+            assert eligibility["status"] == "ineligible"
+            unmet = [c["message"] for c in eligibility["criteria"] if c["result"] == "false"]
+            assert any(expected in m for m in unmet), unmet
+        # The rules give nothing, so the approver cannot approve any amount for payment.
+        r = await decide(client, sessionmaker, case_id, amount_cny=999)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["code"] == "rules_give_nothing"
+
+    async def test_an_amount_of_zero_from_the_rules_is_a_ceiling_not_no_ceiling(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        # A claim decided by the rules for 0 (as the version before the whole-yuan minimum did
+        # for 0.05 yuan): the approver may not enter an amount of their own.
+        _, r = await claim(client)
+        case_id = r.json()["case"]["id"]
+        async with sessionmaker() as session:
+            case = await session.get(Case, uuid.UUID(case_id))
+            assert case is not None and case.eligibility_result is not None
+            outputs = dict(case.eligibility_result["outputs"])  # type: ignore[call-overload]
+            case.eligibility_result = {
+                **case.eligibility_result,
+                "outputs": {**outputs, "amount_cny": 0},
+            }
+            await session.commit()
+        r = await decide(client, sessionmaker, case_id, amount_cny=5000)
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["code"] == "rules_give_nothing"
+        async with sessionmaker() as session:
+            case = await session.get(Case, uuid.UUID(case_id))
+            assert case is not None and case.decided_amount_cny is None
+        # The approver's page says so instead of inviting an amount of their own.
+        approver = await f.create_staff(
+            sessionmaker, district="changning", roles=["approver"], department="talent_office"
+        )
+        client.cookies.clear()
+        await page_login(client, approver)
+        await client.get("/lang/en")
+        page = await client.get(f"/staff/cases/{case_id}")
+        assert page.status_code == 200, page.text
+        assert "The rules give 0 yuan: this case cannot be approved for payment." in page.text
+        assert "The policy gives no amount" not in page.text

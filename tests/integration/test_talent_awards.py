@@ -40,6 +40,7 @@ from app.services.talent_register import expiry
 from app.services.talent_register.awards import record_award
 from app.workflow.grants import GrantStatus
 from tests import factories as f
+from tests.integration.test_audit import page_login
 from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_one_off_payments import (
     ACCOUNT,
@@ -371,6 +372,36 @@ class TestExpiry:
         assert [m.channel for m in ended].count("inapp") == 1
         assert await notices(sessionmaker, someone.user_id, "talent_register.expired") == []
 
+    async def test_instalments_ended_by_the_membership_say_so_not_a_revoked_approval(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        actor = await officer(sessionmaker)
+        user, someone = await signed_in_person(client, sessionmaker)
+        today = f.local_today()
+        last = today + timedelta(days=200)
+        await award(sessionmaker, actor, someone.id, reference="YP-END-1", valid_until=last)
+        await expiry.run_due(sessionmaker, last + timedelta(days=1))
+        mine = await client.get(
+            "/api/v1/talent-register/mine", headers={**user.headers, "Accept-Language": "en"}
+        )
+        (shown,) = mine.json()
+        assert [(g["instalment"], g["status_label"]) for g in shown["grants"]] == [
+            (1, "Waiting for the bank account"),
+            (2, "Not paid: the membership ended before this date"),
+            (3, "Not paid: the membership ended before this date"),
+        ]
+        await web_login(client, user)
+        for lang, ended in (
+            ("en", "Not paid: the membership ended before this date"),
+            ("zh", "未支付：该日期前资格已终止"),
+        ):
+            await client.get(f"/lang/{lang}")
+            for path in ("/recognitions", "/payments"):
+                page = await client.get(path)
+                assert page.status_code == 200, page.text
+                assert page.text.count(ended) == 2, path
+                assert "approval was revoked" not in page.text and "撤销" not in page.text
+
     async def test_a_programme_card_is_flagged_when_its_only_basis_ends(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -485,21 +516,44 @@ class TestAwardGrantPaidThroughFinance:
         paid = await instalments(sessionmaker, entry.id)
         assert paid[1].status == GrantStatus.PAID.value
         assert paid[2].status == paid[3].status == GrantStatus.READY.value
-        # Finance sees the line by the award's reference and programme (no case behind it).
+        # Finance sees the line by the programme and the instalment (no case behind it); the
+        # award's reference stays internal.
         lines = await client.get(
             f"/api/v1/finance/cycles/{cycle['id']}/lines",
             headers={**maker, "Accept-Language": "en"},
             params={"limit": 500},
         )
         assert lines.status_code == 200, lines.text
-        ours = [ln for ln in lines.json()["lines"] if ln["case_number"] == "YP-PAY-1"]
+        assert "YP-PAY-1" not in lines.text
+        label = "district outstanding talent, instalment 1 of 3"
+        ours = [ln for ln in lines.json()["lines"] if ln["case_number"] == label]
         assert [(ln["service_name"], ln["amount_cny"]) for ln in ours] == [
             ("district outstanding talent", paid[1].amount_cny)
         ]
+        zh_lines = await client.get(
+            f"/api/v1/finance/cycles/{cycle['id']}/lines",
+            headers={**maker, "Accept-Language": "zh"},
+            params={"limit": 500},
+        )
+        assert "区级杰出人才，第1期（共3期）" in [
+            ln["case_number"] for ln in zh_lines.json()["lines"]
+        ]
+        finance_staff = await f.create_staff(
+            sessionmaker, district="yangpu", roles=["finance_maker"], department="finance"
+        )
+        await page_login(client, finance_staff)
+        page = await client.get(f"/staff/finance/cycles/{cycle['id']}")
+        assert page.status_code == 200, page.text
+        assert "YP-PAY-1" not in page.text and "区级杰出人才，第1期（共3期）" in page.text
+        client.cookies.clear()
         assert len(await lines_of(sessionmaker, paid[1].id)) == 1
         assert await lines_of(sessionmaker, paid[2].id) == []
         told = await notices(sessionmaker, someone.user_id, "grant.paid")
         assert [m.channel for m in told].count("inapp") == 1
+        # In the person's language (Chinese, as registered).
+        assert {m.payload["params"]["case_number"] for m in told} == {  # type: ignore[index]
+            "区级杰出人才，第1期（共3期）"
+        }
 
         # The person's own recognitions show the award with its grant and where it stands.
         mine = await client.get("/api/v1/talent-register/mine", headers=user.headers)
@@ -573,6 +627,29 @@ class TestMyRecognitionsPage:
         await client.get("/lang/zh")
         zh = await client.get("/recognitions")
         assert "区级杰出人才" in zh.text and "第1期" in zh.text
+
+
+class TestPaymentsPage:
+    async def test_an_award_instalment_reads_as_its_programme_never_its_reference(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        actor = await officer(sessionmaker)
+        user, someone = await signed_in_person(client, sessionmaker)
+        reference = f"programme_nomination:{uuid.uuid4()}"
+        await award(sessionmaker, actor, someone.id, reference=reference)
+        await web_login(client, user)
+        await client.get("/lang/en")
+        page = await client.get("/payments")
+        assert page.status_code == 200, page.text
+        assert reference not in page.text
+        for n in (1, 2, 3):
+            assert f"district outstanding talent, instalment {n} of 3" in page.text
+        mine = await client.get("/api/v1/my/grants", headers=user.headers)
+        assert mine.status_code == 200, mine.text
+        assert reference not in mine.text
+        await client.get("/lang/zh")
+        zh = await client.get("/payments")
+        assert reference not in zh.text and "区级杰出人才，第2期（共3期）" in zh.text
 
 
 class TestExpiryRoundChunks:

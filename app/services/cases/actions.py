@@ -60,7 +60,7 @@ from app.workflow.errors import (
     WorkflowError,
     WorkflowForbidden,
 )
-from app.workflow.grants import PaymentKind, decided_amount, rules_amount
+from app.workflow.grants import PaymentKind, case_rules_amount, decided_amount
 from app.workflow.schedules import SCHEDULES, ScheduleEvent, ScheduleKind
 from app.workflow.states import ActorRole, CaseAction
 from app.workflow.transitions import (
@@ -225,7 +225,7 @@ def _decided_amount(case: Case, service: Service, request: CaseActionRequest) ->
     claim carries the amount its checked lines add up to from filing; that is its ceiling."""
     if request.action not in _MONEY_DECISIONS or service.payment != PaymentKind.ONE_OFF:
         return None
-    from_rules = rules_amount((case.eligibility_result or {}).get("outputs"))
+    from_rules = case_rules_amount(case.eligibility_result)
     if from_rules is None:
         from_rules = case.decided_amount_cny
     try:

@@ -9,7 +9,7 @@ from typing import Any
 from app.domain.enums import Permission
 from app.domain.principal import Principal
 from app.errors import PermissionDenied
-from app.i18n import localized
+from app.i18n import N_, gettext, localized
 from app.models import Case, Enrolment
 from app.repositories import accounts as accounts_repo
 from app.repositories import catalog as catalog_repo
@@ -89,4 +89,27 @@ async def notify_enrollee(
         dedup_key=dedup or f"enrolment:{enrolment.id}:{template}",
         case_id=case.id,
         read_back=False,
+    )
+
+
+def payment_label(
+    case_number: str | None,
+    title_zh: str | None,
+    title_en: str | None,
+    instalment: int | None,
+    instalments: int,
+    lang: str,
+) -> str:
+    """What a payment is for, where a case number stands: the case's number, or for a
+    programme award's instalment (no case) the programme in the reader's language and which
+    instalment it is. The award's internal reference is never shown."""
+    if case_number:
+        return case_number
+    title = (title_zh if lang == "zh" else title_en) or title_en or title_zh or ""
+    if instalment is None or instalments <= 1:
+        return title
+    return gettext(
+        lang,
+        N_("{title}, instalment {number} of {count}"),
+        {"title": title, "number": instalment, "count": instalments},
     )

@@ -15,7 +15,7 @@ from app.repositories import payment_runs as runs_repo
 from app.repositories.payment_runs import LineState
 from app.repositories.unit_of_work import AsyncSession
 from app.services import notifications
-from app.services.payments.common import add_months
+from app.services.payments.common import add_months, payment_label
 from app.services.payments.grants import return_to_case
 from app.workflow.grants import GRANTS, GrantEvent, GrantStatus
 from app.workflow.payments import EntitlementEvent
@@ -65,7 +65,14 @@ async def settle_grants(
                     recipient_user_id=r.user_id,
                     template="grant.paid",
                     payload={
-                        "case_number": r.case_number,
+                        "case_number": payment_label(
+                            r.case_number,
+                            r.service_zh,
+                            r.service_en,
+                            r.instalment,
+                            r.instalments,
+                            r.language,
+                        ),
                         "service_name": r.service_zh if r.language == "zh" else r.service_en,
                         "amount": r.amount_cny,
                     },

@@ -20,8 +20,8 @@ from app.repositories import grants as grants_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import GrantAccount, GrantRead
 from app.services import audit, notifications, protection
-from app.services.payments.common import ACCOUNT_CONTEXT, mask_account
-from app.workflow.grants import GRANTS, STATUS_LABELS, GrantEvent, GrantStatus, rules_amount
+from app.services.payments.common import ACCOUNT_CONTEXT, mask_account, payment_label
+from app.workflow.grants import GRANTS, GrantEvent, GrantStatus, case_rules_amount, status_label
 from app.workflow.states import ActorRole
 
 
@@ -46,6 +46,10 @@ def _title(grant: GrantPayment, service: Service | None, lang: str) -> str:
     return (grant.title_zh if lang == "zh" else grant.title_en) or ""
 
 
+def _label(grant: GrantPayment, case_number: str | None, count: int, lang: str) -> str:
+    return payment_label(case_number, grant.title_zh, grant.title_en, grant.instalment, count, lang)
+
+
 def grant_view(
     grant: GrantPayment, case_number: str, service: Service | None, lang: str
 ) -> GrantRead:
@@ -57,7 +61,9 @@ def grant_view(
         beneficiary_name=grant.beneficiary_name,
         amount_cny=grant.amount_cny,
         status=grant.status,
-        status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
+        status_label=gettext(
+            lang, status_label(grant.status, award_instalment=grant.register_entry_id is not None)
+        ),
         bank_account_masked=grant.bank_account_masked,
         returned_reason=grant.returned_reason,
         paid_at=grant.paid_at,
@@ -89,13 +95,18 @@ async def notify_beneficiary(
     elif grant.organisation_id is not None:
         for user_id in await cases_repo.employer_user_ids(session, grant.organisation_id):
             recipients.append((user_id, "zh"))
+    count = (
+        await grants_repo.award_instalment_count(session, grant.register_entry_id)
+        if grant.register_entry_id is not None
+        else 0
+    )
     for user_id, lang in recipients:
         await notifications.enqueue(
             session,
             recipient_user_id=user_id,
             template=template,
             payload={
-                "case_number": case.number if case else grant.reference,
+                "case_number": _label(grant, case.number if case else None, count, lang),
                 "service_name": _title(grant, service, lang),
                 "amount": grant.amount_cny,
                 **extra,
@@ -110,9 +121,9 @@ async def notify_beneficiary(
 async def entitle(session: AsyncSession, case: Case, service: Service) -> None:
     """The approved decision's grant, made once: ``case_id`` is unique and the insert skips a
     grant already there, so a retried or concurrent approval's follow-up adds nothing."""
-    amount = case.decided_amount_cny or rules_amount((case.eligibility_result or {}).get("outputs"))
-    if amount is None:
-        return  # the engine refuses to approve a money decision without an amount
+    amount = case.decided_amount_cny or case_rules_amount(case.eligibility_result)
+    if not amount:
+        return  # the engine refuses to approve a money decision without an amount, or for 0
     account: OrganisationBankAccount | None = None
     if case.organisation_id is not None:
         name = await grants_repo.employer_name(session, case.organisation_id) or ""
@@ -238,7 +249,10 @@ async def my_grants(session: AsyncSession, principal: Principal, lang: str) -> l
         rows = await grants_repo.grants_of_organisation(session, principal.employer_id)
     else:
         raise PermissionDenied()
-    return [grant_view(g, number, service, lang) for g, number, service in rows]
+    return [
+        grant_view(g, _label(g, number, count, lang), service, lang)
+        for g, number, service, count in rows
+    ]
 
 
 async def set_organisation_account(

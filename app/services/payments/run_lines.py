@@ -12,6 +12,7 @@ from app.models import PaymentCycle
 from app.repositories import payment_runs as runs_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.schemas.grants import CycleLine, CycleLines
+from app.services.payments.common import payment_label
 
 
 async def cycle_lines(
@@ -39,12 +40,24 @@ async def cycle_lines(
                 kind=kind,
                 beneficiary_name=name,
                 service_name=zh if lang == "zh" else en,
-                case_number=number,
+                case_number=payment_label(number, zh, en, instalment, instalments, lang),
                 amount_cny=amount,
                 status=status,
                 carried=carried,
             )
-            for line_id, kind, name, zh, en, number, amount, status, carried in rows
+            for (
+                line_id,
+                kind,
+                name,
+                zh,
+                en,
+                number,
+                amount,
+                status,
+                carried,
+                instalment,
+                instalments,
+            ) in rows
         ],
         total=total,
         one_off=one_off,

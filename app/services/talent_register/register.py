@@ -30,7 +30,7 @@ from app.services.talent_register.views import (
     entry_view,
     programme_codes,
 )
-from app.workflow.grants import STATUS_LABELS, GrantStatus
+from app.workflow.grants import status_label
 from app.workflow.values import local_date
 
 ERR_NO_PERSON = N_("No one registered on the portal has this ID number.")
@@ -310,7 +310,7 @@ async def mine(session: AsyncSession, principal: Principal, lang: str) -> list[E
                 amount_assumed=grant.amount_assumed,
                 payable_on=grant.payable_on,
                 status=grant.status,
-                status_label=gettext(lang, STATUS_LABELS[GrantStatus(grant.status)]),
+                status_label=gettext(lang, status_label(grant.status, award_instalment=True)),
             )
         )
     return [

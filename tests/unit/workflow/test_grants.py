@@ -6,14 +6,19 @@ import pytest
 
 from app.workflow.grants import (
     GRANTS,
+    MEMBERSHIP_ENDED,
+    STATUS_LABELS,
     AmountAboveRules,
     AmountRefused,
     GrantEvent,
     GrantStatus,
     InvalidGrantChange,
+    NothingToPay,
     PaymentKind,
+    case_rules_amount,
     decided_amount,
     rules_amount,
+    status_label,
 )
 
 G, E = GrantStatus, GrantEvent
@@ -63,7 +68,10 @@ def test_the_account_is_fixed_while_the_bank_has_it_and_a_grant_in_a_run_is_not_
         ({"amount_cny": 450.0}, 450),
         ({"amount_cny": 2500}, 2500),
         ({"amount_cny": None}, None),
-        ({"amount_cny": 0}, None),
+        # The rules computed nothing to pay: a ceiling of 0, not "no ceiling".
+        ({"amount_cny": 0}, 0),
+        ({"amount_cny": 0.99}, 0),
+        ({"amount_cny": -3}, 0),
         ({"amount_cny": True}, None),
         ({}, None),
         (None, None),
@@ -71,6 +79,21 @@ def test_the_account_is_fixed_while_the_bank_has_it_and_a_grant_in_a_run_is_not_
 )
 def test_the_rules_amount(outputs: object, expected: int | None) -> None:
     assert rules_amount(outputs) == expected
+
+
+def test_an_ineligible_result_gives_nothing_when_the_policy_has_an_amount() -> None:
+    assert case_rules_amount({"status": "ineligible", "outputs": {"amount_cny": None}}) == 0
+    assert case_rules_amount({"status": "eligible", "outputs": {"amount_cny": 100}}) == 100
+    # A policy without an amount formula leaves the amount to the approver, as before.
+    assert case_rules_amount({"status": "ineligible", "outputs": {}}) is None
+    assert case_rules_amount({"status": "unknown", "outputs": {"amount_cny": None}}) is None
+    assert case_rules_amount(None) is None
+
+
+def test_a_ceiling_of_zero_refuses_every_amount() -> None:
+    for requested in (None, 1, 999_999):
+        with pytest.raises(NothingToPay):
+            decided_amount(requested, 0)
 
 
 def test_the_decided_amount_defaults_to_the_rules_and_is_never_above_them() -> None:
@@ -89,3 +112,10 @@ def test_without_an_amount_in_the_policy_the_approver_must_enter_one() -> None:
     assert decided_amount(12000, None) == 12000
     with pytest.raises(AmountRefused):
         decided_amount(None, None)
+
+
+def test_an_award_instalment_cancelled_reads_as_the_membership_ended() -> None:
+    assert status_label("cancelled", award_instalment=True) == MEMBERSHIP_ENDED
+    assert status_label("cancelled", award_instalment=False) == STATUS_LABELS[G.CANCELLED]
+    assert status_label("ready", award_instalment=True) == STATUS_LABELS[G.READY]
+    assert STATUS_LABELS[G.CANCELLED] != MEMBERSHIP_ENDED
