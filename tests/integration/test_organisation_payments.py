@@ -103,3 +103,25 @@ async def test_an_organisation_service_is_decided_paid_and_reconciled_once(
     assert [ln.status for ln in await lines_of(sessionmaker, grant.id)] == ["paid"]
     space = (await client.get("/api/v1/employer/workspace", headers=org)).json()
     assert [p["status"] for p in space["payments"]] == ["paid"]
+
+
+async def test_a_batch_claim_is_approved_for_what_its_lines_add_up_to(
+    client: httpx.AsyncClient, sessionmaker: SM
+) -> None:
+    """A recruitment reward for two people: the rules' amount is one person's, the claim's
+    ceiling is what its checked lines add up to (filed as the case's amount)."""
+    org = await organisation(client, sessionmaker, "yangpu", "两人奖励测试单位")
+    placed = [await settled_person(client, sessionmaker, "yangpu") for _ in range(2)]
+    r = await file(
+        client,
+        org,
+        service_code="recruitment_reward",
+        lines=[{"id_number": p, "name": "人才"} for p in placed],
+    )
+    assert r.status_code == 201, r.text
+    filed_total = r.json()["decided_amount_cny"]
+    unit = r.json()["eligibility"]["outputs"]["amount_cny"]
+    assert filed_total == 2 * unit
+    decided = await decide(client, sessionmaker, r.json())
+    assert decided["status"] == "approved"
+    assert decided["decided_amount_cny"] == filed_total

@@ -225,9 +225,13 @@ def _decided_amount(case: Case, service: Service, request: CaseActionRequest) ->
     claim carries the amount its checked lines add up to from filing; that is its ceiling."""
     if request.action not in _MONEY_DECISIONS or service.payment != PaymentKind.ONE_OFF:
         return None
-    from_rules = case_rules_amount(case.eligibility_result)
-    if from_rules is None:
-        from_rules = case.decided_amount_cny
+    if case.organisation_id is not None and case.decided_amount_cny is not None:
+        # A batch claim's rules amount is one line's; what its lines add up to was filed.
+        from_rules: int | None = case.decided_amount_cny
+    else:
+        from_rules = case_rules_amount(case.eligibility_result)
+        if from_rules is None:
+            from_rules = case.decided_amount_cny
     try:
         return decided_amount(request.amount_cny, from_rules)
     except WorkflowError as exc:
