@@ -48,6 +48,11 @@ GRANT_STATUS = {
     "en": {"ready": "Ready for the next payment run", "in_run": "In a payment run", "paid": "Paid"},
 }
 ACCOUNT = "6222020200112233445"
+# The finance pages name a run's line and the run by their status, in the page's language.
+RUN_STATUS = {
+    "zh": {"due": "待银行支付结果", "reconciled": "已按银行结果对账"},
+    "en": {"due": "Awaiting the bank's result", "reconciled": "Reconciled with the bank's result"},
+}
 
 
 def _db() -> sqlite3.Connection:
@@ -360,6 +365,7 @@ def test_a_round_from_setup_to_award(
         line = maker.locator("tbody tr").filter(has_text=f"programme_nomination:{first}")
         expect(line).to_have_count(1)
         expect(line).to_contain_text(INSTALMENTS[district][0])
+        expect(line).to_contain_text(RUN_STATUS[lang]["due"])
         _check(maker, "payment run", found)
         payment_runs.step(maker, server, month, "review")
         _check(maker, "run reviewed", found)
@@ -369,6 +375,7 @@ def test_a_round_from_setup_to_award(
         assert _grant_statuses(person, server, district, lang) == ["in_run", *later]
         assert ACCOUNT in payment_runs.reconcile(maker, server, month, tmp_path)
         _check(maker, "run reconciled", found)
+        expect(payment_runs.run_row(maker, month)).to_contain_text(RUN_STATUS[lang]["reconciled"])
         assert _grant_statuses(person, server, district, lang) == ["paid", *later]
         _check(person, "recognitions paid", found)
         if district == "yangpu":
