@@ -129,6 +129,21 @@ AUDIT_OBJECT: dict[str, str] = {
     "talent_register_entry": N_("Talent register entry"),
 }
 
+# A monthly payment run and its lines on the finance pages, by status code.
+PAYMENT_CYCLE_STATUS: dict[str, str] = {
+    "computed": N_("Computed, awaiting the maker's review"),
+    "reviewed": N_("Reviewed, awaiting the checker's approval"),
+    "approved": N_("Approved, to be paid by the bank"),
+    "reconciled": N_("Reconciled with the bank's result"),
+}
+
+PAYMENT_LINE_STATUS: dict[str, str] = {
+    "due": N_("Awaiting the bank's result"),
+    "paid": N_("Paid"),
+    "failed": N_("Failed, retried in the next run"),
+    "carried": N_("Carried to a later run"),
+}
+
 
 ALL = SimpleNamespace(
     district=DISTRICT,
@@ -142,4 +157,6 @@ ALL = SimpleNamespace(
     stay_status=STAY_STATUS,
     bed_gender=BED_GENDER,
     audit_object=AUDIT_OBJECT,
+    payment_cycle_status=PAYMENT_CYCLE_STATUS,
+    payment_line_status=PAYMENT_LINE_STATUS,
 )

@@ -4,9 +4,13 @@ verified organisation nominates three people (one ineligible, refused with the r
 rights of review); of two reviewers one declares a tie to the organisation and the assignment
 is refused; the other scores on the keyboard (the draft autosaved); the committee ranks,
 decides and publishes the 公示; at /notices (no sign-in) an objection is refused for bad input,
-then filed, and upheld; the award writes the register entry; the person sees it among their
-recognitions and, in Yangpu, the service card's eligibility reads the verified membership.
-axe checks every page."""
+then filed, and upheld; the award writes the register entry and the round's grant as
+instalments; the person gives the account for it on their payments page, a finance maker
+computes the month's payment run (the instalment due today in it) and reviews it, a different
+checker approves it, the bank's result file is reconciled, and the person sees the instalment
+in the run and then paid among their recognitions (Yangpu's later instalments waiting for their
+dates); in Yangpu the service card's eligibility reads the verified membership. axe checks
+every page."""
 
 from __future__ import annotations
 
@@ -14,11 +18,13 @@ import os
 import re
 import sqlite3
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser import payment_runs
 from tests.browser.conftest import LOCALES, VIEWPORTS
 from tests.browser.journeys import emailed_link, sign_in, staff_page
 from tests.browser.portal_api import PASSWORD
@@ -32,6 +38,20 @@ PROGRAMME = {"yangpu": "outstanding_talent", "changning": "leading_talent"}
 REGISTER_NAME = {
     ("yangpu", "zh"): "区级杰出人才",
     ("changning", "en"): "district leading talent",
+}
+# The round's grant: Yangpu's outstanding talent is paid in three yearly instalments (the
+# first due on the award's day), Changning's leading talent at once.
+GRANT = "30000"
+INSTALMENTS = {"yangpu": ["10000", "10000", "10000"], "changning": ["30000"]}
+GRANT_STATUS = {
+    "zh": {"ready": "待列入下一支付批次", "in_run": "已列入支付批次", "paid": "已发放"},
+    "en": {"ready": "Ready for the next payment run", "in_run": "In a payment run", "paid": "Paid"},
+}
+ACCOUNT = "6222020200112233445"
+# The finance pages name a run's line and the run by their status, in the page's language.
+RUN_STATUS = {
+    "zh": {"due": "待银行支付结果", "reconciled": "已按银行结果对账"},
+    "en": {"due": "Awaiting the bank's result", "reconciled": "Reconciled with the bank's result"},
 }
 
 
@@ -88,6 +108,7 @@ def _open_round(page: Page, server: str, district: str, found: dict[str, list[st
         "#award_title_zh": "杰出人才",
         "#award_title_en": "Outstanding talent",
         "#notice_days": "5",
+        "#grant_amount": GRANT,
     }.items():
         page.locator(field).fill(value)
     page.locator("form[action='/staff/programmes/rounds'] button[type=submit]").click()
@@ -154,6 +175,35 @@ def _end_notice(round_id: str) -> None:
         )
 
 
+def _give_account(person: Page, server: str, found: dict[str, list[str]]) -> None:
+    """The person gives the account the award's instalments are paid into (a wrong number
+    first, refused with the error summary)."""
+    person.goto(f"{server}/payments")
+    form = person.locator("form[action^='/payments/awards/']")
+    expect(form).to_have_count(1)
+    _check(person, "payments", found)
+    for number in ("12", ACCOUNT):
+        form.locator("[name=account_name]").fill("王小明")
+        form.locator("[name=bank_account]").fill(number)
+        form.locator("button[type=submit]").click()
+        if number != ACCOUNT:
+            expect(person.locator(".error-summary")).to_be_visible()
+            _check(person, "account refused", found)
+    expect(person).to_have_url(re.compile(r"/payments\?done=account"))
+    expect(person.locator(".notification.success")).to_be_visible()
+    _check(person, "account saved", found)
+
+
+def _grant_statuses(person: Page, server: str, district: str, lang: str) -> list[str]:
+    person.goto(f"{server}/recognitions")
+    items = person.locator("table ul li")
+    expect(items).to_have_count(len(INSTALMENTS[district]))
+    return [
+        next(k for k, v in GRANT_STATUS[lang].items() if v == text.strip())
+        for text in items.locator("strong.status-tag").all_inner_texts()
+    ]
+
+
 def _card_talent_criterion(portal: Any, headers: dict[str, str]) -> str:
     services = portal.http.get("/api/v1/services", params={"district": "yangpu"}).json()
     sid = next(s["id"] for s in services if s["code"] == "service_card")
@@ -175,7 +225,13 @@ def _card_talent_criterion(portal: Any, headers: dict[str, str]) -> str:
 
 @pytest.mark.parametrize(("district", "viewport", "lang"), RUNS)
 def test_a_round_from_setup_to_award(
-    browser: Browser, server: str, portal: Any, district: str, viewport: str, lang: str
+    browser: Browser,
+    server: str,
+    portal: Any,
+    tmp_path: Path,
+    district: str,
+    viewport: str,
+    lang: str,
 ) -> None:
     found: dict[str, list[str]] = {}
     (winner, winner_id, winner_api), (_second, second_id, _), (_third, third_id, _) = [
@@ -296,6 +352,32 @@ def test_a_round_from_setup_to_award(
         _check(person, "my nomination", found)
         person.goto(f"{server}/recognitions")
         expect(person.locator("table")).to_contain_text(REGISTER_NAME[(district, lang)])
+        later = ["ready"] * (len(INSTALMENTS[district]) - 1)
+        _give_account(person, server, found)
+        assert _grant_statuses(person, server, district, lang) == ["ready", *later]
+
+        month = payment_runs.free_month(district)
+        maker = signed_in(f"{district}.maker@demo.talent.gov.cn")
+        maker.goto(f"{server}/staff/finance")
+        expect(maker.locator("#month")).to_be_visible()
+        _check(maker, "finance", found)
+        payment_runs.compute(maker, server, month)
+        line = maker.locator("tbody tr").filter(has_text=f"programme_nomination:{first}")
+        expect(line).to_have_count(1)
+        expect(line).to_contain_text(INSTALMENTS[district][0])
+        expect(line).to_contain_text(RUN_STATUS[lang]["due"])
+        _check(maker, "payment run", found)
+        payment_runs.step(maker, server, month, "review")
+        _check(maker, "run reviewed", found)
+        checker = signed_in(f"{district}.checker@demo.talent.gov.cn")
+        payment_runs.step(checker, server, month, "approve")
+        _check(checker, "run approved", found)
+        assert _grant_statuses(person, server, district, lang) == ["in_run", *later]
+        assert ACCOUNT in payment_runs.reconcile(maker, server, month, tmp_path)
+        _check(maker, "run reconciled", found)
+        expect(payment_runs.run_row(maker, month)).to_contain_text(RUN_STATUS[lang]["reconciled"])
+        assert _grant_statuses(person, server, district, lang) == ["paid", *later]
+        _check(person, "recognitions paid", found)
         if district == "yangpu":
             assert _card_talent_criterion(portal, winner_api) == "true"
     finally:

@@ -7,7 +7,9 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from app.domain import labels
 from app.i18n import gettext, negotiate
+from app.workflow.payments import EntitlementStatus, PaymentCycleStatus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,6 +61,13 @@ class TestCatalogs:
                 assert gettext("zh", obj.title) != obj.title or obj.title == ""
                 if obj.default_detail:
                     assert gettext("zh", obj.default_detail) != obj.default_detail
+
+    def test_every_payment_run_and_line_status_has_a_name(self) -> None:
+        # The finance pages name each status; a status without one would break the page.
+        assert set(labels.PAYMENT_CYCLE_STATUS) == {s.value for s in PaymentCycleStatus}
+        assert set(labels.PAYMENT_LINE_STATUS) == {s.value for s in EntitlementStatus}
+        for name in [*labels.PAYMENT_CYCLE_STATUS.values(), *labels.PAYMENT_LINE_STATUS.values()]:
+            assert gettext("zh", name) != name
 
 
 class TestNegotiation:
