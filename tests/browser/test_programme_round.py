@@ -165,6 +165,20 @@ def _uuid(value: str) -> str:
     return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
 
 
+def _close_window(round_id: str) -> None:
+    """The application window's days pass: it closed yesterday."""
+    today = local_today()
+    with _db() as db:
+        db.execute(
+            "UPDATE programme_round SET opens_on = ?, closes_on = ? WHERE replace(id, '-', '') = ?",
+            (
+                (today - timedelta(days=10)).isoformat(),
+                (today - timedelta(days=1)).isoformat(),
+                round_id.replace("-", ""),
+            ),
+        )
+
+
 def _end_notice(round_id: str) -> None:
     """The notice's working days pass: its last day becomes yesterday."""
     yesterday = (local_today() - timedelta(days=1)).isoformat()
@@ -308,6 +322,8 @@ def test_a_round_from_setup_to_award(
             reviewer.keyboard.press("Enter")
             _done(reviewer)
 
+        # The committee decides once the application window has closed.
+        _close_window(round_id)
         admin.goto(round_url)
         expect(admin.locator("input[name=proposed]")).to_have_count(2)
         _check(admin, "ranking", found)
@@ -362,7 +378,9 @@ def test_a_round_from_setup_to_award(
         expect(maker.locator("#month")).to_be_visible()
         _check(maker, "finance", found)
         payment_runs.compute(maker, server, month)
-        line = maker.locator("tbody tr").filter(has_text=f"programme_nomination:{first}")
+        # The run names the award by its programme (and instalment), never by its reference.
+        expect(maker.locator("main")).not_to_contain_text("programme_nomination:")
+        line = maker.locator("tbody tr").filter(has_text=REGISTER_NAME[(district, lang)])
         expect(line).to_have_count(1)
         expect(line).to_contain_text(INSTALMENTS[district][0])
         expect(line).to_contain_text(RUN_STATUS[lang]["due"])
