@@ -181,7 +181,7 @@ class TestStaffSeeLanguageAndNames:
         assert page.status_code == 200, page.text
         assert "Maria Rossi" in page.text and "（罗马丽）" in page.text
         assert "Preferred language" not in page.text  # the page is in the officer's language
-        assert '<dd class="preferred-language">English</dd>' in page.text
+        assert '<dd class="preferred-language"><span lang="en">English</span></dd>' in page.text
         queue = await client.get("/staff/cases")
         assert queue.status_code == 200
         rows = re.findall(r"<tr>.*?</tr>", queue.text, flags=re.S)
