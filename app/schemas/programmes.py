@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.schemas.text import CleanInput
+from app.workflow.programmes import NominationStatus
 
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -153,6 +154,18 @@ class NominationRead(BaseModel):
     register_entry_id: uuid.UUID | None
     reviewers: int
     timeline: list[TimelineRead] = Field(default_factory=list)
+
+    @property
+    def not_selected(self) -> bool:
+        return self.status == NominationStatus.NOT_SELECTED
+
+    @property
+    def ended_against_the_person(self) -> bool:
+        """Not selected, or withdrawn after an objection: the page says how to seek review."""
+        return self.status in (
+            NominationStatus.NOT_SELECTED,
+            NominationStatus.WITHDRAWN_BY_OBJECTION,
+        )
 
 
 class DeclarationIn(CleanInput):

@@ -51,8 +51,15 @@ async def at_housing(
 
 
 async def leases_of(sm: async_sessionmaker[AsyncSession]) -> int:
+    """All leases: compared with the count at the test's start (tests that commit, such as the
+    concurrent ones, may have left theirs)."""
     async with sm() as session:
         return int(await session.scalar(select(func.count()).select_from(Lease)) or 0)
+
+
+async def offers_of(sm: async_sessionmaker[AsyncSession]) -> int:
+    async with sm() as session:
+        return int(await session.scalar(select(func.count()).select_from(ApartmentOffer)) or 0)
 
 
 async def templates_sent(sm: async_sessionmaker[AsyncSession], email: str) -> list[str]:
@@ -70,6 +77,7 @@ class TestHousingOffer:
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         user, case_id, hr, _email, now = await at_housing(client, sessionmaker)
+        leases = await leases_of(sessionmaker)
         url = f"/api/v1/onboarding/{case_id}"
         [unit] = await add_units(sessionmaker)
         await decide(client, sessionmaker, "housing", now["housing"]["case_id"])
@@ -93,7 +101,7 @@ class TestHousingOffer:
         again = await client.post(f"{url}/housing/accept", headers=user.headers, json=body)
         assert again.status_code == 200, again.text
         assert steps(again.json())["housing"]["offer"]["status"] == "accepted"
-        assert await leases_of(sessionmaker) == 1
+        assert await leases_of(sessionmaker) == leases + 1
         # The housing room holds the lease: the unit is let to the person.
         housing = (await client.get("/api/v1/my/housing", headers=user.headers)).json()
         assert str(unit) in str(housing)
@@ -102,6 +110,7 @@ class TestHousingOffer:
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
         user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
+        leases = await leases_of(sessionmaker)
         await add_units(sessionmaker)
         url, offer = await offered(client, sessionmaker, user, case_id, now)
         stranger = await f.register_and_login(client, f.overseas_payload())
@@ -113,7 +122,7 @@ class TestHousingOffer:
             f"{url}/housing/accept", headers=user.headers, json={"offer_id": str(uuid.uuid4())}
         )
         assert r.status_code == 404, r.text
-        assert await leases_of(sessionmaker) == 0
+        assert await leases_of(sessionmaker) == leases
 
     async def test_a_declined_offer_leaves_the_step_open_for_another(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -168,6 +177,7 @@ class TestHousingOffer:
         """Facts known after the bundle was planned (a home owned in Shanghai) rule the person
         out of a talent apartment: the approval offers none, and no offer can be made."""
         user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
+        offers = await offers_of(sessionmaker)
         await add_units(sessionmaker)
         async with sessionmaker() as session, session.begin():
             bundle = await session.get(Case, uuid.UUID(case_id))
@@ -182,8 +192,7 @@ class TestHousingOffer:
         officer = await staff(client, sessionmaker, ["reviewer"], "housing")
         r = await client.post(f"{url}/housing/offer", headers={**officer, "Accept-Language": "en"})
         assert r.status_code == 409 and "rules this person out" in r.text, r.text
-        async with sessionmaker() as session:
-            assert await session.scalar(select(func.count()).select_from(ApartmentOffer)) == 0
+        assert await offers_of(sessionmaker) == offers
 
     async def test_no_housing_step_no_offer(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -192,12 +201,12 @@ class TestHousingOffer:
         _user, case_id, _hr, _email = await accepted_bundle(
             client, sessionmaker, wants_housing_help=False
         )
+        offers = await offers_of(sessionmaker)
         await add_units(sessionmaker)
         officer = await staff(client, sessionmaker, ["reviewer"], "housing")
         r = await client.post(f"/api/v1/onboarding/{case_id}/housing/offer", headers=officer)
         assert r.status_code in (404, 409), r.text
-        async with sessionmaker() as session:
-            assert await session.scalar(select(func.count()).select_from(ApartmentOffer)) == 0
+        assert await offers_of(sessionmaker) == offers
 
 
 class TestSchoolingConsultation:
