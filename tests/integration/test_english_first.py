@@ -186,9 +186,9 @@ class TestStaffSeeLanguageAndNames:
         assert queue.status_code == 200
         rows = re.findall(r"<tr>.*?</tr>", queue.text, flags=re.S)
         row = next(row for row in rows if r.json()["case"]["number"] in row)
-        assert "<td><span lang=\"en\">English</span></td>" in row
+        assert '<td><span lang="en">English</span></td>' in row
         row = next(row for row in rows if domestic in row)
-        assert "<td><span lang=\"zh\">中文</span></td>" in row
+        assert '<td><span lang="zh">中文</span></td>' in row
 
 
 async def claim_by_domestic_case(client: httpx.AsyncClient) -> tuple[f.ApiUser, str]:
