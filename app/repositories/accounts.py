@@ -227,6 +227,14 @@ async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> StaffMember |
     return await session.get(StaffMember, staff_id)
 
 
+async def lock_applicant(session: AsyncSession, applicant_id: uuid.UUID) -> None:
+    """Holds the person's row until the transaction ends, so filings made for them at the same
+    moment (a double click) run one after the other. SQLite serialises writers by itself."""
+    await session.execute(
+        select(Applicant.id).where(Applicant.id == applicant_id).with_for_update()
+    )
+
+
 async def get_applicant_by_id(
     session: AsyncSession, applicant_id: uuid.UUID | None
 ) -> Applicant | None:

@@ -140,6 +140,21 @@ def case_rules_amount(eligibility_result: dict[str, object] | None) -> int | Non
     return rules_amount(result.get("outputs"), result.get("status"))
 
 
+def payment_ceiling(
+    eligibility_result: dict[str, object] | None,
+    filed_amount: int | None,
+    *,
+    organisation_filed: bool,
+) -> int | None:
+    """The most a money decision may grant: what an organisation's claim filed (its checked
+    lines added up: a batch claim's rules amount is one line's), else the rules' amount, else
+    whatever amount the case carries."""
+    if organisation_filed and filed_amount is not None:
+        return filed_amount
+    from_rules = case_rules_amount(eligibility_result)
+    return filed_amount if from_rules is None else from_rules
+
+
 def decided_amount(requested: int | None, from_rules: int | None) -> int:
     """The amount an approver decides: the rules' amount by default; an amount they enter must
     be a whole positive number of yuan and not above the rules' amount (any, where the policy

@@ -54,6 +54,9 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
         "TALENT_ENVIRONMENT": "development",
         "TALENT_LOG_LEVEL": "WARNING",
         "TALENT_VERIFICATION_RETRY_SECONDS": "2",
+        # The youth-station journey books a stay from today and checks it in: whatever the hour
+        # the suite runs at, today's check-in is still open (the default closes it at 20:00).
+        "TALENT_YOUTH_STATION_CHECKIN_CUTOFF": "23:59:59",
         **{
             f"TALENT_VERIFICATION_{system.upper()}_URL": simulator.url(system)
             for system in ("identity", "social_insurance", "degrees", "hukou")

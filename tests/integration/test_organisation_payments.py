@@ -122,6 +122,11 @@ async def test_a_batch_claim_is_approved_for_what_its_lines_add_up_to(
     filed_total = r.json()["decided_amount_cny"]
     unit = r.json()["eligibility"]["outputs"]["amount_cny"]
     assert filed_total == 2 * unit
+    # The approver's page offers the claim's total, not one person's reward.
+    officer = await staff(client, sessionmaker, "yangpu", ["approver"], str(r.json()["department"]))
+    view = await client.get(f"/api/v1/staff/cases/{r.json()['id']}", headers=officer)
+    assert view.status_code == 200, view.text
+    assert view.json()["one_off"]["rules_amount_cny"] == filed_total
     decided = await decide(client, sessionmaker, r.json())
     assert decided["status"] == "approved"
     assert decided["decided_amount_cny"] == filed_total

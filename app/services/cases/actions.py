@@ -60,7 +60,7 @@ from app.workflow.errors import (
     WorkflowError,
     WorkflowForbidden,
 )
-from app.workflow.grants import PaymentKind, case_rules_amount, decided_amount
+from app.workflow.grants import PaymentKind, decided_amount, payment_ceiling
 from app.workflow.schedules import SCHEDULES, ScheduleEvent, ScheduleKind
 from app.workflow.states import ActorRole, CaseAction
 from app.workflow.transitions import (
@@ -225,13 +225,11 @@ def _decided_amount(case: Case, service: Service, request: CaseActionRequest) ->
     claim carries the amount its checked lines add up to from filing; that is its ceiling."""
     if request.action not in _MONEY_DECISIONS or service.payment != PaymentKind.ONE_OFF:
         return None
-    if case.organisation_id is not None and case.decided_amount_cny is not None:
-        # A batch claim's rules amount is one line's; what its lines add up to was filed.
-        from_rules: int | None = case.decided_amount_cny
-    else:
-        from_rules = case_rules_amount(case.eligibility_result)
-        if from_rules is None:
-            from_rules = case.decided_amount_cny
+    from_rules = payment_ceiling(
+        case.eligibility_result,
+        case.decided_amount_cny,
+        organisation_filed=case.organisation_id is not None,
+    )
     try:
         return decided_amount(request.amount_cny, from_rules)
     except WorkflowError as exc:

@@ -15,7 +15,7 @@ from app.schemas.cases import CaseRead
 from app.schemas.grants import OneOffView
 from app.services.payments import grants
 from app.services.service_types import ServiceType
-from app.workflow.grants import PaymentKind, case_rules_amount
+from app.workflow.grants import PaymentKind, payment_ceiling
 from app.workflow.states import CaseAction, CaseStatus
 
 
@@ -49,7 +49,11 @@ class OneOffPayment(ServiceType):
         grant = await grants_repo.grant_for_case(session, case.id)
         service = await catalog_repo.get(session, case.service_id)
         view.one_off = OneOffView(
-            rules_amount_cny=case_rules_amount(case.eligibility_result),
+            rules_amount_cny=payment_ceiling(
+                case.eligibility_result,
+                case.decided_amount_cny,
+                organisation_filed=case.organisation_id is not None,
+            ),
             decided_amount_cny=case.decided_amount_cny,
             grant=grants.grant_view(grant, case.number, service, lang)
             if grant is not None and service is not None

@@ -16,9 +16,8 @@ from app.models import Case, Employer, Service
 from app.models.base import utcnow
 from app.repositories import accounts as accounts_repo
 from app.repositories import claims as claims_repo
-from app.repositories import submissions as submissions_repo
 from app.repositories import talent_register as repo
-from app.repositories.unit_of_work import AsyncSession, IntegrityError, violates
+from app.repositories.unit_of_work import AsyncSession
 from app.rules import VALUE_LABELS, DecisionStatus, load_library
 from app.schemas.cases import CaseRead
 from app.schemas.talent_register import ConfirmedStaffRead, StaffCertificationRequest
@@ -35,13 +34,9 @@ ERR_NOT_VERIFIED = N_(
     "registration."
 )
 ERR_OPEN = N_("A classification of this person is already being decided (case {case}).")
-ERR_JUST_FILED = N_(
-    "A classification of this person has just been filed. Reload the page to see its case."
-)
 ERR_CRITERIA = N_("The classification's conditions are not met: {reasons}")
-_FINAL = sorted(s.value for s in CaseStatus.FINAL)
-# The catalog's benefit key of the classification (app/catalog/services.yaml).
-CERTIFICATION_BENEFIT = "high_level_certification"
+# Decided (approved, refused, withdrawn …): a classification no longer being decided.
+_SETTLED = sorted(s.value for s in CaseStatus.SETTLED)
 
 
 async def _organisation(session: AsyncSession, principal: Principal) -> Employer:
@@ -69,7 +64,7 @@ async def confirmed_staff(session: AsyncSession, principal: Principal) -> list[C
     organisation = await _organisation(session, principal)
     service = await _service(session, organisation)
     people = await repo.confirmed_staff(session, organisation.id)
-    open_cases = await repo.open_cases_of(session, [p.id for p in people], service.id, _FINAL)
+    open_cases = await repo.open_cases_of(session, [p.id for p in people], service.id, _SETTLED)
     return [
         ConfirmedStaffRead(
             applicant_id=p.id,
@@ -142,8 +137,6 @@ async def _file(
         result,
         parties={
             "applicant_id": applicant_id,
-            # One classification under way per person: the open-benefit unique index.
-            "benefit": CERTIFICATION_BENEFIT,
             "employer_id": organisation.id,
             "employer_uscc": organisation.uscc,
             # The organisation files it: its own application confirms the employment.
@@ -170,19 +163,13 @@ async def apply_for_staff(
     person = await repo.confirmed_employee(session, organisation.id, applicant_id)
     if person is None:
         raise NotFound()
-    # In either district, filed by the person or by an organisation.
-    held = await submissions_repo.benefit_held(session, person.id, CERTIFICATION_BENEFIT)
-    if held is not None:
-        raise Conflict(ERR_OPEN, params={"case": held})
+    # A double click waits here for the first filing's transaction, then finds its case.
+    await accounts_repo.lock_applicant(session, person.id)
+    open_cases = await repo.open_cases_of(session, [person.id], service.id, _SETTLED)
+    if person.id in open_cases:
+        raise Conflict(ERR_OPEN, params={"case": open_cases[person.id]})
     result = _checked(service, _facts(organisation, data), lang)
-    try:
-        case = await _file(session, principal, service, result, organisation, person.id, data)
-    except IntegrityError as exc:
-        # A double click, or the person's own application, committed first (the failed flush
-        # ended the transaction, so its number cannot be read here).
-        if not violates(exc, submissions_repo.OPEN_BENEFIT_INDEX):
-            raise
-        raise Conflict(ERR_JUST_FILED) from exc
+    case = await _file(session, principal, service, result, organisation, person.id, data)
     contact = await accounts_repo.get_applicant_by_id(session, person.id)
     if contact is not None:
         await notifications.enqueue(
