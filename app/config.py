@@ -61,8 +61,8 @@ class Settings(BaseSettings):
     # lag is what those pages may show late; nothing that writes ever reads there.
     database_read_url: str | None = None
     db_pool_size: int = 10
-    # How long a request waits for a pooled connection before it is answered 503 (the pool holds
-    # db_pool_size connections plus as many overflow ones).
+    # How long a request waits for a pooled connection before it is answered 503 (a worker keeps
+    # max(db_pool_size, max_concurrent_requests) and opens up to 2 x db_pool_size in all).
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # A pooled connection idle longer than this is pinged before use (one that was in use a
     # moment ago is not: with asyncpg a ping is three round trips).
