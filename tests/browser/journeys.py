@@ -32,7 +32,10 @@ def sign_in(page: Page, server: str, email: str, password: str, totp: bool = Fal
             for candidate in (step, step + 1):
                 page.locator("#password").fill(password)
                 page.locator("#totp_code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).at(candidate * 30))
-                page.locator("button[type=submit]").last.click()
+                # The form's POST always navigates (away, or back with the error): judge its
+                # answer, not the page the click left behind.
+                with page.expect_navigation():
+                    page.locator("button[type=submit]").last.click()
                 if "/login" not in page.url:
                     return
             if attempt < 2:
