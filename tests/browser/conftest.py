@@ -5,7 +5,6 @@ var/screenshots/."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,8 +17,10 @@ from typing import Any
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, Response, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.dbutil import DEFAULT_PG, fresh_database
+from tests.support.listening import base_url, listening_socket, uvicorn_argv
 from tests.support.simulator import RunningSimulator, running_simulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,12 +28,6 @@ SCREENSHOTS = ROOT / "var" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 LOCALES = {"zh": "zh-CN", "en": "en-US"}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -65,32 +60,21 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
     cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*cli, "demo"], env=env, cwd=ROOT, check=True, capture_output=True)
-    port = _free_port()
+    sock = listening_socket()
     # The server's warnings and tracebacks go to a file: a pipe nobody reads fills up and
     # blocks the server mid-request.
     log = open(f"{files}/server.log", "wb")  # noqa: SIM115 - closed after the server stops
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.asgi:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--http",
-            "httptools",
-            "--no-access-log",
-        ],
+        uvicorn_argv(sock),
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=log,
+        pass_fds=[sock.fileno()],
     )
-    base = f"http://127.0.0.1:{port}"
+    base = base_url(sock)
     deadline = time.monotonic() + 120  # a loaded CI machine starts slowly
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and proc.poll() is None:
         try:
             if httpx.get(base + "/healthz", timeout=1).status_code == 200:
                 break
@@ -99,6 +83,7 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
     else:
         proc.kill()
         log.close()
+        sock.close()
         tail = Path(f"{files}/server.log").read_bytes().decode(errors="replace")[-2000:]
         raise RuntimeError("portal did not start: " + tail)
     try:
@@ -107,6 +92,7 @@ def serving(simulator: RunningSimulator, database_url: str, files: str) -> Itera
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+        sock.close()
 
 
 @pytest.fixture(scope="session")
@@ -222,5 +208,14 @@ def portal(server: str) -> Iterator[Any]:
 def shot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}-{page.viewport_name}.png"  # type: ignore[attr-defined]
-    page.screenshot(path=str(path), full_page=True)
+    # Chromium now and then answers a full-page capture with "Unable to capture screenshot"
+    # while it repaints (seen on a phone-width page after a language switch); the page is fine.
+    for attempt in range(3):
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            return path
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(500)
     return path

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.dbutil import DEFAULT_PG, fresh_database, requested_url, sync_url
+from tests.support.listening import base_url, listening_socket, uvicorn_argv
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = ROOT / "var" / "faults-summary.txt"
@@ -64,19 +65,21 @@ def libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Process:
     """One portal process (web server or outbox worker) that a test may SIGKILL and restart."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], ready: str | None = None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        ready: str | None = None,
+        sock: socket.socket | None = None,
+    ) -> None:
         self.argv = argv
         self.env = env
         self.ready = ready
+        # A web server's listening socket, held here so a restart serves the same address.
+        self.sock = sock
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -87,6 +90,7 @@ class Process:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            pass_fds=[self.sock.fileno()] if self.sock is not None else (),
         )
         if self.ready is None:
             return
@@ -118,6 +122,12 @@ class Process:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
 
+    def close(self) -> None:
+        """Stops the process for good and gives up its address."""
+        self.stop()
+        if self.sock is not None:
+            self.sock.close()
+
 
 def portal_env(database_url: str, **extra: str) -> dict[str, str]:
     env = {
@@ -132,23 +142,10 @@ def portal_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def web_server(env: dict[str, str], port: int | None = None) -> tuple[Process, str]:
-    port = port or _free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.asgi:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--http",
-        "httptools",
-        "--no-access-log",
-    ]
-    base = f"http://127.0.0.1:{port}"
-    return Process(argv, env, ready=base + "/healthz"), base
+def web_server(env: dict[str, str]) -> tuple[Process, str]:
+    sock = listening_socket()
+    base = base_url(sock)
+    return Process(uvicorn_argv(sock), env, ready=base + "/healthz", sock=sock), base
 
 
 def outbox_worker(env: dict[str, str]) -> Process:
@@ -161,7 +158,7 @@ def portal(app: Any, database_url: str) -> Iterator[tuple[Process, str]]:
     server, base = web_server(portal_env(database_url))
     server.start()
     yield server, base
-    server.stop()
+    server.close()
 
 
 @pytest.fixture

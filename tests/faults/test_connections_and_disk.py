@@ -171,7 +171,7 @@ async def test_disk_full_while_storing_an_upload(
             )
             assert r.status_code == 201, r.text
     finally:
-        server.stop()
+        server.close()
     report(
         "disk full while storing an upload",
         answers=[answers["zh"].status_code, answers["en"].status_code],

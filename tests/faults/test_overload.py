@@ -42,7 +42,7 @@ def tight_portal(app: Any, database_url: str) -> Iterator[str]:
     server, base = web_server(env)
     server.start()
     yield base
-    server.stop()
+    server.close()
 
 
 @dataclass

@@ -28,7 +28,6 @@ from fastapi import FastAPI
 
 from tests import factories as f
 from tests.faults.conftest import (
-    Process,
     libpq,
     outbox_worker,
     portal_env,
@@ -73,15 +72,13 @@ def two_servers(app: FastAPI, database_url: str, shared_redis: str) -> Iterator[
         TALENT_RATE_LIMIT_PUBLIC=f"{PUBLIC_LIMIT}/hour",
     )
     servers = [web_server(env), web_server(env)]
-    started: list[Process] = []
     try:
         for server, _ in servers:
             server.start()
-            started.append(server)
         yield servers[0][1], servers[1][1]
     finally:
-        for server in started:
-            server.stop()
+        for server, _ in servers:
+            server.close()
 
 
 @pytest.fixture
