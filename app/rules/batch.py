@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from app.rules import cel, vector
 from app.rules.compiled import CompiledPolicy, TreeNode
+from app.rules.countries import ISO_3166_ALPHA2
 from app.rules.facts import (
     FACTS,
     HUKOU_HOLDERS,
@@ -234,7 +235,7 @@ class ProfileColumns(_Columns):
         distinct = {v for v in raw if v is not None}
         if spec.type == "country":
             normal = {v: v.upper() for v in distinct}
-            if any(len(c) != 2 or not c.isascii() or not c.isalpha() for c in normal.values()):
+            if not set(normal.values()) <= ISO_3166_ALPHA2:
                 self._convert_slowly(spec, raw)
         elif spec.type == "enum":
             normal = {v: v for v in distinct}

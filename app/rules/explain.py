@@ -68,7 +68,7 @@ def _territories(lang: str) -> Mapping[str, str]:
 @cache
 def country_choices(lang: str) -> tuple[tuple[str, str], ...]:
     """(code, name) for a country question: China and its regions first, then every country by
-    name: the ISO 3166-1 countries (``app.domain.countries``; a unit test keeps the two equal).
+    name: the ISO 3166-1 countries (``app.rules.countries``; a unit test keeps the two equal).
     CLDR's groupings (001, EU, UN...) and its codes outside ISO 3166-1 (XK, user-assigned;
     AC, CP, CQ, DG, EA, IC, TA, reserved) are left out."""
     first = ("CN", "HK", "MO", "TW")

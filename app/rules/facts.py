@@ -19,6 +19,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from app.rules.countries import ISO_3166_ALPHA2
 from app.rules.timeutil import exact_months, term_months, whole_months, whole_years
 
 FactType = Literal["bool", "int", "number", "string", "enum", "country", "date", "list"]
@@ -348,6 +349,19 @@ def _value_error(spec: FactSpec, value: object) -> FactError:
     )
 
 
+def _country_error(spec: FactSpec, value: str) -> FactError:
+    # Two letters that no country holds (XK, ZZ, EU) would match no policy's list and read as
+    # a real country on the explanation: refused as registration refuses them.
+    return FactError(
+        code="invalid_value",
+        field=spec.name,
+        message=_t(
+            f"{spec.label.zh}“{value}”不是 ISO 3166-1 的国家或地区代码",
+            f"{spec.label.en}: “{value}” is not a country or region code of ISO 3166-1",
+        ),
+    )
+
+
 def _shown(value: float) -> str:
     # An integer too large for a float (JSON allows any number of digits) cannot be formatted
     # with ``g``; its first digits say enough.
@@ -419,7 +433,9 @@ def _convert(spec: FactSpec, raw: object) -> FactValue | FactError:
         return raw if raw in spec.codes else _value_error(spec, raw)
     if kind == "country":
         code = raw.upper()
-        return code if _COUNTRY.match(code) else _type_error(spec)
+        if not _COUNTRY.match(code):
+            return _type_error(spec)
+        return code if code in ISO_3166_ALPHA2 else _country_error(spec, raw)
     return raw
 
 

@@ -128,6 +128,8 @@ def test_validation_types_the_facts() -> None:
         ({"owns_home_in_shanghai": 1}, "invalid_type"),
         ({"birth_date": "1990-13-01"}, "invalid_type"),
         ({"nationality": "FRA"}, "invalid_type"),
+        ({"nationality": "XK"}, "invalid_value"),
+        ({"degree_country": "zz"}, "invalid_value"),
         ({"highest_degree": "phd"}, "invalid_value"),
         ({"talent_programs": ["nobel"]}, "invalid_value"),
         ({"skill_level": 6}, "out_of_range"),
@@ -141,6 +143,11 @@ def test_validation_names_each_bad_field_in_both_languages(raw: dict[str, Any], 
     (error,) = validation.errors
     assert (error.code, error.field) == (code, next(iter(raw)))
     assert error.message.zh and error.message.en
+
+
+def test_a_country_outside_iso_3166_is_named_as_such() -> None:
+    (error,) = validate_facts({"nationality": "eu"}).errors
+    assert "ISO 3166-1" in error.message.zh and "“eu” is not a country" in error.message.en
 
 
 def test_evaluate_refuses_invalid_facts() -> None:

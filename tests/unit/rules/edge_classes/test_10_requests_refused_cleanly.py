@@ -180,6 +180,7 @@ def test_the_batch_path_refuses_the_same_profiles() -> None:
         {**good, "nationality": "FR", "hukou": "other"},
         {**good, "birth_date": "2027-01-01"},
         {**good, "annual_salary_cny": HUGE},
+        {**good, "degree_country": "xk"},
         {"residence_permit_years": 1.5, "residence_permit_social_insurance_years": 2.0},
     ]
     for profile in bad:
