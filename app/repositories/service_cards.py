@@ -44,6 +44,25 @@ async def list_cards(session: AsyncSession, principal: Principal) -> list[Servic
     return list((await session.execute(stmt)).scalars())
 
 
+async def basis_ended(
+    session: AsyncSession, principal: Principal, limit: int
+) -> list[tuple[ServiceCard, str]]:
+    """Active cards readable by the caller whose programme membership ended, with the holder's
+    name: the longest waiting first."""
+    stmt = (
+        cards_readable_by(principal)
+        .add_columns(Applicant.full_name)
+        .join(Applicant, Applicant.id == ServiceCard.applicant_id)
+        .where(
+            ServiceCard.status == CardStatus.ACTIVE.value,
+            ServiceCard.basis_ended_on.is_not(None),
+        )
+        .order_by(ServiceCard.basis_ended_on, ServiceCard.number)
+        .limit(limit)
+    )
+    return [(card, name) for card, name in (await session.execute(stmt)).all()]
+
+
 async def by_token(session: AsyncSession, token: str) -> ServiceCard | None:
     stmt = select(ServiceCard).where(ServiceCard.verify_token == token)
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -58,6 +58,18 @@ class CardRequestRead(BaseModel):
     answered: bool
 
 
+class CardToReview(BaseModel):
+    """An active card whose programme membership ended: the talent office decides whether it
+    continues (renewed on another basis) or is revoked."""
+
+    id: uuid.UUID
+    number: str
+    holder_name: str
+    level_label: str
+    basis_ended_on: date
+    valid_until: date
+
+
 class ServiceCardRead(BaseModel):
     id: uuid.UUID
     number: str

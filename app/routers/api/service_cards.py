@@ -14,6 +14,7 @@ from app.schemas.service_cards import (
     CardRequestCreate,
     CardRequestRead,
     CardRevoke,
+    CardToReview,
     CardVerification,
     ServiceCardRead,
 )
@@ -34,6 +35,15 @@ async def list_cards(
 async def verify(token: str, principal: PublicPage, session: SessionDep) -> CardVerification:
     """What the QR code's page tells anyone: valid today or not, and the masked name."""
     return await cards.verify(session, token)
+
+
+@router.get("/to-review")
+async def cards_to_review(
+    request: Request, principal: CaseStaff, session: SessionDep
+) -> list[CardToReview]:
+    """The talent office's list: active cards of the district whose programme membership
+    ended, the longest waiting first; each is renewed on another basis or revoked."""
+    return await cards.to_review(session, principal, language(request))
 
 
 @router.get("/{card_id}")

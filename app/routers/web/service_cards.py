@@ -1,6 +1,7 @@
 """The Yangpu talent service card as pages: the holder's cards and one card with its QR code
 and requests (file one: Post/Redirect/Get), the public verification page behind the QR code,
-and the talent office's card page with renewal and revocation (each confirmed)."""
+and the talent office's card page with renewal and revocation (each confirmed), and its list of
+cards whose programme membership ended."""
 
 from __future__ import annotations
 
@@ -102,6 +103,14 @@ async def _staff_context(
 ) -> PageContext:
     card = await cards.get(session, principal, card_id)
     return {"card": await cards.card_view(session, principal, card, lang), "values": {}}
+
+
+@router.get("/staff/service-cards", response_class=HTMLResponse)
+async def cards_to_review(
+    request: Request, principal: CaseStaff, session: SessionDep
+) -> HTMLResponse:
+    rows = await cards.to_review(session, principal, language(request))
+    return render(request, "staff/service_cards_to_review.html", {"cards": rows})
 
 
 @router.get("/staff/service-cards/{card_id}", response_class=HTMLResponse)

@@ -9,6 +9,7 @@ from app.domain.enums import Permission
 from app.routers.access import StaffHome
 from app.services import accounts as accounts_service
 from app.services.accounts import staff as staff_service
+from app.services.service_cards import cards as service_cards
 
 router = APIRouter(prefix="/staff", tags=["staff pages"])
 
@@ -21,4 +22,9 @@ async def staff_home(request: Request, principal: StaffHome, session: SessionDep
         if principal.can(Permission.VIEW_EMPLOYERS)
         else []
     )
-    return render(request, "staff/home.html", {"account": view, "employers": employers})
+    cards_to_review = await service_cards.offered_to_review(session, principal)
+    return render(
+        request,
+        "staff/home.html",
+        {"account": view, "employers": employers, "cards_to_review": cards_to_review},
+    )

@@ -15,14 +15,16 @@ from app.errors import NotFound, PermissionDenied
 from app.i18n import gettext
 from app.models import ServiceCard
 from app.models.base import utcnow
+from app.repositories import catalog as catalog_repo
 from app.repositories import service_cards as repo
 from app.repositories.unit_of_work import AsyncSession
-from app.schemas.service_cards import CardRevoke, CardVerification, ServiceCardRead
+from app.schemas.service_cards import CardRevoke, CardToReview, CardVerification, ServiceCardRead
 from app.services import audit
 from app.services.payments.common import mask_name
 from app.services.service_cards.issuing import advance, tell_holder, verify_url
 from app.services.service_cards.requests import request_views
 from app.workflow.service_cards import (
+    CARD_SERVICE,
     LEVEL_LABELS,
     RENEWAL_NOTICE_DAYS,
     STATUS_LABELS,
@@ -35,16 +37,23 @@ from app.workflow.service_cards import (
 )
 from app.workflow.values import local_date
 
+# A district holds a few hundred programme-class cards; the list shows this many at most.
+REVIEW_LIMIT = 500
 
-def may_manage(principal: Principal, card: ServiceCard) -> bool:
+
+def may_review(principal: Principal) -> bool:
     """The district talent office's deciders renew and revoke; supervisors oversee."""
-    if principal.staff_id is None or principal.district != card.district:
+    if principal.staff_id is None or principal.district is None:
         return False
     if principal.can(Permission.OVERSEE_DEPARTMENTS):
         return True
     return principal.department == Department.TALENT_OFFICE.value and principal.can(
         Permission.APPROVE_CASES
     )
+
+
+def may_manage(principal: Principal, card: ServiceCard) -> bool:
+    return principal.district == card.district and may_review(principal)
 
 
 def qr_svg(card: ServiceCard) -> str:
@@ -101,6 +110,34 @@ async def read(
     session: AsyncSession, principal: Principal, card_id: uuid.UUID, lang: str
 ) -> ServiceCardRead:
     return await card_view(session, principal, await get(session, principal, card_id), lang)
+
+
+async def offered_to_review(session: AsyncSession, principal: Principal) -> bool:
+    """Whether the staff home links the cards to review: the caller decides on cards and
+    their district issues them (Yangpu; Changning has no card)."""
+    if not may_review(principal) or principal.district is None:
+        return False
+    return await catalog_repo.get_by_code(session, principal.district, CARD_SERVICE) is not None
+
+
+async def to_review(session: AsyncSession, principal: Principal, lang: str) -> list[CardToReview]:
+    """The district's active cards whose programme membership ended and that no other listed
+    membership holds up (flagged by the daily round): each waits for the office to renew it
+    on another basis or revoke it with a reason."""
+    if not may_review(principal):
+        raise PermissionDenied()
+    return [
+        CardToReview(
+            id=card.id,
+            number=card.number,
+            holder_name=name,
+            level_label=gettext(lang, LEVEL_LABELS[CardLevel(card.level)]),
+            basis_ended_on=card.basis_ended_on,
+            valid_until=card.valid_until,
+        )
+        for card, name in await repo.basis_ended(session, principal, REVIEW_LIMIT)
+        if card.basis_ended_on is not None
+    ]
 
 
 async def verify(session: AsyncSession, token: str) -> CardVerification:
