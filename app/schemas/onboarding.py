@@ -48,6 +48,10 @@ class HousingOffer(BaseModel):
     status_label: str
     # The person may accept or decline it now.
     can_answer: bool = False
+    # Declines the district's rules still allow before no further unit is offered (a lapsed
+    # offer counts as one); at 0 after a decline the step is over (``declined_out``).
+    declines_left: int = 0
+    declined_out: bool = False
 
 
 class InternationalSchool(BaseModel):

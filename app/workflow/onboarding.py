@@ -236,12 +236,14 @@ HOUSING_ROUTE_LABELS: dict[HousingRoute, str] = {
 
 
 def housing_step_status(
-    route: HousingRoute | None, case_status: StepStatus, housed: bool
+    route: HousingRoute | None, case_status: StepStatus, housed: bool, declined_out: bool = False
 ) -> StepStatus:
     """The housing step as the person reads it: the sub-case's decision is not the end of an
-    apartment offer, which is done only once the person accepted it (the lease is theirs)."""
+    apartment offer, which is done once the person accepted it (the lease is theirs), or once
+    they declined as many offers as the district's rules allow (``declined_out``: no further
+    unit is offered, and the bundle goes on without one rather than waiting for ever)."""
     if case_status is StepStatus.DONE and route is HousingRoute.APARTMENT:
-        return StepStatus.DONE if housed else StepStatus.OPEN
+        return StepStatus.DONE if housed or declined_out else StepStatus.OPEN
     return case_status
 
 

@@ -160,6 +160,51 @@ class TestHousingOffer:
         # An open offer is not offered over.
         assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 409
 
+    async def test_declining_as_often_as_the_rules_allow_closes_the_step(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """Two declines (the assumed limit) take the household off the list: the step is over
+        instead of open for ever. On the web the person is asked first, told what it costs."""
+        user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
+        await add_units(sessionmaker, count=2)
+        url, first = await offered(client, sessionmaker, user, case_id, now)
+        assert first["declines_left"] == 2 and first["declined_out"] is False
+        r = await client.post(
+            f"{url}/housing/decline", headers=user.headers, json={"offer_id": first["id"]}
+        )
+        shown = steps(r.json())["housing"]
+        assert shown["status"] == "open" and shown["offer"]["declines_left"] == 1
+        officer = await staff(client, sessionmaker, ["reviewer"], "housing")
+        assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 200
+        second = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+        assert second["id"] != first["id"] and second["status"] == "open"
+
+        await web_login(client, user)
+        page = await client.get(f"/onboarding/{case_id}?lang=en")
+        assert f'href="/onboarding/{case_id}?confirm=decline#confirm-decline"' in page.text
+        assert "Yes, decline it" not in page.text
+        ask = await client.get(f"/onboarding/{case_id}?confirm=decline&lang=en")
+        assert "Decline this apartment?" in ask.text and "This is the last decline" in ask.text
+        assert "Accept the apartment" not in ask.text
+        r = await client.post(
+            f"/onboarding/{case_id}/housing/decline",
+            data={"offer_id": second["id"], "csrf_token": csrf_of(ask.text)},
+        )
+        assert r.status_code == 303 and r.headers["location"].endswith("done=declined#step-housing")
+        # The page after the redirect is in the person's own language (Chinese here).
+        told = await client.get(r.headers["location"])
+        assert "这是本区规定允许的最后一次放弃，住房步骤已结束" in told.text
+        client.cookies.clear()
+
+        ended = steps((await client.get(url, headers=user.headers)).json())["housing"]
+        assert ended["status"] == "done"
+        assert ended["offer"]["declined_out"] is True and ended["offer"]["declines_left"] == 0
+        # Nothing more is offered on the step.
+        assert (
+            steps((await client.get(url, headers=officer)).json())["housing"]["can_offer"] is False
+        )
+        assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 409
+
     async def test_no_apartment_available_is_the_rent_subsidy_decided_with_the_step(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:

@@ -30,7 +30,13 @@ async def _context(
     lang = language(request)
     view = await progress.read(session, principal, case_id, lang)
     further = await further_view.read(session, principal, case_id, lang)
-    return {"onboarding": view, "further": further, "notice": request.query_params.get("done")}
+    return {
+        "onboarding": view,
+        "further": further,
+        "notice": request.query_params.get("done"),
+        # The person declines an apartment only after reading what a decline costs.
+        "confirm_decline": request.query_params.get("confirm") == "decline",
+    }
 
 
 def _page(

@@ -95,11 +95,12 @@ async def on_decided(
     await session.flush()
 
 
-async def is_housed(session: AsyncSession, part: Case | None) -> bool:
+async def list_status(session: AsyncSession, part: Case | None) -> WaitlistStatus | None:
+    """Where the step's household stands on the waiting list (None: it never joined)."""
     if part is None:
-        return False
+        return None
     entry = await housing_repo.entry_for_case(session, part.id)
-    return entry is not None and WaitlistStatus(entry.status) is WaitlistStatus.HOUSED
+    return WaitlistStatus(entry.status) if entry is not None else None
 
 
 def housing_part(parts: list[Case]) -> Case | None:
@@ -209,4 +210,10 @@ async def offer_view(
         status=status.value,
         status_label=gettext(lang, OFFER_STATUS_LABELS[status]),
         can_answer=status is OfferStatus.OPEN and principal.applicant_id == part.applicant_id,
+        declines_left=max(housing.lease_rules(part.district).max_declines - entry.declines, 0)
+        if entry is not None
+        else 0,
+        declined_out=entry is not None
+        and WaitlistStatus(entry.status) is WaitlistStatus.REMOVED
+        and CaseStatus(part.status) is CaseStatus.APPROVED,
     )

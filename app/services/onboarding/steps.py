@@ -21,6 +21,7 @@ from app.services.applications import questions as application_questions
 from app.services.calendar import work_calendar
 from app.services.cases import act_as_system
 from app.services.onboarding import housing, notices, schooling
+from app.workflow.housing import WaitlistStatus
 from app.workflow.onboarding import (
     HANDOFF_STEP_STATUS,
     STEP_BY_CODE,
@@ -108,8 +109,12 @@ async def _looked_up(
     part = housing.housing_part(parts)
     if part is not None:
         route = HousingRoute(record.housing_route) if record and record.housing_route else None
+        on_list = await housing.list_status(session, part)
         found[housing.STEP] = housing_step_status(
-            route, step_status_of_case(S(part.status)), await housing.is_housed(session, part)
+            route,
+            step_status_of_case(S(part.status)),
+            housed=on_list is WaitlistStatus.HOUSED,
+            declined_out=on_list is WaitlistStatus.REMOVED,
         )
     if not any(p.bundle_part == schooling.STEP for p in parts):
         # Bundles dispatched before the step was the consultation kept a sub-case for it.
