@@ -14,6 +14,7 @@ from app.services.housing import leases, offers
 from app.services.indicators import computed as indicator_figures
 from app.services.issued_documents import issuing as issued_documents
 from app.services.log_retention import prune_rotated_logs
+from app.services.onboarding import steps as onboarding_steps
 from app.services.retention import lists as retention_lists
 from app.services.rights import deletion, exports
 from app.services.service_cards import cards as service_cards
@@ -39,7 +40,8 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
         log.exception("verification round failed")
     # Housing: lapsed apartment offers and lease renewal reminders, in one transaction each.
     async with sessionmaker() as session, session.begin():
-        await offers.expire_offers(session, day)
+        lapsed = await offers.expire_offers(session, day)
+        await onboarding_steps.after_offers_lapsed(session, lapsed, now)
     async with sessionmaker() as session, session.begin():
         await leases.remind_renewals(session, day)
     # Appointments at service points: tomorrow's, reminded the day before.

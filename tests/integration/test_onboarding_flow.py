@@ -6,6 +6,7 @@ employer sees the letter too; the person and the employer hear of each step."""
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.models import ApartmentOffer, Application, Case, Lease, OutboxMessage, User
+from app.services import periodic
 from tests import factories as f
 from tests.integration.test_held_answers import csrf_of, web_login
 from tests.integration.test_onboarding_bundle import (
@@ -204,6 +206,31 @@ class TestHousingOffer:
             steps((await client.get(url, headers=officer)).json())["housing"]["can_offer"] is False
         )
         assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 409
+
+    async def test_a_last_offer_left_to_lapse_closes_the_step_in_the_daily_round(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """A lapse counts as a decline: the worker's round that lets the last allowed offer
+        lapse moves the bundle on (the step is done and the person told), not only the view."""
+        user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
+        await add_units(sessionmaker, count=2)
+        url, first = await offered(client, sessionmaker, user, case_id, now)
+        r = await client.post(
+            f"{url}/housing/decline", headers=user.headers, json={"offer_id": first["id"]}
+        )
+        assert r.status_code == 200, r.text
+        officer = await staff(client, sessionmaker, ["reviewer"], "housing")
+        assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 200
+        second = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+        told = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
+        await periodic.run_due(
+            sessionmaker, date.fromisoformat(second["respond_by"]) + timedelta(days=1)
+        )
+        ended = steps((await client.get(url, headers=user.headers)).json())["housing"]
+        assert ended["status"] == "done", ended
+        assert ended["offer"]["status"] == "expired" and ended["offer"]["declined_out"] is True
+        after = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
+        assert after == told + 1
 
     async def test_no_apartment_available_is_the_rent_subsidy_decided_with_the_step(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]

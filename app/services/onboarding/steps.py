@@ -5,6 +5,7 @@ decided, the employer's hand-off recorded, a check-list ticked."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -194,6 +195,20 @@ async def dispatch(session: AsyncSession, bundle: Case, now: datetime) -> None:
 _CANCELLED_BECAUSE = (
     "前一步骤未成功，本步骤不再办理 / An earlier step did not succeed, so this step is not done"
 )
+
+
+async def after_offers_lapsed(
+    session: AsyncSession, case_ids: list[uuid.UUID], now: datetime
+) -> None:
+    """The housing room's daily round let offers lapse (each counts as a decline): a bundle
+    whose housing step was declined out by it moves on as if the person had declined."""
+    for case_id in case_ids:
+        part = await cases_repo.get_case_fresh(session, case_id)
+        if part is None or part.parent_id is None or part.bundle_part != housing.STEP:
+            continue
+        bundle = await cases_repo.get_case_fresh(session, part.parent_id)
+        if bundle is not None and await onboarding_repo.record_of(session, bundle.id) is not None:
+            await advance(session, bundle, now)
 
 
 async def advance(session: AsyncSession, bundle: Case, now: datetime) -> None:
