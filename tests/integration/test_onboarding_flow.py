@@ -52,6 +52,29 @@ async def at_housing(
     return user, case_id, hr, hr_email, now
 
 
+async def declined_once(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession]
+) -> tuple[f.ApiUser, str, str, dict[str, str], dict[str, Any]]:
+    """The person declined the first apartment offered on the step (one decline of the two the
+    rules allow left) and the housing office offered a second: the person, the bundle, its API
+    address, the officer's headers and the open second offer."""
+    user, case_id, _hr, _email, now = await at_housing(client, sm)
+    await add_units(sm, count=2)
+    url, first = await offered(client, sm, user, case_id, now)
+    assert first["declines_left"] == 2 and first["declined_out"] is False
+    r = await client.post(
+        f"{url}/housing/decline", headers=user.headers, json={"offer_id": first["id"]}
+    )
+    assert r.status_code == 200, r.text
+    shown = steps(r.json())["housing"]
+    assert shown["status"] == "open" and shown["offer"]["declines_left"] == 1
+    officer = await staff(client, sm, ["reviewer"], "housing")
+    assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 200
+    second = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+    assert second["id"] != first["id"] and second["status"] == "open"
+    return user, case_id, url, officer, second
+
+
 async def leases_of(sm: async_sessionmaker[AsyncSession]) -> int:
     """All leases: compared with the count at the test's start (tests that commit, such as the
     concurrent ones, may have left theirs)."""
@@ -167,19 +190,7 @@ class TestHousingOffer:
     ) -> None:
         """Two declines (the assumed limit) take the household off the list: the step is over
         instead of open for ever. On the web the person is asked first, told what it costs."""
-        user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
-        await add_units(sessionmaker, count=2)
-        url, first = await offered(client, sessionmaker, user, case_id, now)
-        assert first["declines_left"] == 2 and first["declined_out"] is False
-        r = await client.post(
-            f"{url}/housing/decline", headers=user.headers, json={"offer_id": first["id"]}
-        )
-        shown = steps(r.json())["housing"]
-        assert shown["status"] == "open" and shown["offer"]["declines_left"] == 1
-        officer = await staff(client, sessionmaker, ["reviewer"], "housing")
-        assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 200
-        second = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
-        assert second["id"] != first["id"] and second["status"] == "open"
+        user, case_id, url, officer, second = await declined_once(client, sessionmaker)
 
         await web_login(client, user)
         page = await client.get(f"/onboarding/{case_id}?lang=en")
@@ -212,16 +223,7 @@ class TestHousingOffer:
     ) -> None:
         """A lapse counts as a decline: the worker's round that lets the last allowed offer
         lapse moves the bundle on (the step is done and the person told), not only the view."""
-        user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
-        await add_units(sessionmaker, count=2)
-        url, first = await offered(client, sessionmaker, user, case_id, now)
-        r = await client.post(
-            f"{url}/housing/decline", headers=user.headers, json={"offer_id": first["id"]}
-        )
-        assert r.status_code == 200, r.text
-        officer = await staff(client, sessionmaker, ["reviewer"], "housing")
-        assert (await client.post(f"{url}/housing/offer", headers=officer)).status_code == 200
-        second = steps((await client.get(url, headers=user.headers)).json())["housing"]["offer"]
+        user, _case_id, url, _officer, second = await declined_once(client, sessionmaker)
         told = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
         await periodic.run_due(
             sessionmaker, date.fromisoformat(second["respond_by"]) + timedelta(days=1)
