@@ -29,6 +29,8 @@ class LetterView(BaseModel):
     can_review: bool = False
     can_issue: bool = False
     reviewed_by_viewer: bool = False  # the viewer reviewed it, so another approver decides
+    # The letter must be recommended by a reviewer before an approver issues it, and is not yet.
+    awaits_review: bool = False
     document: IssuedDocumentRead | None = None
 
 

@@ -21,6 +21,11 @@ LETTER_LABELS: dict[LetterKind, str] = {
     LetterKind.R_VISA_INVITATION: N_("Invitation letter for a talent (R) visa"),
     LetterKind.PR_RECOMMENDATION: N_("Recommendation for permanent residence"),
 }
+# Letters an approver issues only after a reviewer recommended them (四眼原则): the
+# recommendation for permanent residence goes to the national immigration authority on the
+# district's word about the person's standing. The visa invitation of class A talent, whose
+# class the points rule has already decided, stays one officer's decision (the fast route).
+NEEDS_REVIEW: frozenset[LetterKind] = frozenset({LetterKind.PR_RECOMMENDATION})
 # The case timeline's words for each decision (the timeline reason is one bilingual line).
 LETTER_TIMELINE: dict[LetterKind, str] = {
     LetterKind.R_VISA_INVITATION: (

@@ -198,6 +198,20 @@ class TestVisaInvitation:
         assert (await client.get(url(case_id, "/further"), headers=elsewhere)).status_code == 404
 
 
+async def reviewed(
+    client: httpx.AsyncClient, sm: async_sessionmaker[AsyncSession], case_id: str, months: int
+) -> None:
+    """A talent-office reviewer recommends the permanent-residence letter."""
+    reviewer = await talent_office(client, sm, ["reviewer"])
+    r = await client.post(
+        url(case_id, f"/letters/{PR}/review"),
+        headers=reviewer,
+        json={"months_in_district": months, "note": "Record checked"},
+    )
+    assert r.status_code == 200, r.text
+    assert letter(r.json(), PR)["state"] == "reviewed"
+
+
 class TestPermanentResidence:
     async def test_class_a_with_four_years_is_recommended_with_its_grounds(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
@@ -213,6 +227,12 @@ class TestPermanentResidence:
         assert short.status_code == 409 and "fewer than 48 months" in short.text
         checked = await client.get(url(case_id, "/further?months_in_district=47"), headers=english)
         assert any("fewer than 48" in c for c in letter(checked.json(), PR)["criteria"])
+        # Eligible, but one approver alone does not recommend anyone for permanent residence.
+        shown = letter(checked.json(), PR)
+        assert shown["can_issue"] is False and shown["awaits_review"] is True
+        alone = await client.post(issue, headers=english, json={"months_in_district": 50})
+        assert alone.status_code == 409 and "recommends this letter first" in alone.text
+        await reviewed(client, sessionmaker, case_id, 50)
         r = await client.post(issue, headers=english, json={"months_in_district": 50})
         assert r.status_code == 200, r.text
         doc = letter(r.json(), PR)["document"]
@@ -258,6 +278,7 @@ class TestPermanentResidence:
                     source="outside_record",
                 )
             )
+        await reviewed(client, sessionmaker, case_id, 60)
         r = await client.post(issue, headers=english, json={"months_in_district": 60})
         assert r.status_code == 200, r.text
         assert letter(r.json(), PR)["state"] == "issued"
@@ -458,9 +479,19 @@ class TestRecommendationPage:
         )
         assert refused.status_code == 409 and "There is a problem" in refused.text
         assert "not eligible for a recommendation" in refused.text
+        # Eligible at 48 months, the page asks for a reviewer's recommendation first.
+        waiting = await client.get(
+            f"/onboarding/{case_id}/letters/{PR}?lang=en&months_in_district=48"
+        )
+        assert "recommends this letter first" in waiting.text
+        assert "Issue the letter" not in waiting.text
+        await reviewed(client, sessionmaker, case_id, 48)
+        page = await client.get(f"/onboarding/{case_id}/letters/{PR}?lang=en")
+        assert "Issue the letter" in page.text
+        # The form asks for no months: the approver decides on those the reviewer recorded.
         r = await client.post(
             f"/onboarding/{case_id}/letters/{PR}/issue?lang=en",
-            data={"csrf_token": csrf_of(page.text), "months_in_district": "48"},
+            data={"csrf_token": csrf_of(page.text)},
         )
         assert r.status_code == 303, r.text
         done = await client.get(r.headers["location"] + "&lang=en")

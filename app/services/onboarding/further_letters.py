@@ -3,7 +3,8 @@ talent-office approver: the invitation letter for a talent (R) visa, for class A
 and the recommendation for permanent residence, for high-level talent the district's rule
 finds eligible (``<district>.permanent_residence``: class A or a high-level programme in the
 talent register, and the years of work in the district). A talent-office reviewer may
-recommend the letter first; whoever reviewed it may not then issue it (四眼原则). The letter is
+recommend the letter first, and must for the recommendation for permanent residence
+(``NEEDS_REVIEW``); whoever reviewed it may not then issue it (四眼原则). The letter is
 an issued document (bilingual PDF, verifiable by its QR code); the decision is audited, on
 the case timeline, and told to the person (and, for the visa invitation the employer sends
 on, to the employer's users)."""
@@ -36,6 +37,7 @@ from app.workflow.onboarding import PermitClass
 from app.workflow.onboarding_decisions import (
     LETTER_LABELS,
     LETTER_TIMELINE,
+    NEEDS_REVIEW,
     LetterKind,
     LetterState,
     pr_policy_id,
@@ -53,6 +55,10 @@ ERR_NOT_ELIGIBLE = N_(
 ERR_MONTHS = N_(
     "Enter the months this person has worked in the district, as their social-insurance "
     "record shows."
+)
+ERR_NOT_REVIEWED = N_(
+    "A reviewer of the talent office recommends this letter first; another officer then "
+    "issues it (four-eyes principle)."
 )
 ERR_SAME_OFFICER = N_(
     "You reviewed this letter, so another officer of the talent office must decide it "
@@ -193,9 +199,16 @@ async def issue(
         raise Conflict(ERR_ISSUED)
     if letter is not None and letter.reviewed_by == principal.user_id:
         raise PermissionDenied(ERR_SAME_OFFICER)
+    reviewed_months = letter.facts.get("months_in_district") if letter is not None else None
+    if data.months_in_district is None and isinstance(reviewed_months, int):
+        # The approver decides on the months the reviewer recorded (the page checks the rule
+        # with them and asks for none), unless they enter others.
+        data = data.model_copy(update={"months_in_district": reviewed_months})
     found = await eligibility(session, case, record, kind, data.months_in_district, lang)
     if found.refusals:
         raise Conflict("; ".join(found.refusals))
+    if kind in NEEDS_REVIEW and (letter is None or letter.state != LetterState.REVIEWED.value):
+        raise Conflict(ERR_NOT_REVIEWED)
     now = utcnow()
     doc = await issue_onboarding_letter(
         session, await _facts(session, case, service, record, kind, data, now)

@@ -21,6 +21,7 @@ from app.services.onboarding.further_letters import DOCUMENT_KINDS, eligibility
 from app.services.onboarding.progress import is_employer_of
 from app.workflow.onboarding_decisions import (
     LETTER_LABELS,
+    NEEDS_REVIEW,
     FastTrackStatus,
     LetterKind,
     LetterState,
@@ -130,5 +131,11 @@ async def _letter(
             state is not LetterState.ISSUED
             and in_talent_office(principal, Permission.APPROVE_CASES)
             and (letter is None or letter.reviewed_by != principal.user_id)
+            and (kind not in NEEDS_REVIEW or state is LetterState.REVIEWED)
+        ),
+        awaits_review=(
+            state is None
+            and kind in NEEDS_REVIEW
+            and in_talent_office(principal, Permission.APPROVE_CASES)
         ),
     )
