@@ -102,6 +102,8 @@ class OnboardingStepView(BaseModel):
     # The housing step: the office's route, and the apartment offered on it.
     housing_route: str | None = None
     housing_route_label: str | None = None
+    # The person applies for the rent subsidy from the step (its service), on that route only.
+    rent_subsidy_service_id: uuid.UUID | None = None
     offer: HousingOffer | None = None
     # The housing officer viewing may offer (another) apartment now.
     can_offer: bool = False

@@ -229,8 +229,12 @@ class HousingRoute(StrEnum):
 
 HOUSING_ROUTE_LABELS: dict[HousingRoute, str] = {
     HousingRoute.APARTMENT: N_("A talent apartment is offered to you"),
+    # The step's decision points to the subsidy; the subsidy itself is its own application
+    # (the lease and the rent are not asked on the bundle), paid monthly once approved.
     HousingRoute.RENT_SUBSIDY: N_(
-        "No talent apartment is available for you: the housing office granted the rent subsidy"
+        "No talent apartment is available for you: the housing office points you to the rent "
+        "subsidy for talent instead. Apply for it with your lease; once approved it is paid "
+        "monthly into your bank account."
     ),
 }
 

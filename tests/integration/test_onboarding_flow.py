@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.models import ApartmentOffer, Application, Case, Lease, OutboxMessage, User
+from app.models import ApartmentOffer, Application, Case, Lease, OutboxMessage, Service, User
 from app.services import periodic
 from tests import factories as f
 from tests.integration.test_held_answers import csrf_of, web_login
@@ -237,13 +237,41 @@ class TestHousingOffer:
     async def test_no_apartment_available_is_the_rent_subsidy_decided_with_the_step(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
-        user, case_id, _hr, _email, now = await at_housing(client, sessionmaker)
+        user, case_id, hr, _email, now = await at_housing(client, sessionmaker)
         await decide(client, sessionmaker, "housing", now["housing"]["case_id"])
         url = f"/api/v1/onboarding/{case_id}"
         shown = steps((await client.get(f"{url}?lang=en", headers=user.headers)).json())
         housing = shown["housing"]
         assert housing["status"] == "done" and housing["housing_route"] == "rent_subsidy"
         assert housing["offer"] is None
+        # The subsidy is its own application (the lease and rent are not asked on the bundle):
+        # the person starts it from the step; the employer follows the status only.
+        async with sessionmaker() as session:
+            rent = await session.scalar(
+                select(Service.id).where(
+                    Service.district == "yangpu", Service.code == "rent_subsidy"
+                )
+            )
+        assert housing["rent_subsidy_service_id"] == str(rent)
+        theirs = steps((await client.get(url, headers=hr)).json())["housing"]
+        assert theirs["rent_subsidy_service_id"] is None
+        await web_login(client, user)
+        page = await client.get(f"/onboarding/{case_id}?lang=en")
+        assert "Apply for the rent subsidy" in page.text and str(rent) in page.text
+        r = await client.post(
+            "/applications", data={"service_id": str(rent), "csrf_token": csrf_of(page.text)}
+        )
+        assert r.status_code == 303 and r.headers["location"].startswith("/applications/")
+        async with sessionmaker() as session:
+            started = await session.scalar(
+                select(func.count())
+                .select_from(Application)
+                .where(
+                    Application.service_id == rent,
+                    Application.id == uuid.UUID(r.headers["location"].split("/")[2]),
+                )
+            )
+        assert started == 1
 
     async def test_an_offer_to_a_person_not_eligible_is_refused(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]

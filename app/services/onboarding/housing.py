@@ -22,6 +22,7 @@ from app.i18n import N_, gettext, localized
 from app.models import Case, OnboardingRecord
 from app.models.base import utcnow
 from app.repositories import cases as cases_repo
+from app.repositories import catalog as catalog_repo
 from app.repositories import housing as housing_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import DecisionStatus, load_library
@@ -35,6 +36,7 @@ from app.workflow.states import CaseStatus
 from app.workflow.values import local_date
 
 STEP = "housing"
+RENT_SUBSIDY_SERVICE = "rent_subsidy"
 # Working days the person has to answer an offer made on the step (as a round's default).
 RESPOND_WITHIN_DAYS = 5
 
@@ -101,6 +103,12 @@ async def list_status(session: AsyncSession, part: Case | None) -> WaitlistStatu
         return None
     entry = await housing_repo.entry_for_case(session, part.id)
     return WaitlistStatus(entry.status) if entry is not None else None
+
+
+async def rent_subsidy_service(session: AsyncSession, district: str) -> uuid.UUID | None:
+    """The district's rent subsidy for talent, which the person applies for from the step."""
+    service = await catalog_repo.get_by_code(session, district, RENT_SUBSIDY_SERVICE)
+    return service.id if service is not None else None
 
 
 def housing_part(parts: list[Case]) -> Case | None:
