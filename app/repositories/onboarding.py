@@ -6,8 +6,11 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from app.models import Applicant, Application, Case, OnboardingRecord, User
+from app.models import Applicant, Application, Case, OnboardingRecord, User, WaitlistEntry
+from app.workflow.housing import WaitlistStatus
+from app.workflow.states import CaseStatus
 
 
 async def record_of(
@@ -60,3 +63,36 @@ async def record_linking_application(
         OnboardingRecord.schooling_application_id == application_id
     )
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def bundles_with_settled_housing(session: AsyncSession, limit: int) -> list[uuid.UUID]:
+    """Onboarding bundles still under way whose housing household is housed or off the list."""
+    part = aliased(Case)
+    stmt = (
+        select(Case.id)
+        .join(OnboardingRecord, OnboardingRecord.case_id == Case.id)
+        .join(part, part.parent_id == Case.id)
+        .join(WaitlistEntry, WaitlistEntry.case_id == part.id)
+        .where(
+            Case.status == CaseStatus.IN_PROGRESS.value,
+            part.bundle_part == "housing",
+            WaitlistEntry.status.in_([s.value for s in WaitlistStatus.FINAL]),
+        )
+        .order_by(Case.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).scalars())
+
+
+async def has_filed(session: AsyncSession, applicant_id: uuid.UUID, service_id: uuid.UUID) -> bool:
+    """Whether the person has submitted an application for the service (a draft is not one)."""
+    stmt = (
+        select(Application.id)
+        .where(
+            Application.applicant_id == applicant_id,
+            Application.service_id == service_id,
+            Application.status != "draft",
+        )
+        .limit(1)
+    )
+    return (await session.execute(stmt)).first() is not None

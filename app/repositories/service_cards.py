@@ -45,10 +45,10 @@ async def list_cards(session: AsyncSession, principal: Principal) -> list[Servic
 
 
 async def basis_ended(
-    session: AsyncSession, principal: Principal, limit: int
+    session: AsyncSession, principal: Principal, today: date, limit: int
 ) -> list[tuple[ServiceCard, str]]:
-    """Active cards readable by the caller whose programme membership ended, with the holder's
-    name: the longest waiting first."""
+    """Active cards readable by the caller, still within their term, whose programme membership
+    ended, with the holder's name: the longest waiting first."""
     stmt = (
         cards_readable_by(principal)
         .add_columns(Applicant.full_name)
@@ -56,6 +56,7 @@ async def basis_ended(
         .where(
             ServiceCard.status == CardStatus.ACTIVE.value,
             ServiceCard.basis_ended_on.is_not(None),
+            ServiceCard.valid_until >= today,
         )
         .order_by(ServiceCard.basis_ended_on, ServiceCard.number)
         .limit(limit)

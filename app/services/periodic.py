@@ -40,8 +40,12 @@ async def run_due(sessionmaker: async_sessionmaker[AsyncSession], today: date | 
         log.exception("verification round failed")
     # Housing: lapsed apartment offers and lease renewal reminders, in one transaction each.
     async with sessionmaker() as session, session.begin():
-        lapsed = await offers.expire_offers(session, day)
-        await onboarding_steps.after_offers_lapsed(session, lapsed, now)
+        await offers.expire_offers(session, day)
+    # Onboarding bundles whose housing step was settled by a lapse or on the housing pages.
+    try:
+        await onboarding_steps.run_due(sessionmaker, now)
+    except Exception:
+        log.exception("onboarding round failed")
     async with sessionmaker() as session, session.begin():
         await leases.remind_renewals(session, day)
     # Appointments at service points: tomorrow's, reminded the day before.

@@ -133,3 +133,24 @@ class TestCardsToReview:
         assert 'href="/staff/service-cards"' not in home.text
         page = await client.get("/staff/service-cards")
         assert page.status_code == 200 and flagged.number not in page.text
+
+    async def test_a_renewed_card_leaves_the_list_and_an_ended_one_is_not_on_it(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        today = f.local_today()
+        people = [(await signed_in_person(client, sessionmaker))[1] for _ in range(2)]
+        kept = await card(sessionmaker, people[0].id, basis_ended_on=today - timedelta(days=5))
+        ended = await card(sessionmaker, people[1].id, basis_ended_on=today - timedelta(days=9))
+        async with sessionmaker() as session, session.begin():
+            row = await session.get(ServiceCard, ended.id)
+            assert row is not None
+            row.valid_until = today - timedelta(days=1)  # its term is over: nothing to decide
+        headers = await staff_headers(client, sessionmaker)
+        path = "/api/v1/service-cards/to-review"
+        assert [c["number"] for c in (await client.get(path, headers=headers)).json()] == [
+            kept.number
+        ]
+        r = await client.post(f"/api/v1/service-cards/{kept.id}/renew", headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["basis_ended_on"] is None
+        assert (await client.get(path, headers=headers)).json() == []

@@ -233,6 +233,9 @@ class TestPermanentResidence:
         alone = await client.post(issue, headers=english, json={"months_in_district": 50})
         assert alone.status_code == 409 and "recommends this letter first" in alone.text
         await reviewed(client, sessionmaker, case_id, 50)
+        # The approver decides on the reviewer's figures, not others of their own.
+        other = await client.post(issue, headers=english, json={"months_in_district": 60})
+        assert other.status_code == 409 and "on 50 months" in other.text
         r = await client.post(issue, headers=english, json={"months_in_district": 50})
         assert r.status_code == 200, r.text
         doc = letter(r.json(), PR)["document"]

@@ -234,6 +234,27 @@ class TestHousingOffer:
         after = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
         assert after == told + 1
 
+    async def test_a_last_decline_on_the_housing_pages_moves_the_bundle_on_in_the_round(
+        self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
+    ) -> None:
+        """The bundle's offers show on the housing pages too; a last decline made there is
+        caught by the daily round like a lapse."""
+        user, _case_id, url, _officer, second = await declined_once(client, sessionmaker)
+        told = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
+        r = await client.post(
+            f"/api/v1/my/housing/offers/{second['id']}/decline", headers=user.headers
+        )
+        assert r.status_code == 204, r.text
+        await periodic.run_due(sessionmaker, f.local_today())
+        ended = steps((await client.get(url, headers=user.headers)).json())["housing"]
+        assert ended["status"] == "done" and ended["offer"]["declined_out"] is True
+        after = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
+        assert after == told + 1
+        # Later rounds do not tell the person again.
+        await periodic.run_due(sessionmaker, f.local_today())
+        again = (await templates_sent(sessionmaker, user.email)).count("onboarding.step_done")
+        assert again == after
+
     async def test_no_apartment_available_is_the_rent_subsidy_decided_with_the_step(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]
     ) -> None:
@@ -272,6 +293,14 @@ class TestHousingOffer:
                 )
             )
         assert started == 1
+        # Once submitted it is followed as a case: the step no longer offers to start another.
+        async with sessionmaker() as session, session.begin():
+            filed = await session.get(Application, uuid.UUID(r.headers["location"].split("/")[2]))
+            assert filed is not None
+            filed.status = "submitted"
+        client.cookies.clear()
+        after = steps((await client.get(url, headers=user.headers)).json())["housing"]
+        assert after["rent_subsidy_service_id"] is None
 
     async def test_an_offer_to_a_person_not_eligible_is_refused(
         self, client: httpx.AsyncClient, sessionmaker: async_sessionmaker[AsyncSession]

@@ -110,7 +110,11 @@ async def cards_to_review(
     request: Request, principal: CaseStaff, session: SessionDep
 ) -> HTMLResponse:
     rows = await cards.to_review(session, principal, language(request))
-    return render(request, "staff/service_cards_to_review.html", {"cards": rows})
+    return render(
+        request,
+        "staff/service_cards_to_review.html",
+        {"cards": rows, "limit": cards.REVIEW_LIMIT},
+    )
 
 
 @router.get("/staff/service-cards/{card_id}", response_class=HTMLResponse)

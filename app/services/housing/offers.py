@@ -43,10 +43,9 @@ def _after_decline(entry: WaitlistEntry) -> None:
     entry.status = WAITLIST.advance(entry.status, event)
 
 
-async def expire_offers(session: AsyncSession, today: date) -> list[uuid.UUID]:
-    """Offers not answered in time lapse: the unit goes back, the lapse counts as a decline.
-    Returns the cases of the households whose offers lapsed (a bundle's step may move)."""
-    expired: list[uuid.UUID] = []
+async def expire_offers(session: AsyncSession, today: date) -> int:
+    """Offers not answered in time lapse: the unit goes back, the lapse counts as a decline."""
+    expired = 0
     for offer in await housing_repo.lapsed_offers(session, today):
         unit = await housing_repo.lock_unit(session, offer.unit_id)
         entry = await housing_repo.get_entry(session, offer.entry_id)
@@ -57,7 +56,7 @@ async def expire_offers(session: AsyncSession, today: date) -> list[uuid.UUID]:
         _after_decline(entry)
         if entry.status == WaitlistStatus.REMOVED:
             await housing_repo.release_household(session, entry.id)
-        expired.append(entry.case_id)
+        expired += 1
     await session.flush()
     return expired
 

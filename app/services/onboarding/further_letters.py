@@ -60,6 +60,10 @@ ERR_NOT_REVIEWED = N_(
     "A reviewer of the talent office recommends this letter first; another officer then "
     "issues it (four-eyes principle)."
 )
+ERR_OTHER_MONTHS = N_(
+    "The reviewer recommended this letter on {months} months of work in the district; decide it "
+    "on those, or ask for a new review."
+)
 ERR_SAME_OFFICER = N_(
     "You reviewed this letter, so another officer of the talent office must decide it "
     "(four-eyes principle)."
@@ -202,8 +206,15 @@ async def issue(
     reviewed_months = letter.facts.get("months_in_district") if letter is not None else None
     if data.months_in_district is None and isinstance(reviewed_months, int):
         # The approver decides on the months the reviewer recorded (the page checks the rule
-        # with them and asks for none), unless they enter others.
+        # with them and asks for none).
         data = data.model_copy(update={"months_in_district": reviewed_months})
+    elif (
+        kind in NEEDS_REVIEW
+        and isinstance(reviewed_months, int)
+        and data.months_in_district != reviewed_months
+    ):
+        # The second officer decides what the first one checked, not other figures.
+        raise Conflict(ERR_OTHER_MONTHS, params={"months": str(reviewed_months)})
     found = await eligibility(session, case, record, kind, data.months_in_district, lang)
     if found.refusals:
         raise Conflict("; ".join(found.refusals))

@@ -24,6 +24,7 @@ from app.models.base import utcnow
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import housing as housing_repo
+from app.repositories import onboarding as onboarding_repo
 from app.repositories.unit_of_work import AsyncSession
 from app.rules import DecisionStatus, load_library
 from app.schemas.housing import LAYOUT_LABELS
@@ -105,10 +106,15 @@ async def list_status(session: AsyncSession, part: Case | None) -> WaitlistStatu
     return WaitlistStatus(entry.status) if entry is not None else None
 
 
-async def rent_subsidy_service(session: AsyncSession, district: str) -> uuid.UUID | None:
-    """The district's rent subsidy for talent, which the person applies for from the step."""
+async def rent_subsidy_service(
+    session: AsyncSession, district: str, applicant_id: uuid.UUID
+) -> uuid.UUID | None:
+    """The district's rent subsidy for talent, which the person applies for from the step
+    (None once they have submitted an application for it: it is followed as a case)."""
     service = await catalog_repo.get_by_code(session, district, RENT_SUBSIDY_SERVICE)
-    return service.id if service is not None else None
+    if service is None or await onboarding_repo.has_filed(session, applicant_id, service.id):
+        return None
+    return service.id
 
 
 def housing_part(parts: list[Case]) -> Case | None:

@@ -318,8 +318,10 @@ async def _housing_fields(
         ),
         "can_offer": await housing.may_offer(session, principal, case, part),
         "rent_subsidy_service_id": (
-            await housing.rent_subsidy_service(session, case.district)
-            if route is HousingRoute.RENT_SUBSIDY and principal.applicant_id == case.applicant_id
+            await housing.rent_subsidy_service(session, case.district, principal.applicant_id)
+            if route is HousingRoute.RENT_SUBSIDY
+            and principal.applicant_id is not None
+            and principal.applicant_id == case.applicant_id
             else None
         ),
     }

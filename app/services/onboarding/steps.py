@@ -5,7 +5,7 @@ decided, the employer's hand-off recorded, a check-list ticked."""
 
 from __future__ import annotations
 
-import uuid
+import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -16,7 +16,7 @@ from app.models import Case, CaseEvent, OnboardingRecord
 from app.repositories import cases as cases_repo
 from app.repositories import catalog as catalog_repo
 from app.repositories import onboarding as onboarding_repo
-from app.repositories.unit_of_work import AsyncSession
+from app.repositories.unit_of_work import AsyncSession, async_sessionmaker
 from app.rules import DecisionStatus, load_library
 from app.services.applications import questions as application_questions
 from app.services.calendar import work_calendar
@@ -42,6 +42,8 @@ from app.workflow.onboarding import (
 )
 from app.workflow.states import ActorRole, CaseAction, CaseStatus
 from app.workflow.values import ActionPayload, local_date
+
+log = logging.getLogger(__name__)
 
 S = CaseStatus
 
@@ -197,18 +199,26 @@ _CANCELLED_BECAUSE = (
 )
 
 
-async def after_offers_lapsed(
-    session: AsyncSession, case_ids: list[uuid.UUID], now: datetime
-) -> None:
-    """The housing room's daily round let offers lapse (each counts as a decline): a bundle
-    whose housing step was declined out by it moves on as if the person had declined."""
-    for case_id in case_ids:
-        part = await cases_repo.get_case_fresh(session, case_id)
-        if part is None or part.parent_id is None or part.bundle_part != housing.STEP:
-            continue
-        bundle = await cases_repo.get_case_fresh(session, part.parent_id)
-        if bundle is not None and await onboarding_repo.record_of(session, bundle.id) is not None:
-            await advance(session, bundle, now)
+# Bundles moved on per daily round at most (each in a transaction of its own).
+SWEEP_LIMIT = 1000
+
+
+async def run_due(sessionmaker: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """The daily round's catch-up: a housing step settled outside the bundle's own pages (an
+    offer that lapsed, or one accepted or declined on the housing pages) moves its bundle on,
+    as an answer on the bundle's page does. One bundle that fails is logged and skipped; the
+    others still move. Returns how many were looked at."""
+    async with sessionmaker() as session:
+        ids = await onboarding_repo.bundles_with_settled_housing(session, SWEEP_LIMIT)
+    for bundle_id in ids:
+        try:
+            async with sessionmaker() as session, session.begin():
+                bundle = await cases_repo.get_case_fresh(session, bundle_id)
+                if bundle is not None:
+                    await advance(session, bundle, now)
+        except Exception:
+            log.exception("onboarding bundle %s did not move on", bundle_id)
+    return len(ids)
 
 
 async def advance(session: AsyncSession, bundle: Case, now: datetime) -> None:

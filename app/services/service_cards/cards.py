@@ -135,7 +135,9 @@ async def to_review(session: AsyncSession, principal: Principal, lang: str) -> l
             basis_ended_on=card.basis_ended_on,
             valid_until=card.valid_until,
         )
-        for card, name in await repo.basis_ended(session, principal, REVIEW_LIMIT)
+        for card, name in await repo.basis_ended(
+            session, principal, local_date(utcnow()), REVIEW_LIMIT
+        )
         if card.basis_ended_on is not None
     ]
 
@@ -170,6 +172,10 @@ async def renew(
     before = card.valid_until
     card.valid_until = renewed_end(card.valid_until, today)
     card.renewed_on = today
+    # Renewing a card whose programme basis ended is the office's decision that it continues:
+    # it leaves the list of cards to review (the flag's day stays in the audit entry).
+    basis_ended = card.basis_ended_on
+    card.basis_ended_on = None
     card.version += 1
     await session.flush()
     await audit.record(
@@ -178,7 +184,11 @@ async def renew(
         actor=principal,
         object_type="service_card",
         object_id=card.id,
-        detail={"from": before.isoformat(), "to": card.valid_until.isoformat()},
+        detail={
+            "from": before.isoformat(),
+            "to": card.valid_until.isoformat(),
+            **({"basis_ended_on": basis_ended.isoformat()} if basis_ended else {}),
+        },
         district=card.district,
     )
     await tell_holder(session, card, "service_card.renewed", f"renewed:{card.valid_until}")
