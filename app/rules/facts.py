@@ -337,29 +337,21 @@ def _type_error(spec: FactSpec) -> FactError:
     )
 
 
-def _value_error(spec: FactSpec, value: object) -> FactError:
-    allowed = ", ".join(spec.codes)
+def _value_error(spec: FactSpec, value: object, allowed: Text | None = None) -> FactError:
+    codes = ", ".join(spec.codes)
+    zh, en = (allowed.zh, allowed.en) if allowed else (codes, codes)
     return FactError(
         code="invalid_value",
         field=spec.name,
         message=_t(
-            f"{spec.label.zh}的取值“{value}”无效，可选：{allowed}",
-            f"{spec.label.en}: “{value}” is not valid; allowed: {allowed}",
+            f"{spec.label.zh}的取值“{value}”无效，可选：{zh}",
+            f"{spec.label.en}: “{value}” is not valid; allowed: {en}",
         ),
     )
 
 
-def _country_error(spec: FactSpec, value: str) -> FactError:
-    # Two letters that no country holds (XK, ZZ, EU) would match no policy's list and read as
-    # a real country on the explanation: refused as registration refuses them.
-    return FactError(
-        code="invalid_value",
-        field=spec.name,
-        message=_t(
-            f"{spec.label.zh}“{value}”不是 ISO 3166-1 的国家或地区代码",
-            f"{spec.label.en}: “{value}” is not a country or region code of ISO 3166-1",
-        ),
-    )
+# Two letters no country holds (XK, ZZ, EU) would match no policy's list yet read as a country.
+_ISO_CODES = _t("ISO 3166-1 国家或地区代码", "an ISO 3166-1 country or region code")
 
 
 def _shown(value: float) -> str:
@@ -435,7 +427,7 @@ def _convert(spec: FactSpec, raw: object) -> FactValue | FactError:
         code = raw.upper()
         if not _COUNTRY.match(code):
             return _type_error(spec)
-        return code if code in ISO_3166_ALPHA2 else _country_error(spec, raw)
+        return code if code in ISO_3166_ALPHA2 else _value_error(spec, raw, _ISO_CODES)
     return raw
 
 

@@ -147,7 +147,8 @@ def test_validation_names_each_bad_field_in_both_languages(raw: dict[str, Any], 
 
 def test_a_country_outside_iso_3166_is_named_as_such() -> None:
     (error,) = validate_facts({"nationality": "eu"}).errors
-    assert "ISO 3166-1" in error.message.zh and "“eu” is not a country" in error.message.en
+    assert "ISO 3166-1 国家或地区代码" in error.message.zh
+    assert "“eu” is not valid; allowed: an ISO 3166-1 country" in error.message.en
 
 
 def test_evaluate_refuses_invalid_facts() -> None:
